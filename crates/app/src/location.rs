@@ -1,0 +1,63 @@
+//! Where the vault lives on disk.
+//!
+//! A vault is a directory (the encrypted database, its write-ahead log and the key sidecar
+//! travel together). The location is chosen once, at the edge, in this order: an explicit path
+//! (`--vault`), the `TIPVAULT_VAULT` environment variable, then the platform's per-user data
+//! directory. Front ends resolve it with [`VaultLocation::resolve`] and pass the result down.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{AppError, ErrorCode};
+
+/// The environment variable that overrides the default vault location.
+pub const VAULT_ENV: &str = "TIPVAULT_VAULT";
+
+/// A resolved vault directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultLocation {
+    dir: PathBuf,
+}
+
+impl VaultLocation {
+    /// A vault at exactly this directory.
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The explicit path if given, else `TIPVAULT_VAULT`, else the platform default
+    /// (e.g. `~/.local/share/tipvault/vault` on Linux).
+    pub fn resolve(explicit: Option<&Path>) -> Result<Self, AppError> {
+        if let Some(dir) = explicit {
+            return Ok(Self::at(dir));
+        }
+        match std::env::var_os(VAULT_ENV) {
+            Some(dir) if !dir.is_empty() => Ok(Self::at(PathBuf::from(dir))),
+            _ => Self::platform_default(),
+        }
+    }
+
+    fn platform_default() -> Result<Self, AppError> {
+        let dirs = directories::ProjectDirs::from("app", "Tipvault", "tipvault").ok_or_else(|| {
+            AppError::new(
+                ErrorCode::VaultLocation,
+                "Could not find a home directory for the vault. Pass --vault PATH or set TIPVAULT_VAULT.",
+            )
+        })?;
+        Ok(Self::at(dirs.data_dir().join("vault")))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_path_wins() {
+        let loc = VaultLocation::resolve(Some(Path::new("/tmp/x"))).unwrap();
+        assert_eq!(loc.dir(), Path::new("/tmp/x"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests for `tipvault-app`; modules mirror `src/`.
+mod app {
+    mod status;
+}

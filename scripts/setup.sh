@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what Tipvault needs to build and run on Debian/Ubuntu, skipping what is already there.
+#   scripts/setup.sh          prerequisites for building and running the desktop app
+#   scripts/setup.sh --test   also what the test suite needs (Xvfb, WebKitWebDriver, tauri-driver)
+# Safe to run again: every step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || die "installing system packages needs root or sudo"
+  sudo_cmd=(sudo)
+fi
+
+# --- System packages (Debian/Ubuntu) -----------------------------------------------------------
+packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev)
+if (( want_test )); then
+  # xauth is only recommended by xvfb, but xvfb-run needs it.
+  # fonts-nanum: Hangul glyphs, so the Korean screens render in screenshots on a bare machine.
+  packages+=(xvfb xauth webkit2gtk-driver fonts-nanum)
+fi
+
+if command -v dpkg-query >/dev/null; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if (( ${#missing[@]} )); then
+    say "Installing system packages: ${missing[*]}"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  say "Not a Debian/Ubuntu system: install the equivalents of ${packages[*]} yourself (see README)."
+fi
+
+# --- Rust ----------------------------------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+  if [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    say "Installing Rust with rustup (https://rustup.rs)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+(( rust_minor >= 90 )) || die "Tipvault needs Rust 1.90 or newer (found $(rustc --version)); run: rustup update"
+
+# --- Node.js -------------------------------------------------------------------------------------
+command -v node >/dev/null ||
+  die "Node.js 20.19 or newer is needed to build the UI. Install it from https://nodejs.org or with nvm, then run this again."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+  die "Node.js 20.19 or newer is needed (found $(node --version))."
+
+say "Installing UI dependencies (npm ci)"
+npm ci --prefix ui --no-audit --no-fund --loglevel=error
+
+if (( want_test )); then
+  say "Installing end-to-end test dependencies (npm ci)"
+  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+  # Pinned: crates.io also carries 3.0 alphas of tauri-driver.
+  if [[ "$(tauri-driver --version 2>/dev/null || "$HOME/.cargo/bin/tauri-driver" --version 2>/dev/null || true)" != *"2.1.0"* ]]; then
+    say "Installing tauri-driver 2.1.0"
+    cargo install tauri-driver --version 2.1.0 --locked --quiet
+  fi
+fi

@@ -1,0 +1,13 @@
+//! Listing every command here makes Tauri generate an `allow-`/`deny-` permission per command,
+//! so a command is callable from the UI only when `capabilities/` grants it. A command that is
+//! registered in `lib.rs` but missing here is denied to every window.
+
+const COMMANDS: &[&str] = &["app_info", "vault_status"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("the Tauri build step failed: check tauri.conf.json and capabilities/");
+}

@@ -1,0 +1,21 @@
+// Helpers shared by the specs.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Saves a screenshot of the window when TIPVAULT_SCREENSHOTS names a directory. */
+export async function screenshot(name) {
+  const dir = process.env.TIPVAULT_SCREENSHOTS;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  // WebKitWebDriver can hand back the previous frame: wait until two frames have been painted.
+  await browser.executeAsync((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => done())),
+  );
+  await browser.pause(150);
+  await browser.saveScreenshot(path.join(dir, `${name}.png`));
+}
+
+/** The vault directory this app process was started with. */
+export function vaultDir() {
+  return process.env.TIPVAULT_VAULT;
+}

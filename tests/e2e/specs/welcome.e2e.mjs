@@ -1,0 +1,30 @@
+// The first screen of a fresh install, in the real window: the app asks the Rust side whether a
+// vault exists (vault_status over Tauri IPC) and offers to create one.
+import { expect } from '@wdio/globals';
+import { screenshot, vaultDir } from './support.mjs';
+
+describe('first run', () => {
+  it('offers to create a vault at the configured location', async () => {
+    const heading = await $('#create-title');
+    await heading.waitForDisplayed();
+    await expect(heading).toHaveText('Create your vault');
+    // The location comes from the Rust command, so this proves the IPC round trip.
+    await expect($('.location')).toHaveText(`Vault location: ${vaultDir()}`);
+    await screenshot('create-vault');
+  });
+
+  it('explains why mismatched passphrases are refused', async () => {
+    await $('#create-passphrase').setValue('harbour violet quantum tangerine');
+    await $('#create-confirm').setValue('harbour violet quantum tangerin');
+    await $('button[type="submit"]').click();
+    await expect($('#create-problem')).toHaveText('The two passphrases are not the same.');
+  });
+
+  it('switches to Korean', async () => {
+    await $('.language select').selectByAttribute('value', 'ko');
+    await expect($('#create-title')).toHaveText('금고 만들기');
+    await expect($('html')).toHaveAttribute('lang', 'ko');
+    await screenshot('create-vault-ko');
+    await $('.language select').selectByAttribute('value', 'en');
+  });
+});

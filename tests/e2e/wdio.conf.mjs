@@ -1,0 +1,80 @@
+// WebdriverIO against the real Tipvault desktop binary. tauri-driver (port 4444) fronts
+// WebKitWebDriver (port 4445), which launches the app; each spec file gets its own app process
+// and a fresh, empty vault directory, passed to the app through TIPVAULT_VAULT.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const targetDir = process.env.CARGO_TARGET_DIR
+  ? path.resolve(root, process.env.CARGO_TARGET_DIR)
+  : path.join(root, 'target');
+const application =
+  process.env.TIPVAULT_DESKTOP_BIN ?? path.join(targetDir, 'debug', 'tipvault-desktop');
+const tauriDriver =
+  process.env.TAURI_DRIVER ?? path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
+
+let driver;
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function waitForPorts(ports, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await Promise.all(ports.map(portOpen));
+    if (open.every(Boolean)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`tauri-driver did not open ports ${ports.join(' and ')} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const config = {
+  runner: 'local',
+  hostname: '127.0.0.1',
+  port: 4444,
+  specs: ['./specs/**/*.e2e.mjs'],
+  maxInstances: 1,
+  capabilities: [{ maxInstances: 1, 'tauri:options': { application } }],
+  logLevel: 'warn',
+  framework: 'mocha',
+  reporters: ['spec'],
+  mochaOpts: { ui: 'bdd', timeout: 60_000 },
+  waitforTimeout: 10_000,
+
+  onPrepare() {
+    for (const [what, file] of [
+      ['the desktop binary (build it with the UI first; see README)', application],
+      ['tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)', tauriDriver],
+    ]) {
+      if (!fs.existsSync(file)) throw new Error(`Missing ${what}: ${file}`);
+    }
+  },
+
+  async beforeSession() {
+    // A fresh vault location per app process; the app inherits it through the drivers.
+    process.env.TIPVAULT_VAULT = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-'));
+    driver = spawn(tauriDriver, ['--port', '4444', '--native-port', '4445'], {
+      stdio: [null, process.stdout, process.stderr],
+      env: process.env,
+    });
+    // Both ports, or about half the sessions fail with a disconnect (TOOLCHAIN.md).
+    await waitForPorts([4444, 4445], 20_000);
+  },
+
+  afterSession() {
+    driver?.kill();
+  },
+};
