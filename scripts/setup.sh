@@ -64,10 +64,24 @@ say "Installing UI dependencies (npm ci)"
 npm ci --prefix ui --no-audit --no-fund --loglevel=error
 
 if (( want_test )); then
+  # Python tools the tests run as independent judges, in a venv of the repo's own (.venv):
+  # sqlcipher3-binary, an SQLCipher 4 client that is not rusqlite (Debian's sqlcipher is 3.x).
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    say "Installing python3-venv"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends python3 python3-venv
+  fi
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv
+  if ! .venv/bin/python -c 'import sqlcipher3' 2>/dev/null; then
+    say "Installing Python test tools into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check sqlcipher3-binary
+  fi
+
   say "Installing end-to-end test dependencies (npm ci)"
   npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
   # Pinned: crates.io also carries 3.0 alphas of tauri-driver.
-  if [[ "$(tauri-driver --version 2>/dev/null || "$HOME/.cargo/bin/tauri-driver" --version 2>/dev/null || true)" != *"2.1.0"* ]]; then
+  # tauri-driver has no --version; cargo's own record says which version is installed.
+  if ! cargo install --list | grep -q '^tauri-driver v2\.1\.0:'; then
     say "Installing tauri-driver 2.1.0"
     cargo install tauri-driver --version 2.1.0 --locked --quiet
   fi

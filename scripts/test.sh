@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --test
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/.venv/bin:$HOME/.cargo/bin:$PATH"
+# The interoperability test must run here, not skip: setup.sh installed its SQLCipher client.
+export TIPVAULT_REQUIRE_INTEROP=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -21,12 +23,27 @@ npm run --prefix ui build --silent
 step "Rust lints"
 cargo clippy "${features[@]}" --all-targets --locked -- -D warnings
 
+# ts-rs rewrites the UI's generated types while the Rust tests run; if that changes them, the
+# committed copies were stale.
+generated=ui/src/lib/backend/generated
+fingerprint() { find "$generated" -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; }
+before=$(fingerprint)
+
 step "Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run "${features[@]}" --locked --no-fail-fast
+  cargo test "${features[@]}" --locked --doc
 else
   cargo test "${features[@]}" --locked --no-fail-fast
 fi
+
+step "Generated UI types match the Rust types"
+if [[ "$(fingerprint)" != "$before" ]]; then
+  echo "The TypeScript types in $generated were out of date and have been regenerated." >&2
+  echo "Review them (git diff -- $generated) and commit them." >&2
+  exit 1
+fi
+echo "up to date"
 
 step "UI type check"
 npm run --prefix ui check --silent

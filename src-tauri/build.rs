@@ -2,7 +2,19 @@
 //! so a command is callable from the UI only when `capabilities/` grants it. A command that is
 //! registered in `lib.rs` but missing here is denied to every window.
 
-const COMMANDS: &[&str] = &["app_info", "vault_status"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "vault_status",
+    "create_vault",
+    "unlock_vault",
+    "lock_vault",
+    "note_activity",
+    "retention_classes",
+    "set_retention",
+    "purge_expired",
+    "audit_entries",
+    "verify_audit_log",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -1,6 +1,43 @@
-//! The `tipvault` command line, run as a real process, as a user or a script would.
+//! The `tipvault` command line, run as a real process on a real vault, as a user or a script
+//! would. Vaults use the minimum Argon2id cost (`--kdf-minimum`) to keep the suite quick.
 
-use tipvault_tests::{run, tipvault};
+use std::path::Path;
+
+use tipvault_tests::{Run, run, tipvault};
+
+const PASSPHRASE: &str = "harbour violet quantum tangerine";
+
+/// Runs `tipvault --vault DIR --passphrase-stdin ARGS` with `stdin` as its input.
+fn with_stdin(dir: &Path, stdin: &str, args: &[&str]) -> Run {
+    use std::io::Write;
+    let mut child = tipvault()
+        .arg("--vault")
+        .arg(dir)
+        .arg("--passphrase-stdin")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tipvault starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the passphrase");
+    child.wait_with_output().expect("tipvault finishes").into()
+}
+
+fn init(dir: &Path) {
+    let out = with_stdin(dir, &format!("{PASSPHRASE}\n"), &["init", "--kdf-minimum"]);
+    assert!(out.status.success(), "init failed: {}", out.stderr);
+}
+
+fn json(out: &Run) -> serde_json::Value {
+    assert!(out.status.success(), "command failed: {}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("stdout is one JSON document")
+}
 
 #[test]
 fn version_names_the_program_and_its_version() {
@@ -16,7 +53,19 @@ fn version_names_the_program_and_its_version() {
 fn help_lists_the_global_options_and_commands() {
     let out = run(tipvault().arg("--help"));
     assert!(out.status.success(), "{}", out.stderr);
-    for needle in ["--vault <PATH>", "--json", "status"] {
+    for needle in [
+        "--vault <PATH>",
+        "--json",
+        "--passphrase-stdin",
+        "init",
+        "status",
+        "passphrase",
+        "rekey",
+        "purge",
+        "retention",
+        "audit",
+        "export-key",
+    ] {
         assert!(
             out.stdout.contains(needle),
             "help should mention {needle}:\n{}",
@@ -29,13 +78,10 @@ fn help_lists_the_global_options_and_commands() {
 fn status_reports_an_absent_vault_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault");
-    let out = run(tipvault()
+    let doc = json(&run(tipvault()
         .arg("--vault")
         .arg(&vault)
-        .args(["status", "--json"]));
-    assert!(out.status.success(), "{}", out.stderr);
-    let doc: serde_json::Value =
-        serde_json::from_str(&out.stdout).expect("stdout is one JSON document");
+        .args(["status", "--json"])));
     assert_eq!(doc["state"], "absent");
     assert_eq!(doc["path"], vault.display().to_string());
 }
@@ -43,38 +89,263 @@ fn status_reports_an_absent_vault_as_json() {
 #[test]
 fn status_follows_the_environment_when_no_flag_is_given() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(tipvault()
+    let doc = json(&run(tipvault()
         .env("TIPVAULT_VAULT", dir.path())
-        .args(["--json", "status"]));
-    assert!(out.status.success(), "{}", out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        .args(["--json", "status"])));
     assert_eq!(doc["path"], dir.path().display().to_string());
 }
 
 #[test]
-fn status_in_text_tells_the_user_what_to_do_next() {
+fn init_creates_a_locked_vault_with_at_least_the_policy_kdf() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(tipvault().arg("--vault").arg(dir.path()).arg("status"));
-    assert!(out.status.success(), "{}", out.stderr);
-    assert!(out.stdout.contains("No vault at"), "{}", out.stdout);
+    let out = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "init", "--kdf-minimum"],
+    );
+    let created = json(&out);
+    assert_eq!(created["kdf"]["memory_mib"], 64);
+    assert_eq!(created["kdf"]["iterations"], 3);
+    assert_eq!(created["kdf"]["parallelism"], 4);
+    let status = json(&run(tipvault()
+        .arg("--vault")
+        .arg(dir.path())
+        .args(["--json", "status"])));
+    assert_eq!(status["state"], "locked");
+    assert_eq!(status["kdf"]["memory_mib"], 64);
 }
 
 #[test]
-fn an_unusable_location_fails_with_a_coded_json_error_on_stderr() {
+fn init_refuses_a_weak_passphrase_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("vault.keys")).unwrap();
+    let vault = dir.path().join("v");
+    let out = with_stdin(
+        &vault,
+        "password1234\n",
+        &["--json", "init", "--kdf-minimum"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a refused input exits 2: {}",
+        out.stderr
+    );
+    let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(err["error"]["code"], "weak_passphrase");
+    assert!(
+        !vault.join("vault.keys").exists(),
+        "nothing may be written for a refused passphrase"
+    );
+}
+
+#[test]
+fn init_refuses_to_overwrite_an_existing_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let before = std::fs::read(dir.path().join("vault.keys")).unwrap();
+    let out = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "init", "--kdf-minimum"],
+    );
+    assert!(!out.status.success());
+    let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(err["error"]["code"], "vault_exists");
+    assert_eq!(
+        std::fs::read(dir.path().join("vault.keys")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_exits_3_and_changes_neither_the_database_nor_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let keys = std::fs::read(dir.path().join("vault.keys")).unwrap();
+    let db = std::fs::read(dir.path().join("vault.db")).unwrap();
+    let out = with_stdin(dir.path(), "not the passphrase\n", &["--json", "purge"]);
+    assert_eq!(out.status.code(), Some(3), "{}", out.stderr);
+    let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(err["error"]["code"], "wrong_passphrase");
+    assert_eq!(std::fs::read(dir.path().join("vault.keys")).unwrap(), keys);
+    assert_eq!(std::fs::read(dir.path().join("vault.db")).unwrap(), db);
+}
+
+#[test]
+fn the_passphrase_can_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
     let out = run(tipvault()
         .arg("--vault")
         .arg(dir.path())
-        .args(["--json", "status"]));
+        .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+        .args(["--json", "audit", "verify"]));
+    assert_eq!(json(&out)["intact"], true);
+}
+
+#[test]
+fn without_a_terminal_or_a_source_the_cli_says_how_to_give_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let out = run(tipvault()
+        .arg("--vault")
+        .arg(dir.path())
+        .arg("purge")
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.contains("--passphrase-stdin"), "{}", out.stderr);
+}
+
+#[test]
+fn retention_can_be_shortened_and_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let p = format!("{PASSPHRASE}\n");
+    let change = json(&with_stdin(
+        dir.path(),
+        &p,
+        &["--json", "retention", "set", "request_log", "30d"],
+    ));
+    assert_eq!(change["seconds"], 30 * 86_400);
+    assert_eq!(change["previous_seconds"], 90 * 86_400);
+    let classes = json(&with_stdin(
+        dir.path(),
+        &p,
+        &["--json", "retention", "show"],
+    ));
+    let request_log = classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "request_log")
+        .expect("request_log is a class");
+    assert_eq!(request_log["seconds"], 30 * 86_400);
+    assert_eq!(request_log["default_seconds"], 90 * 86_400);
+}
+
+#[test]
+fn retention_rejects_an_unknown_class() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let out = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "retention", "set", "nope", "1d"],
+    );
+    let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(err["error"]["code"], "invalid_input");
+}
+
+#[test]
+fn purge_reports_counts_per_class() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let report = json(&with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "purge", "--dry-run"],
+    ));
+    assert_eq!(report["dry_run"], true);
+    for class in ["receipt", "imported_tip", "request_log", "draft", "audit"] {
+        assert!(
+            report["per_class"].get(class).is_some(),
+            "{class} is reported: {report}"
+        );
+    }
+}
+
+#[test]
+fn the_audit_log_records_each_step_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let p = format!("{PASSPHRASE}\n");
+    let verified = json(&with_stdin(dir.path(), &p, &["--json", "audit", "verify"]));
+    assert_eq!(verified["intact"], true);
+    let entries = json(&with_stdin(dir.path(), &p, &["--json", "audit", "show"]));
+    let kinds: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[0], "vault.created");
+    assert!(
+        kinds.contains(&"vault.unlocked") && kinds.contains(&"vault.locked"),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn passphrase_change_takes_effect_and_the_old_one_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let new = "ocean marble lantern quiver syntax";
+    let out = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n{new}\n"),
+        &["passphrase", "change", "--kdf-minimum"],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let old = with_stdin(dir.path(), &format!("{PASSPHRASE}\n"), &["purge"]);
+    assert_eq!(
+        old.status.code(),
+        Some(3),
+        "the old passphrase must no longer open the vault"
+    );
+    let ok = with_stdin(dir.path(), &format!("{new}\n"), &["purge"]);
+    assert!(ok.status.success(), "{}", ok.stderr);
+}
+
+#[test]
+fn rekey_changes_the_data_key_and_the_vault_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let p = format!("{PASSPHRASE}\n");
+    let before = json(&with_stdin(dir.path(), &p, &["--json", "export-key"]))["key"].clone();
+    let rekeyed = json(&with_stdin(dir.path(), &p, &["--json", "rekey"]));
+    assert_eq!(rekeyed["generation"], 2);
+    let after = json(&with_stdin(dir.path(), &p, &["--json", "export-key"]))["key"].clone();
+    assert_ne!(before, after, "a rotation must change the data key");
+    assert_eq!(
+        json(&with_stdin(dir.path(), &p, &["--json", "audit", "verify"]))["intact"],
+        true
+    );
+}
+
+#[test]
+fn export_key_opens_the_vault_in_sqlcipher_and_audit_verify_catches_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let p = format!("{PASSPHRASE}\n");
+    let exported = with_stdin(dir.path(), &p, &["--json", "export-key"]);
+    assert!(
+        exported.stderr.contains("WARNING"),
+        "exporting the key must warn: {}",
+        exported.stderr
+    );
+    let key = json(&exported)["key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 64, "a 256-bit key in hex");
+
+    // Open the vault as any SQLCipher 4 client would, with only the raw key, and tamper.
+    let conn = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))
+        .unwrap();
+    let created: String = conn
+        .query_row("SELECT kind FROM audit_log WHERE seq = 1", [], |r| r.get(0))
+        .expect("the raw key opens the database");
+    assert_eq!(created, "vault.created");
+    conn.execute("UPDATE audit_log SET detail = '{}' WHERE seq = 1", [])
+        .unwrap();
+    drop(conn);
+
+    let out = with_stdin(dir.path(), &p, &["audit", "verify"]);
     assert!(
         !out.status.success(),
-        "a broken vault location must not exit 0"
+        "an edited chain must fail verification"
     );
     assert!(
-        out.stdout.is_empty(),
-        "stdout holds only successful results"
+        out.stdout.contains("BROKEN: entry 1 was changed"),
+        "{}",
+        out.stdout
     );
-    let doc: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
-    assert_eq!(doc["error"]["code"], "vault_location");
 }

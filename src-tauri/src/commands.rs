@@ -1,25 +1,110 @@
 //! The commands the UI may call (each also listed in `build.rs` and granted in
-//! `capabilities/default.json`).
+//! `capabilities/default.json`). Each is one call into `tipvault_app`.
 
-use serde::Serialize;
-use tauri::State;
-use tipvault_app::{AppError, VaultStatus};
+use std::time::Duration;
 
-use crate::Desktop;
+use chrono::Utc;
+use tauri::{AppHandle, State};
+use tipvault_app as app;
+use tipvault_app::{AppError, KdfChoice, LockReason, SecretString};
 
-#[derive(Debug, Serialize)]
-pub struct AppInfo {
-    version: &'static str,
+use crate::session::{Desktop, blocking};
+
+#[tauri::command]
+pub fn app_info() -> app::AppInfo {
+    app::app_info()
 }
 
 #[tauri::command]
-pub fn app_info() -> AppInfo {
-    AppInfo {
-        version: tipvault_app::VERSION,
-    }
+pub fn vault_status(desktop: State<'_, Desktop>) -> Result<app::VaultStatus, AppError> {
+    app::vault_status(&desktop.location, Utc::now())
 }
 
 #[tauri::command]
-pub fn vault_status(desktop: State<'_, Desktop>) -> Result<VaultStatus, AppError> {
-    tipvault_app::vault_status(&desktop.location)
+pub async fn create_vault(handle: AppHandle, passphrase: String) -> Result<app::Created, AppError> {
+    let passphrase = SecretString::from(passphrase);
+    blocking(handle, move |d| {
+        let (session, created) =
+            app::create_vault(&d.location, &passphrase, KdfChoice::DEFAULT, Utc::now())?;
+        d.hold(session);
+        Ok(created)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn unlock_vault(
+    handle: AppHandle,
+    passphrase: String,
+) -> Result<app::Unlocked, AppError> {
+    let passphrase = SecretString::from(passphrase);
+    blocking(handle, move |d| {
+        let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, Utc::now())?;
+        d.hold(session);
+        Ok(unlocked)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn lock_vault(handle: AppHandle) -> Result<bool, AppError> {
+    blocking(handle, |d| d.release(LockReason::User)).await
+}
+
+/// The user is active in the window (typing, clicking): postpones the auto-lock.
+#[tauri::command]
+pub fn note_activity(desktop: State<'_, Desktop>) -> Result<(), AppError> {
+    desktop.with_session(|s| {
+        s.touch(Utc::now());
+        Ok(())
+    })
+}
+
+#[tauri::command]
+pub async fn retention_classes(handle: AppHandle) -> Result<Vec<app::RetentionView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::retention_classes(s, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_retention(
+    handle: AppHandle,
+    class: String,
+    seconds: u64,
+) -> Result<app::RetentionChanged, AppError> {
+    let duration = Duration::from_secs(seconds);
+    blocking(handle, move |d| {
+        d.with_session(|s| app::set_retention(s, &class, duration, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn purge_expired(handle: AppHandle, dry_run: bool) -> Result<app::PurgeView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::purge_expired(s, Utc::now(), dry_run))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn audit_entries(
+    handle: AppHandle,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<app::AuditEntryView>, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::audit_entries(s, Utc::now(), after, limit))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn verify_audit_log(handle: AppHandle) -> Result<app::AuditVerifyView, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::verify_audit_log(s, Utc::now()))
+    })
+    .await
 }

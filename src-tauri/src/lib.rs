@@ -1,26 +1,42 @@
 //! The desktop shell: a Tauri window over `tipvault-app`.
 //!
-//! Every `#[tauri::command]` here is a one-line adapter: it takes validated input from the UI,
-//! calls one `tipvault_app` function and returns its result or its `{code, message}` error.
-//! Secrets never cross this boundary towards the web view. A command must also be listed in
-//! `build.rs` and granted in `capabilities/` or the UI cannot call it.
+//! Every `#[tauri::command]` here is a one-line adapter: it takes input from the UI, calls one
+//! `tipvault_app` function and returns its result or its `{code, message}` error. Secrets only
+//! ever travel from the UI to Rust (a passphrase being typed), never back. A command must also
+//! be listed in `build.rs` and granted in `capabilities/` or the UI cannot call it.
 
 mod commands;
+mod session;
+
+use std::time::Duration;
 
 use tipvault_app::VaultLocation;
 
-/// State shared by the commands: where the vault lives, resolved once at start-up.
-pub struct Desktop {
-    pub location: VaultLocation,
-}
+pub use session::Desktop;
 
-/// Registers the commands and state on a builder; shared by `run` and the IPC tests.
-pub fn builder<R: tauri::Runtime>(desktop: Desktop) -> tauri::Builder<R> {
-    tauri::Builder::<R>::new()
+/// How often the auto-lock watcher looks at the session.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Registers the commands and state on a builder.
+pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
+    tauri::Builder::default()
         .manage(desktop)
+        .setup(|app| {
+            session::watch_idle(app.handle().clone(), WATCH_EVERY);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::vault_status
+            commands::vault_status,
+            commands::create_vault,
+            commands::unlock_vault,
+            commands::lock_vault,
+            commands::note_activity,
+            commands::retention_classes,
+            commands::set_retention,
+            commands::purge_expired,
+            commands::audit_entries,
+            commands::verify_audit_log,
         ])
 }
 
@@ -33,9 +49,16 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let result = builder::<tauri::Wry>(Desktop { location }).run(tauri::generate_context!());
-    if let Err(err) = result {
-        eprintln!("tipvault: the desktop app could not start: {err}");
-        std::process::exit(1);
+    let app = builder(Desktop::new(location)).build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                session::lock_on_exit(handle);
+            }
+        }),
+        Err(err) => {
+            eprintln!("tipvault: the desktop app could not start: {err}");
+            std::process::exit(1);
+        }
     }
 }

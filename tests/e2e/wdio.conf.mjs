@@ -63,9 +63,12 @@ export const config = {
     }
   },
 
-  async beforeSession() {
+  async beforeSession(_config, _capabilities, specs) {
     // A fresh vault location per app process; the app inherits it through the drivers.
     process.env.TIPVAULT_VAULT = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-'));
+    // The auto-lock spec needs a short idle limit; every other spec keeps the default.
+    if (specs.some((s) => s.includes('autolock'))) process.env.TIPVAULT_AUTO_LOCK_SECS = '2';
+    else delete process.env.TIPVAULT_AUTO_LOCK_SECS;
     driver = spawn(tauriDriver, ['--port', '4444', '--native-port', '4445'], {
       stdio: [null, process.stdout, process.stderr],
       env: process.env,

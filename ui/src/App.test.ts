@@ -1,25 +1,133 @@
 import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
 
+const strong = 'harbour violet quantum tangerine';
+const kdf = { memory_mib: 64, iterations: 3, parallelism: 4 };
+const purged = { dry_run: false, per_class: {}, total: 0 };
+
+/** A fake backend with a vault that exists (`locked`) or not (`absent`). */
+function backend(initial: 'absent' | 'locked', overrides: Record<string, (args: any) => unknown> = {}) {
+  const calls: { cmd: string; args: unknown }[] = [];
+  let state = initial;
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd in overrides) return overrides[cmd]!(args);
+      switch (cmd) {
+        case 'vault_status':
+          return { state, path: '/v' };
+        case 'create_vault':
+          state = 'locked';
+          return { path: '/v', kdf, unlock_ms: 740 };
+        case 'unlock_vault':
+          return { path: '/v', purged: { ...purged, total: 2 } };
+        case 'lock_vault':
+          return true;
+        default:
+          return undefined;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
 describe('App', () => {
   it('offers to create a vault when there is none', async () => {
-    mockIPC((cmd) => (cmd === 'vault_status' ? { state: 'absent', path: '/v' } : undefined));
+    backend('absent');
     render(App);
     expect(await screen.findByRole('heading', { name: 'Create your vault' })).toBeInTheDocument();
     expect(screen.getByText('Vault location: /v')).toBeInTheDocument();
   });
 
-  it('asks to unlock when a vault exists', async () => {
-    mockIPC((cmd) => (cmd === 'vault_status' ? { state: 'locked', path: '/v' } : undefined));
+  it('creates the vault and opens it', async () => {
+    const calls = backend('absent');
+    const user = userEvent.setup();
     render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.type(screen.getByLabelText('Repeat the passphrase'), strong);
+    await screen.findByText('Very strong');
+    await user.click(screen.getByRole('button', { name: 'Create vault' }));
+    expect(await screen.findByRole('heading', { name: 'Your vault is open' })).toBeInTheDocument();
+    expect(screen.getByText('Your new vault is ready.')).toBeInTheDocument();
+    expect(screen.getByText('Unlocking takes about 740 ms on this computer.')).toBeInTheDocument();
+    expect(calls.find((c) => c.cmd === 'create_vault')?.args).toEqual({ passphrase: strong });
+  });
+
+  it('asks to unlock when a vault exists, and opens it', async () => {
+    backend('locked');
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByRole('heading', { name: 'Your vault is open' })).toBeInTheDocument();
+    expect(screen.getByText('Expired records deleted when the vault opened: 2.')).toBeInTheDocument();
+  });
+
+  it('says a wrong passphrase changed nothing, and clears the field', async () => {
+    backend('locked', {
+      unlock_vault: () => {
+        throw { code: 'wrong_passphrase', message: 'Wrong passphrase.' };
+      },
+    });
+    const user = userEvent.setup();
+    render(App);
+    const field = await screen.findByLabelText('Passphrase');
+    await user.type(field, 'nope nope nope');
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'That passphrase did not open the vault. Nothing was changed.',
+    );
+    expect(field).toHaveValue('');
+  });
+
+  it('tells when the next attempt is allowed after too many failures', async () => {
+    backend('locked', {
+      unlock_vault: () => {
+        throw { code: 'throttled', message: 'Too many.', retry_after: '2030-01-01T10:00:00Z' };
+      },
+    });
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), 'whatever it is');
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Try again after .+\./);
+  });
+
+  it('returns to the unlock screen when the backend locks for inactivity', async () => {
+    backend('locked');
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await screen.findByRole('heading', { name: 'Your vault is open' });
+    await emit('vault-locked', { reason: 'idle' });
     expect(await screen.findByRole('heading', { name: 'Unlock your vault' })).toBeInTheDocument();
+    expect(
+      screen.getByText('Tipvault locked the vault because it was not used for a while.'),
+    ).toBeInTheDocument();
+  });
+
+  it('locks on demand', async () => {
+    const calls = backend('locked');
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await user.click(await screen.findByRole('button', { name: 'Lock' }));
+    expect(await screen.findByText('The vault is locked.')).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === 'lock_vault')).toBe(true);
   });
 
   it('shows a translated error when the backend fails', async () => {
-    mockIPC(() => {
-      throw { code: 'vault_location', message: 'No home directory.' };
+    backend('absent', {
+      vault_status: () => {
+        throw { code: 'vault_location', message: 'No home directory.' };
+      },
     });
     render(App);
     expect(await screen.findByRole('alert')).toHaveTextContent(

@@ -3,26 +3,58 @@
 //!
 //! Front ends never match on message text: the UI translates by `code`, the CLI prints the
 //! message and maps the code to an exit status. Add a code only when a consumer needs to tell
-//! it apart from the others.
+//! it apart from the others. Messages come from the typed errors below and never contain a
+//! secret or bytes read from a damaged file (the vault crate guarantees that for its errors).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tipvault_vault::{
+    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError,
+};
+use ts_rs::TS;
 
 /// What went wrong, in a form a program can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The vault's location could not be determined or is not usable.
     VaultLocation,
+    /// There is no vault at the location (create one first).
+    NoVault,
+    /// There is already a vault at the location (creating would overwrite it).
+    VaultExists,
+    /// The passphrase did not open the vault. Nothing was changed.
+    WrongPassphrase,
+    /// Too many wrong passphrases: the next attempt is allowed at `retry_after`.
+    Throttled,
+    /// A vault file is damaged, tampered with, or mixed up with another vault's.
+    VaultDamaged,
+    /// A vault file was written by a newer Tipvault.
+    VaultTooNew,
+    /// Another process has the vault open.
+    VaultInUse,
+    /// The vault is locked (the desktop's session ended or was never opened).
+    VaultLocked,
+    /// A new passphrase is too short or too easy to guess.
+    WeakPassphrase,
+    /// The input was refused (an empty passphrase, an unknown retention class, a bad duration).
+    InvalidInput,
     /// Reading or writing a file failed for a reason outside Tipvault (permissions, disk).
     Io,
+    /// A failure that is not the user's to fix (a bug, or the operating system's random source).
+    Internal,
 }
 
 /// An error as the front ends see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, TS)]
+#[ts(export)]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `throttled` and `wrong_passphrase`: when the next attempt is allowed.
+    pub retry_after: Option<DateTime<Utc>>,
 }
 
 impl AppError {
@@ -30,6 +62,135 @@ impl AppError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    fn with_retry(mut self, at: Option<DateTime<Utc>>) -> Self {
+        self.retry_after = at;
+        self
+    }
+}
+
+/// Capitalises the first letter: the vault crate's messages are clauses, ours are sentences.
+fn sentence(err: &dyn std::fmt::Display) -> String {
+    let text = err.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut s: String = first.to_uppercase().collect();
+            s.push_str(chars.as_str());
+            if !s.ends_with('.') {
+                s.push('.');
+            }
+            s
+        }
+        None => text,
+    }
+}
+
+impl From<UnlockError> for AppError {
+    fn from(err: UnlockError) -> Self {
+        let code = match &err {
+            UnlockError::WrongPassphrase { retry_after } => {
+                return AppError::new(ErrorCode::WrongPassphrase, sentence(&err))
+                    .with_retry(*retry_after);
+            }
+            UnlockError::Throttled { retry_after } => {
+                return AppError::new(ErrorCode::Throttled, sentence(&err))
+                    .with_retry(Some(*retry_after));
+            }
+            UnlockError::NotAVault { .. } => ErrorCode::NoVault,
+            UnlockError::Damaged { .. } | UnlockError::Mismatch { .. } => ErrorCode::VaultDamaged,
+            UnlockError::Locked { .. } => ErrorCode::VaultInUse,
+            UnlockError::TooNew { .. } => ErrorCode::VaultTooNew,
+            UnlockError::NoPassphraseSlot => ErrorCode::InvalidInput,
+            UnlockError::Io { .. } => ErrorCode::Io,
+            UnlockError::Kdf(_) | UnlockError::Random(_) => ErrorCode::Internal,
+        };
+        AppError::new(code, sentence(&err))
+    }
+}
+
+impl From<CreateError> for AppError {
+    fn from(err: CreateError) -> Self {
+        let code = match &err {
+            CreateError::EmptyPassphrase => ErrorCode::InvalidInput,
+            CreateError::AlreadyExists { .. } => ErrorCode::VaultExists,
+            CreateError::Io { .. } => ErrorCode::Io,
+            CreateError::Store(e) => return store_code(e, sentence(&err)),
+            CreateError::Kdf(_) | CreateError::Random(_) => ErrorCode::Internal,
+        };
+        AppError::new(code, sentence(&err))
+    }
+}
+
+fn store_code(err: &StoreError, message: String) -> AppError {
+    let code = match err {
+        StoreError::Damaged { .. } => ErrorCode::VaultDamaged,
+        StoreError::Io { .. } => ErrorCode::Io,
+        StoreError::Sql(_) => ErrorCode::Internal,
+    };
+    AppError::new(code, message)
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        let message = sentence(&err);
+        store_code(&err, message)
+    }
+}
+
+impl From<KeyChangeError> for AppError {
+    fn from(err: KeyChangeError) -> Self {
+        let code = match &err {
+            KeyChangeError::EmptyPassphrase => ErrorCode::InvalidInput,
+            KeyChangeError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            KeyChangeError::Io { .. } => ErrorCode::Io,
+            KeyChangeError::Store(e) => return store_code(e, sentence(&err)),
+            KeyChangeError::Kdf(_) | KeyChangeError::Random(_) => ErrorCode::Internal,
+        };
+        AppError::new(code, sentence(&err))
+    }
+}
+
+impl From<RetentionError> for AppError {
+    fn from(err: RetentionError) -> Self {
+        match &err {
+            RetentionError::UnknownClass(_) | RetentionError::InvalidDuration => {
+                AppError::new(ErrorCode::InvalidInput, sentence(&err))
+            }
+            RetentionError::Store(e) => store_code(e, sentence(&err)),
+        }
+    }
+}
+
+impl From<AuditError> for AppError {
+    fn from(err: AuditError) -> Self {
+        match &err {
+            AuditError::Store(e) => store_code(e, sentence(&err)),
+            AuditError::InvalidKind | AuditError::DetailTooLarge => {
+                AppError::new(ErrorCode::Internal, sentence(&err))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_start_upper_case_and_end_with_a_full_stop() {
+        assert_eq!(sentence(&"wrong passphrase"), "Wrong passphrase.");
+        assert_eq!(sentence(&"done."), "Done.");
+    }
+
+    #[test]
+    fn throttled_unlocks_carry_their_retry_time() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let err = AppError::from(UnlockError::Throttled { retry_after: at });
+        assert_eq!(err.code, ErrorCode::Throttled);
+        assert_eq!(err.retry_after, Some(at));
     }
 }

@@ -3,15 +3,36 @@
 //! The desktop shell (`src-tauri`) and the command line (`crates/cli`) are thin adapters over
 //! this crate: they parse input, call one function, and shape the output. Anything that is a
 //! decision about the domain belongs here or below, never in a front end. This crate knows
-//! nothing of Tauri or clap.
+//! nothing of Tauri or clap. Time is passed in (`now`) by the front ends, so every use case
+//! can be tested at any date.
 
+pub mod about;
+pub mod audit;
 pub mod error;
+pub mod keys;
 pub mod location;
+pub mod passphrase;
+pub mod retention;
+pub mod session;
 pub mod status;
+pub mod view;
 
+pub use about::{AppInfo, app_info};
+pub use audit::{audit_entries, verify_audit_log};
 pub use error::{AppError, ErrorCode};
+pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
+pub use passphrase::check_new_passphrase;
+pub use retention::{RetentionChanged, purge_expired, retention_classes, set_retention};
+pub use session::{
+    Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
+    unlock_vault,
+};
 pub use status::{VaultState, VaultStatus, vault_status};
+pub use view::{AuditEntryView, AuditVerifyView, KdfView, PurgeView, RetentionView};
+
+/// Re-exported so front ends build passphrases without depending on `secrecy` themselves.
+pub use secrecy::SecretString;
 
 /// The version of Tipvault, shown by `tipvault --version` and the desktop's about line.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

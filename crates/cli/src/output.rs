@@ -3,7 +3,7 @@
 //! that stdout only ever holds a successful result.
 
 use serde::Serialize;
-use tipvault_app::AppError;
+use tipvault_app::{AppError, AuditEntryView, PurgeView, RekeyProgress, RetentionView};
 
 pub struct Output {
     json: bool,
@@ -33,5 +33,87 @@ impl Output {
         } else {
             eprintln!("tipvault: {}", err.message);
         }
+    }
+
+    /// Prints the raw data key on stdout (nothing else there, for piping) and the warning on
+    /// stderr, so the warning is seen even when stdout goes to a file.
+    pub fn secret_key(&self, hex: &str) {
+        eprintln!(
+            "WARNING: this key opens your vault without the passphrase. Anyone who sees it can read \
+             everything in it. Keep it offline, and rotate it (`tipvault rekey`) if it leaks.\n\
+             Use it in any SQLCipher 4 client with: PRAGMA key = \"x'<key>'\";"
+        );
+        if self.json {
+            println!(
+                "{}",
+                serde_json::json!({ "key": hex, "format": "sqlcipher4-raw-key-hex" })
+            );
+        } else {
+            println!("{hex}");
+        }
+    }
+}
+
+/// A duration in whole days when it is one, else in hours or seconds.
+pub fn days(seconds: u64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => match s / 86_400 {
+            1 => "1 day".to_owned(),
+            n => format!("{n} days"),
+        },
+        s if s % 3_600 == 0 => format!("{} hours", s / 3_600),
+        s => format!("{s} seconds"),
+    }
+}
+
+pub fn retention_table(classes: &[RetentionView]) -> String {
+    let mut text = format!("{:<22} {:>12} {:>12}\n", "CLASS", "KEPT FOR", "DEFAULT");
+    for c in classes {
+        text.push_str(&format!(
+            "{:<22} {:>12} {:>12}\n",
+            c.name,
+            days(c.seconds),
+            days(c.default_seconds)
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn purge_text(report: &PurgeView) -> String {
+    let verb = if report.dry_run {
+        "Would delete"
+    } else {
+        "Deleted"
+    };
+    let mut text = format!("{verb} {} expired records.", report.total);
+    for (class, count) in report.per_class.iter().filter(|(_, n)| **n > 0) {
+        text.push_str(&format!("\n  {class:<22} {count:>8}"));
+    }
+    text
+}
+
+pub fn audit_table(entries: &[AuditEntryView]) -> String {
+    if entries.is_empty() {
+        return "No audit entries.".to_owned();
+    }
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&format!(
+            "{:>6}  {}  {:<24} {}\n",
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            e.detail
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn rekey_progress(progress: RekeyProgress) -> String {
+    match progress {
+        RekeyProgress::Checkpointing => "Folding the write-ahead log into the vault…".to_owned(),
+        RekeyProgress::Rekeying { pages } => format!("Re-encrypting {pages} pages…"),
+        RekeyProgress::Finalizing => "Saving the new key…".to_owned(),
+        RekeyProgress::Done { generation } => format!("Done (key generation {generation})."),
     }
 }

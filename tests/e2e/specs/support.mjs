@@ -19,3 +19,16 @@ export async function screenshot(name) {
 export function vaultDir() {
   return process.env.TIPVAULT_VAULT;
 }
+
+/** A passphrase the app rates "very strong". */
+export const PASSPHRASE = 'harbour violet quantum tangerine';
+
+/** Fills the first screen's form and waits for the open vault (creation calibrates Argon2id). */
+export async function createVault(passphrase = PASSPHRASE) {
+  await $('#create-title').waitForDisplayed();
+  await $('#create-passphrase').setValue(passphrase);
+  await $('#create-confirm').setValue(passphrase);
+  await $('.strength[data-score="4"]').waitForExist();
+  await $('button[type="submit"]').click();
+  await $('#home-title').waitForDisplayed({ timeout: 60_000 });
+}

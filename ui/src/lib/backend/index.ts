@@ -2,22 +2,39 @@
 // `invoke` directly, so every command name, argument and result shape lives in one place.
 // Errors arrive as `{code, message}` from tipvault-app; the UI switches on `code` only.
 import { invoke } from '@tauri-apps/api/core';
-import type { AppInfo, ErrorCode, VaultStatus } from './types';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AppInfo,
+  AuditEntryView,
+  AuditVerifyView,
+  Created,
+  ErrorCode,
+  LockReason,
+  PurgeView,
+  RetentionChanged,
+  RetentionView,
+  Unlocked,
+  VaultStatus,
+} from './types';
 
 export type * from './types';
 
 /** An error from the backend, with the stable code the UI translates. */
 export class BackendError extends Error {
   readonly code: ErrorCode | 'unexpected';
+  readonly retryAfter: Date | null;
 
-  constructor(code: ErrorCode | 'unexpected', message: string) {
+  constructor(code: ErrorCode | 'unexpected', message: string, retryAfter: string | null = null) {
     super(message);
     this.name = 'BackendError';
     this.code = code;
+    this.retryAfter = retryAfter ? new Date(retryAfter) : null;
   }
 }
 
-function isAppError(value: unknown): value is { code: ErrorCode; message: string } {
+function isAppError(
+  value: unknown,
+): value is { code: ErrorCode; message: string; retry_after?: string | null } {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -30,13 +47,30 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (raw) {
-    if (isAppError(raw)) throw new BackendError(raw.code, raw.message);
+    if (isAppError(raw)) throw new BackendError(raw.code, raw.message, raw.retry_after ?? null);
     // Tauri itself (a denied or unknown command) rejects with a plain string.
     throw new BackendError('unexpected', String(raw));
   }
 }
 
+/** The event the backend emits when it locks the vault on its own (idle). */
+export const LOCKED_EVENT = 'vault-locked';
+
 export const backend = {
   appInfo: () => call<AppInfo>('app_info'),
   vaultStatus: () => call<VaultStatus>('vault_status'),
+  createVault: (passphrase: string) => call<Created>('create_vault', { passphrase }),
+  unlockVault: (passphrase: string) => call<Unlocked>('unlock_vault', { passphrase }),
+  lockVault: () => call<boolean>('lock_vault'),
+  noteActivity: () => call<void>('note_activity'),
+  retentionClasses: () => call<RetentionView[]>('retention_classes'),
+  setRetention: (className: string, seconds: number) =>
+    call<RetentionChanged>('set_retention', { class: className, seconds }),
+  purgeExpired: (dryRun: boolean) => call<PurgeView>('purge_expired', { dryRun }),
+  auditEntries: (after: number, limit: number) =>
+    call<AuditEntryView[]>('audit_entries', { after, limit }),
+  verifyAuditLog: () => call<AuditVerifyView>('verify_audit_log'),
+  /** Calls `handler` when the backend locks the vault by itself. */
+  onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
+    listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),
 };

@@ -1,19 +1,16 @@
-// Shapes of the values tipvault-app returns (serde's JSON form). Keep in step with
-// crates/app: the Rust tests serialise each type and the UI tests below parse the same JSON.
-
-/** `tipvault_app::ErrorCode`. */
-export type ErrorCode = 'vault_location' | 'io';
-
-/** `tipvault_app::VaultState`. */
-export type VaultState = 'absent' | 'locked';
-
-/** `tipvault_app::VaultStatus`. */
-export interface VaultStatus {
-  state: VaultState;
-  path: string;
-}
-
-/** The desktop's `app_info` command. */
-export interface AppInfo {
-  version: string;
-}
+// The app's types as the UI sees them, generated from crates/app by ts-rs (`cargo test` writes
+// ./generated; scripts/test.sh fails if that changes a committed file). Do not edit generated/.
+export type { AppError } from './generated/AppError';
+export type { AppInfo } from './generated/AppInfo';
+export type { AuditEntryView } from './generated/AuditEntryView';
+export type { AuditVerifyView } from './generated/AuditVerifyView';
+export type { Created } from './generated/Created';
+export type { ErrorCode } from './generated/ErrorCode';
+export type { KdfView } from './generated/KdfView';
+export type { LockReason } from './generated/LockReason';
+export type { PurgeView } from './generated/PurgeView';
+export type { RetentionChanged } from './generated/RetentionChanged';
+export type { RetentionView } from './generated/RetentionView';
+export type { Unlocked } from './generated/Unlocked';
+export type { VaultState } from './generated/VaultState';
+export type { VaultStatus } from './generated/VaultStatus';

@@ -1,0 +1,243 @@
+//! Error enums, one per family of operations, with variants a caller can act on.
+//!
+//! The one decision to know: messages say what happened and what the user can do; they never
+//! contain key material, passphrases, or bytes read from a damaged or tampered file.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::kdf::KdfError;
+use crate::key::RandomError;
+
+/// Which file of a vault directory an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VaultFile {
+    /// `vault.keys`, the wrapped keys.
+    Sidecar,
+    /// `vault.db`, the encrypted database.
+    Database,
+    /// `vault.db-wal`, the database's write-ahead log.
+    Wal,
+}
+
+impl fmt::Display for VaultFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VaultFile::Sidecar => crate::sidecar::FILE_NAME,
+            VaultFile::Database => crate::store::DB_FILE,
+            VaultFile::Wal => "vault.db-wal",
+        })
+    }
+}
+
+/// Errors from [`crate::Vault::create`].
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// An empty passphrase protects nothing.
+    #[error("the passphrase is empty; choose a passphrase")]
+    EmptyPassphrase,
+    /// Parameters below policy, or beyond what this build accepts.
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    /// The directory already holds a vault (or part of one); nothing was touched.
+    #[error("{path} already contains a vault; choose an empty directory")]
+    AlreadyExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The file system refused (read-only directory, disk full, permissions).
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// File or directory concerned.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// SQLite failed while building the new database (the partial files were removed).
+    #[error("creating the encrypted database failed: {0}")]
+    Store(#[from] StoreError),
+    /// No randomness available.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Errors from [`crate::Vault::unlock`] and [`crate::Vault::status`].
+#[derive(Debug, thiserror::Error)]
+pub enum UnlockError {
+    /// The passphrase did not open any slot. Nothing was written except the throttle file.
+    #[error("wrong passphrase")]
+    WrongPassphrase {
+        /// When the next attempt is allowed, if further attempts are now delayed.
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// The directory is not a (complete) vault.
+    #[error("{path} is not a Tipvault vault ({reason})")]
+    NotAVault {
+        /// The directory or missing file.
+        path: PathBuf,
+        /// Which part is missing or foreign.
+        reason: &'static str,
+    },
+    /// A file failed its integrity checks: damaged on disk or tampered with.
+    #[error("{file} is damaged or was tampered with ({reason}); restore the vault from a backup")]
+    Damaged {
+        /// Which file.
+        file: VaultFile,
+        /// Its path.
+        path: PathBuf,
+        /// What check failed (never the file's content).
+        reason: String,
+    },
+    /// `vault.keys` and `vault.db` do not belong together: files from two vaults were mixed, or
+    /// the plaintext start of `vault.db` was damaged.
+    #[error(
+        "{path} does not belong to this vault.db (files from two vaults were mixed, or the start of vault.db is damaged); put back the key file created with this database or restore a backup"
+    )]
+    Mismatch {
+        /// The sidecar path.
+        path: PathBuf,
+    },
+    /// The vault is in use: another process holds a lock on the database.
+    #[error("the vault at {path} is locked by another Tipvault process; close it and retry")]
+    Locked {
+        /// The database path.
+        path: PathBuf,
+    },
+    /// A file was written by a newer Tipvault.
+    #[error(
+        "{file} was written by a newer version of Tipvault (format {found}, this build supports {supported}); update Tipvault"
+    )]
+    TooNew {
+        /// Which file.
+        file: VaultFile,
+        /// Version found.
+        found: u32,
+        /// Newest version this build supports.
+        supported: u32,
+    },
+    /// Too many wrong passphrases recently.
+    #[error("too many wrong passphrases; try again after {retry_after}")]
+    Throttled {
+        /// When the next attempt is allowed.
+        retry_after: DateTime<Utc>,
+    },
+    /// The vault has no passphrase slot (only security keys).
+    #[error("this vault cannot be unlocked with a passphrase")]
+    NoPassphraseSlot,
+    /// The file system refused (read-only directory, permissions, disk full).
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// File or directory concerned.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Key derivation could not run (e.g. not enough memory).
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    /// No randomness available.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Errors from operations on an unlocked vault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A page failed its HMAC or the b-tree is inconsistent.
+    #[error("the vault database is damaged ({reason}); restore it from a backup")]
+    Damaged {
+        /// What SQLite or SQLCipher reported.
+        reason: String,
+    },
+    /// The file system refused (disk full, read-only).
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// File concerned.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Any other SQLite error.
+    #[error("vault database error: {0}")]
+    Sql(rusqlite::Error),
+}
+
+impl StoreError {
+    pub(crate) fn from_sql(e: rusqlite::Error, dir: &std::path::Path) -> Self {
+        match crate::store::classify(e) {
+            crate::store::OpenError::NotADatabase => StoreError::Damaged {
+                reason: "the first page does not decrypt".into(),
+            },
+            crate::store::OpenError::Corrupt(reason)
+            | crate::store::OpenError::WalCorrupt(reason) => StoreError::Damaged { reason },
+            crate::store::OpenError::Io(e) => StoreError::Io {
+                path: crate::store::db_path(dir),
+                source: io::Error::other(e.to_string()),
+            },
+            crate::store::OpenError::Sql(e) => StoreError::Sql(e),
+        }
+    }
+}
+
+/// Errors from changing the passphrase or rotating the data key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyChangeError {
+    /// The new passphrase is empty.
+    #[error("the new passphrase is empty; choose a passphrase")]
+    EmptyPassphrase,
+    /// The current passphrase given does not open any slot.
+    #[error("the current passphrase is wrong")]
+    WrongPassphrase,
+    /// Parameters below policy or beyond what this build accepts.
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    /// Writing the sidecar failed; the previous keys stay valid.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// File concerned.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The database failed during the rotation; it stays readable with the old or new key.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness available.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Errors from retention settings.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    /// No retention class has this name.
+    #[error("there is no retention class named {0:?}")]
+    UnknownClass(String),
+    /// The duration is out of the accepted range.
+    #[error("a retention duration must be between one minute and 100 years")]
+    InvalidDuration,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Errors from appending to the audit log.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The kind must be 1–64 characters of `a-z 0-9 . _ -`.
+    #[error("an audit event kind must be 1–64 characters of a-z, 0-9, '.', '_' or '-'")]
+    InvalidKind,
+    /// The detail is larger than 16 KiB of JSON.
+    #[error("an audit event's detail must be at most 16 KiB of JSON")]
+    DetailTooLarge,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,102 @@
+//! Tipvault's local encrypted vault: a SQLCipher 4 database with a two-level key hierarchy,
+//! per-record expiry that really deletes, and a hash-chained audit log.
+//!
+//! # Layout
+//!
+//! A vault is a directory:
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `vault.db` (+ `vault.db-wal` while open) | the SQLCipher 4 database, keyed with the raw data key |
+//! | `vault.keys` | the sidecar: versioned JSON with the vault id and the wrapped keys |
+//! | `unlock-throttle.json` | wrong-passphrase counter (only after failures) |
+//!
+//! # Keys
+//!
+//! `Argon2id(passphrase)` → KEK → opens a *slot* holding the vault key (VK) → opens the data
+//! key (DEK) → SQLCipher raw key. All wrapping is XChaCha20-Poly1305 with the vault id and the
+//! slot metadata as associated data. See [`key`] for why there are two levels.
+//!
+//! # Use
+//!
+//! ```no_run
+//! use secrecy::SecretString;
+//! use tipvault_vault::{KdfParams, Vault};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = std::path::Path::new("/tmp/my-vault");
+//! let pass = SecretString::from("correct horse battery staple");
+//! let now = chrono::Utc::now();
+//! let vault = Vault::create(dir, &pass, KdfParams::POLICY_MIN, now)?;
+//! vault.lock()?;
+//! let (mut vault, _report) = Vault::unlock(dir, &pass, now)?;
+//! vault.save_draft("hello", now)?;
+//! let purged = vault.purge(now, false)?;
+//! # let _ = purged; Ok(()) }
+//! ```
+//!
+//! # DECISIONS
+//!
+//! - **`cipher_memory_security` stays OFF** (SQLCipher's default). It is process-wide, can only
+//!   be switched on (never off again), and roughly doubles insert cost (TOOLCHAIN.md), which
+//!   alone would break the ≤ 1.3× budget against plain SQLite. What it adds is wiping
+//!   SQLCipher's own freed heap; our key material already lives in zeroizing Rust memory, and
+//!   SQLCipher wipes its key contexts on close regardless. The residual risk — decrypted pages
+//!   in freed heap of a running, unlocked process — needs an attacker who can read our memory,
+//!   who could equally read the live page cache. This deviates from DESIGN §4; the app may still
+//!   enable it process-wide for a "paranoid" mode with `PRAGMA cipher_memory_security = ON`
+//!   before the first vault opens.
+//! - **Two key levels (KEK → VK → DEK)** so rotating the DEK needs neither the passphrase nor
+//!   every registered security key, and a passphrase change never touches the database.
+//! - **Key rotation is crash-safe by a pending slot**: the new DEK is written to the sidecar as
+//!   `pending_data_key` before `sqlite3_rekey`; an unlock tries the current DEK, then the pending
+//!   one, and promotes or discards it. SQLCipher's rekey is one transaction, so the database is
+//!   always entirely on one key.
+//! - **Progress of a rotation is per phase**, not per page: `sqlite3_rekey` is a single C call.
+//! - **Unlock verifies every page's HMAC** (`PRAGMA cipher_integrity_check`) so a damaged page
+//!   is reported at unlock as [`UnlockError::Damaged`] rather than in the middle of later work.
+//! - **`synchronous = FULL`**: a confirmed redemption or receipt must survive a power cut.
+//! - **Audit retention is 5 years** (1826 days), like receipts: the log explains the receipts
+//!   kept for tax purposes, so it must live at least as long as they do.
+//! - **The sidecar has a checksum** (not a security control) so a damaged key file is reported
+//!   as damaged instead of as a wrong passphrase.
+//! - **A damaged WAL frame is treated by SQLite as the end of the log** (as after a crash before
+//!   that commit): transactions from that frame on are lost *in that copy*; a frame whose
+//!   checksum was forged still fails SQLCipher's HMAC. The WAL only exists while a vault is
+//!   open or after a crash: [`Vault::lock`] and every purge truncate it.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(missing_docs)]
+
+mod atomic;
+pub mod audit;
+pub mod draft;
+mod error;
+pub mod kdf;
+pub mod key;
+pub mod migration;
+pub mod purge;
+pub mod retention;
+mod sidecar;
+mod store;
+pub mod throttle;
+mod vault;
+
+pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport};
+pub use draft::Draft;
+pub use error::{
+    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError, VaultFile,
+};
+pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
+pub use key::DataKey;
+pub use migration::{MigrationError, SCHEMA_VERSION};
+pub use purge::PurgeReport;
+pub use retention::{RetentionChange, RetentionClass};
+pub use sidecar::{
+    FILE_NAME as SIDECAR_FILE, FORMAT_VERSION as SIDECAR_VERSION, SlotKind, VaultId,
+};
+pub use store::DB_FILE;
+pub use vault::{
+    KdfUpgrade, RotationProgress, RotationRecovery, RotationReport, SlotInfo, UnlockReport, Vault,
+    VaultInfo, VaultStatus,
+};

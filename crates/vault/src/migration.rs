@@ -1,0 +1,211 @@
+//! Numbered, add-only schema migrations tracked in `PRAGMA user_version`.
+//!
+//! The one decision to know: a migration that has shipped is never edited — add a new entry at
+//! the end instead. `tests/vault/migration.rs` opens a committed fixture vault of every earlier
+//! version and compares the final schema with a committed snapshot, so an accidental change to
+//! a shipped migration fails CI.
+//!
+//! Every user-data table must have `created_at`, `expires_at` (unix seconds) and
+//! `retention_class` columns: purge and retention discover tables by those columns, and a test
+//! fails for any table that lacks them (except the few listed in [`INTERNAL_TABLES`]).
+
+use rusqlite::Connection;
+
+/// Tables that hold vault configuration rather than user data, so they carry no expiry.
+pub const INTERNAL_TABLES: &[&str] = &["vault_meta", "retention_class", "audit_anchor"];
+
+/// Schema migrations; entry `i` upgrades a database from version `i` to `i + 1`. Public so the
+/// benchmark can build the identical schema in a plain SQLite file.
+#[doc(hidden)]
+pub const MIGRATIONS: &[&str] = &[
+    // v1: the vault's own tables. Retention durations in seconds; "5 years" is 1826 days so it
+    // always covers five calendar years including a leap day.
+    r#"
+CREATE TABLE vault_meta (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    vault_id    BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE retention_class (
+    name           TEXT PRIMARY KEY,
+    default_secs   INTEGER NOT NULL CHECK (default_secs > 0),
+    duration_secs  INTEGER NOT NULL CHECK (duration_secs > 0),
+    updated_at     INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO retention_class (name, default_secs, duration_secs, updated_at) VALUES
+    ('receipt',             157766400, 157766400, 0),
+    ('imported_tip',        157766400, 157766400, 0),
+    ('request_log',           7776000,   7776000, 0),
+    ('risk_observation',     15552000,  15552000, 0),
+    ('network_fingerprint',   2592000,   2592000, 0),
+    ('draft',                   86400,     86400, 0),
+    ('audit',               157766400, 157766400, 0);
+
+CREATE TABLE audit_log (
+    seq              INTEGER PRIMARY KEY,
+    at               INTEGER NOT NULL,
+    kind             TEXT NOT NULL,
+    detail           TEXT NOT NULL,
+    prev_hash        BLOB NOT NULL,
+    hash             BLOB NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'audit' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX audit_log_expires_at ON audit_log (expires_at);
+
+CREATE TABLE audit_anchor (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    seq         INTEGER NOT NULL,
+    hash        BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE draft (
+    id               INTEGER PRIMARY KEY,
+    body             TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'draft' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX draft_expires_at ON draft (expires_at);
+"#,
+];
+
+/// The schema version this build creates and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Errors from reading or upgrading the schema.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// The database was written by a newer build.
+    #[error(
+        "the vault's schema version {found} is newer than this build supports ({supported}); update Tipvault"
+    )]
+    TooNew {
+        /// Version found in the database.
+        found: u32,
+        /// Newest version this build knows.
+        supported: u32,
+    },
+    /// A migration failed; the transaction was rolled back, the vault is unchanged.
+    #[error("upgrading the vault schema to version {to} failed: {source}")]
+    Failed {
+        /// Version being migrated to.
+        to: u32,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Current `user_version` of the database.
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Applies pending migrations; returns `(from, to)` when anything ran.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<Option<(u32, u32)>, MigrationError> {
+    let from = version(conn).map_err(|source| MigrationError::Failed { to: 0, source })?;
+    if from > SCHEMA_VERSION {
+        return Err(MigrationError::TooNew {
+            found: from,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let to = index as u32 + 1;
+        let fail = |source| MigrationError::Failed { to, source };
+        // One transaction per step: user_version lives in the header page, so the schema change
+        // and the version bump commit or roll back together.
+        let tx = conn.transaction().map_err(fail)?;
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.pragma_update(None, "user_version", to).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok((from < SCHEMA_VERSION).then_some((from, SCHEMA_VERSION)))
+}
+
+/// The schema as SQLite stores it, one statement per entry, in a stable order: what the schema
+/// snapshot test compares.
+pub(crate) fn schema_sql(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name")?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Names of every user-data table: those with an `expires_at` column.
+pub(crate) fn expiring_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name FROM sqlite_master AS m
+         WHERE m.type = 'table'
+           AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) AS c WHERE c.name = 'expires_at')
+         ORDER BY m.name",
+    )?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_are_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), Some((0, SCHEMA_VERSION)));
+        assert_eq!(
+            migrate(&mut conn).unwrap(),
+            None,
+            "a second run must do nothing"
+        );
+        assert_eq!(version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(MigrationError::TooNew { found, .. }) if found == SCHEMA_VERSION + 1
+        ));
+    }
+
+    #[test]
+    fn every_table_is_internal_or_carries_expiry_columns() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for table in tables
+            .iter()
+            .filter(|t| !INTERNAL_TABLES.contains(&t.as_str()))
+        {
+            let cols: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for needed in ["created_at", "expires_at", "retention_class"] {
+                assert!(
+                    cols.iter().any(|c| c == needed),
+                    "user-data table {table} lacks {needed}: purge and retention rely on it"
+                );
+            }
+        }
+        assert_eq!(expiring_tables(&conn).unwrap(), vec!["audit_log", "draft"]);
+    }
+}

@@ -1,0 +1,1067 @@
+//! The vault's lifecycle: create, unlock, lock, status, passphrase change, key rotation, and the
+//! typed operations of an unlocked vault.
+//!
+//! The one decision to know: a [`Vault`] value *is* an unlocked vault. Locking consumes it (and
+//! dropping it is the same), which closes the connection and wipes the keys, so "use after lock"
+//! cannot compile; reopening is an [`Vault::unlock`] away (~the KDF time plus a few ms).
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditEntry, AuditEvent, AuditReport};
+use crate::draft::{self, Draft};
+use crate::error::{
+    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError, VaultFile,
+};
+use crate::kdf::{self, KdfParams, SALT_LEN};
+use crate::key::{self, DataKey, VaultKey};
+use crate::migration::{self, MigrationError};
+use crate::purge::{self, PurgeReport};
+use crate::retention::{self, RetentionChange, RetentionClass};
+use crate::sidecar::{self, ReadError, Sidecar, SlotKind, VaultId};
+use crate::store::{self, OpenError};
+use crate::throttle;
+
+/// An unlocked vault. See the module docs of [`crate`] for the file layout.
+pub struct Vault {
+    dir: PathBuf,
+    conn: Connection,
+    sidecar: Sidecar,
+    vault_key: VaultKey,
+    data_key: DataKey,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("vault_id", &self.sidecar.vault_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened during an unlock besides opening the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UnlockReport {
+    /// Set when the passphrase slot's KDF parameters were below policy and were raised.
+    pub kdf_upgraded: Option<KdfUpgrade>,
+    /// Set when an interrupted key rotation was found and resolved.
+    pub rotation_recovered: Option<RotationRecovery>,
+    /// `(from, to)` schema versions when migrations ran.
+    pub migrated: Option<(u32, u32)>,
+}
+
+/// A passphrase slot re-wrapped with stronger parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfUpgrade {
+    /// Parameters found in the slot.
+    pub from: KdfParams,
+    /// Parameters now stored.
+    pub to: KdfParams,
+}
+
+/// How an interrupted key rotation was resolved at unlock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationRecovery {
+    /// The rekey had committed: the new key was promoted in the sidecar.
+    Completed {
+        /// Generation of the data key now in use.
+        generation: u64,
+    },
+    /// The rekey had not committed: the database still uses the old key; the pending key was
+    /// discarded.
+    Discarded {
+        /// Generation of the data key still in use.
+        generation: u64,
+    },
+}
+
+/// Progress of [`Vault::rotate_key`], by phase.
+///
+/// SQLCipher re-encrypts all pages inside one `sqlite3_rekey` call that offers no per-page
+/// callback, so progress is reported per phase, with the page count for the long one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationProgress {
+    /// Folding the WAL into the database so the rekey starts from a clean file.
+    Checkpointing,
+    /// The new key is saved as pending in the sidecar; re-encrypting `pages` pages now.
+    Rekeying {
+        /// Pages to re-encrypt.
+        pages: u64,
+    },
+    /// Re-encryption committed; writing the pages back and promoting the new key.
+    Finalizing,
+    /// Done; the vault now uses data key `generation`.
+    Done {
+        /// New generation.
+        generation: u64,
+    },
+}
+
+/// The result of a key rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Generation of the new data key.
+    pub generation: u64,
+    /// Pages re-encrypted.
+    pub pages: u64,
+    /// Wall time of the rekey.
+    pub elapsed: Duration,
+}
+
+/// What can be learned about a vault directory without a passphrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultStatus {
+    /// No vault here (no `vault.keys`).
+    Absent,
+    /// A vault exists; whether it is unlocked is known only to the process holding a [`Vault`].
+    Present(VaultInfo),
+}
+
+/// Public facts about a vault, from its sidecar and throttle file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultInfo {
+    /// The vault's id.
+    pub vault_id: VaultId,
+    /// The unlock slots.
+    pub slots: Vec<SlotInfo>,
+    /// Generation of the data key in use.
+    pub data_key_generation: u64,
+    /// True when a key rotation was interrupted (resolved at the next unlock).
+    pub rotation_pending: bool,
+    /// When the next unlock attempt is allowed, if it is delayed.
+    pub retry_after: Option<DateTime<Utc>>,
+    /// A non-empty `vault.db-wal` exists: the vault is open in some process right now, or the
+    /// last session ended without locking (crash); the next unlock recovers it either way.
+    pub wal_present: bool,
+}
+
+/// One unlock slot, without secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotInfo {
+    /// A passphrase slot and its KDF cost.
+    Passphrase {
+        /// Stored Argon2id parameters.
+        kdf: KdfParams,
+        /// Whether they meet the current policy (an unlock raises them if not).
+        meets_policy: bool,
+    },
+    /// A security-key slot.
+    SecurityKey {
+        /// The user's label for it.
+        label: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> UnlockError + '_ {
+    move |source| UnlockError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn map_open(dir: &Path, e: OpenError) -> UnlockError {
+    let path = store::db_path(dir);
+    match e {
+        OpenError::NotADatabase => UnlockError::Damaged {
+            file: VaultFile::Database,
+            path,
+            reason: "its first page does not decrypt with the vault's key".into(),
+        },
+        OpenError::Corrupt(reason) => UnlockError::Damaged {
+            file: VaultFile::Database,
+            path,
+            reason,
+        },
+        OpenError::WalCorrupt(reason) => UnlockError::Damaged {
+            file: VaultFile::Wal,
+            path: store::wal_path(dir),
+            reason,
+        },
+        OpenError::Io(e) | OpenError::Sql(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) =>
+        {
+            UnlockError::Locked { path }
+        }
+        OpenError::Io(e) | OpenError::Sql(e) => UnlockError::Io {
+            path,
+            source: io::Error::other(e.to_string()),
+        },
+    }
+}
+
+fn store_err(dir: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| StoreError::from_sql(e, dir)
+}
+
+fn new_passphrase_slot(
+    vault_id: &VaultId,
+    passphrase: &SecretString,
+    params: KdfParams,
+    vault_key: &VaultKey,
+) -> Result<sidecar::Slot, KeyChangeError> {
+    let mut salt = [0u8; SALT_LEN];
+    key::random_bytes(&mut salt)?;
+    let kek = kdf::derive_kek(passphrase, &salt, &params)?;
+    Ok(sidecar::new_slot(
+        vault_id,
+        SlotKind::Passphrase { kdf: params, salt },
+        &kek,
+        vault_key,
+    )?)
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` (created if missing; must not already hold a vault).
+    pub fn create(
+        dir: &Path,
+        passphrase: &SecretString,
+        kdf: KdfParams,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, CreateError> {
+        if passphrase.expose_secret().is_empty() {
+            return Err(CreateError::EmptyPassphrase);
+        }
+        kdf.check_for_new_slot()?;
+        for existing in [
+            Sidecar::path(dir),
+            store::db_path(dir),
+            store::wal_path(dir),
+        ] {
+            if existing.exists() {
+                return Err(CreateError::AlreadyExists { path: existing });
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|source| CreateError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let result = Self::create_files(dir, passphrase, kdf, now);
+        if result.is_err() {
+            // Leave the directory as we found it so the user can simply retry.
+            for path in [
+                Sidecar::path(dir),
+                store::db_path(dir),
+                store::wal_path(dir),
+                dir.join(format!("{}-shm", store::DB_FILE)),
+            ] {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        result
+    }
+
+    fn create_files(
+        dir: &Path,
+        passphrase: &SecretString,
+        kdf: KdfParams,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, CreateError> {
+        let vault_id = VaultId::generate()?;
+        let vault_key = VaultKey::generate()?;
+        let data_key = DataKey::generate()?;
+        let db_path = store::db_path(dir);
+        let mut conn = store::open(dir, &data_key, true).map_err(|e| match e {
+            OpenError::Io(e) | OpenError::Sql(e) => CreateError::Io {
+                path: db_path.clone(),
+                source: io::Error::other(e.to_string()),
+            },
+            other => CreateError::Store(StoreError::Damaged {
+                reason: other.to_string(),
+            }),
+        })?;
+        migration::migrate(&mut conn).map_err(|e| match e {
+            MigrationError::Failed { source, .. } => {
+                CreateError::Store(StoreError::from_sql(source, dir))
+            }
+            MigrationError::TooNew { .. } => CreateError::Store(StoreError::Damaged {
+                reason: e.to_string(),
+            }),
+        })?;
+        conn.execute(
+            "INSERT INTO vault_meta (id, vault_id, created_at) VALUES (1, ?1, ?2)",
+            rusqlite::params![vault_id.0.as_slice(), now.timestamp()],
+        )
+        .map_err(store_err(dir))?;
+        // Put page 1 (and its salt) into vault.db itself before reading the salt.
+        store::checkpoint_truncate(&conn).map_err(|e| match e {
+            OpenError::Io(e) | OpenError::Sql(e) => {
+                CreateError::Store(StoreError::from_sql(e, dir))
+            }
+            other => CreateError::Store(StoreError::Damaged {
+                reason: other.to_string(),
+            }),
+        })?;
+        let db_salt = store::read_db_salt(dir).map_err(|source| CreateError::Io {
+            path: db_path.clone(),
+            source,
+        })?;
+        let slot =
+            new_passphrase_slot(&vault_id, passphrase, kdf, &vault_key).map_err(|e| match e {
+                KeyChangeError::Kdf(e) => CreateError::Kdf(e),
+                KeyChangeError::Random(e) => CreateError::Random(e),
+                other => CreateError::Store(StoreError::Damaged {
+                    reason: other.to_string(),
+                }),
+            })?;
+        let sidecar = Sidecar {
+            vault_id,
+            db_salt,
+            slots: vec![slot],
+            data_key: sidecar::wrap_data_key(&vault_id, 1, &vault_key, &data_key)?,
+            pending_data_key: None,
+        };
+        sidecar.write(dir).map_err(|source| CreateError::Io {
+            path: Sidecar::path(dir),
+            source,
+        })?;
+        let mut vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            sidecar,
+            vault_key,
+            data_key,
+        };
+        vault.record(
+            "vault.created",
+            json!({"vault_id": vault_id.to_hex(), "kdf": kdf_json(&kdf)}),
+            now,
+        )?;
+        Ok(vault)
+    }
+
+    /// Unlocks the vault in `dir` with a passphrase.
+    ///
+    /// A wrong passphrase writes only the throttle file. On success the throttle is reset,
+    /// pending migrations run, an interrupted key rotation is resolved and weak KDF parameters
+    /// are raised; the report says which of these happened.
+    pub fn unlock(
+        dir: &Path,
+        passphrase: &SecretString,
+        now: DateTime<Utc>,
+    ) -> Result<(Vault, UnlockReport), UnlockError> {
+        if !dir.is_dir() {
+            return Err(UnlockError::NotAVault {
+                path: dir.to_path_buf(),
+                reason: "the directory does not exist",
+            });
+        }
+        let mut sidecar = read_sidecar(dir)?;
+        let db_path = store::db_path(dir);
+        let db_len = match std::fs::metadata(&db_path) {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UnlockError::NotAVault {
+                    path: db_path,
+                    reason: "vault.db is missing",
+                });
+            }
+            Err(e) => return Err(io_err(&db_path)(e)),
+        };
+        if let Some(retry_after) = throttle::retry_after(dir, now) {
+            return Err(UnlockError::Throttled { retry_after });
+        }
+        if db_len < store::PAGE_SIZE || db_len % store::PAGE_SIZE != 0 {
+            return Err(UnlockError::Damaged {
+                file: VaultFile::Database,
+                path: db_path,
+                reason: format!(
+                    "its size ({db_len} bytes) is not a whole number of pages: truncated"
+                ),
+            });
+        }
+        if store::read_db_salt(dir).map_err(io_err(&db_path))? != sidecar.db_salt {
+            return Err(UnlockError::Mismatch {
+                path: Sidecar::path(dir),
+            });
+        }
+
+        // Try each passphrase slot.
+        let mut opened = None;
+        let mut any_passphrase_slot = false;
+        for (index, slot) in sidecar.passphrase_slots() {
+            let SlotKind::Passphrase { kdf, salt } = &slot.kind else {
+                continue;
+            };
+            any_passphrase_slot = true;
+            let kek = kdf::derive_kek(passphrase, salt, kdf)?;
+            if let Ok(vault_key) = sidecar::open_slot(&sidecar.vault_id, slot, &kek) {
+                opened = Some((index, *kdf, vault_key));
+                break;
+            }
+        }
+        if !any_passphrase_slot {
+            return Err(UnlockError::NoPassphraseSlot);
+        }
+        let Some((slot_index, slot_kdf, vault_key)) = opened else {
+            // A read-only directory must still report the wrong passphrase, not an I/O error.
+            let retry_after = throttle::record_failure(dir, now).ok().flatten();
+            return Err(UnlockError::WrongPassphrase { retry_after });
+        };
+        let _ = throttle::reset(dir);
+
+        let sidecar_damaged = |reason: &str| UnlockError::Damaged {
+            file: VaultFile::Sidecar,
+            path: Sidecar::path(dir),
+            reason: reason.to_owned(),
+        };
+        let current_key =
+            sidecar::unwrap_data_key(&sidecar.vault_id, &vault_key, &sidecar.data_key)
+                .map_err(|_| sidecar_damaged("the data key does not decrypt with the vault key"))?;
+        let pending = match &sidecar.pending_data_key {
+            Some(wrapped) => Some((
+                wrapped.clone(),
+                sidecar::unwrap_data_key(&sidecar.vault_id, &vault_key, wrapped)
+                    .map_err(|_| sidecar_damaged("the pending data key does not decrypt"))?,
+            )),
+            None => None,
+        };
+
+        let mut report = UnlockReport::default();
+        // The current key first: a rekey that never committed leaves the database on it.
+        let (mut conn, data_key) = match store::open(dir, &current_key, false) {
+            Ok(conn) => {
+                if pending.is_some() {
+                    sidecar.pending_data_key = None;
+                    sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+                    report.rotation_recovered = Some(RotationRecovery::Discarded {
+                        generation: sidecar.data_key.generation,
+                    });
+                }
+                (conn, current_key)
+            }
+            Err(OpenError::NotADatabase) if pending.is_some() => {
+                let Some((wrapped, pending_key)) = pending else {
+                    return Err(map_open(dir, OpenError::NotADatabase));
+                };
+                let conn = store::open(dir, &pending_key, false).map_err(|e| map_open(dir, e))?;
+                sidecar.data_key = wrapped;
+                sidecar.pending_data_key = None;
+                sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+                report.rotation_recovered = Some(RotationRecovery::Completed {
+                    generation: sidecar.data_key.generation,
+                });
+                (conn, pending_key)
+            }
+            Err(e) => return Err(map_open(dir, e)),
+        };
+
+        store::check_integrity(&conn, dir).map_err(|e| map_open(dir, e))?;
+        report.migrated = migration::migrate(&mut conn).map_err(|e| match e {
+            MigrationError::TooNew { found, supported } => UnlockError::TooNew {
+                file: VaultFile::Database,
+                found,
+                supported,
+            },
+            MigrationError::Failed { source, .. } => map_open(dir, store::classify(source)),
+        })?;
+        let stored_id: Vec<u8> = conn
+            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .map_err(|e| map_open(dir, store::classify(e)))?;
+        if stored_id.as_slice() != sidecar.vault_id.0.as_slice() {
+            return Err(UnlockError::Mismatch {
+                path: Sidecar::path(dir),
+            });
+        }
+
+        if !slot_kdf.meets_policy() {
+            let to = slot_kdf.raised_to_policy();
+            let slot = new_passphrase_slot(&sidecar.vault_id, passphrase, to, &vault_key).map_err(
+                |e| match e {
+                    KeyChangeError::Kdf(e) => UnlockError::Kdf(e),
+                    KeyChangeError::Random(e) => UnlockError::Random(e),
+                    other => sidecar_damaged(&other.to_string()),
+                },
+            )?;
+            let mut upgraded = sidecar.clone();
+            if let Some(entry) = upgraded.slots.get_mut(slot_index) {
+                *entry = slot;
+            }
+            upgraded.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+            sidecar = upgraded;
+            report.kdf_upgraded = Some(KdfUpgrade { from: slot_kdf, to });
+        }
+
+        let mut vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            sidecar,
+            vault_key,
+            data_key,
+        };
+        let detail = json!({
+            "kdf_upgraded": report.kdf_upgraded.map(|u| kdf_json(&u.to)),
+            "migrated": report.migrated,
+            "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
+        });
+        vault
+            .record("vault.unlocked", detail, now)
+            .map_err(|e| map_open(dir, OpenError::Corrupt(e.to_string())))?;
+        Ok((vault, report))
+    }
+
+    /// Locks the vault: folds the WAL into the database, closes it and wipes the keys.
+    ///
+    /// The keys are wiped even when the checkpoint fails (the error is still returned).
+    pub fn lock(self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        let checkpoint = store::checkpoint_truncate(&self.conn);
+        let Vault { conn, .. } = self;
+        let closed = conn.close().map_err(|(_, e)| StoreError::from_sql(e, &dir));
+        checkpoint.map_err(|e| open_to_store(e, &dir))?;
+        closed
+    }
+
+    /// What is known about `dir` without a passphrase.
+    pub fn status(dir: &Path, now: DateTime<Utc>) -> Result<VaultStatus, UnlockError> {
+        let sidecar = match read_sidecar(dir) {
+            Ok(sidecar) => sidecar,
+            Err(UnlockError::NotAVault { .. }) if !Sidecar::path(dir).exists() => {
+                return Ok(VaultStatus::Absent);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(VaultStatus::Present(VaultInfo {
+            vault_id: sidecar.vault_id,
+            slots: sidecar
+                .slots
+                .iter()
+                .map(|slot| match &slot.kind {
+                    SlotKind::Passphrase { kdf, .. } => SlotInfo::Passphrase {
+                        kdf: *kdf,
+                        meets_policy: kdf.meets_policy(),
+                    },
+                    SlotKind::SecurityKey { label, .. } => SlotInfo::SecurityKey {
+                        label: label.clone(),
+                    },
+                })
+                .collect(),
+            data_key_generation: sidecar.data_key.generation,
+            rotation_pending: sidecar.pending_data_key.is_some(),
+            retry_after: throttle::retry_after(dir, now),
+            wal_present: std::fs::metadata(store::wal_path(dir)).is_ok_and(|m| m.len() > 0),
+        }))
+    }
+
+    /// The vault's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The vault's id.
+    pub fn vault_id(&self) -> VaultId {
+        self.sidecar.vault_id
+    }
+
+    /// The raw data key as 64 hex characters, for opening the database with any SQLCipher 4
+    /// client: `PRAGMA key = "x'<hex>'";`. Handle with care: whoever holds it can read the
+    /// vault until the key is rotated.
+    pub fn export_key(&self) -> Zeroizing<String> {
+        self.data_key.to_hex()
+    }
+
+    /// Replaces the passphrase slot that `current` opens with one for `new` (the database is
+    /// untouched; only the vault key is re-wrapped).
+    pub fn change_passphrase(
+        &mut self,
+        current: &SecretString,
+        new: &SecretString,
+        kdf: KdfParams,
+        now: DateTime<Utc>,
+    ) -> Result<(), KeyChangeError> {
+        if new.expose_secret().is_empty() {
+            return Err(KeyChangeError::EmptyPassphrase);
+        }
+        kdf.check_for_new_slot()?;
+        let mut found = None;
+        for (index, slot) in self.sidecar.passphrase_slots() {
+            if let SlotKind::Passphrase { kdf, salt } = &slot.kind {
+                let kek = kdf::derive_kek(current, salt, kdf)?;
+                if sidecar::open_slot(&self.sidecar.vault_id, slot, &kek).is_ok() {
+                    found = Some(index);
+                    break;
+                }
+            }
+        }
+        let index = found.ok_or(KeyChangeError::WrongPassphrase)?;
+        let slot = new_passphrase_slot(&self.sidecar.vault_id, new, kdf, &self.vault_key)?;
+        let mut next = self.sidecar.clone();
+        if let Some(entry) = next.slots.get_mut(index) {
+            *entry = slot;
+        }
+        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
+            path: Sidecar::path(&self.dir),
+            source,
+        })?;
+        self.sidecar = next;
+        self.record(
+            "vault.passphrase_changed",
+            json!({"kdf": kdf_json(&kdf)}),
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the data key: re-encrypts every page with a new random key (`PRAGMA rekey`).
+    ///
+    /// Crash-safe: the new key is first saved as *pending* in the sidecar; the rekey commits
+    /// atomically; only then is the pending key promoted. An unlock after a crash at any point
+    /// tries the current key, then the pending one, so the vault always opens.
+    pub fn rotate_key(
+        &mut self,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(RotationProgress),
+    ) -> Result<RotationReport, KeyChangeError> {
+        progress(RotationProgress::Checkpointing);
+        store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
+        let (new_key, pending) = self.begin_rotation()?;
+        let pages = store::page_count(&self.conn).map_err(store_err(&self.dir))?;
+        progress(RotationProgress::Rekeying { pages });
+        let started = std::time::Instant::now();
+        if let Err(e) = store::rekey(&self.conn, &new_key) {
+            // Nothing committed: forget the pending key so the sidecar stays tidy.
+            let mut rolled_back = self.sidecar.clone();
+            rolled_back.pending_data_key = None;
+            if rolled_back.write(&self.dir).is_ok() {
+                self.sidecar = rolled_back;
+            }
+            return Err(open_to_store(e, &self.dir).into());
+        }
+        let elapsed = started.elapsed();
+        progress(RotationProgress::Finalizing);
+        self.finish_rotation(new_key, pending)?;
+        let generation = self.sidecar.data_key.generation;
+        self.record(
+            "vault.key_rotated",
+            json!({"generation": generation, "pages": pages}),
+            now,
+        )?;
+        progress(RotationProgress::Done { generation });
+        Ok(RotationReport {
+            generation,
+            pages,
+            elapsed,
+        })
+    }
+
+    /// Step 1 of a rotation: a new key, saved as pending in the sidecar.
+    pub(crate) fn begin_rotation(
+        &mut self,
+    ) -> Result<(DataKey, sidecar::WrappedDataKey), KeyChangeError> {
+        let new_key = DataKey::generate()?;
+        let generation = self.sidecar.data_key.generation + 1;
+        let pending = sidecar::wrap_data_key(
+            &self.sidecar.vault_id,
+            generation,
+            &self.vault_key,
+            &new_key,
+        )?;
+        let mut next = self.sidecar.clone();
+        next.pending_data_key = Some(pending.clone());
+        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
+            path: Sidecar::path(&self.dir),
+            source,
+        })?;
+        self.sidecar = next;
+        Ok((new_key, pending))
+    }
+
+    /// Step 3 of a rotation (after the rekey committed): checkpoint, then promote the key.
+    pub(crate) fn finish_rotation(
+        &mut self,
+        new_key: DataKey,
+        pending: sidecar::WrappedDataKey,
+    ) -> Result<(), KeyChangeError> {
+        // The connection now encrypts with the new key; move the re-encrypted frames into
+        // vault.db so no old-key page remains there.
+        store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
+        let mut next = self.sidecar.clone();
+        next.data_key = pending;
+        next.pending_data_key = None;
+        // If this write fails, the next unlock finds the pending key and promotes it.
+        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
+            path: Sidecar::path(&self.dir),
+            source,
+        })?;
+        self.sidecar = next;
+        self.data_key = new_key;
+        Ok(())
+    }
+
+    /// Deletes every expired row (or only counts them when `dry_run`), then checkpoints so the
+    /// deleted plaintext is gone from `vault.db` and its WAL.
+    pub fn purge(&mut self, now: DateTime<Utc>, dry_run: bool) -> Result<PurgeReport, StoreError> {
+        let report = purge::purge(&mut self.conn, now, dry_run).map_err(store_err(&self.dir))?;
+        if !dry_run {
+            if report.total > 0 {
+                let detail = json!({"per_class": report.per_class, "total": report.total});
+                self.record("vault.purged", detail, now)?;
+            }
+            store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
+        }
+        Ok(report)
+    }
+
+    /// The retention classes and their durations.
+    pub fn retention_classes(&self) -> Result<Vec<RetentionClass>, StoreError> {
+        retention::list(&self.conn).map_err(store_err(&self.dir))
+    }
+
+    /// Sets a class's duration. Shortening also moves existing rows' expiry earlier (to at most
+    /// `created_at + duration`); lengthening affects new rows only.
+    pub fn set_retention(
+        &mut self,
+        class: &str,
+        duration: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<RetentionChange, RetentionError> {
+        let change = retention::set(&mut self.conn, class, duration, now).map_err(|e| match e {
+            RetentionError::Store(StoreError::Sql(e)) => {
+                RetentionError::Store(StoreError::from_sql(e, &self.dir))
+            }
+            other => other,
+        })?;
+        let detail = json!({
+            "class": change.class,
+            "previous_secs": change.previous.as_secs(),
+            "current_secs": change.current.as_secs(),
+            "rows_shortened": change.rows_shortened,
+        });
+        self.record("retention.changed", detail, now)?;
+        Ok(change)
+    }
+
+    /// Appends an event to the audit chain; returns its sequence number.
+    pub fn audit_append(
+        &mut self,
+        event: &AuditEvent,
+        now: DateTime<Utc>,
+    ) -> Result<u64, AuditError> {
+        audit::append(&mut self.conn, event, now)
+            .map_err(|e| AuditError::Store(StoreError::from_sql(e, &self.dir)))
+    }
+
+    /// Verifies the whole stored audit chain from its anchor.
+    pub fn audit_verify(&self) -> Result<AuditReport, StoreError> {
+        audit::verify(&self.conn).map_err(store_err(&self.dir))
+    }
+
+    /// Unexpired audit entries with `seq > after_seq`, oldest first, at most `limit`.
+    pub fn audit_entries(
+        &self,
+        now: DateTime<Utc>,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::entries(&self.conn, now, after_seq, limit).map_err(store_err(&self.dir))
+    }
+
+    /// Saves a draft (class `draft`); returns its id.
+    pub fn save_draft(&mut self, body: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        draft::insert(&self.conn, body, now).map_err(store_err(&self.dir))
+    }
+
+    /// Saves many drafts in one transaction (an import); returns how many were written.
+    pub fn save_drafts<'a>(
+        &mut self,
+        bodies: impl IntoIterator<Item = &'a str>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        draft::insert_many(&mut self.conn, bodies, now).map_err(store_err(&self.dir))
+    }
+
+    /// Unexpired drafts with `id > after_id`, by id, at most `limit` (for paging).
+    pub fn drafts_page(
+        &self,
+        now: DateTime<Utc>,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Draft>, StoreError> {
+        draft::page(&self.conn, now, after_id, limit).map_err(store_err(&self.dir))
+    }
+
+    /// Unexpired drafts, oldest first.
+    pub fn drafts(&self, now: DateTime<Utc>) -> Result<Vec<Draft>, StoreError> {
+        draft::list(&self.conn, now).map_err(store_err(&self.dir))
+    }
+
+    /// One draft, if it exists and has not expired.
+    pub fn draft(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
+        draft::get(&self.conn, id, now).map_err(store_err(&self.dir))
+    }
+
+    /// Checks every page's HMAC (what unlock also does).
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        store::check_integrity(&self.conn, &self.dir).map_err(|e| open_to_store(e, &self.dir))
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migration::version(&self.conn).map_err(store_err(&self.dir))
+    }
+
+    /// The schema SQL (for the snapshot test and diagnostics).
+    pub fn schema_sql(&self) -> Result<Vec<String>, StoreError> {
+        migration::schema_sql(&self.conn).map_err(store_err(&self.dir))
+    }
+
+    /// Internal events (created, unlocked, purged, …) go into the same chain as the app's.
+    fn record(
+        &mut self,
+        kind: &str,
+        detail: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let event = AuditEvent::new(kind, detail).map_err(|e| StoreError::Damaged {
+            reason: format!("internal audit event rejected: {e}"),
+        })?;
+        audit::append(&mut self.conn, &event, now).map_err(store_err(&self.dir))
+    }
+}
+
+fn open_to_store(e: OpenError, dir: &Path) -> StoreError {
+    match e {
+        OpenError::NotADatabase => StoreError::Damaged {
+            reason: "the first page does not decrypt".into(),
+        },
+        OpenError::Corrupt(reason) | OpenError::WalCorrupt(reason) => {
+            StoreError::Damaged { reason }
+        }
+        OpenError::Io(e) | OpenError::Sql(e) => StoreError::from_sql(e, dir),
+    }
+}
+
+fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
+    json!({"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "parallelism": kdf.parallelism})
+}
+
+fn read_sidecar(dir: &Path) -> Result<Sidecar, UnlockError> {
+    let path = Sidecar::path(dir);
+    Sidecar::read(dir).map_err(|e| match e {
+        ReadError::Missing => UnlockError::NotAVault {
+            path,
+            reason: "vault.keys is missing",
+        },
+        ReadError::Foreign => UnlockError::NotAVault {
+            path,
+            reason: "vault.keys is not a Tipvault key file",
+        },
+        ReadError::TooNew { found } => UnlockError::TooNew {
+            file: VaultFile::Sidecar,
+            found,
+            supported: sidecar::FORMAT_VERSION,
+        },
+        ReadError::Damaged(reason) => UnlockError::Damaged {
+            file: VaultFile::Sidecar,
+            path,
+            reason: reason.to_owned(),
+        },
+        ReadError::Io(source) => UnlockError::Io { path, source },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Crash windows of key rotation and the KDF upgrade need to reach inside the vault, so they
+    //! live here; everything observable from outside is in `tests/vault/`.
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    fn pass() -> SecretString {
+        SecretString::from("rotation test passphrase")
+    }
+
+    fn copy_vault(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+
+    #[test]
+    fn crash_after_pending_written_but_before_rekey_keeps_the_old_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        vault.save_draft("survives the crash", now()).unwrap();
+        let old_key = vault.export_key();
+        let (_new_key, _pending) = vault.begin_rotation().unwrap();
+        drop(vault); // the "crash": rekey never ran
+
+        match Vault::status(dir.path(), now()).unwrap() {
+            VaultStatus::Present(info) => {
+                assert!(info.rotation_pending, "pending slot was written")
+            }
+            VaultStatus::Absent => panic!("vault vanished"),
+        }
+        let (vault, report) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_eq!(
+            report.rotation_recovered,
+            Some(RotationRecovery::Discarded { generation: 1 })
+        );
+        assert_eq!(
+            vault.export_key(),
+            old_key,
+            "the database never left the old key"
+        );
+        assert_eq!(vault.drafts(now()).unwrap().len(), 1);
+        assert!(
+            vault.sidecar.pending_data_key.is_none(),
+            "the pending key is discarded"
+        );
+    }
+
+    #[test]
+    fn crash_after_rekey_committed_but_before_promotion_uses_the_pending_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        vault.save_draft("survives the crash", now()).unwrap();
+        let old_key = vault.export_key();
+        store::checkpoint_truncate(&vault.conn).unwrap();
+        let (new_key, _pending) = vault.begin_rotation().unwrap();
+        store::rekey(&vault.conn, &new_key).unwrap();
+
+        // State A: a copy taken now has the re-encrypted pages only in the WAL.
+        let crashed_in_wal = tempfile::tempdir().unwrap();
+        copy_vault(dir.path(), crashed_in_wal.path());
+        assert!(
+            std::fs::metadata(crashed_in_wal.path().join("vault.db-wal"))
+                .unwrap()
+                .len()
+                > 0,
+            "state A needs the rekeyed frames to still be in the WAL"
+        );
+        // State B: the connection closes (SQLite checkpoints on close) but the sidecar was never
+        // promoted.
+        drop(vault);
+
+        for (label, path) in [("wal", crashed_in_wal.path()), ("checkpointed", dir.path())] {
+            let (vault, report) = Vault::unlock(path, &pass(), now()).unwrap();
+            assert_eq!(
+                report.rotation_recovered,
+                Some(RotationRecovery::Completed { generation: 2 }),
+                "{label}: the pending key must be promoted"
+            );
+            assert_eq!(vault.export_key(), new_key.to_hex(), "{label}");
+            assert_ne!(vault.export_key(), old_key, "{label}");
+            assert_eq!(
+                vault.drafts(now()).unwrap().len(),
+                1,
+                "{label}: data intact"
+            );
+            vault.lock().unwrap();
+            let (_, again) = Vault::unlock(path, &pass(), now()).unwrap();
+            assert_eq!(
+                again.rotation_recovered, None,
+                "{label}: promotion is persisted"
+            );
+        }
+    }
+
+    #[test]
+    fn weak_kdf_parameters_are_raised_at_unlock() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        let weak = KdfParams {
+            memory_kib: 8 * 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let mut sidecar = vault.sidecar.clone();
+        let salt = [9u8; SALT_LEN];
+        let kek = kdf::derive_kek(&pass(), &salt, &weak).unwrap();
+        sidecar.slots[0] = sidecar::new_slot(
+            &sidecar.vault_id,
+            SlotKind::Passphrase { kdf: weak, salt },
+            &kek,
+            &vault.vault_key,
+        )
+        .unwrap();
+        sidecar.write(dir.path()).unwrap();
+        vault.lock().unwrap();
+
+        let (vault, report) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_eq!(
+            report.kdf_upgraded,
+            Some(KdfUpgrade {
+                from: weak,
+                to: KdfParams::POLICY_MIN
+            }),
+            "below-policy parameters must be re-wrapped with the policy minimum"
+        );
+        vault.lock().unwrap();
+        let (_, again) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_eq!(again.kdf_upgraded, None, "the upgrade is persisted");
+        match Vault::status(dir.path(), now()).unwrap() {
+            VaultStatus::Present(info) => assert_eq!(
+                info.slots,
+                vec![SlotInfo::Passphrase {
+                    kdf: KdfParams::POLICY_MIN,
+                    meets_policy: true
+                }]
+            ),
+            VaultStatus::Absent => panic!("vault vanished"),
+        }
+    }
+
+    #[test]
+    fn a_tampered_wrapped_data_key_is_sidecar_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        let mut sidecar = vault.sidecar.clone();
+        vault.lock().unwrap();
+        sidecar.data_key.sealed.ciphertext[3] ^= 1;
+        sidecar.write(dir.path()).unwrap(); // a valid checksum: only the AEAD can notice
+        let err = Vault::unlock(dir.path(), &pass(), now()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                UnlockError::Damaged {
+                    file: VaultFile::Sidecar,
+                    ..
+                }
+            ),
+            "the passphrase was right, so a failing data key is damage: {err:?}"
+        );
+    }
+
+    #[test]
+    fn weakening_kdf_parameters_in_the_sidecar_cannot_unlock() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        let mut sidecar = vault.sidecar.clone();
+        vault.lock().unwrap();
+        let SlotKind::Passphrase { salt, .. } = sidecar.slots[0].kind.clone() else {
+            panic!("passphrase slot expected");
+        };
+        let weak = KdfParams {
+            memory_kib: 8 * 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        sidecar.slots[0].kind = SlotKind::Passphrase { kdf: weak, salt };
+        sidecar.write(dir.path()).unwrap();
+        let err = Vault::unlock(dir.path(), &pass(), now()).unwrap_err();
+        assert!(
+            matches!(err, UnlockError::WrongPassphrase { .. }),
+            "parameters are bound by the AAD: a downgraded slot must not open: {err:?}"
+        );
+    }
+}

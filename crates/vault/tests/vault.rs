@@ -1,0 +1,26 @@
+//! Integration tests of `tipvault-vault`, one module per source module (see `vault/`).
+//! Every test works on a real vault in a temporary directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "vault/support.rs"]
+mod support;
+
+#[path = "vault/audit.rs"]
+mod audit;
+#[path = "vault/kdf.rs"]
+mod kdf;
+#[path = "vault/migration.rs"]
+mod migration;
+#[path = "vault/purge.rs"]
+mod purge;
+#[path = "vault/retention.rs"]
+mod retention;
+#[path = "vault/sidecar.rs"]
+mod sidecar;
+#[path = "vault/store.rs"]
+mod store;
+#[path = "vault/throttle.rs"]
+mod throttle;
+#[path = "vault/vault.rs"]
+mod vault;
