@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "purge_expired",
     "audit_entries",
     "verify_audit_log",
+    "settings",
+    "set_auto_lock",
 ];
 
 fn main() {

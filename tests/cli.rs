@@ -349,3 +349,31 @@ fn export_key_opens_the_vault_in_sqlcipher_and_audit_verify_catches_an_edit() {
         out.stdout
     );
 }
+
+#[test]
+fn the_auto_lock_setting_is_kept_in_the_vault_and_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let p = format!("{PASSPHRASE}\n");
+    assert_eq!(
+        json(&with_stdin(dir.path(), &p, &["--json", "settings", "show"]))["auto_lock_secs"],
+        300
+    );
+    let set = json(&with_stdin(
+        dir.path(),
+        &p,
+        &["--json", "settings", "auto-lock", "10m"],
+    ));
+    assert_eq!(set["auto_lock_secs"], 600);
+    assert_eq!(
+        json(&with_stdin(dir.path(), &p, &["--json", "settings", "show"]))["auto_lock_secs"],
+        600
+    );
+    let out = with_stdin(dir.path(), &p, &["--json", "settings", "auto-lock", "30s"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "below one minute is refused: {}",
+        out.stderr
+    );
+}

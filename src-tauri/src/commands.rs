@@ -26,7 +26,7 @@ pub async fn create_vault(handle: AppHandle, passphrase: String) -> Result<app::
     blocking(handle, move |d| {
         let (session, created) =
             app::create_vault(&d.location, &passphrase, KdfChoice::DEFAULT, Utc::now())?;
-        d.hold(session);
+        d.hold(session)?;
         Ok(created)
     })
     .await
@@ -40,7 +40,7 @@ pub async fn unlock_vault(
     let passphrase = SecretString::from(passphrase);
     blocking(handle, move |d| {
         let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, Utc::now())?;
-        d.hold(session);
+        d.hold(session)?;
         Ok(unlocked)
     })
     .await
@@ -105,6 +105,19 @@ pub async fn audit_entries(
 pub async fn verify_audit_log(handle: AppHandle) -> Result<app::AuditVerifyView, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::verify_audit_log(s, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn settings(handle: AppHandle) -> Result<app::Settings, AppError> {
+    blocking(handle, |d| d.with_session(|s| app::settings(s, Utc::now()))).await
+}
+
+#[tauri::command]
+pub async fn set_auto_lock(handle: AppHandle, seconds: u64) -> Result<app::Settings, AppError> {
+    blocking(handle, move |d| {
+        d.set_auto_lock(Duration::from_secs(seconds))
     })
     .await
 }

@@ -37,6 +37,8 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             commands::purge_expired,
             commands::audit_entries,
             commands::verify_audit_log,
+            commands::settings,
+            commands::set_auto_lock,
         ])
 }
 

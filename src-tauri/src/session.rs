@@ -1,5 +1,5 @@
 //! The desktop's hold on the unlocked vault: at most one session, locked on request, after
-//! the idle limit, and when the app exits.
+//! the idle limit, and when the app exits; purged periodically while open.
 //!
 //! Vault work (Argon2id, SQLCipher) runs on a blocking thread, never on the UI's main thread,
 //! so the window stays responsive during an unlock or a purge.
@@ -7,10 +7,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
-use tipvault_app::{AppError, ErrorCode, LockReason, Session, VaultLocation};
+use tipvault_app::{AppError, ErrorCode, LockReason, Session, Settings, VaultLocation};
 
 /// The event the UI listens to, to return to the unlock screen.
 pub const LOCKED_EVENT: &str = "vault-locked";
@@ -18,11 +18,21 @@ pub const LOCKED_EVENT: &str = "vault-locked";
 /// Environment override of the idle limit, in seconds (used by the end-to-end tests).
 const IDLE_ENV: &str = "TIPVAULT_AUTO_LOCK_SECS";
 
+/// How often expired records are purged while the vault is open (it also purges on unlock).
+const PURGE_EVERY: TimeDelta = TimeDelta::minutes(10);
+
+/// The unlocked vault and what the watcher needs to know about it.
+struct Open {
+    session: Session,
+    idle_limit: Duration,
+    last_purge: DateTime<Utc>,
+}
+
 /// Shared by the commands: where the vault is, and the session when unlocked.
 pub struct Desktop {
     pub location: VaultLocation,
-    session: Mutex<Option<Session>>,
-    idle_limit: Duration,
+    open: Mutex<Option<Open>>,
+    idle_override: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,38 +40,55 @@ struct Locked {
     reason: LockReason,
 }
 
+fn locked_error() -> AppError {
+    AppError::new(
+        ErrorCode::VaultLocked,
+        "The vault is locked. Unlock it to continue.",
+    )
+}
+
 impl Desktop {
     pub fn new(location: VaultLocation) -> Self {
-        let idle_limit = std::env::var(IDLE_ENV)
+        let idle_override = std::env::var(IDLE_ENV)
             .ok()
             .and_then(|s| s.parse().ok())
-            .map(Duration::from_secs)
-            .unwrap_or(tipvault_app::DEFAULT_IDLE_LIMIT);
+            .map(Duration::from_secs);
         Self {
             location,
-            session: Mutex::new(None),
-            idle_limit,
+            open: Mutex::new(None),
+            idle_override,
         }
     }
 
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Open>> {
         // A panic while holding the lock cannot leave a half-updated session (every update is
         // a single assignment), so a poisoned lock is still safe to use.
-        self.session.lock().unwrap_or_else(|e| e.into_inner())
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps a freshly unlocked session, locking any previous one.
-    pub fn hold(&self, session: Session) {
-        if let Some(old) = self.slot().replace(session) {
-            let _ = old.lock(Utc::now(), LockReason::User);
+    /// Keeps a freshly unlocked session (which has just purged), locking any previous one.
+    pub fn hold(&self, mut session: Session) -> Result<(), AppError> {
+        let now = Utc::now();
+        let idle_limit = match self.idle_override {
+            Some(limit) => limit,
+            None => tipvault_app::auto_lock_after(&mut session, now)?,
+        };
+        let open = Open {
+            session,
+            idle_limit,
+            last_purge: now,
+        };
+        if let Some(old) = self.slot().replace(open) {
+            let _ = old.session.lock(now, LockReason::User);
         }
+        Ok(())
     }
 
     /// Locks the session, if any.
     pub fn release(&self, reason: LockReason) -> Result<bool, AppError> {
         let taken = self.slot().take();
         match taken {
-            Some(session) => session.lock(Utc::now(), reason).map(|()| true),
+            Some(open) => open.session.lock(Utc::now(), reason).map(|()| true),
             None => Ok(false),
         }
     }
@@ -72,24 +99,40 @@ impl Desktop {
         work: impl FnOnce(&mut Session) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut slot = self.slot();
-        let session = slot.as_mut().ok_or_else(|| {
-            AppError::new(
-                ErrorCode::VaultLocked,
-                "The vault is locked. Unlock it to continue.",
-            )
-        })?;
-        work(session)
+        let open = slot.as_mut().ok_or_else(locked_error)?;
+        work(&mut open.session)
     }
 
-    fn lock_if_idle(&self) -> bool {
+    /// Changes the auto-lock time in the vault and for the running session.
+    pub fn set_auto_lock(&self, after: Duration) -> Result<Settings, AppError> {
         let mut slot = self.slot();
-        let idle = slot
-            .as_ref()
-            .is_some_and(|s| s.is_idle(Utc::now(), self.idle_limit));
-        if idle && let Some(session) = slot.take() {
-            let _ = session.lock(Utc::now(), LockReason::Idle);
+        let open = slot.as_mut().ok_or_else(locked_error)?;
+        let settings = tipvault_app::set_auto_lock(&mut open.session, after, Utc::now())?;
+        if self.idle_override.is_none() {
+            open.idle_limit = after;
         }
-        idle
+        Ok(settings)
+    }
+
+    /// The watcher's regular look: locks an idle vault (returns true), else purges when due.
+    fn tick(&self, now: DateTime<Utc>) -> bool {
+        let mut slot = self.slot();
+        let Some(open) = slot.as_mut() else {
+            return false;
+        };
+        if open.session.is_idle(now, open.idle_limit) {
+            if let Some(open) = slot.take() {
+                let _ = open.session.lock(now, LockReason::Idle);
+            }
+            return true;
+        }
+        if now - open.last_purge >= PURGE_EVERY {
+            // A failed background purge is retried at the next interval; the purge on the next
+            // unlock catches up in any case, and reads never return expired rows meanwhile.
+            let _ = tipvault_app::purge_expired_unattended(&mut open.session, now);
+            open.last_purge = now;
+        }
+        false
     }
 }
 
@@ -103,12 +146,12 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("The vault task failed: {e}")))?
 }
 
-/// Locks the vault after the idle limit and tells the window.
+/// Locks the vault after the idle limit (telling the window) and purges while it is open.
 pub fn watch_idle(app: AppHandle, every: Duration) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(every);
-            if app.state::<Desktop>().lock_if_idle() {
+            if app.state::<Desktop>().tick(Utc::now()) {
                 let _ = app.emit(
                     LOCKED_EVENT,
                     Locked {

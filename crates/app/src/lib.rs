@@ -14,6 +14,7 @@ pub mod location;
 pub mod passphrase;
 pub mod retention;
 pub mod session;
+pub mod settings;
 pub mod status;
 pub mod view;
 
@@ -23,11 +24,14 @@ pub use error::{AppError, ErrorCode};
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
 pub use passphrase::check_new_passphrase;
-pub use retention::{RetentionChanged, purge_expired, retention_classes, set_retention};
+pub use retention::{
+    RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
+};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,
 };
+pub use settings::{Settings, auto_lock_after, set_auto_lock, settings};
 pub use status::{VaultState, VaultStatus, vault_status};
 pub use view::{AuditEntryView, AuditVerifyView, KdfView, PurgeView, RetentionView};
 

@@ -57,3 +57,12 @@ pub fn purge_expired(
 ) -> Result<PurgeView, AppError> {
     Ok(session.vault_at(now).purge(now, dry_run)?.into())
 }
+
+/// The periodic purge while the vault is open: like [`purge_expired`], but it is not user
+/// activity, so it does not postpone the auto-lock.
+pub fn purge_expired_unattended(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<PurgeView, AppError> {
+    Ok(session.vault_unattended().purge(now, false)?.into())
+}

@@ -157,6 +157,12 @@ impl Session {
         &mut self.vault
     }
 
+    /// The vault, for work the app does on its own (a periodic purge): not user activity, so it
+    /// does not postpone the auto-lock.
+    pub(crate) fn vault_unattended(&mut self) -> &mut Vault {
+        &mut self.vault
+    }
+
     /// Records user activity (any command counts).
     pub fn touch(&mut self, now: DateTime<Utc>) {
         // A clock set backwards must not extend the session: keep the later time.

@@ -5,6 +5,7 @@ mod app {
     mod keys;
     mod retention;
     mod session;
+    mod settings;
     mod status;
     mod support;
 }

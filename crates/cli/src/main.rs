@@ -73,6 +73,22 @@ enum Command {
     },
     /// Print the raw data key, with which any SQLCipher 4 client can open the vault.
     ExportKey,
+    /// Show or change settings kept in the vault.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// List the settings.
+    Show,
+    /// Lock the desktop app after this long without use, e.g. `10m` (1 minute to 8 hours).
+    AutoLock {
+        #[arg(value_parser = humantime::parse_duration)]
+        after: Duration,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -314,6 +330,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&entries, || output::audit_table(&entries));
             }
         },
+        Command::Settings { command } => {
+            let settings = with_session(&location, &passphrases, |session| match command {
+                SettingsCommand::Show => tipvault_app::settings(session, Utc::now()),
+                SettingsCommand::AutoLock { after } => {
+                    tipvault_app::set_auto_lock(session, *after, Utc::now())
+                }
+            })?;
+            out.value(&settings, || {
+                format!(
+                    "auto-lock after {}",
+                    humantime::format_duration(Duration::from_secs(settings.auto_lock_secs))
+                )
+            });
+        }
         Command::ExportKey => {
             let passphrase = passphrases.current()?;
             let (session, key) = tipvault_app::export_data_key(&location, &passphrase, Utc::now())?;

@@ -228,6 +228,20 @@ pub enum RetentionError {
     Store(#[from] StoreError),
 }
 
+/// Errors from writing a setting.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    /// The key is empty, too long, or not `a-z`, `0-9`, `_`, `.`, `-`.
+    #[error("a setting name must be 1–64 characters of a-z, 0-9, '.', '_' or '-'")]
+    InvalidKey,
+    /// The value is longer than the limit.
+    #[error("a setting's value must be at most 4096 bytes")]
+    ValueTooLong,
+    /// The database refused the write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Errors from appending to the audit log.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {

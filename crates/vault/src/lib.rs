@@ -77,6 +77,7 @@ pub mod key;
 pub mod migration;
 pub mod purge;
 pub mod retention;
+pub mod setting;
 mod sidecar;
 mod store;
 pub mod throttle;
@@ -85,7 +86,8 @@ mod vault;
 pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport};
 pub use draft::Draft;
 pub use error::{
-    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError, VaultFile,
+    AuditError, CreateError, KeyChangeError, RetentionError, SettingError, StoreError, UnlockError,
+    VaultFile,
 };
 pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
 pub use key::DataKey;

@@ -12,7 +12,7 @@
 use rusqlite::Connection;
 
 /// Tables that hold vault configuration rather than user data, so they carry no expiry.
-pub const INTERNAL_TABLES: &[&str] = &["vault_meta", "retention_class", "audit_anchor"];
+pub const INTERNAL_TABLES: &[&str] = &["vault_meta", "retention_class", "audit_anchor", "setting"];
 
 /// Schema migrations; entry `i` upgrades a database from version `i` to `i + 1`. Public so the
 /// benchmark can build the identical schema in a plain SQLite file.
@@ -71,6 +71,15 @@ CREATE TABLE draft (
     retention_class  TEXT NOT NULL DEFAULT 'draft' REFERENCES retention_class (name)
 ) STRICT;
 CREATE INDEX draft_expires_at ON draft (expires_at);
+"#,
+    // v2: user settings (auto-lock and later preferences). Configuration, not user data: a
+    // setting lives until it is changed, like a retention class.
+    r#"
+CREATE TABLE setting (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
 "#,
 ];
 

@@ -818,6 +818,39 @@ impl Vault {
         migration::schema_sql(&self.conn).map_err(store_err(&self.dir))
     }
 
+    /// A setting's value, if it was ever set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        crate::setting::get(&self.conn, key).map_err(store_err(&self.dir))
+    }
+
+    /// Sets a setting and records the change (old and new value) in the audit log.
+    pub fn set_setting(
+        &mut self,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::SettingError> {
+        let valid_key = !key.is_empty()
+            && key.len() <= crate::setting::MAX_KEY_LEN
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if !valid_key {
+            return Err(crate::SettingError::InvalidKey);
+        }
+        if value.len() > crate::setting::MAX_VALUE_LEN {
+            return Err(crate::SettingError::ValueTooLong);
+        }
+        let previous =
+            crate::setting::set(&self.conn, key, value, now).map_err(store_err(&self.dir))?;
+        self.record(
+            "settings.changed",
+            json!({ "key": key, "previous": previous, "value": value }),
+            now,
+        )?;
+        Ok(())
+    }
+
     /// Internal events (created, unlocked, purged, …) go into the same chain as the app's.
     fn record(
         &mut self,

@@ -16,6 +16,8 @@ mod migration;
 mod purge;
 #[path = "vault/retention.rs"]
 mod retention;
+#[path = "vault/setting.rs"]
+mod setting;
 #[path = "vault/sidecar.rs"]
 mod sidecar;
 #[path = "vault/store.rs"]

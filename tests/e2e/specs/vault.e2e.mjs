@@ -44,6 +44,14 @@ describe('the vault', () => {
     await screenshot('audit');
   });
 
+  it('keeps the chosen auto-lock time in the vault', async () => {
+    await $('#nav-settings').click();
+    await expect($('#autolock-minutes')).toHaveValue('5');
+    await $('#autolock-minutes').setValue('15');
+    await $('#settings-title').parentElement().$('button[type="submit"]').click();
+    await expect($('#settings-notice')).toHaveText('The vault now locks after 15 minutes without use.');
+  });
+
   it('locks on demand', async () => {
     await $('#lock').click();
     await $('#unlock-title').waitForDisplayed();
@@ -65,5 +73,7 @@ describe('the vault', () => {
     await $('button[type="submit"]').click();
     await $('#home-title').waitForDisplayed({ timeout: 30_000 });
     await expect($('#home-purged')).toHaveText('Expired records deleted when the vault opened: 0.');
+    await $('#nav-settings').click();
+    await expect($('#autolock-minutes')).toHaveValue('15');
   });
 });

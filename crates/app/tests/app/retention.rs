@@ -53,3 +53,16 @@ fn a_dry_run_counts_without_deleting() {
     let real = purge_expired(&mut session, later, false).unwrap();
     assert_eq!(real.per_class["audit"], dry.per_class["audit"]);
 }
+
+#[test]
+fn the_unattended_purge_deletes_without_postponing_the_auto_lock() {
+    let (_dir, _location, mut session) = new_vault();
+    set_retention(&mut session, "audit", Duration::from_secs(60), t0()).unwrap();
+    let later = t0() + chrono::TimeDelta::minutes(10);
+    let purged = tipvault_app::purge_expired_unattended(&mut session, later).unwrap();
+    assert!(purged.total > 0, "{purged:?}");
+    assert!(
+        session.is_idle(later, Duration::from_secs(300)),
+        "a background purge is not the user coming back"
+    );
+}

@@ -13,6 +13,7 @@ import type {
   PurgeView,
   RetentionChanged,
   RetentionView,
+  Settings,
   Unlocked,
   VaultStatus,
 } from './types';
@@ -70,6 +71,8 @@ export const backend = {
   auditEntries: (after: number, limit: number) =>
     call<AuditEntryView[]>('audit_entries', { after, limit }),
   verifyAuditLog: () => call<AuditVerifyView>('verify_audit_log'),
+  settings: () => call<Settings>('settings'),
+  setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
     listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),

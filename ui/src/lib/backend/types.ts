@@ -11,6 +11,7 @@ export type { LockReason } from './generated/LockReason';
 export type { PurgeView } from './generated/PurgeView';
 export type { RetentionChanged } from './generated/RetentionChanged';
 export type { RetentionView } from './generated/RetentionView';
+export type { Settings } from './generated/Settings';
 export type { Unlocked } from './generated/Unlocked';
 export type { VaultState } from './generated/VaultState';
 export type { VaultStatus } from './generated/VaultStatus';

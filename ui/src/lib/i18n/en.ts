@@ -89,6 +89,12 @@ export const en = {
   'error.weak_passphrase': '{message}',
   'error.invalid_input': '{message}',
   'error.internal': 'Something went wrong inside Tipvault. {message}',
+  'nav.settings': 'Settings',
+  'settings.title': 'Settings',
+  'autolock.label': 'Lock the vault after this many minutes without use',
+  'autolock.save': 'Save',
+  'autolock.saved': 'The vault now locks after {minutes} minutes without use.',
+  'autolock.invalid': 'Enter a whole number of minutes from 1 to 480.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -91,4 +91,10 @@ export const ko: Record<MessageKey, string> = {
   'error.weak_passphrase': '{message}',
   'error.invalid_input': '{message}',
   'error.internal': 'Tipvault 내부에서 문제가 생겼습니다. {message}',
+  'nav.settings': '설정',
+  'settings.title': '설정',
+  'autolock.label': '사용하지 않을 때 금고를 잠글 때까지의 시간(분)',
+  'autolock.save': '저장',
+  'autolock.saved': '이제 {minutes}분 동안 사용하지 않으면 금고를 잠급니다.',
+  'autolock.invalid': '1에서 480 사이의 분 단위 숫자를 입력하세요.',
 };
