@@ -24,7 +24,8 @@ packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev 
 if (( want_test )); then
   # xauth is only recommended by xvfb, but xvfb-run needs it.
   # fonts-nanum: Hangul glyphs, so the Korean screens render in screenshots on a bare machine.
-  packages+=(xvfb xauth webkit2gtk-driver fonts-nanum)
+  # hledger: the ledger export tests run the real tool on Tipvault's journals.
+  packages+=(xvfb xauth webkit2gtk-driver fonts-nanum hledger)
 fi
 
 if command -v dpkg-query >/dev/null; then
@@ -65,16 +66,17 @@ npm ci --prefix ui --no-audit --no-fund --loglevel=error
 
 if (( want_test )); then
   # Python tools the tests run as independent judges, in a venv of the repo's own (.venv):
-  # sqlcipher3-binary, an SQLCipher 4 client that is not rusqlite (Debian's sqlcipher is 3.x).
+  # sqlcipher3-binary, an SQLCipher 4 client that is not rusqlite (Debian's sqlcipher is 3.x), and
+  # beancount, whose bean-check must accept Tipvault's Beancount exports.
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     say "Installing python3-venv"
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends python3 python3-venv
   fi
   [[ -x .venv/bin/python ]] || python3 -m venv .venv
-  if ! .venv/bin/python -c 'import sqlcipher3' 2>/dev/null; then
+  if ! .venv/bin/python -c 'import sqlcipher3, beancount' 2>/dev/null; then
     say "Installing Python test tools into .venv"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check sqlcipher3-binary
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check sqlcipher3-binary beancount
   fi
 
   say "Installing end-to-end test dependencies (npm ci)"

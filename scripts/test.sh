@@ -51,8 +51,10 @@ npm run --prefix ui check --silent
 step "UI unit tests"
 npm test --prefix ui --silent
 
-step "Desktop binary"
-cargo build "${features[@]}" --locked
+# Through the Tauri CLI (the Rust steps above built with plain cargo), so both ways of
+# building the app with the root-level tauri.conf.json are checked on every run.
+step "Desktop binary (Tauri CLI)"
+npm run --prefix ui --silent tauri -- build --debug --no-bundle
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
 xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent

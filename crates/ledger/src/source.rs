@@ -1,0 +1,180 @@
+//! Sources: the platform accounts value arrives from.
+//!
+//! Decision: a [`Platform`] is a closed list of the formats we know how to import (Ko-fi,
+//! PayPal, Stripe, GitHub Sponsors) plus platforms that have no public export and are imported
+//! through a saved [`crate::MappingProfile`] (the Korean streaming platforms by name, and
+//! `Generic` with the profile's name). A [`Source`] is one account on one platform in one
+//! currency, with its payout rule kept as data (threshold) plus free text (schedule), because
+//! schedules ("1st–10th, paid around month end") are for people, thresholds for forecasts.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use tipvault_money::{Currency, Money};
+
+/// A platform value arrives from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "profile", rename_all = "snake_case")]
+pub enum Platform {
+    /// Ko-fi (transactions CSV).
+    #[serde(rename = "kofi")]
+    KoFi,
+    /// PayPal (activity CSV).
+    #[serde(rename = "paypal")]
+    PayPal,
+    /// Stripe (balance transactions CSV).
+    Stripe,
+    /// GitHub Sponsors (transactions CSV).
+    #[serde(rename = "github_sponsors")]
+    GitHubSponsors,
+    /// Toonation (Korean; imported through a mapping profile).
+    Toonation,
+    /// Twip (Korean; imported through a mapping profile).
+    Twip,
+    /// SOOP, formerly AfreecaTV (Korean; imported through a mapping profile).
+    Soop,
+    /// Chzzk (Korean; imported through a mapping profile).
+    Chzzk,
+    /// Any other platform, named after the mapping profile used to import it.
+    Generic(String),
+}
+
+impl Platform {
+    /// A stable, lower-case ASCII slug used in de-duplication keys and journal account names.
+    /// For `Generic`, the profile name as given (sanitised by each exporter as its syntax needs).
+    pub fn slug(&self) -> &str {
+        match self {
+            Platform::KoFi => "kofi",
+            Platform::PayPal => "paypal",
+            Platform::Stripe => "stripe",
+            Platform::GitHubSponsors => "github-sponsors",
+            Platform::Toonation => "toonation",
+            Platform::Twip => "twip",
+            Platform::Soop => "soop",
+            Platform::Chzzk => "chzzk",
+            Platform::Generic(name) => name,
+        }
+    }
+
+    /// The name people know the platform by.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Platform::KoFi => "Ko-fi",
+            Platform::PayPal => "PayPal",
+            Platform::Stripe => "Stripe",
+            Platform::GitHubSponsors => "GitHub Sponsors",
+            Platform::Toonation => "Toonation",
+            Platform::Twip => "Twip",
+            Platform::Soop => "SOOP",
+            Platform::Chzzk => "Chzzk",
+            Platform::Generic(name) => name,
+        }
+    }
+
+    /// Whether this platform is imported only through a mapping profile.
+    pub fn needs_profile(&self) -> bool {
+        matches!(
+            self,
+            Platform::Toonation
+                | Platform::Twip
+                | Platform::Soop
+                | Platform::Chzzk
+                | Platform::Generic(_)
+        )
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+/// The identifier of a [`Source`], chosen by the app layer (stable across imports: it is part
+/// of every de-duplication key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SourceId(pub String);
+
+impl SourceId {
+    /// Wraps an identifier.
+    pub fn new(id: impl Into<String>) -> SourceId {
+        SourceId(id.into())
+    }
+
+    /// The identifier text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// When a platform pays out: a threshold the balance must reach and the schedule in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRule {
+    /// The balance at which a payout becomes possible (e.g. ₩40,000 on Toonation).
+    pub threshold: Money,
+    /// The schedule as the platform states it, for people ("request 1st–10th, paid month end").
+    pub schedule: String,
+}
+
+/// One account on one platform, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Stable identifier (part of de-duplication keys).
+    pub id: SourceId,
+    /// What the user calls it ("Ko-fi main").
+    pub label: String,
+    /// The platform.
+    pub platform: Platform,
+    /// The account's currency (entries in other currencies are still accepted: PayPal accounts
+    /// hold several; this is the currency the payout rule and forecasts use).
+    pub currency: Currency,
+    /// The payout rule, when the platform has one.
+    pub payout: Option<PayoutRule>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_distinct_and_ascii() {
+        let all = [
+            Platform::KoFi,
+            Platform::PayPal,
+            Platform::Stripe,
+            Platform::GitHubSponsors,
+            Platform::Toonation,
+            Platform::Twip,
+            Platform::Soop,
+            Platform::Chzzk,
+        ];
+        let slugs: std::collections::BTreeSet<_> = all.iter().map(Platform::slug).collect();
+        assert_eq!(
+            slugs.len(),
+            all.len(),
+            "slugs key de-duplication: must be distinct"
+        );
+        assert!(slugs.iter().all(|s| s.is_ascii()));
+    }
+
+    #[test]
+    fn platform_serde_round_trips_generic_name() {
+        let p = Platform::Generic("투네이션 시트".into());
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Platform>(&json).unwrap(), p);
+        assert_eq!(
+            serde_json::to_string(&Platform::KoFi).unwrap(),
+            r#"{"kind":"kofi"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Platform::GitHubSponsors).unwrap(),
+            r#"{"kind":"github_sponsors"}"#
+        );
+    }
+}
