@@ -1,0 +1,630 @@
+//! The exact solver behind the planner: a knapsack over minor units of one currency pool.
+//!
+//! Decision: the planner never approximates. It maximises a *lexicographic vector* objective
+//! (e.g. "net into preference 1, then preference 2, …, then least fees, then fewest
+//! redemptions") by dynamic programming over the debit in minor units. Lexicographic order on
+//! integer vectors is a total order compatible with addition, so the usual max-plus DP is exact
+//! for it. To keep it small even for ₩10,000,000 balances, three exact reductions apply:
+//!
+//! 1. **GCD reduction**: every debit any option can have is a multiple of `g`, the GCD of all
+//!    option debits (denominations + their fees, a range's first debit and its step), so the DP
+//!    runs over `budget / g` states. ₩1,000/₩3,000 top-ups and ₩500-step transit credit give
+//!    `g = 500`: 20,000 states for ₩10,000,000.
+//! 2. **Effective budget**: the DP stops at the largest total any combination can reach (the sum
+//!    of each product's largest option, after per-day limits); nothing above it is reachable.
+//! 3. **One absorber**: one range product (the one with the most amounts) is left out of the DP.
+//!    Whatever the other products take, the best use of the leftover for a single range
+//!    redemption is the largest amount that fits (its net comes before its fee in every
+//!    objective, and `amount + fee` is increasing), found by a closed form or a binary search,
+//!    and added at the end for every DP state. A ₩1-step donation therefore costs nothing in
+//!    state count.
+//!
+//! Range products with a flat fee are one arithmetic progression of debits, so their transition
+//! uses a sliding-window maximum (monotone deque per residue class), linear in the states.
+//! If, after all that, the states or work would exceed the caps, [`solve`] returns
+//! [`PlanError::TooComplex`]: a slower exact answer or an honest refusal, never a guess.
+
+use crate::error::PlanError;
+use crate::plan::Objective;
+use std::collections::VecDeque;
+
+/// Most DP states (each holds one objective vector).
+pub(crate) const STATE_CAP: u64 = 4_000_000;
+/// Most `states × products` (one `u32` back-pointer each: 160 MB at the cap).
+pub(crate) const CHOICE_CAP: u64 = 40_000_000;
+/// Most `states × options` transitions.
+pub(crate) const WORK_CAP: u64 = 400_000_000;
+
+/// Where each kind of contribution sits in the objective vector.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub groups: usize,
+    pub objective: Objective,
+}
+
+impl Layout {
+    pub(crate) fn len(self) -> usize {
+        match self.objective {
+            Objective::FirstPreference => self.groups + 2,
+            Objective::LeastFees => self.groups + 3,
+        }
+    }
+
+    /// Adds one option's contribution to `out`.
+    pub(crate) fn add(self, out: &mut [i64], net: i64, fee: i64, group: usize, count: i64) {
+        let last = self.len() - 1;
+        match self.objective {
+            Objective::FirstPreference => {
+                out[group] += net;
+                out[self.groups] -= fee;
+            }
+            Objective::LeastFees => {
+                out[0] += net;
+                out[1] -= fee;
+                out[2 + group] += net;
+            }
+        }
+        out[last] -= count;
+    }
+
+    fn net_positions(self, group: usize) -> [Option<usize>; 2] {
+        match self.objective {
+            Objective::FirstPreference => [Some(group), None],
+            Objective::LeastFees => [Some(0), Some(2 + group)],
+        }
+    }
+}
+
+/// One way a product can be used, in minor units of the pool's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Opt {
+    /// What leaves the balance.
+    pub debit: i64,
+    /// The value that arrives, in pool units (equal to `debit - fee` for the pool's currency).
+    pub net: i64,
+    /// Redemptions it takes.
+    pub count: i64,
+}
+
+/// The shape of a product's options in the DP.
+#[derive(Debug, Clone)]
+pub(crate) enum Shape {
+    /// At most one of these (a product's frontier of totals, or a range's amounts).
+    Choice(Vec<Opt>),
+    /// Any number of each (denominations without limits).
+    Unbounded(Vec<Opt>),
+    /// One redemption of debit `first + j·step` for `j < n`, always with the same `fee`.
+    Affine {
+        first: i64,
+        step: i64,
+        n: i64,
+        fee: i64,
+    },
+}
+
+/// A product in the DP.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub group: usize,
+    pub shape: Shape,
+}
+
+/// The range product kept out of the DP: one redemption, option `j < n`.
+pub(crate) struct Absorber<'a> {
+    pub group: usize,
+    pub n: i64,
+    /// Option `j` (debit and value both non-decreasing in `j`).
+    pub eval: &'a dyn Fn(i64) -> Result<Opt, PlanError>,
+    /// `Some((lo, step, fee))` when option `j` is net `lo + j·step` with the same fee `fee` in
+    /// the pool's currency: then the best option has a closed form.
+    pub flat: Option<(i64, i64, i64)>,
+}
+
+impl Absorber<'_> {
+    /// Closed form for a flat fee: the largest `j` whose debit fits in `leftover`.
+    fn flat_best(&self, leftover: i64) -> Option<(i64, Opt)> {
+        let (lo, step, fee) = self.flat?;
+        let room = leftover - fee - lo;
+        if room < 0 {
+            return None;
+        }
+        let j = (room / step).min(self.n - 1);
+        let net = lo + j * step;
+        Some((
+            j,
+            Opt {
+                debit: net + fee,
+                net,
+                count: 1,
+            },
+        ))
+    }
+
+    /// The absorber's best option for every state, `leftover = budget - x·g`.
+    ///
+    /// The best option for a leftover is the one with the most value among those that fit,
+    /// and among equal values the cheapest: the largest fitting `j` gives the most value `v`
+    /// (value is non-decreasing in `j`), and the smallest `j` reaching `v` is the cheapest
+    /// (debit is non-decreasing in `j`). Both indices only grow as the leftover grows, so one
+    /// pass over the states with two pointers evaluates each option at most twice.
+    fn answers(
+        &self,
+        n_states: usize,
+        budget: i64,
+        g: i64,
+    ) -> Result<Vec<Option<(i64, Opt)>>, PlanError> {
+        let mut out = vec![None; n_states];
+        if self.flat.is_some() {
+            for (x, slot) in out.iter_mut().enumerate() {
+                *slot = self.flat_best(budget - x as i64 * g);
+            }
+            return Ok(out);
+        }
+        let mut j_max: i64 = -1;
+        let mut at_max: Option<Opt> = None;
+        let mut next = if self.n > 0 {
+            Some((self.eval)(0)?)
+        } else {
+            None
+        };
+        let mut j_star: i64 = 0;
+        let mut at_star: Option<Opt> = None;
+        for x in (0..n_states).rev() {
+            let leftover = budget - x as i64 * g;
+            while let Some(candidate) = next {
+                if candidate.debit > leftover {
+                    break;
+                }
+                j_max += 1;
+                at_max = Some(candidate);
+                next = if j_max + 1 < self.n {
+                    Some((self.eval)(j_max + 1)?)
+                } else {
+                    None
+                };
+            }
+            let Some(top) = at_max else { continue };
+            let mut star = match at_star {
+                Some(o) => o,
+                None => (self.eval)(j_star)?,
+            };
+            while star.net < top.net && j_star < j_max {
+                j_star += 1;
+                star = (self.eval)(j_star)?;
+            }
+            at_star = Some(star);
+            out[x] = Some((j_star, star));
+        }
+        Ok(out)
+    }
+}
+
+/// What the solver picked for one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pick {
+    None,
+    /// Index into `Shape::Choice`.
+    Choice(usize),
+    /// Count of each unit of `Shape::Unbounded`.
+    Units(Vec<u64>),
+    /// `j` of `Shape::Affine`.
+    Affine(i64),
+}
+
+/// The optimum.
+#[derive(Debug, Clone)]
+pub(crate) struct Solution {
+    pub picks: Vec<Pick>,
+    /// `(j, option)` of the absorber, if used.
+    pub absorber: Option<(i64, Opt)>,
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs()
+}
+
+/// Maximises the layout's objective over all combinations whose total debit is `<= budget`.
+pub(crate) fn solve(
+    layout: Layout,
+    items: &[Item],
+    absorber: Option<&Absorber<'_>>,
+    budget: i64,
+) -> Result<Solution, PlanError> {
+    let k = layout.len();
+    // 1. GCD of every debit that can occur.
+    let mut g = 0i64;
+    let mut reach_cap: i64 = 0;
+    let mut work: u64 = 0;
+    for item in items {
+        match &item.shape {
+            Shape::Choice(opts) | Shape::Unbounded(opts) => {
+                for o in opts {
+                    g = gcd(g, o.debit);
+                }
+                let top = match &item.shape {
+                    Shape::Unbounded(_) => budget,
+                    _ => opts.iter().map(|o| o.debit).max().unwrap_or(0),
+                };
+                reach_cap = reach_cap.saturating_add(top);
+                work = work.saturating_add(opts.len() as u64);
+            }
+            Shape::Affine { first, step, n, .. } => {
+                g = gcd(g, *first);
+                if *n > 1 {
+                    g = gcd(g, *step);
+                }
+                reach_cap = reach_cap.saturating_add(first + (n - 1) * step);
+                work = work.saturating_add(2);
+            }
+        }
+    }
+    let g = g.max(1);
+    // 2. Effective budget.
+    let x_max = (budget.min(reach_cap).max(0) / g) as u64;
+    let states = x_max + 1;
+    if states > STATE_CAP {
+        return Err(PlanError::TooComplex {
+            states,
+            cap: STATE_CAP,
+        });
+    }
+    if states.saturating_mul(items.len() as u64) > CHOICE_CAP {
+        return Err(PlanError::TooComplex {
+            states: states.saturating_mul(items.len() as u64),
+            cap: CHOICE_CAP,
+        });
+    }
+    if states.saturating_mul(work) > WORK_CAP {
+        return Err(PlanError::TooComplex {
+            states: states.saturating_mul(work),
+            cap: WORK_CAP,
+        });
+    }
+    let n_states = states as usize;
+    let mut best = vec![0i64; n_states * k];
+    let mut reach = vec![false; n_states];
+    reach[0] = true;
+    let mut choices: Vec<Vec<u32>> = Vec::with_capacity(items.len());
+    let mut cand = vec![0i64; k];
+
+    for item in items {
+        let mut choice = vec![0u32; n_states];
+        match &item.shape {
+            Shape::Choice(opts) => {
+                // Descending in place: x - w < x is still the value before this item.
+                for x in (0..n_states).rev() {
+                    for (index, o) in opts.iter().enumerate() {
+                        let w = (o.debit / g) as usize;
+                        if w > x || !reach[x - w] {
+                            continue;
+                        }
+                        cand.copy_from_slice(&best[(x - w) * k..(x - w + 1) * k]);
+                        layout.add(&mut cand, o.net, o.debit - o.net, item.group, o.count);
+                        if !reach[x] || cand.as_slice() > &best[x * k..(x + 1) * k] {
+                            best[x * k..(x + 1) * k].copy_from_slice(&cand);
+                            reach[x] = true;
+                            choice[x] = index as u32 + 1;
+                        }
+                    }
+                }
+            }
+            Shape::Unbounded(opts) => {
+                // Ascending in place: x - w may already hold units of this item.
+                for x in 0..n_states {
+                    for (index, o) in opts.iter().enumerate() {
+                        let w = (o.debit / g) as usize;
+                        if w > x || !reach[x - w] {
+                            continue;
+                        }
+                        cand.copy_from_slice(&best[(x - w) * k..(x - w + 1) * k]);
+                        layout.add(&mut cand, o.net, o.debit - o.net, item.group, o.count);
+                        if !reach[x] || cand.as_slice() > &best[x * k..(x + 1) * k] {
+                            best[x * k..(x + 1) * k].copy_from_slice(&cand);
+                            reach[x] = true;
+                            choice[x] = index as u32 + 1;
+                        }
+                    }
+                }
+            }
+            Shape::Affine {
+                first,
+                step,
+                n,
+                fee,
+            } => {
+                affine(
+                    layout,
+                    item.group,
+                    (*first, *step, *n, *fee),
+                    g,
+                    &mut best,
+                    &mut reach,
+                    &mut choice,
+                );
+            }
+        }
+        choices.push(choice);
+    }
+
+    // Finalise: every reachable state, plus the absorber on what is left.
+    let answers = match absorber {
+        Some(abs) => abs.answers(n_states, budget, g)?,
+        None => vec![None; n_states],
+    };
+    let mut top: Option<(usize, Option<(i64, Opt)>)> = None;
+    let mut top_value = vec![0i64; k];
+    for x in 0..n_states {
+        if !reach[x] {
+            continue;
+        }
+        cand.copy_from_slice(&best[x * k..(x + 1) * k]);
+        let mut used = None;
+        if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
+            layout.add(&mut cand, o.net, o.debit - o.net, abs.group, 1);
+            used = Some((j, o));
+        }
+        if top.is_none() || cand > top_value {
+            top_value.copy_from_slice(&cand);
+            top = Some((x, used));
+        }
+    }
+    let (mut x, absorber_pick) = top.unwrap_or((0, None));
+
+    // Walk back through the items.
+    let mut picks = vec![Pick::None; items.len()];
+    for (index, item) in items.iter().enumerate().rev() {
+        let choice = &choices[index];
+        match &item.shape {
+            Shape::Choice(opts) => {
+                if choice[x] > 0 {
+                    let o = choice[x] as usize - 1;
+                    picks[index] = Pick::Choice(o);
+                    x -= (opts[o].debit / g) as usize;
+                }
+            }
+            Shape::Unbounded(opts) => {
+                let mut counts = vec![0u64; opts.len()];
+                while choice[x] > 0 {
+                    let o = choice[x] as usize - 1;
+                    counts[o] += 1;
+                    x -= (opts[o].debit / g) as usize;
+                }
+                if counts.iter().any(|&c| c > 0) {
+                    picks[index] = Pick::Units(counts);
+                }
+            }
+            Shape::Affine { first, step, .. } => {
+                if choice[x] > 0 {
+                    let j = i64::from(choice[x]) - 1;
+                    picks[index] = Pick::Affine(j);
+                    x -= ((first + j * step) / g) as usize;
+                }
+            }
+        }
+    }
+    debug_assert_eq!(x, 0, "the walk back must end at the empty plan");
+    Ok(Solution {
+        picks,
+        absorber: absorber_pick,
+    })
+}
+
+/// One range product with a flat fee: `new[x] = max(old[x], max_j old[x - w_j] + v_j)` with
+/// `w_j = w0 + j·t`. Because `v_j` is affine in `w_j`, the inner max is a sliding-window
+/// maximum of `old[y] - y·g·E` over `y ≡ x - w0 (mod t)`, done with a monotone deque.
+#[allow(clippy::too_many_arguments)]
+fn affine(
+    layout: Layout,
+    group: usize,
+    (first, step, n, fee): (i64, i64, i64, i64),
+    g: i64,
+    best: &mut [i64],
+    reach: &mut [bool],
+    choice: &mut [u32],
+) {
+    let k = layout.len();
+    let n_states = reach.len();
+    let w0 = (first / g) as usize;
+    let t = ((step / g) as usize).max(1);
+    let span = (n.max(1) as usize - 1) * t; // w_last - w0
+    let positions = layout.net_positions(group);
+    let old = best.to_vec();
+    let old_reach = reach.to_vec();
+    // key(y) = old[y] - y·g on the net positions; compared lexicographically.
+    let key_cmp = |a: usize, b: usize| -> std::cmp::Ordering {
+        for i in 0..k {
+            let adjust = positions.contains(&Some(i));
+            let ka = old[a * k + i] - if adjust { a as i64 * g } else { 0 };
+            let kb = old[b * k + i] - if adjust { b as i64 * g } else { 0 };
+            match ka.cmp(&kb) {
+                std::cmp::Ordering::Equal => continue,
+                other => return other,
+            }
+        }
+        std::cmp::Ordering::Equal
+    };
+    let mut cand = vec![0i64; k];
+    let mut deque: VecDeque<usize> = VecDeque::new();
+    for residue in 0..t.min(n_states) {
+        deque.clear();
+        let mut x = residue;
+        while x < n_states {
+            if x >= w0 {
+                let y_new = x - w0;
+                if old_reach[y_new] {
+                    while let Some(&back) = deque.back() {
+                        if key_cmp(back, y_new).is_le() {
+                            deque.pop_back();
+                        } else {
+                            break;
+                        }
+                    }
+                    deque.push_back(y_new);
+                }
+                while let Some(&front) = deque.front() {
+                    if front + w0 + span < x {
+                        deque.pop_front();
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(&y) = deque.front() {
+                    cand.copy_from_slice(&old[y * k..(y + 1) * k]);
+                    let debit = (x - y) as i64 * g;
+                    layout.add(&mut cand, debit - fee, fee, group, 1);
+                    if !reach[x] || cand.as_slice() > &best[x * k..(x + 1) * k] {
+                        best[x * k..(x + 1) * k].copy_from_slice(&cand);
+                        reach[x] = true;
+                        choice[x] = ((x - y - w0) / t) as u32 + 1;
+                    }
+                }
+            }
+            x += t;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout {
+            groups: 1,
+            objective: Objective::FirstPreference,
+        }
+    }
+
+    #[test]
+    fn denominations_3000_and_5000_fill_6000_with_two_3000s() {
+        // Greedy takes 5,000 first and strands 1,000; the DP finds 3,000 + 3,000.
+        let units = vec![
+            Opt {
+                debit: 3000,
+                net: 3000,
+                count: 1,
+            },
+            Opt {
+                debit: 5000,
+                net: 5000,
+                count: 1,
+            },
+        ];
+        let items = [Item {
+            group: 0,
+            shape: Shape::Unbounded(units),
+        }];
+        let solution = solve(layout(), &items, None, 6000);
+        assert_eq!(
+            solution.map(|s| s.picks),
+            Ok(vec![Pick::Units(vec![2, 0])]),
+            "two 3,000 units convert all 6,000"
+        );
+    }
+
+    #[test]
+    fn affine_range_matches_enumerated_choices() {
+        // The deque transition must agree with plain enumeration of the same options.
+        for budget in [0i64, 499, 500, 1300, 2750, 9999] {
+            let affine = [
+                Item {
+                    group: 0,
+                    shape: Shape::Unbounded(vec![Opt {
+                        debit: 1200,
+                        net: 1000,
+                        count: 1,
+                    }]),
+                },
+                Item {
+                    group: 0,
+                    shape: Shape::Affine {
+                        first: 700,
+                        step: 500,
+                        n: 6,
+                        fee: 200,
+                    },
+                },
+            ];
+            let options = (0..6)
+                .map(|j| Opt {
+                    debit: 700 + 500 * j,
+                    net: 500 + 500 * j,
+                    count: 1,
+                })
+                .collect();
+            let enumerated = [
+                affine[0].clone(),
+                Item {
+                    group: 0,
+                    shape: Shape::Choice(options),
+                },
+            ];
+            let a = solve(layout(), &affine, None, budget);
+            let b = solve(layout(), &enumerated, None, budget);
+            let (Ok(a), Ok(b)) = (a, b) else {
+                panic!("both solve")
+            };
+            let j = |p: &Pick| match p {
+                Pick::Affine(j) => Some(*j as usize),
+                Pick::Choice(c) => Some(*c),
+                _ => None,
+            };
+            assert_eq!(a.picks[0], b.picks[0], "budget {budget}");
+            assert_eq!(j(&a.picks[1]), j(&b.picks[1]), "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn the_absorber_takes_the_largest_amount_that_fits() {
+        let eval = |j: i64| -> Result<Opt, PlanError> {
+            Ok(Opt {
+                debit: 100 + j,
+                net: 100 + j,
+                count: 1,
+            })
+        };
+        let donation = Absorber {
+            group: 0,
+            n: 1_000_000,
+            eval: &eval,
+            flat: Some((100, 1, 0)),
+        };
+        let topup = [Item {
+            group: 0,
+            shape: Shape::Unbounded(vec![Opt {
+                debit: 1000,
+                net: 1000,
+                count: 1,
+            }]),
+        }];
+        let Ok(s) = solve(layout(), &topup, Some(&donation), 1300) else {
+            panic!("solves")
+        };
+        // Same group: 1,300 all converted either way; fewer redemptions wins: one donation.
+        assert_eq!(s.absorber.map(|(_, o)| o.net), Some(1300));
+        let percent = |j: i64| -> Result<Opt, PlanError> {
+            let net = 100 + j;
+            Ok(Opt {
+                debit: net + net / 50,
+                net,
+                count: 1,
+            })
+        };
+        let card = Absorber {
+            group: 0,
+            n: 1_000_000,
+            eval: &percent,
+            flat: None,
+        };
+        let Ok(s) = solve(layout(), &[], Some(&card), 10_200) else {
+            panic!("solves")
+        };
+        assert_eq!(
+            s.absorber.map(|(_, o)| (o.net, o.debit)),
+            Some((10_000, 10_200))
+        );
+    }
+}

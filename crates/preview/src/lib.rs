@@ -1,0 +1,83 @@
+//! Provider catalogs and the value-path planner for Tipvault: before anything happens, show
+//! exactly how a balance turns into things the user can use — "Your ₩1,300 will be: ₩1,000
+//! mobile top-up + ₩300 donation credit" — with fees and time to completion, computed locally.
+//!
+//! Pure: no I/O (the demo catalog is compiled in with `include_str!`), no clock (`now` is
+//! passed in), no randomness, no floating point.
+//!
+//! ```
+//! use chrono::TimeZone;
+//! use tipvault_money::{Currency, Locale, Money};
+//! use tipvault_preview::{Catalog, Objective, PlanRequest, Preference, ProductKind, Source, explain, preview};
+//!
+//! let catalog = Catalog::demo()?;
+//! let request = PlanRequest {
+//!     sources: vec![Source { id: "tips".into(), balance: Money::from_minor(1300, Currency::KRW) }],
+//!     preferences: vec![
+//!         Preference::Kind(ProductKind::MobileTopUp),
+//!         Preference::Kind(ProductKind::Donation),
+//!     ],
+//!     objective: Objective::FirstPreference,
+//!     keep: vec![],
+//!     excluded: vec![],
+//!     rates: vec![],
+//!     used_today: vec![],
+//!     now: chrono::Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).unwrap(),
+//! };
+//! let preview = preview(&catalog, &request)?;
+//! assert!(explain(&preview.best, Locale::En)
+//!     .starts_with("Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit."));
+//! assert!(explain(&preview.best, Locale::Ko)
+//!     .starts_with("1,300원은 휴대폰 충전 1,000원 + 기부 300원으로 바뀝니다."));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Decisions a caller must know
+//!
+//! - **Fee model** ([`fee`]): the destination receives the face amount (net); the balance pays
+//!   face + fee (gross). A ₩5,000 gift card with a 2% fee costs ₩5,100.
+//! - **Exactness** ([`knapsack`](crate::planner)): plans are optimal, never approximate; when the
+//!   exact solver would be too large it returns [`PlanError::TooComplex`].
+//! - **Conservation** ([`plan`]): per currency, Σ legs' debit + remainder + kept = balance.
+//! - **Freshness** ([`freshness`]): an expired catalog still gives a preview, marked
+//!   `redeemable: false` with a note.
+
+#![deny(clippy::float_arithmetic)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+#![warn(missing_docs)]
+
+pub mod amount_rule;
+pub mod catalog;
+pub mod error;
+pub mod explain;
+pub mod fee;
+pub mod freshness;
+mod fx;
+mod knapsack;
+pub mod plan;
+pub mod planner;
+pub mod product;
+mod stranded;
+
+pub use amount_rule::AmountRule;
+pub use catalog::{CATALOG_FORMAT, Catalog, DEMO_CATALOG_JSON, RawCatalog};
+pub use error::{CatalogError, PlanError};
+pub use explain::{explain, kind_name};
+pub use fee::FeeRule;
+pub use freshness::Freshness;
+pub use plan::{
+    FxDetail, Leg, LimitKind, Note, Objective, Plan, PlanRequest, Preference, Preview,
+    ProductBlock, Redemption, Source, SourceDebit, SourceOutcome, Stranded, StrandedReason, Unlock,
+    Usage, Variant,
+};
+pub use planner::{plan, preview};
+pub use product::{DestinationField, Eta, FieldKind, Limits, Product, ProductId, ProductKind};

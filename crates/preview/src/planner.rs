@@ -1,0 +1,992 @@
+//! The value-path planner: from a balance, a catalog and preferences to the best plan.
+//!
+//! Decision: planning is exact and per currency. Each currency of the balance is one pool; the
+//! pool's budget (balance − kept) is split by the exact solver in [`crate::knapsack`] over the
+//! products the preferences name, each product turned into options in minor units of the pool
+//! (denominations with their per-day limits become a frontier of totals; ranges become one
+//! redemption). Pools are planned in currency-code order, and a product's per-day limits are
+//! shared: what an earlier pool takes is no longer available to a later one. Every amount is
+//! then rebuilt from the chosen options with money's checked arithmetic, and the remainder is
+//! what is left, so conservation holds by construction and is asserted by property tests.
+
+use crate::amount_rule::AmountRule;
+use crate::catalog::Catalog;
+use crate::error::PlanError;
+use crate::freshness::Freshness;
+use crate::fx;
+use crate::knapsack::{self, Absorber, Item, Layout, Opt, Pick, Shape};
+use crate::plan::{
+    FxDetail, Leg, Note, Plan, PlanRequest, Preference, Preview, Redemption, SourceDebit,
+    SourceOutcome, Variant,
+};
+use crate::product::{Eta, Product, ProductId};
+use crate::stranded;
+use std::collections::{BTreeMap, BTreeSet};
+use tipvault_money::{Currency, Money, MoneyError, Rate};
+
+/// Most amounts of one range product enumerated as separate options.
+const OPTION_CAP: i64 = 200_000;
+/// Most `layers × states` of one product's denomination frontier.
+const FRONTIER_CAP: u64 = 20_000_000;
+
+/// The best plan and up to two alternatives that differ from it: the best plan under the other
+/// objective, and the best plans without the product that takes the most of the best plan
+/// (then the second most). Alternatives equal to a plan already listed are dropped.
+pub fn preview(catalog: &Catalog, request: &PlanRequest) -> Result<Preview, PlanError> {
+    let best = plan(catalog, request)?;
+    let mut alternatives: Vec<Plan> = Vec::new();
+    let mut seen = vec![best.signature()];
+    let mut candidates: Vec<(PlanRequest, Variant)> = Vec::new();
+    let mut other = request.clone();
+    other.objective = request.objective.other();
+    candidates.push((
+        other,
+        Variant::OtherObjective {
+            objective: request.objective.other(),
+        },
+    ));
+    let mut by_size: Vec<&Leg> = best.legs.iter().collect();
+    by_size.sort_by(|a, b| {
+        b.debit
+            .to_minor_i128()
+            .cmp(&a.debit.to_minor_i128())
+            .then_with(|| a.product_id.cmp(&b.product_id))
+    });
+    for leg in by_size.into_iter().take(2) {
+        let mut without = request.clone();
+        without.excluded.push(leg.product_id.clone());
+        candidates.push((
+            without,
+            Variant::Without {
+                product_id: leg.product_id.clone(),
+            },
+        ));
+    }
+    for (alternative, variant) in candidates {
+        if alternatives.len() == 2 {
+            break;
+        }
+        // An alternative that cannot be planned (too complex) is simply not offered.
+        let Ok(mut plan) = plan(catalog, &alternative) else {
+            continue;
+        };
+        if plan.is_empty() || seen.contains(&plan.signature()) {
+            continue;
+        }
+        seen.push(plan.signature());
+        plan.variant = variant;
+        alternatives.push(plan);
+    }
+    Ok(Preview { best, alternatives })
+}
+
+/// The best plan for the request (no alternatives).
+pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError> {
+    validate(catalog, request)?;
+    let (groups, group_count) = assign_groups(catalog, request);
+    let freshness = catalog.freshness(request.now);
+
+    // Pools: currency → sources in request order.
+    let mut pools: BTreeMap<Currency, Vec<usize>> = BTreeMap::new();
+    for (index, source) in request.sources.iter().enumerate() {
+        pools
+            .entry(source.balance.currency())
+            .or_default()
+            .push(index);
+    }
+    let keep: BTreeMap<Currency, Money> = request.keep.iter().map(|m| (m.currency(), *m)).collect();
+    let mut usage: BTreeMap<usize, (u32, i64)> = BTreeMap::new();
+    for used in &request.used_today {
+        if let Some(index) = catalog
+            .products()
+            .iter()
+            .position(|p| p.id() == &used.product)
+        {
+            usage.insert(index, (used.count, used.sum.to_minor()?));
+        }
+    }
+
+    let layout = Layout {
+        groups: group_count.max(1),
+        objective: request.objective,
+    };
+    let mut legs: Vec<(usize, usize, Leg)> = Vec::new(); // (group, product index, leg)
+    let mut balance = Vec::new();
+    let mut kept = Vec::new();
+    let mut remainder = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut stranded_all = Vec::new();
+    let mut notes = Vec::new();
+    let total_positive = request.sources.iter().any(|s| s.balance.is_positive());
+    if !total_positive {
+        notes.push(Note::ZeroBalance);
+    }
+
+    for (&currency, members) in &pools {
+        let pool_balance = Money::checked_sum(
+            currency,
+            members.iter().map(|&i| request.sources[i].balance),
+        )?;
+        let pool_minor = pool_balance.to_minor()?;
+        let keep_minor = keep
+            .get(&currency)
+            .map(|m| m.to_minor())
+            .transpose()?
+            .unwrap_or(0)
+            .min(pool_minor);
+        let budget = pool_minor - keep_minor;
+        if budget == 0 && keep_minor > 0 {
+            notes.push(Note::KeptEverything { currency });
+        }
+
+        let candidates = candidates(catalog, request, &groups, currency, &usage)?;
+        let chosen = if budget > 0 {
+            solve_staged(layout, &candidates, currency, budget)?
+        } else {
+            Vec::new()
+        };
+
+        // Rebuild every amount from the chosen nets with checked money arithmetic.
+        let mut pool_legs = Vec::new();
+        for (candidate, nets) in candidates.iter().zip(chosen) {
+            if nets.is_empty() {
+                continue;
+            }
+            let leg = build_leg(candidate, &nets, currency)?;
+            let entry = usage.entry(candidate.index).or_insert((0, 0));
+            entry.0 = entry.0.saturating_add(leg.redemptions.len() as u32);
+            entry.1 += leg.net.to_minor()?;
+            pool_legs.push((candidate.group, candidate.index, leg));
+        }
+        pool_legs.sort_by_key(|(group, index, _)| (*group, *index));
+
+        // Sources pay in request order; each is drained before the next.
+        let mut left: Vec<(usize, i64)> = members
+            .iter()
+            .map(|&i| Ok((i, request.sources[i].balance.to_minor()?)))
+            .collect::<Result<_, MoneyError>>()?;
+        let mut debited_total: i64 = 0;
+        for (_, _, leg) in &mut pool_legs {
+            let mut owed = leg.debit.to_minor()?;
+            debited_total += owed;
+            for (source, available) in &mut left {
+                if owed == 0 {
+                    break;
+                }
+                let take = owed.min(*available);
+                if take > 0 {
+                    *available -= take;
+                    owed -= take;
+                    leg.sources.push(SourceDebit {
+                        source_id: request.sources[*source].id.clone(),
+                        amount: Money::from_minor(take, currency),
+                    });
+                }
+            }
+            if owed != 0 {
+                return Err(PlanError::Internal {
+                    detail: "a leg costs more than the sources hold",
+                });
+            }
+        }
+        let rest = pool_minor - keep_minor - debited_total;
+        if rest < 0 {
+            return Err(PlanError::Internal {
+                detail: "the legs cost more than the budget",
+            });
+        }
+        for (source, available) in &left {
+            let s = &request.sources[*source];
+            let before = s.balance.to_minor()?;
+            outcomes.push((
+                *source,
+                SourceOutcome {
+                    source_id: s.id.clone(),
+                    balance: s.balance,
+                    debited: Money::from_minor(before - available, currency),
+                    left: Money::from_minor(*available, currency),
+                },
+            ));
+        }
+        let rest_money = Money::from_minor(rest, currency);
+        if rest > 0 {
+            if pool_legs.is_empty() {
+                notes.push(Note::NothingFits { currency });
+            }
+            stranded_all.push(stranded::explain(
+                rest_money,
+                &candidates,
+                &pool_legs,
+                &usage,
+            )?);
+        }
+        balance.push(pool_balance);
+        kept.push(Money::from_minor(keep_minor, currency));
+        remainder.push(rest_money);
+        legs.extend(pool_legs);
+    }
+
+    match freshness {
+        Freshness::Fresh => {}
+        Freshness::Stale => notes.push(Note::CatalogStale {
+            since: catalog.stale_after(),
+        }),
+        Freshness::Expired => notes.push(Note::CatalogExpired {
+            since: catalog.expires_at(),
+        }),
+    }
+    legs.sort_by_key(|(group, index, leg)| (*group, *index, leg.debit.currency()));
+    let legs: Vec<Leg> = legs.into_iter().map(|(_, _, leg)| leg).collect();
+    let eta = legs
+        .iter()
+        .map(|l| Eta {
+            typical: std::time::Duration::from_secs(l.eta_typical_seconds),
+            worst: std::time::Duration::from_secs(l.eta_worst_seconds),
+        })
+        .fold(Eta::default(), Eta::slowest);
+    outcomes.sort_by_key(|(index, _)| *index);
+    Ok(Plan {
+        variant: Variant::Best,
+        objective: request.objective,
+        provider_id: catalog.provider_id().to_owned(),
+        catalog_version: catalog.version(),
+        freshness,
+        redeemable: freshness.allows_redemption() && !legs.is_empty(),
+        balance,
+        legs,
+        kept,
+        remainder,
+        sources: outcomes.into_iter().map(|(_, o)| o).collect(),
+        stranded: stranded_all,
+        eta_typical_seconds: eta.typical.as_secs(),
+        eta_worst_seconds: eta.worst.as_secs(),
+        notes,
+    })
+}
+
+fn validate(catalog: &Catalog, request: &PlanRequest) -> Result<(), PlanError> {
+    if request.sources.is_empty() {
+        return Err(PlanError::NoSources);
+    }
+    let mut ids = BTreeSet::new();
+    for source in &request.sources {
+        if !ids.insert(source.id.as_str()) {
+            return Err(PlanError::DuplicateSource {
+                source_id: source.id.clone(),
+            });
+        }
+        if source.balance.is_negative() {
+            return Err(PlanError::NegativeBalance {
+                source_id: source.id.clone(),
+                amount: source.balance.to_string(),
+            });
+        }
+        source.balance.to_minor()?;
+    }
+    let mut keep_currencies = BTreeSet::new();
+    for m in &request.keep {
+        if m.is_negative() || !keep_currencies.insert(m.currency()) {
+            return Err(PlanError::InvalidKeep {
+                currency: m.currency(),
+            });
+        }
+    }
+    let unknown = |id: &ProductId| PlanError::UnknownProduct {
+        product: id.as_str().to_owned(),
+        provider: catalog.provider_id().to_owned(),
+    };
+    for preference in &request.preferences {
+        if let Preference::Product(id) = preference
+            && catalog.product(id.as_str()).is_none()
+        {
+            return Err(unknown(id));
+        }
+    }
+    for id in &request.excluded {
+        if catalog.product(id.as_str()).is_none() {
+            return Err(unknown(id));
+        }
+    }
+    let mut used = BTreeSet::new();
+    for u in &request.used_today {
+        let Some(product) = catalog.product(u.product.as_str()) else {
+            return Err(unknown(&u.product));
+        };
+        if !used.insert(&u.product) {
+            return Err(PlanError::DuplicateUsage {
+                product: u.product.as_str().to_owned(),
+            });
+        }
+        if u.sum.currency() != product.currency() || u.sum.is_negative() {
+            return Err(PlanError::Money(MoneyError::CurrencyMismatch {
+                expected: product.currency(),
+                found: u.sum.currency(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Each product's preference rank (the first preference that names it), or `None` when no
+/// preference names it. Without preferences every product has rank 0.
+fn assign_groups(catalog: &Catalog, request: &PlanRequest) -> (Vec<Option<usize>>, usize) {
+    let groups = catalog
+        .products()
+        .iter()
+        .map(|p| {
+            if request.excluded.contains(p.id()) {
+                return None;
+            }
+            if request.preferences.is_empty() {
+                return Some(0);
+            }
+            request.preferences.iter().position(|pref| match pref {
+                Preference::Kind(kind) => p.kind() == *kind,
+                Preference::Product(id) => p.id() == id,
+            })
+        })
+        .collect();
+    (groups, request.preferences.len().max(1))
+}
+
+/// A product as seen from one pool.
+#[derive(Clone)]
+pub(crate) struct Candidate<'a> {
+    pub index: usize,
+    pub product: &'a Product,
+    pub group: usize,
+    /// `None` for the pool's own currency.
+    pub rate: Option<&'a Rate>,
+    /// The product is in another currency and no rate reaches it: it cannot be used.
+    pub unreachable: bool,
+    pub count_left: Option<u32>,
+    pub sum_left: Option<i64>,
+}
+
+fn candidates<'a>(
+    catalog: &'a Catalog,
+    request: &'a PlanRequest,
+    groups: &[Option<usize>],
+    pool: Currency,
+    usage: &BTreeMap<usize, (u32, i64)>,
+) -> Result<Vec<Candidate<'a>>, PlanError> {
+    let mut out = Vec::new();
+    for (index, product) in catalog.products().iter().enumerate() {
+        let Some(group) = groups[index] else { continue };
+        let rate = if product.currency() == pool {
+            None
+        } else {
+            request
+                .rates
+                .iter()
+                .find(|r| r.base() == pool && r.quote() == product.currency())
+        };
+        let unreachable = product.currency() != pool && rate.is_none();
+        let (used_count, used_sum) = usage.get(&index).copied().unwrap_or((0, 0));
+        let limits = product.limits();
+        out.push(Candidate {
+            index,
+            product,
+            group,
+            rate,
+            unreachable,
+            count_left: limits.per_day_count.map(|c| c.saturating_sub(used_count)),
+            sum_left: limits
+                .per_day_sum
+                .map(|s| s.to_minor().map(|m| (m - used_sum).max(0)))
+                .transpose()?,
+        });
+    }
+    Ok(out)
+}
+
+impl Candidate<'_> {
+    /// The redemption of `net` (product minor units) and what it costs the pool.
+    pub(crate) fn redemption(&self, net: i64, pool: Currency) -> Result<Redemption, PlanError> {
+        let currency = self.product.currency();
+        let net = Money::from_minor(net, currency);
+        let fee = self.product.fee_rule().fee_for(net)?;
+        let gross = net.checked_add(fee)?;
+        let (debit, fx) = match self.rate {
+            None => (gross, None),
+            Some(rate) => {
+                let detail: FxDetail = fx::debit_for(gross, rate, pool)?;
+                (detail.debit, Some(detail))
+            }
+        };
+        Ok(Redemption {
+            net,
+            fee,
+            gross,
+            debit,
+            fx,
+        })
+    }
+
+    /// The solver's option for one redemption of `net`.
+    fn option(&self, net: i64, pool: Currency) -> Result<Opt, PlanError> {
+        let r = self.redemption(net, pool)?;
+        let debit = r.debit.to_minor()?;
+        // In another currency, the value that arrives is measured in pool units as what the
+        // net alone would cost through the same rate: non-decreasing in the amount (which the
+        // absorber's search needs) and never above the debit.
+        let net_pool = match self.rate {
+            None => net,
+            Some(rate) => {
+                let net_money = Money::from_minor(net, self.product.currency());
+                fx::debit_for(net_money, rate, pool)?.debit.to_minor()?
+            }
+        };
+        Ok(Opt {
+            debit,
+            net: net_pool,
+            count: 1,
+        })
+    }
+
+    /// Range bounds usable now: `(lo, step, n)` net amounts `lo + j·step`, `j < n`.
+    pub(crate) fn range_bounds(
+        &self,
+        budget_in_product: i64,
+    ) -> Result<Option<(i64, i64, i64)>, PlanError> {
+        let AmountRule::Range { min, max, step } = self.product.amount_rule() else {
+            return Ok(None);
+        };
+        if self.count_left == Some(0) {
+            return Ok(None);
+        }
+        let (lo, st) = (min.to_minor()?, step.to_minor()?);
+        let mut hi = budget_in_product;
+        if let Some(m) = max {
+            hi = hi.min(m.to_minor()?);
+        }
+        if let Some(s) = self.sum_left {
+            hi = hi.min(s);
+        }
+        if hi < lo {
+            return Ok(None);
+        }
+        Ok(Some((lo, st, (hi - lo) / st + 1)))
+    }
+}
+
+/// How to read a solver pick back into redemption nets.
+enum Decode {
+    Units(Vec<i64>),
+    Frontier(Vec<Vec<i64>>),
+    Range { lo: i64, step: i64 },
+}
+
+/// A candidate made ready for the solver, before the absorber is chosen.
+enum Prepared {
+    /// Denominations: their shape is final.
+    Fixed(Shape, Decode),
+    /// A range: `n` amounts `lo + j·step`; `flat_fee` when in the pool's currency with a flat
+    /// fee (an arithmetic progression of debits); `last_debit` is the debit of the largest.
+    Range {
+        lo: i64,
+        step: i64,
+        n: i64,
+        flat_fee: Option<i64>,
+        last_debit: i64,
+    },
+}
+
+/// Solver states × transitions if `absorber` (an index into `prepared`) is left out of the DP.
+fn estimate(prepared: &[(usize, Prepared)], absorber: Option<usize>, budget: i64) -> u128 {
+    let mut g = 0i64;
+    let mut reach = 0i64;
+    let mut work: u128 = 0;
+    for (i, (_, p)) in prepared.iter().enumerate() {
+        if Some(i) == absorber {
+            continue;
+        }
+        match p {
+            Prepared::Fixed(Shape::Choice(o) | Shape::Unbounded(o), _) => {
+                for opt in o {
+                    g = gcd(g, opt.debit);
+                }
+                reach = reach.saturating_add(match p {
+                    Prepared::Fixed(Shape::Unbounded(_), _) => budget,
+                    _ => o.iter().map(|x| x.debit).max().unwrap_or(0),
+                });
+                work += o.len() as u128;
+            }
+            Prepared::Fixed(Shape::Affine { .. }, _) => {}
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee,
+                last_debit,
+            } => {
+                match flat_fee {
+                    Some(fee) => {
+                        g = gcd(g, lo + fee);
+                        if *n > 1 {
+                            g = gcd(g, *step);
+                        }
+                        work += 2;
+                    }
+                    None => {
+                        // Debits after a percentage or a conversion share no useful divisor.
+                        g = 1;
+                        work += *n as u128;
+                    }
+                }
+                reach = reach.saturating_add(*last_debit);
+            }
+        }
+    }
+    let states = (budget.min(reach).max(0) / g.max(1)) as u128 + 1;
+    let absorber_cost = match absorber.and_then(|i| prepared.get(i)) {
+        Some((_, Prepared::Range { n, flat_fee, .. })) => {
+            if flat_fee.is_some() {
+                states
+            } else {
+                states + 2 * *n as u128
+            }
+        }
+        _ => 0,
+    };
+    states * work.max(1) + absorber_cost
+}
+
+/// Solves one pool. Under [`Objective::FirstPreference`] with several preferences, the pool is
+/// solved one preference at a time, which is exact and much smaller: the objective ranks the
+/// first preference's net above everything else, so the first stage takes the most net it can
+/// and, among equal nets, the smallest debit (then fewest redemptions); every later stage can
+/// only do better with more budget left, so no other first-stage choice can beat it. Each stage
+/// has only its own products, so one coarse group (₩1,000 top-ups) is not slowed down by a
+/// ₩1-step product of another.
+fn solve_staged(
+    layout: Layout,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<Vec<Vec<i64>>, PlanError> {
+    if layout.objective != crate::plan::Objective::FirstPreference || layout.groups < 2 {
+        return solve_pool(layout, candidates, pool, budget);
+    }
+    let stage_layout = Layout {
+        groups: 1,
+        objective: layout.objective,
+    };
+    let mut nets: Vec<Vec<i64>> = vec![Vec::new(); candidates.len()];
+    let mut left = budget;
+    for group in 0..layout.groups {
+        let members: Vec<usize> = (0..candidates.len())
+            .filter(|&i| candidates[i].group == group)
+            .collect();
+        if members.is_empty() || left <= 0 {
+            continue;
+        }
+        let stage: Vec<Candidate<'_>> = members
+            .iter()
+            .map(|&i| Candidate {
+                group: 0,
+                ..candidates[i].clone()
+            })
+            .collect();
+        let chosen = solve_pool(stage_layout, &stage, pool, left)?;
+        for (&i, stage_nets) in members.iter().zip(chosen) {
+            for &net in &stage_nets {
+                left -= candidates[i].redemption(net, pool)?.debit.to_minor()?;
+            }
+            nets[i] = stage_nets;
+        }
+    }
+    if left < 0 {
+        return Err(PlanError::Internal {
+            detail: "staged plan exceeds the budget",
+        });
+    }
+    Ok(nets)
+}
+
+/// Runs the exact solver for one pool; returns, per candidate, the nets of its redemptions.
+fn solve_pool(
+    layout: Layout,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<Vec<Vec<i64>>, PlanError> {
+    let mut prepared: Vec<(usize, Prepared)> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if c.unreachable || c.count_left == Some(0) {
+            continue;
+        }
+        match c.product.amount_rule() {
+            AmountRule::Denominations(values) => {
+                if let Some((shape, decode)) = denomination_shape(c, values, pool, budget)? {
+                    prepared.push((i, Prepared::Fixed(shape, decode)));
+                }
+            }
+            AmountRule::Range { .. } => {
+                let reach = match c.rate {
+                    None => budget,
+                    Some(rate) => tipvault_money::convert(
+                        &Money::from_minor(budget, pool),
+                        rate,
+                        tipvault_money::RoundingMode::Floor,
+                    )?
+                    .to()
+                    .to_minor()?,
+                };
+                let Some((lo, step, mut n)) = c.range_bounds(reach)? else {
+                    continue;
+                };
+                let fee = c.product.fee_rule();
+                let flat_fee = if c.rate.is_none() && fee.is_flat() {
+                    Some(fee.fee_minor(lo)?)
+                } else {
+                    None
+                };
+                // Trim amounts whose debit exceeds the budget (debit grows with the amount).
+                let debit =
+                    |j: i64| -> Result<i64, PlanError> { Ok(c.option(lo + j * step, pool)?.debit) };
+                if debit(0)? > budget {
+                    continue;
+                }
+                if debit(n - 1)? > budget {
+                    let (mut a, mut b) = (0i64, n - 1); // debit(a) <= budget < debit(b)
+                    while b - a > 1 {
+                        let mid = a + (b - a) / 2;
+                        if debit(mid)? <= budget {
+                            a = mid;
+                        } else {
+                            b = mid;
+                        }
+                    }
+                    n = a + 1;
+                }
+                prepared.push((
+                    i,
+                    Prepared::Range {
+                        lo,
+                        step,
+                        n,
+                        flat_fee,
+                        last_debit: debit(n - 1)?,
+                    },
+                ));
+            }
+        }
+    }
+
+    // The absorber: the range product whose absence makes the DP cheapest (ties: catalog
+    // order); none if no range product is usable.
+    let mut absorber_at: Option<usize> = None;
+    let mut cheapest = estimate(&prepared, None, budget);
+    for (i, (_, p)) in prepared.iter().enumerate() {
+        if matches!(p, Prepared::Range { .. }) {
+            let cost = estimate(&prepared, Some(i), budget);
+            if cost < cheapest || absorber_at.is_none() && cost == cheapest {
+                cheapest = cost;
+                absorber_at = Some(i);
+            }
+        }
+    }
+
+    let mut items: Vec<Item> = Vec::new();
+    let mut decoders: Vec<(usize, Decode)> = Vec::new();
+    let mut absorber_spec: Option<(usize, i64, i64, i64, Option<i64>)> = None;
+    for (position, (i, p)) in prepared.into_iter().enumerate() {
+        let c = &candidates[i];
+        match p {
+            Prepared::Fixed(shape, decode) => {
+                items.push(Item {
+                    group: c.group,
+                    shape,
+                });
+                decoders.push((i, decode));
+            }
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee,
+                ..
+            } => {
+                if Some(position) == absorber_at {
+                    absorber_spec = Some((i, lo, step, n, flat_fee));
+                    continue;
+                }
+                let shape = match flat_fee {
+                    Some(fee) => Shape::Affine {
+                        first: lo + fee,
+                        step,
+                        n,
+                        fee,
+                    },
+                    None => {
+                        if n > OPTION_CAP {
+                            return Err(PlanError::TooComplex {
+                                states: n as u64,
+                                cap: OPTION_CAP as u64,
+                            });
+                        }
+                        Shape::Choice(
+                            (0..n)
+                                .map(|j| c.option(lo + j * step, pool))
+                                .collect::<Result<_, _>>()?,
+                        )
+                    }
+                };
+                items.push(Item {
+                    group: c.group,
+                    shape,
+                });
+                decoders.push((i, Decode::Range { lo, step }));
+            }
+        }
+    }
+
+    let eval = |j: i64| -> Result<Opt, PlanError> {
+        match absorber_spec {
+            Some((i, lo, step, _, _)) => candidates[i].option(lo + j * step, pool),
+            None => Err(PlanError::Internal {
+                detail: "absorber evaluated without an absorber",
+            }),
+        }
+    };
+    let absorber = absorber_spec.map(|(i, lo, step, n, flat_fee)| Absorber {
+        group: candidates[i].group,
+        n,
+        eval: &eval,
+        flat: flat_fee.map(|fee| (lo, step, fee)),
+    });
+
+    let solution = knapsack::solve(layout, &items, absorber.as_ref(), budget)?;
+    let mut nets: Vec<Vec<i64>> = vec![Vec::new(); candidates.len()];
+    for ((candidate, decode), pick) in decoders.iter().zip(&solution.picks) {
+        let out = &mut nets[*candidate];
+        match (decode, pick) {
+            (_, Pick::None) => {}
+            (Decode::Units(values), Pick::Units(counts)) => {
+                for (value, count) in values.iter().zip(counts) {
+                    out.extend(std::iter::repeat_n(*value, *count as usize));
+                }
+            }
+            (Decode::Frontier(entries), Pick::Choice(o)) => {
+                if let Some(entry) = entries.get(*o) {
+                    out.extend(entry);
+                }
+            }
+            (Decode::Range { lo, step }, Pick::Choice(j)) => out.push(lo + *j as i64 * step),
+            (Decode::Range { lo, step }, Pick::Affine(j)) => out.push(lo + j * step),
+            _ => {
+                return Err(PlanError::Internal {
+                    detail: "solver pick does not match its product",
+                });
+            }
+        }
+        out.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    if let (Some((i, lo, step, _, _)), Some((j, _))) = (absorber_spec, solution.absorber) {
+        nets[i].push(lo + j * step);
+    }
+    Ok(nets)
+}
+
+/// A denomination product's shape: unbounded units without limits, else the frontier of
+/// totals reachable within its per-day limits.
+fn denomination_shape(
+    c: &Candidate<'_>,
+    values: &[Money],
+    pool: Currency,
+    budget: i64,
+) -> Result<Option<(Shape, Decode)>, PlanError> {
+    let mut units: Vec<(i64, Opt)> = Vec::new();
+    for value in values {
+        let net = value.to_minor()?;
+        if c.sum_left.is_some_and(|s| net > s) {
+            continue;
+        }
+        let o = c.option(net, pool)?;
+        if o.debit <= budget {
+            units.push((net, o));
+        }
+    }
+    if units.is_empty() {
+        return Ok(None);
+    }
+    if c.count_left.is_none() && c.sum_left.is_none() {
+        let nets = units.iter().map(|(n, _)| *n).collect();
+        let opts = units.into_iter().map(|(_, o)| o).collect();
+        return Ok(Some((Shape::Unbounded(opts), Decode::Units(nets))));
+    }
+    let entries = frontier(&units, c.count_left, c.sum_left, budget)?;
+    let (opts, nets): (Vec<Opt>, Vec<Vec<i64>>) = entries.into_iter().unzip();
+    Ok(Some((Shape::Choice(opts), Decode::Frontier(nets))))
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs()
+}
+
+/// Every total one denomination product can reach within `count_limit` redemptions and a net
+/// sum of `sum_limit`, keeping per total the cheapest way (least debit, then most value, then
+/// fewest redemptions), and then only totals that beat every cheaper one (a dominated total
+/// is never part of an optimum: the cheaper, larger one is always at least as good).
+fn frontier(
+    units: &[(i64, Opt)],
+    count_limit: Option<u32>,
+    sum_limit: Option<i64>,
+    budget: i64,
+) -> Result<Vec<(Opt, Vec<i64>)>, PlanError> {
+    let gp = units.iter().fold(0, |g, (n, _)| gcd(g, *n)).max(1);
+    let min_debit = units.iter().map(|(_, o)| o.debit).min().unwrap_or(1).max(1);
+    let max_net = units.iter().map(|(n, _)| *n).max().unwrap_or(0);
+    let max_units = budget / min_debit;
+    let layers = count_limit.map_or(max_units, |c| i64::from(c).min(max_units));
+    let y_max = sum_limit
+        .unwrap_or(i64::MAX)
+        .min(layers.saturating_mul(max_net))
+        / gp;
+    let states = (y_max + 1) as usize;
+    let work = (layers.max(1) as u64).saturating_mul(states as u64);
+    if work > FRONTIER_CAP {
+        return Err(PlanError::TooComplex {
+            states: work,
+            cap: FRONTIER_CAP,
+        });
+    }
+    // (debit, -value, count); None = unreachable.
+    type Cost = (i64, i64, i64);
+    let add = |c: Cost, o: &Opt| (c.0 + o.debit, c.1 - o.net, c.2 + 1);
+    let mut best: Vec<Option<(Cost, usize)>> = vec![None; states]; // cost, layer
+    best[0] = Some(((0, 0, 0), 0));
+    // parent[layer][y] = unit index + 1 (layered), or parent[0][y] (unbounded).
+    let mut parents: Vec<Vec<u16>> = Vec::new();
+    if count_limit.is_none() {
+        let mut cost: Vec<Option<Cost>> = vec![None; states];
+        cost[0] = Some((0, 0, 0));
+        let mut parent = vec![0u16; states];
+        for y in 0..states {
+            for (u, (net, o)) in units.iter().enumerate() {
+                let step = (*net / gp) as usize;
+                if step > y {
+                    continue;
+                }
+                if let Some(prev) = cost[y - step] {
+                    let c = add(prev, o);
+                    if c.0 <= budget && cost[y].is_none_or(|cur| c < cur) {
+                        cost[y] = Some(c);
+                        parent[y] = u as u16 + 1;
+                    }
+                }
+            }
+        }
+        for y in 0..states {
+            best[y] = cost[y].map(|c| (c, 0));
+        }
+        parents.push(parent);
+    } else {
+        let mut prev: Vec<Option<Cost>> = vec![None; states];
+        prev[0] = Some((0, 0, 0));
+        for layer in 1..=layers.max(0) as usize {
+            let mut cur: Vec<Option<Cost>> = vec![None; states];
+            let mut parent = vec![0u16; states];
+            let mut any = false;
+            for y in 0..states {
+                for (u, (net, o)) in units.iter().enumerate() {
+                    let step = (*net / gp) as usize;
+                    if step > y {
+                        continue;
+                    }
+                    if let Some(p) = prev[y - step] {
+                        let c = add(p, o);
+                        if c.0 <= budget && cur[y].is_none_or(|x| c < x) {
+                            cur[y] = Some(c);
+                            parent[y] = u as u16 + 1;
+                        }
+                    }
+                }
+                if let Some(c) = cur[y] {
+                    any = true;
+                    if best[y].is_none_or(|(b, _)| c < b) {
+                        best[y] = Some((c, layer));
+                    }
+                }
+            }
+            parents.push(parent);
+            if !any {
+                break;
+            }
+            prev = cur;
+        }
+    }
+    let mut entries: Vec<(Opt, Vec<i64>)> = Vec::new();
+    for (y, slot) in best.iter().enumerate().skip(1) {
+        let Some((cost, layer)) = slot else { continue };
+        // Walk the parents back to the list of denominations.
+        let mut nets = Vec::new();
+        let (mut yy, mut l) = (y, *layer);
+        while yy > 0 {
+            let table = if count_limit.is_none() {
+                parents.first()
+            } else {
+                l.checked_sub(1).and_then(|i| parents.get(i))
+            };
+            let Some(u) = table.and_then(|t| t.get(yy)).copied().filter(|&u| u > 0) else {
+                return Err(PlanError::Internal {
+                    detail: "denomination frontier walk-back failed",
+                });
+            };
+            let (net, _) = units[u as usize - 1];
+            nets.push(net);
+            yy -= (net / gp) as usize;
+            l = l.saturating_sub(1);
+        }
+        nets.sort_unstable_by(|a, b| b.cmp(a));
+        entries.push((
+            Opt {
+                debit: cost.0,
+                net: -cost.1,
+                count: cost.2,
+            },
+            nets,
+        ));
+    }
+    entries.sort_by_key(|e| (e.0.debit, -e.0.net, e.0.count));
+    let mut kept = Vec::new();
+    let mut top = i64::MIN;
+    for entry in entries {
+        if entry.0.net > top {
+            top = entry.0.net;
+            kept.push(entry);
+        }
+    }
+    Ok(kept)
+}
+
+fn build_leg(c: &Candidate<'_>, nets: &[i64], pool: Currency) -> Result<Leg, PlanError> {
+    let product = c.product;
+    let currency = product.currency();
+    let redemptions = nets
+        .iter()
+        .map(|&n| c.redemption(n, pool))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sum = |f: fn(&Redemption) -> Money, cur: Currency| {
+        Money::checked_sum(cur, redemptions.iter().map(f))
+    };
+    Ok(Leg {
+        product_id: product.id().clone(),
+        product_name: product.name().to_owned(),
+        kind: product.kind(),
+        preference_rank: c.group,
+        net: sum(|r| r.net, currency)?,
+        fee: sum(|r| r.fee, currency)?,
+        gross: sum(|r| r.gross, currency)?,
+        debit: sum(|r| r.debit, pool)?,
+        rate: c.rate.cloned(),
+        eta_typical_seconds: product.eta().typical.as_secs(),
+        eta_worst_seconds: product.eta().worst.as_secs(),
+        sources: Vec::new(),
+        redemptions,
+    })
+}
