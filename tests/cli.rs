@@ -377,3 +377,138 @@ fn the_auto_lock_setting_is_kept_in_the_vault_and_validated() {
         out.stderr
     );
 }
+
+/// Sums `{"amount": "...", "currency": "KRW"}` values as whole minor units (KRW has none).
+fn krw(values: &[&serde_json::Value]) -> i64 {
+    values
+        .iter()
+        .map(|v| {
+            assert_eq!(v["currency"], "KRW");
+            v["amount"].as_str().unwrap().parse::<i64>().unwrap()
+        })
+        .sum()
+}
+
+#[test]
+fn preview_explains_the_split_in_english_and_korean() {
+    let args = [
+        "preview",
+        "--amount",
+        "1300",
+        "--currency",
+        "KRW",
+        "--prefer",
+        "topup,donation",
+    ];
+    let en = run(tipvault().args(args));
+    assert!(en.status.success(), "{}", en.stderr);
+    assert!(
+        en.stdout
+            .contains("Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit."),
+        "{}",
+        en.stdout
+    );
+    let ko = run(tipvault().args(args).args(["--lang", "ko"]));
+    assert!(
+        ko.stdout
+            .contains("1,300원은 휴대폰 충전 1,000원 + 기부 300원"),
+        "{}",
+        ko.stdout
+    );
+}
+
+#[test]
+fn every_previewed_plan_conserves_the_balance_to_the_won() {
+    for (amount, prefer, objective) in [
+        ("1300", "topup,donation", "first-preference"),
+        ("6000", "gift-card", "least-fees"),
+        ("87300", "transit,bank-payout,donation", "first-preference"),
+        ("99", "topup", "least-fees"),
+    ] {
+        let out = run(tipvault().args([
+            "--json",
+            "preview",
+            "--amount",
+            amount,
+            "--currency",
+            "KRW",
+            "--prefer",
+            prefer,
+            "--objective",
+            objective,
+        ]));
+        let doc = json(&out);
+        let balance: i64 = amount.parse().unwrap();
+        let alternatives = doc["alternatives"].as_array().unwrap();
+        for plan in std::iter::once(&doc["best"]).chain(alternatives) {
+            let legs: Vec<&serde_json::Value> = plan["legs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| &l["gross"])
+                .collect();
+            let rest: Vec<&serde_json::Value> = plan["remainder"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(plan["kept"].as_array().unwrap())
+                .collect();
+            assert_eq!(
+                krw(&legs) + krw(&rest),
+                balance,
+                "{amount} {prefer}: {plan}"
+            );
+        }
+    }
+}
+
+#[test]
+fn preview_refuses_unknown_destinations_and_bad_amounts() {
+    let out = run(tipvault().args([
+        "--json",
+        "preview",
+        "--amount",
+        "1300",
+        "--currency",
+        "KRW",
+        "--prefer",
+        "nonsense",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(tipvault().args([
+        "--json",
+        "preview",
+        "--amount",
+        "12.345",
+        "--currency",
+        "USD",
+    ]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "too many decimals for USD: {}",
+        out.stderr
+    );
+    let out = run(tipvault().args(["--json", "preview", "--amount", "100", "--currency", "XYZ"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown currency: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_catalog_lists_what_each_product_would_send() {
+    let doc = json(&run(tipvault().args(["--json", "catalog", "list"])));
+    let products = doc.as_array().unwrap();
+    let find = |id: &str| products.iter().find(|p| p["id"] == id).unwrap();
+    assert_eq!(
+        find("krw-mobile-top-up")["destination_fields"],
+        serde_json::json!(["phone_number"])
+    );
+    assert_eq!(
+        find("krw-donation-green-earth")["destination_fields"],
+        serde_json::json!([])
+    );
+}

@@ -12,6 +12,7 @@ pub mod error;
 pub mod keys;
 pub mod location;
 pub mod passphrase;
+pub mod preview;
 pub mod retention;
 pub mod session;
 pub mod settings;
@@ -24,6 +25,10 @@ pub use error::{AppError, ErrorCode};
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
 pub use passphrase::check_new_passphrase;
+pub use preview::{
+    PreviewInput, PreviewResult, demo_catalog, parse_amount, parse_preference, parse_product,
+    preview_balance,
+};
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
 };

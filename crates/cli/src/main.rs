@@ -73,11 +73,64 @@ enum Command {
     },
     /// Print the raw data key, with which any SQLCipher 4 client can open the vault.
     ExportKey,
+    /// Show the provider catalog: what a balance can become, with fees and times.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Show, before anything happens, how an amount would be cashed out (computed locally).
+    Preview(PreviewArgs),
     /// Show or change settings kept in the vault.
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// List the products (the demo catalog until providers are added).
+    List,
+    /// Print the whole catalog document (canonical JSON).
+    Show,
+}
+
+#[derive(Debug, Args)]
+struct PreviewArgs {
+    /// The amount to cash out, e.g. 1300 or 12.50.
+    #[arg(long)]
+    amount: String,
+    /// Its currency (ISO 4217), e.g. KRW or USD.
+    #[arg(long)]
+    currency: String,
+    /// Destinations in order of preference: topup, donation, transit, gift-card, bank-payout,
+    /// or product ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    prefer: Vec<String>,
+    /// What to optimise: least-fees, or first-preference (most value into the first choice).
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::FirstPreference)]
+    objective: ObjectiveArg,
+    /// An amount to keep in the balance, in the same currency.
+    #[arg(long)]
+    keep: Option<String>,
+    /// Products not to use (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// The language of the explanation.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ObjectiveArg {
+    LeastFees,
+    FirstPreference,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    En,
+    Ko,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,6 +383,55 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&entries, || output::audit_table(&entries));
             }
         },
+        Command::Catalog { command } => {
+            let catalog = tipvault_app::demo_catalog()?;
+            match command {
+                CatalogCommand::List => {
+                    let products = output::catalog_products(&catalog);
+                    out.value(&products, || output::catalog_table(&catalog, &products));
+                }
+                CatalogCommand::Show => {
+                    // Already JSON: the canonical document is the same in both modes.
+                    println!("{}", catalog.canonical_json());
+                }
+            }
+        }
+        Command::Preview(args) => {
+            let catalog = tipvault_app::demo_catalog()?;
+            let balance = tipvault_app::parse_amount(&args.amount, &args.currency)?;
+            let keep = args
+                .keep
+                .as_deref()
+                .map(|k| tipvault_app::parse_amount(k, &args.currency))
+                .transpose()?;
+            let preferences = args
+                .prefer
+                .iter()
+                .map(|p| tipvault_app::parse_preference(&catalog, p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let excluded = args
+                .exclude
+                .iter()
+                .map(|p| tipvault_app::parse_product(&catalog, p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let objective = match args.objective {
+                ObjectiveArg::LeastFees => tipvault_app::preview::PreviewObjective::LeastFees,
+                ObjectiveArg::FirstPreference => {
+                    tipvault_app::preview::PreviewObjective::FirstPreference
+                }
+            };
+            let input = tipvault_app::PreviewInput {
+                balance,
+                preferences,
+                objective,
+                keep,
+                excluded,
+            };
+            let result = tipvault_app::preview_balance(&catalog, input, Utc::now())?;
+            out.value(&result, || {
+                output::preview_text(&result, matches!(args.lang, LangArg::Ko))
+            });
+        }
         Command::Settings { command } => {
             let settings = with_session(&location, &passphrases, |session| match command {
                 SettingsCommand::Show => tipvault_app::settings(session, Utc::now()),

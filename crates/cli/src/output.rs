@@ -3,7 +3,10 @@
 //! that stdout only ever holds a successful result.
 
 use serde::Serialize;
-use tipvault_app::{AppError, AuditEntryView, PurgeView, RekeyProgress, RetentionView};
+use tipvault_app::{
+    AppError, AuditEntryView, PreviewResult, PurgeView, RekeyProgress, RetentionView,
+    preview::ProviderCatalog,
+};
 
 pub struct Output {
     json: bool,
@@ -116,4 +119,79 @@ pub fn rekey_progress(progress: RekeyProgress) -> String {
         RekeyProgress::Finalizing => "Saving the new key…".to_owned(),
         RekeyProgress::Done { generation } => format!("Done (key generation {generation})."),
     }
+}
+
+/// One product of a catalog, for `catalog list --json`.
+#[derive(Debug, Serialize)]
+pub struct ProductLine {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub destination_fields: Vec<String>,
+}
+
+pub fn catalog_products(catalog: &ProviderCatalog) -> Vec<ProductLine> {
+    catalog
+        .products()
+        .iter()
+        .map(|p| ProductLine {
+            id: p.id().as_str().to_owned(),
+            name: p.name().to_owned(),
+            kind: tipvault_preview_kind(p.kind()),
+            currency: p.currency().code().to_owned(),
+            destination_fields: p
+                .destination_fields()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
+        })
+        .collect()
+}
+
+fn tipvault_preview_kind<T: Serialize>(kind: T) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn catalog_table(catalog: &ProviderCatalog, products: &[ProductLine]) -> String {
+    let mut text = format!(
+        "Catalog of {} (version {}, expires {})\n{:<26} {:<15} {:<8} {}\n",
+        catalog.provider_id(),
+        catalog.version(),
+        catalog.expires_at().format("%Y-%m-%d"),
+        "PRODUCT",
+        "KIND",
+        "CURRENCY",
+        "SENDS"
+    );
+    for p in products {
+        let sends = if p.destination_fields.is_empty() {
+            "nothing".to_owned()
+        } else {
+            p.destination_fields.join(", ")
+        };
+        text.push_str(&format!(
+            "{:<26} {:<15} {:<8} {}\n",
+            p.id, p.kind, p.currency, sends
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn preview_text(result: &PreviewResult, korean: bool) -> String {
+    let mut text = if korean {
+        result.explanation.ko.clone()
+    } else {
+        result.explanation.en.clone()
+    };
+    if !result.preview.alternatives.is_empty() {
+        text.push_str(&format!(
+            "\n({} alternative plan(s): use --json to see them.)",
+            result.preview.alternatives.len()
+        ));
+    }
+    text
 }
