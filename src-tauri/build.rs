@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "verify_audit_log",
     "settings",
     "set_auto_lock",
+    "preview_balance",
 ];
 
 fn main() {

@@ -121,3 +121,9 @@ pub async fn set_auto_lock(handle: AppHandle, seconds: u64) -> Result<app::Setti
     })
     .await
 }
+
+#[tauri::command]
+pub fn preview_balance(query: app::PreviewQuery) -> Result<app::PreviewView, AppError> {
+    let catalog = app::demo_catalog()?;
+    app::preview_query(&catalog, &query, Utc::now()).map(|r| app::preview_view(&r))
+}

@@ -39,6 +39,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             commands::verify_audit_log,
             commands::settings,
             commands::set_auto_lock,
+            commands::preview_balance,
         ])
 }
 

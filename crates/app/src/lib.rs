@@ -26,8 +26,8 @@ pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotat
 pub use location::VaultLocation;
 pub use passphrase::check_new_passphrase;
 pub use preview::{
-    PreviewInput, PreviewResult, demo_catalog, parse_amount, parse_preference, parse_product,
-    preview_balance,
+    PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog, parse_amount,
+    parse_preference, parse_product, preview_balance, preview_query, preview_view,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -6,11 +6,12 @@
 //! preferences here, once, for every front end.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tipvault_money::{Currency, Locale, Money};
 use tipvault_preview::{
-    Catalog, Objective, PlanRequest, Preference, Preview, ProductId, ProductKind, Source,
+    Catalog, Objective, Plan, PlanRequest, Preference, Preview, ProductId, ProductKind, Source,
 };
+use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 
@@ -137,4 +138,178 @@ pub fn preview_balance(
         preview,
         explanation,
     })
+}
+
+/// A preview as a person asks for it: amounts and names as typed, parsed here for every front
+/// end (the CLI's flags and the desktop's form both become one of these).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct PreviewQuery {
+    pub amount: String,
+    pub currency: String,
+    #[serde(default)]
+    pub prefer: Vec<String>,
+    /// `least_fees` or `first_preference`.
+    #[ts(type = "'least_fees' | 'first_preference'")]
+    pub objective: Objective,
+    #[serde(default)]
+    pub keep: Option<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Parses `query` against `catalog` and previews it.
+pub fn preview_query(
+    catalog: &Catalog,
+    query: &PreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
+    let balance = parse_amount(&query.amount, &query.currency)?;
+    let keep = query
+        .keep
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| parse_amount(k, &query.currency))
+        .transpose()?;
+    let preferences = query
+        .prefer
+        .iter()
+        .map(|p| parse_preference(catalog, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let excluded = query
+        .exclude
+        .iter()
+        .map(|p| parse_product(catalog, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let input = PreviewInput {
+        balance,
+        preferences,
+        objective: query.objective,
+        keep,
+        excluded,
+    };
+    preview_balance(catalog, input, now)
+}
+
+/// An amount for display: exact machine form plus the formatted text in each language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct MoneyView {
+    pub amount: String,
+    pub currency: String,
+    /// The amount in minor units, for proportions (bar widths) without decimal parsing.
+    pub minor: i64,
+    pub en: String,
+    pub ko: String,
+}
+
+impl From<&Money> for MoneyView {
+    fn from(m: &Money) -> Self {
+        Self {
+            amount: m.amount().to_string(),
+            currency: m.currency().code().to_owned(),
+            // Only a value beyond ±9.2e18 minor units fails, far outside any balance.
+            minor: m.to_minor().unwrap_or(i64::MAX),
+            en: tipvault_money::format(m, Locale::En),
+            ko: tipvault_money::format(m, Locale::Ko),
+        }
+    }
+}
+
+fn views(money: &[Money]) -> Vec<MoneyView> {
+    money.iter().map(MoneyView::from).collect()
+}
+
+/// One destination of a plan.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LegView {
+    pub product_id: String,
+    pub product_name: String,
+    pub kind: String,
+    pub kind_en: String,
+    pub kind_ko: String,
+    /// What leaves the balance (net + fee).
+    pub gross: MoneyView,
+    pub fee: MoneyView,
+    /// What the destination receives.
+    pub net: MoneyView,
+    pub redemptions: u32,
+    pub eta_typical_seconds: u64,
+    pub eta_worst_seconds: u64,
+}
+
+/// A plan for display.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlanView {
+    pub balance: Vec<MoneyView>,
+    pub legs: Vec<LegView>,
+    pub kept: Vec<MoneyView>,
+    pub remainder: Vec<MoneyView>,
+    pub fees: Vec<MoneyView>,
+    pub eta_typical_seconds: u64,
+    pub eta_worst_seconds: u64,
+    /// False when the catalog has expired: it may be previewed but not redeemed.
+    pub redeemable: bool,
+    pub freshness: String,
+    pub explanation_en: String,
+    pub explanation_ko: String,
+}
+
+/// The best plan and its alternatives, for display.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PreviewView {
+    pub provider: String,
+    pub best: PlanView,
+    pub alternatives: Vec<PlanView>,
+}
+
+fn snake<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn plan_view(plan: &Plan) -> PlanView {
+    PlanView {
+        balance: views(&plan.balance),
+        legs: plan
+            .legs
+            .iter()
+            .map(|leg| LegView {
+                product_id: leg.product_id.as_str().to_owned(),
+                product_name: leg.product_name.clone(),
+                kind: snake(leg.kind),
+                kind_en: tipvault_preview::kind_name(leg.kind, Locale::En).to_owned(),
+                kind_ko: tipvault_preview::kind_name(leg.kind, Locale::Ko).to_owned(),
+                gross: (&leg.gross).into(),
+                fee: (&leg.fee).into(),
+                net: (&leg.net).into(),
+                redemptions: u32::try_from(leg.redemptions.len()).unwrap_or(u32::MAX),
+                eta_typical_seconds: leg.eta_typical_seconds,
+                eta_worst_seconds: leg.eta_worst_seconds,
+            })
+            .collect(),
+        kept: views(&plan.kept),
+        remainder: views(&plan.remainder),
+        fees: views(&plan.fees()),
+        eta_typical_seconds: plan.eta_typical_seconds,
+        eta_worst_seconds: plan.eta_worst_seconds,
+        redeemable: plan.redeemable,
+        freshness: snake(plan.freshness),
+        explanation_en: tipvault_preview::explain(plan, Locale::En),
+        explanation_ko: tipvault_preview::explain(plan, Locale::Ko),
+    }
+}
+
+/// The display form of a preview.
+pub fn preview_view(result: &PreviewResult) -> PreviewView {
+    PreviewView {
+        provider: result.provider.clone(),
+        best: plan_view(&result.preview.best),
+        alternatives: result.preview.alternatives.iter().map(plan_view).collect(),
+    }
 }

@@ -398,36 +398,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Preview(args) => {
             let catalog = tipvault_app::demo_catalog()?;
-            let balance = tipvault_app::parse_amount(&args.amount, &args.currency)?;
-            let keep = args
-                .keep
-                .as_deref()
-                .map(|k| tipvault_app::parse_amount(k, &args.currency))
-                .transpose()?;
-            let preferences = args
-                .prefer
-                .iter()
-                .map(|p| tipvault_app::parse_preference(&catalog, p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let excluded = args
-                .exclude
-                .iter()
-                .map(|p| tipvault_app::parse_product(&catalog, p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let objective = match args.objective {
-                ObjectiveArg::LeastFees => tipvault_app::preview::PreviewObjective::LeastFees,
-                ObjectiveArg::FirstPreference => {
-                    tipvault_app::preview::PreviewObjective::FirstPreference
-                }
+            let query = tipvault_app::PreviewQuery {
+                amount: args.amount.clone(),
+                currency: args.currency.clone(),
+                prefer: args.prefer.clone(),
+                objective: match args.objective {
+                    ObjectiveArg::LeastFees => tipvault_app::preview::PreviewObjective::LeastFees,
+                    ObjectiveArg::FirstPreference => {
+                        tipvault_app::preview::PreviewObjective::FirstPreference
+                    }
+                },
+                keep: args.keep.clone(),
+                exclude: args.exclude.clone(),
             };
-            let input = tipvault_app::PreviewInput {
-                balance,
-                preferences,
-                objective,
-                keep,
-                excluded,
-            };
-            let result = tipvault_app::preview_balance(&catalog, input, Utc::now())?;
+            let result = tipvault_app::preview_query(&catalog, &query, Utc::now())?;
             out.value(&result, || {
                 output::preview_text(&result, matches!(args.lang, LangArg::Ko))
             });

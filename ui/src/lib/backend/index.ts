@@ -10,6 +10,8 @@ import type {
   Created,
   ErrorCode,
   LockReason,
+  PreviewQuery,
+  PreviewView,
   PurgeView,
   RetentionChanged,
   RetentionView,
@@ -72,6 +74,7 @@ export const backend = {
     call<AuditEntryView[]>('audit_entries', { after, limit }),
   verifyAuditLog: () => call<AuditVerifyView>('verify_audit_log'),
   settings: () => call<Settings>('settings'),
+  previewBalance: (query: PreviewQuery) => call<PreviewView>('preview_balance', { query }),
   setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>

@@ -1,0 +1,37 @@
+// The cash-out preview in the real window: the planner runs in Rust on the demo catalog and
+// the window draws the split as it is typed.
+import { expect } from '@wdio/globals';
+import { createVault, screenshot } from './support.mjs';
+
+describe('cash-out preview', () => {
+  it('shows where ₩1,300 would go, drawn as a value path', async () => {
+    await createVault();
+    await $('#nav-preview').click();
+    await expect($('#preview-explanation')).toHaveText(
+      'Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit. Done in about 2 minutes, at worst in 1 day.',
+    );
+    await expect($$('.path .seg')).toBeElementsArrayOfSize(2);
+    await screenshot('preview');
+  });
+
+  it('updates as the amount changes, with the stranded remainder and its fix', async () => {
+    await $('#preview-amount').setValue('6000');
+    await $('button.chip[data-kind="mobile_top_up"]').click();
+    await $('button.chip[data-kind="donation"]').click();
+    await $('button.chip[data-kind="gift_card"]').click();
+    await expect($('#preview-explanation')).toHaveText(
+      expect.stringContaining('Your ₩6,000 will be: ₩5,000 gift card (fee ₩100). ₩900 stays in your balance.'),
+    );
+  });
+
+  it('explains in Korean', async () => {
+    await $('.language select').selectByAttribute('value', 'ko');
+    await expect($('#preview-explanation')).toHaveText(expect.stringContaining('6,000원은'));
+    await $('.language select').selectByAttribute('value', 'en');
+  });
+
+  it('refuses an amount the currency cannot hold', async () => {
+    await $('#preview-amount').setValue('12.5');
+    await expect($('#preview-error')).toHaveText(expect.stringContaining('KRW'));
+  });
+});
