@@ -140,3 +140,36 @@ fn forecast_uses_the_threshold_and_recent_income() {
     let secs = (2950i64 * 30 * 86_400 + 2049) / 2050;
     assert_eq!(f[0].expected_at, Some(march + Duration::seconds(secs)));
 }
+
+#[test]
+fn expired_entries_are_not_listed_and_the_purge_updates_balances() {
+    let (_dir, mut session) = imported();
+    let utc = parse_tz("UTC").unwrap();
+    tipvault_app::set_retention(
+        &mut session,
+        "imported_tip",
+        std::time::Duration::from_secs(7 * 86_400),
+        t0(),
+    )
+    .unwrap();
+    let later = t0() + Duration::days(8);
+    let listed = history(&mut session, &HistoryQuery::default(), utc, later).unwrap();
+    assert!(
+        listed.entries.is_empty(),
+        "expired entries are never listed"
+    );
+    assert!(
+        tipvault_app::balances(&mut session, later)
+            .unwrap()
+            .is_empty(),
+        "nor counted, even before the purge"
+    );
+    let purged = tipvault_app::purge_expired(&mut session, later, false).unwrap();
+    assert_eq!(purged.per_class["imported_tip"], 4);
+    assert!(
+        tipvault_app::balances(&mut session, t0())
+            .unwrap()
+            .is_empty(),
+        "the stored sums went with them"
+    );
+}
