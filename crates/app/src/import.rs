@@ -261,6 +261,7 @@ pub fn import_file(
             import_streaming(file, &ledger_request, &mut stream)
         };
         let report = report.map_err(|e| failure.take().unwrap_or_else(|| e.into()))?;
+        check_platform(&source, report.format)?;
         let refused = !report.is_clean() && !request.accept_partial;
         return Ok(summary(
             &source.id.to_string(),
@@ -301,6 +302,8 @@ pub fn import_file(
         }
         Err(e) => return Err(e.into()),
     };
+    // Rolled back (dropped) on a mismatch: a PayPal file in a Ko-fi source would mix histories.
+    check_platform(&source, report.format)?;
     let source_id = source.id.to_string();
     if !report.is_clean() && !request.accept_partial {
         let would = import.outcome();
@@ -338,6 +341,31 @@ pub fn import_file(
     )?;
     vault.audit_append(&event, now)?;
     Ok(done)
+}
+
+/// A platform's own export belongs to a source of that platform; a mapped (generic) file fits
+/// any source, since the user described its columns.
+fn check_platform(source: &tipvault_ledger::Source, format: Format) -> Result<(), AppError> {
+    use tipvault_ledger::Platform;
+    let fits = match format {
+        Format::KoFi => source.platform == Platform::KoFi,
+        Format::PayPal => source.platform == Platform::PayPal,
+        Format::Stripe => source.platform == Platform::Stripe,
+        Format::GitHubSponsors => source.platform == Platform::GitHubSponsors,
+        Format::Generic => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(AppError::new(
+        ErrorCode::InvalidInput,
+        format!(
+            "This file is a {format}, but the source {} is on {}: nothing was imported. Import it \
+             into a source of that platform (see `tipvault source list`).",
+            source.id,
+            source.platform.display_name()
+        ),
+    ))
 }
 
 fn format_slug(format: Format) -> &'static str {

@@ -176,10 +176,11 @@ fn conditions(
     }
     if let Some(query) = filter.search.as_deref().and_then(fts_query) {
         let q = push(&mut values, Value::Text(query));
+        // `d` is the live detail (LEFT JOIN in `FROM`): an expired, unpurged detail still in
+        // the index must not match.
         sql.push(format!(
-            "e.id IN (SELECT d.entry_id FROM entry_fts AS f
-                      JOIN entry_detail AS d ON d.entry_id = f.rowid
-                      WHERE entry_fts MATCH ?{q} AND d.expires_at > ?1)"
+            "e.id IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?{q}) \
+             AND d.entry_id IS NOT NULL"
         ));
     }
     Ok((sql.join(" AND "), values))
@@ -225,9 +226,16 @@ pub(crate) fn page(
         cond.push_str(&format!(" AND (e.occurred_at, e.id) < (?{i}, ?{j})"));
     }
     values.push(Value::Integer(i64::from(limit)));
+    // With a search, drive the query from the (few) matching rows and sort them: walking the
+    // time index from the newest entry and testing each against the matches can read most of
+    // the table first when the matches are old. `+` keeps the time index out of the ORDER BY.
+    let order = if filter.search.as_deref().and_then(fts_query).is_some() {
+        "+e.occurred_at DESC, e.id DESC"
+    } else {
+        "e.occurred_at DESC, e.id DESC"
+    };
     let sql = format!(
-        "SELECT {ROW_COLUMNS} {FROM} WHERE {cond}
-         ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?{}",
+        "SELECT {ROW_COLUMNS} {FROM} WHERE {cond} ORDER BY {order} LIMIT ?{}",
         values.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;

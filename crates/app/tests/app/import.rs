@@ -185,3 +185,17 @@ fn importing_into_an_unknown_source_or_a_missing_file_fails_clearly() {
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
 }
+
+#[test]
+fn another_platforms_file_is_refused_and_nothing_is_written() {
+    let (_dir, _loc, mut session) = new_vault();
+    add_kofi(&mut session, "kofi-main");
+    for dry_run in [true, false] {
+        let mut req = request("stripe.csv", "kofi-main");
+        req.dry_run = dry_run;
+        let err = import_file(&mut session, &req, t0(), |_| {}, &no_cancel).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert!(err.message.contains("Stripe"), "{}", err.message);
+    }
+    assert!(balances(&mut session, t0()).unwrap().is_empty());
+}
