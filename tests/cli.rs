@@ -65,6 +65,13 @@ fn help_lists_the_global_options_and_commands() {
         "retention",
         "audit",
         "export-key",
+        "source",
+        "import",
+        "balance",
+        "history",
+        "totals",
+        "forecast",
+        "export",
     ] {
         assert!(
             out.stdout.contains(needle),
