@@ -34,7 +34,8 @@ impl Output {
             let doc = serde_json::json!({ "error": err });
             eprintln!("{doc}");
         } else {
-            eprintln!("tipvault: {}", err.message);
+            // Messages can quote a file's header or cells: keep them from driving the terminal.
+            eprintln!("tipvault: {}", printable(&err.message));
         }
     }
 
@@ -121,6 +122,20 @@ pub fn rekey_progress(progress: RekeyProgress) -> String {
     }
 }
 
+/// Text that came from a file or a payer, made safe for a terminal: control characters (escape
+/// sequences could recolour, retitle or hide output) are shown as `\u{…}` escapes.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub fn sources_table(sources: &[SourceView]) -> String {
     if sources.is_empty() {
         return "No sources yet. Add one with `tipvault source add`.".to_owned();
@@ -137,7 +152,11 @@ pub fn sources_table(sources: &[SourceView]) -> String {
             .unwrap_or_else(|| "-".to_owned());
         text.push_str(&format!(
             "{:<20} {:<18} {:<4} {:>14}  {}\n",
-            s.id, s.platform_name, s.currency, threshold, s.label
+            s.id,
+            printable(&s.platform_name),
+            s.currency,
+            threshold,
+            printable(&s.label)
         ));
     }
     text.trim_end().to_owned()
@@ -158,7 +177,7 @@ pub fn import_text(s: &ImportSummary) -> String {
     let mut text = format!(
         "{} ({}, {}): {} rows read, {} good, {} bad, {} skipped.",
         s.format,
-        s.format_reason,
+        printable(&s.format_reason),
         s.encoding,
         s.rows_read,
         s.good_rows,
@@ -183,11 +202,13 @@ pub fn import_text(s: &ImportSummary) -> String {
         text.push_str("\nBad rows:");
         for e in &s.row_errors {
             if e.column.is_empty() {
-                text.push_str(&format!("\n  line {}: {}", e.line, e.reason));
+                text.push_str(&format!("\n  line {}: {}", e.line, printable(&e.reason)));
             } else {
                 text.push_str(&format!(
                     "\n  line {}, column '{}': {}",
-                    e.line, e.column, e.reason
+                    e.line,
+                    printable(&e.column),
+                    printable(&e.reason)
                 ));
             }
         }
@@ -196,7 +217,11 @@ pub fn import_text(s: &ImportSummary) -> String {
         }
     }
     for row in &s.skipped_rows {
-        text.push_str(&format!("\nSkipped line {}: {}", row.line, row.reason));
+        text.push_str(&format!(
+            "\nSkipped line {}: {}",
+            row.line,
+            printable(&row.reason)
+        ));
     }
     text
 }
@@ -235,10 +260,10 @@ pub fn history_table(page: &HistoryPageView, tz: chrono_tz::Tz) -> String {
             e.net.amount
         ));
         if let Some(payer) = &e.payer {
-            text.push_str(&format!("  from {payer}"));
+            text.push_str(&format!("  from {}", printable(payer)));
         }
         if let Some(message) = &e.message {
-            text.push_str(&format!("  \"{message}\""));
+            text.push_str(&format!("  \"{}\"", printable(message)));
         }
         text.push('\n');
     }
@@ -309,4 +334,15 @@ pub fn create_private(path: &std::path::Path) -> Result<std::fs::File, AppError>
             format!("Cannot create {}: {e}.", path.display()),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_from_files_cannot_reach_the_terminal() {
+        assert_eq!(printable("ok \u{1b}[2J"), "ok \\u{1b}[2J");
+        assert_eq!(printable("투네이션 ☕"), "투네이션 ☕");
+    }
 }
