@@ -65,6 +65,13 @@ fn help_lists_the_global_options_and_commands() {
         "retention",
         "audit",
         "export-key",
+        "source",
+        "import",
+        "balance",
+        "history",
+        "totals",
+        "forecast",
+        "export",
     ] {
         assert!(
             out.stdout.contains(needle),
@@ -511,4 +518,324 @@ fn the_catalog_lists_what_each_product_would_send() {
         find("krw-donation-green-earth")["destination_fields"],
         serde_json::json!([])
     );
+}
+// ----- Ledger: sources, imports, balances, history, totals, forecasts, exports -----
+
+/// A fixture of the ledger crate's import tests.
+fn ledger_fixture(name: &str) -> std::path::PathBuf {
+    tipvault_tests::workspace_root()
+        .join("crates/ledger/tests/fixtures")
+        .join(name)
+}
+
+fn pass() -> String {
+    format!("{PASSPHRASE}\n")
+}
+
+/// A vault with the Ko-fi source `kofi-main` (USD, payout at 50.00).
+fn vault_with_source(dir: &Path) {
+    init(dir);
+    let out = with_stdin(
+        dir,
+        &pass(),
+        &[
+            "source",
+            "add",
+            "kofi-main",
+            "--platform",
+            "kofi",
+            "--currency",
+            "USD",
+            "--threshold",
+            "50.00",
+            "--schedule",
+            "on request",
+        ],
+    );
+    assert!(out.status.success(), "source add failed: {}", out.stderr);
+}
+
+fn import(dir: &Path, file: &str, extra: &[&str]) -> Run {
+    let path = ledger_fixture(file);
+    let mut args = vec![
+        "--json",
+        "import",
+        path.to_str().unwrap(),
+        "--source",
+        "kofi-main",
+    ];
+    args.extend_from_slice(extra);
+    with_stdin(dir, &pass(), &args)
+}
+
+fn balances(dir: &Path) -> Vec<(String, String)> {
+    let doc = json(&with_stdin(dir, &pass(), &["--json", "balance"]));
+    doc.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["currency"].as_str().unwrap().to_owned(),
+                b["net"]["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_import_matches_the_file_and_a_reimport_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    let first = json(&import(dir.path(), "kofi.csv", &[]));
+    assert_eq!(first["inserted"], 4);
+    assert_eq!(first["duplicates"], 0);
+    assert_eq!(first["committed"], true);
+    assert_eq!(
+        first["dropped"]["emails"], 4,
+        "e-mail addresses are never kept"
+    );
+    // kofi.csv: USD 5.00 + 3.00 + 12.50 and EUR 10.00, no fees in Ko-fi exports.
+    let expected = vec![
+        ("EUR".to_owned(), "10.00".to_owned()),
+        ("USD".to_owned(), "20.50".to_owned()),
+    ];
+    assert_eq!(balances(dir.path()), expected);
+
+    let again = json(&import(dir.path(), "kofi.csv", &[]));
+    assert_eq!(again["inserted"], 0);
+    assert_eq!(again["duplicates"], 4);
+    assert_eq!(
+        balances(dir.path()),
+        expected,
+        "a re-import changes no balance"
+    );
+
+    let text = with_stdin(dir.path(), &pass(), &["balance"]);
+    assert!(text.status.success(), "{}", text.stderr);
+    assert!(text.stdout.contains("20.50"), "{}", text.stdout);
+}
+
+#[test]
+fn a_file_with_a_bad_row_imports_nothing_unless_bad_rows_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    let refused = import(dir.path(), "kofi_bad.csv", &[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    let report: serde_json::Value = serde_json::from_str(&refused.stdout).unwrap();
+    assert_eq!(report["committed"], false);
+    assert_eq!(report["refused_for_errors"], true);
+    let bad = report["row_errors"].as_array().unwrap();
+    assert!(
+        !bad.is_empty() && bad[0]["line"].as_u64().unwrap() > 1,
+        "{report}"
+    );
+    assert!(
+        refused.stderr.contains("--skip-bad-rows"),
+        "the user is told how to decide: {}",
+        refused.stderr
+    );
+    assert!(balances(dir.path()).is_empty(), "nothing was imported");
+
+    let good = report["good_rows"].as_u64().unwrap();
+    let accepted = json(&import(dir.path(), "kofi_bad.csv", &["--skip-bad-rows"]));
+    assert_eq!(accepted["inserted"].as_u64().unwrap(), good);
+
+    // People get the per-row report as text.
+    let text = with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "import",
+            ledger_fixture("kofi_bad.csv").to_str().unwrap(),
+            "--source",
+            "kofi-main",
+        ],
+    );
+    assert_eq!(text.status.code(), Some(2));
+    assert!(text.stdout.contains("line 2"), "{}", text.stdout);
+}
+
+#[test]
+fn a_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    let dry = json(&import(dir.path(), "kofi.csv", &["--dry-run"]));
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["inserted"], 4);
+    assert!(balances(dir.path()).is_empty());
+}
+
+#[test]
+fn search_finds_kept_messages_and_not_dropped_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    let out = with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "source",
+            "add",
+            "kofi-quiet",
+            "--platform",
+            "kofi",
+            "--currency",
+            "USD",
+        ],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    json(&import(
+        dir.path(),
+        "kofi.csv",
+        &["--keep-messages", "--keep-names"],
+    ));
+    let path = ledger_fixture("kofi.csv");
+    json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "import",
+            path.to_str().unwrap(),
+            "--source",
+            "kofi-quiet",
+        ],
+    ));
+    let found = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "history", "--search", "stream"],
+    ));
+    let entries = found["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        1,
+        "only the kept copy is searchable: {found}"
+    );
+    assert_eq!(entries[0]["source"], "kofi-main");
+    assert_eq!(entries[0]["message"], "Love the stream!");
+    assert_eq!(entries[0]["payer"], "Mina Example");
+    let quiet = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "history",
+            "--source",
+            "kofi-quiet",
+            "--kind",
+            "donation",
+        ],
+    ));
+    let quiet = quiet["entries"].as_array().unwrap();
+    assert_eq!(quiet.len(), 1);
+    assert!(quiet[0]["message"].is_null(), "not kept, so not stored");
+}
+
+#[test]
+fn history_pages_with_a_cursor_and_filters_amounts() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    json(&import(dir.path(), "kofi.csv", &[]));
+    let first = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "history", "--limit", "3"],
+    ));
+    assert_eq!(first["entries"].as_array().unwrap().len(), 3);
+    let cursor = first["next"].as_str().unwrap().to_owned();
+    let rest = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "history", "--limit", "3", "--after", &cursor],
+    ));
+    assert_eq!(rest["entries"].as_array().unwrap().len(), 1);
+    assert!(rest["next"].is_null());
+    let big = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "history",
+            "--min",
+            "10",
+            "--max",
+            "12.50",
+            "--from",
+            "2024-03-01",
+            "--to",
+            "2024-03-31",
+        ],
+    ));
+    let amounts: Vec<&str> = big["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["gross"]["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["12.50", "10.00"]);
+}
+
+#[test]
+fn totals_forecast_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    json(&import(dir.path(), "kofi.csv", &[]));
+    let totals = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "totals", "--by", "month"],
+    ));
+    let usd = totals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["currency"] == "USD")
+        .unwrap();
+    assert_eq!(usd["period"], "2024-03");
+    assert_eq!(usd["net"]["amount"], "20.50");
+
+    let forecast = json(&with_stdin(dir.path(), &pass(), &["--json", "forecast"]));
+    assert_eq!(forecast[0]["source"], "kofi-main");
+    assert_eq!(forecast[0]["remaining"]["amount"], "29.50");
+
+    let csv = with_stdin(dir.path(), &pass(), &["export", "--format", "csv"]);
+    assert!(csv.status.success(), "{}", csv.stderr);
+    assert_eq!(
+        csv.stdout.lines().count(),
+        5,
+        "header + 4 entries on stdout:\n{}",
+        csv.stdout
+    );
+
+    let file = dir.path().join("out.beancount");
+    let done = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "export",
+            "--format",
+            "beancount",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(done["entries"], 4);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the export is readable by the user only");
+    }
+    match std::process::Command::new("bean-check").arg(&file).output() {
+        Ok(check) => assert!(
+            check.status.success(),
+            "bean-check rejected the export: {}",
+            String::from_utf8_lossy(&check.stderr)
+        ),
+        Err(_) if std::env::var_os("TIPVAULT_REQUIRE_INTEROP").is_none() => {
+            eprintln!("bean-check not found: skipping the Beancount check");
+        }
+        Err(e) => panic!("bean-check is required (TIPVAULT_REQUIRE_INTEROP): {e}"),
+    }
 }

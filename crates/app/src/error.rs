@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tipvault_vault::{
-    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError,
+    AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, StoreError, UnlockError,
 };
 use ts_rs::TS;
 
@@ -173,6 +173,36 @@ impl From<AuditError> for AppError {
                 AppError::new(ErrorCode::Internal, sentence(&err))
             }
         }
+    }
+}
+
+impl From<LedgerError> for AppError {
+    fn from(err: LedgerError) -> Self {
+        let code = match &err {
+            LedgerError::UnknownSource(_)
+            | LedgerError::SourceExists(_)
+            | LedgerError::ThresholdCurrency { .. }
+            | LedgerError::AmountTooLarge(_) => ErrorCode::InvalidInput,
+            // The import pipeline only hands over entries of the source it was given.
+            LedgerError::WrongSource { .. } => ErrorCode::Internal,
+            LedgerError::Store(e) => return store_code(e, sentence(&err)),
+        };
+        AppError::new(code, sentence(&err))
+    }
+}
+
+impl From<tipvault_ledger::ImportError> for AppError {
+    fn from(err: tipvault_ledger::ImportError) -> Self {
+        use tipvault_ledger::ImportError as E;
+        let code = match &err {
+            E::Io(_) => ErrorCode::Io,
+            // Nothing was written, and the user asked for it: not a failure of Tipvault, but
+            // the desktop needs to tell it apart from success, so it stays an error.
+            E::Cancelled { .. } => ErrorCode::InvalidInput,
+            E::Sink(_) => ErrorCode::Internal,
+            _ => ErrorCode::InvalidInput,
+        };
+        AppError::new(code, sentence(&err))
     }
 }
 

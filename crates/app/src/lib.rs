@@ -9,19 +9,28 @@
 pub mod about;
 pub mod audit;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod keys;
 pub mod location;
 pub mod passphrase;
 pub mod preview;
 pub mod retention;
+pub mod review;
 pub mod session;
 pub mod settings;
+pub mod sources;
 pub mod status;
 pub mod view;
 
 pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
 pub use error::{AppError, ErrorCode};
+pub use export::{ExportFormat, Exported, export};
+pub use import::{
+    DroppedView, ImportFile, ImportProgress, ImportSummary, RowErrorView, SkippedRowView,
+    import_file, parse_format,
+};
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
 pub use passphrase::check_new_passphrase;
@@ -32,13 +41,21 @@ pub use preview::{
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
 };
+pub use review::{
+    ForecastView, HistoryPageView, HistoryQuery, TotalView, balances, forecast, history,
+    parse_period, parse_tz, totals,
+};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,
 };
 pub use settings::{Settings, auto_lock_after, set_auto_lock, settings};
+pub use sources::{NewSource, add_source, list_sources, parse_platform};
 pub use status::{VaultState, VaultStatus, vault_status};
-pub use view::{AuditEntryView, AuditVerifyView, KdfView, PurgeView, RetentionView};
+pub use view::{
+    AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
+    RetentionView, SourceView,
+};
 
 /// Re-exported so front ends build passphrases without depending on `secrecy` themselves.
 pub use secrecy::SecretString;

@@ -14,6 +14,7 @@ use tipvault_preview::{
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
+use crate::view::MoneyView;
 
 pub use tipvault_preview::{Catalog as ProviderCatalog, Objective as PreviewObjective};
 
@@ -189,31 +190,6 @@ pub fn preview_query(
         excluded,
     };
     preview_balance(catalog, input, now)
-}
-
-/// An amount for display: exact machine form plus the formatted text in each language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct MoneyView {
-    pub amount: String,
-    pub currency: String,
-    /// The amount in minor units, for proportions (bar widths) without decimal parsing.
-    pub minor: i64,
-    pub en: String,
-    pub ko: String,
-}
-
-impl From<&Money> for MoneyView {
-    fn from(m: &Money) -> Self {
-        Self {
-            amount: m.amount().to_string(),
-            currency: m.currency().code().to_owned(),
-            // Only a value beyond ±9.2e18 minor units fails, far outside any balance.
-            minor: m.to_minor().unwrap_or(i64::MAX),
-            en: tipvault_money::format(m, Locale::En),
-            ko: tipvault_money::format(m, Locale::Ko),
-        }
-    }
 }
 
 fn views(money: &[Money]) -> Vec<MoneyView> {

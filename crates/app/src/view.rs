@@ -128,3 +128,130 @@ impl From<AuditReport> for AuditVerifyView {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// An amount for display: the exact machine form (the decimal string always carries the
+/// currency's minor units), the minor units for proportions, and the text for people in each
+/// language, formatted by the money crate so no front end ever rounds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct MoneyView {
+    /// `"12.50"`, `"-3000"` (KRW has no minor unit).
+    pub amount: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The amount in minor units, for proportions (bar widths) without decimal parsing.
+    pub minor: i64,
+    pub en: String,
+    pub ko: String,
+}
+
+impl From<&tipvault_money::Money> for MoneyView {
+    fn from(m: &tipvault_money::Money) -> Self {
+        use tipvault_money::Locale;
+        Self {
+            amount: m.amount().to_string(),
+            currency: m.currency().code().to_owned(),
+            // Only a value beyond ±9.2e18 minor units fails, far outside any balance.
+            minor: m.to_minor().unwrap_or(i64::MAX),
+            en: tipvault_money::format(m, Locale::En),
+            ko: tipvault_money::format(m, Locale::Ko),
+        }
+    }
+}
+
+impl From<tipvault_money::Money> for MoneyView {
+    fn from(m: tipvault_money::Money) -> Self {
+        Self::from(&m)
+    }
+}
+
+/// A source as the front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SourceView {
+    pub id: String,
+    pub label: String,
+    /// The platform's slug (`kofi`, `paypal`, …; a generic profile's name).
+    pub platform: String,
+    pub platform_name: String,
+    pub currency: String,
+    pub payout_threshold: Option<MoneyView>,
+    pub payout_schedule: Option<String>,
+}
+
+impl From<&tipvault_ledger::Source> for SourceView {
+    fn from(s: &tipvault_ledger::Source) -> Self {
+        Self {
+            id: s.id.to_string(),
+            label: s.label.clone(),
+            platform: s.platform.slug().to_owned(),
+            platform_name: s.platform.display_name().to_owned(),
+            currency: s.currency.code().to_owned(),
+            payout_threshold: s.payout.as_ref().map(|p| p.threshold.into()),
+            payout_schedule: s.payout.as_ref().map(|p| p.schedule.clone()),
+        }
+    }
+}
+
+/// One history line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct EntryView {
+    pub id: i64,
+    pub source: String,
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub gross: MoneyView,
+    pub fee: MoneyView,
+    pub net: MoneyView,
+    /// Only when the user chose to keep payer names, and until they expire.
+    pub payer: Option<String>,
+    /// Only when the user chose to keep messages, and until they expire.
+    pub message: Option<String>,
+    pub imported_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<&tipvault_vault::StoredEntry> for EntryView {
+    fn from(s: &tipvault_vault::StoredEntry) -> Self {
+        let e = &s.entry;
+        Self {
+            id: s.id,
+            source: e.source().to_string(),
+            kind: e.kind().as_str().to_owned(),
+            occurred_at: e.occurred_at(),
+            gross: e.gross().into(),
+            fee: e.fee().into(),
+            net: e.net().into(),
+            payer: e.payer().map(str::to_owned),
+            message: e.message().map(str::to_owned),
+            imported_at: s.imported_at,
+            expires_at: s.expires_at,
+        }
+    }
+}
+
+/// The balance of one source in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct BalanceView {
+    pub source: String,
+    pub currency: String,
+    pub entries: u64,
+    pub gross: MoneyView,
+    pub fee: MoneyView,
+    pub net: MoneyView,
+}
+
+impl From<&tipvault_vault::Balance> for BalanceView {
+    fn from(b: &tipvault_vault::Balance) -> Self {
+        Self {
+            source: b.source.to_string(),
+            currency: b.currency.code().to_owned(),
+            entries: b.entries,
+            gross: b.gross.into(),
+            fee: b.fee.into(),
+            net: b.net.into(),
+        }
+    }
+}

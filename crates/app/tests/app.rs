@@ -2,10 +2,15 @@
 //! in temporary directories, with the minimum Argon2id cost to keep the suite quick.
 mod app {
     mod audit;
+    mod export;
+    mod import;
     mod keys;
+    mod ledger_support;
     mod retention;
+    mod review;
     mod session;
     mod settings;
+    mod sources;
     mod status;
     mod support;
 }

@@ -4,6 +4,10 @@
 //! and prints the result for people or, with `--json`, as one JSON document on stdout. No
 //! domain decision is made here. Commands that need the vault unlock it for their own run and
 //! lock it before exiting.
+//!
+//! Exit statuses: 0 success, 1 failure, 2 refused input (including an import refused because
+//! of bad rows: the per-row report is printed, nothing is written), 3 wrong passphrase,
+//! 4 no vault, 5 damaged vault.
 
 mod output;
 mod passphrase;
@@ -37,6 +41,16 @@ struct Cli {
     /// (TIPVAULT_PASSPHRASE also works).
     #[arg(long, global = true)]
     passphrase_stdin: bool,
+
+    /// The time zone for dates in history, totals and journal exports (IANA name).
+    #[arg(
+        long,
+        global = true,
+        env = "TIPVAULT_TZ",
+        default_value = "UTC",
+        value_name = "ZONE"
+    )]
+    tz: String,
 
     #[command(subcommand)]
     command: Command,
@@ -85,6 +99,146 @@ enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// Add or list the sources (platform accounts) your entries come from.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+    /// Import a platform's export file (CSV) into a source.
+    Import(ImportArgs),
+    /// Show the balance of every source, per currency.
+    Balance,
+    /// List entries, newest first, a page at a time.
+    History(HistoryArgs),
+    /// Totals per source, currency and period.
+    Totals {
+        /// The period: day, week (ISO) or month.
+        #[arg(long, default_value = "month", value_name = "PERIOD")]
+        by: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// When each source with a payout threshold is expected to reach it.
+    Forecast {
+        /// Base the rate on the net income of this many trailing days.
+        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        window_days: u32,
+    },
+    /// Write every entry as csv, json, beancount or ledger (hledger).
+    Export {
+        /// csv, json, beancount or ledger.
+        #[arg(long, value_name = "FORMAT")]
+        format: String,
+        /// Write to this file (created readable by you only) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SourceCommand {
+    /// Add a source, e.g. `source add kofi-main --platform kofi --currency USD --label "Ko-fi"`.
+    Add {
+        /// A stable id (a-z, 0-9, '.', '_', '-'): part of every imported entry's identity.
+        id: String,
+        /// What you call it (default: the id).
+        #[arg(long)]
+        label: Option<String>,
+        /// kofi, paypal, stripe, github-sponsors, toonation, twip, soop, chzzk or generic:NAME.
+        #[arg(long)]
+        platform: String,
+        /// The account's currency (ISO 4217, e.g. USD, KRW).
+        #[arg(long)]
+        currency: String,
+        /// The balance at which the platform pays out, in the source's currency (e.g. 50.00).
+        #[arg(long, value_name = "AMOUNT")]
+        threshold: Option<String>,
+        /// The payout schedule in words (e.g. "request 1st-10th, paid at month end").
+        #[arg(long, requires = "threshold")]
+        schedule: Option<String>,
+    },
+    /// List the sources.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The export file (CSV; UTF-8, UTF-16 with BOM or CP949).
+    file: PathBuf,
+    /// The source to import into (see `source list`).
+    #[arg(long)]
+    source: String,
+    /// auto, kofi, paypal, stripe, github-sponsors or generic.
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// A mapping profile (JSON) for a file of no known layout.
+    #[arg(long, value_name = "FILE.json")]
+    profile: Option<PathBuf>,
+    /// Keep payers' names (dropped by default; kept ones expire after the payer_detail period).
+    #[arg(long)]
+    keep_names: bool,
+    /// Keep payers' messages (dropped by default; searchable with `history --search`).
+    #[arg(long)]
+    keep_messages: bool,
+    /// Read the file and report what would be imported; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the good rows even when some rows are bad (by default nothing is imported then).
+    #[arg(long)]
+    skip_bad_rows: bool,
+}
+
+#[derive(Debug, Args)]
+struct FilterArgs {
+    /// Only this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Only this kind (tip, donation, subscription, shop_order, payout, …); repeatable.
+    #[arg(long = "kind", value_name = "KIND")]
+    kinds: Vec<String>,
+    /// From this date (YYYY-MM-DD in --tz, inclusive) or RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Up to this date (YYYY-MM-DD in --tz, inclusive) or RFC 3339 time (exclusive).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Gross at least this amount (in each entry's currency).
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    min: Option<String>,
+    /// Gross at most this amount.
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    max: Option<String>,
+    /// Words in kept payer names or messages.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+}
+
+impl FilterArgs {
+    fn query(&self) -> tipvault_app::HistoryQuery {
+        tipvault_app::HistoryQuery {
+            source: self.source.clone(),
+            kinds: self.kinds.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            min: self.min.clone(),
+            max: self.max.clone(),
+            search: self.search.clone(),
+            after: None,
+            limit: 0,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// At most this many entries (1–1000).
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Continue after this cursor (printed as `next` by the previous page).
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -429,6 +583,144 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     humantime::format_duration(Duration::from_secs(settings.auto_lock_secs))
                 )
             });
+        }
+        Command::Source { command } => match command {
+            SourceCommand::Add {
+                id,
+                label,
+                platform,
+                currency,
+                threshold,
+                schedule,
+            } => {
+                let new = tipvault_app::NewSource {
+                    id: id.clone(),
+                    label: label.clone().unwrap_or_else(|| id.clone()),
+                    platform: platform.clone(),
+                    currency: currency.clone(),
+                    payout_threshold: threshold.clone(),
+                    payout_schedule: schedule.clone(),
+                };
+                let source = with_session(&location, &passphrases, |session| {
+                    tipvault_app::add_source(session, &new, Utc::now())
+                })?;
+                out.value(&source, || {
+                    format!(
+                        "Added source {} ({}, {}).",
+                        source.id, source.platform_name, source.currency
+                    )
+                });
+            }
+            SourceCommand::List => {
+                let sources = with_session(&location, &passphrases, |session| {
+                    tipvault_app::list_sources(session, Utc::now())
+                })?;
+                out.value(&sources, || output::sources_table(&sources));
+            }
+        },
+        Command::Import(args) => {
+            let request = tipvault_app::ImportFile {
+                path: args.file.clone(),
+                source: args.source.clone(),
+                format: tipvault_app::parse_format(&args.format)?,
+                profile: args.profile.clone(),
+                keep_payer_names: args.keep_names,
+                keep_messages: args.keep_messages,
+                dry_run: args.dry_run,
+                accept_partial: args.skip_bad_rows,
+            };
+            let json = cli.json;
+            let summary = with_session(&location, &passphrases, |session| {
+                tipvault_app::import_file(
+                    session,
+                    &request,
+                    Utc::now(),
+                    |p| {
+                        if !json {
+                            eprintln!("{}", output::import_progress(&p));
+                        }
+                    },
+                    &|| false,
+                )
+            })?;
+            out.value(&summary, || output::import_text(&summary));
+            if summary.refused_for_errors && !summary.dry_run {
+                return Err(AppError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "Nothing was imported: {} rows are bad (listed above). Fix the file, or \
+                         rerun with --skip-bad-rows to import the {} good rows.",
+                        summary.row_errors.len() as u64 + summary.row_errors_not_listed,
+                        summary.good_rows
+                    ),
+                ));
+            }
+        }
+        Command::Balance => {
+            let balances = with_session(&location, &passphrases, |session| {
+                tipvault_app::balances(session, Utc::now())
+            })?;
+            out.value(&balances, || output::balances_table(&balances));
+        }
+        Command::History(args) => {
+            let tz = tipvault_app::parse_tz(&cli.tz)?;
+            let mut query = args.filter.query();
+            query.after = args.after.clone();
+            query.limit = args.limit;
+            let page = with_session(&location, &passphrases, |session| {
+                tipvault_app::history(session, &query, tz, Utc::now())
+            })?;
+            out.value(&page, || output::history_table(&page, tz));
+        }
+        Command::Totals { by, filter } => {
+            let tz = tipvault_app::parse_tz(&cli.tz)?;
+            let period = tipvault_app::parse_period(by)?;
+            let query = filter.query();
+            let totals = with_session(&location, &passphrases, |session| {
+                tipvault_app::totals(session, &query, period, tz, Utc::now())
+            })?;
+            out.value(&totals, || output::totals_table(&totals));
+        }
+        Command::Forecast { window_days } => {
+            let forecasts = with_session(&location, &passphrases, |session| {
+                tipvault_app::forecast(session, *window_days, Utc::now())
+            })?;
+            out.value(&forecasts, || output::forecast_text(&forecasts));
+        }
+        Command::Export { format, out: path } => {
+            let tz = tipvault_app::parse_tz(&cli.tz)?;
+            let format = tipvault_app::ExportFormat::parse(format)?;
+            let exported = match path {
+                Some(path) => {
+                    let mut file = output::create_private(path)?;
+                    with_session(&location, &passphrases, |session| {
+                        tipvault_app::export(session, format, tz, &mut file, Utc::now())
+                    })?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = stdout.lock();
+                    with_session(&location, &passphrases, |session| {
+                        tipvault_app::export(session, format, tz, &mut lock, Utc::now())
+                    })?
+                }
+            };
+            // Without --out, stdout holds the export itself: the summary goes to stderr.
+            match path {
+                Some(path) => out.value(&exported, || {
+                    format!(
+                        "Exported {} entries from {} sources to {}.",
+                        exported.entries,
+                        exported.sources,
+                        path.display()
+                    )
+                }),
+                None if !cli.json => eprintln!(
+                    "Exported {} entries from {} sources.",
+                    exported.entries, exported.sources
+                ),
+                None => {}
+            }
         }
         Command::ExportKey => {
             let passphrase = passphrases.current()?;

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 use tipvault_app::{
-    AppError, AuditEntryView, PreviewResult, PurgeView, RekeyProgress, RetentionView,
-    preview::ProviderCatalog,
+    AppError, AuditEntryView, BalanceView, ErrorCode, ForecastView, HistoryPageView,
+    ImportProgress, ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView,
+    SourceView, TotalView, preview::ProviderCatalog,
 };
 
 pub struct Output {
@@ -34,7 +35,8 @@ impl Output {
             let doc = serde_json::json!({ "error": err });
             eprintln!("{doc}");
         } else {
-            eprintln!("tipvault: {}", err.message);
+            // Messages can quote a file's header or cells: keep them from driving the terminal.
+            eprintln!("tipvault: {}", printable(&err.message));
         }
     }
 
@@ -118,6 +120,231 @@ pub fn rekey_progress(progress: RekeyProgress) -> String {
         RekeyProgress::Rekeying { pages } => format!("Re-encrypting {pages} pages…"),
         RekeyProgress::Finalizing => "Saving the new key…".to_owned(),
         RekeyProgress::Done { generation } => format!("Done (key generation {generation})."),
+    }
+}
+
+/// Text that came from a file or a payer, made safe for a terminal: control characters (escape
+/// sequences could recolour, retitle or hide output) are shown as `\u{…}` escapes.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+pub fn sources_table(sources: &[SourceView]) -> String {
+    if sources.is_empty() {
+        return "No sources yet. Add one with `tipvault source add`.".to_owned();
+    }
+    let mut text = format!(
+        "{:<20} {:<18} {:<4} {:>14}  {}\n",
+        "ID", "PLATFORM", "CUR", "PAYOUT AT", "LABEL"
+    );
+    for s in sources {
+        let threshold = s
+            .payout_threshold
+            .as_ref()
+            .map(|m| m.amount.clone())
+            .unwrap_or_else(|| "-".to_owned());
+        text.push_str(&format!(
+            "{:<20} {:<18} {:<4} {:>14}  {}\n",
+            s.id,
+            printable(&s.platform_name),
+            s.currency,
+            threshold,
+            printable(&s.label)
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn import_progress(p: &ImportProgress) -> String {
+    match p.total_bytes {
+        Some(total) if total > 0 => format!(
+            "Read {} rows ({}%)…",
+            p.rows_read,
+            p.bytes_read.saturating_mul(100) / total
+        ),
+        _ => format!("Read {} rows…", p.rows_read),
+    }
+}
+
+pub fn import_text(s: &ImportSummary) -> String {
+    let mut text = format!(
+        "{} ({}, {}): {} rows read, {} good, {} bad, {} skipped.",
+        s.format,
+        printable(&s.format_reason),
+        s.encoding,
+        s.rows_read,
+        s.good_rows,
+        s.row_errors.len() as u64 + s.row_errors_not_listed,
+        s.skipped
+    );
+    let verb = if s.committed {
+        "Imported"
+    } else if s.dry_run {
+        "Dry run, nothing written: would import"
+    } else {
+        "Nothing imported; the file would add"
+    };
+    text.push_str(&format!(
+        "\n{verb} {} new entries into {}; {} already present.",
+        s.inserted, s.source, s.duplicates
+    ));
+    for note in &s.dropped_notes {
+        text.push_str(&format!("\nPrivacy: {note}."));
+    }
+    if !s.row_errors.is_empty() {
+        text.push_str("\nBad rows:");
+        for e in &s.row_errors {
+            if e.column.is_empty() {
+                text.push_str(&format!("\n  line {}: {}", e.line, printable(&e.reason)));
+            } else {
+                text.push_str(&format!(
+                    "\n  line {}, column '{}': {}",
+                    e.line,
+                    printable(&e.column),
+                    printable(&e.reason)
+                ));
+            }
+        }
+        if s.row_errors_not_listed > 0 {
+            text.push_str(&format!("\n  … and {} more", s.row_errors_not_listed));
+        }
+    }
+    for row in &s.skipped_rows {
+        text.push_str(&format!(
+            "\nSkipped line {}: {}",
+            row.line,
+            printable(&row.reason)
+        ));
+    }
+    text
+}
+
+pub fn balances_table(balances: &[BalanceView]) -> String {
+    if balances.is_empty() {
+        return "No entries yet.".to_owned();
+    }
+    let mut text = format!(
+        "{:<20} {:<4} {:>8} {:>16} {:>14} {:>16}\n",
+        "SOURCE", "CUR", "ENTRIES", "GROSS", "FEES", "BALANCE"
+    );
+    for b in balances {
+        text.push_str(&format!(
+            "{:<20} {:<4} {:>8} {:>16} {:>14} {:>16}\n",
+            b.source, b.currency, b.entries, b.gross.amount, b.fee.amount, b.net.amount
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn history_table(page: &HistoryPageView, tz: chrono_tz::Tz) -> String {
+    if page.entries.is_empty() {
+        return "No entries.".to_owned();
+    }
+    let mut text = String::new();
+    for e in &page.entries {
+        text.push_str(&format!(
+            "{}  {:<16} {:<12} {:>12} {:<3}  fee {:>8}  net {:>12}",
+            e.occurred_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            e.source,
+            e.kind,
+            e.gross.amount,
+            e.gross.currency,
+            e.fee.amount,
+            e.net.amount
+        ));
+        if let Some(payer) = &e.payer {
+            text.push_str(&format!("  from {}", printable(payer)));
+        }
+        if let Some(message) = &e.message {
+            text.push_str(&format!("  \"{}\"", printable(message)));
+        }
+        text.push('\n');
+    }
+    if let Some(next) = &page.next {
+        text.push_str(&format!("More: --after {next}\n"));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn totals_table(totals: &[TotalView]) -> String {
+    if totals.is_empty() {
+        return "No entries.".to_owned();
+    }
+    let mut text = format!(
+        "{:<20} {:<4} {:<10} {:>7} {:>16} {:>14} {:>16}\n",
+        "SOURCE", "CUR", "PERIOD", "COUNT", "GROSS", "FEES", "NET"
+    );
+    for t in totals {
+        text.push_str(&format!(
+            "{:<20} {:<4} {:<10} {:>7} {:>16} {:>14} {:>16}\n",
+            t.source, t.currency, t.period, t.count, t.gross.amount, t.fee.amount, t.net.amount
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn forecast_text(forecasts: &[ForecastView]) -> String {
+    if forecasts.is_empty() {
+        return "No source has a payout threshold (`source add … --threshold`).".to_owned();
+    }
+    let mut lines = Vec::new();
+    for f in forecasts {
+        let head = format!(
+            "{}: balance {} of {} {}",
+            f.source, f.balance.amount, f.threshold.amount, f.threshold.currency
+        );
+        let tail = match (f.outcome.as_str(), &f.expected_at, &f.remaining) {
+            ("already_reached", _, _) => "threshold reached: a payout can be requested".to_owned(),
+            ("expected_at", Some(at), Some(rem)) => format!(
+                "{} to go, expected around {} at the last {} days' rate",
+                rem.amount,
+                at.format("%Y-%m-%d"),
+                f.window_days
+            ),
+            (_, _, Some(rem)) => format!(
+                "{} to go; no income in the last {} days to forecast from",
+                rem.amount, f.window_days
+            ),
+            _ => String::new(),
+        };
+        lines.push(format!("{head} — {tail}"));
+    }
+    lines.join("\n")
+}
+
+/// Creates (or truncates) an export file readable and writable by the user only.
+pub fn create_private(path: &std::path::Path) -> Result<std::fs::File, AppError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot create {}: {e}.", path.display()),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_from_files_cannot_reach_the_terminal() {
+        assert_eq!(printable("ok \u{1b}[2J"), "ok \\u{1b}[2J");
+        assert_eq!(printable("투네이션 ☕"), "투네이션 ☕");
     }
 }
 

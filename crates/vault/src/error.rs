@@ -255,3 +255,40 @@ pub enum AuditError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Errors from the ledger: sources, imports and history queries.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// No (live) source has this id.
+    #[error("there is no source with the id {0:?}; add it first (`source add`)")]
+    UnknownSource(String),
+    /// The id is taken.
+    #[error("a source with the id {0:?} already exists; choose another id")]
+    SourceExists(String),
+    /// The payout threshold is not in the source's currency.
+    #[error(
+        "the payout threshold is in {threshold} but the source is in {source_currency}; give the threshold in {source_currency}"
+    )]
+    ThresholdCurrency {
+        /// The threshold's currency code.
+        threshold: String,
+        /// The source's currency code.
+        source_currency: String,
+    },
+    /// An entry names another source than the one being imported into.
+    #[error(
+        "an entry belongs to source {found:?}, not to {expected:?}, which is being imported; import each source's file separately"
+    )]
+    WrongSource {
+        /// The source being imported into.
+        expected: String,
+        /// The entry's source.
+        found: String,
+    },
+    /// An amount does not fit the vault's 64-bit minor units.
+    #[error("an amount is too large to store ({0}); check the file's amounts")]
+    AmountTooLarge(String),
+    /// The database failed; an import in progress was rolled back.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -70,8 +70,11 @@
 
 mod atomic;
 pub mod audit;
+pub mod balance;
 pub mod draft;
+pub mod entry;
 mod error;
+pub mod history;
 pub mod kdf;
 pub mod key;
 pub mod migration;
@@ -79,16 +82,20 @@ pub mod purge;
 pub mod retention;
 pub mod setting;
 mod sidecar;
+pub mod source;
 mod store;
 pub mod throttle;
 mod vault;
 
 pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport};
+pub use balance::Balance;
 pub use draft::Draft;
+pub use entry::{EntryImport, ImportOutcome, StoredEntry};
 pub use error::{
-    AuditError, CreateError, KeyChangeError, RetentionError, SettingError, StoreError, UnlockError,
-    VaultFile,
+    AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, SettingError, StoreError,
+    UnlockError, VaultFile,
 };
+pub use history::{BadCursor, HistoryCursor, HistoryFilter, HistoryPage};
 pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
 pub use key::DataKey;
 pub use migration::{MigrationError, SCHEMA_VERSION};

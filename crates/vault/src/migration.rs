@@ -12,7 +12,23 @@
 use rusqlite::Connection;
 
 /// Tables that hold vault configuration rather than user data, so they carry no expiry.
-pub const INTERNAL_TABLES: &[&str] = &["vault_meta", "retention_class", "audit_anchor", "setting"];
+///
+/// `balance` is derived data: the running sums of live `entry` rows per source and currency,
+/// kept by triggers, and a row is deleted with the last entry it sums, so it never outlives
+/// what it summarises. `entry_fts*` are the full-text index over `entry_detail` and its shadow
+/// tables; the index rows are removed by a trigger whenever a detail row is deleted.
+pub const INTERNAL_TABLES: &[&str] = &[
+    "vault_meta",
+    "retention_class",
+    "audit_anchor",
+    "setting",
+    "balance",
+    "entry_fts",
+    "entry_fts_config",
+    "entry_fts_data",
+    "entry_fts_docsize",
+    "entry_fts_idx",
+];
 
 /// Schema migrations; entry `i` upgrades a database from version `i` to `i + 1`. Public so the
 /// benchmark can build the identical schema in a plain SQLite file.
@@ -80,6 +96,97 @@ CREATE TABLE setting (
     value       TEXT NOT NULL,
     updated_at  INTEGER NOT NULL
 ) STRICT;
+"#,
+    // v3: the ledger (issue 4). See `ledger.rs` for the decisions: sources live "until deleted"
+    // (class `source`, 100 years); entries are `imported_tip` (5 years); payer names and
+    // messages sit in `entry_detail` under their own, shorter class `payer_detail` (90 days) so
+    // they can expire before the amounts do; `entry_fts` indexes only that table; `balance` is
+    // kept in the same transaction as every insert (by the import) and delete (by a trigger).
+    r#"
+INSERT INTO retention_class (name, default_secs, duration_secs, updated_at) VALUES
+    ('source',       3162240000, 3162240000, 0),
+    ('payer_detail',    7776000,    7776000, 0);
+
+CREATE TABLE source (
+    id                      TEXT PRIMARY KEY,
+    label                   TEXT NOT NULL,
+    platform                TEXT NOT NULL,
+    currency                TEXT NOT NULL,
+    payout_threshold_minor  INTEGER,
+    payout_schedule         TEXT,
+    created_at              INTEGER NOT NULL,
+    expires_at              INTEGER NOT NULL,
+    retention_class         TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX source_expires_at ON source (expires_at);
+
+CREATE TABLE entry (
+    id               INTEGER PRIMARY KEY,
+    source_id        TEXT NOT NULL REFERENCES source (id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL,
+    occurred_at      INTEGER NOT NULL,
+    occurred_nanos   INTEGER NOT NULL DEFAULT 0 CHECK (occurred_nanos BETWEEN 0 AND 1999999999),
+    currency         TEXT NOT NULL,
+    gross_minor      INTEGER NOT NULL,
+    fee_minor        INTEGER NOT NULL,
+    net_minor        INTEGER NOT NULL CHECK (net_minor = gross_minor - fee_minor),
+    dedup_key        TEXT NOT NULL UNIQUE,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'imported_tip' REFERENCES retention_class (name)
+) STRICT;
+-- History pages are keyed by (occurred_at, id): every index entry already ends with the rowid
+-- (`id`), so naming it again would only store it twice.
+CREATE INDEX entry_occurred ON entry (occurred_at);
+CREATE INDEX entry_source_occurred ON entry (source_id, occurred_at);
+CREATE INDEX entry_kind_occurred ON entry (kind, occurred_at);
+CREATE INDEX entry_expires_at ON entry (expires_at);
+
+CREATE TABLE entry_detail (
+    entry_id         INTEGER PRIMARY KEY REFERENCES entry (id) ON DELETE CASCADE,
+    payer            TEXT,
+    message          TEXT,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'payer_detail' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX entry_detail_expires_at ON entry_detail (expires_at);
+
+CREATE VIRTUAL TABLE entry_fts USING fts5 (
+    payer, message,
+    content = 'entry_detail', content_rowid = 'entry_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER entry_detail_fts_insert AFTER INSERT ON entry_detail BEGIN
+    INSERT INTO entry_fts (rowid, payer, message) VALUES (new.entry_id, new.payer, new.message);
+END;
+CREATE TRIGGER entry_detail_fts_delete AFTER DELETE ON entry_detail BEGIN
+    INSERT INTO entry_fts (entry_fts, rowid, payer, message)
+    VALUES ('delete', old.entry_id, old.payer, old.message);
+END;
+
+CREATE TABLE balance (
+    source_id    TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    entry_count  INTEGER NOT NULL,
+    gross_minor  INTEGER NOT NULL,
+    fee_minor    INTEGER NOT NULL,
+    net_minor    INTEGER NOT NULL,
+    PRIMARY KEY (source_id, currency)
+) STRICT, WITHOUT ROWID;
+-- Inserts add to `balance` once per import and currency, inside the import's transaction
+-- (`entry.rs`): a per-row trigger halved import throughput. Deletes (purges, cascades) are
+-- adjusted per row here, whatever path deletes.
+CREATE TRIGGER entry_balance_delete AFTER DELETE ON entry BEGIN
+    UPDATE balance SET
+        entry_count = entry_count - 1,
+        gross_minor = gross_minor - old.gross_minor,
+        fee_minor = fee_minor - old.fee_minor,
+        net_minor = net_minor - old.net_minor
+    WHERE source_id = old.source_id AND currency = old.currency;
+    DELETE FROM balance
+    WHERE source_id = old.source_id AND currency = old.currency AND entry_count = 0;
+END;
 "#,
 ];
 
@@ -215,6 +322,9 @@ mod tests {
                 );
             }
         }
-        assert_eq!(expiring_tables(&conn).unwrap(), vec!["audit_log", "draft"]);
+        assert_eq!(
+            expiring_tables(&conn).unwrap(),
+            vec!["audit_log", "draft", "entry", "entry_detail", "source"]
+        );
     }
 }

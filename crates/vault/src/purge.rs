@@ -61,6 +61,17 @@ pub(crate) fn purge(
             }
         }
     }
+    let detail_purged = per_class
+        .get(crate::entry::CLASS)
+        .into_iter()
+        .chain(per_class.get(crate::entry::DETAIL_CLASS))
+        .any(|n| *n > 0);
+    if detail_purged && !dry_run {
+        // An FTS5 delete only appends tombstones: the deleted words stay in older index
+        // segments until they are merged. Merging everything now drops them, so the purged
+        // names and messages are gone from the index pages too (secure_delete zeroes the rest).
+        tx.execute("INSERT INTO entry_fts (entry_fts) VALUES ('optimize')", [])?;
+    }
     let audit = audit::purge_prefix(&tx, now_s, dry_run)?;
     *per_class.entry(audit::CLASS.to_owned()).or_default() += audit.removed;
     if dry_run {

@@ -17,10 +17,14 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEntry, AuditEvent, AuditReport};
+use crate::balance::Balance;
 use crate::draft::{self, Draft};
+use crate::entry::{EntryImport, ImportOutcome, StoredEntry};
 use crate::error::{
-    AuditError, CreateError, KeyChangeError, RetentionError, StoreError, UnlockError, VaultFile,
+    AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, StoreError, UnlockError,
+    VaultFile,
 };
+use crate::history::{HistoryCursor, HistoryFilter, HistoryPage};
 use crate::kdf::{self, KdfParams, SALT_LEN};
 use crate::key::{self, DataKey, VaultKey};
 use crate::migration::{self, MigrationError};
@@ -801,6 +805,97 @@ impl Vault {
     /// One draft, if it exists and has not expired.
     pub fn draft(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
         draft::get(&self.conn, id, now).map_err(store_err(&self.dir))
+    }
+
+    /// Adds a source (its id must be new).
+    pub fn add_source(
+        &mut self,
+        source: &tipvault_ledger::Source,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        crate::source::insert(&self.conn, source, now).map_err(|e| self.ledger_err(e))
+    }
+
+    /// Live sources, by id.
+    pub fn sources(&self, now: DateTime<Utc>) -> Result<Vec<tipvault_ledger::Source>, StoreError> {
+        crate::source::list(&self.conn, now).map_err(store_err(&self.dir))
+    }
+
+    /// One live source.
+    pub fn source(
+        &self,
+        id: &tipvault_ledger::SourceId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<tipvault_ledger::Source>, StoreError> {
+        crate::source::get(&self.conn, id, now).map_err(store_err(&self.dir))
+    }
+
+    /// Starts an import into `source`: one write transaction that takes batches and commits
+    /// them all at once (dropping it rolls everything back). See [`EntryImport`].
+    pub fn begin_import(
+        &mut self,
+        source: &tipvault_ledger::SourceId,
+        now: DateTime<Utc>,
+    ) -> Result<EntryImport<'_>, LedgerError> {
+        EntryImport::begin(&mut self.conn, &self.dir, source, now)
+    }
+
+    /// Imports `entries` into `source` in one transaction: all are written (duplicates of
+    /// stored keys skipped and counted) or, on any error, none.
+    pub fn import_entries(
+        &mut self,
+        source: &tipvault_ledger::SourceId,
+        entries: &[tipvault_ledger::Entry],
+        now: DateTime<Utc>,
+    ) -> Result<ImportOutcome, LedgerError> {
+        let mut import = self.begin_import(source, now)?;
+        import.insert(entries)?;
+        Ok(import.commit()?)
+    }
+
+    /// How many of these de-duplication keys are already stored (read-only; for dry runs).
+    pub fn count_known_keys(&self, keys: &[String]) -> Result<u64, StoreError> {
+        crate::entry::count_known(&self.conn, keys).map_err(store_err(&self.dir))
+    }
+
+    /// One page of history, newest first, starting after `after`.
+    pub fn history(
+        &self,
+        filter: &HistoryFilter,
+        after: Option<HistoryCursor>,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<HistoryPage, StoreError> {
+        crate::history::page(&self.conn, filter, after, limit, now).map_err(store_err(&self.dir))
+    }
+
+    /// Every live entry matching `filter`, oldest first (totals, forecasts, exports).
+    pub fn entries(
+        &self,
+        filter: &HistoryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        crate::history::all(&self.conn, filter, now).map_err(store_err(&self.dir))
+    }
+
+    /// Balances per source and currency over live entries.
+    pub fn balances(&self, now: DateTime<Utc>) -> Result<Vec<Balance>, StoreError> {
+        crate::balance::list(&self.conn, now).map_err(store_err(&self.dir))
+    }
+
+    /// Balances recomputed from scratch (what [`Vault::balances`] must always equal).
+    #[doc(hidden)]
+    pub fn balances_recomputed(&self, now: DateTime<Utc>) -> Result<Vec<Balance>, StoreError> {
+        crate::balance::recompute(&self.conn, now).map_err(store_err(&self.dir))
+    }
+
+    fn ledger_err(&self, e: LedgerError) -> LedgerError {
+        match e {
+            LedgerError::Store(StoreError::Sql(e)) => {
+                LedgerError::Store(StoreError::from_sql(e, &self.dir))
+            }
+            other => other,
+        }
     }
 
     /// Checks every page's HMAC (what unlock also does).

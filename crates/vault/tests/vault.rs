@@ -3,11 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "vault/ledger_support.rs"]
+mod ledger_support;
 #[path = "vault/support.rs"]
 mod support;
 
 #[path = "vault/audit.rs"]
 mod audit;
+#[path = "vault/balance.rs"]
+mod balance;
+#[path = "vault/entry.rs"]
+mod entry;
+#[path = "vault/history.rs"]
+mod history;
 #[path = "vault/kdf.rs"]
 mod kdf;
 #[path = "vault/migration.rs"]
@@ -20,6 +28,8 @@ mod retention;
 mod setting;
 #[path = "vault/sidecar.rs"]
 mod sidecar;
+#[path = "vault/source.rs"]
+mod source;
 #[path = "vault/store.rs"]
 mod store;
 #[path = "vault/throttle.rs"]

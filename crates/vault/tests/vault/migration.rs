@@ -83,6 +83,24 @@ fn every_fixture_vault_opens_and_migrates_to_the_current_schema() {
             .map(|e| e.kind)
             .collect();
         assert!(kinds.contains(&"fixture.created".to_owned()), "{kinds:?}");
+        if version >= 3 {
+            // From v3 on the fixture also holds a source and one entry with a kept message.
+            let balances = vault.balances(now).unwrap();
+            assert_eq!(
+                balances.len(),
+                1,
+                "v{version}: ledger data survives migration"
+            );
+            assert_eq!(balances[0].net.to_minor().unwrap(), 475);
+            let filter = tipvault_vault::HistoryFilter {
+                search: Some("fixture".into()),
+                ..Default::default()
+            };
+            assert_eq!(
+                vault.history(&filter, None, 10, now).unwrap().entries.len(),
+                1
+            );
+        }
     }
 }
 
@@ -127,6 +145,38 @@ fn generate_fixture() {
     vault
         .save_draft(&format!("fixture draft v{SCHEMA_VERSION}"), fixture_time())
         .unwrap();
+    if SCHEMA_VERSION >= 3 {
+        vault
+            .add_source(&crate::ledger_support::kofi("fixture"), fixture_time())
+            .unwrap();
+        let mut entry = crate::ledger_support::tip_with(
+            "fixture",
+            "FIXTURE-1",
+            1,
+            500,
+            25,
+            Some("Fixture Payer"),
+            Some("fixture message"),
+        );
+        // `tip_with` dates relative to the test clock; pin it to the fixture's own time.
+        entry = crate::ledger_support::entry_in(
+            "fixture",
+            "FIXTURE-1",
+            entry.kind(),
+            fixture_time() - chrono::Duration::days(1),
+            entry.gross(),
+            entry.fee(),
+            entry.payer(),
+            entry.message(),
+        );
+        vault
+            .import_entries(
+                &tipvault_ledger::SourceId::new("fixture"),
+                &[entry],
+                fixture_time(),
+            )
+            .unwrap();
+    }
     let event = AuditEvent::new("fixture.created", json!({"schema": SCHEMA_VERSION})).unwrap();
     vault.audit_append(&event, fixture_time()).unwrap();
     vault.lock().unwrap();

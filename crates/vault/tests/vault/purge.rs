@@ -142,13 +142,110 @@ fn purge_reports_every_class_and_keeps_live_rows() {
             "draft",
             "imported_tip",
             "network_fingerprint",
+            "payer_detail",
             "receipt",
             "request_log",
-            "risk_observation"
+            "risk_observation",
+            "source"
         ]
     );
     assert_eq!(report.per_class["draft"], 1);
     let left = vault.drafts(t0() + days(2)).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].body, "new");
+}
+
+#[test]
+fn purged_payer_messages_are_gone_from_the_table_the_search_index_and_the_wal() {
+    use crate::ledger_support::{tip_with, vault_with_source};
+    let (tmp, mut vault) = vault_with_source();
+    let dir = support::vault_dir(&tmp);
+    let canary = "zqxcanarymessage417";
+    let entries: Vec<_> = (0..300)
+        .map(|i| {
+            tip_with(
+                "main",
+                &format!("C{i}"),
+                i,
+                500,
+                25,
+                Some("Canary Payer"),
+                Some(&format!("{canary} {}", "padding words ".repeat(20))),
+            )
+        })
+        .collect();
+    vault
+        .import_entries(&tipvault_ledger::SourceId::new("main"), &entries, t0())
+        .unwrap();
+    let key = vault.export_key();
+    vault.lock().unwrap();
+    let (in_db, _, _, _) = scan(&dir, &key, canary.as_bytes());
+    assert!(
+        in_db,
+        "before the purge the message is in the decrypted pages"
+    );
+
+    // Payer details live 90 days; the amounts stay.
+    let later = t0() + days(91);
+    let (mut vault, _) = Vault::unlock(&dir, &support::pass(), later).unwrap();
+    let report = vault.purge(later, false).unwrap();
+    assert_eq!(report.per_class["payer_detail"], 300);
+    let (in_db, in_wal, _, _) = scan(&dir, &key, canary.as_bytes());
+    assert!(
+        !in_db,
+        "the message (or its search-index term) survived the purge in a decrypted page"
+    );
+    assert!(!in_wal);
+    assert_eq!(vault.balances(later).unwrap()[0].entries, 300);
+}
+
+#[test]
+fn purging_entries_also_removes_their_kept_details_from_the_search_index() {
+    use crate::ledger_support::{tip_with, vault_with_source};
+    let (tmp, mut vault) = vault_with_source();
+    let dir = support::vault_dir(&tmp);
+    let canary = "qvzentrycanary902";
+    let entries: Vec<_> = (0..200)
+        .map(|i| {
+            tip_with(
+                "main",
+                &format!("E{i}"),
+                i,
+                500,
+                25,
+                Some("Someone"),
+                Some(&format!("{canary} {}", "filler text ".repeat(20))),
+            )
+        })
+        .collect();
+    vault
+        .import_entries(&tipvault_ledger::SourceId::new("main"), &entries, t0())
+        .unwrap();
+    // Entries now expire after 10 days, before their details (90 days): the purge deletes the
+    // entries, and the details go with them by cascade.
+    vault
+        .set_retention(
+            "imported_tip",
+            std::time::Duration::from_secs(10 * 86_400),
+            t0(),
+        )
+        .unwrap();
+    let key = vault.export_key();
+    let later = t0() + days(11);
+    let report = vault.purge(later, false).unwrap();
+    assert_eq!(report.per_class["imported_tip"], 200);
+    let (in_db, in_wal, _, _) = scan(&dir, &key, canary.as_bytes());
+    assert!(!in_db && !in_wal, "a cascaded detail left its text behind");
+    let filter = tipvault_vault::HistoryFilter {
+        search: Some(canary.into()),
+        ..Default::default()
+    };
+    assert!(
+        vault
+            .history(&filter, None, 10, later)
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    assert!(vault.balances(later).unwrap().is_empty());
 }

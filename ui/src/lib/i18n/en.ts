@@ -52,7 +52,7 @@ export const en = {
   'retention.default': 'Default',
   'retention.save': 'Save',
   'retention.saved': '{class}: now kept for {days} days; {count} existing records will expire sooner.',
-  'retention.invalid': 'Enter a whole number of days from 1 to 36500.',
+  'retention.invalid': 'Enter a whole number of days from 1 to 36600.',
   'retention.day': '1 day',
   'retention.days': '{days} days',
   'purge.title': 'What a purge would delete now',
@@ -126,6 +126,8 @@ export const en = {
   'kind.transit_credit': 'Transit credit',
   'kind.gift_card': 'Gift card',
   'kind.bank_payout': 'Bank payout',
+  'class.payer_detail': 'Payer names and messages',
+  'class.source': 'Sources (platform accounts)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -42,3 +42,9 @@ describe('t', () => {
     expect(t('welcome.location')).toBe('Vault location: {path}');
   });
 });
+
+describe('t with a key that has no message', () => {
+  it('returns the key instead of throwing, so data-driven labels can fall back', () => {
+    expect(t('class.some_future_class' as never)).toBe('class.some_future_class');
+  });
+});

@@ -46,7 +46,10 @@ export const i18n = {
 
 /** The message for `key` in the current locale, with `{name}` placeholders filled in. */
 export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const template = catalogs[current][key];
+  // A key from data (e.g. a retention class added by a newer vault) may have no message yet:
+  // show the key rather than break the view; the caller can substitute a better fallback.
+  const template: string | undefined = catalogs[current][key];
+  if (template === undefined) return key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );

@@ -54,7 +54,7 @@ export const ko: Record<MessageKey, string> = {
   'retention.default': '기본값',
   'retention.save': '저장',
   'retention.saved': '{class}: 이제 {days}일 동안 보관합니다. 기존 기록 {count}개가 더 일찍 만료됩니다.',
-  'retention.invalid': '1에서 36500 사이의 일 수를 입력하세요.',
+  'retention.invalid': '1에서 36600 사이의 일 수를 입력하세요.',
   'retention.day': '1일',
   'retention.days': '{days}일',
   'purge.title': '지금 정리하면 삭제될 기록',
@@ -128,4 +128,6 @@ export const ko: Record<MessageKey, string> = {
   'kind.transit_credit': '교통카드 충전',
   'kind.gift_card': '상품권',
   'kind.bank_payout': '계좌 출금',
+  'class.payer_detail': '후원자 이름과 메시지',
+  'class.source': '수입원(플랫폼 계정)',
 };

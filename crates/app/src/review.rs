@@ -1,0 +1,295 @@
+//! Use cases for looking back at the ledger: balances, history pages, totals per period and
+//! payout forecasts.
+//!
+//! The one decision to know: every figure is exact. Balances come from the vault's maintained
+//! sums; totals and forecasts run the ledger crate's pure review functions over the live
+//! entries the vault returns, in the user's time zone (passed in, like `now`), so a tip at
+//! 23:30 in Seoul counts for that Seoul day. Nothing here uses floating point.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tipvault_ledger::review::{self, Forecast, Period};
+use tipvault_ledger::{EntryKind, SourceId};
+use tipvault_money::Money;
+use tipvault_vault::{HistoryCursor, HistoryFilter};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+use crate::session::Session;
+use crate::view::{BalanceView, EntryView, MoneyView};
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::InvalidInput, message)
+}
+
+/// Balances per source and currency.
+pub fn balances(session: &mut Session, now: DateTime<Utc>) -> Result<Vec<BalanceView>, AppError> {
+    let balances = session.vault_at(now).balances(now)?;
+    Ok(balances.iter().map(BalanceView::from).collect())
+}
+
+/// A history query as typed (raw; validated by [`history`]). Dates are `YYYY-MM-DD` in the
+/// user's time zone (`from` inclusive, `to` inclusive of that whole day) or RFC 3339 instants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub source: Option<String>,
+    pub kinds: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Gross at least this decimal amount, in each entry's currency.
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub search: Option<String>,
+    /// The `next` of a previous page.
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+/// One page of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct HistoryPageView {
+    pub entries: Vec<EntryView>,
+    /// Pass as `after` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, AppError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        invalid(format!(
+            "{text:?} is not a date (YYYY-MM-DD) or an RFC 3339 time."
+        ))
+    })?;
+    let date = if end_of_day {
+        date.succ_opt()
+            .ok_or_else(|| invalid("That date is out of range."))?
+    } else {
+        date
+    };
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // The earliest instant of that local midnight (DST gaps resolve forwards).
+    midnight
+        .and_local_timezone(tz)
+        .earliest()
+        .or_else(|| {
+            (midnight + Duration::hours(1))
+                .and_local_timezone(tz)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| invalid(format!("{text:?} does not exist in {tz}.")))
+}
+
+fn parse_amount(text: &str) -> Result<Decimal, AppError> {
+    Decimal::from_str(text.trim())
+        .map_err(|_| invalid(format!("{text:?} is not an amount (e.g. 5 or 12.50).")))
+}
+
+/// Parses a time zone name (`Asia/Seoul`, `UTC`).
+pub fn parse_tz(text: &str) -> Result<Tz, AppError> {
+    text.trim().parse::<Tz>().map_err(|_| {
+        invalid(format!(
+            "Unknown time zone {text:?}; use an IANA name such as Asia/Seoul or UTC."
+        ))
+    })
+}
+
+fn filter_of(query: &HistoryQuery, tz: Tz) -> Result<HistoryFilter, AppError> {
+    let kinds = query
+        .kinds
+        .iter()
+        .map(|k| {
+            EntryKind::parse(k).ok_or_else(|| {
+                let names: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+                invalid(format!(
+                    "Unknown kind {k:?}; use one of {}.",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(HistoryFilter {
+        source: query.source.as_deref().map(|s| SourceId::new(s.trim())),
+        kinds,
+        from: query
+            .from
+            .as_deref()
+            .map(|t| parse_instant(t, tz, false))
+            .transpose()?,
+        to: query
+            .to
+            .as_deref()
+            .map(|t| parse_instant(t, tz, true))
+            .transpose()?,
+        min_gross: query.min.as_deref().map(parse_amount).transpose()?,
+        max_gross: query.max.as_deref().map(parse_amount).transpose()?,
+        search: query.search.clone().filter(|s| !s.trim().is_empty()),
+    })
+}
+
+/// One page of history, newest first.
+pub fn history(
+    session: &mut Session,
+    query: &HistoryQuery,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<HistoryPageView, AppError> {
+    let filter = filter_of(query, tz)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(HistoryCursor::from_str)
+        .transpose()
+        .map_err(|e| invalid(format!("{}.", e)))?;
+    let limit = if query.limit == 0 { 100 } else { query.limit };
+    let page = session.vault_at(now).history(&filter, after, limit, now)?;
+    Ok(HistoryPageView {
+        entries: page.entries.iter().map(EntryView::from).collect(),
+        next: page.next.map(|c| c.to_string()),
+    })
+}
+
+/// Parses `--by`: `day`, `week` (ISO week) or `month`.
+pub fn parse_period(text: &str) -> Result<Period, AppError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "day" => Ok(Period::Day),
+        "week" | "iso-week" => Ok(Period::IsoWeek),
+        "month" => Ok(Period::Month),
+        _ => Err(invalid(format!(
+            "Unknown period {text:?}; use day, week or month."
+        ))),
+    }
+}
+
+/// Totals of one source, currency and period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TotalView {
+    pub source: String,
+    pub currency: String,
+    /// `2024-01-31`, `2024-W05` or `2024-01`.
+    pub period: String,
+    pub start: NaiveDate,
+    pub count: u64,
+    pub gross: MoneyView,
+    pub fee: MoneyView,
+    pub net: MoneyView,
+}
+
+/// Totals per source, currency and period in `tz`, over the entries `query` selects (its
+/// paging fields are ignored).
+pub fn totals(
+    session: &mut Session,
+    query: &HistoryQuery,
+    period: Period,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<TotalView>, AppError> {
+    let filter = filter_of(query, tz)?;
+    let stored = session.vault_at(now).entries(&filter, now)?;
+    let entries: Vec<_> = stored.into_iter().map(|s| s.entry).collect();
+    let buckets = review::totals(&entries, tz, period)
+        .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+    Ok(buckets
+        .into_iter()
+        .map(|b| TotalView {
+            source: b.source.to_string(),
+            currency: b.currency.code().to_owned(),
+            period: b.label,
+            start: b.start,
+            count: b.count,
+            gross: b.gross.into(),
+            fee: b.fee.into(),
+            net: b.net.into(),
+        })
+        .collect())
+}
+
+/// When a source's payout threshold is expected to be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ForecastView {
+    pub source: String,
+    pub threshold: MoneyView,
+    pub balance: MoneyView,
+    pub schedule: String,
+    /// `already_reached`, `expected_at` or `not_at_current_rate`.
+    pub outcome: String,
+    pub expected_at: Option<DateTime<Utc>>,
+    pub remaining: Option<MoneyView>,
+    /// Net income in the trailing window the rate is based on.
+    pub inflow: Option<MoneyView>,
+    pub window_days: u32,
+}
+
+/// Forecasts, for every source with a payout threshold, when its balance (in the source's
+/// currency) reaches the threshold at the net income rate of the trailing `window_days`.
+pub fn forecast(
+    session: &mut Session,
+    window_days: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<ForecastView>, AppError> {
+    if window_days == 0 {
+        return Err(invalid("The forecast window must be at least one day."));
+    }
+    let window = Duration::days(i64::from(window_days));
+    let vault = session.vault_at(now);
+    let sources = vault.sources(now)?;
+    let balances = vault.balances(now)?;
+    let mut out = Vec::new();
+    for source in sources {
+        let Some(rule) = &source.payout else { continue };
+        let balance = balances
+            .iter()
+            .find(|b| b.source == source.id && b.currency == source.currency)
+            .map_or(Money::zero(source.currency), |b| b.net);
+        let filter = HistoryFilter {
+            source: Some(source.id.clone()),
+            from: Some(now - window),
+            ..HistoryFilter::default()
+        };
+        let entries: Vec<_> = vault
+            .entries(&filter, now)?
+            .into_iter()
+            .map(|s| s.entry)
+            .collect();
+        let result =
+            review::forecast_threshold(rule.threshold, balance, &entries, &source.id, now, window)
+                .map_err(|e| invalid(format!("The forecast cannot be computed: {e}.")))?;
+        let (outcome, expected_at, remaining, inflow) = match result {
+            Forecast::AlreadyReached => ("already_reached", None, None, None),
+            Forecast::ExpectedAt {
+                at,
+                remaining,
+                inflow,
+            } => (
+                "expected_at",
+                Some(at),
+                Some(remaining.into()),
+                Some(inflow.into()),
+            ),
+            Forecast::NotAtCurrentRate { remaining } => {
+                ("not_at_current_rate", None, Some(remaining.into()), None)
+            }
+        };
+        out.push(ForecastView {
+            source: source.id.to_string(),
+            threshold: rule.threshold.into(),
+            balance: balance.into(),
+            schedule: rule.schedule.clone(),
+            outcome: outcome.to_owned(),
+            expected_at,
+            remaining,
+            inflow,
+            window_days,
+        });
+    }
+    Ok(out)
+}

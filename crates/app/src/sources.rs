@@ -1,0 +1,143 @@
+//! Use cases on sources: add one, list them.
+//!
+//! The one decision to know: the user chooses a source's id (`kofi-main`), because it is part
+//! of every de-duplication key and must stay stable across imports; it is checked here
+//! (1–64 characters of `a-z 0-9 . _ -`) before it reaches the vault.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tipvault_ledger::{PayoutRule, Platform, Source, SourceId};
+use tipvault_money::{Currency, Money};
+use tipvault_vault::AuditEvent;
+
+use crate::error::{AppError, ErrorCode};
+use crate::session::Session;
+use crate::view::SourceView;
+
+/// A source as the user typed it (raw input; validated by [`add_source`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSource {
+    pub id: String,
+    pub label: String,
+    /// `kofi`, `paypal`, `stripe`, `github-sponsors`, `toonation`, `twip`, `soop`, `chzzk`, or
+    /// `generic:NAME` for any other platform imported with a mapping profile.
+    pub platform: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The payout threshold as a decimal in the source's currency (`"50.00"`, `"40000"`).
+    pub payout_threshold: Option<String>,
+    pub payout_schedule: Option<String>,
+}
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::InvalidInput, message)
+}
+
+/// Parses a platform name as `tipvault source add --platform` takes it.
+pub fn parse_platform(text: &str) -> Result<Platform, AppError> {
+    let lower = text.trim().to_ascii_lowercase();
+    Ok(match lower.as_str() {
+        "kofi" | "ko-fi" => Platform::KoFi,
+        "paypal" => Platform::PayPal,
+        "stripe" => Platform::Stripe,
+        "github-sponsors" | "github_sponsors" | "github" => Platform::GitHubSponsors,
+        "toonation" => Platform::Toonation,
+        "twip" => Platform::Twip,
+        "soop" | "afreecatv" => Platform::Soop,
+        "chzzk" => Platform::Chzzk,
+        _ => match text.trim().split_once(':') {
+            Some((kind, name))
+                if kind.eq_ignore_ascii_case("generic") && !name.trim().is_empty() =>
+            {
+                Platform::Generic(name.trim().to_owned())
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "Unknown platform {text:?}. Use kofi, paypal, stripe, github-sponsors, \
+                     toonation, twip, soop, chzzk, or generic:NAME."
+                )));
+            }
+        },
+    })
+}
+
+fn validate(new: &NewSource) -> Result<Source, AppError> {
+    let id = new.id.trim();
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !id_ok {
+        return Err(invalid(
+            "A source id must be 1–64 characters of a-z, 0-9, '.', '_' or '-' (e.g. kofi-main).",
+        ));
+    }
+    let label = new.label.trim();
+    if label.is_empty() || label.chars().count() > 200 {
+        return Err(invalid("A source needs a label of 1–200 characters."));
+    }
+    let currency = Currency::from_code(new.currency.trim())
+        .map_err(|e| invalid(format!("The currency is not an ISO 4217 code: {e}.")))?;
+    let payout = match &new.payout_threshold {
+        Some(text) => Some(PayoutRule {
+            threshold: Money::parse(text.trim(), currency).map_err(|e| {
+                invalid(format!(
+                    "The payout threshold {text:?} is not an amount in {}: {e}.",
+                    currency.code()
+                ))
+            })?,
+            schedule: new.payout_schedule.clone().unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Source {
+        id: SourceId::new(id),
+        label: label.to_owned(),
+        platform: parse_platform(&new.platform)?,
+        currency,
+        payout,
+    })
+}
+
+/// Adds a source; the audit log records its id and platform (never amounts or payer data).
+pub fn add_source(
+    session: &mut Session,
+    new: &NewSource,
+    now: DateTime<Utc>,
+) -> Result<SourceView, AppError> {
+    let source = validate(new)?;
+    let vault = session.vault_at(now);
+    vault.add_source(&source, now)?;
+    let event = AuditEvent::new(
+        "ledger.source_added",
+        json!({"source": source.id.as_str(), "platform": source.platform.slug()}),
+    )?;
+    vault.audit_append(&event, now)?;
+    Ok(SourceView::from(&source))
+}
+
+/// Every live source, by id.
+pub fn list_sources(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<SourceView>, AppError> {
+    let sources = session.vault_at(now).sources(now)?;
+    Ok(sources.iter().map(SourceView::from).collect())
+}
+
+/// The source with this id, or an error naming it.
+pub(crate) fn find(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Source, AppError> {
+    session
+        .vault_at(now)
+        .source(&SourceId::new(id.trim()), now)?
+        .ok_or_else(|| {
+            invalid(format!(
+                "There is no source with the id {id:?}. See `tipvault source list`."
+            ))
+        })
+}
