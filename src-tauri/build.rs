@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "settings",
     "set_auto_lock",
     "preview_balance",
+    "dashboard",
 ];
 
 fn main() {

@@ -839,3 +839,56 @@ fn totals_forecast_and_exports() {
         Err(e) => panic!("bean-check is required (TIPVAULT_REQUIRE_INTEROP): {e}"),
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn an_export_never_clobbers_on_a_wrong_passphrase_and_always_ends_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let target = dir.path().join("earlier-export.csv");
+    std::fs::write(&target, "an earlier export").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let out = with_stdin(
+        dir.path(),
+        "not the passphrase\n",
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "an earlier export",
+        "a failed export must not truncate"
+    );
+
+    let out = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\n"),
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o600,
+        "the export holds the user's history: owner-only, even over a 0644 file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}

@@ -15,8 +15,10 @@ pub fn app_info() -> app::AppInfo {
     app::app_info()
 }
 
+// Every command that touches files or the session lock is async: Tauri runs synchronous
+// commands on the window's main thread, which a slow purge holding the lock would freeze.
 #[tauri::command]
-pub fn vault_status(desktop: State<'_, Desktop>) -> Result<app::VaultStatus, AppError> {
+pub async fn vault_status(desktop: State<'_, Desktop>) -> Result<app::VaultStatus, AppError> {
     app::vault_status(&desktop.location, Utc::now())
 }
 
@@ -26,7 +28,7 @@ pub async fn create_vault(handle: AppHandle, passphrase: String) -> Result<app::
     blocking(handle, move |d| {
         let (session, created) =
             app::create_vault(&d.location, &passphrase, KdfChoice::DEFAULT, Utc::now())?;
-        d.hold(session)?;
+        d.hold(session);
         Ok(created)
     })
     .await
@@ -40,7 +42,7 @@ pub async fn unlock_vault(
     let passphrase = SecretString::from(passphrase);
     blocking(handle, move |d| {
         let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, Utc::now())?;
-        d.hold(session)?;
+        d.hold(session);
         Ok(unlocked)
     })
     .await
@@ -53,7 +55,7 @@ pub async fn lock_vault(handle: AppHandle) -> Result<bool, AppError> {
 
 /// The user is active in the window (typing, clicking): postpones the auto-lock.
 #[tauri::command]
-pub fn note_activity(desktop: State<'_, Desktop>) -> Result<(), AppError> {
+pub async fn note_activity(desktop: State<'_, Desktop>) -> Result<(), AppError> {
     desktop.with_session(|s| {
         s.touch(Utc::now());
         Ok(())
@@ -123,7 +125,15 @@ pub async fn set_auto_lock(handle: AppHandle, seconds: u64) -> Result<app::Setti
 }
 
 #[tauri::command]
-pub fn preview_balance(query: app::PreviewQuery) -> Result<app::PreviewView, AppError> {
+pub async fn preview_balance(query: app::PreviewQuery) -> Result<app::PreviewView, AppError> {
     let catalog = app::demo_catalog()?;
     app::preview_query(&catalog, &query, Utc::now()).map(|r| app::preview_view(&r))
+}
+
+#[tauri::command]
+pub async fn dashboard(handle: AppHandle) -> Result<app::DashboardView, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::dashboard(s, Utc::now()))
+    })
+    .await
 }

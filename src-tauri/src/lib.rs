@@ -40,6 +40,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             commands::settings,
             commands::set_auto_lock,
             commands::preview_balance,
+            commands::dashboard,
         ])
 }
 

@@ -49,10 +49,16 @@ fn locked_error() -> AppError {
 
 impl Desktop {
     pub fn new(location: VaultLocation) -> Self {
-        let idle_override = std::env::var(IDLE_ENV)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .map(Duration::from_secs);
+        // A test hook only: a release build must not let an environment variable weaken the
+        // auto-lock the user chose inside the vault.
+        let idle_override = if cfg!(debug_assertions) {
+            std::env::var(IDLE_ENV)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map(Duration::from_secs)
+        } else {
+            None
+        };
         Self {
             location,
             open: Mutex::new(None),
@@ -67,11 +73,14 @@ impl Desktop {
     }
 
     /// Keeps a freshly unlocked session (which has just purged), locking any previous one.
-    pub fn hold(&self, mut session: Session) -> Result<(), AppError> {
+    pub fn hold(&self, mut session: Session) {
         let now = Utc::now();
+        // If the setting cannot be read, lock after the default rather than refuse a vault that
+        // is already unlocked (an error here would drop the session without locking it).
         let idle_limit = match self.idle_override {
             Some(limit) => limit,
-            None => tipvault_app::auto_lock_after(&mut session, now)?,
+            None => tipvault_app::auto_lock_after(&mut session, now)
+                .unwrap_or(tipvault_app::DEFAULT_IDLE_LIMIT),
         };
         let open = Open {
             session,
@@ -81,7 +90,6 @@ impl Desktop {
         if let Some(old) = self.slot().replace(open) {
             let _ = old.session.lock(now, LockReason::User);
         }
-        Ok(())
     }
 
     /// Locks the session, if any.

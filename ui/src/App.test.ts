@@ -24,7 +24,7 @@ function backend(initial: 'absent' | 'locked', overrides: Record<string, (args: 
           state = 'locked';
           return { path: '/v', kdf, unlock_ms: 740 };
         case 'unlock_vault':
-          return { path: '/v', purged: { ...purged, total: 2 } };
+          return { path: '/v', purged: { ...purged, total: 2 }, purge_error: null };
         case 'lock_vault':
           return true;
         default:

@@ -8,6 +8,7 @@
 
 pub mod about;
 pub mod audit;
+pub mod dashboard;
 pub mod error;
 pub mod export;
 pub mod import;
@@ -25,6 +26,7 @@ pub mod view;
 
 pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
+pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, Exported, export};
 pub use import::{

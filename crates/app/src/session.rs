@@ -93,8 +93,11 @@ pub struct Unlocked {
     pub rotation_recovered: Option<String>,
     /// `[from, to]` schema versions when migrations ran.
     pub migrated: Option<(u32, u32)>,
-    /// The purge that runs on every unlock.
-    pub purged: PurgeView,
+    /// The purge that runs on every unlock (`None` if it failed: see `purge_error`).
+    pub purged: Option<PurgeView>,
+    /// Why the purge on unlock failed (e.g. a full disk). The vault opens anyway: reads never
+    /// return expired rows, and the next purge catches up.
+    pub purge_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -129,7 +132,11 @@ pub fn unlock_vault(
     now: DateTime<Utc>,
 ) -> Result<(Session, Unlocked), AppError> {
     let (mut vault, report) = Vault::unlock(location.dir(), passphrase, now)?;
-    let purged = vault.purge(now, false)?;
+    // Best effort: a purge that fails (a full disk) must not lock the user out of their data.
+    let (purged, purge_error) = match vault.purge(now, false) {
+        Ok(report) => (Some(PurgeView::from(report)), None),
+        Err(e) => (None, Some(AppError::from(e).message)),
+    };
     let unlocked = Unlocked {
         path: location.dir().display().to_string(),
         kdf_upgraded: report.kdf_upgraded.map(|u| KdfUpgradeView {
@@ -138,7 +145,8 @@ pub fn unlock_vault(
         }),
         rotation_recovered: report.rotation_recovered.map(|r| format!("{r:?}")),
         migrated: report.migrated,
-        purged: purged.into(),
+        purged,
+        purge_error,
     };
     Ok((Session::new(vault, now), unlocked))
 }

@@ -458,7 +458,8 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 kdf.choice(),
                 Utc::now(),
             );
-            session.lock(Utc::now(), LockReason::Exit)?;
+            // Whether the passphrase changed matters more than a failed lock: report it first.
+            let locked = session.lock(Utc::now(), LockReason::Exit);
             let kdf = result?;
             out.value(&kdf, || {
                 format!(
@@ -466,6 +467,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     kdf.memory_mib, kdf.iterations, kdf.parallelism
                 )
             });
+            locked?;
         }
         Command::Rekey => {
             let json = cli.json;
@@ -692,10 +694,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let format = tipvault_app::ExportFormat::parse(format)?;
             let exported = match path {
                 Some(path) => {
-                    let mut file = output::create_private(path)?;
-                    with_session(&location, &passphrases, |session| {
-                        tipvault_app::export(session, format, tz, &mut file, Utc::now())
-                    })?
+                    // A private temporary file beside the target, renamed over it only once the
+                    // export succeeded: a wrong passphrase or a failure leaves an earlier export
+                    // untouched, and the result is 0600 even if the target existed as 0644.
+                    let mut file = output::private_temp_beside(path)?;
+                    let exported = with_session(&location, &passphrases, |session| {
+                        tipvault_app::export(session, format, tz, file.as_file_mut(), Utc::now())
+                    })?;
+                    file.persist(path).map_err(|e| {
+                        AppError::new(
+                            ErrorCode::Io,
+                            format!("Cannot write {}: {}.", path.display(), e.error),
+                        )
+                    })?;
+                    exported
                 }
                 None => {
                     let stdout = std::io::stdout();
@@ -725,8 +737,10 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         Command::ExportKey => {
             let passphrase = passphrases.current()?;
             let (session, key) = tipvault_app::export_data_key(&location, &passphrase, Utc::now())?;
-            session.lock(Utc::now(), LockReason::Exit)?;
+            // The export is already in the audit log: show the key even if locking then fails.
+            let locked = session.lock(Utc::now(), LockReason::Exit);
             out.secret_key(&key);
+            locked?;
         }
     }
     Ok(())

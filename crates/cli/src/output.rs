@@ -49,10 +49,7 @@ impl Output {
              Use it in any SQLCipher 4 client with: PRAGMA key = \"x'<key>'\";"
         );
         if self.json {
-            println!(
-                "{}",
-                serde_json::json!({ "key": hex, "format": "sqlcipher4-raw-key-hex" })
-            );
+            println!("{}", key_json(hex));
         } else {
             println!("{hex}");
         }
@@ -320,21 +317,25 @@ pub fn forecast_text(forecasts: &[ForecastView]) -> String {
     lines.join("\n")
 }
 
-/// Creates (or truncates) an export file readable and writable by the user only.
-pub fn create_private(path: &std::path::Path) -> Result<std::fs::File, AppError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map_err(|e| {
+/// A temporary file in `target`'s directory, readable and writable by the user only
+/// (tempfile creates it 0600), to be renamed over `target` once complete.
+pub fn private_temp_beside(target: &std::path::Path) -> Result<tempfile::NamedTempFile, AppError> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::Path::new("."));
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
         AppError::new(
             ErrorCode::Io,
-            format!("Cannot create {}: {e}.", path.display()),
+            format!("Cannot write in {}: {e}.", dir.display()),
         )
     })
+}
+
+/// Prints the raw data key as JSON without building a `serde_json::Value` (which would keep a
+/// copy of the key that is never zeroized). Hex needs no escaping.
+pub fn key_json(hex: &str) -> String {
+    format!("{{\"key\":\"{hex}\",\"format\":\"sqlcipher4-raw-key-hex\"}}")
 }
 
 #[cfg(test)]

@@ -244,7 +244,8 @@ pub(crate) fn entries(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
-        named_params! {":after": after_seq as i64, ":now": now.timestamp(), ":limit": limit},
+        // Past i64::MAX no sequence number exists: clamp rather than wrap to "from the start".
+        named_params! {":after": i64::try_from(after_seq).unwrap_or(i64::MAX), ":now": now.timestamp(), ":limit": limit},
         |row| {
             let detail: String = row.get(3)?;
             let hash: Vec<u8> = row.get(4)?;

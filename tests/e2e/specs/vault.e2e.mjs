@@ -1,6 +1,7 @@
 // The vault's whole life in the real window: create → open → retention and audit → lock →
 // a wrong passphrase changes nothing → unlock. Every step goes through the real Rust commands
 // and a real SQLCipher vault in a fresh directory.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
@@ -10,6 +11,7 @@ describe('the vault', () => {
   it('is created from the first screen and opens', async () => {
     await createVault();
     await expect($('#home-created')).toHaveText('Your new vault is ready.');
+    await expect($('#dashboard-empty')).toHaveText(expect.stringContaining('No sources yet.'));
     expect(fs.existsSync(path.join(vaultDir(), 'vault.keys'))).toBe(true);
     expect(fs.existsSync(path.join(vaultDir(), 'vault.db'))).toBe(true);
     await screenshot('vault-open');
@@ -68,11 +70,28 @@ describe('the vault', () => {
     expect(fs.readFileSync(path.join(vaultDir(), 'vault.keys')).equals(before)).toBe(true);
   });
 
+  it('shares the vault with the command line while it is locked', async () => {
+    // The CLI and the desktop are two front ends over one core: what one writes, the other shows.
+    const root = path.resolve(import.meta.dirname, '../../..');
+    const tipvault = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'tipvault');
+    const cli = (...args) =>
+      execFileSync(tipvault, ['--vault', vaultDir(), '--passphrase-stdin', ...args], {
+        input: `${PASSPHRASE}\n`,
+        encoding: 'utf8',
+      });
+    cli('source', 'add', 'kofi-main', '--platform', 'kofi', '--currency', 'USD', '--threshold', '50.00');
+    cli('import', path.join(root, 'crates/ledger/tests/fixtures/kofi.csv'), '--source', 'kofi-main');
+  });
+
   it('unlocks with the right passphrase', async () => {
     await $('#unlock-passphrase').setValue(PASSPHRASE);
     await $('button[type="submit"]').click();
     await $('#home-title').waitForDisplayed({ timeout: 30_000 });
     await expect($('#home-purged')).toHaveText('Expired records deleted when the vault opened: 0.');
+    // kofi.csv: USD 5.00 + 3.00 + 12.50 and EUR 10.00, one balance per currency.
+    const amounts = await $$('li[data-source="kofi-main"] .balance .amount').map((e) => e.getText());
+    expect([...amounts].sort()).toEqual(['$20.50', '€10.00']);
+    await screenshot('dashboard');
     await $('#nav-settings').click();
     await expect($('#autolock-minutes')).toHaveValue('15');
   });

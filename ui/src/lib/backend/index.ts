@@ -8,6 +8,7 @@ import type {
   AuditEntryView,
   AuditVerifyView,
   Created,
+  DashboardView,
   ErrorCode,
   LockReason,
   PreviewQuery,
@@ -74,6 +75,7 @@ export const backend = {
     call<AuditEntryView[]>('audit_entries', { after, limit }),
   verifyAuditLog: () => call<AuditVerifyView>('verify_audit_log'),
   settings: () => call<Settings>('settings'),
+  dashboard: () => call<DashboardView>('dashboard'),
   previewBalance: (query: PreviewQuery) => call<PreviewView>('preview_balance', { query }),
   setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
   /** Calls `handler` when the backend locks the vault by itself. */

@@ -44,7 +44,7 @@ export const en = {
   'home.kdf': 'Passphrase key: Argon2id, {memory} MiB, {passes} passes, {lanes} lanes.',
   'home.unlockTime': 'Unlocking takes about {ms} ms on this computer.',
   'home.purged': 'Expired records deleted when the vault opened: {count}.',
-  'home.next': 'Imports, balances and cash-out previews arrive here next.',
+  'home.next': 'Importing files from this window comes next; until then, import with the command line.',
   'retention.title': 'How long records are kept',
   'retention.intro': 'Every record in the vault has an expiry date and is deleted for good when it passes. You can shorten any period; a longer period applies to new records only.',
   'retention.class': 'Kind of record',
@@ -128,6 +128,16 @@ export const en = {
   'kind.bank_payout': 'Bank payout',
   'class.payer_detail': 'Payer names and messages',
   'class.source': 'Sources (platform accounts)',
+  'dashboard.title': 'Balances',
+  'dashboard.empty': 'No sources yet. Add your platforms and import their exports with the command line for now (an import screen comes next):',
+  'dashboard.entry': '1 entry',
+  'dashboard.entries': '{count} entries',
+  'dashboard.threshold': 'Payout at {amount}',
+  'dashboard.reached': 'Payout threshold reached.',
+  'dashboard.expected': 'At the last {days} days’ pace: around {date}.',
+  'dashboard.notAtRate': 'No income in the last {days} days: {remaining} to go.',
+  'dashboard.toGo': '{remaining} to go',
+  'home.purgeFailed': 'Expired records could not be deleted when the vault opened ({message}). They stay hidden, and Tipvault tries again in ten minutes.',
 } as const;
 
 export type MessageKey = keyof typeof en;

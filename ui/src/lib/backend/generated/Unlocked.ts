@@ -19,6 +19,11 @@ rotation_recovered: string | null,
  */
 migrated: [number, number] | null, 
 /**
- * The purge that runs on every unlock.
+ * The purge that runs on every unlock (`None` if it failed: see `purge_error`).
  */
-purged: PurgeView, };
+purged: PurgeView | null, 
+/**
+ * Why the purge on unlock failed (e.g. a full disk). The vault opens anyway: reads never
+ * return expired rows, and the next purge catches up.
+ */
+purge_error: string | null, };

@@ -1,0 +1,35 @@
+//! The dashboard: everything the first view of an open vault shows, in one call.
+//!
+//! Composed here rather than in a front end so the desktop asks once and every front end
+//! agrees on the forecast window.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::AppError;
+use crate::review::{ForecastView, balances, forecast};
+use crate::session::Session;
+use crate::sources::list_sources;
+use crate::view::{BalanceView, SourceView};
+
+/// Payout forecasts use the net income of this many trailing days.
+pub const FORECAST_WINDOW_DAYS: u32 = 30;
+
+/// Sources, their balances and their payout forecasts.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DashboardView {
+    pub sources: Vec<SourceView>,
+    pub balances: Vec<BalanceView>,
+    pub forecasts: Vec<ForecastView>,
+}
+
+/// Everything the dashboard shows, at `now`.
+pub fn dashboard(session: &mut Session, now: DateTime<Utc>) -> Result<DashboardView, AppError> {
+    Ok(DashboardView {
+        sources: list_sources(session, now)?,
+        balances: balances(session, now)?,
+        forecasts: forecast(session, FORECAST_WINDOW_DAYS, now)?,
+    })
+}
