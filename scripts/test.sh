@@ -30,6 +30,9 @@ fingerprint() { find "$generated" -type f -print0 2>/dev/null | sort -z | xargs 
 before=$(fingerprint)
 
 step "Rust tests"
+# The process tests run the real `tipvault`; build it here with the same features, once.
+cargo build "${features[@]}" --locked --bin tipvault
+export TIPVAULT_TESTS_PREBUILT=1
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run "${features[@]}" --locked --no-fail-fast
   cargo test "${features[@]}" --locked --doc

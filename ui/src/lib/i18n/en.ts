@@ -138,6 +138,7 @@ export const en = {
   'dashboard.notAtRate': 'No income in the last {days} days: {remaining} to go.',
   'dashboard.toGo': '{remaining} to go',
   'home.purgeFailed': 'Expired records could not be deleted when the vault opened ({message}). They stay hidden, and Tipvault tries again in ten minutes.',
+  'retention.hours': '{hours} hours',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -140,4 +140,5 @@ export const ko: Record<MessageKey, string> = {
   'dashboard.notAtRate': '최근 {days}일 동안 수입이 없습니다: {remaining} 남음.',
   'dashboard.toGo': '{remaining} 남음',
   'home.purgeFailed': '금고를 열 때 만료된 기록을 삭제하지 못했습니다({message}). 기록은 계속 숨겨지며 10분 뒤에 다시 시도합니다.',
+  'retention.hours': '{hours}시간',
 };
