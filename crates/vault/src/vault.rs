@@ -511,9 +511,22 @@ impl Vault {
             "migrated": report.migrated,
             "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
         });
+        // A failed write here is usually the disk (full, read-only): report it as I/O so the
+        // user is told to free space, not that the vault is damaged; only real damage is.
         vault
             .record("vault.unlocked", detail, now)
-            .map_err(|e| map_open(dir, OpenError::Corrupt(e.to_string())))?;
+            .map_err(|e| match e {
+                StoreError::Damaged { reason } => UnlockError::Damaged {
+                    file: VaultFile::Database,
+                    path: store::db_path(dir),
+                    reason,
+                },
+                StoreError::Io { path, source } => UnlockError::Io { path, source },
+                StoreError::Sql(e) => UnlockError::Io {
+                    path: store::db_path(dir),
+                    source: io::Error::other(e.to_string()),
+                },
+            })?;
         Ok((vault, report))
     }
 

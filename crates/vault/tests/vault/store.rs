@@ -407,3 +407,50 @@ fn a_full_disk_is_an_io_error_and_loses_nothing() {
     assert!(out.status.success(), "no panic in the child");
     assert_original_intact(&dir, drafts);
 }
+
+/// The child of [`an_unlock_on_a_full_disk_is_an_io_error_not_damage`]: unlocks with no room
+/// to write at all (whichever of the unlock's writes fails first).
+#[cfg(unix)]
+#[test]
+#[ignore = "run only as the child of an_unlock_on_a_full_disk_is_an_io_error_not_damage"]
+fn unlock_disk_full_child() {
+    let Some(dir) = std::env::var_os("TIPVAULT_UNLOCK_FULL_DIR") else {
+        return;
+    };
+    match Vault::unlock(&PathBuf::from(dir), &support::pass(), t0()) {
+        Err(UnlockError::Io { .. }) => println!("CHILD-RESULT io-error"),
+        other => println!("CHILD-RESULT unexpected {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unlock_on_a_full_disk_is_an_io_error_not_damage() {
+    let (_tmp, dir, drafts) = populated();
+    let exe = std::env::current_exe().unwrap();
+    // No file may grow at all, so some write of the unlock fails; whichever it is, the user
+    // must be told it is the disk, not that the vault is damaged.
+    let script = "trap '' XFSZ; ulimit -f 0; exec \"$0\" --exact store::unlock_disk_full_child --include-ignored --nocapture --test-threads=1";
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(&exe)
+        .env("TIPVAULT_UNLOCK_FULL_DIR", &dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find("CHILD-RESULT").map(|i| &l[i..]))
+        .unwrap_or_else(|| {
+            panic!(
+                "child produced no result: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert_eq!(
+        line, "CHILD-RESULT io-error",
+        "no room to write is a disk problem the user can fix, not a damaged vault"
+    );
+    assert_original_intact(&dir, drafts);
+}
