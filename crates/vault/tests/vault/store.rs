@@ -377,34 +377,18 @@ fn a_full_disk_is_an_io_error_and_loses_nothing() {
     let db_len = std::fs::metadata(dir.join("vault.db")).unwrap().len();
     // Room for the database and a small WAL, not for 2 MB of new drafts.
     let limit_kib = db_len / 1024 + 256;
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" --exact store::disk_full_child --include-ignored --nocapture --test-threads=1",
-        // dash and bash count `ulimit -f` in different units; 512-byte blocks is the smaller.
-        blocks = limit_kib * 2,
+    // dash and bash count `ulimit -f` in different units; 512-byte blocks is the smaller.
+    let (line, status) = run_child_with_file_limit(
+        "store::disk_full_child",
+        limit_kib * 2,
+        "TIPVAULT_DISK_FULL_DIR",
+        &dir,
     );
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .arg(&exe)
-        .env("TIPVAULT_DISK_FULL_DIR", &dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.find("CHILD-RESULT").map(|i| &l[i..]))
-        .unwrap_or_else(|| {
-            panic!(
-                "child produced no result: {stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
     assert!(
         line.starts_with("CHILD-RESULT io-error") && line.contains("vault.db"),
         "a write that does not fit must be a typed I/O error naming the file: {line}"
     );
-    assert!(out.status.success(), "no panic in the child");
+    assert!(status.success(), "no panic in the child");
     assert_original_intact(&dir, drafts);
 }
 
@@ -427,30 +411,51 @@ fn unlock_disk_full_child() {
 #[test]
 fn an_unlock_on_a_full_disk_is_an_io_error_not_damage() {
     let (_tmp, dir, drafts) = populated();
-    let exe = std::env::current_exe().unwrap();
     // No file may grow at all, so some write of the unlock fails; whichever it is, the user
     // must be told it is the disk, not that the vault is damaged.
-    let script = "trap '' XFSZ; ulimit -f 0; exec \"$0\" --exact store::unlock_disk_full_child --include-ignored --nocapture --test-threads=1";
+    let (line, _) = run_child_with_file_limit(
+        "store::unlock_disk_full_child",
+        0,
+        "TIPVAULT_UNLOCK_FULL_DIR",
+        &dir,
+    );
+    assert_eq!(
+        line, "CHILD-RESULT io-error",
+        "no room to write is a disk problem the user can fix, not a damaged vault"
+    );
+    assert_original_intact(&dir, drafts);
+}
+
+/// Re-runs this test binary's ignored `child` test under `ulimit -f blocks` (SIGXFSZ ignored, so
+/// a write past the limit fails with EFBIG like a full disk), with `env_key` naming the vault
+/// directory. Returns the child's `CHILD-RESULT …` line and its exit status.
+#[cfg(unix)]
+fn run_child_with_file_limit(
+    child: &str,
+    blocks: u64,
+    env_key: &str,
+    dir: &Path,
+) -> (String, std::process::ExitStatus) {
+    let exe = std::env::current_exe().unwrap();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" --exact {child} --include-ignored --nocapture --test-threads=1"
+    );
     let out = Command::new("sh")
         .arg("-c")
-        .arg(script)
+        .arg(&script)
         .arg(&exe)
-        .env("TIPVAULT_UNLOCK_FULL_DIR", &dir)
+        .env(env_key, dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
-        .find_map(|l| l.find("CHILD-RESULT").map(|i| &l[i..]))
+        .find_map(|l| l.find("CHILD-RESULT").map(|i| l[i..].to_owned()))
         .unwrap_or_else(|| {
             panic!(
                 "child produced no result: {stdout}\n{}",
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-    assert_eq!(
-        line, "CHILD-RESULT io-error",
-        "no room to write is a disk problem the user can fix, not a damaged vault"
-    );
-    assert_original_intact(&dir, drafts);
+    (line, out.status)
 }
