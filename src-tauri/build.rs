@@ -18,6 +18,17 @@ const COMMANDS: &[&str] = &[
     "set_auto_lock",
     "preview_balance",
     "dashboard",
+    "platforms",
+    "sources",
+    "add_source",
+    "set_payout_threshold",
+    "choose_import_file",
+    "clear_import_profile",
+    "import_chosen",
+    "cancel_import",
+    "history",
+    "inflow",
+    "export_ledger",
 ];
 
 fn main() {

@@ -892,3 +892,86 @@ fn an_export_never_clobbers_on_a_wrong_passphrase_and_always_ends_private() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file is left behind");
 }
+
+#[test]
+fn a_new_source_gets_its_platforms_published_threshold_and_it_can_be_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let add = |id: &str, platform: &str, currency: &str| {
+        json(&with_stdin(
+            dir.path(),
+            &pass(),
+            &[
+                "--json",
+                "source",
+                "add",
+                id,
+                "--platform",
+                platform,
+                "--currency",
+                currency,
+            ],
+        ))
+    };
+    let toonation = add("toon", "toonation", "KRW");
+    assert_eq!(toonation["payout_threshold"]["amount"], "40000");
+    let twitch = add("bits", "twitch", "USD");
+    assert_eq!(twitch["payout_threshold"]["amount"], "50.00");
+    // A default in another currency does not apply: no invented conversion.
+    let twitch_eur = add("bits-eur", "twitch", "EUR");
+    assert!(twitch_eur["payout_threshold"].is_null());
+
+    let edited = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "source", "set-threshold", "toon", "45000"],
+    ));
+    assert_eq!(edited["payout_threshold"]["amount"], "45000");
+    assert_eq!(
+        edited["payout_schedule"], toonation["payout_schedule"],
+        "the schedule is kept when only the amount changes"
+    );
+    let bad = with_stdin(
+        dir.path(),
+        &pass(),
+        &["source", "set-threshold", "toon", "45000.5"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("not an amount in KRW"),
+        "{}",
+        bad.stderr
+    );
+    let removed = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "source", "set-threshold", "toon", "none"],
+    ));
+    assert!(removed["payout_threshold"].is_null());
+
+    let listed = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "source", "list"],
+    ));
+    let toon = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "toon")
+        .unwrap();
+    assert!(toon["payout_threshold"].is_null(), "the removal was stored");
+
+    let platforms = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "source", "platforms"],
+    ));
+    let twip = platforms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "twip")
+        .unwrap();
+    assert_eq!(twip["default_threshold"]["en"], "₩50,000");
+}

@@ -55,11 +55,17 @@ pub async fn lock_vault(handle: AppHandle) -> Result<bool, AppError> {
 
 /// The user is active in the window (typing, clicking): postpones the auto-lock.
 #[tauri::command]
-pub async fn note_activity(desktop: State<'_, Desktop>) -> Result<(), AppError> {
-    desktop.with_session(|s| {
-        s.touch(Utc::now());
-        Ok(())
+///
+/// On a blocking thread like the rest: while an import holds the vault this waits for it, and
+/// waiting on the async runtime's few workers could starve other commands.
+pub async fn note_activity(handle: AppHandle) -> Result<(), AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| {
+            s.touch(Utc::now());
+            Ok(())
+        })
     })
+    .await
 }
 
 #[tauri::command]

@@ -6,6 +6,7 @@
 //! be listed in `build.rs` and granted in `capabilities/` or the UI cannot call it.
 
 mod commands;
+mod ledger;
 mod session;
 
 use std::time::Duration;
@@ -21,6 +22,8 @@ const WATCH_EVERY: Duration = Duration::from_secs(1);
 pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
         .manage(desktop)
+        .manage(ledger::Imports::default())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             session::watch_idle(app.handle().clone(), WATCH_EVERY);
             Ok(())
@@ -41,6 +44,17 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             commands::set_auto_lock,
             commands::preview_balance,
             commands::dashboard,
+            ledger::platforms,
+            ledger::sources,
+            ledger::add_source,
+            ledger::set_payout_threshold,
+            ledger::choose_import_file,
+            ledger::clear_import_profile,
+            ledger::import_chosen,
+            ledger::cancel_import,
+            ledger::history,
+            ledger::inflow,
+            ledger::export_ledger,
         ])
 }
 

@@ -42,13 +42,12 @@ fn registered() -> BTreeSet<String> {
         .find("generate_handler![")
         .expect("lib.rs registers commands");
     let end = start + lib[start..].find(']').expect("the list ends");
-    lib[start..end]
-        .split("commands::")
-        .skip(1)
-        .map(|s| {
-            s.trim_end_matches(|c: char| c == ',' || c.is_whitespace())
-                .to_owned()
-        })
+    // Each entry is `module::command`, separated by commas.
+    lib[start + "generate_handler![".len()..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.rsplit("::").next().unwrap_or(s).to_owned())
         .collect()
 }
 

@@ -41,6 +41,29 @@ async function waitForPorts(ports, timeoutMs) {
   }
 }
 
+/** Rows in the generated Ko-fi export; one more row is deliberately bad. */
+export const KOFI_ROWS = 3000;
+
+/**
+ * A Ko-fi transactions CSV of KOFI_ROWS tips of $1.00–$9.99 (every 400th mentions "unicorn"),
+ * then one row with too many decimals for USD, on line KOFI_ROWS + 2.
+ */
+function writeKofiExport(file) {
+  const header =
+    'DateTime (UTC),From,Message,Item,Received,Given,Currency,TransactionType,TransactionId,Reference,SalesTax,SalesTaxPercentage,SalesTaxIncludesShipping,BuyerCountry,BuyerStateOrProvince,BuyerEmail,PaymentProvider';
+  const lines = [header];
+  const start = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < KOFI_ROWS; i++) {
+    const at = new Date(start + i * 2 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const amount = (100 + ((i * 37) % 900)) / 100;
+    const message = i % 400 === 0 ? `unicorn ${i}` : `thanks ${i}`;
+    lines.push(`${at},Fan ${i},${message},,${amount.toFixed(2)},,USD,Tip,TX-E2E-${i},,,,,KR,,fan${i}@example.com,PayPal`);
+  }
+  lines.push('2026-12-31 00:00:00,Bad Row,oops,,1.005,,USD,Tip,TX-E2E-BAD,,,,,KR,,bad@example.com,PayPal');
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 export const config = {
   runner: 'local',
   hostname: '127.0.0.1',
@@ -69,6 +92,16 @@ export const config = {
     // The auto-lock spec needs a short idle limit; every other spec keeps the default.
     if (specs.some((s) => s.includes('autolock'))) process.env.TIPVAULT_AUTO_LOCK_SECS = '2';
     else delete process.env.TIPVAULT_AUTO_LOCK_SECS;
+    // The ledger spec imports a generated export and saves exports: a debug build takes the
+    // file the native dialogs would return from these (WebDriver cannot drive a native dialog).
+    if (specs.some((s) => s.includes('ledger'))) {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-files-'));
+      process.env.TIPVAULT_TEST_PICK_FILE = writeKofiExport(path.join(work, 'ko-fi-export.csv'));
+      process.env.TIPVAULT_TEST_SAVE_DIR = fs.mkdtempSync(path.join(work, 'exports-'));
+    } else {
+      delete process.env.TIPVAULT_TEST_PICK_FILE;
+      delete process.env.TIPVAULT_TEST_SAVE_DIR;
+    }
     driver = spawn(tauriDriver, ['--port', '4444', '--native-port', '4445'], {
       stdio: [null, process.stdout, process.stderr],
       env: process.env,

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     InvalidInput,
     /// Reading or writing a file failed for a reason outside Tipvault (permissions, disk).
     Io,
+    /// The user cancelled a long task (an import); nothing was written.
+    Cancelled,
     /// A failure that is not the user's to fix (a bug, or the operating system's random source).
     Internal,
 }
@@ -198,7 +200,7 @@ impl From<tipvault_ledger::ImportError> for AppError {
             E::Io(_) => ErrorCode::Io,
             // Nothing was written, and the user asked for it: not a failure of Tipvault, but
             // the desktop needs to tell it apart from success, so it stays an error.
-            E::Cancelled { .. } => ErrorCode::InvalidInput,
+            E::Cancelled { .. } => ErrorCode::Cancelled,
             E::Sink(_) => ErrorCode::Internal,
             _ => ErrorCode::InvalidInput,
         };

@@ -6,10 +6,11 @@
 //! The writers are the ledger crate's; this module only fetches and chooses.
 
 use std::io::Write;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tipvault_ledger::export::{self, ExportError};
 use tipvault_vault::HistoryFilter;
 use ts_rs::TS;
@@ -18,7 +19,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::session::Session;
 
 /// The export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
@@ -32,6 +33,7 @@ pub enum ExportFormat {
 impl ExportFormat {
     /// Parses `--format`.
     pub fn parse(text: &str) -> Result<ExportFormat, AppError> {
+        // (`hledger` is accepted as a synonym of `ledger`.)
         match text.trim().to_ascii_lowercase().as_str() {
             "csv" => Ok(ExportFormat::Csv),
             "json" => Ok(ExportFormat::Json),
@@ -88,4 +90,43 @@ pub fn export(
         entries: entries.len() as u64,
         sources: sources.len() as u64,
     })
+}
+
+/// Exports to the file `target` through a private temporary file beside it, renamed over it
+/// only once the export succeeded: a failure leaves an earlier export untouched, and the
+/// result is owner-only (0600 on Unix) even if the target existed with wider permissions.
+pub fn export_to_file(
+    session: &mut Session,
+    format: ExportFormat,
+    tz: Tz,
+    target: &Path,
+    now: DateTime<Utc>,
+) -> Result<Exported, AppError> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot write in {}: {e}.", dir.display()),
+        )
+    })?;
+    let exported = export(session, format, tz, file.as_file_mut(), now)?;
+    file.persist(target).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot write {}: {}.", target.display(), e.error),
+        )
+    })?;
+    Ok(exported)
+}
+
+/// Where a desktop export went: the file name and its folder, for the user to find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SavedExport {
+    pub file: String,
+    pub folder: String,
+    pub exported: Exported,
 }

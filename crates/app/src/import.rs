@@ -12,7 +12,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tipvault_ledger::{
     DroppedSummary, Entry, Format, FormatChoice, ImportError, ImportOptions, ImportReport,
@@ -45,6 +45,49 @@ pub struct ImportFile {
     pub dry_run: bool,
     /// Import the good rows of a file that has bad rows (otherwise nothing is imported).
     pub accept_partial: bool,
+}
+
+/// How to import a file the user has chosen (the desktop's form; the file itself is chosen
+/// in a native dialog on the Rust side, so the web view never names a path).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportSettings {
+    pub source: String,
+    /// `auto` or a format name (see [`parse_format`]).
+    pub format: String,
+    pub keep_payer_names: bool,
+    pub keep_messages: bool,
+    pub dry_run: bool,
+    pub accept_partial: bool,
+}
+
+impl ImportFile {
+    /// The request for `path` (and an optional mapping profile) with the desktop's settings.
+    pub fn from_settings(
+        path: PathBuf,
+        profile: Option<PathBuf>,
+        settings: &ImportSettings,
+    ) -> Result<ImportFile, AppError> {
+        Ok(ImportFile {
+            path,
+            source: settings.source.clone(),
+            format: parse_format(&settings.format)?,
+            profile,
+            keep_payer_names: settings.keep_payer_names,
+            keep_messages: settings.keep_messages,
+            dry_run: settings.dry_run,
+            accept_partial: settings.accept_partial,
+        })
+    }
+}
+
+/// A file the user chose in the desktop's dialog: its name and size only (the path stays on
+/// the Rust side).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ChosenFile {
+    pub name: String,
+    pub bytes: u64,
 }
 
 /// Parses `--format`: `auto` or one of the ledger's formats.
@@ -145,7 +188,10 @@ pub struct ImportSummary {
     pub source: String,
     pub format: String,
     pub format_reason: String,
+    /// The encoding's slug (`utf8`, `euc_kr`, …).
     pub encoding: String,
+    /// The encoding as people name it (`UTF-8`, `EUC-KR/CP949`).
+    pub encoding_name: String,
     pub dry_run: bool,
     /// True when the entries are now in the vault.
     pub committed: bool,
@@ -395,6 +441,7 @@ fn summary(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
+        encoding_name: report.encoding.to_string(),
         dry_run,
         committed,
         refused_for_errors,

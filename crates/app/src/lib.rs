@@ -28,10 +28,10 @@ pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use error::{AppError, ErrorCode};
-pub use export::{ExportFormat, Exported, export};
+pub use export::{ExportFormat, Exported, SavedExport, export, export_to_file};
 pub use import::{
-    DroppedView, ImportFile, ImportProgress, ImportSummary, RowErrorView, SkippedRowView,
-    import_file, parse_format,
+    ChosenFile, DroppedView, ImportFile, ImportProgress, ImportSettings, ImportSummary,
+    RowErrorView, SkippedRowView, import_file, parse_format,
 };
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
@@ -44,15 +44,18 @@ pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
 };
 pub use review::{
-    ForecastView, HistoryPageView, HistoryQuery, TotalView, balances, forecast, history,
-    parse_period, parse_tz, totals,
+    ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries, TotalView, balances,
+    forecast, history, inflow, parse_period, parse_tz, totals,
 };
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,
 };
 pub use settings::{Settings, auto_lock_after, set_auto_lock, settings};
-pub use sources::{NewSource, add_source, list_sources, parse_platform};
+pub use sources::{
+    NewSource, PlatformView, add_source, list_sources, parse_platform, platforms,
+    set_payout_threshold,
+};
 pub use status::{VaultState, VaultStatus, vault_status};
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,

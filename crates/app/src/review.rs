@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tipvault_ledger::review::{self, Forecast, Period};
 use tipvault_ledger::{EntryKind, SourceId};
 use tipvault_money::Money;
@@ -34,7 +34,9 @@ pub fn balances(session: &mut Session, now: DateTime<Utc>) -> Result<Vec<Balance
 
 /// A history query as typed (raw; validated by [`history`]). Dates are `YYYY-MM-DD` in the
 /// user's time zone (`from` inclusive, `to` inclusive of that whole day) or RFC 3339 instants.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
 pub struct HistoryQuery {
     pub source: Option<String>,
     pub kinds: Vec<String>,
@@ -292,4 +294,93 @@ pub fn forecast(
         });
     }
     Ok(out)
+}
+
+/// Money in per period, in one currency, summed over sources (for the history chart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct InflowSeries {
+    pub currency: String,
+    pub points: Vec<InflowPoint>,
+    /// The largest point, for scaling bars without parsing decimals.
+    pub max: MoneyView,
+}
+
+/// One period's money in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct InflowPoint {
+    pub period: String,
+    pub start: NaiveDate,
+    pub count: u64,
+    pub net: MoneyView,
+}
+
+/// Net money in (tips, donations, subscriptions, shop orders, credits) per period and
+/// currency over the entries `query` selects, summed over sources; `query.kinds` is replaced
+/// by the inflow kinds. One series per currency: amounts in different currencies are never
+/// added together.
+pub fn inflow(
+    session: &mut Session,
+    query: &HistoryQuery,
+    period: Period,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<InflowSeries>, AppError> {
+    let mut query = query.clone();
+    query.kinds = [
+        EntryKind::Tip,
+        EntryKind::Donation,
+        EntryKind::Subscription,
+        EntryKind::ShopOrder,
+        EntryKind::Credit,
+    ]
+    .iter()
+    .map(|k| k.as_str().to_owned())
+    .collect();
+    let filter = filter_of(&query, tz)?;
+    let stored = session.vault_at(now).entries(&filter, now)?;
+    let entries: Vec<_> = stored.into_iter().map(|s| s.entry).collect();
+    let buckets = review::totals(&entries, tz, period)
+        .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+    // (currency, start) → (label, count, net), summed over sources.
+    let mut sums: std::collections::BTreeMap<(String, NaiveDate), (String, u64, Money)> =
+        std::collections::BTreeMap::new();
+    for b in buckets {
+        let key = (b.currency.code().to_owned(), b.start);
+        match sums.get_mut(&key) {
+            Some((_, count, net)) => {
+                *count += b.count;
+                *net = net
+                    .checked_add(b.net)
+                    .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+            }
+            None => {
+                sums.insert(key, (b.label, b.count, b.net));
+            }
+        }
+    }
+    let mut series: Vec<InflowSeries> = Vec::new();
+    for ((currency, start), (label, count, net)) in sums {
+        let point = InflowPoint {
+            period: label,
+            start,
+            count,
+            net: net.into(),
+        };
+        match series.last_mut() {
+            Some(s) if s.currency == currency => {
+                if point.net.minor > s.max.minor {
+                    s.max = point.net.clone();
+                }
+                s.points.push(point);
+            }
+            _ => series.push(InflowSeries {
+                currency,
+                max: point.net.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    Ok(series)
 }

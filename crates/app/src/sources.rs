@@ -5,17 +5,20 @@
 //! (1–64 characters of `a-z 0-9 . _ -`) before it reaches the vault.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tipvault_ledger::{PayoutRule, Platform, Source, SourceId};
 use tipvault_money::{Currency, Money};
 use tipvault_vault::AuditEvent;
+use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 use crate::session::Session;
-use crate::view::SourceView;
+use crate::view::{MoneyView, SourceView};
 
 /// A source as the user typed it (raw input; validated by [`add_source`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
 pub struct NewSource {
     pub id: String,
     pub label: String,
@@ -24,7 +27,9 @@ pub struct NewSource {
     pub platform: String,
     /// ISO 4217 code.
     pub currency: String,
-    /// The payout threshold as a decimal in the source's currency (`"50.00"`, `"40000"`).
+    /// The payout threshold as a decimal in the source's currency (`"50.00"`, `"40000"`);
+    /// `"none"` for no threshold; absent for the platform's published default (Toonation
+    /// ₩40,000, Twitch $50, …) when the source is in that default's currency.
     pub payout_threshold: Option<String>,
     pub payout_schedule: Option<String>,
 }
@@ -45,6 +50,9 @@ pub fn parse_platform(text: &str) -> Result<Platform, AppError> {
         "twip" => Platform::Twip,
         "soop" | "afreecatv" => Platform::Soop,
         "chzzk" => Platform::Chzzk,
+        "patreon" => Platform::Patreon,
+        "buymeacoffee" | "buy-me-a-coffee" | "bmac" => Platform::BuyMeACoffee,
+        "twitch" => Platform::Twitch,
         _ => match text.trim().split_once(':') {
             Some((kind, name))
                 if kind.eq_ignore_ascii_case("generic") && !name.trim().is_empty() =>
@@ -54,7 +62,8 @@ pub fn parse_platform(text: &str) -> Result<Platform, AppError> {
             _ => {
                 return Err(invalid(format!(
                     "Unknown platform {text:?}. Use kofi, paypal, stripe, github-sponsors, \
-                     toonation, twip, soop, chzzk, or generic:NAME."
+                     patreon, buymeacoffee, twitch, toonation, twip, soop, chzzk, or \
+                     generic:NAME."
                 )));
             }
         },
@@ -79,25 +88,106 @@ fn validate(new: &NewSource) -> Result<Source, AppError> {
     }
     let currency = Currency::from_code(new.currency.trim())
         .map_err(|e| invalid(format!("The currency is not an ISO 4217 code: {e}.")))?;
+    let platform = parse_platform(&new.platform)?;
     let payout = match &new.payout_threshold {
-        Some(text) => Some(PayoutRule {
-            threshold: Money::parse(text.trim(), currency).map_err(|e| {
-                invalid(format!(
-                    "The payout threshold {text:?} is not an amount in {}: {e}.",
-                    currency.code()
-                ))
-            })?,
-            schedule: new.payout_schedule.clone().unwrap_or_default(),
-        }),
-        None => None,
+        Some(text) => parse_rule(text, new.payout_schedule.as_deref(), currency)?,
+        None => platform
+            .default_payout()
+            .filter(|rule| rule.threshold.currency() == currency)
+            .map(|mut rule| {
+                if let Some(schedule) = &new.payout_schedule {
+                    rule.schedule = schedule.clone();
+                }
+                rule
+            }),
     };
     Ok(Source {
         id: SourceId::new(id),
         label: label.to_owned(),
-        platform: parse_platform(&new.platform)?,
+        platform,
         currency,
         payout,
     })
+}
+
+/// A threshold as typed (`"40000"`, `"10.00"`, or `"none"`) with its schedule.
+fn parse_rule(
+    text: &str,
+    schedule: Option<&str>,
+    currency: Currency,
+) -> Result<Option<PayoutRule>, AppError> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let threshold = Money::parse(text, currency).map_err(|e| {
+        invalid(format!(
+            "The payout threshold {text:?} is not an amount in {}: {e}.",
+            currency.code()
+        ))
+    })?;
+    if !threshold.is_positive() {
+        return Err(invalid("A payout threshold must be more than zero."));
+    }
+    Ok(Some(PayoutRule {
+        threshold,
+        schedule: schedule.unwrap_or_default().trim().to_owned(),
+    }))
+}
+
+/// A platform a source can be on, with its published payout default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PlatformView {
+    /// What `platform` takes (`kofi`, `toonation`, …).
+    pub slug: String,
+    pub name: String,
+    /// Imported through a mapping profile (no known export layout).
+    pub needs_profile: bool,
+    pub default_threshold: Option<MoneyView>,
+    pub default_schedule: Option<String>,
+}
+
+/// The named platforms, for pickers.
+pub fn platforms() -> Vec<PlatformView> {
+    Platform::NAMED
+        .iter()
+        .map(|p| {
+            let rule = p.default_payout();
+            PlatformView {
+                slug: p.slug().to_owned(),
+                name: p.display_name().to_owned(),
+                needs_profile: p.needs_profile(),
+                default_threshold: rule.as_ref().map(|r| MoneyView::from(&r.threshold)),
+                default_schedule: rule.map(|r| r.schedule),
+            }
+        })
+        .collect()
+}
+
+/// Sets (or with `"none"` removes) a source's payout threshold; the audit log records the
+/// source id only.
+pub fn set_payout_threshold(
+    session: &mut Session,
+    id: &str,
+    threshold: &str,
+    schedule: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<SourceView, AppError> {
+    let source = find(session, id, now)?;
+    let schedule = schedule.or(source.payout.as_ref().map(|p| p.schedule.as_str()));
+    let rule = parse_rule(threshold, schedule, source.currency)?;
+    let vault = session.vault_at(now);
+    vault.set_payout(&source.id, rule.as_ref(), now)?;
+    let event = AuditEvent::new(
+        "ledger.payout_threshold_set",
+        json!({"source": source.id.as_str()}),
+    )?;
+    vault.audit_append(&event, now)?;
+    Ok(SourceView::from(&Source {
+        payout: rule,
+        ..source
+    }))
 }
 
 /// Adds a source; the audit log records its id and platform (never amounts or payer data).

@@ -144,21 +144,36 @@ enum SourceCommand {
         /// What you call it (default: the id).
         #[arg(long)]
         label: Option<String>,
-        /// kofi, paypal, stripe, github-sponsors, toonation, twip, soop, chzzk or generic:NAME.
+        /// kofi, paypal, stripe, github-sponsors, patreon, buymeacoffee, twitch, toonation,
+        /// twip, soop, chzzk or generic:NAME.
         #[arg(long)]
         platform: String,
         /// The account's currency (ISO 4217, e.g. USD, KRW).
         #[arg(long)]
         currency: String,
-        /// The balance at which the platform pays out, in the source's currency (e.g. 50.00).
+        /// The balance at which the platform pays out, in the source's currency (e.g. 50.00),
+        /// or `none`. Default: the platform's published threshold (Toonation ₩40,000, Twip
+        /// ₩50,000, Patreon $10, Buy Me a Coffee $10, Twitch $50) in its currency.
         #[arg(long, value_name = "AMOUNT")]
         threshold: Option<String>,
         /// The payout schedule in words (e.g. "request 1st-10th, paid at month end").
-        #[arg(long, requires = "threshold")]
+        #[arg(long)]
         schedule: Option<String>,
     },
     /// List the sources.
     List,
+    /// Change a source's payout threshold (`none` removes it).
+    SetThreshold {
+        id: String,
+        /// The new threshold in the source's currency, or `none`.
+        #[arg(value_name = "AMOUNT")]
+        threshold: String,
+        /// The payout schedule in words (default: keep the current one).
+        #[arg(long)]
+        schedule: Option<String>,
+    },
+    /// The platforms and their published payout thresholds.
+    Platforms,
 }
 
 #[derive(Debug, Args)]
@@ -613,6 +628,29 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     )
                 });
             }
+            SourceCommand::SetThreshold {
+                id,
+                threshold,
+                schedule,
+            } => {
+                let source = with_session(&location, &passphrases, |session| {
+                    tipvault_app::set_payout_threshold(
+                        session,
+                        id,
+                        threshold,
+                        schedule.as_deref(),
+                        Utc::now(),
+                    )
+                })?;
+                out.value(&source, || match &source.payout_threshold {
+                    Some(t) => format!("{}: payout threshold {}.", source.id, t.en),
+                    None => format!("{}: no payout threshold.", source.id),
+                });
+            }
+            SourceCommand::Platforms => {
+                let platforms = tipvault_app::platforms();
+                out.value(&platforms, || output::platforms_table(&platforms));
+            }
             SourceCommand::List => {
                 let sources = with_session(&location, &passphrases, |session| {
                     tipvault_app::list_sources(session, Utc::now())
@@ -693,22 +731,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let tz = tipvault_app::parse_tz(&cli.tz)?;
             let format = tipvault_app::ExportFormat::parse(format)?;
             let exported = match path {
-                Some(path) => {
-                    // A private temporary file beside the target, renamed over it only once the
-                    // export succeeded: a wrong passphrase or a failure leaves an earlier export
-                    // untouched, and the result is 0600 even if the target existed as 0644.
-                    let mut file = output::private_temp_beside(path)?;
-                    let exported = with_session(&location, &passphrases, |session| {
-                        tipvault_app::export(session, format, tz, file.as_file_mut(), Utc::now())
-                    })?;
-                    file.persist(path).map_err(|e| {
-                        AppError::new(
-                            ErrorCode::Io,
-                            format!("Cannot write {}: {}.", path.display(), e.error),
-                        )
-                    })?;
-                    exported
-                }
+                Some(path) => with_session(&location, &passphrases, |session| {
+                    tipvault_app::export_to_file(session, format, tz, path, Utc::now())
+                })?,
                 None => {
                     let stdout = std::io::stdout();
                     let mut lock = stdout.lock();

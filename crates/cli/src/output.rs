@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 use tipvault_app::{
-    AppError, AuditEntryView, BalanceView, ErrorCode, ForecastView, HistoryPageView,
-    ImportProgress, ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView,
-    SourceView, TotalView, preview::ProviderCatalog,
+    AppError, AuditEntryView, BalanceView, ForecastView, HistoryPageView, ImportProgress,
+    ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView, SourceView, TotalView,
+    preview::ProviderCatalog,
 };
 
 pub struct Output {
@@ -155,6 +155,28 @@ pub fn sources_table(sources: &[SourceView]) -> String {
             s.currency,
             threshold,
             printable(&s.label)
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn platforms_table(platforms: &[tipvault_app::PlatformView]) -> String {
+    let mut text = format!(
+        "{:<16} {:<18} {:>14}  {}\n",
+        "PLATFORM", "NAME", "PAYOUT AT", "SCHEDULE"
+    );
+    for p in platforms {
+        let threshold = p
+            .default_threshold
+            .as_ref()
+            .map(|m| m.en.clone())
+            .unwrap_or_else(|| "-".to_owned());
+        text.push_str(&format!(
+            "{:<16} {:<18} {:>14}  {}\n",
+            p.slug,
+            p.name,
+            threshold,
+            p.default_schedule.as_deref().unwrap_or("")
         ));
     }
     text.trim_end().to_owned()
@@ -315,21 +337,6 @@ pub fn forecast_text(forecasts: &[ForecastView]) -> String {
         lines.push(format!("{head} — {tail}"));
     }
     lines.join("\n")
-}
-
-/// A temporary file in `target`'s directory, readable and writable by the user only
-/// (tempfile creates it 0600), to be renamed over `target` once complete.
-pub fn private_temp_beside(target: &std::path::Path) -> Result<tempfile::NamedTempFile, AppError> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| std::path::Path::new("."));
-    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        AppError::new(
-            ErrorCode::Io,
-            format!("Cannot write in {}: {e}.", dir.display()),
-        )
-    })
 }
 
 /// Prints the raw data key as JSON without building a `serde_json::Value` (which would keep a

@@ -34,6 +34,13 @@ pub enum Platform {
     Soop,
     /// Chzzk (Korean; imported through a mapping profile).
     Chzzk,
+    /// Patreon (imported through a mapping profile).
+    Patreon,
+    /// Buy Me a Coffee (imported through a mapping profile).
+    #[serde(rename = "buymeacoffee")]
+    BuyMeACoffee,
+    /// Twitch Bits and subscriptions (imported through a mapping profile).
+    Twitch,
     /// Any other platform, named after the mapping profile used to import it.
     Generic(String),
 }
@@ -51,6 +58,9 @@ impl Platform {
             Platform::Twip => "twip",
             Platform::Soop => "soop",
             Platform::Chzzk => "chzzk",
+            Platform::Patreon => "patreon",
+            Platform::BuyMeACoffee => "buymeacoffee",
+            Platform::Twitch => "twitch",
             Platform::Generic(name) => name,
         }
     }
@@ -66,6 +76,9 @@ impl Platform {
             Platform::Twip => "Twip",
             Platform::Soop => "SOOP",
             Platform::Chzzk => "Chzzk",
+            Platform::Patreon => "Patreon",
+            Platform::BuyMeACoffee => "Buy Me a Coffee",
+            Platform::Twitch => "Twitch",
             Platform::Generic(name) => name,
         }
     }
@@ -78,8 +91,53 @@ impl Platform {
                 | Platform::Twip
                 | Platform::Soop
                 | Platform::Chzzk
+                | Platform::Patreon
+                | Platform::BuyMeACoffee
+                | Platform::Twitch
                 | Platform::Generic(_)
         )
+    }
+
+    /// Every named platform (not `Generic`), in the order people pick from.
+    pub const NAMED: [Platform; 11] = [
+        Platform::KoFi,
+        Platform::PayPal,
+        Platform::Stripe,
+        Platform::GitHubSponsors,
+        Platform::Patreon,
+        Platform::BuyMeACoffee,
+        Platform::Twitch,
+        Platform::Toonation,
+        Platform::Twip,
+        Platform::Soop,
+        Platform::Chzzk,
+    ];
+
+    /// The payout rule the platform publishes, as a default for a new source (the user may
+    /// edit it). `None` where the platform pays out without a threshold (Ko-fi pays straight
+    /// to PayPal or Stripe) or its rule depends on the account (Stripe's minimum differs per
+    /// currency; SOOP's and Chzzk's on the streamer's grade). Sources: the platforms' own
+    /// help pages, gathered 2026-11 (`docs/LEDGER.md`).
+    pub fn default_payout(&self) -> Option<PayoutRule> {
+        let rule = |minor: i64, code: &str, schedule: &str| {
+            let currency = Currency::from_code(code).ok()?;
+            Some(PayoutRule {
+                threshold: Money::from_minor(minor, currency),
+                schedule: schedule.to_owned(),
+            })
+        };
+        match self {
+            Platform::Toonation => rule(
+                40_000,
+                "KRW",
+                "request between the 1st and 10th; paid around month end",
+            ),
+            Platform::Twip => rule(50_000, "KRW", "payout at ₩50,000 net"),
+            Platform::Patreon => rule(1_000, "USD", "PayPal payout from $10 (1% fee)"),
+            Platform::BuyMeACoffee => rule(1_000, "USD", "weekly payout after $10"),
+            Platform::Twitch => rule(5_000, "USD", "from $50, Net 45"),
+            _ => None,
+        }
     }
 }
 
@@ -153,7 +211,11 @@ mod tests {
             Platform::Twip,
             Platform::Soop,
             Platform::Chzzk,
+            Platform::Patreon,
+            Platform::BuyMeACoffee,
+            Platform::Twitch,
         ];
+        assert!(all.iter().all(|p| Platform::NAMED.contains(p)));
         let slugs: std::collections::BTreeSet<_> = all.iter().map(Platform::slug).collect();
         assert_eq!(
             slugs.len(),
@@ -161,6 +223,20 @@ mod tests {
             "slugs key de-duplication: must be distinct"
         );
         assert!(slugs.iter().all(|s| s.is_ascii()));
+    }
+
+    #[test]
+    fn default_payouts_are_the_published_thresholds() {
+        let threshold = |p: Platform| p.default_payout().map(|r| r.threshold.to_string());
+        assert_eq!(threshold(Platform::Toonation).as_deref(), Some("40000 KRW"));
+        assert_eq!(threshold(Platform::Twip).as_deref(), Some("50000 KRW"));
+        assert_eq!(threshold(Platform::Patreon).as_deref(), Some("10.00 USD"));
+        assert_eq!(
+            threshold(Platform::BuyMeACoffee).as_deref(),
+            Some("10.00 USD")
+        );
+        assert_eq!(threshold(Platform::Twitch).as_deref(), Some("50.00 USD"));
+        assert_eq!(threshold(Platform::KoFi), None);
     }
 
     #[test]

@@ -129,3 +129,39 @@ pub(crate) fn get(
     )
     .optional()
 }
+
+/// Replaces a live source's payout rule (`None` removes it). Returns whether the source exists.
+pub(crate) fn set_payout(
+    conn: &Connection,
+    id: &SourceId,
+    payout: Option<&PayoutRule>,
+    now: DateTime<Utc>,
+) -> Result<bool, LedgerError> {
+    let sql_err = |e| LedgerError::Store(crate::StoreError::Sql(e));
+    let Some(source) = get(conn, id, now).map_err(sql_err)? else {
+        return Ok(false);
+    };
+    let (threshold, schedule) = match payout {
+        Some(rule) => {
+            if rule.threshold.currency() != source.currency {
+                return Err(LedgerError::ThresholdCurrency {
+                    threshold: rule.threshold.currency().code().to_owned(),
+                    source_currency: source.currency.code().to_owned(),
+                });
+            }
+            let minor = rule
+                .threshold
+                .to_minor()
+                .map_err(|e| LedgerError::AmountTooLarge(e.to_string()))?;
+            (Some(minor), Some(rule.schedule.as_str()))
+        }
+        None => (None, None),
+    };
+    conn.execute(
+        "UPDATE source SET payout_threshold_minor = :threshold, payout_schedule = :schedule
+         WHERE id = :id",
+        named_params! {":id": id.as_str(), ":threshold": threshold, ":schedule": schedule},
+    )
+    .map_err(sql_err)?;
+    Ok(true)
+}

@@ -829,6 +829,17 @@ impl Vault {
         crate::source::insert(&self.conn, source, now).map_err(|e| self.ledger_err(e))
     }
 
+    /// Replaces a live source's payout rule (`None` removes it); false when there is no such
+    /// live source.
+    pub fn set_payout(
+        &mut self,
+        source: &tipvault_ledger::SourceId,
+        payout: Option<&tipvault_ledger::PayoutRule>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        crate::source::set_payout(&self.conn, source, payout, now).map_err(|e| self.ledger_err(e))
+    }
+
     /// Live sources, by id.
     pub fn sources(&self, now: DateTime<Utc>) -> Result<Vec<tipvault_ledger::Source>, StoreError> {
         crate::source::list(&self.conn, now).map_err(store_err(&self.dir))

@@ -11,7 +11,7 @@ describe('the vault', () => {
   it('is created from the first screen and opens', async () => {
     await createVault();
     await expect($('#home-created')).toHaveText('Your new vault is ready.');
-    await expect($('#dashboard-empty')).toHaveText(expect.stringContaining('No sources yet.'));
+    await expect($('#dashboard-empty')).toHaveText(expect.stringContaining('No accounts yet.'));
     expect(fs.existsSync(path.join(vaultDir(), 'vault.keys'))).toBe(true);
     expect(fs.existsSync(path.join(vaultDir(), 'vault.db'))).toBe(true);
     await screenshot('vault-open');

@@ -67,3 +67,36 @@ fn an_expired_source_is_hidden_and_purged_with_its_entries() {
     );
     crate::ledger_support::assert_balances_consistent(&vault, later);
 }
+
+#[test]
+fn a_payout_rule_can_be_edited_and_removed() {
+    let (_tmp, mut vault) = support::new_vault();
+    vault.add_source(&kofi("main"), t0()).unwrap();
+    let id = SourceId::new("main");
+    let rule = PayoutRule {
+        threshold: Money::from_minor(2_500, usd()),
+        schedule: "weekly".into(),
+    };
+    assert!(vault.set_payout(&id, Some(&rule), t0()).unwrap());
+    let stored = vault.source(&id, t0()).unwrap().unwrap();
+    assert_eq!(stored.payout, Some(rule));
+
+    let krw = PayoutRule {
+        threshold: Money::from_minor(40_000, tipvault_money::Currency::from_code("KRW").unwrap()),
+        schedule: String::new(),
+    };
+    assert!(matches!(
+        vault.set_payout(&id, Some(&krw), t0()),
+        Err(LedgerError::ThresholdCurrency { .. })
+    ));
+
+    assert!(vault.set_payout(&id, None, t0()).unwrap());
+    assert_eq!(vault.source(&id, t0()).unwrap().unwrap().payout, None);
+    assert!(
+        !vault
+            .set_payout(&SourceId::new("nobody"), None, t0())
+            .unwrap()
+    );
+    // Expired sources are not editable (they wait for the purge).
+    assert!(!vault.set_payout(&id, None, t0() + days(365 * 200)).unwrap());
+}

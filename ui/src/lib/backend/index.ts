@@ -5,6 +5,18 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  ChosenFile,
+  ExportFormat,
+  HistoryPageView,
+  HistoryQuery,
+  ImportProgress,
+  ImportSettings,
+  ImportSummary,
+  InflowSeries,
+  NewSource,
+  PlatformView,
+  SavedExport,
+  SourceView,
   AuditEntryView,
   AuditVerifyView,
   Created,
@@ -59,6 +71,13 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** The event the backend emits when it locks the vault on its own (idle). */
 export const LOCKED_EVENT = 'vault-locked';
+/** The event carrying an import's progress. */
+export const IMPORT_PROGRESS_EVENT = 'import-progress';
+
+/** The user's time zone (IANA name), for dates in history, charts and journal exports. */
+export function timeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
 
 export const backend = {
   appInfo: () => call<AppInfo>('app_info'),
@@ -78,6 +97,23 @@ export const backend = {
   dashboard: () => call<DashboardView>('dashboard'),
   previewBalance: (query: PreviewQuery) => call<PreviewView>('preview_balance', { query }),
   setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
+  platforms: () => call<PlatformView[]>('platforms'),
+  sources: () => call<SourceView[]>('sources'),
+  addSource: (source: NewSource) => call<SourceView>('add_source', { source }),
+  setPayoutThreshold: (source: string, threshold: string) =>
+    call<SourceView>('set_payout_threshold', { source, threshold }),
+  /** Opens the native file dialog; null when the user closed it. The path stays in Rust. */
+  chooseImportFile: (what: 'data' | 'profile') => call<ChosenFile | null>('choose_import_file', { what }),
+  clearImportProfile: () => call<void>('clear_import_profile'),
+  importChosen: (settings: ImportSettings) => call<ImportSummary>('import_chosen', { settings }),
+  cancelImport: () => call<void>('cancel_import'),
+  history: (query: Partial<HistoryQuery>) => call<HistoryPageView>('history', { query, tz: timeZone() }),
+  inflow: (query: Partial<HistoryQuery>, period: 'day' | 'week' | 'month') =>
+    call<InflowSeries[]>('inflow', { query, period, tz: timeZone() }),
+  /** Opens the native save dialog and writes the export; null when the user closed it. */
+  exportLedger: (format: ExportFormat) => call<SavedExport | null>('export_ledger', { format, tz: timeZone() }),
+  onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
     listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),

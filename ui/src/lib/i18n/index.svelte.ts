@@ -54,3 +54,8 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
     name in vars ? String(vars[name]) : whole,
   );
 }
+
+/** A count for people in the chosen language (`3,001`), whatever the system's own locale. */
+export function count(n: number): string {
+  return n.toLocaleString(i18n.locale === 'ko' ? 'ko-KR' : 'en-GB');
+}

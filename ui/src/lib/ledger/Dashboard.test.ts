@@ -9,7 +9,7 @@ describe('Dashboard', () => {
   it('explains how to add sources when there are none', async () => {
     mockIPC((cmd) => (cmd === 'dashboard' ? { sources: [], balances: [], forecasts: [] } : undefined));
     render(Dashboard);
-    expect(await screen.findByText(/No sources yet/)).toBeInTheDocument();
+    expect(await screen.findByText(/No accounts yet/)).toBeInTheDocument();
   });
 
   it('shows each balance and how far the payout threshold is', async () => {

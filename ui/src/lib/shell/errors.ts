@@ -17,6 +17,7 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   weak_passphrase: 'error.weak_passphrase',
   invalid_input: 'error.invalid_input',
   io: 'error.io',
+  cancelled: 'error.cancelled',
   internal: 'error.internal',
   unexpected: 'error.unexpected',
 };

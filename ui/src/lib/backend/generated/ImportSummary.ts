@@ -6,7 +6,15 @@ import type { SkippedRowView } from "./SkippedRowView";
 /**
  * What an import did (or, for a dry run or a refused file, would do).
  */
-export type ImportSummary = { source: string, format: string, format_reason: string, encoding: string, dry_run: boolean, 
+export type ImportSummary = { source: string, format: string, format_reason: string, 
+/**
+ * The encoding's slug (`utf8`, `euc_kr`, …).
+ */
+encoding: string, 
+/**
+ * The encoding as people name it (`UTF-8`, `EUC-KR/CP949`).
+ */
+encoding_name: string, dry_run: boolean, 
 /**
  * True when the entries are now in the vault.
  */

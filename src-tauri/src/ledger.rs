@@ -1,0 +1,304 @@
+//! The ledger's commands: sources and thresholds, importing a file, history, the inflow chart
+//! and exports.
+//!
+//! The one decision to know: files are chosen in a native dialog opened from Rust, and the
+//! chosen path stays here. The web view never sends or receives a path, so a compromised page
+//! could not make the app read or write any file the user did not pick. (Debug builds accept a
+//! path from `TIPVAULT_TEST_PICK_FILE` / `TIPVAULT_TEST_SAVE_DIR` instead of the dialog,
+//! because WebDriver cannot drive a native dialog; a release build ignores both.)
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use tipvault_app as app;
+use tipvault_app::{AppError, ErrorCode};
+
+use crate::session::blocking;
+
+/// The event carrying [`app::ImportProgress`] while a file is read.
+pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
+/// Progress events are sent at most this often (the ledger reports far more often).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+const PICK_ENV: &str = "TIPVAULT_TEST_PICK_FILE";
+const SAVE_DIR_ENV: &str = "TIPVAULT_TEST_SAVE_DIR";
+
+/// The files chosen for the next import, and the cancel flag of the one running.
+#[derive(Default)]
+pub struct Imports {
+    data: Mutex<Option<PathBuf>>,
+    profile: Mutex<Option<PathBuf>>,
+    cancel: AtomicBool,
+}
+
+fn test_override(var: &str) -> Option<PathBuf> {
+    if cfg!(debug_assertions) {
+        std::env::var_os(var).map(PathBuf::from)
+    } else {
+        None
+    }
+}
+
+fn io_error(message: String) -> AppError {
+    AppError::new(ErrorCode::Io, message)
+}
+
+fn describe(path: &std::path::Path) -> Result<app::ChosenFile, AppError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| io_error(format!("Cannot read {}: {e}.", path.display())))?;
+    Ok(app::ChosenFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes: meta.len(),
+    })
+}
+
+/// Opens the file dialog (off the main thread: the blocking dialog runs its own loop).
+async fn pick(handle: &AppHandle, what: &'static str) -> Result<Option<PathBuf>, AppError> {
+    if let Some(path) = test_override(PICK_ENV) {
+        // The test hook names the data file; a profile is never chosen through it.
+        return Ok((what == "data").then_some(path));
+    }
+    let handle = handle.clone();
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        let dialog = handle.dialog().file();
+        let dialog = if what == "profile" {
+            dialog.add_filter("Mapping profile", &["json"])
+        } else {
+            dialog.add_filter("CSV export", &["csv", "txt", "tsv"])
+        };
+        dialog.blocking_pick_file()
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}")))?;
+    match picked {
+        None => Ok(None),
+        Some(path) => path
+            .into_path()
+            .map(Some)
+            .map_err(|e| io_error(format!("That file cannot be opened: {e}."))),
+    }
+}
+
+#[tauri::command]
+pub fn platforms() -> Vec<app::PlatformView> {
+    app::platforms()
+}
+
+#[tauri::command]
+pub async fn sources(handle: AppHandle) -> Result<Vec<app::SourceView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_sources(s, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn add_source(
+    handle: AppHandle,
+    source: app::NewSource,
+) -> Result<app::SourceView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::add_source(s, &source, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_payout_threshold(
+    handle: AppHandle,
+    source: String,
+    threshold: String,
+) -> Result<app::SourceView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::set_payout_threshold(s, &source, &threshold, None, Utc::now()))
+    })
+    .await
+}
+
+/// Asks the user for the file to import (`what` = `data`) or its mapping profile (`profile`);
+/// `None` when they closed the dialog.
+#[tauri::command]
+pub async fn choose_import_file(
+    handle: AppHandle,
+    imports: State<'_, Imports>,
+    what: String,
+) -> Result<Option<app::ChosenFile>, AppError> {
+    let what = match what.as_str() {
+        "data" => "data",
+        "profile" => "profile",
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "Choose a data file or a profile.",
+            ));
+        }
+    };
+    let Some(path) = pick(&handle, what).await? else {
+        return Ok(None);
+    };
+    let chosen = describe(&path)?;
+    let slot = if what == "data" {
+        &imports.data
+    } else {
+        &imports.profile
+    };
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+    Ok(Some(chosen))
+}
+
+/// Forgets the chosen mapping profile.
+#[tauri::command]
+pub fn clear_import_profile(imports: State<'_, Imports>) {
+    *imports.profile.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Imports (or, with `dry_run`, checks) the chosen file, sending progress events; the summary
+/// carries the detected format, the per-row report and what was dropped.
+#[tauri::command]
+pub async fn import_chosen(
+    handle: AppHandle,
+    settings: app::ImportSettings,
+) -> Result<app::ImportSummary, AppError> {
+    let imports = handle.state::<Imports>();
+    let path = imports
+        .data
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "Choose a file to import first."))?;
+    let profile = imports
+        .profile
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let request = app::ImportFile::from_settings(path, profile, &settings)?;
+    imports.cancel.store(false, Ordering::SeqCst);
+    let emitter = handle.clone();
+    blocking(handle, move |d| {
+        let mut last = Instant::now() - PROGRESS_EVERY;
+        let progress = |p: app::ImportProgress| {
+            let at_end = p.total_bytes == Some(p.bytes_read);
+            if at_end || last.elapsed() >= PROGRESS_EVERY {
+                last = Instant::now();
+                let _ = emitter.emit(IMPORT_PROGRESS_EVENT, p);
+            }
+        };
+        let imports = emitter.state::<Imports>();
+        let cancelled = || imports.cancel.load(Ordering::SeqCst);
+        d.with_session(|s| {
+            let summary = app::import_file(s, &request, Utc::now(), progress, &cancelled);
+            // The import kept the user waiting, not away: restart the idle clock.
+            s.touch(Utc::now());
+            summary
+        })
+    })
+    .await
+}
+
+/// Asks the running import to stop; it ends with a `cancelled` error and writes nothing.
+/// Synchronous on purpose: it must not wait for the vault the import is holding.
+#[tauri::command]
+pub fn cancel_import(imports: State<'_, Imports>) {
+    imports.cancel.store(true, Ordering::SeqCst);
+}
+
+#[tauri::command]
+pub async fn history(
+    handle: AppHandle,
+    query: app::HistoryQuery,
+    tz: String,
+) -> Result<app::HistoryPageView, AppError> {
+    let tz = app::parse_tz(&tz)?;
+    blocking(handle, move |d| {
+        d.with_session(|s| app::history(s, &query, tz, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn inflow(
+    handle: AppHandle,
+    query: app::HistoryQuery,
+    period: String,
+    tz: String,
+) -> Result<Vec<app::InflowSeries>, AppError> {
+    let tz = app::parse_tz(&tz)?;
+    let period = app::parse_period(&period)?;
+    blocking(handle, move |d| {
+        d.with_session(|s| app::inflow(s, &query, period, tz, Utc::now()))
+    })
+    .await
+}
+
+fn export_name(format: app::ExportFormat) -> String {
+    let ext = match format {
+        app::ExportFormat::Csv => "csv",
+        app::ExportFormat::Json => "json",
+        app::ExportFormat::Beancount => "beancount",
+        app::ExportFormat::Ledger => "journal",
+    };
+    format!("tipvault-{}.{ext}", Utc::now().format("%Y-%m-%d"))
+}
+
+/// Asks where to save, then writes every live entry there (owner-only permissions, replaced
+/// atomically); `None` when the user closed the dialog.
+#[tauri::command]
+pub async fn export_ledger(
+    handle: AppHandle,
+    format: app::ExportFormat,
+    tz: String,
+) -> Result<Option<app::SavedExport>, AppError> {
+    let tz = app::parse_tz(&tz)?;
+    let name = export_name(format);
+    let target = match test_override(SAVE_DIR_ENV) {
+        Some(dir) => Some(dir.join(&name)),
+        None => {
+            let dialog_handle = handle.clone();
+            let picked = tauri::async_runtime::spawn_blocking(move || {
+                dialog_handle
+                    .dialog()
+                    .file()
+                    .set_file_name(&name)
+                    .blocking_save_file()
+            })
+            .await
+            .map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}"))
+            })?;
+            match picked {
+                None => None,
+                Some(path) => Some(
+                    path.into_path()
+                        .map_err(|e| io_error(format!("That place cannot be written: {e}.")))?,
+                ),
+            }
+        }
+    };
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    blocking(handle, move |d| {
+        d.with_session(|s| app::export_to_file(s, format, tz, &target, Utc::now()))
+            .map(|exported| app::SavedExport {
+                file: target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                folder: target
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                exported,
+            })
+    })
+    .await
+    .map(Some)
+}

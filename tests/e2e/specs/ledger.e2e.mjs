@@ -1,0 +1,110 @@
+// The ledger in the real window: add a platform account, import a generated 3,001-row Ko-fi
+// export (one bad row) through the import screen, review it in the virtualized history with a
+// search and the inflow chart, export it, and edit the payout threshold. The file dialogs are
+// the only thing replaced: a debug build takes their answer from TIPVAULT_TEST_PICK_FILE and
+// TIPVAULT_TEST_SAVE_DIR (see wdio.conf.mjs).
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from '@wdio/globals';
+import { KOFI_ROWS } from '../wdio.conf.mjs';
+import { createVault, screenshot } from './support.mjs';
+
+const loaded = async () => {
+  const text = await $('#history-count').getText();
+  const match = /([\d,]+) entries/.exec(text);
+  return match ? Number(match[1].replace(/,/g, '')) : 0;
+};
+
+describe('the ledger', () => {
+  it('adds a platform account from the import screen, with its published threshold', async () => {
+    await createVault();
+    await $('#nav-import').click();
+    await expect($('#import-needs-source')).toBeDisplayed();
+    await $('#source-platform').selectByAttribute('value', 'twitch');
+    await expect($('#source-threshold')).toHaveValue('50.00');
+    await $('#source-platform').selectByAttribute('value', 'kofi');
+    await expect($('#source-threshold')).toHaveValue('');
+    await $('#source-id').setValue('kofi-main');
+    await $('#source-label').setValue('Ko-fi');
+    await $('#source-currency').setValue('USD');
+    await $('#source-add').click();
+    await expect($('#sources-notice')).toHaveText('Added Ko-fi.');
+    await expect($('tr[data-source="kofi-main"]')).toBeDisplayed();
+  });
+
+  it('checks the chosen file, lists the bad row, and imports only the good rows on request', async () => {
+    await $('#import-keep-messages').click();
+    await $('#import-choose').click();
+    await $('#import-summary').waitForDisplayed({ timeout: 30_000 });
+    await expect($('#import-detected')).toHaveText('Detected: Ko-fi transactions, UTF-8');
+    await expect($('#import-summary')).toHaveAttribute('data-committed', 'false');
+    await expect($('#import-bad')).toHaveText('1');
+    const badRow = await $('#import-row-errors tbody tr td').getText();
+    expect(badRow).toBe(String(KOFI_ROWS + 2));
+    // Every row's e-mail address is dropped, the bad row's included: nothing of it is kept.
+    await expect($('#import-dropped')).toHaveText(expect.stringContaining(`${(KOFI_ROWS + 1).toLocaleString('en')} e-mail addresses`));
+    await screenshot('import-check');
+    await $('#import-run-partial').click();
+    await $('#import-summary[data-committed="true"]').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#import-inserted')).toHaveText(KOFI_ROWS.toLocaleString('en'));
+    await screenshot('import-done');
+  });
+
+  it('scrolls the history with only a window of rows in the page', async () => {
+    await $('#nav-history').click();
+    await $('#history-rows [role="row"]').waitForDisplayed();
+    await browser.waitUntil(async () => (await loaded()) === 200, { timeoutMsg: 'the first page loads' });
+    const all = `${KOFI_ROWS.toLocaleString('en')} entries.`;
+    for (let i = 0; i < 40 && (await $('#history-count').getText()) !== all; i++) {
+      await browser.execute(() => {
+        const body = document.querySelector('#history-rows');
+        body.scrollTop = body.scrollHeight;
+        body.dispatchEvent(new Event('scroll'));
+      });
+      await browser.pause(100);
+    }
+    await browser.waitUntil(async () => (await $('#history-count').getText()) === all, {
+      timeoutMsg: 'every page loads as the user scrolls',
+    });
+    const drawn = await browser.execute(() => document.querySelectorAll('#history-rows [role="row"]').length);
+    expect(drawn).toBeLessThan(60);
+    // The oldest tip is the last row: the window follows the scroll position.
+    const last = await browser.execute(() => [...document.querySelectorAll('#history-rows [role="row"]')].at(-1)?.textContent ?? '');
+    expect(last).toContain('unicorn 0');
+    await expect($$('figure.chart[data-currency="USD"] rect.bar')).toBeElementsArrayOfSize({ gte: 6 });
+    await screenshot('history');
+  });
+
+  it('searches the kept messages', async () => {
+    await $('#history-search').setValue('unicorn');
+    await browser.waitUntil(async () => (await $('#history-count').getText()) === '8 entries.', {
+      timeoutMsg: 'eight messages mention unicorns',
+    });
+    const shown = await browser.execute(() => document.querySelector('#history-rows')?.textContent ?? '');
+    expect(shown).toContain('unicorn 2800');
+    expect(shown).not.toContain('thanks');
+    await $('#history-search').clearValue();
+  });
+
+  it('exports the ledger to a file only the user can read', async () => {
+    await $('#export-format').selectByAttribute('value', 'csv');
+    await $('#export-run').click();
+    await expect($('#export-done')).toHaveText(expect.stringContaining(`Exported ${KOFI_ROWS} entries`));
+    const dir = process.env.TIPVAULT_TEST_SAVE_DIR;
+    const [file] = fs.readdirSync(dir).filter((f) => f.endsWith('.csv'));
+    const full = path.join(dir, file);
+    expect(fs.statSync(full).mode & 0o777).toBe(0o600);
+    const lines = fs.readFileSync(full, 'utf8').trim().split('\n');
+    expect(lines.length).toBe(KOFI_ROWS + 1);
+  });
+
+  it('edits a payout threshold, and the dashboard follows', async () => {
+    await $('#nav-import').click();
+    await $('tr[data-source="kofi-main"] .edit-threshold').click();
+    await $('#threshold-kofi-main').setValue('25000.00');
+    await $('tr[data-source="kofi-main"] .save-threshold').click();
+    await expect($('tr[data-source="kofi-main"]')).toHaveText(expect.stringContaining('$25,000.00'));
+    await $('#nav-home').click();
+    await expect($('li[data-source="kofi-main"] .threshold')).toHaveText(expect.stringContaining('Payout at $25,000.00'));
+  });
+});
