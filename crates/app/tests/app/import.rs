@@ -149,7 +149,30 @@ fn a_cancelled_import_writes_nothing() {
         &|| true,
     )
     .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Cancelled);
     assert!(err.message.contains("cancelled"), "{}", err.message);
+    assert!(balances(&mut session, t0()).unwrap().is_empty());
+}
+
+/// A 2 GiB file: good Ko-fi rows, then (as a damaged download or a disk image renamed .csv
+/// would have) 2 GiB of NUL bytes. The file is sparse, so the test costs no disk. It is
+/// refused as a whole with a reason (the importer streams, so it decides at the first binary
+/// block rather than after reading 2 GiB), and nothing of its good rows is written.
+#[test]
+fn a_2_gib_file_that_turns_binary_is_refused_whole() {
+    let (dir, _loc, mut session) = new_vault();
+    add_kofi(&mut session, "kofi-main");
+    let path = dir.path().join("huge.csv");
+    let good = std::fs::read_to_string(super::ledger_support::fixture("kofi.csv")).unwrap();
+    std::fs::write(&path, &good).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(2 * 1024 * 1024 * 1024).unwrap();
+    drop(file);
+    let mut request = request("kofi.csv", "kofi-main");
+    request.path = path;
+    let err = import_file(&mut session, &request, t0(), |_| {}, &no_cancel).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("NUL"), "{}", err.message);
     assert!(balances(&mut session, t0()).unwrap().is_empty());
 }
 
