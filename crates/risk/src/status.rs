@@ -78,9 +78,16 @@ pub fn rule_book(t: &Thresholds) -> Vec<RuleView> {
             let (above_en, above_ko) = both(&r.above);
             (
                 format!(
-                    "A redemption above {above_en} (twice your usual top amount) is confirmed."
+                    "A redemption above {above_en} is confirmed (from your usual amounts: \
+                     typically {}, at most about {}).",
+                    format(&r.median, Locale::En),
+                    format(&r.p90, Locale::En)
                 ),
-                format!("기준 금액({above_ko}, 평소 최고 금액의 두 배)을 넘는 청구는 확인합니다."),
+                format!(
+                    "기준 금액({above_ko})을 넘는 청구는 확인합니다(평소 금액: 보통 {}, 많아도 약 {}).",
+                    format(&r.median, Locale::Ko),
+                    format(&r.p90, Locale::Ko)
+                ),
             )
         }
         None => (
