@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use tipvault_money::{Currency, Money};
 use tipvault_risk::{
     Claim, ClaimId, ConfirmedClaim, DestinationFingerprint, History, Leg, NetworkHash, Outcome,
-    ProductKind, ProviderId, RuleId, Settings, Tier, assess,
+    ProductKind, Profile, ProviderId, RuleId, Settings, Tier, assess,
 };
 
 /// The kinds of user simulated.
@@ -332,19 +332,10 @@ fn normal_events(kind: UserType, rng: &mut ChaCha8Rng, days: i64) -> Vec<Event> 
     events
 }
 
-fn median_minor(events: &[Event]) -> i64 {
-    let mut totals: Vec<i64> = events
-        .iter()
-        .map(|e| e.legs.iter().filter_map(|l| l.amount.to_minor().ok()).sum())
-        .collect();
-    totals.sort_unstable();
-    totals.get(totals.len() / 2).copied().unwrap_or(1)
-}
-
 /// One of each anomaly at a random time after the user is established (day 50 on), each a
-/// copy of a habitual claim with one thing changed.
+/// copy of one of the user's five latest habitual claims with one thing changed. "Ten times the
+/// usual" is set when the claim is made: ten times the median of the confirmed claims so far.
 fn anomalies(normal: &[Event], rng: &mut ChaCha8Rng, days: i64, first_id: u32) -> Vec<Event> {
-    let usual = median_minor(normal);
     let mut out = Vec::new();
     for (i, kind) in Anomaly::ALL.iter().enumerate() {
         let id = first_id + u32::try_from(i).unwrap_or(0);
@@ -353,12 +344,12 @@ fn anomalies(normal: &[Event], rng: &mut ChaCha8Rng, days: i64, first_id: u32) -
             + Duration::days(day)
             + Duration::hours(rng.random_range(0..24))
             + Duration::minutes(rng.random_range(0..60));
-        // A copy of a habitual claim made before it, so only the injected change is new.
+        // A copy of a recent habitual claim, so only the injected change is new.
         let before = normal.iter().take_while(|e| e.at < at).count();
         if before == 0 {
             continue;
         }
-        let template = &normal[rng.random_range(0..before)];
+        let template = &normal[rng.random_range(before.saturating_sub(5)..before)];
         let mut event = Event {
             at,
             network: template.network.clone(),
@@ -367,11 +358,7 @@ fn anomalies(normal: &[Event], rng: &mut ChaCha8Rng, days: i64, first_id: u32) -
         };
         match kind {
             Anomaly::NewNetwork => event.network = NetworkHash::new(format!("net-attacker-{id}")),
-            Anomaly::TenTimes => {
-                let currency = template.legs[0].amount.currency();
-                event.legs.truncate(1);
-                event.legs[0].amount = Money::from_minor(usual * 10, currency);
-            }
+            Anomaly::TenTimes => event.legs.truncate(1), // amount set when it is made
             Anomaly::NewDestination => {
                 for leg in &mut event.legs {
                     leg.destination = DestinationFingerprint::new(format!("dest-attacker-{id}"));
@@ -407,7 +394,16 @@ fn simulate_user(kind: UserType, seed: u64, days: i64, report: &mut Report) {
     let mut outcomes: BTreeMap<u32, (Anomaly, bool, bool, u32)> = BTreeMap::new();
     let mut last_seen: BTreeMap<u32, String> = BTreeMap::new();
     let mut last_tier = Tier::New;
-    for (n, event) in events.into_iter().enumerate() {
+    for (n, mut event) in events.into_iter().enumerate() {
+        if let Some((Anomaly::TenTimes, _)) = event.anomaly {
+            let profile = Profile::learn(&history, kind.currency(), event.at);
+            let usual = profile
+                .amounts
+                .map_or(Money::zero(kind.currency()), |a| a.median);
+            let ten = Money::from_minor_i128(usual.to_minor_i128() * 10, kind.currency())
+                .unwrap_or(usual);
+            event.legs[0].amount = ten;
+        }
         let total = event
             .legs
             .iter()
