@@ -1,0 +1,130 @@
+//! Every rule can explain itself in English and Korean, with its numbers.
+
+use crate::support::{claim, confirmed, daily, established, krw, leg, now, usd_cents};
+use chrono::Duration;
+use std::collections::BTreeMap;
+use tipvault_money::{Currency, Money};
+use tipvault_risk::{Decision, History, NetworkHash, Reason, RuleId, Settings, assess};
+
+/// Decisions that, between them, fire every rule.
+fn decisions() -> Vec<Decision> {
+    let s = Settings::default();
+    let mut out = vec![
+        assess(&History::default(), &s, &claim(now(), krw(130_000))), // new tier, limits
+        assess(&established(), &s, &claim(now(), krw(25_000))),       // above usual
+        assess(&established(), &s, &claim(now(), usd_cents(5_00))),   // no usual range
+        assess(
+            &History::default(),
+            &s,
+            &claim(now(), Money::from_minor(1, Currency::EUR)),
+        ),
+    ];
+    let mut malformed = claim(now(), krw(10_000));
+    malformed.legs.clear();
+    out.push(assess(&established(), &s, &malformed));
+    let mut novel = claim(now(), krw(10_000));
+    novel.network = NetworkHash::new("net-new");
+    novel.legs = vec![leg("newco", "phone-new", krw(10_000))];
+    out.push(assess(&established(), &s, &novel).unattended());
+    let newest = established().newest().unwrap();
+    out.push(assess(
+        &established(),
+        &s,
+        &claim(newest - Duration::hours(1), krw(10_000)),
+    ));
+    let mut bursty = established();
+    for m in [40, 30, 20] {
+        bursty
+            .claims
+            .push(confirmed(now() - Duration::minutes(m), krw(10_000), false));
+    }
+    out.push(assess(&bursty, &s, &claim(now(), krw(10_000))));
+    let mut long = daily(6, krw(1_000), 0); // still new: first claim 5 days ago
+    long.last_verification = None;
+    out.push(assess(&long, &s, &claim(now(), krw(10_000)))); // cumulative, new-tier count 5
+    out
+}
+
+#[test]
+fn every_rule_fires_somewhere_with_both_languages_and_its_numbers() {
+    let mut seen: BTreeMap<RuleId, Reason> = BTreeMap::new();
+    for d in decisions() {
+        for r in d.reasons {
+            seen.entry(r.rule).or_insert(r);
+        }
+    }
+    for rule in RuleId::ALL {
+        let reason = seen
+            .get(&rule)
+            .unwrap_or_else(|| panic!("{rule:?} never fired"));
+        let hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
+        assert!(
+            !reason.text.en.chars().any(hangul),
+            "{rule:?}: {}",
+            reason.text.en
+        );
+        assert!(reason.text.en.len() > 20, "{rule:?}: {}", reason.text.en);
+        assert!(
+            reason.text.ko.chars().any(hangul),
+            "{rule:?}: Korean text must be Korean: {}",
+            reason.text.ko
+        );
+        assert_ne!(reason.text.en, reason.text.ko);
+    }
+}
+
+#[test]
+fn amounts_and_thresholds_are_formatted_for_each_language() {
+    let d = assess(
+        &established(),
+        &Settings::default(),
+        &claim(now(), krw(25_000)),
+    );
+    let text = &d.reasons[0].text;
+    assert!(
+        text.en.contains("₩25,000") && text.en.contains("₩20,000"),
+        "{}",
+        text.en
+    );
+    assert!(
+        text.ko.contains("25,000원") && text.ko.contains("20,000원"),
+        "{}",
+        text.ko
+    );
+    let over = assess(
+        &History::default(),
+        &Settings::default(),
+        &claim(now(), krw(30_001)),
+    );
+    let limit = over
+        .reasons
+        .iter()
+        .find(|r| r.rule == RuleId::OverClaimLimit)
+        .unwrap();
+    assert!(limit.text.en.contains("₩30,001") && limit.text.en.contains("₩30,000"));
+    assert!(limit.text.ko.contains("30,001원") && limit.text.ko.contains("30,000원"));
+    let usd = assess(
+        &History::default(),
+        &Settings::default(),
+        &claim(now(), usd_cents(25_01)),
+    );
+    let limit = usd
+        .reasons
+        .iter()
+        .find(|r| r.rule == RuleId::OverClaimLimit)
+        .unwrap();
+    assert!(limit.text.en.contains("$25.01") && limit.text.ko.contains("$25.00"));
+}
+
+#[test]
+fn fingerprints_are_shortened_in_text() {
+    let mut c = claim(now(), krw(10_000));
+    c.legs = vec![leg("telco", "fp-0123456789abcdef", krw(10_000))];
+    let d = assess(&established(), &Settings::default(), &c);
+    let text = &d.reasons[0].text;
+    assert!(
+        text.en.contains("…cdef") && !text.en.contains("0123456789"),
+        "{}",
+        text.en
+    );
+}
