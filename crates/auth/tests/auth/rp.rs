@@ -292,3 +292,41 @@ fn copy_assertion(response: &tipvault_auth::AssertionResponse) -> tipvault_auth:
         hmac_secret: None,
     }
 }
+
+#[test]
+fn a_registration_state_survives_serialisation_between_its_halves() {
+    // The app may keep the pending state across an IPC round trip while the user touches the key.
+    let rp = rp();
+    let mut store = MemoryCredentialStore::new();
+    let mut device = SoftAuthenticator::ephemeral();
+    let (request, pending) = rp.start_registration(&user(), &[], true).unwrap();
+    let saved = serde_json::to_string(&pending).unwrap();
+    let response = device.make_credential(&request).unwrap();
+    let record = rp
+        .finish_registration(
+            &mut store,
+            serde_json::from_str(&saved).unwrap(),
+            &response,
+            &device.info(),
+            "key",
+            NOW,
+        )
+        .unwrap();
+    assert!(record.hmac_secret);
+    rp.authenticate(&mut store, &mut device, NOW).unwrap();
+}
+
+#[test]
+fn a_registration_answered_for_another_challenge_is_refused() {
+    let rp = rp();
+    let mut store = MemoryCredentialStore::new();
+    let mut device = SoftAuthenticator::ephemeral();
+    let (request_a, _pending_a) = rp.start_registration(&user(), &[], true).unwrap();
+    let (_request_b, pending_b) = rp.start_registration(&user(), &[], true).unwrap();
+    let response = device.make_credential(&request_a).unwrap();
+    let error = rp
+        .finish_registration(&mut store, pending_b, &response, &device.info(), "key", NOW)
+        .unwrap_err();
+    assert!(matches!(error, CeremonyError::WrongChallenge), "{error:?}");
+    assert!(store.list().unwrap().is_empty());
+}
