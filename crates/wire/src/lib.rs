@@ -62,6 +62,10 @@
 pub mod digest;
 pub mod httpsig;
 pub mod message;
+pub mod protocol;
+
+#[cfg(feature = "client")]
+pub mod client;
 
 pub use digest::{DigestAlgorithm, DigestError};
 pub use httpsig::{

@@ -1,0 +1,293 @@
+//! A sandbox cash-out provider that speaks Tipvault provider protocol v1 (DESIGN.md §5)
+//! over loopback HTTP, for demo mode and for tests of the client and the outbox.
+//!
+//! Start it in-process with [`Sandbox::start`] (port 0 picks a free port) or run the
+//! `tipvault-sandbox` binary. State lives in one SQLite file ([`store`]), so
+//! [`Sandbox::restart`] keeps balances, devices, receipts, idempotency records and nonces.
+//!
+//! The decision a newcomer must know: the sandbox is strict on purpose. It verifies every
+//! request's RFC 9421 signature, digest, time window and nonce, signs every answer (errors
+//! included) bound to the request, and refuses any destination field the product did not
+//! declare — so the client is tested against the rules a real provider would apply, and
+//! [`Faults`] lets tests add the failures a real network adds.
+
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+mod server;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sha2::{Digest as _, Sha256};
+use tipvault_preview::{Catalog, DEMO_CATALOG_JSON};
+use tipvault_wire::httpsig::{SigningKey, VerifyingKey};
+use tipvault_wire::protocol::SignedCatalog;
+use zeroize::Zeroizing;
+
+pub use store::Store;
+
+/// Reads UNIX seconds; tests inject a fixed or skewed clock.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+#[must_use]
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// The demo account every enrollment code pairs with.
+pub const DEMO_ACCOUNT: &str = "demo";
+
+/// Failures to inject. Randomness comes from a seeded generator, so a run is reproducible.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Added before handling every request.
+    pub latency: Duration,
+    /// Per mille of requests answered with 503 before anything is applied.
+    pub error_permille: u16,
+    /// Per mille of committed writes whose response is dropped (connection closed): the
+    /// client cannot know the outcome and must reconcile.
+    pub drop_after_commit_permille: u16,
+    /// Send response bodies in chunks of this many bytes with this pause between them.
+    pub drip: Option<(usize, Duration)>,
+    /// Seed of the fault generator.
+    pub seed: u64,
+}
+
+/// Sandbox settings.
+#[derive(Clone)]
+pub struct Config {
+    /// SQLite file (created if missing).
+    pub db_path: PathBuf,
+    /// Where to listen; `127.0.0.1:0` picks a free port.
+    pub listen: SocketAddr,
+    /// Catalog v1 JSON; the demo catalog if `None`. Its dates are re-issued at start.
+    pub catalog_json: Option<String>,
+    /// Catalog version to publish (the file's if `None`).
+    pub catalog_version: Option<u64>,
+    /// How long the published catalog stays valid.
+    pub catalog_validity: Duration,
+    /// An enrollment code to accept (in addition to the one generated at start).
+    pub enrollment_code: Option<String>,
+    /// Demo balances seeded once: (currency code, minor units).
+    pub demo_balances: Vec<(String, i64)>,
+    /// The clock used for signature windows, receipts and per-day limits.
+    pub clock: Clock,
+    /// Injected failures.
+    pub faults: Faults,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("db_path", &self.db_path)
+            .field("listen", &self.listen)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults: demo catalog valid 30 days, ₩1,000,000 and $500.00 of demo credit, system
+    /// clock, no faults, 64 KiB body limit, loopback on a free port.
+    #[must_use]
+    pub fn new(db_path: impl Into<PathBuf>) -> Config {
+        Config {
+            db_path: db_path.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            catalog_json: None,
+            catalog_version: None,
+            catalog_validity: Duration::from_secs(30 * 86_400),
+            enrollment_code: None,
+            demo_balances: vec![("KRW".into(), 1_000_000), ("USD".into(), 50_000)],
+            clock: system_clock(),
+            faults: Faults::default(),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    addr: SocketAddr,
+    enrollment_code: String,
+    provider_key: VerifyingKey,
+    provider_key_id: String,
+    store: Arc<Store>,
+    config: Config,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(b)
+}
+
+fn to_time(secs: i64) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).context("clock out of range")
+}
+
+impl Sandbox {
+    /// Opens the state, seeds it on first use, signs the catalog and starts serving.
+    pub async fn start(config: Config) -> anyhow::Result<Sandbox> {
+        let store = Arc::new(
+            Store::open(&config.db_path)
+                .with_context(|| format!("cannot open {}", config.db_path.display()))?,
+        );
+
+        // The provider key: generated once, then reused so receipts stay verifiable.
+        let fresh = Zeroizing::new(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?));
+        let seed_text = Zeroizing::new(store.meta_or_insert("provider_seed", &fresh)?);
+        let seed = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(seed_text.as_bytes())
+                .context("stored provider seed is not base64url")?,
+        );
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            seed.as_slice()
+                .try_into()
+                .context("stored provider seed is not 32 bytes")?,
+        );
+        let key = SigningKey::from_bytes(&seed);
+        let public = key.verifying_key();
+        let key_id = format!(
+            "sandbox-{}",
+            URL_SAFE_NO_PAD.encode(&Sha256::digest(public.as_bytes())[..9])
+        );
+
+        // The catalog, re-issued now with the configured validity.
+        let now = (config.clock)();
+        let text = config.catalog_json.as_deref().unwrap_or(DEMO_CATALOG_JSON);
+        let mut raw = Catalog::parse(text)
+            .context("the configured catalog is invalid")?
+            .to_raw();
+        let validity = i64::try_from(config.catalog_validity.as_secs()).unwrap_or(i64::MAX / 4);
+        raw.issued_at = to_time(now)?;
+        raw.stale_after = to_time(now.saturating_add(validity / 2))?;
+        raw.expires_at = to_time(now.saturating_add(validity))?;
+        if let Some(v) = config.catalog_version {
+            raw.version = v;
+        }
+        let catalog = Catalog::from_raw(raw).context("re-issued catalog is invalid")?;
+        let signed_catalog = SignedCatalog::sign(&key, &key_id, &catalog);
+
+        for (currency, minor) in &config.demo_balances {
+            store.seed_balance(DEMO_ACCOUNT, currency, *minor)?;
+        }
+        let code = match &config.enrollment_code {
+            Some(code) => code.clone(),
+            None => {
+                let b = random_bytes::<5>()?;
+                let n = b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)) % 100_000_000;
+                format!("{:04}-{:04}", n / 10_000, n % 10_000)
+            }
+        };
+        store.add_enrollment_code(&code, DEMO_ACCOUNT)?;
+
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let app = server::App::new(
+            store.clone(),
+            key,
+            key_id.clone(),
+            catalog,
+            signed_catalog,
+            &config,
+        );
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let router = server::router(app);
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                eprintln!("sandbox provider stopped: {e}");
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            enrollment_code: code,
+            provider_key: public,
+            provider_key_id: key_id,
+            store,
+            config,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The one-time enrollment code accepted since this start.
+    #[must_use]
+    pub fn enrollment_code(&self) -> &str {
+        &self.enrollment_code
+    }
+
+    /// The provider's public key and key id.
+    #[must_use]
+    pub fn provider_key(&self) -> (&str, VerifyingKey) {
+        (&self.provider_key_id, self.provider_key)
+    }
+
+    /// The state (tests inspect it).
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops serving (waits for in-flight exchanges). State stays on disk.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Open keep-alive or dripping connections could hold a graceful shutdown; a restart
+        // test must not hang on them, so give up after a moment.
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
+        self.task.abort();
+    }
+
+    /// Stops and starts again on the same address with the same state (a provider restart).
+    pub async fn restart(self) -> anyhow::Result<Sandbox> {
+        let mut config = self.config.clone();
+        config.listen = self.addr;
+        if config.enrollment_code.is_none() {
+            config.enrollment_code = Some(self.enrollment_code.clone());
+        }
+        self.stop().await;
+        Sandbox::start(config).await
+    }
+}

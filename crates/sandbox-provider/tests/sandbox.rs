@@ -1,0 +1,14 @@
+//! Integration tests of the sandbox provider and the wire client over real loopback HTTP.
+//! Modules: `support` (start, pair), `server` (what the provider enforces), `faults`
+//! (injected failures, restart), `hostile` (a lying provider against the client).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "sandbox/faults.rs"]
+mod faults;
+#[path = "sandbox/hostile.rs"]
+mod hostile;
+#[path = "sandbox/server.rs"]
+mod server;
+#[path = "sandbox/support.rs"]
+mod support;
