@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "settings",
     "set_auto_lock",
     "preview_balance",
+    "preview_my_balances",
+    "catalogs",
     "dashboard",
     "platforms",
     "sources",

@@ -507,7 +507,13 @@ fn preview_refuses_unknown_destinations_and_bad_amounts() {
 
 #[test]
 fn the_catalog_lists_what_each_product_would_send() {
-    let doc = json(&run(tipvault().args(["--json", "catalog", "list"])));
+    // No vault here: the built-in demo catalog, without asking for a passphrase.
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("none");
+    let doc = json(&run(tipvault()
+        .arg("--vault")
+        .arg(&vault)
+        .args(["--json", "catalog", "show"])));
     let products = doc.as_array().unwrap();
     let find = |id: &str| products.iter().find(|p| p["id"] == id).unwrap();
     assert_eq!(
@@ -974,4 +980,97 @@ fn a_new_source_gets_its_platforms_published_threshold_and_it_can_be_edited() {
         .find(|p| p["slug"] == "twip")
         .unwrap();
     assert_eq!(twip["default_threshold"]["en"], "₩50,000");
+}
+
+#[test]
+fn an_imported_catalog_previews_the_vaults_balances() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    json(&import(dir.path(), "kofi.csv", &[]));
+    // A provider's catalog: the demo's products under another provider id and version.
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            tipvault_tests::workspace_root().join("crates/preview/catalogs/demo.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    doc["provider_id"] = serde_json::json!("acme");
+    doc["version"] = serde_json::json!(7);
+    let file = dir.path().join("acme.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let imported = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "catalog", "import", file.to_str().unwrap()],
+    ));
+    assert_eq!(imported["outcome"], "new");
+    let listed = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "catalog", "list"],
+    ));
+    let providers: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["provider_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers, ["acme", "demo-provider"]);
+    // Importing it again changes nothing; an older version is refused.
+    let again = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &["--json", "catalog", "import", file.to_str().unwrap()],
+    ));
+    assert_eq!(again["outcome"], "unchanged");
+    doc["version"] = serde_json::json!(6);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let older = with_stdin(
+        dir.path(),
+        &pass(),
+        &["catalog", "import", file.to_str().unwrap()],
+    );
+    assert_eq!(older.status.code(), Some(2), "{}", older.stderr);
+    assert!(older.stderr.contains("not newer"), "{}", older.stderr);
+
+    // kofi.csv leaves USD 20.50 and EUR 10.00; with a EUR→USD rate both can reach the USD
+    // gift card of the cached (acme) catalog.
+    let preview = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "preview",
+            "--from-balance",
+            "--prefer",
+            "gift-card",
+            "--rate",
+            "EUR/USD=1.08",
+        ],
+    ));
+    assert_eq!(preview["provider"], "acme");
+    let sources = preview["best"]["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    for s in sources {
+        let minor = |v: &serde_json::Value| {
+            v["amount"]
+                .as_str()
+                .unwrap()
+                .replace('.', "")
+                .parse::<i64>()
+                .unwrap()
+        };
+        assert_eq!(
+            minor(&s["debited"]) + minor(&s["left"]),
+            minor(&s["balance"]),
+            "value is conserved per source: {s}"
+        );
+    }
+    let text = with_stdin(
+        dir.path(),
+        &pass(),
+        &["preview", "--from-balance", "--source", "nope"],
+    );
+    assert_eq!(text.status.code(), Some(2), "{}", text.stderr);
 }

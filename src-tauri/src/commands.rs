@@ -130,10 +130,47 @@ pub async fn set_auto_lock(handle: AppHandle, seconds: u64) -> Result<app::Setti
     .await
 }
 
+/// Previews an amount over the vault's catalog (the only cached one, the one named in the
+/// query, or the demo catalog).
 #[tauri::command]
-pub async fn preview_balance(query: app::PreviewQuery) -> Result<app::PreviewView, AppError> {
-    let catalog = app::demo_catalog()?;
-    app::preview_query(&catalog, &query, Utc::now()).map(|r| app::preview_view(&r))
+pub async fn preview_balance(
+    handle: AppHandle,
+    query: app::PreviewQuery,
+) -> Result<app::PreviewView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| {
+            let now = Utc::now();
+            let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
+            app::preview_query(&catalog, &query, now).map(|r| app::preview_view(&r))
+        })
+    })
+    .await
+}
+
+/// Previews the vault's current balances (every source, several currencies, FX at the rates
+/// the user typed).
+#[tauri::command]
+pub async fn preview_my_balances(
+    handle: AppHandle,
+    query: app::BalancePreviewQuery,
+) -> Result<app::PreviewView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| {
+            let now = Utc::now();
+            let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
+            app::preview_balances(s, &catalog, &query, now).map(|r| app::preview_view(&r))
+        })
+    })
+    .await
+}
+
+/// The cached catalogs and the built-in demo catalog.
+#[tauri::command]
+pub async fn catalogs(handle: AppHandle) -> Result<Vec<app::CatalogView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_catalogs(s, Utc::now()))
+    })
+    .await
 }
 
 #[tauri::command]

@@ -43,6 +43,8 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             commands::settings,
             commands::set_auto_lock,
             commands::preview_balance,
+            commands::preview_my_balances,
+            commands::catalogs,
             commands::dashboard,
             ledger::platforms,
             ledger::sources,

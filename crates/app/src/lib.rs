@@ -8,6 +8,7 @@
 
 pub mod about;
 pub mod audit;
+pub mod catalogs;
 pub mod dashboard;
 pub mod error;
 pub mod export;
@@ -26,6 +27,9 @@ pub mod view;
 
 pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
+pub use catalogs::{
+    CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
+};
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, Exported, SavedExport, export, export_to_file};
@@ -37,8 +41,9 @@ pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotat
 pub use location::VaultLocation;
 pub use passphrase::check_new_passphrase;
 pub use preview::{
-    PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog, parse_amount,
-    parse_preference, parse_product, preview_balance, preview_query, preview_view,
+    BalancePreviewQuery, PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog,
+    parse_amount, parse_preference, parse_product, parse_rate, preview_balance, preview_balances,
+    preview_query, preview_view,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -7,16 +7,20 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tipvault_money::{Currency, Locale, Money};
+use tipvault_money::{Currency, Locale, Money, Rate};
 use tipvault_preview::{
     Catalog, Objective, Plan, PlanRequest, Preference, Preview, ProductId, ProductKind, Source,
 };
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
+use crate::session::Session;
 use crate::view::MoneyView;
 
 pub use tipvault_preview::{Catalog as ProviderCatalog, Objective as PreviewObjective};
+
+/// The provider id of the demo catalog (checked against the document by a test).
+pub const DEMO_PROVIDER_ID: &str = "demo-provider";
 
 /// The catalog shipped with the app for demos and offline previews.
 pub fn demo_catalog() -> Result<Catalog, AppError> {
@@ -128,7 +132,12 @@ pub fn preview_balance(
         used_today: Vec::new(),
         now,
     };
-    let preview = tipvault_preview::preview(catalog, &request)
+    run(catalog, &request)
+}
+
+/// Runs the planner and explains its best plan in both languages.
+fn run(catalog: &Catalog, request: &PlanRequest) -> Result<PreviewResult, AppError> {
+    let preview = tipvault_preview::preview(catalog, request)
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
     let explanation = Explanations {
         en: tipvault_preview::explain(&preview.best, Locale::En),
@@ -139,6 +148,139 @@ pub fn preview_balance(
         preview,
         explanation,
     })
+}
+
+/// A preview of the vault's current balances, as a person asks for it (the CLI's
+/// `preview --from-balance` flags and the desktop's "my balances" form).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
+pub struct BalancePreviewQuery {
+    /// Source ids to include; empty = every source with a positive balance.
+    pub sources: Vec<String>,
+    /// The provider whose catalog to use (see [`crate::choose_catalog`]).
+    pub provider: Option<String>,
+    pub prefer: Vec<String>,
+    /// `least_fees` (default) or `first_preference`.
+    #[ts(type = "'least_fees' | 'first_preference' | null")]
+    pub objective: Option<Objective>,
+    /// Amounts to leave untouched, one per currency, as `"1000 KRW"`.
+    pub keep: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Exchange rates the user accepts, as `"USD/KRW=1380.50"` (1 USD = 1,380.50 KRW).
+    pub rates: Vec<String>,
+}
+
+/// Parses `"USD/KRW=1380.50"`: the rate's provenance is the user, at `now`.
+pub fn parse_rate(text: &str, now: DateTime<Utc>) -> Result<Rate, AppError> {
+    let bad = || {
+        AppError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "{text:?} is not a rate: write BASE/QUOTE=RATE, e.g. USD/KRW=1380.50 for \
+                 1 USD = 1,380.50 KRW."
+            ),
+        )
+    };
+    let (pair, value) = text.trim().split_once('=').ok_or_else(bad)?;
+    let (base, quote) = pair.trim().split_once('/').ok_or_else(bad)?;
+    let currency = |code: &str| {
+        Currency::from_code(code.trim().to_ascii_uppercase().as_str())
+            .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))
+    };
+    let rate = rust_decimal::Decimal::from_str_exact(value.trim()).map_err(|_| bad())?;
+    Rate::new(
+        currency(base)?,
+        currency(quote)?,
+        rate,
+        "entered by the user",
+        now,
+    )
+    .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))
+}
+
+/// Parses `"1000 KRW"` (amount, then currency).
+fn parse_money_with_currency(text: &str) -> Result<Money, AppError> {
+    let mut parts = text.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(amount), Some(code), None) => parse_amount(amount, code),
+        _ => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            format!("{text:?} is not an amount with its currency, e.g. \"1000 KRW\"."),
+        )),
+    }
+}
+
+/// Previews the vault's current balances (net, per source and currency) over `catalog`.
+/// Balances in a currency no product takes are reached only through a rate the user gives.
+pub fn preview_balances(
+    session: &mut Session,
+    catalog: &Catalog,
+    query: &BalancePreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
+    let balances = session.vault_at(now).balances(now)?;
+    let wanted =
+        |id: &str| query.sources.is_empty() || query.sources.iter().any(|s| s.trim() == id);
+    for s in &query.sources {
+        if !balances.iter().any(|b| b.source.as_str() == s.trim()) {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("There is no balance in a source called {s:?}; see `tipvault balance`."),
+            ));
+        }
+    }
+    // One planner source per (source, currency); a source with balances in two currencies
+    // (PayPal) becomes `paypal-main:USD` and `paypal-main:EUR`.
+    let multi =
+        |id: &tipvault_ledger::SourceId| balances.iter().filter(|b| &b.source == id).count() > 1;
+    let sources: Vec<Source> = balances
+        .iter()
+        .filter(|b| wanted(b.source.as_str()) && b.net.is_positive())
+        .map(|b| Source {
+            id: if multi(&b.source) {
+                format!("{}:{}", b.source, b.currency.code())
+            } else {
+                b.source.to_string()
+            },
+            balance: b.net,
+        })
+        .collect();
+    if sources.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "There is no positive balance to preview: import your platforms' exports first.",
+        ));
+    }
+    let request = PlanRequest {
+        sources,
+        preferences: query
+            .prefer
+            .iter()
+            .map(|p| parse_preference(catalog, p))
+            .collect::<Result<_, _>>()?,
+        objective: query.objective.unwrap_or(Objective::LeastFees),
+        keep: query
+            .keep
+            .iter()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| parse_money_with_currency(k))
+            .collect::<Result<_, _>>()?,
+        excluded: query
+            .exclude
+            .iter()
+            .map(|p| parse_product(catalog, p))
+            .collect::<Result<_, _>>()?,
+        rates: query
+            .rates
+            .iter()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| parse_rate(r, now))
+            .collect::<Result<_, _>>()?,
+        used_today: Vec::new(),
+        now,
+    };
+    run(catalog, &request)
 }
 
 /// A preview as a person asks for it: amounts and names as typed, parsed here for every front
@@ -157,6 +299,10 @@ pub struct PreviewQuery {
     pub keep: Option<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// The provider whose catalog to use (see [`crate::choose_catalog`]); the front end
+    /// resolves it, the planner never sees it.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// Parses `query` against `catalog` and previews it.
@@ -238,6 +384,8 @@ pub struct PlanView {
 #[ts(export)]
 pub struct PreviewView {
     pub provider: String,
+    /// The catalog is the built-in demo (sandbox provider), not a real provider's.
+    pub demo: bool,
     pub best: PlanView,
     pub alternatives: Vec<PlanView>,
 }
@@ -285,7 +433,18 @@ fn plan_view(plan: &Plan) -> PlanView {
 pub fn preview_view(result: &PreviewResult) -> PreviewView {
     PreviewView {
         provider: result.provider.clone(),
+        demo: result.provider == DEMO_PROVIDER_ID,
         best: plan_view(&result.preview.best),
         alternatives: result.preview.alternatives.iter().map(plan_view).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_provider_id_names_the_built_in_catalog() {
+        assert_eq!(demo_catalog().unwrap().provider_id(), DEMO_PROVIDER_ID);
     }
 }

@@ -2,6 +2,7 @@
 //! in temporary directories, with the minimum Argon2id cost to keep the suite quick.
 mod app {
     mod audit;
+    mod catalogs;
     mod dashboard;
     mod export;
     mod import;

@@ -258,20 +258,49 @@ struct HistoryArgs {
 
 #[derive(Debug, Subcommand)]
 enum CatalogCommand {
-    /// List the products (the demo catalog until providers are added).
+    /// Validate a provider's catalog (JSON) and cache it in the vault for offline previews.
+    Import {
+        /// The catalog document (tipvault.catalog.v1 JSON).
+        file: PathBuf,
+    },
+    /// List the catalogs: those cached in the vault, then the built-in demo catalog.
     List,
-    /// Print the whole catalog document (canonical JSON).
-    Show,
+    /// Show one catalog's products (default: the only cached one, else the demo catalog).
+    Show {
+        /// The provider (`demo` for the built-in catalog).
+        #[arg(long)]
+        provider: Option<String>,
+        /// Print the whole document (canonical JSON) instead of the product table.
+        #[arg(long)]
+        document: bool,
+    },
+    /// Remove a provider's cached catalog.
+    Remove { provider: String },
 }
 
 #[derive(Debug, Args)]
 struct PreviewArgs {
     /// The amount to cash out, e.g. 1300 or 12.50.
-    #[arg(long)]
-    amount: String,
+    #[arg(long, required_unless_present = "from_balance", requires = "currency")]
+    amount: Option<String>,
     /// Its currency (ISO 4217), e.g. KRW or USD.
     #[arg(long)]
-    currency: String,
+    currency: Option<String>,
+    /// Preview the vault's current balances (every source, or those given with --source)
+    /// instead of an amount.
+    #[arg(long, conflicts_with_all = ["amount", "currency"])]
+    from_balance: bool,
+    /// With --from-balance: only these sources (repeatable).
+    #[arg(long = "source", requires = "from_balance")]
+    sources: Vec<String>,
+    /// The provider whose cached catalog to use (`demo` for the built-in one). Default: the
+    /// only catalog in the vault, or the demo catalog.
+    #[arg(long)]
+    provider: Option<String>,
+    /// An exchange rate you accept, BASE/QUOTE=RATE (e.g. USD/KRW=1380.50), for balances in
+    /// a currency the products are not in (repeatable).
+    #[arg(long = "rate", requires = "from_balance")]
+    rates: Vec<String>,
     /// Destinations in order of preference: topup, donation, transit, gift-card, bank-payout,
     /// or product ids (comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -279,9 +308,10 @@ struct PreviewArgs {
     /// What to optimise: least-fees, or first-preference (most value into the first choice).
     #[arg(long, value_enum, default_value_t = ObjectiveArg::FirstPreference)]
     objective: ObjectiveArg,
-    /// An amount to keep in the balance, in the same currency.
+    /// An amount to keep in the balance, in the same currency (with --from-balance: an
+    /// amount and its currency, "1000 KRW"; repeatable, one per currency).
     #[arg(long)]
-    keep: Option<String>,
+    keep: Vec<String>,
     /// Products not to use (comma-separated ids).
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
@@ -395,6 +425,37 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::InvalidInput | ErrorCode::WeakPassphrase => 2,
         _ => 1,
     }
+}
+
+/// Whether a vault exists at `location` (without unlocking it).
+fn vault_exists(location: &VaultLocation) -> Result<bool, AppError> {
+    Ok(tipvault_app::vault_status(location, Utc::now())?.state != VaultState::Absent)
+}
+
+/// The catalog a command runs over: the built-in demo catalog when `demo` is asked for or no
+/// vault exists (previews work before a vault is created); otherwise the vault's choice.
+fn chosen_catalog(
+    location: &VaultLocation,
+    passphrases: &Passphrases,
+    provider: Option<&str>,
+) -> Result<tipvault_app::preview::ProviderCatalog, AppError> {
+    let demo = tipvault_app::demo_catalog()?;
+    if provider == Some("demo") {
+        return Ok(demo);
+    }
+    if !vault_exists(location)? {
+        return match provider {
+            None => Ok(demo),
+            Some(p) if p == demo.provider_id() => Ok(demo),
+            Some(p) => Err(AppError::new(
+                ErrorCode::NoVault,
+                format!("There is no vault, so no cached catalog of {p:?}."),
+            )),
+        };
+    }
+    with_session(location, passphrases, |session| {
+        tipvault_app::choose_catalog(session, provider, Utc::now())
+    })
 }
 
 /// Runs `work` on the unlocked vault, then locks it whatever happened.
@@ -554,35 +615,84 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&entries, || output::audit_table(&entries));
             }
         },
-        Command::Catalog { command } => {
-            let catalog = tipvault_app::demo_catalog()?;
-            match command {
-                CatalogCommand::List => {
+        Command::Catalog { command } => match command {
+            CatalogCommand::Import { file } => {
+                let imported = with_session(&location, &passphrases, |session| {
+                    tipvault_app::import_catalog(session, file, Utc::now())
+                })?;
+                out.value(&imported, || output::catalog_imported_text(&imported));
+            }
+            CatalogCommand::List => {
+                let catalogs = if vault_exists(&location)? {
+                    with_session(&location, &passphrases, |session| {
+                        tipvault_app::list_catalogs(session, Utc::now())
+                    })?
+                } else {
+                    vec![tipvault_app::catalogs::demo_view(Utc::now())?]
+                };
+                out.value(&catalogs, || output::catalogs_table(&catalogs));
+            }
+            CatalogCommand::Show { provider, document } => {
+                let catalog = chosen_catalog(&location, &passphrases, provider.as_deref())?;
+                if *document {
+                    // Already JSON: the canonical document is the same in both modes.
+                    println!("{}", catalog.canonical_json());
+                } else {
                     let products = output::catalog_products(&catalog);
                     out.value(&products, || output::catalog_table(&catalog, &products));
                 }
-                CatalogCommand::Show => {
-                    // Already JSON: the canonical document is the same in both modes.
-                    println!("{}", catalog.canonical_json());
-                }
             }
-        }
+            CatalogCommand::Remove { provider } => {
+                with_session(&location, &passphrases, |session| {
+                    tipvault_app::remove_catalog(session, provider, Utc::now())
+                })?;
+                out.value(&serde_json::json!({"removed": provider}), || {
+                    format!("Removed the cached catalog of {provider}.")
+                });
+            }
+        },
         Command::Preview(args) => {
-            let catalog = tipvault_app::demo_catalog()?;
-            let query = tipvault_app::PreviewQuery {
-                amount: args.amount.clone(),
-                currency: args.currency.clone(),
-                prefer: args.prefer.clone(),
-                objective: match args.objective {
-                    ObjectiveArg::LeastFees => tipvault_app::preview::PreviewObjective::LeastFees,
-                    ObjectiveArg::FirstPreference => {
-                        tipvault_app::preview::PreviewObjective::FirstPreference
-                    }
-                },
-                keep: args.keep.clone(),
-                exclude: args.exclude.clone(),
+            let objective = match args.objective {
+                ObjectiveArg::LeastFees => tipvault_app::preview::PreviewObjective::LeastFees,
+                ObjectiveArg::FirstPreference => {
+                    tipvault_app::preview::PreviewObjective::FirstPreference
+                }
             };
-            let result = tipvault_app::preview_query(&catalog, &query, Utc::now())?;
+            let result = if args.from_balance {
+                let query = tipvault_app::BalancePreviewQuery {
+                    sources: args.sources.clone(),
+                    provider: args.provider.clone(),
+                    prefer: args.prefer.clone(),
+                    objective: Some(objective),
+                    keep: args.keep.clone(),
+                    exclude: args.exclude.clone(),
+                    rates: args.rates.clone(),
+                };
+                with_session(&location, &passphrases, |session| {
+                    let now = Utc::now();
+                    let catalog =
+                        tipvault_app::choose_catalog(session, query.provider.as_deref(), now)?;
+                    tipvault_app::preview_balances(session, &catalog, &query, now)
+                })?
+            } else {
+                if args.keep.len() > 1 {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidInput,
+                        "Give at most one --keep with --amount (in the same currency).",
+                    ));
+                }
+                let catalog = chosen_catalog(&location, &passphrases, args.provider.as_deref())?;
+                let query = tipvault_app::PreviewQuery {
+                    amount: args.amount.clone().unwrap_or_default(),
+                    currency: args.currency.clone().unwrap_or_default(),
+                    prefer: args.prefer.clone(),
+                    objective,
+                    keep: args.keep.first().cloned(),
+                    exclude: args.exclude.clone(),
+                    provider: args.provider.clone(),
+                };
+                tipvault_app::preview_query(&catalog, &query, Utc::now())?
+            };
             out.value(&result, || {
                 output::preview_text(&result, matches!(args.lang, LangArg::Ko))
             });

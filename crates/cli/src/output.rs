@@ -391,6 +391,51 @@ fn tipvault_preview_kind<T: Serialize>(kind: T) -> String {
         .unwrap_or_default()
 }
 
+pub fn catalogs_table(catalogs: &[tipvault_app::CatalogView]) -> String {
+    let mut text = format!(
+        "{:<24} {:>7} {:>8}  {:<8} {:<11} {}\n",
+        "PROVIDER", "VERSION", "PRODUCTS", "STATE", "EXPIRES", "WHERE"
+    );
+    for c in catalogs {
+        text.push_str(&format!(
+            "{:<24} {:>7} {:>8}  {:<8} {:<11} {}\n",
+            printable(&c.provider_id),
+            c.version,
+            c.products,
+            c.freshness,
+            c.expires_at.format("%Y-%m-%d"),
+            if c.built_in {
+                "built in (demo)".to_owned()
+            } else {
+                format!(
+                    "vault, stored {}",
+                    c.stored_at
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default()
+                )
+            }
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn catalog_imported_text(imported: &tipvault_app::CatalogImported) -> String {
+    let c = &imported.catalog;
+    let what = match (imported.outcome.as_str(), imported.previous_version) {
+        ("unchanged", _) => "already cached; nothing changed".to_owned(),
+        ("replaced", Some(v)) => format!("replaced version {v}"),
+        _ => "cached".to_owned(),
+    };
+    format!(
+        "Catalog of {} version {} ({} products, {}, expires {}): {what}.",
+        printable(&c.provider_id),
+        c.version,
+        c.products,
+        c.freshness,
+        c.expires_at.format("%Y-%m-%d")
+    )
+}
+
 pub fn catalog_table(catalog: &ProviderCatalog, products: &[ProductLine]) -> String {
     let mut text = format!(
         "Catalog of {} (version {}, expires {})\n{:<26} {:<15} {:<8} {}\n",

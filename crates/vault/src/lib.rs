@@ -71,6 +71,7 @@
 mod atomic;
 pub mod audit;
 pub mod balance;
+pub mod catalog;
 pub mod draft;
 pub mod entry;
 mod error;
@@ -89,6 +90,7 @@ mod vault;
 
 pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport};
 pub use balance::Balance;
+pub use catalog::{CatalogStoreError, CatalogStored, StoredCatalog};
 pub use draft::Draft;
 pub use entry::{EntryImport, ImportOutcome, StoredEntry};
 pub use error::{

@@ -188,6 +188,26 @@ CREATE TRIGGER entry_balance_delete AFTER DELETE ON entry BEGIN
     WHERE source_id = old.source_id AND currency = old.currency AND entry_count = 0;
 END;
 "#,
+    // v4: provider catalogs cached for offline previews (issue 5); see `catalog.rs`. One row
+    // per provider; the row expires under the `catalog` class (1 year after it was stored),
+    // independently of the document's own stale/expiry dates.
+    r#"
+INSERT INTO retention_class (name, default_secs, duration_secs, updated_at) VALUES
+    ('catalog', 31622400, 31622400, 0);
+
+CREATE TABLE catalog (
+    provider_id      TEXT PRIMARY KEY,
+    version          INTEGER NOT NULL CHECK (version >= 0),
+    document         TEXT NOT NULL,
+    issued_at        INTEGER NOT NULL,
+    stale_after      INTEGER NOT NULL,
+    doc_expires_at   INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'catalog' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX catalog_expires_at ON catalog (expires_at);
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -324,7 +344,14 @@ mod tests {
         }
         assert_eq!(
             expiring_tables(&conn).unwrap(),
-            vec!["audit_log", "draft", "entry", "entry_detail", "source"]
+            vec![
+                "audit_log",
+                "catalog",
+                "draft",
+                "entry",
+                "entry_detail",
+                "source"
+            ]
         );
     }
 }

@@ -840,6 +840,40 @@ impl Vault {
         crate::source::set_payout(&self.conn, source, payout, now).map_err(|e| self.ledger_err(e))
     }
 
+    /// Caches a provider catalog (see [`crate::catalog`]): refused unless newer than the one
+    /// stored.
+    pub fn put_catalog(
+        &mut self,
+        catalog: &crate::StoredCatalog,
+        now: DateTime<Utc>,
+    ) -> Result<crate::CatalogStored, crate::CatalogStoreError> {
+        crate::catalog::put(&mut self.conn, catalog, now).map_err(|e| match e {
+            crate::CatalogStoreError::Store(StoreError::Sql(e)) => {
+                crate::CatalogStoreError::Store(StoreError::from_sql(e, &self.dir))
+            }
+            other => other,
+        })
+    }
+
+    /// The live cached catalog of a provider.
+    pub fn catalog(
+        &self,
+        provider_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::StoredCatalog>, StoreError> {
+        crate::catalog::get(&self.conn, provider_id, now).map_err(store_err(&self.dir))
+    }
+
+    /// Every live cached catalog, by provider.
+    pub fn catalogs(&self, now: DateTime<Utc>) -> Result<Vec<crate::StoredCatalog>, StoreError> {
+        crate::catalog::list(&self.conn, now).map_err(store_err(&self.dir))
+    }
+
+    /// Removes a provider's cached catalog; false when there was none.
+    pub fn remove_catalog(&self, provider_id: &str) -> Result<bool, StoreError> {
+        crate::catalog::remove(&self.conn, provider_id).map_err(store_err(&self.dir))
+    }
+
     /// Live sources, by id.
     pub fn sources(&self, now: DateTime<Utc>) -> Result<Vec<tipvault_ledger::Source>, StoreError> {
         crate::source::list(&self.conn, now).map_err(store_err(&self.dir))

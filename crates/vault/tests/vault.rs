@@ -12,6 +12,8 @@ mod support;
 mod audit;
 #[path = "vault/balance.rs"]
 mod balance;
+#[path = "vault/catalog.rs"]
+mod catalog;
 #[path = "vault/entry.rs"]
 mod entry;
 #[path = "vault/history.rs"]

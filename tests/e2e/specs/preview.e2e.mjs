@@ -11,6 +11,8 @@ describe('cash-out preview', () => {
       'Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit. Done in about 2 minutes, at worst in 1 day.',
     );
     await expect($$('.path .seg')).toBeElementsArrayOfSize(2);
+    // No provider catalog in this vault: the built-in demo catalog, labelled as such.
+    await expect($('#preview-demo')).toBeDisplayed();
     await screenshot('preview');
   });
 
@@ -33,5 +35,11 @@ describe('cash-out preview', () => {
   it('refuses an amount the currency cannot hold', async () => {
     await $('#preview-amount').setValue('12.5');
     await expect($('#preview-error')).toHaveText(expect.stringContaining('KRW'));
+  });
+
+  it('previews the vault balances, and says so when there are none', async () => {
+    await $('#preview-mode-balances').click();
+    await expect($('#preview-error')).toHaveText(expect.stringContaining('no positive balance'));
+    await $('#preview-mode-amount').click();
   });
 });

@@ -139,6 +139,7 @@ fn purge_reports_every_class_and_keeps_live_rows() {
         classes,
         [
             "audit",
+            "catalog",
             "draft",
             "imported_tip",
             "network_fingerprint",

@@ -5,6 +5,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  BalancePreviewQuery,
+  CatalogView,
   ChosenFile,
   ExportFormat,
   HistoryPageView,
@@ -96,6 +98,8 @@ export const backend = {
   settings: () => call<Settings>('settings'),
   dashboard: () => call<DashboardView>('dashboard'),
   previewBalance: (query: PreviewQuery) => call<PreviewView>('preview_balance', { query }),
+  previewMyBalances: (query: BalancePreviewQuery) => call<PreviewView>('preview_my_balances', { query }),
+  catalogs: () => call<CatalogView[]>('catalogs'),
   setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
   platforms: () => call<PlatformView[]>('platforms'),
   sources: () => call<SourceView[]>('sources'),

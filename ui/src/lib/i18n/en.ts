@@ -127,6 +127,7 @@ export const en = {
   'kind.gift_card': 'Gift card',
   'kind.bank_payout': 'Bank payout',
   'class.payer_detail': 'Payer names and messages',
+  'class.catalog': 'Provider catalogs',
   'class.source': 'Sources (platform accounts)',
   'dashboard.title': 'Balances',
   'dashboard.empty': 'No accounts yet. Add your platforms and import their exports under Import, or with the command line:',
@@ -247,6 +248,17 @@ export const en = {
   'export.run': "Export…",
   'export.done': "Exported {count} entries to {file} in {folder}.",
   'error.cancelled': "Cancelled. Nothing was written.",
+  'preview.from': "Preview",
+  'preview.fromAmount': "An amount",
+  'preview.fromBalances': "My balances",
+  'preview.provider': "Provider catalog",
+  'preview.builtIn': "built in",
+  'preview.rates': "Exchange rates",
+  'preview.ratesHint': "For balances in a currency the products are not in, e.g. USD/KRW=1380.50 (1 USD = 1,380.50 KRW). Only rates you type are used.",
+  'preview.stale': "This catalog is getting old: fees and limits may have changed. Refresh it before redeeming.",
+  'freshness.stale': "stale",
+  'freshness.expired': "expired",
+  'freshness.fresh': "current",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -44,10 +44,12 @@ describe('PreviewPanel', () => {
   it('asks the backend with the typed amount and ordered preferences, and draws the split', async () => {
     const queries: unknown[] = [];
     mockIPC((cmd, args) => {
+      if (cmd === 'catalogs') return [];
       if (cmd !== 'preview_balance') return undefined;
       queries.push((args as { query: unknown }).query);
       return {
         provider: 'demo-provider',
+        demo: true,
         best: plan('Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit.', [
           leg('top-up', 'mobile_top_up', 1000),
           leg('donation', 'donation', 300),
@@ -65,7 +67,9 @@ describe('PreviewPanel', () => {
       objective: 'first_preference',
       keep: null,
       exclude: [],
+      provider: null,
     });
+    expect(screen.getByText('Demo catalog (sandbox provider)')).toBeInTheDocument();
     const segments = container.querySelectorAll<HTMLElement>('.path .seg');
     expect(segments).toHaveLength(2);
     expect(segments[0]!.style.width).toBe(`${(1000 / 1300) * 100}%`);
@@ -73,8 +77,39 @@ describe('PreviewPanel', () => {
     expect(screen.getByText('Alternative: all donation.')).toBeInTheDocument();
   });
 
+  it('previews the vault balances with the typed rates and the chosen provider', async () => {
+    const asked: { cmd: string; query: Record<string, unknown> }[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'catalogs') {
+        return [
+          { provider_id: 'acme', version: 3, freshness: 'stale', built_in: false, products: 7 },
+          { provider_id: 'demo-provider', version: 1, freshness: 'fresh', built_in: true, products: 7 },
+        ];
+      }
+      if (cmd === 'preview_balance' || cmd === 'preview_my_balances') {
+        asked.push({ cmd, query: (args as { query: Record<string, unknown> }).query });
+        const p = plan('From your balances.', [leg('gift', 'gift_card', 1000)], 300);
+        return { provider: 'acme', demo: false, best: { ...p, freshness: 'stale' }, alternatives: [] };
+      }
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(PreviewPanel);
+    expect(await screen.findByRole('option', { name: /acme \(v3, stale\)/ })).toBeInTheDocument();
+    await user.click(screen.getByRole('tab', { name: 'My balances' }));
+    await user.type(screen.getByLabelText('Exchange rates'), 'USD/KRW=1380');
+    await screen.findByText('From your balances.');
+    await new Promise((r) => setTimeout(r, 200));
+    const last = asked.at(-1)!;
+    expect(last.cmd).toBe('preview_my_balances');
+    expect(last.query).toMatchObject({ provider: 'acme', rates: ['USD/KRW=1380'], sources: [] });
+    expect(screen.queryByText('Demo catalog (sandbox provider)')).toBeNull();
+    expect(screen.getByText(/getting old/)).toBeInTheDocument();
+  });
+
   it('shows a refused amount as an error, not a plan', async () => {
     mockIPC((cmd) => {
+      if (cmd === 'catalogs') return [];
       if (cmd === 'preview_balance') {
         throw { code: 'invalid_input', message: 'KRW has no minor units.', retry_after: null };
       }

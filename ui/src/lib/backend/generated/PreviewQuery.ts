@@ -8,4 +8,9 @@ export type PreviewQuery = { amount: string, currency: string, prefer: Array<str
 /**
  * `least_fees` or `first_preference`.
  */
-objective: 'least_fees' | 'first_preference', keep: string | null, exclude: Array<string>, };
+objective: 'least_fees' | 'first_preference', keep: string | null, exclude: Array<string>, 
+/**
+ * The provider whose catalog to use (see [`crate::choose_catalog`]); the front end
+ * resolves it, the planner never sees it.
+ */
+provider: string | null, };

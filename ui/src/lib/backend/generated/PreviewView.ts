@@ -4,4 +4,8 @@ import type { PlanView } from "./PlanView";
 /**
  * The best plan and its alternatives, for display.
  */
-export type PreviewView = { provider: string, best: PlanView, alternatives: Array<PlanView>, };
+export type PreviewView = { provider: string, 
+/**
+ * The catalog is the built-in demo (sandbox provider), not a real provider's.
+ */
+demo: boolean, best: PlanView, alternatives: Array<PlanView>, };

@@ -1,0 +1,270 @@
+//! Use cases on provider catalogs: import one into the vault, list them, and choose the one a
+//! preview runs over.
+//!
+//! The one decision to know: a catalog is validated by the preview crate every time it crosses
+//! a boundary, on import and again when read back, and the vault keeps its canonical form. An
+//! expired catalog is refused on import (it could never be redeemed against) but one that
+//! expires while cached stays listed, marked expired, and still previews with `redeemable:
+//! false`, so the user sees why and what to refresh. The demo catalog ships in the binary and
+//! is used only when the vault holds no provider catalog, or when asked for by name.
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use tipvault_preview::{Catalog, Freshness};
+use tipvault_vault::{AuditEvent, CatalogStoreError, CatalogStored, StoredCatalog};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+use crate::preview::demo_catalog;
+use crate::session::Session;
+
+/// The largest catalog file accepted (the demo catalog is about 5 KB; a provider with a few
+/// hundred products stays far below this).
+pub const MAX_CATALOG_BYTES: u64 = 4 * 1024 * 1024;
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::InvalidInput, message)
+}
+
+/// A catalog as the front ends list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CatalogView {
+    pub provider_id: String,
+    pub version: u64,
+    pub issued_at: DateTime<Utc>,
+    pub stale_after: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `fresh`, `stale` (usable; refresh before redeeming if you can) or `expired` (previews
+    /// only; never redeemed against).
+    pub freshness: String,
+    pub products: u32,
+    /// The demo catalog built into the app (sandbox provider), not one from the vault.
+    pub built_in: bool,
+    /// When it was stored in the vault.
+    pub stored_at: Option<DateTime<Utc>>,
+}
+
+fn freshness_name(f: Freshness) -> &'static str {
+    match f {
+        Freshness::Fresh => "fresh",
+        Freshness::Stale => "stale",
+        Freshness::Expired => "expired",
+    }
+}
+
+fn view(catalog: &Catalog, stored_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CatalogView {
+    CatalogView {
+        provider_id: catalog.provider_id().to_owned(),
+        version: catalog.version(),
+        issued_at: catalog.issued_at(),
+        stale_after: catalog.stale_after(),
+        expires_at: catalog.expires_at(),
+        freshness: freshness_name(catalog.freshness(now)).to_owned(),
+        products: u32::try_from(catalog.products().len()).unwrap_or(u32::MAX),
+        built_in: stored_at.is_none(),
+        stored_at,
+    }
+}
+
+/// What importing a catalog did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CatalogImported {
+    pub catalog: CatalogView,
+    /// `new`, `replaced` or `unchanged`.
+    pub outcome: String,
+    pub previous_version: Option<u64>,
+}
+
+fn parse_document(text: &str) -> Result<Catalog, AppError> {
+    Catalog::parse(text).map_err(|e| invalid(format!("This is not a usable catalog: {e}.")))
+}
+
+/// Reads, validates and caches the catalog in `path`. Refused: a file that is not a valid
+/// catalog (negative fees, zero steps, unsorted denominations, unknown currencies… each named),
+/// an expired catalog, and a version not newer than the cached one.
+pub fn import_catalog(
+    session: &mut Session,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<CatalogImported, AppError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot open {}: {e}.", path.display()),
+        )
+    })?;
+    let mut text = String::new();
+    file.take(MAX_CATALOG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => invalid(format!(
+                "{} is not a catalog: it is not UTF-8 text.",
+                path.display()
+            )),
+            _ => AppError::new(
+                ErrorCode::Io,
+                format!("Cannot read {}: {e}.", path.display()),
+            ),
+        })?;
+    if text.len() as u64 > MAX_CATALOG_BYTES {
+        return Err(invalid(format!(
+            "{} is larger than {} MiB: not a catalog Tipvault accepts.",
+            path.display(),
+            MAX_CATALOG_BYTES / 1024 / 1024
+        )));
+    }
+    let catalog = parse_document(&text)?;
+    if catalog.freshness(now) == Freshness::Expired {
+        return Err(invalid(format!(
+            "This catalog of {} expired on {}: it cannot be used. Ask the provider for a \
+             current one.",
+            catalog.provider_id(),
+            catalog.expires_at().format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    let stored = StoredCatalog {
+        provider_id: catalog.provider_id().to_owned(),
+        version: catalog.version(),
+        document: catalog.canonical_json(),
+        issued_at: catalog.issued_at(),
+        stale_after: catalog.stale_after(),
+        expires_at: catalog.expires_at(),
+        stored_at: now,
+    };
+    let vault = session.vault_at(now);
+    let outcome = vault.put_catalog(&stored, now).map_err(|e| match e {
+        CatalogStoreError::NotNewer { .. } => invalid(format!("{}.", capitalise(&e.to_string()))),
+        CatalogStoreError::Store(e) => AppError::from(e),
+    })?;
+    let (outcome, previous_version) = match outcome {
+        CatalogStored::New => ("new", None),
+        CatalogStored::Replaced { previous_version } => ("replaced", Some(previous_version)),
+        CatalogStored::Unchanged => ("unchanged", None),
+    };
+    if outcome != "unchanged" {
+        let event = AuditEvent::new(
+            "catalog.imported",
+            json!({"provider": catalog.provider_id(), "version": catalog.version()}),
+        )?;
+        vault.audit_append(&event, now)?;
+    }
+    Ok(CatalogImported {
+        catalog: view(&catalog, Some(now), now),
+        outcome: outcome.to_owned(),
+        previous_version,
+    })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {
+    Catalog::parse(&stored.document).map_err(|e| {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!(
+                "The cached catalog of {} no longer validates ({e}); import it again.",
+                stored.provider_id
+            ),
+        )
+    })
+}
+
+/// The cached catalogs, by provider, then the built-in demo catalog.
+pub fn list_catalogs(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<CatalogView>, AppError> {
+    let stored = session.vault_at(now).catalogs(now)?;
+    let mut out = Vec::with_capacity(stored.len() + 1);
+    for s in &stored {
+        out.push(view(&read_stored(s)?, Some(s.stored_at), now));
+    }
+    out.push(view(&demo_catalog()?, None, now));
+    Ok(out)
+}
+
+/// The built-in demo catalog as listed (no vault needed).
+pub fn demo_view(now: DateTime<Utc>) -> Result<CatalogView, AppError> {
+    Ok(view(&demo_catalog()?, None, now))
+}
+
+/// The catalog a preview runs over: the named provider's (`demo` or the demo's provider id
+/// names the built-in one), or, with no name, the only cached catalog, or the demo catalog
+/// when none is cached.
+pub fn choose_catalog(
+    session: &mut Session,
+    provider: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Catalog, AppError> {
+    let demo = demo_catalog()?;
+    let vault = session.vault_at(now);
+    match provider.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(id) => {
+            if let Some(stored) = vault.catalog(id, now)? {
+                return read_stored(&stored);
+            }
+            if id == "demo" || id == demo.provider_id() {
+                return Ok(demo);
+            }
+            let known: Vec<String> = vault
+                .catalogs(now)?
+                .into_iter()
+                .map(|c| c.provider_id)
+                .collect();
+            Err(invalid(format!(
+                "There is no catalog of {id:?} in the vault. Cached: {}. Import one with \
+                 `tipvault catalog import FILE`.",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+        None => {
+            let mut stored = vault.catalogs(now)?;
+            match stored.len() {
+                0 => Ok(demo),
+                1 => read_stored(&stored.remove(0)),
+                _ => Err(invalid(format!(
+                    "The vault holds catalogs of several providers ({}): choose one with \
+                     --provider.",
+                    stored
+                        .iter()
+                        .map(|c| c.provider_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+            }
+        }
+    }
+}
+
+/// Removes a provider's cached catalog.
+pub fn remove_catalog(
+    session: &mut Session,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let vault = session.vault_at(now);
+    if !vault.remove_catalog(provider.trim())? {
+        return Err(invalid(format!(
+            "There is no catalog of {provider:?} in the vault."
+        )));
+    }
+    let event = AuditEvent::new("catalog.removed", json!({"provider": provider.trim()}))?;
+    vault.audit_append(&event, now)?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Provider catalogs in the vault: import (validated, expiry and version checked), listing,
+//! the choice a preview runs over, and previews of the vault's real balances.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use tipvault_app::{
+    BalancePreviewQuery, ErrorCode, choose_catalog, import_catalog, import_file, list_catalogs,
+    preview_balances, remove_catalog,
+};
+
+use super::ledger_support::{add_kofi, request};
+use super::support::{new_vault, t0};
+
+/// The demo catalog as a JSON value, to edit into other providers' catalogs.
+fn demo() -> Value {
+    serde_json::from_str(include_str!("../../../preview/catalogs/demo.json")).unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, doc: &Value) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(doc).unwrap()).unwrap();
+    path
+}
+
+fn acme(version: u64) -> Value {
+    let mut doc = demo();
+    doc["provider_id"] = json!("acme");
+    doc["version"] = json!(version);
+    doc
+}
+
+#[test]
+fn an_imported_catalog_is_listed_and_chosen_for_previews() {
+    let (dir, _loc, mut session) = new_vault();
+    // Nothing cached: the demo catalog.
+    assert_eq!(
+        choose_catalog(&mut session, None, t0())
+            .unwrap()
+            .provider_id(),
+        "demo-provider"
+    );
+    let imported = import_catalog(&mut session, &write(&dir, "a.json", &acme(2)), t0()).unwrap();
+    assert_eq!(imported.outcome, "new");
+    assert_eq!(imported.catalog.provider_id, "acme");
+    assert_eq!(imported.catalog.freshness, "fresh");
+
+    let listed = list_catalogs(&mut session, t0()).unwrap();
+    let ids: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|c| (c.provider_id.as_str(), c.built_in))
+        .collect();
+    assert_eq!(ids, [("acme", false), ("demo-provider", true)]);
+    // One cached catalog: it is the default; the demo stays reachable by name.
+    assert_eq!(
+        choose_catalog(&mut session, None, t0())
+            .unwrap()
+            .provider_id(),
+        "acme"
+    );
+    assert_eq!(
+        choose_catalog(&mut session, Some("demo"), t0())
+            .unwrap()
+            .provider_id(),
+        "demo-provider"
+    );
+    let err = choose_catalog(&mut session, Some("zeta"), t0()).unwrap_err();
+    assert!(err.message.contains("Cached: acme"), "{}", err.message);
+
+    // Two cached catalogs: the user must say which.
+    let mut beta = acme(1);
+    beta["provider_id"] = json!("beta");
+    import_catalog(&mut session, &write(&dir, "b.json", &beta), t0()).unwrap();
+    let err = choose_catalog(&mut session, None, t0()).unwrap_err();
+    assert!(err.message.contains("acme, beta"), "{}", err.message);
+
+    remove_catalog(&mut session, "beta", t0()).unwrap();
+    assert_eq!(
+        choose_catalog(&mut session, None, t0())
+            .unwrap()
+            .provider_id(),
+        "acme"
+    );
+}
+
+#[test]
+fn bad_expired_and_older_catalogs_are_refused_and_nothing_changes() {
+    let (dir, _loc, mut session) = new_vault();
+    import_catalog(&mut session, &write(&dir, "a.json", &acme(5)), t0()).unwrap();
+
+    let mut negative_fee = acme(6);
+    negative_fee["products"][0]["fee"]["fixed"] = json!("-100");
+    let mut zero_step = acme(6);
+    let range = zero_step["products"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["amount"]["type"] == "range")
+        .unwrap();
+    range["amount"]["step"] = json!("0");
+    let mut unsorted = acme(6);
+    unsorted["products"][0]["amount"]["values"] = json!(["3000", "1000"]);
+    let mut percent = acme(6);
+    percent["products"][0]["fee"]["percent"] = json!("101");
+    let mut currency = acme(6);
+    currency["products"][0]["currency"] = json!("XYZ");
+    let mut expired = acme(6);
+    expired["issued_at"] = json!("2025-01-01T00:00:00Z");
+    expired["stale_after"] = json!("2025-02-01T00:00:00Z");
+    expired["expires_at"] = json!("2025-03-01T00:00:00Z");
+    let older = acme(4);
+    for (name, doc, says) in [
+        ("negative-fee", negative_fee, "fee"),
+        ("zero-step", zero_step, "step"),
+        ("unsorted", unsorted, "denomination"),
+        ("percent", percent, "percent"),
+        ("currency", currency, "XYZ"),
+        ("expired", expired, "expired on 2025-03-01"),
+        ("older", older, "version 5"),
+    ] {
+        let err = import_catalog(&mut session, &write(&dir, name, &doc), t0()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{name}");
+        assert!(
+            err.message.to_lowercase().contains(&says.to_lowercase()),
+            "{name}: {}",
+            err.message
+        );
+    }
+    let not_json = dir.path().join("binary.json");
+    std::fs::write(&not_json, [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    assert!(import_catalog(&mut session, &not_json, t0()).is_err());
+
+    let cached = list_catalogs(&mut session, t0()).unwrap();
+    assert_eq!(
+        (cached[0].provider_id.as_str(), cached[0].version),
+        ("acme", 5)
+    );
+}
+
+fn query() -> BalancePreviewQuery {
+    BalancePreviewQuery {
+        prefer: vec!["gift-card".into()],
+        ..BalancePreviewQuery::default()
+    }
+}
+
+#[test]
+fn the_vaults_balances_preview_across_sources_and_currencies() {
+    let (_dir, _loc, mut session) = new_vault();
+    let catalog = choose_catalog(&mut session, None, t0()).unwrap();
+    // No balance yet: a clear refusal, not an empty plan that looks like a result.
+    let err = preview_balances(&mut session, &catalog, &query(), t0()).unwrap_err();
+    assert!(
+        err.message.contains("no positive balance"),
+        "{}",
+        err.message
+    );
+
+    // kofi.csv: USD 20.50 and EUR 10.00 in one source.
+    add_kofi(&mut session, "kofi-main");
+    import_file(
+        &mut session,
+        &request("kofi.csv", "kofi-main"),
+        t0(),
+        |_| {},
+        &|| false,
+    )
+    .unwrap();
+    let result = preview_balances(&mut session, &catalog, &query(), t0()).unwrap();
+    let plan = &result.preview.best;
+    let sources: Vec<String> = plan.sources.iter().map(|s| s.source_id.clone()).collect();
+    assert_eq!(sources, ["kofi-main:EUR", "kofi-main:USD"]);
+    // Conservation per currency: what each source pays plus what it keeps is its balance.
+    for s in &plan.sources {
+        assert_eq!(
+            s.debited.checked_add(s.left).unwrap(),
+            s.balance,
+            "{}",
+            s.source_id
+        );
+    }
+    // The demo catalog has no EUR products and no rate was given: EUR stays, untouched.
+    let eur = plan
+        .sources
+        .iter()
+        .find(|s| s.source_id == "kofi-main:EUR")
+        .unwrap();
+    assert!(eur.debited.is_zero());
+
+    // With a EUR→USD rate the EUR balance can reach the USD gift card.
+    let with_rate = BalancePreviewQuery {
+        rates: vec!["EUR/USD=1.08".into()],
+        prefer: vec!["gift-card".into()],
+        ..BalancePreviewQuery::default()
+    };
+    let result = preview_balances(&mut session, &catalog, &with_rate, t0()).unwrap();
+    let eur = result
+        .preview
+        .best
+        .sources
+        .iter()
+        .find(|s| s.source_id == "kofi-main:EUR")
+        .unwrap()
+        .clone();
+    assert!(eur.debited.is_positive(), "{eur:?}");
+
+    for (bad, says) in [
+        (vec!["EUR-USD=1.08".to_owned()], "not a rate"),
+        (vec!["EUR/USD=-1".to_owned()], "rate"),
+    ] {
+        let q = BalancePreviewQuery {
+            rates: bad,
+            ..BalancePreviewQuery::default()
+        };
+        let err = preview_balances(&mut session, &catalog, &q, t0()).unwrap_err();
+        assert!(err.message.contains(says), "{}", err.message);
+    }
+    let unknown = BalancePreviewQuery {
+        sources: vec!["nope".into()],
+        ..BalancePreviewQuery::default()
+    };
+    let err = preview_balances(&mut session, &catalog, &unknown, t0()).unwrap_err();
+    assert!(err.message.contains("\"nope\""), "{}", err.message);
+}
