@@ -26,6 +26,8 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             session::watch_idle(app.handle().clone(), WATCH_EVERY);
+            #[cfg(unix)]
+            session::lock_on_signals(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -5,6 +5,7 @@
 //! so the window stays responsive during an unlock or a purge.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,6 +34,9 @@ pub struct Desktop {
     pub location: VaultLocation,
     open: Mutex<Option<Open>>,
     idle_override: Option<Duration>,
+    /// Set once the app is exiting: an unlock that finishes after the exit lock must not leave
+    /// a session nobody will lock.
+    closing: AtomicBool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +67,7 @@ impl Desktop {
             location,
             open: Mutex::new(None),
             idle_override,
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -75,6 +80,10 @@ impl Desktop {
     /// Keeps a freshly unlocked session (which has just purged), locking any previous one.
     pub fn hold(&self, mut session: Session) {
         let now = Utc::now();
+        if self.closing.load(Ordering::SeqCst) {
+            let _ = session.lock(now, LockReason::Exit);
+            return;
+        }
         // If the setting cannot be read, lock after the default rather than refuse a vault that
         // is already unlocked (an error here would drop the session without locking it).
         let idle_limit = match self.idle_override {
@@ -173,5 +182,31 @@ pub fn watch_idle(app: AppHandle, every: Duration) {
 
 /// Locks on exit so the WAL is checkpointed and the keys are dropped before the process ends.
 pub fn lock_on_exit(app: &AppHandle) {
-    let _ = app.state::<Desktop>().release(LockReason::Exit);
+    let desktop = app.state::<Desktop>();
+    desktop.closing.store(true, Ordering::SeqCst);
+    let _ = desktop.release(LockReason::Exit);
+}
+
+/// Turns SIGTERM, SIGINT and SIGHUP (a logout, `kill`, Ctrl-C in a terminal) into a normal
+/// exit, so the vault is locked and its exit recorded instead of the process just ending.
+#[cfg(unix)]
+pub fn lock_on_signals(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        // Lock here first: the event loop may be too busy or already stopping to deliver Exit.
+        lock_on_exit(&app);
+        app.exit(0);
+    });
 }

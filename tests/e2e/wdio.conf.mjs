@@ -1,5 +1,6 @@
-// WebdriverIO against the real Tipvault desktop binary. tauri-driver (port 4444) fronts
-// WebKitWebDriver (port 4445), which launches the app; each spec file gets its own app process
+// WebdriverIO against the real Tipvault desktop binary. tauri-driver fronts WebKitWebDriver,
+// which launches the app (both on free loopback ports chosen at start, so two suites on one
+// machine cannot steal each other's sessions); each spec file gets its own app process
 // and a fresh, empty vault directory, passed to the app through TIPVAULT_VAULT.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +19,24 @@ const tauriDriver =
   process.env.TAURI_DRIVER ?? path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
 
 let driver;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Chosen once by the launcher and inherited by its workers through the environment (each
+// process loads this file; they must agree). TIPVAULT_E2E_PORTS="4444,4445" pins them.
+if (!process.env.TIPVAULT_E2E_PORTS) {
+  process.env.TIPVAULT_E2E_PORTS = `${await freePort()},${await freePort()}`;
+}
+const [driverPort, nativePort] = process.env.TIPVAULT_E2E_PORTS.split(',').map(Number);
 
 function portOpen(port) {
   return new Promise((resolve) => {
@@ -67,7 +86,7 @@ function writeKofiExport(file) {
 export const config = {
   runner: 'local',
   hostname: '127.0.0.1',
-  port: 4444,
+  port: driverPort,
   specs: ['./specs/**/*.e2e.mjs'],
   maxInstances: 1,
   capabilities: [{ maxInstances: 1, 'tauri:options': { application } }],
@@ -102,12 +121,12 @@ export const config = {
       delete process.env.TIPVAULT_TEST_PICK_FILE;
       delete process.env.TIPVAULT_TEST_SAVE_DIR;
     }
-    driver = spawn(tauriDriver, ['--port', '4444', '--native-port', '4445'], {
+    driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
       stdio: [null, process.stdout, process.stderr],
       env: process.env,
     });
     // Both ports, or about half the sessions fail with a disconnect (TOOLCHAIN.md).
-    await waitForPorts([4444, 4445], 20_000);
+    await waitForPorts([driverPort, nativePort], 20_000);
   },
 
   afterSession() {
