@@ -191,6 +191,39 @@ fn the_passphrase_can_come_from_the_environment() {
 }
 
 #[test]
+fn a_passphrase_line_on_stdin_is_read_exactly_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    // A CRLF line end is not part of the passphrase.
+    let crlf = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE}\r\n"),
+        &["audit", "verify"],
+    );
+    assert!(crlf.status.success(), "{}", crlf.stderr);
+    // A trailing space is: that is another passphrase, so the vault stays shut.
+    let spaced = with_stdin(
+        dir.path(),
+        &format!("{PASSPHRASE} \n"),
+        &["audit", "verify"],
+    );
+    assert_eq!(spaced.status.code(), Some(3), "{}", spaced.stderr);
+    let long = with_stdin(dir.path(), &"x".repeat(5000), &["audit", "verify"]);
+    assert_eq!(long.status.code(), Some(2), "{}", long.stderr);
+    assert!(
+        long.stderr.contains("longer than 4096 bytes"),
+        "{}",
+        long.stderr
+    );
+    let empty = with_stdin(dir.path(), "", &["audit", "verify"]);
+    assert!(
+        empty.stderr.contains("No passphrase given"),
+        "{}",
+        empty.stderr
+    );
+}
+
+#[test]
 fn without_a_terminal_or_a_source_the_cli_says_how_to_give_the_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());
