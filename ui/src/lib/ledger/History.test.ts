@@ -41,3 +41,42 @@ describe('History', () => {
     expect(queries[0]).toMatchObject({ limit: 200, after: null, kinds: [], search: null });
   });
 });
+
+describe('History at scale', () => {
+  it('keeps a bounded set of pages and fetches an evicted page again on the way back', async () => {
+    const TOTAL = 20_000;
+    const afters: (string | null)[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'sources' || cmd === 'inflow') return [];
+      if (cmd === 'history') {
+        const q = (args as { query: { after: string | null; limit: number } }).query;
+        afters.push(q.after);
+        const from = q.after ? Number(q.after) : 0;
+        const to = Math.min(TOTAL, from + q.limit);
+        return {
+          entries: Array.from({ length: to - from }, (_, i) => entry(from + i + 1)),
+          next: to < TOTAL ? String(to) : null,
+        };
+      }
+      return undefined;
+    });
+    const { container } = render(History);
+    await screen.findByText('200 entries loaded; scroll for more.');
+    const body = container.querySelector<HTMLDivElement>('#history-rows')!;
+    const scrollTo = async (top: number) => {
+      body.scrollTop = top;
+      body.dispatchEvent(new Event('scroll'));
+      await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    // Scroll down page after page: 40 pages = 8,000 rows.
+    for (let i = 0; i < 40; i++) await scrollTo((i + 1) * 200 * 34);
+    await screen.findByText(/8,[0-9]{3} entries loaded/);
+    expect(afters.filter((a) => a === null)).toHaveLength(1);
+    // Back to the top: page 0 was evicted, so it is fetched again (from the start).
+    await scrollTo(0);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(afters.filter((a) => a === null)).toHaveLength(2);
+    expect(container.querySelectorAll('#history-rows [role="row"]').length).toBeLessThan(60);
+  });
+});
