@@ -724,6 +724,11 @@ impl Vault {
         Ok(true)
     }
 
+    /// Whether `credential_id` has an unlock slot.
+    pub fn has_security_key_slot(&self, credential_id: &[u8]) -> bool {
+        self.sidecar.security_key_slot(credential_id).is_some()
+    }
+
     fn write_sidecar(&mut self, next: Sidecar) -> Result<(), KeyChangeError> {
         next.write(&self.dir).map_err(|source| KeyChangeError::Io {
             path: Sidecar::path(&self.dir),
