@@ -57,7 +57,11 @@ fn help_lists_the_global_options_and_commands() {
         "--vault <PATH>",
         "--json",
         "--passphrase-stdin",
+        "--security-key",
+        "--soft-authenticator <FILE>",
         "init",
+        "unlock",
+        "auth",
         "status",
         "passphrase",
         "rekey",
@@ -1106,4 +1110,217 @@ fn an_imported_catalog_previews_the_vaults_balances() {
         &["preview", "--from-balance", "--source", "nope"],
     );
     assert_eq!(text.status.code(), Some(2), "{}", text.stderr);
+}
+
+// ----- security keys (the software TEST authenticator, real vault, real relying party) -------
+
+/// Runs `tipvault --vault DIR --soft-authenticator SOFT ARGS` with no passphrase available at
+/// all (no stdin, no environment, no terminal): what opens must open with the key alone.
+fn with_key(dir: &Path, soft: &Path, args: &[&str]) -> Run {
+    run(tipvault()
+        .arg("--vault")
+        .arg(dir)
+        .arg("--soft-authenticator")
+        .arg(soft)
+        .args(args)
+        .stdin(std::process::Stdio::null()))
+}
+
+fn register_key(dir: &Path, soft: &Path, label: &str) -> serde_json::Value {
+    let out = with_stdin(
+        dir,
+        &format!("{PASSPHRASE}\n"),
+        &[
+            "--soft-authenticator",
+            soft.to_str().unwrap(),
+            "--json",
+            "auth",
+            "register",
+            "--label",
+            label,
+        ],
+    );
+    json(&out)
+}
+
+fn audit_events(dir: &Path) -> Vec<serde_json::Value> {
+    let out = with_stdin(
+        dir,
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "audit", "show", "--limit", "1000"],
+    );
+    json(&out).as_array().cloned().unwrap()
+}
+
+#[test]
+fn a_security_key_opens_the_vault_alone_and_removing_it_leaves_the_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let soft = tmp.path().join("soft-key.json");
+    init(&dir);
+    let key = register_key(&dir, &soft, "blue key");
+    assert_eq!(key["label"], "blue key");
+    assert_eq!(key["can_unlock"], true);
+    assert_eq!(key["is_test_device"], true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&soft).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the test device's secrets are private");
+    }
+    assert!(
+        !soft.starts_with(&dir),
+        "the authenticator file lives outside the vault"
+    );
+
+    // Key only: no passphrase source at all.
+    let out = with_key(&dir, &soft, &["--security-key", "unlock"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("opens with your security key"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("TEST DEVICE"), "{}", out.stderr);
+    let listed = json(&with_key(
+        &dir,
+        &soft,
+        &["--security-key", "--json", "auth", "list"],
+    ));
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed[0]["can_unlock"], true);
+
+    let renamed = json(&with_key(
+        &dir,
+        &soft,
+        &[
+            "--security-key",
+            "--json",
+            "auth",
+            "rename",
+            &id,
+            "green key",
+        ],
+    ));
+    assert_eq!(renamed["label"], "green key");
+    let status = json(&run(tipvault()
+        .arg("--vault")
+        .arg(&dir)
+        .args(["--json", "status"])));
+    assert_eq!(status["security_keys"], serde_json::json!(["green key"]));
+
+    let removed = json(&with_key(
+        &dir,
+        &soft,
+        &["--security-key", "--json", "auth", "remove", &id],
+    ));
+    assert_eq!(removed["id"], id.as_str());
+    let refused = with_key(&dir, &soft, &["--security-key", "unlock"]);
+    assert_eq!(refused.status.code(), Some(6), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("No security key is registered"),
+        "{}",
+        refused.stderr
+    );
+    let out = with_stdin(&dir, &format!("{PASSPHRASE}\n"), &["unlock"]);
+    assert!(
+        out.status.success(),
+        "the passphrase still opens: {}",
+        out.stderr
+    );
+    let kinds: Vec<String> = audit_events(&dir)
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    for kind in [
+        "auth.registered",
+        "auth.unlocked",
+        "auth.renamed",
+        "auth.removed",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing: {kinds:?}");
+    }
+}
+
+#[test]
+fn another_or_missing_authenticator_file_is_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let other_vault = tmp.path().join("other-vault");
+    init(&dir);
+    init(&other_vault);
+    let mine = tmp.path().join("mine.json");
+    let theirs = tmp.path().join("theirs.json");
+    register_key(&dir, &mine, "mine");
+    register_key(&other_vault, &theirs, "theirs");
+
+    let out = with_key(&dir, &theirs, &["--security-key", "unlock"]);
+    assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not registered for this vault"),
+        "{}",
+        out.stderr
+    );
+    let missing = tmp.path().join("typo.json");
+    let out = with_key(&dir, &missing, &["--security-key", "unlock"]);
+    assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    assert!(!missing.exists(), "unlock never creates a device file");
+
+    // Without --soft-authenticator this build has no hardware path: it says so.
+    let out = run(tipvault()
+        .arg("--vault")
+        .arg(&dir)
+        .args(["--security-key", "unlock"])
+        .env_remove("TIPVAULT_SOFT_AUTHENTICATOR")
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no security-key (USB CTAP2) support compiled in"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_cloned_authenticator_file_is_refused_and_audited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let soft = tmp.path().join("soft.json");
+    let clone = tmp.path().join("copied.json");
+    init(&dir);
+    register_key(&dir, &soft, "key");
+    std::fs::copy(&soft, &clone).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&clone, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    // The real key is used once more; the copy's counter is now behind.
+    let out = with_key(&dir, &soft, &["--security-key", "unlock"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let out = with_key(&dir, &clone, &["--security-key", "balance"]);
+    assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
+    assert!(out.stderr.contains("cloned"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "nothing was shown: {}", out.stdout);
+
+    let events = audit_events(&dir);
+    let refusal = events
+        .iter()
+        .find(|e| e["kind"] == "auth.unlock_refused")
+        .expect("the refusal is in the audit chain");
+    assert_eq!(refusal["detail"]["reason"], "cloned_authenticator");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "vault.locked" && e["detail"]["reason"] == "security_key_refused")
+    );
+    let verify = with_stdin(
+        &dir,
+        &format!("{PASSPHRASE}\n"),
+        &["--json", "audit", "verify"],
+    );
+    assert!(verify.status.success(), "{}", verify.stderr);
 }

@@ -44,6 +44,13 @@ pub enum ErrorCode {
     Io,
     /// The user cancelled a long task (an import); nothing was written.
     Cancelled,
+    /// No security key can be used: none is registered for this vault, no device answered, or
+    /// this build has no security-key support. The passphrase still works.
+    SecurityKeyUnavailable,
+    /// A security key's answer was refused (another or a removed key, a cloned key whose
+    /// counter went backwards, a replayed or foreign response, no PIN or biometric). Recorded
+    /// in the audit log when the vault was open.
+    SecurityKeyRefused,
     /// A failure that is not the user's to fix (a bug, or the operating system's random source).
     Internal,
 }
@@ -75,7 +82,7 @@ impl AppError {
 }
 
 /// Capitalises the first letter: the vault crate's messages are clauses, ours are sentences.
-fn sentence(err: &dyn std::fmt::Display) -> String {
+pub(crate) fn sentence(err: &dyn std::fmt::Display) -> String {
     let text = err.to_string();
     let mut chars = text.chars();
     match chars.next() {
@@ -107,6 +114,8 @@ impl From<UnlockError> for AppError {
             UnlockError::Locked { .. } => ErrorCode::VaultInUse,
             UnlockError::TooNew { .. } => ErrorCode::VaultTooNew,
             UnlockError::NoPassphraseSlot => ErrorCode::InvalidInput,
+            UnlockError::NoSecurityKeySlot => ErrorCode::SecurityKeyUnavailable,
+            UnlockError::WrongSecurityKey => ErrorCode::SecurityKeyRefused,
             UnlockError::Io { .. } => ErrorCode::Io,
             UnlockError::Kdf(_) | UnlockError::Random(_) => ErrorCode::Internal,
         };
@@ -151,6 +160,9 @@ impl From<KeyChangeError> for AppError {
             KeyChangeError::Io { .. } => ErrorCode::Io,
             KeyChangeError::Store(e) => return store_code(e, sentence(&err)),
             KeyChangeError::Kdf(_) | KeyChangeError::Random(_) => ErrorCode::Internal,
+            KeyChangeError::SecurityKeySlotExists | KeyChangeError::LastPassphraseSlot => {
+                ErrorCode::InvalidInput
+            }
         };
         AppError::new(code, sentence(&err))
     }

@@ -8,6 +8,7 @@
 
 pub mod about;
 pub mod audit;
+pub mod authenticators;
 pub mod catalogs;
 pub mod dashboard;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod passphrase;
 pub mod preview;
 pub mod retention;
 pub mod review;
+pub mod security_keys;
 pub mod session;
 pub mod settings;
 pub mod sources;
@@ -27,6 +29,7 @@ pub mod view;
 
 pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
+pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
 pub use catalogs::{
     CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
 };
@@ -52,6 +55,11 @@ pub use review::{
     ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries, TotalView, balances,
     forecast, history, inflow, parse_period, parse_tz, totals,
 };
+pub use security_keys::{
+    SecurityKeyView, StepUpView, VaultCredentials, limit_change_plan, list_security_keys,
+    register_security_key, remove_security_key, rename_security_key, step_up_for_limit_change,
+    step_up_for_plan, step_up_proof, unlock_with_security_key,
+};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,
@@ -66,6 +74,9 @@ pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
     RetentionView, SourceView,
 };
+
+/// The WebAuthn crate, for front ends that hold an authenticator (`auth::Authenticator`).
+pub use tipvault_auth as auth;
 
 /// Re-exported so front ends build passphrases without depending on `secrecy` themselves.
 pub use secrecy::SecretString;

@@ -63,6 +63,9 @@ pub enum LockReason {
     Idle,
     /// The front end finished (a CLI command, the window closing).
     Exit,
+    /// A security key opened the vault but its assertion was then refused (e.g. a cloned key):
+    /// the session ends at once.
+    SecurityKeyRefused,
 }
 
 /// An unlocked vault.
@@ -131,9 +134,19 @@ pub fn unlock_vault(
     passphrase: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<(Session, Unlocked), AppError> {
-    let (mut vault, report) = Vault::unlock(location.dir(), passphrase, now)?;
+    let (vault, report) = Vault::unlock(location.dir(), passphrase, now)?;
+    Ok(opened(location, Session::new(vault, now), report, now))
+}
+
+/// A vault just unlocked (by any slot) becomes a session: purge what expired, report.
+pub(crate) fn opened(
+    location: &VaultLocation,
+    mut session: Session,
+    report: tipvault_vault::UnlockReport,
+    now: DateTime<Utc>,
+) -> (Session, Unlocked) {
     // Best effort: a purge that fails (a full disk) must not lock the user out of their data.
-    let (purged, purge_error) = match vault.purge(now, false) {
+    let (purged, purge_error) = match session.vault_unattended().purge(now, false) {
         Ok(report) => (Some(PurgeView::from(report)), None),
         Err(e) => (None, Some(AppError::from(e).message)),
     };
@@ -148,11 +161,11 @@ pub fn unlock_vault(
         purged,
         purge_error,
     };
-    Ok((Session::new(vault, now), unlocked))
+    (session, unlocked)
 }
 
 impl Session {
-    fn new(vault: Vault, now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(vault: Vault, now: DateTime<Utc>) -> Self {
         Self {
             vault,
             last_activity: now,

@@ -10,6 +10,7 @@ mod app {
     mod ledger_support;
     mod retention;
     mod review;
+    mod security_keys;
     mod session;
     mod settings;
     mod sources;

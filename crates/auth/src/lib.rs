@@ -46,4 +46,4 @@ pub use soft::SoftAuthenticator;
 pub use step_up::{
     Challenge, PlanAmount, PlanDigest, PlanError, PlanLeg, StepUpApproval, StepUpError, StepUpPlan,
 };
-pub use unlock::{UnlockError, unlock_kek};
+pub use unlock::{UnlockAssertion, UnlockError, unlock_assertion, unlock_kek};

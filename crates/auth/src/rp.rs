@@ -440,6 +440,30 @@ impl RelyingParty {
         self.finish_authentication(store, pending, response, now)
     }
 
+    /// Verifies, once the vault is open, the assertion that unlocked it
+    /// ([`crate::unlock::unlock_assertion`]): signature, `challenge` (the random one the unlock
+    /// sent), origin, user verification, replay and the signature counter against the stored
+    /// record, which is then updated like after any authentication. This is what refuses a
+    /// cloned key at unlock: its hmac-secret is right, its counter is not.
+    pub fn verify_unlock<S: CredentialStore>(
+        &self,
+        store: &mut S,
+        challenge: &[u8],
+        response: AssertionResponse,
+        now: i64,
+    ) -> Result<VerifiedAssertion, CeremonyError> {
+        let record = store
+            .get(&response.credential_id)
+            .map_err(store_error)?
+            .ok_or(CeremonyError::UnknownCredential)?;
+        let (_, state) = self
+            .webauthn
+            .start_passkey_authentication(std::slice::from_ref(&record.passkey))
+            .map_err(map_webauthn)?;
+        let state = bind_challenge(state, challenge)?;
+        self.finish_authentication(store, PendingAuthentication { state }, response, now)
+    }
+
     // ----- step-up --------------------------------------------------------------------------
 
     /// Starts a step-up for `plan`: an authentication whose challenge is
@@ -455,7 +479,7 @@ impl RelyingParty {
         let challenge = Challenge::for_plan(&digest, &nonce);
 
         let (mut request, pending) = self.start_authentication(store)?;
-        let state = bind_challenge(pending.state, &challenge)?;
+        let state = bind_challenge(pending.state, challenge.as_bytes())?;
         request.challenge = challenge.as_bytes().to_vec();
         Ok((
             request,
@@ -501,10 +525,10 @@ impl RelyingParty {
 /// webauthn-rs's human-readable form) and checks that it reads back.
 fn bind_challenge(
     state: PasskeyAuthentication,
-    challenge: &Challenge,
+    challenge: &[u8],
 ) -> Result<PasskeyAuthentication, CeremonyError> {
-    let internal = |what: &str| CeremonyError::Internal(format!("step-up state: {what}"));
-    let encoded = URL_SAFE_NO_PAD.encode(challenge.as_bytes());
+    let internal = |what: &str| CeremonyError::Internal(format!("ceremony state: {what}"));
+    let encoded = URL_SAFE_NO_PAD.encode(challenge);
     let mut value = serde_json::to_value(&state).map_err(|_| internal("cannot serialise"))?;
     let slot = value
         .get_mut("ast")

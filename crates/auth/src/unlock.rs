@@ -15,7 +15,8 @@
 use sha2::{Digest, Sha256};
 
 use crate::authenticator::{
-    Authenticator, AuthenticatorError, CredentialId, GetAssertionRequest, random_bytes,
+    AssertionResponse, Authenticator, AuthenticatorError, CredentialId, GetAssertionRequest,
+    random_bytes,
 };
 use crate::hmac_secret::{HmacSecretInput, HmacSecretSalt, KekError, SecurityKeyKek, derive_kek};
 use crate::rp::RpConfig;
@@ -72,8 +73,33 @@ pub fn unlock_kek(
     salt: HmacSecretSalt,
     vault_id: &[u8],
 ) -> Result<SecurityKeyKek, UnlockError> {
+    unlock_assertion(authenticator, config, credential_id, salt, vault_id).map(|a| a.kek)
+}
+
+/// The KEK together with the assertion that produced it, so that once the vault is open its
+/// signature, counter and freshness can be verified against the stored credential record
+/// ([`crate::RelyingParty::verify_unlock`]): a cloned key yields the right hmac-secret, and only
+/// that later check catches its counter going backwards.
+#[derive(Debug)]
+pub struct UnlockAssertion {
+    /// The slot's key-encryption key (secret, zeroized on drop).
+    pub kek: SecurityKeyKek,
+    /// The random challenge the assertion signed.
+    pub challenge: Vec<u8>,
+    /// The assertion, with its hmac-secret output already removed (it lives on only as `kek`).
+    pub response: AssertionResponse,
+}
+
+/// [`unlock_kek`], keeping the assertion for verification after the vault opened.
+pub fn unlock_assertion(
+    authenticator: &mut dyn Authenticator,
+    config: &RpConfig,
+    credential_id: &CredentialId,
+    salt: HmacSecretSalt,
+    vault_id: &[u8],
+) -> Result<UnlockAssertion, UnlockError> {
     let request = unlock_request(config, credential_id, salt)?;
-    let response = authenticator.get_assertion(&request)?;
+    let mut response = authenticator.get_assertion(&request)?;
     if &response.credential_id != credential_id {
         return Err(UnlockError::WrongCredential);
     }
@@ -85,6 +111,14 @@ pub fn unlock_kek(
     if data[32] & FLAG_UV == 0 {
         return Err(UnlockError::UserNotVerified);
     }
-    let output = response.hmac_secret.ok_or(UnlockError::NoHmacSecret)?;
-    Ok(derive_kek(&output, vault_id, credential_id)?)
+    let output = response
+        .hmac_secret
+        .take()
+        .ok_or(UnlockError::NoHmacSecret)?;
+    let kek = derive_kek(&output, vault_id, credential_id)?;
+    Ok(UnlockAssertion {
+        kek,
+        challenge: request.challenge,
+        response,
+    })
 }

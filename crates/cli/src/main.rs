@@ -7,7 +7,12 @@
 //!
 //! Exit statuses: 0 success, 1 failure, 2 refused input (including an import refused because
 //! of bad rows: the per-row report is printed, nothing is written), 3 wrong passphrase,
-//! 4 no vault, 5 damaged vault.
+//! 4 no vault, 5 damaged vault, 6 a security key was refused or none can be used.
+//!
+//! Security keys: `--security-key` makes every command unlock with a key instead of the
+//! passphrase; `--soft-authenticator FILE` selects the software TEST DEVICE (its secrets in that
+//! file, kept outside the vault); without it the USB CTAP2 path is used if compiled in
+//! (feature `usb`).
 
 mod output;
 mod passphrase;
@@ -19,7 +24,8 @@ use std::time::Duration;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use tipvault_app::{
-    AppError, ErrorCode, KdfChoice, LockReason, Session, VaultLocation, VaultState,
+    AppError, AuthenticatorChoice, ErrorCode, IfMissing, KdfChoice, LockReason, Session, Unlocked,
+    VaultLocation, VaultState,
 };
 
 use crate::output::{Output, days};
@@ -52,6 +58,22 @@ struct Cli {
     )]
     tz: String,
 
+    /// Unlock with a security key instead of the passphrase (for every command that opens the
+    /// vault).
+    #[arg(long, global = true)]
+    security_key: bool,
+
+    /// Use the software authenticator whose state is in FILE: a TEST DEVICE (anyone who can
+    /// read the file can use its keys), created 0600 on first `auth register`. Keep it outside
+    /// the vault. Without this option, a USB security key is used (if this build supports it).
+    #[arg(
+        long,
+        global = true,
+        env = "TIPVAULT_SOFT_AUTHENTICATOR",
+        value_name = "FILE"
+    )]
+    soft_authenticator: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +84,13 @@ enum Command {
     Init(KdfArgs),
     /// Show whether a vault exists at the vault location, and where.
     Status,
+    /// Check that the vault opens (with --security-key: with the key alone), then lock it.
+    Unlock,
+    /// Register, list, rename or remove security keys (unlock and step-up).
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// Change the vault's passphrase (re-wraps the key; the data is not rewritten).
     Passphrase {
         #[command(subcommand)]
@@ -133,6 +162,22 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthCommand {
+    /// Register a security key (touch it twice: once to register, once to enrol it for unlock).
+    Register {
+        /// What to call it, e.g. "blue key".
+        #[arg(long)]
+        label: String,
+    },
+    /// List the registered security keys.
+    List,
+    /// Rename a key (ID as shown by `auth list`, or a unique prefix of it).
+    Rename { id: String, name: String },
+    /// Remove a key: its unlock slot and its record. The passphrase keeps working.
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -423,6 +468,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::NoVault => 4,
         ErrorCode::VaultDamaged => 5,
         ErrorCode::InvalidInput | ErrorCode::WeakPassphrase => 2,
+        ErrorCode::SecurityKeyRefused | ErrorCode::SecurityKeyUnavailable => 6,
         _ => 1,
     }
 }
@@ -436,7 +482,7 @@ fn vault_exists(location: &VaultLocation) -> Result<bool, AppError> {
 /// vault exists (previews work before a vault is created); otherwise the vault's choice.
 fn chosen_catalog(
     location: &VaultLocation,
-    passphrases: &Passphrases,
+    access: &Access,
     provider: Option<&str>,
 ) -> Result<tipvault_app::preview::ProviderCatalog, AppError> {
     let demo = tipvault_app::demo_catalog()?;
@@ -453,20 +499,65 @@ fn chosen_catalog(
             )),
         };
     }
-    with_session(location, passphrases, |session| {
+    with_session(location, access, |session| {
         tipvault_app::choose_catalog(session, provider, Utc::now())
     })
+}
+
+/// How this run opens the vault: the passphrase, or (`--security-key`) a security key.
+struct Access<'a> {
+    passphrases: &'a Passphrases,
+    security_key: bool,
+    device: AuthenticatorChoice,
+}
+
+impl Access<'_> {
+    /// The chosen authenticator. `if_missing` applies to the software device's file.
+    fn authenticator(
+        &self,
+        if_missing: IfMissing,
+    ) -> Result<Box<dyn tipvault_app::auth::Authenticator>, AppError> {
+        let device = tipvault_app::open_authenticator(
+            &self.device,
+            if_missing,
+            Box::new(|retries: Option<u8>| {
+                let prompt = match retries {
+                    Some(n) => format!("Security key PIN ({n} tries left): "),
+                    None => "Security key PIN: ".to_owned(),
+                };
+                rpassword::prompt_password(prompt).ok()
+            }),
+        )?;
+        if device.info().is_test_device {
+            eprintln!("Using the software authenticator: a TEST DEVICE, not for real money.");
+        }
+        Ok(device)
+    }
+
+    fn unlock(&self, location: &VaultLocation) -> Result<(Session, Unlocked), AppError> {
+        if self.security_key {
+            let mut device = self.authenticator(IfMissing::Refuse)?;
+            if !self.is_soft() {
+                eprintln!("Touch your security key…");
+            }
+            return tipvault_app::unlock_with_security_key(location, &mut *device, Utc::now());
+        }
+        let passphrase = self.passphrases.current()?;
+        tipvault_app::unlock_vault(location, &passphrase, Utc::now())
+    }
+
+    fn is_soft(&self) -> bool {
+        matches!(self.device, AuthenticatorChoice::SoftFile(_))
+    }
 }
 
 /// Runs `work` on the unlocked vault, then locks it whatever happened.
 fn with_session<T>(
     location: &VaultLocation,
-    passphrases: &Passphrases,
+    access: &Access,
     work: impl FnOnce(&mut Session) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let passphrase = passphrases.current()?;
-    let (mut session, _unlocked) = tipvault_app::unlock_vault(location, &passphrase, Utc::now())?;
-    drop(passphrase);
+    let (mut session, _unlocked) = access.unlock(location)?;
     let result = work(&mut session);
     let locked = session.lock(Utc::now(), LockReason::Exit);
     let value = result?;
@@ -477,6 +568,14 @@ fn with_session<T>(
 fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
     let location = VaultLocation::resolve(cli.vault.as_deref())?;
     let passphrases = Passphrases::new(cli.passphrase_stdin);
+    let access = Access {
+        passphrases: &passphrases,
+        security_key: cli.security_key,
+        device: match &cli.soft_authenticator {
+            Some(path) => AuthenticatorChoice::SoftFile(path.clone()),
+            None => AuthenticatorChoice::Usb,
+        },
+    };
     match &cli.command {
         Command::Init(kdf) => {
             let passphrase = passphrases.new_one(PASSPHRASE_ENV)?;
@@ -497,6 +596,69 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 )
             });
         }
+        Command::Unlock => {
+            let (session, unlocked) = access.unlock(&location)?;
+            session.lock(Utc::now(), LockReason::Exit)?;
+            let how = if cli.security_key {
+                "your security key"
+            } else {
+                "your passphrase"
+            };
+            out.value(&unlocked, || {
+                format!(
+                    "The vault at {} opens with {how}. It is locked again.",
+                    unlocked.path
+                )
+            });
+        }
+        Command::Auth { command } => match command {
+            AuthCommand::Register { label } => {
+                let key = with_session(&location, &access, |session| {
+                    let mut device = access.authenticator(IfMissing::Create)?;
+                    if !access.is_soft() {
+                        eprintln!(
+                            "Touch your security key twice (register, then enrol it for unlock)…"
+                        );
+                    }
+                    tipvault_app::register_security_key(session, &mut *device, label, Utc::now())
+                })?;
+                out.value(&key, || {
+                    let mut text = format!("Registered {:?} (id {}).", key.label, key.id);
+                    text.push_str(if key.can_unlock {
+                        "\nIt can unlock the vault (`--security-key`); your passphrase keeps working."
+                    } else {
+                        "\nIt has no hmac-secret, so it cannot unlock the vault; it can approve step-ups."
+                    });
+                    if key.is_test_device {
+                        text.push_str("\nThis is the software authenticator: a TEST DEVICE. Anyone who can read its file can use it.");
+                    }
+                    text
+                });
+            }
+            AuthCommand::List => {
+                let keys = with_session(&location, &access, |session| {
+                    tipvault_app::list_security_keys(session, Utc::now())
+                })?;
+                out.value(&keys, || output::security_keys_table(&keys));
+            }
+            AuthCommand::Rename { id, name } => {
+                let key = with_session(&location, &access, |session| {
+                    tipvault_app::rename_security_key(session, id, name, Utc::now())
+                })?;
+                out.value(&key, || format!("Renamed {} to {:?}.", key.id, key.label));
+            }
+            AuthCommand::Remove { id } => {
+                let key = with_session(&location, &access, |session| {
+                    tipvault_app::remove_security_key(session, id, Utc::now())
+                })?;
+                out.value(&key, || {
+                    format!(
+                        "Removed {:?} (id {}): its unlock slot and its record. Your passphrase keeps working.",
+                        key.label, key.id
+                    )
+                });
+            }
+        },
         Command::Status => {
             let status = tipvault_app::vault_status(&location, Utc::now())?;
             out.value(&status, || match status.state {
@@ -547,7 +709,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Rekey => {
             let json = cli.json;
-            let rekeyed = with_session(&location, &passphrases, |session| {
+            let rekeyed = with_session(&location, &access, |session| {
                 tipvault_app::rotate_data_key(session, Utc::now(), |progress| {
                     if !json {
                         eprintln!("{}", output::rekey_progress(progress));
@@ -562,20 +724,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             });
         }
         Command::Purge { dry_run } => {
-            let report = with_session(&location, &passphrases, |session| {
+            let report = with_session(&location, &access, |session| {
                 tipvault_app::purge_expired(session, Utc::now(), *dry_run)
             })?;
             out.value(&report, || output::purge_text(&report));
         }
         Command::Retention { command } => match command {
             RetentionCommand::Show => {
-                let classes = with_session(&location, &passphrases, |session| {
+                let classes = with_session(&location, &access, |session| {
                     tipvault_app::retention_classes(session, Utc::now())
                 })?;
                 out.value(&classes, || output::retention_table(&classes));
             }
             RetentionCommand::Set { class, duration } => {
-                let change = with_session(&location, &passphrases, |session| {
+                let change = with_session(&location, &access, |session| {
                     tipvault_app::set_retention(session, class, *duration, Utc::now())
                 })?;
                 out.value(&change, || {
@@ -591,7 +753,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         },
         Command::Audit { command } => match command {
             AuditCommand::Verify => {
-                let report = with_session(&location, &passphrases, |session| {
+                let report = with_session(&location, &access, |session| {
                     tipvault_app::verify_audit_log(session, Utc::now())
                 })?;
                 out.value(&report, || match &report.problem {
@@ -609,7 +771,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 }
             }
             AuditCommand::Show { after, limit } => {
-                let entries = with_session(&location, &passphrases, |session| {
+                let entries = with_session(&location, &access, |session| {
                     tipvault_app::audit_entries(session, Utc::now(), *after, *limit)
                 })?;
                 out.value(&entries, || output::audit_table(&entries));
@@ -617,14 +779,14 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         },
         Command::Catalog { command } => match command {
             CatalogCommand::Import { file } => {
-                let imported = with_session(&location, &passphrases, |session| {
+                let imported = with_session(&location, &access, |session| {
                     tipvault_app::import_catalog(session, file, Utc::now())
                 })?;
                 out.value(&imported, || output::catalog_imported_text(&imported));
             }
             CatalogCommand::List => {
                 let catalogs = if vault_exists(&location)? {
-                    with_session(&location, &passphrases, |session| {
+                    with_session(&location, &access, |session| {
                         tipvault_app::list_catalogs(session, Utc::now())
                     })?
                 } else {
@@ -633,7 +795,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&catalogs, || output::catalogs_table(&catalogs));
             }
             CatalogCommand::Show { provider, document } => {
-                let catalog = chosen_catalog(&location, &passphrases, provider.as_deref())?;
+                let catalog = chosen_catalog(&location, &access, provider.as_deref())?;
                 if *document {
                     // Already JSON: the canonical document is the same in both modes.
                     println!("{}", catalog.canonical_json());
@@ -643,7 +805,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 }
             }
             CatalogCommand::Remove { provider } => {
-                with_session(&location, &passphrases, |session| {
+                with_session(&location, &access, |session| {
                     tipvault_app::remove_catalog(session, provider, Utc::now())
                 })?;
                 out.value(&serde_json::json!({"removed": provider}), || {
@@ -668,7 +830,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     exclude: args.exclude.clone(),
                     rates: args.rates.clone(),
                 };
-                with_session(&location, &passphrases, |session| {
+                with_session(&location, &access, |session| {
                     let now = Utc::now();
                     let catalog =
                         tipvault_app::choose_catalog(session, query.provider.as_deref(), now)?;
@@ -681,7 +843,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                         "Give at most one --keep with --amount (in the same currency).",
                     ));
                 }
-                let catalog = chosen_catalog(&location, &passphrases, args.provider.as_deref())?;
+                let catalog = chosen_catalog(&location, &access, args.provider.as_deref())?;
                 let query = tipvault_app::PreviewQuery {
                     amount: args.amount.clone().unwrap_or_default(),
                     currency: args.currency.clone().unwrap_or_default(),
@@ -698,7 +860,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             });
         }
         Command::Settings { command } => {
-            let settings = with_session(&location, &passphrases, |session| match command {
+            let settings = with_session(&location, &access, |session| match command {
                 SettingsCommand::Show => tipvault_app::settings(session, Utc::now()),
                 SettingsCommand::AutoLock { after } => {
                     tipvault_app::set_auto_lock(session, *after, Utc::now())
@@ -728,7 +890,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     payout_threshold: threshold.clone(),
                     payout_schedule: schedule.clone(),
                 };
-                let source = with_session(&location, &passphrases, |session| {
+                let source = with_session(&location, &access, |session| {
                     tipvault_app::add_source(session, &new, Utc::now())
                 })?;
                 out.value(&source, || {
@@ -743,7 +905,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 threshold,
                 schedule,
             } => {
-                let source = with_session(&location, &passphrases, |session| {
+                let source = with_session(&location, &access, |session| {
                     tipvault_app::set_payout_threshold(
                         session,
                         id,
@@ -762,7 +924,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&platforms, || output::platforms_table(&platforms));
             }
             SourceCommand::List => {
-                let sources = with_session(&location, &passphrases, |session| {
+                let sources = with_session(&location, &access, |session| {
                     tipvault_app::list_sources(session, Utc::now())
                 })?;
                 out.value(&sources, || output::sources_table(&sources));
@@ -780,7 +942,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 accept_partial: args.skip_bad_rows,
             };
             let json = cli.json;
-            let summary = with_session(&location, &passphrases, |session| {
+            let summary = with_session(&location, &access, |session| {
                 tipvault_app::import_file(
                     session,
                     &request,
@@ -807,7 +969,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
         }
         Command::Balance => {
-            let balances = with_session(&location, &passphrases, |session| {
+            let balances = with_session(&location, &access, |session| {
                 tipvault_app::balances(session, Utc::now())
             })?;
             out.value(&balances, || output::balances_table(&balances));
@@ -817,7 +979,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let mut query = args.filter.query();
             query.after = args.after.clone();
             query.limit = args.limit;
-            let page = with_session(&location, &passphrases, |session| {
+            let page = with_session(&location, &access, |session| {
                 tipvault_app::history(session, &query, tz, Utc::now())
             })?;
             out.value(&page, || output::history_table(&page, tz));
@@ -826,13 +988,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let tz = tipvault_app::parse_tz(&cli.tz)?;
             let period = tipvault_app::parse_period(by)?;
             let query = filter.query();
-            let totals = with_session(&location, &passphrases, |session| {
+            let totals = with_session(&location, &access, |session| {
                 tipvault_app::totals(session, &query, period, tz, Utc::now())
             })?;
             out.value(&totals, || output::totals_table(&totals));
         }
         Command::Forecast { window_days } => {
-            let forecasts = with_session(&location, &passphrases, |session| {
+            let forecasts = with_session(&location, &access, |session| {
                 tipvault_app::forecast(session, *window_days, Utc::now())
             })?;
             out.value(&forecasts, || output::forecast_text(&forecasts));
@@ -841,13 +1003,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let tz = tipvault_app::parse_tz(&cli.tz)?;
             let format = tipvault_app::ExportFormat::parse(format)?;
             let exported = match path {
-                Some(path) => with_session(&location, &passphrases, |session| {
+                Some(path) => with_session(&location, &access, |session| {
                     tipvault_app::export_to_file(session, format, tz, path, Utc::now())
                 })?,
                 None => {
                     let stdout = std::io::stdout();
                     let mut lock = stdout.lock();
-                    with_session(&location, &passphrases, |session| {
+                    with_session(&location, &access, |session| {
                         tipvault_app::export(session, format, tz, &mut lock, Utc::now())
                     })?
                 }

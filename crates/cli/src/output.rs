@@ -57,6 +57,34 @@ impl Output {
 }
 
 /// A duration in whole days when it is one, else in hours or seconds.
+/// Registered security keys, one a line.
+pub fn security_keys_table(keys: &[tipvault_app::SecurityKeyView]) -> String {
+    if keys.is_empty() {
+        return "No security keys registered. Add one with `tipvault auth register --label NAME`."
+            .to_owned();
+    }
+    let mut out = String::new();
+    for key in keys {
+        out.push_str(&format!(
+            "{}  {:<20}  unlock: {:<3}  used: {}  counter: {}{}\n",
+            key.id,
+            printable(&key.label),
+            if key.can_unlock { "yes" } else { "no" },
+            key.last_used_at.map_or_else(
+                || "never".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M").to_string()
+            ),
+            key.sign_count,
+            if key.is_test_device {
+                "  (TEST DEVICE)"
+            } else {
+                ""
+            },
+        ));
+    }
+    out.trim_end().to_owned()
+}
+
 pub fn days(seconds: u64) -> String {
     match seconds {
         s if s % 86_400 == 0 => match s / 86_400 {

@@ -128,6 +128,15 @@ pub enum UnlockError {
     /// The vault has no passphrase slot (only security keys).
     #[error("this vault cannot be unlocked with a passphrase")]
     NoPassphraseSlot,
+    /// No security-key slot matches (none registered, or not this credential).
+    #[error(
+        "no security key registered for this vault matches; unlock with your passphrase (it always works) and register the key"
+    )]
+    NoSecurityKeySlot,
+    /// The security key answered, but its secret does not open the slot: another key, a key
+    /// re-created under the same id, or a slot that was tampered with. Nothing was written.
+    #[error("this security key does not open the vault; unlock with your passphrase")]
+    WrongSecurityKey,
     /// The file system refused (read-only directory, permissions, disk full).
     #[error("cannot access {path}: {source}")]
     Io {
@@ -212,6 +221,34 @@ pub enum KeyChangeError {
     /// No randomness available.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// A security-key slot for this credential exists already.
+    #[error("this security key already has an unlock slot")]
+    SecurityKeySlotExists,
+    /// Removing this slot would leave the vault without a passphrase slot, its recovery path.
+    #[error("the passphrase slot is the vault's recovery path and cannot be removed")]
+    LastPassphraseSlot,
+}
+
+/// Errors from storing security-key credential records.
+#[derive(Debug, thiserror::Error)]
+pub enum SecurityKeyError {
+    /// A record with this credential id is stored already.
+    #[error("this security key is already registered")]
+    Exists,
+    /// No record with this credential id.
+    #[error("no registered security key has this id")]
+    NotFound,
+    /// An update would lower the stored signature counter (a cloned key, or a bug): refused.
+    #[error("the security key's signature counter would go backwards ({presented} after {stored})")]
+    CounterBackwards {
+        /// Counter stored.
+        stored: u32,
+        /// Counter offered.
+        presented: u32,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Errors from retention settings.

@@ -81,6 +81,7 @@ pub mod key;
 pub mod migration;
 pub mod purge;
 pub mod retention;
+pub mod security_key;
 pub mod setting;
 mod sidecar;
 pub mod source;
@@ -94,8 +95,8 @@ pub use catalog::{CatalogStoreError, CatalogStored, StoredCatalog};
 pub use draft::Draft;
 pub use entry::{EntryImport, ImportOutcome, StoredEntry};
 pub use error::{
-    AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, SettingError, StoreError,
-    UnlockError, VaultFile,
+    AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, SecurityKeyError,
+    SettingError, StoreError, UnlockError, VaultFile,
 };
 pub use history::{BadCursor, HistoryCursor, HistoryFilter, HistoryPage};
 pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
@@ -103,11 +104,12 @@ pub use key::DataKey;
 pub use migration::{MigrationError, SCHEMA_VERSION};
 pub use purge::PurgeReport;
 pub use retention::{RetentionChange, RetentionClass};
+pub use security_key::StoredSecurityKey;
 pub use sidecar::{
     FILE_NAME as SIDECAR_FILE, FORMAT_VERSION as SIDECAR_VERSION, SlotKind, VaultId,
 };
 pub use store::DB_FILE;
 pub use vault::{
-    KdfUpgrade, RotationProgress, RotationRecovery, RotationReport, SlotInfo, UnlockReport, Vault,
-    VaultInfo, VaultStatus,
+    KdfUpgrade, RotationProgress, RotationRecovery, RotationReport, SecurityKeySlot,
+    SecurityKeySlots, SlotInfo, UnlockReport, Vault, VaultInfo, VaultStatus,
 };

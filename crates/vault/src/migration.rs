@@ -13,6 +13,8 @@ use rusqlite::Connection;
 
 /// Tables that hold vault configuration rather than user data, so they carry no expiry.
 ///
+/// `security_key` holds registered security keys' credential records: configuration whose
+/// lifetime is that of its unlock slot in the sidecar (see `security_key.rs`), so no expiry.
 /// `balance` is derived data: the running sums of live `entry` rows per source and currency,
 /// kept by triggers, and a row is deleted with the last entry it sums, so it never outlives
 /// what it summarises. `entry_fts*` are the full-text index over `entry_detail` and its shadow
@@ -22,6 +24,7 @@ pub const INTERNAL_TABLES: &[&str] = &[
     "retention_class",
     "audit_anchor",
     "setting",
+    "security_key",
     "balance",
     "entry_fts",
     "entry_fts_config",
@@ -207,6 +210,25 @@ CREATE TABLE catalog (
     retention_class  TEXT NOT NULL DEFAULT 'catalog' REFERENCES retention_class (name)
 ) STRICT;
 CREATE INDEX catalog_expires_at ON catalog (expires_at);
+"#,
+    // v5: security keys (issue 7): WebAuthn credential records, see `security_key.rs`. Vault
+    // configuration without expiry (listed in INTERNAL_TABLES); the record is the app's JSON.
+    // The trigger backs up the Rust check: a stored signature counter never goes down, so a
+    // cloned key's older counter can never be written back.
+    r#"
+CREATE TABLE security_key (
+    credential_id  BLOB PRIMARY KEY,
+    record         TEXT NOT NULL,
+    sign_count     INTEGER NOT NULL CHECK (sign_count BETWEEN 0 AND 4294967295),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER security_key_counter_never_decreases
+BEFORE UPDATE OF sign_count ON security_key
+WHEN new.sign_count < old.sign_count
+BEGIN
+    SELECT RAISE(ABORT, 'a security key signature counter may not go backwards');
+END;
 "#,
 ];
 

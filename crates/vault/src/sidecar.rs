@@ -34,6 +34,11 @@ impl VaultId {
         Ok(Self(id))
     }
 
+    /// The raw 16 bytes (a security key's KEK is bound to them).
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
     /// Hex form, as shown to users and written to files.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
@@ -62,8 +67,8 @@ pub enum SlotKind {
         /// Random Argon2 salt.
         salt: [u8; SALT_LEN],
     },
-    /// A FIDO2 security key's hmac-secret / PRF output over `prf_salt` (not implemented yet:
-    /// such slots are kept and shown, but this build cannot unlock with them).
+    /// A FIDO2 security key's hmac-secret output over `prf_salt`, turned into a KEK by the
+    /// caller (`tipvault-auth`'s `unlock_kek`); see [`crate::Vault::unlock_with_security_key`].
     SecurityKey {
         /// The WebAuthn credential id of the registered key.
         credential_id: Vec<u8>,
@@ -423,6 +428,13 @@ impl Sidecar {
             .iter()
             .enumerate()
             .filter(|(_, slot)| matches!(slot.kind, SlotKind::Passphrase { .. }))
+    }
+
+    /// The index of the security-key slot for `credential_id`, if there is one.
+    pub(crate) fn security_key_slot(&self, credential_id: &[u8]) -> Option<usize> {
+        self.slots.iter().position(|slot| {
+            matches!(&slot.kind, SlotKind::SecurityKey { credential_id: id, .. } if id == credential_id)
+        })
     }
 }
 

@@ -165,6 +165,26 @@ pub enum SlotInfo {
     },
 }
 
+/// The security-key slots of a vault, from its sidecar (no secret needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityKeySlots {
+    /// The vault's id: a security key's KEK is bound to it.
+    pub vault_id: VaultId,
+    /// One per registered key that can unlock, in sidecar order.
+    pub slots: Vec<SecurityKeySlot>,
+}
+
+/// One security-key slot: what to ask the key for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityKeySlot {
+    /// The WebAuthn credential id.
+    pub credential_id: Vec<u8>,
+    /// The salt to send to its hmac-secret extension.
+    pub prf_salt: [u8; 32],
+    /// The user's label.
+    pub label: String,
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> UnlockError + '_ {
     move |source| UnlockError::Io {
         path: path.to_path_buf(),
@@ -355,41 +375,7 @@ impl Vault {
         passphrase: &SecretString,
         now: DateTime<Utc>,
     ) -> Result<(Vault, UnlockReport), UnlockError> {
-        if !dir.is_dir() {
-            return Err(UnlockError::NotAVault {
-                path: dir.to_path_buf(),
-                reason: "the directory does not exist",
-            });
-        }
-        let mut sidecar = read_sidecar(dir)?;
-        let db_path = store::db_path(dir);
-        let db_len = match std::fs::metadata(&db_path) {
-            Ok(meta) => meta.len(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(UnlockError::NotAVault {
-                    path: db_path,
-                    reason: "vault.db is missing",
-                });
-            }
-            Err(e) => return Err(io_err(&db_path)(e)),
-        };
-        if let Some(retry_after) = throttle::retry_after(dir, now) {
-            return Err(UnlockError::Throttled { retry_after });
-        }
-        if db_len < store::PAGE_SIZE || db_len % store::PAGE_SIZE != 0 {
-            return Err(UnlockError::Damaged {
-                file: VaultFile::Database,
-                path: db_path,
-                reason: format!(
-                    "its size ({db_len} bytes) is not a whole number of pages: truncated"
-                ),
-            });
-        }
-        if store::read_db_salt(dir).map_err(io_err(&db_path))? != sidecar.db_salt {
-            return Err(UnlockError::Mismatch {
-                path: Sidecar::path(dir),
-            });
-        }
+        let mut sidecar = preflight(dir, Some(now))?;
 
         // Try each passphrase slot.
         let mut opened = None;
@@ -415,71 +401,8 @@ impl Vault {
         };
         let _ = throttle::reset(dir);
 
-        let sidecar_damaged = |reason: &str| UnlockError::Damaged {
-            file: VaultFile::Sidecar,
-            path: Sidecar::path(dir),
-            reason: reason.to_owned(),
-        };
-        let current_key =
-            sidecar::unwrap_data_key(&sidecar.vault_id, &vault_key, &sidecar.data_key)
-                .map_err(|_| sidecar_damaged("the data key does not decrypt with the vault key"))?;
-        let pending = match &sidecar.pending_data_key {
-            Some(wrapped) => Some((
-                wrapped.clone(),
-                sidecar::unwrap_data_key(&sidecar.vault_id, &vault_key, wrapped)
-                    .map_err(|_| sidecar_damaged("the pending data key does not decrypt"))?,
-            )),
-            None => None,
-        };
-
         let mut report = UnlockReport::default();
-        // The current key first: a rekey that never committed leaves the database on it.
-        let (mut conn, data_key) = match store::open(dir, &current_key, false) {
-            Ok(conn) => {
-                if pending.is_some() {
-                    sidecar.pending_data_key = None;
-                    sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
-                    report.rotation_recovered = Some(RotationRecovery::Discarded {
-                        generation: sidecar.data_key.generation,
-                    });
-                }
-                (conn, current_key)
-            }
-            Err(OpenError::NotADatabase) if pending.is_some() => {
-                let Some((wrapped, pending_key)) = pending else {
-                    return Err(map_open(dir, OpenError::NotADatabase));
-                };
-                let conn = store::open(dir, &pending_key, false).map_err(|e| map_open(dir, e))?;
-                sidecar.data_key = wrapped;
-                sidecar.pending_data_key = None;
-                sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
-                report.rotation_recovered = Some(RotationRecovery::Completed {
-                    generation: sidecar.data_key.generation,
-                });
-                (conn, pending_key)
-            }
-            Err(e) => return Err(map_open(dir, e)),
-        };
-
-        store::check_integrity(&conn, dir).map_err(|e| map_open(dir, e))?;
-        report.migrated = migration::migrate(&mut conn).map_err(|e| match e {
-            MigrationError::TooNew { found, supported } => UnlockError::TooNew {
-                file: VaultFile::Database,
-                found,
-                supported,
-            },
-            MigrationError::Failed { source, .. } => map_open(dir, store::classify(source)),
-        })?;
-        let stored_id: Vec<u8> = conn
-            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |row| {
-                row.get(0)
-            })
-            .map_err(|e| map_open(dir, store::classify(e)))?;
-        if stored_id.as_slice() != sidecar.vault_id.0.as_slice() {
-            return Err(UnlockError::Mismatch {
-                path: Sidecar::path(dir),
-            });
-        }
+        let (conn, data_key) = open_database(dir, &mut sidecar, &vault_key, &mut report)?;
 
         if !slot_kdf.meets_policy() {
             let to = slot_kdf.raised_to_policy();
@@ -487,7 +410,7 @@ impl Vault {
                 |e| match e {
                     KeyChangeError::Kdf(e) => UnlockError::Kdf(e),
                     KeyChangeError::Random(e) => UnlockError::Random(e),
-                    other => sidecar_damaged(&other.to_string()),
+                    other => sidecar_damaged(dir, &other.to_string()),
                 },
             )?;
             let mut upgraded = sidecar.clone();
@@ -499,7 +422,7 @@ impl Vault {
             report.kdf_upgraded = Some(KdfUpgrade { from: slot_kdf, to });
         }
 
-        let mut vault = Vault {
+        let vault = Vault {
             dir: dir.to_path_buf(),
             conn,
             sidecar,
@@ -507,27 +430,114 @@ impl Vault {
             data_key,
         };
         let detail = json!({
+            "method": "passphrase",
             "kdf_upgraded": report.kdf_upgraded.map(|u| kdf_json(&u.to)),
             "migrated": report.migrated,
             "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
         });
+        vault
+            .finish_unlock(detail, now)
+            .map(|vault| (vault, report))
+    }
+
+    /// The security-key slots of the vault in `dir`, readable without any secret: what a
+    /// caller needs to ask each key for its hmac-secret (credential id and salt) before
+    /// [`Vault::unlock_with_security_key`].
+    pub fn security_key_slots(dir: &Path) -> Result<SecurityKeySlots, UnlockError> {
+        let sidecar = preflight(dir, None)?;
+        let slots = sidecar
+            .slots
+            .iter()
+            .filter_map(|slot| match &slot.kind {
+                SlotKind::SecurityKey {
+                    credential_id,
+                    prf_salt,
+                    label,
+                } => Some(SecurityKeySlot {
+                    credential_id: credential_id.clone(),
+                    prf_salt: *prf_salt,
+                    label: label.clone(),
+                }),
+                SlotKind::Passphrase { .. } => None,
+            })
+            .collect();
+        Ok(SecurityKeySlots {
+            vault_id: sidecar.vault_id,
+            slots,
+        })
+    }
+
+    /// Unlocks the vault in `dir` with the key-encryption key a security key produced for the
+    /// slot of `credential_id` (its hmac-secret output through `tipvault-auth`'s KDF).
+    ///
+    /// A key that does not open the slot is [`UnlockError::WrongSecurityKey`]; nothing is
+    /// written then. The passphrase throttle is neither consulted nor changed: an hmac-secret
+    /// cannot be guessed, and a passphrase guesser gains nothing from this path.
+    pub fn unlock_with_security_key(
+        dir: &Path,
+        credential_id: &[u8],
+        kek: Zeroizing<[u8; key::KEY_LEN]>,
+        now: DateTime<Utc>,
+    ) -> Result<(Vault, UnlockReport), UnlockError> {
+        let mut sidecar = preflight(dir, None)?;
+        let index = sidecar
+            .security_key_slot(credential_id)
+            .ok_or(UnlockError::NoSecurityKeySlot)?;
+        let kek = key::Kek::from_bytes(kek);
+        let (label, vault_key) = {
+            let slot = &sidecar.slots[index];
+            let SlotKind::SecurityKey { label, .. } = &slot.kind else {
+                return Err(UnlockError::NoSecurityKeySlot);
+            };
+            let vault_key = sidecar::open_slot(&sidecar.vault_id, slot, &kek)
+                .map_err(|_| UnlockError::WrongSecurityKey)?;
+            (label.clone(), vault_key)
+        };
+        drop(kek);
+        let mut report = UnlockReport::default();
+        let (conn, data_key) = open_database(dir, &mut sidecar, &vault_key, &mut report)?;
+        let vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            sidecar,
+            vault_key,
+            data_key,
+        };
+        let detail = json!({
+            "method": "security_key",
+            "credential_id": hex::encode(credential_id),
+            "label": label,
+            "migrated": report.migrated,
+            "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
+        });
+        vault
+            .finish_unlock(detail, now)
+            .map(|vault| (vault, report))
+    }
+
+    /// Records the unlock in the audit chain.
+    fn finish_unlock(
+        mut self,
+        detail: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, UnlockError> {
+        let dir = self.dir.clone();
         // A failed write here is usually the disk (full, read-only): report it as I/O so the
         // user is told to free space, not that the vault is damaged; only real damage is.
-        vault
-            .record("vault.unlocked", detail, now)
+        self.record("vault.unlocked", detail, now)
             .map_err(|e| match e {
                 StoreError::Damaged { reason } => UnlockError::Damaged {
                     file: VaultFile::Database,
-                    path: store::db_path(dir),
+                    path: store::db_path(&dir),
                     reason,
                 },
                 StoreError::Io { path, source } => UnlockError::Io { path, source },
                 StoreError::Sql(e) => UnlockError::Io {
-                    path: store::db_path(dir),
+                    path: store::db_path(&dir),
                     source: io::Error::other(e.to_string()),
                 },
             })?;
-        Ok((vault, report))
+        Ok(self)
     }
 
     /// Locks the vault: folds the WAL into the database, closes it and wipes the keys.
@@ -630,6 +640,149 @@ impl Vault {
             now,
         )?;
         Ok(())
+    }
+
+    /// Adds an unlock slot for a security key: the vault key sealed under `kek` (the key's
+    /// hmac-secret output over `prf_salt`, through `tipvault-auth`'s KDF). The sidecar is
+    /// rewritten atomically; the slot's associated data binds the credential id and the salt.
+    pub fn add_security_key_slot(
+        &mut self,
+        credential_id: &[u8],
+        prf_salt: [u8; 32],
+        label: &str,
+        kek: Zeroizing<[u8; key::KEY_LEN]>,
+        now: DateTime<Utc>,
+    ) -> Result<(), KeyChangeError> {
+        if self.sidecar.security_key_slot(credential_id).is_some() {
+            return Err(KeyChangeError::SecurityKeySlotExists);
+        }
+        let kek = key::Kek::from_bytes(kek);
+        let slot = sidecar::new_slot(
+            &self.sidecar.vault_id,
+            SlotKind::SecurityKey {
+                credential_id: credential_id.to_vec(),
+                prf_salt,
+                label: label.to_owned(),
+            },
+            &kek,
+            &self.vault_key,
+        )?;
+        drop(kek);
+        let mut next = self.sidecar.clone();
+        next.slots.push(slot);
+        self.write_sidecar(next)?;
+        self.record(
+            "vault.security_key_slot_added",
+            json!({"credential_id": hex::encode(credential_id), "label": label}),
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// Removes the unlock slot of `credential_id` (its wrapped copy of the vault key); false
+    /// when it had none. Passphrase slots are never removed here: the passphrase stays the
+    /// recovery path.
+    pub fn remove_security_key_slot(
+        &mut self,
+        credential_id: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<bool, KeyChangeError> {
+        let Some(index) = self.sidecar.security_key_slot(credential_id) else {
+            return Ok(false);
+        };
+        let mut next = self.sidecar.clone();
+        next.slots.remove(index);
+        if next.passphrase_slots().next().is_none() {
+            return Err(KeyChangeError::LastPassphraseSlot);
+        }
+        self.write_sidecar(next)?;
+        self.record(
+            "vault.security_key_slot_removed",
+            json!({"credential_id": hex::encode(credential_id)}),
+            now,
+        )?;
+        Ok(true)
+    }
+
+    /// Changes the label shown for a security-key slot before unlock; false when there is no
+    /// such slot. The label is not part of the slot's associated data, so nothing is re-wrapped.
+    pub fn rename_security_key_slot(
+        &mut self,
+        credential_id: &[u8],
+        label: &str,
+    ) -> Result<bool, KeyChangeError> {
+        let Some(index) = self.sidecar.security_key_slot(credential_id) else {
+            return Ok(false);
+        };
+        let mut next = self.sidecar.clone();
+        if let Some(SlotKind::SecurityKey { label: old, .. }) =
+            next.slots.get_mut(index).map(|slot| &mut slot.kind)
+        {
+            *old = label.to_owned();
+        }
+        self.write_sidecar(next)?;
+        Ok(true)
+    }
+
+    /// Whether `credential_id` has an unlock slot.
+    pub fn has_security_key_slot(&self, credential_id: &[u8]) -> bool {
+        self.sidecar.security_key_slot(credential_id).is_some()
+    }
+
+    fn write_sidecar(&mut self, next: Sidecar) -> Result<(), KeyChangeError> {
+        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
+            path: Sidecar::path(&self.dir),
+            source,
+        })?;
+        self.sidecar = next;
+        Ok(())
+    }
+
+    /// Registered security keys' credential records, in registration order.
+    pub fn security_keys(&self) -> Result<Vec<crate::StoredSecurityKey>, StoreError> {
+        crate::security_key::list(&self.conn).map_err(store_err(&self.dir))
+    }
+
+    /// One credential record.
+    pub fn security_key(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<crate::StoredSecurityKey>, StoreError> {
+        crate::security_key::get(&self.conn, credential_id).map_err(store_err(&self.dir))
+    }
+
+    /// Stores a new credential record (refused if its id is stored already).
+    pub fn insert_security_key(
+        &mut self,
+        key: &crate::StoredSecurityKey,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::SecurityKeyError> {
+        crate::security_key::insert(&self.conn, key, now).map_err(|e| self.security_key_err(e))
+    }
+
+    /// Replaces a credential record (after an accepted assertion or a rename); refused when
+    /// its signature counter is lower than the stored one.
+    pub fn update_security_key(
+        &mut self,
+        key: &crate::StoredSecurityKey,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::SecurityKeyError> {
+        crate::security_key::update(&mut self.conn, key, now).map_err(|e| self.security_key_err(e))
+    }
+
+    /// Deletes a credential record; false when there was none. The caller removes its unlock
+    /// slot too ([`Vault::remove_security_key_slot`]).
+    pub fn delete_security_key(&mut self, credential_id: &[u8]) -> Result<bool, StoreError> {
+        crate::security_key::remove(&self.conn, credential_id).map_err(store_err(&self.dir))
+    }
+
+    fn security_key_err(&self, e: crate::SecurityKeyError) -> crate::SecurityKeyError {
+        match e {
+            crate::SecurityKeyError::Store(StoreError::Sql(e)) => {
+                crate::SecurityKeyError::Store(StoreError::from_sql(e, &self.dir))
+            }
+            other => other,
+        }
     }
 
     /// Replaces the data key: re-encrypts every page with a new random key (`PRAGMA rekey`).
@@ -1032,6 +1185,126 @@ fn open_to_store(e: OpenError, dir: &Path) -> StoreError {
 
 fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
     json!({"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "parallelism": kdf.parallelism})
+}
+
+fn sidecar_damaged(dir: &Path, reason: &str) -> UnlockError {
+    UnlockError::Damaged {
+        file: VaultFile::Sidecar,
+        path: Sidecar::path(dir),
+        reason: reason.to_owned(),
+    }
+}
+
+/// What every unlock checks before touching a key: the directory, the sidecar, the database's
+/// size and that the two files belong together. With `throttle_at`, a delayed passphrase
+/// attempt is refused here too (before any key derivation).
+fn preflight(dir: &Path, throttle_at: Option<DateTime<Utc>>) -> Result<Sidecar, UnlockError> {
+    if !dir.is_dir() {
+        return Err(UnlockError::NotAVault {
+            path: dir.to_path_buf(),
+            reason: "the directory does not exist",
+        });
+    }
+    let sidecar = read_sidecar(dir)?;
+    let db_path = store::db_path(dir);
+    let db_len = match std::fs::metadata(&db_path) {
+        Ok(meta) => meta.len(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(UnlockError::NotAVault {
+                path: db_path,
+                reason: "vault.db is missing",
+            });
+        }
+        Err(e) => return Err(io_err(&db_path)(e)),
+    };
+    if let Some(now) = throttle_at
+        && let Some(retry_after) = throttle::retry_after(dir, now)
+    {
+        return Err(UnlockError::Throttled { retry_after });
+    }
+    if db_len < store::PAGE_SIZE || db_len % store::PAGE_SIZE != 0 {
+        return Err(UnlockError::Damaged {
+            file: VaultFile::Database,
+            path: db_path,
+            reason: format!("its size ({db_len} bytes) is not a whole number of pages: truncated"),
+        });
+    }
+    if store::read_db_salt(dir).map_err(io_err(&db_path))? != sidecar.db_salt {
+        return Err(UnlockError::Mismatch {
+            path: Sidecar::path(dir),
+        });
+    }
+    Ok(sidecar)
+}
+
+/// Opens the database once a slot gave up the vault key, whichever slot it was: unwraps the
+/// data key, resolves an interrupted rotation, checks every page, migrates and checks that the
+/// database is this sidecar's.
+fn open_database(
+    dir: &Path,
+    sidecar: &mut Sidecar,
+    vault_key: &VaultKey,
+    report: &mut UnlockReport,
+) -> Result<(Connection, DataKey), UnlockError> {
+    let current_key = sidecar::unwrap_data_key(&sidecar.vault_id, vault_key, &sidecar.data_key)
+        .map_err(|_| sidecar_damaged(dir, "the data key does not decrypt with the vault key"))?;
+    let pending = match &sidecar.pending_data_key {
+        Some(wrapped) => Some((
+            wrapped.clone(),
+            sidecar::unwrap_data_key(&sidecar.vault_id, vault_key, wrapped)
+                .map_err(|_| sidecar_damaged(dir, "the pending data key does not decrypt"))?,
+        )),
+        None => None,
+    };
+
+    // The current key first: a rekey that never committed leaves the database on it.
+    let (mut conn, data_key) = match store::open(dir, &current_key, false) {
+        Ok(conn) => {
+            if pending.is_some() {
+                sidecar.pending_data_key = None;
+                sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+                report.rotation_recovered = Some(RotationRecovery::Discarded {
+                    generation: sidecar.data_key.generation,
+                });
+            }
+            (conn, current_key)
+        }
+        Err(OpenError::NotADatabase) if pending.is_some() => {
+            let Some((wrapped, pending_key)) = pending else {
+                return Err(map_open(dir, OpenError::NotADatabase));
+            };
+            let conn = store::open(dir, &pending_key, false).map_err(|e| map_open(dir, e))?;
+            sidecar.data_key = wrapped;
+            sidecar.pending_data_key = None;
+            sidecar.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+            report.rotation_recovered = Some(RotationRecovery::Completed {
+                generation: sidecar.data_key.generation,
+            });
+            (conn, pending_key)
+        }
+        Err(e) => return Err(map_open(dir, e)),
+    };
+
+    store::check_integrity(&conn, dir).map_err(|e| map_open(dir, e))?;
+    report.migrated = migration::migrate(&mut conn).map_err(|e| match e {
+        MigrationError::TooNew { found, supported } => UnlockError::TooNew {
+            file: VaultFile::Database,
+            found,
+            supported,
+        },
+        MigrationError::Failed { source, .. } => map_open(dir, store::classify(source)),
+    })?;
+    let stored_id: Vec<u8> = conn
+        .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |row| {
+            row.get(0)
+        })
+        .map_err(|e| map_open(dir, store::classify(e)))?;
+    if stored_id.as_slice() != sidecar.vault_id.0.as_slice() {
+        return Err(UnlockError::Mismatch {
+            path: Sidecar::path(dir),
+        });
+    }
+    Ok((conn, data_key))
 }
 
 fn read_sidecar(dir: &Path) -> Result<Sidecar, UnlockError> {

@@ -26,6 +26,8 @@ mod migration;
 mod purge;
 #[path = "vault/retention.rs"]
 mod retention;
+#[path = "vault/security_key.rs"]
+mod security_key;
 #[path = "vault/setting.rs"]
 mod setting;
 #[path = "vault/sidecar.rs"]

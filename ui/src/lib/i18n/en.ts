@@ -248,6 +248,8 @@ export const en = {
   'export.run': "Export…",
   'export.done': "Exported {count} entries to {file} in {folder}.",
   'error.cancelled': "Cancelled. Nothing was written.",
+  'error.security_key_unavailable': 'No security key can be used here. Your passphrase still works. {message}',
+  'error.security_key_refused': "The security key's answer was refused. {message}",
   'preview.from': "Preview",
   'preview.fromAmount': "An amount",
   'preview.fromBalances': "My balances",

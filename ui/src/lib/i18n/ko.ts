@@ -250,6 +250,8 @@ export const ko: Record<MessageKey, string> = {
   'export.run': "내보내기…",
   'export.done': "{count}개 항목을 {folder} 폴더의 {file}(으)로 내보냈습니다.",
   'error.cancelled': "취소했습니다. 아무것도 쓰지 않았습니다.",
+  'error.security_key_unavailable': '사용할 수 있는 보안 키가 없습니다. 암호는 계속 쓸 수 있습니다. {message}',
+  'error.security_key_refused': '보안 키의 응답을 거부했습니다. {message}',
   'preview.from': "미리보기 대상",
   'preview.fromAmount': "금액",
   'preview.fromBalances': "내 잔액",

@@ -18,6 +18,8 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   invalid_input: 'error.invalid_input',
   io: 'error.io',
   cancelled: 'error.cancelled',
+  security_key_unavailable: 'error.security_key_unavailable',
+  security_key_refused: 'error.security_key_refused',
   internal: 'error.internal',
   unexpected: 'error.unexpected',
 };

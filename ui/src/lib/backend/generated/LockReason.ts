@@ -3,4 +3,4 @@
 /**
  * Why a session ended, recorded in the audit log.
  */
-export type LockReason = "user" | "idle" | "exit";
+export type LockReason = "user" | "idle" | "exit" | "security_key_refused";

@@ -1,0 +1,331 @@
+//! Security keys end to end through the app API: the real vault, the real webauthn-rs relying
+//! party and the software authenticator with its state in a file. Adversarial devices below
+//! wrap the real software authenticator and tamper with what travels between it and the app.
+
+use chrono::Duration;
+use tipvault_app::auth::{
+    AssertionResponse, AttestationResponse, Authenticator, AuthenticatorError, AuthenticatorInfo,
+    GetAssertionRequest, MakeCredentialRequest, PlanAmount, PlanLeg, SoftAuthenticator, StepUpPlan,
+};
+use tipvault_app::{
+    ErrorCode, LockReason, Session, audit_entries, list_security_keys, register_security_key,
+    remove_security_key, rename_security_key, step_up_for_limit_change, step_up_for_plan,
+    step_up_proof, unlock_vault, unlock_with_security_key, vault_status,
+};
+use tipvault_money::{Currency, Money};
+use tipvault_risk::{LimitChange, LimitKind};
+
+use super::support::{PASSPHRASE, new_vault, secret, t0};
+
+fn soft(dir: &std::path::Path, name: &str) -> SoftAuthenticator {
+    SoftAuthenticator::open_or_create(dir.join(name)).unwrap()
+}
+
+fn events(session: &mut Session) -> Vec<(String, serde_json::Value)> {
+    audit_entries(session, t0(), 0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.detail))
+        .collect()
+}
+
+fn refusal(session: &mut Session, kind: &str) -> Option<String> {
+    events(session)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == kind)
+        .map(|(_, d)| d["reason"].as_str().unwrap_or_default().to_owned())
+}
+
+fn plan(amount: i64) -> StepUpPlan {
+    StepUpPlan {
+        provider_id: "demo-provider".into(),
+        catalog_version: 3,
+        legs: vec![PlanLeg {
+            product_id: "topup-1000".into(),
+            net: PlanAmount::new("KRW", amount),
+            fee: PlanAmount::new("KRW", 0),
+            gross: PlanAmount::new("KRW", amount),
+            debit: PlanAmount::new("KRW", amount),
+            destination: vec![("phone".into(), "+821012345678".into())],
+        }],
+    }
+}
+
+#[test]
+fn a_registered_key_unlocks_the_vault_without_the_passphrase() {
+    let (dir, location, mut session) = new_vault();
+    let mut device = soft(dir.path(), "soft.json");
+    let key = register_security_key(&mut session, &mut device, "blue key", t0()).unwrap();
+    assert!(key.can_unlock && key.is_test_device, "{key:?}");
+    assert_eq!(key.sign_count, 1, "the enrolment assertion was verified");
+    session.lock(t0(), LockReason::Exit).unwrap();
+    assert_eq!(
+        vault_status(&location, t0()).unwrap().security_keys,
+        vec!["blue key"]
+    );
+
+    let mut device = SoftAuthenticator::open(dir.path().join("soft.json")).unwrap();
+    let (mut session, _) =
+        unlock_with_security_key(&location, &mut device, t0() + Duration::minutes(1)).unwrap();
+    let kinds: Vec<String> = events(&mut session).into_iter().map(|(k, _)| k).collect();
+    for kind in [
+        "auth.registered",
+        "vault.security_key_slot_added",
+        "auth.unlocked",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing: {kinds:?}");
+    }
+    let listed = list_security_keys(&mut session, t0()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].sign_count, 2);
+    assert!(listed[0].last_used_at.is_some());
+}
+
+#[test]
+fn another_authenticator_cannot_unlock() {
+    let (dir, location, mut session) = new_vault();
+    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    session.lock(t0(), LockReason::Exit).unwrap();
+    let err =
+        unlock_with_security_key(&location, &mut soft(dir.path(), "b.json"), t0()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{err:?}");
+    assert!(
+        err.message.contains("not registered for this vault"),
+        "{err:?}"
+    );
+    unlock_vault(&location, &secret(PASSPHRASE), t0()).unwrap();
+}
+
+#[test]
+fn rename_and_remove_keep_record_and_slot_together() {
+    let (dir, location, mut session) = new_vault();
+    let key =
+        register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "old", t0()).unwrap();
+    let renamed = rename_security_key(&mut session, &key.id[..6], "new name", t0()).unwrap();
+    assert_eq!(renamed.label, "new name");
+    assert_eq!(
+        rename_security_key(&mut session, &key.id, "   ", t0())
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidInput
+    );
+    session.lock(t0(), LockReason::Exit).unwrap();
+    assert_eq!(
+        vault_status(&location, t0()).unwrap().security_keys,
+        vec!["new name"]
+    );
+
+    let (mut session, _) = unlock_vault(&location, &secret(PASSPHRASE), t0()).unwrap();
+    remove_security_key(&mut session, &key.id, t0()).unwrap();
+    assert!(list_security_keys(&mut session, t0()).unwrap().is_empty());
+    assert!(
+        events(&mut session)
+            .iter()
+            .any(|(k, d)| k == "auth.removed" && d["slot_removed"] == true)
+    );
+    session.lock(t0(), LockReason::Exit).unwrap();
+
+    let err = unlock_with_security_key(
+        &location,
+        &mut SoftAuthenticator::open(dir.path().join("a.json")).unwrap(),
+        t0(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyUnavailable, "{err:?}");
+    unlock_vault(&location, &secret(PASSPHRASE), t0()).expect("the passphrase stays");
+}
+
+#[test]
+fn a_cloned_authenticator_opens_nothing_and_is_audited() {
+    let (dir, location, mut session) = new_vault();
+    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    session.lock(t0(), LockReason::Exit).unwrap();
+    std::fs::copy(dir.path().join("a.json"), dir.path().join("clone.json")).unwrap();
+
+    // The owner keeps using the real key: its counter moves on.
+    let (session, _) =
+        unlock_with_security_key(&location, &mut soft(dir.path(), "a.json"), t0()).unwrap();
+    session.lock(t0(), LockReason::Exit).unwrap();
+
+    // The copy still derives the right KEK, but its counter is behind.
+    let err =
+        unlock_with_security_key(&location, &mut soft(dir.path(), "clone.json"), t0()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{err:?}");
+    assert!(err.message.contains("cloned"), "{err:?}");
+
+    let (mut session, _) = unlock_vault(&location, &secret(PASSPHRASE), t0()).unwrap();
+    assert_eq!(
+        refusal(&mut session, "auth.unlock_refused").as_deref(),
+        Some("cloned_authenticator")
+    );
+    assert!(
+        events(&mut session)
+            .iter()
+            .any(|(k, d)| k == "vault.locked" && d["reason"] == "security_key_refused"),
+        "the refused session was locked at once"
+    );
+}
+
+/// Signs whatever the app asks, but for a challenge it chose itself.
+struct OtherChallenge(SoftAuthenticator);
+
+impl Authenticator for OtherChallenge {
+    fn info(&self) -> AuthenticatorInfo {
+        self.0.info()
+    }
+    fn make_credential(
+        &mut self,
+        request: &MakeCredentialRequest,
+    ) -> Result<AttestationResponse, AuthenticatorError> {
+        self.0.make_credential(request)
+    }
+    fn get_assertion(
+        &mut self,
+        request: &GetAssertionRequest,
+    ) -> Result<AssertionResponse, AuthenticatorError> {
+        let mut other = request.clone();
+        other.challenge = vec![0x42; 32];
+        self.0.get_assertion(&other)
+    }
+}
+
+/// Credential id, clientDataJSON, authenticator data, signature, user handle.
+type Captured = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
+/// Answers the first step-up honestly and every later one with a copy of that first answer.
+struct Replaying {
+    inner: SoftAuthenticator,
+    first: Option<Captured>,
+}
+
+impl Authenticator for Replaying {
+    fn info(&self) -> AuthenticatorInfo {
+        self.inner.info()
+    }
+    fn make_credential(
+        &mut self,
+        request: &MakeCredentialRequest,
+    ) -> Result<AttestationResponse, AuthenticatorError> {
+        self.inner.make_credential(request)
+    }
+    fn get_assertion(
+        &mut self,
+        request: &GetAssertionRequest,
+    ) -> Result<AssertionResponse, AuthenticatorError> {
+        if let Some((id, cdj, ad, sig, handle)) = &self.first {
+            return Ok(AssertionResponse {
+                credential_id: tipvault_app::auth::CredentialId::new(id.clone()),
+                client_data_json: cdj.clone(),
+                authenticator_data: ad.clone(),
+                signature: sig.clone(),
+                user_handle: handle.clone(),
+                hmac_secret: None,
+            });
+        }
+        let response = self.inner.get_assertion(request)?;
+        self.first = Some((
+            response.credential_id.as_bytes().to_vec(),
+            response.client_data_json.clone(),
+            response.authenticator_data.clone(),
+            response.signature.clone(),
+            response.user_handle.clone(),
+        ));
+        Ok(response)
+    }
+}
+
+#[test]
+fn step_up_approves_one_plan_and_refusals_are_audited() {
+    let (dir, _location, mut session) = new_vault();
+    let path = dir.path().join("a.json");
+    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+
+    let approval = step_up_for_plan(
+        &mut session,
+        &mut soft(dir.path(), "a.json"),
+        &plan(1000),
+        t0(),
+    )
+    .unwrap();
+    approval.check(&plan(1000)).unwrap();
+    assert!(
+        approval.check(&plan(1001)).is_err(),
+        "one unit more after approval is refused"
+    );
+    assert!(
+        events(&mut session)
+            .iter()
+            .any(|(k, _)| k == "auth.step_up_approved")
+    );
+
+    let mut wrong = OtherChallenge(SoftAuthenticator::open(&path).unwrap());
+    let err = step_up_for_plan(&mut session, &mut wrong, &plan(1000), t0()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused);
+    assert_eq!(
+        refusal(&mut session, "auth.step_up_refused").as_deref(),
+        Some("wrong_challenge")
+    );
+
+    let mut replaying = Replaying {
+        inner: SoftAuthenticator::open(&path).unwrap(),
+        first: None,
+    };
+    step_up_for_plan(&mut session, &mut replaying, &plan(1000), t0()).unwrap();
+    let err = step_up_for_plan(&mut session, &mut replaying, &plan(1000), t0()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused);
+    assert_eq!(
+        refusal(&mut session, "auth.step_up_refused").as_deref(),
+        Some("replayed")
+    );
+}
+
+#[test]
+fn a_removed_key_cannot_approve_a_step_up() {
+    let (dir, _location, mut session) = new_vault();
+    let a =
+        register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    register_security_key(&mut session, &mut soft(dir.path(), "b.json"), "b", t0()).unwrap();
+    remove_security_key(&mut session, &a.id, t0()).unwrap();
+    let err = step_up_for_plan(
+        &mut session,
+        &mut soft(dir.path(), "a.json"),
+        &plan(5),
+        t0(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{err:?}");
+    assert_eq!(
+        refusal(&mut session, "auth.step_up_refused").as_deref(),
+        Some("not_registered_on_device")
+    );
+}
+
+#[test]
+fn a_limit_change_proof_comes_only_from_an_approval_of_that_change() {
+    let (dir, _location, mut session) = new_vault();
+    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    let change = LimitChange {
+        currency: Currency::KRW,
+        kind: LimitKind::PerClaim,
+        new: Some(Money::from_minor(50_000, Currency::KRW)),
+    };
+    let proof =
+        step_up_for_limit_change(&mut session, &mut soft(dir.path(), "a.json"), &change, t0())
+            .unwrap();
+    proof.check(&change.canonical(), t0()).unwrap();
+
+    let other = LimitChange {
+        new: Some(Money::from_minor(60_000, Currency::KRW)),
+        ..change.clone()
+    };
+    let approval_for_other = step_up_for_plan(
+        &mut session,
+        &mut soft(dir.path(), "a.json"),
+        &tipvault_app::limit_change_plan(&other),
+        t0(),
+    )
+    .unwrap();
+    let err = step_up_proof(&approval_for_other, &change).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused);
+}
