@@ -604,6 +604,248 @@ fn solve_staged(
     Ok(nets)
 }
 
+/// The debit and value of amount `j` of a prepared range.
+fn range_opt(
+    c: &Candidate<'_>,
+    lo: i64,
+    step: i64,
+    j: i64,
+    pool: Currency,
+) -> Result<Opt, PlanError> {
+    c.option(lo + j * step, pool)
+}
+
+/// The largest `j < n` with `pred(j)`, for a predicate true on a prefix; `None` if `!pred(0)`.
+fn last_true(
+    n: i64,
+    mut pred: impl FnMut(i64) -> Result<bool, PlanError>,
+) -> Result<Option<i64>, PlanError> {
+    if n <= 0 || !pred(0)? {
+        return Ok(None);
+    }
+    let (mut a, mut b) = (0i64, n); // pred(a), !pred(b) (b = n: past the end)
+    while b - a > 1 {
+        let mid = a + (b - a) / 2;
+        if pred(mid)? {
+            a = mid;
+        } else {
+            b = mid;
+        }
+    }
+    Ok(Some(a))
+}
+
+/// The value of some feasible plan: a quick greedy fill, kept only as a lower bound on the
+/// optimum's total value (the first thing both objectives maximise within one solve).
+///
+/// Several orders are tried (cheapest fee rate first, largest first, each product alone); each
+/// product takes its most valuable option that still fits. Any feasible plan would do: the
+/// better the bound, the more [`prune_by_fee_bound`] removes.
+fn feasible_value(
+    prepared: &[(usize, Prepared)],
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<i64, PlanError> {
+    // (largest option's fee_eff·1e6/debit) per item, for the cheapest-rate order.
+    let mut rate: Vec<(i128, usize)> = Vec::new();
+    let mut size: Vec<(i64, usize)> = Vec::new();
+    for (position, (i, p)) in prepared.iter().enumerate() {
+        let top = match p {
+            Prepared::Fixed(Shape::Choice(o) | Shape::Unbounded(o), _) => {
+                o.iter().max_by_key(|o| (o.net, -o.debit)).copied()
+            }
+            Prepared::Fixed(Shape::Affine { .. }, _) => None,
+            Prepared::Range { lo, step, n, .. } => {
+                Some(range_opt(&candidates[*i], *lo, *step, n - 1, pool)?)
+            }
+        };
+        if let Some(o) = top {
+            rate.push((
+                i128::from(o.debit - o.net) * 1_000_000 / i128::from(o.debit.max(1)),
+                position,
+            ));
+            size.push((-o.net, position));
+        }
+    }
+    rate.sort_unstable();
+    size.sort_unstable();
+    let fill = |order: &mut dyn Iterator<Item = usize>| -> Result<i64, PlanError> {
+        let mut left = budget;
+        let mut value = 0i64;
+        for position in order {
+            let (i, p) = &prepared[position];
+            match p {
+                Prepared::Fixed(Shape::Choice(opts), _) => {
+                    if let Some(o) = opts
+                        .iter()
+                        .filter(|o| o.debit <= left)
+                        .max_by_key(|o| (o.net, -o.debit))
+                    {
+                        left -= o.debit;
+                        value += o.net;
+                    }
+                }
+                Prepared::Fixed(Shape::Unbounded(opts), _) => {
+                    let mut units: Vec<&Opt> = opts.iter().collect();
+                    units.sort_by_key(|o| (-o.net, o.debit));
+                    for o in units {
+                        if o.debit > 0 && o.debit <= left {
+                            let times = left / o.debit;
+                            left -= times * o.debit;
+                            value += times * o.net;
+                        }
+                    }
+                }
+                Prepared::Fixed(Shape::Affine { .. }, _) => {}
+                Prepared::Range { lo, step, n, .. } => {
+                    let c = &candidates[*i];
+                    let fits = |j: i64| Ok(range_opt(c, *lo, *step, j, pool)?.debit <= left);
+                    if let Some(j) = last_true(*n, fits)? {
+                        let o = range_opt(c, *lo, *step, j, pool)?;
+                        left -= o.debit;
+                        value += o.net;
+                    }
+                }
+            }
+        }
+        Ok(value)
+    };
+    let mut best = fill(&mut rate.iter().map(|&(_, p)| p))?;
+    best = best.max(fill(&mut size.iter().map(|&(_, p)| p))?);
+    for position in 0..prepared.len() {
+        best = best.max(fill(&mut std::iter::once(position))?);
+    }
+    Ok(best)
+}
+
+/// Exact pruning by a bound on fees. Within one solve the objective ranks total value first,
+/// and a plan's total value is at most `budget - its total fees` (what is debited is value plus
+/// fee, and the debits fit in the budget). So if some feasible plan reaches value `floor`, no
+/// option whose own fee exceeds `budget - floor` can be part of an optimum: removing it loses
+/// nothing. Likewise an option worth less than `floor - (the most every other product can
+/// add)` cannot be part of an optimum. Removing percent-fee options this way often raises the
+/// GCD of the remaining debits (fewer DP states) and shortens every option list.
+///
+/// Fees here are the solver's (`debit - value`, which for an FX product includes rounding).
+fn prune_by_fee_bound(
+    prepared: &mut Vec<(usize, Prepared)>,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<(), PlanError> {
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    let floor = feasible_value(prepared, candidates, pool, budget)?;
+    let fee_cap = budget - floor;
+    // The most value each item can add (None: unbounded).
+    let mut most: Vec<Option<i64>> = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.iter() {
+        most.push(match p {
+            Prepared::Fixed(Shape::Choice(o), _) => {
+                Some(o.iter().map(|o| o.net).max().unwrap_or(0))
+            }
+            Prepared::Fixed(Shape::Unbounded(_) | Shape::Affine { .. }, _) => None,
+            Prepared::Range { lo, step, n, .. } => {
+                Some(range_opt(&candidates[*i], *lo, *step, n - 1, pool)?.net)
+            }
+        });
+    }
+    let unbounded = most.iter().filter(|m| m.is_none()).count();
+    let total: i64 = most.iter().flatten().sum();
+    // Value `floor - others` is the least an option of item `position` must bring.
+    let least = |position: usize| -> Option<i64> {
+        if unbounded > 0 {
+            return None;
+        }
+        Some(floor - (total - most[position].unwrap_or(0)))
+    };
+    let mut kept: Vec<(usize, Prepared)> = Vec::with_capacity(prepared.len());
+    for (position, (i, p)) in std::mem::take(prepared).into_iter().enumerate() {
+        let least = least(position);
+        let useful = |o: &Opt| o.debit - o.net <= fee_cap && least.is_none_or(|l| o.net >= l);
+        match p {
+            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)) => {
+                let (opts, entries): (Vec<Opt>, Vec<Vec<i64>>) = opts
+                    .into_iter()
+                    .zip(entries)
+                    .filter(|(o, _)| useful(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)),
+                    ));
+                }
+            }
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                let (opts, nets): (Vec<Opt>, Vec<i64>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .filter(|(o, _)| useful(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                    ));
+                }
+            }
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee,
+                ..
+            } => {
+                let c = &candidates[i];
+                // Largest amount within the fee cap: the pool-currency fee never decreases
+                // with the amount; through a rate it may jitter with rounding, so only the
+                // value bound is used there.
+                let mut end = n;
+                if c.rate.is_none() {
+                    let within = |j: i64| {
+                        let o = range_opt(c, lo, step, j, pool)?;
+                        Ok(o.debit - o.net <= fee_cap)
+                    };
+                    match last_true(n, within)? {
+                        Some(j) => end = j + 1,
+                        None => continue,
+                    }
+                }
+                // Smallest amount bringing enough value (value never decreases with j).
+                let mut start = 0;
+                if let Some(l) = least {
+                    let short = |j: i64| Ok(range_opt(c, lo, step, j, pool)?.net < l);
+                    start = match last_true(end, short)? {
+                        Some(j) => j + 1,
+                        None => 0,
+                    };
+                    if start >= end {
+                        continue;
+                    }
+                }
+                let lo = lo + start * step;
+                let n = end - start;
+                kept.push((
+                    i,
+                    Prepared::Range {
+                        lo,
+                        step,
+                        n,
+                        flat_fee,
+                        last_debit: range_opt(c, lo, step, n - 1, pool)?.debit,
+                    },
+                ));
+            }
+            other => kept.push((i, other)),
+        }
+    }
+    *prepared = kept;
+    Ok(())
+}
+
 /// Runs the exact solver for one pool; returns, per candidate, the nets of its redemptions.
 fn solve_pool(
     layout: Layout,
@@ -673,6 +915,8 @@ fn solve_pool(
             }
         }
     }
+
+    prune_by_fee_bound(&mut prepared, candidates, pool, budget)?;
 
     // The absorber: the range product whose absence makes the DP cheapest (ties: catalog
     // order); none if no range product is usable.
