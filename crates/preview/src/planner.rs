@@ -846,6 +846,170 @@ fn prune_by_fee_bound(
     Ok(())
 }
 
+/// Exact dominance by a "sink": a range product in the pool's currency with a flat fee `f`
+/// whose amounts are cut only by the budget (a ₩1-step donation up to ₩1,000,000 with
+/// ₩300,000 to spend). Any option `o` of a product in the same or a later preference group,
+/// with `fee(o) >= f` and a value the sink can take as well (≥ its minimum, on its step), can
+/// be replaced in any plan by adding `o`'s value to the sink's amount: the value is the same
+/// (or moves to an earlier preference), the fee is no higher and the redemptions no more; the
+/// merged amount still fits, because all values together are below `budget - f`, which the
+/// sink reaches. So removing every such option keeps an optimum. The sink itself is kept.
+fn prune_by_sink(
+    prepared: &mut Vec<(usize, Prepared)>,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<(), PlanError> {
+    let sink = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(position, (i, p))| match p {
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee: Some(fee),
+                ..
+            } if lo + n * step + fee > budget => {
+                Some((candidates[*i].group, *fee, position, *lo, *step))
+            }
+            _ => None,
+        })
+        .min();
+    let Some((group, fee, at, lo, step)) = sink else {
+        return Ok(());
+    };
+    let takes = |net: i64| net >= lo && (net - lo) % step == 0 && net % step == 0;
+    let dominated = |o: &Opt| o.debit - o.net >= fee && takes(o.net);
+    let mut kept = Vec::with_capacity(prepared.len());
+    for (position, (i, p)) in std::mem::take(prepared).into_iter().enumerate() {
+        if position == at || candidates[i].group < group {
+            kept.push((i, p));
+            continue;
+        }
+        match p {
+            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)) => {
+                let (opts, entries): (Vec<Opt>, Vec<Vec<i64>>) = opts
+                    .into_iter()
+                    .zip(entries)
+                    .filter(|(o, _)| !dominated(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)),
+                    ));
+                }
+            }
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                let (opts, nets): (Vec<Opt>, Vec<i64>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .filter(|(o, _)| !dominated(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                    ));
+                }
+            }
+            Prepared::Range {
+                lo: r_lo,
+                step: r_step,
+                flat_fee: Some(r_fee),
+                ..
+            } if candidates[i].rate.is_none()
+                && r_fee >= fee
+                && takes(r_lo)
+                && r_step % step == 0 => {}
+            // Through a rate, values are pool-currency costs with no common step; a free
+            // ₩1-step sink still takes every one of them from its minimum up (value never
+            // decreases with the amount, and every fee is at least 0).
+            Prepared::Range {
+                lo: r_lo,
+                step: r_step,
+                ..
+            } if candidates[i].rate.is_some()
+                && fee == 0
+                && step == 1
+                && range_opt(&candidates[i], r_lo, r_step, 0, pool)?.net >= lo => {}
+            other => kept.push((i, other)),
+        }
+    }
+    *prepared = kept;
+    Ok(())
+}
+
+/// Exact periodicity for large budgets (Gilmore–Gomory). Let `b` be the unit of an unlimited
+/// denomination product with the best value per debit (ties: earlier preference group, then the
+/// larger debit). Any `w_b / g` or more units of other unlimited denominations (`g` the GCD of
+/// their debits) contain a non-empty subset whose debit is a multiple of `w_b` (prefix sums
+/// modulo `w_b`); replacing it with copies of `b` costs the same and is no worse in every
+/// component (no less value, hence no more fee; value in no later group; no more
+/// redemptions). So some optimum uses fewer than `w_b / g` other units, and everything except
+/// `b` debits at most `x = Σ (largest debit of each limited product) + (w_b / g - 1) · w_max`.
+/// Given the rest, more copies of `b` are always better, so some optimum holds at least
+/// `c0 = (budget - x) / w_b` copies: solving `budget - c0 · w_b` and adding `c0` copies is
+/// exact. Returns the reduced budget and `(candidate, b's net, c0)`.
+fn periodic_budget(
+    prepared: &[(usize, Prepared)],
+    candidates: &[Candidate<'_>],
+    budget: i64,
+) -> (i64, Option<(usize, i64, i64)>) {
+    let mut best: Option<(Opt, usize, i64, usize)> = None; // unit, group, net, candidate
+    let mut g = 0i64;
+    let mut w_max = 0i64;
+    let mut limited: i64 = 0;
+    for (i, p) in prepared {
+        let group = candidates[*i].group;
+        match p {
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                for (o, &net) in opts.iter().zip(nets) {
+                    if o.debit <= 0 {
+                        return (budget, None);
+                    }
+                    g = gcd(g, o.debit);
+                    w_max = w_max.max(o.debit);
+                    let better = match &best {
+                        None => true,
+                        Some((b, b_group, _, _)) => {
+                            let lhs = i128::from(o.net) * i128::from(b.debit);
+                            let rhs = i128::from(b.net) * i128::from(o.debit);
+                            lhs > rhs
+                                || lhs == rhs
+                                    && (group < *b_group || group == *b_group && o.debit > b.debit)
+                        }
+                    };
+                    if better {
+                        best = Some((*o, group, net, *i));
+                    }
+                }
+            }
+            Prepared::Fixed(Shape::Choice(opts), _) => {
+                limited = limited.saturating_add(opts.iter().map(|o| o.debit).max().unwrap_or(0));
+            }
+            Prepared::Fixed(..) => return (budget, None),
+            Prepared::Range { last_debit, .. } => limited = limited.saturating_add(*last_debit),
+        }
+    }
+    let Some((b, _, net, i)) = best else {
+        return (budget, None);
+    };
+    if b.net <= 0 {
+        return (budget, None);
+    }
+    let x = limited.saturating_add((b.debit / g.max(1) - 1).saturating_mul(w_max));
+    if budget <= x {
+        return (budget, None);
+    }
+    let times = (budget - x) / b.debit;
+    if times == 0 {
+        return (budget, None);
+    }
+    (budget - times * b.debit, Some((i, net, times)))
+}
+
 /// Runs the exact solver for one pool; returns, per candidate, the nets of its redemptions.
 fn solve_pool(
     layout: Layout,
@@ -917,6 +1081,8 @@ fn solve_pool(
     }
 
     prune_by_fee_bound(&mut prepared, candidates, pool, budget)?;
+    prune_by_sink(&mut prepared, candidates, pool, budget)?;
+    let (budget, repeated) = periodic_budget(&prepared, candidates, budget);
 
     // The absorber: the range product whose absence makes the DP cheapest (ties: catalog
     // order); none if no range product is usable.
@@ -1003,6 +1169,9 @@ fn solve_pool(
 
     let solution = knapsack::solve(layout, &items, absorber.as_ref(), budget)?;
     let mut nets: Vec<Vec<i64>> = vec![Vec::new(); candidates.len()];
+    if let Some((i, net, times)) = repeated {
+        nets[i].extend(std::iter::repeat_n(net, times as usize));
+    }
     for ((candidate, decode), pick) in decoders.iter().zip(&solution.picks) {
         let out = &mut nets[*candidate];
         match (decode, pick) {
@@ -1029,6 +1198,9 @@ fn solve_pool(
     }
     if let (Some((i, lo, step, _, _)), Some((j, _))) = (absorber_spec, solution.absorber) {
         nets[i].push(lo + j * step);
+    }
+    for out in &mut nets {
+        out.sort_unstable_by(|a, b| b.cmp(a));
     }
     Ok(nets)
 }
