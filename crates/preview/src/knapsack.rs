@@ -284,6 +284,14 @@ pub(crate) fn solve(
         });
     }
     let n_states = states as usize;
+    if !GENERIC_ONLY.with(|f| f.get()) && budget < PACK_LIMIT {
+        match k {
+            0..=3 => return solve_packed::<1>(layout, items, absorber, budget, g, n_states),
+            4..=6 => return solve_packed::<2>(layout, items, absorber, budget, g, n_states),
+            7..=9 => return solve_packed::<3>(layout, items, absorber, budget, g, n_states),
+            _ => {}
+        }
+    }
     let mut best = vec![0i64; n_states * k];
     let mut reach = vec![false; n_states];
     reach[0] = true;
@@ -371,9 +379,17 @@ pub(crate) fn solve(
             top = Some((x, used));
         }
     }
-    let (mut x, absorber_pick) = top.unwrap_or((0, None));
+    let (x, absorber_pick) = top.unwrap_or((0, None));
 
-    // Walk back through the items.
+    let picks = walk_back(items, &choices, g, x);
+    Ok(Solution {
+        picks,
+        absorber: absorber_pick,
+    })
+}
+
+/// The picks that lead to state `x`, read back from the per-item choices.
+fn walk_back(items: &[Item], choices: &[Vec<u32>], g: i64, mut x: usize) -> Vec<Pick> {
     let mut picks = vec![Pick::None; items.len()];
     for (index, item) in items.iter().enumerate().rev() {
         let choice = &choices[index];
@@ -406,10 +422,7 @@ pub(crate) fn solve(
         }
     }
     debug_assert_eq!(x, 0, "the walk back must end at the empty plan");
-    Ok(Solution {
-        picks,
-        absorber: absorber_pick,
-    })
+    picks
 }
 
 /// One range product with a flat fee: `new[x] = max(old[x], max_j old[x - w_j] + v_j)` with
@@ -478,6 +491,253 @@ fn affine(
                     if !reach[x] || cand.as_slice() > &best[x * k..(x + 1) * k] {
                         best[x * k..(x + 1) * k].copy_from_slice(&cand);
                         reach[x] = true;
+                        choice[x] = ((x - y - w0) / t) as u32 + 1;
+                    }
+                }
+            }
+            x += t;
+        }
+    }
+}
+
+/// Budgets below this use the packed solver (every component of an objective vector, and
+/// every difference of two, then fits in [`PACK_SHIFT`] − 1 bits).
+const PACK_LIMIT: i64 = 1 << 39;
+/// Bits per component in a packed objective vector: three components per `i128`.
+const PACK_SHIFT: u32 = 42;
+
+thread_local! {
+    /// Tests set this to check the packed solver against the generic one.
+    static GENERIC_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the packed solver switched off (tests only).
+#[cfg(test)]
+pub(crate) fn with_generic_solver<T>(f: impl FnOnce() -> T) -> T {
+    GENERIC_ONLY.with(|flag| flag.set(true));
+    let out = f();
+    GENERIC_ONLY.with(|flag| flag.set(false));
+    out
+}
+
+/// An objective vector packed three components per `i128`: `((v0·R) + v1)·R + v2` with
+/// `R = 2^42`. Packing is linear, so sums of vectors are sums of packs; and as long as every
+/// component difference is below `R/2` (every component is bounded by the budget, `< 2^39`,
+/// so differences are below `2^40`), comparing packs (then the next `i128`) is exactly the
+/// lexicographic comparison of the vectors. One `i128` compare replaces a loop over the
+/// vector, which is what makes the inner loop of the DP cheap.
+type Packed<const M: usize> = [i128; M];
+
+fn pack<const M: usize>(v: &[i64]) -> Packed<M> {
+    let mut out = [0i128; M];
+    for (chunk, slot) in out.iter_mut().enumerate() {
+        let mut acc = 0i128;
+        for i in 0..3 {
+            acc = (acc << PACK_SHIFT) + i128::from(v.get(chunk * 3 + i).copied().unwrap_or(0));
+        }
+        *slot = acc;
+    }
+    out
+}
+
+#[inline(always)]
+fn add_packed<const M: usize>(a: &Packed<M>, b: &Packed<M>) -> Packed<M> {
+    let mut out = *a;
+    for i in 0..M {
+        out[i] += b[i];
+    }
+    out
+}
+
+/// An unreachable state: below every reachable value (those are above `-2^124`).
+const UNREACHED: i128 = i128::MIN;
+
+/// The packed option value of one contribution.
+fn packed_value<const M: usize>(
+    layout: Layout,
+    net: i64,
+    fee: i64,
+    group: usize,
+    count: i64,
+) -> Packed<M> {
+    let mut v = vec![0i64; layout.len()];
+    layout.add(&mut v, net, fee, group, count);
+    pack(&v)
+}
+
+/// [`solve`] over packed objective vectors: the same DP, transitions and tie-breaks (strictly
+/// better replaces, in the same order), so the same plan.
+fn solve_packed<const M: usize>(
+    layout: Layout,
+    items: &[Item],
+    absorber: Option<&Absorber<'_>>,
+    budget: i64,
+    g: i64,
+    n_states: usize,
+) -> Result<Solution, PlanError> {
+    let mut best: Vec<Packed<M>> = vec![[UNREACHED; M]; n_states];
+    best[0] = [0; M];
+    let mut choices: Vec<Vec<u32>> = Vec::with_capacity(items.len());
+    for item in items {
+        let mut choice = vec![0u32; n_states];
+        match &item.shape {
+            Shape::Choice(opts) | Shape::Unbounded(opts) => {
+                let moves: Vec<(usize, Packed<M>)> = opts
+                    .iter()
+                    .map(|o| {
+                        (
+                            (o.debit / g) as usize,
+                            packed_value::<M>(layout, o.net, o.debit - o.net, item.group, o.count),
+                        )
+                    })
+                    .collect();
+                let unbounded = matches!(item.shape, Shape::Unbounded(_));
+                // Choice: descending in place (x - w < x still holds the value before this
+                // item). Unbounded: ascending (x - w may already hold units of this item).
+                let mut visit = |x: usize| {
+                    let mut top = best[x];
+                    let mut pick = 0u32;
+                    for (index, (w, v)) in moves.iter().enumerate() {
+                        if *w > x {
+                            continue;
+                        }
+                        let from = &best[x - *w];
+                        if from[0] == UNREACHED {
+                            continue;
+                        }
+                        let cand = add_packed(from, v);
+                        if top[0] == UNREACHED || cand > top {
+                            top = cand;
+                            pick = index as u32 + 1;
+                        }
+                    }
+                    if pick > 0 {
+                        best[x] = top;
+                        choice[x] = pick;
+                    }
+                };
+                if unbounded {
+                    (0..n_states).for_each(&mut visit);
+                } else {
+                    (0..n_states).rev().for_each(&mut visit);
+                }
+            }
+            Shape::Affine {
+                first,
+                step,
+                n,
+                fee,
+            } => affine_packed::<M>(
+                layout,
+                item.group,
+                (*first, *step, *n, *fee),
+                g,
+                &mut best,
+                &mut choice,
+            ),
+        }
+        choices.push(choice);
+    }
+
+    let answers = match absorber {
+        Some(abs) => abs.answers(n_states, budget, g)?,
+        None => vec![None; n_states],
+    };
+    let mut top: Option<(usize, Option<(i64, Opt)>)> = None;
+    let mut top_value = [UNREACHED; M];
+    for x in 0..n_states {
+        if best[x][0] == UNREACHED {
+            continue;
+        }
+        let mut cand = best[x];
+        let mut used = None;
+        if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
+            cand = add_packed(
+                &cand,
+                &packed_value::<M>(layout, o.net, o.debit - o.net, abs.group, 1),
+            );
+            used = Some((j, o));
+        }
+        if top.is_none() || cand > top_value {
+            top_value = cand;
+            top = Some((x, used));
+        }
+    }
+    let (x, absorber_pick) = top.unwrap_or((0, None));
+    Ok(Solution {
+        picks: walk_back(items, &choices, g, x),
+        absorber: absorber_pick,
+    })
+}
+
+/// [`affine`] over packed vectors: `key(y) = old[y] - y·g·E`, `E` the pack of one unit of
+/// value in the item's net positions.
+fn affine_packed<const M: usize>(
+    layout: Layout,
+    group: usize,
+    (first, step, n, fee): (i64, i64, i64, i64),
+    g: i64,
+    best: &mut [Packed<M>],
+    choice: &mut [u32],
+) {
+    let n_states = best.len();
+    let w0 = (first / g) as usize;
+    let t = ((step / g) as usize).max(1);
+    let span = (n.max(1) as usize - 1) * t; // w_last - w0
+    let mut unit = vec![0i64; layout.len()];
+    for position in layout.net_positions(group).into_iter().flatten() {
+        unit[position] = 1;
+    }
+    let unit: Packed<M> = pack(&unit);
+    let key = |value: &Packed<M>, y: usize| -> Packed<M> {
+        let mut out = *value;
+        let scale = y as i128 * i128::from(g);
+        for i in 0..M {
+            out[i] -= unit[i] * scale;
+        }
+        out
+    };
+    // The value of debit `x - y` taken from `y`: `old[y] + v(x - y)`.
+    let mut offset = vec![0i64; layout.len()];
+    layout.add(&mut offset, -fee, fee, group, 1);
+    let offset: Packed<M> = pack(&offset);
+    let old = best.to_vec();
+    // Deque entries: (y, key(y)).
+    let mut deque: std::collections::VecDeque<(usize, Packed<M>)> =
+        std::collections::VecDeque::new();
+    for residue in 0..t.min(n_states) {
+        deque.clear();
+        let mut x = residue;
+        while x < n_states {
+            if x >= w0 {
+                let y_new = x - w0;
+                if old[y_new][0] != UNREACHED {
+                    let k_new = key(&old[y_new], y_new);
+                    while let Some(&(_, k_back)) = deque.back() {
+                        if k_back <= k_new {
+                            deque.pop_back();
+                        } else {
+                            break;
+                        }
+                    }
+                    deque.push_back((y_new, k_new));
+                }
+                while let Some(&(front, _)) = deque.front() {
+                    if front + w0 + span < x {
+                        deque.pop_front();
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(&(y, k_y)) = deque.front() {
+                    // old[y] + value of debit (x - y)·g = key(y) + x·g·E + offset.
+                    let mut cand = add_packed(&k_y, &offset);
+                    let scale = x as i128 * i128::from(g);
+                    for i in 0..M {
+                        cand[i] += unit[i] * scale;
+                    }
+                    if best[x][0] == UNREACHED || cand > best[x] {
+                        best[x] = cand;
                         choice[x] = ((x - y - w0) / t) as u32 + 1;
                     }
                 }
@@ -626,5 +886,77 @@ mod tests {
             s.absorber.map(|(_, o)| (o.net, o.debit)),
             Some((10_000, 10_200))
         );
+    }
+
+    #[test]
+    fn the_packed_solver_matches_the_generic_one() {
+        // Random instances over both objectives and 1–4 groups; the packed DP must pick the
+        // same plan (same value, same tie-breaks) as the vector DP it replaces.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |bound: i64| -> i64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as i64
+        };
+        for case in 0..300 {
+            let groups = 1 + next(4) as usize;
+            let objective = if case % 2 == 0 {
+                Objective::FirstPreference
+            } else {
+                Objective::LeastFees
+            };
+            let layout = Layout { groups, objective };
+            let mut items = Vec::new();
+            for _ in 0..1 + next(5) {
+                let group = next(groups as i64) as usize;
+                let opts = |next: &mut dyn FnMut(i64) -> i64| -> Vec<Opt> {
+                    (0..1 + next(4))
+                        .map(|_| {
+                            let net = 5 * (1 + next(60));
+                            Opt {
+                                debit: net + next(3) * 5 + next(2),
+                                net,
+                                count: 1 + next(2),
+                            }
+                        })
+                        .collect()
+                };
+                let shape = match next(3) {
+                    0 => Shape::Choice(opts(&mut next)),
+                    1 => Shape::Unbounded(opts(&mut next)),
+                    _ => Shape::Affine {
+                        first: 10 * (1 + next(10)),
+                        step: [1, 5, 10][next(3) as usize],
+                        n: 1 + next(40),
+                        fee: next(3) * 5,
+                    },
+                };
+                items.push(Item { group, shape });
+            }
+            let budget = next(900);
+            let eval = |j: i64| -> Result<Opt, PlanError> {
+                let net = 100 + 7 * j;
+                Ok(Opt {
+                    debit: net + net / 40,
+                    net,
+                    count: 1,
+                })
+            };
+            let absorber = Absorber {
+                group: 0,
+                n: 50,
+                eval: &eval,
+                flat: None,
+            };
+            let with = if case % 3 == 0 { Some(&absorber) } else { None };
+            let packed = solve(layout, &items, with, budget);
+            let generic = with_generic_solver(|| solve(layout, &items, with, budget));
+            let (Ok(a), Ok(b)) = (packed, generic) else {
+                panic!("case {case}: both solve")
+            };
+            assert_eq!(a.picks, b.picks, "case {case}");
+            assert_eq!(a.absorber, b.absorber, "case {case}");
+        }
     }
 }
