@@ -226,15 +226,9 @@ fn gcd(mut a: i64, mut b: i64) -> i64 {
     a.abs()
 }
 
-/// Maximises the layout's objective over all combinations whose total debit is `<= budget`.
-pub(crate) fn solve(
-    layout: Layout,
-    items: &[Item],
-    absorber: Option<&Absorber<'_>>,
-    budget: i64,
-) -> Result<Solution, PlanError> {
-    let k = layout.len();
-    // 1. GCD of every debit that can occur.
+/// The DP's unit (GCD of every debit that can occur), its states (up to the effective budget:
+/// the most any combination can reach) and the options per state.
+fn size(items: &[Item], budget: i64) -> (i64, u64, u64) {
     let mut g = 0i64;
     let mut reach_cap: i64 = 0;
     let mut work: u64 = 0;
@@ -262,18 +256,21 @@ pub(crate) fn solve(
         }
     }
     let g = g.max(1);
-    // 2. Effective budget.
     let x_max = (budget.min(reach_cap).max(0) / g) as u64;
-    let states = x_max + 1;
+    (g, x_max + 1, work)
+}
+
+/// The caps on states, back-pointers and transitions.
+fn check_caps(states: u64, items: u64, work: u64) -> Result<(), PlanError> {
     if states > STATE_CAP {
         return Err(PlanError::TooComplex {
             states,
             cap: STATE_CAP,
         });
     }
-    if states.saturating_mul(items.len() as u64) > CHOICE_CAP {
+    if states.saturating_mul(items) > CHOICE_CAP {
         return Err(PlanError::TooComplex {
-            states: states.saturating_mul(items.len() as u64),
+            states: states.saturating_mul(items),
             cap: CHOICE_CAP,
         });
     }
@@ -283,15 +280,30 @@ pub(crate) fn solve(
             cap: WORK_CAP,
         });
     }
-    let n_states = states as usize;
-    if !GENERIC_ONLY.with(|f| f.get()) && budget < PACK_LIMIT {
-        match k {
-            0..=3 => return solve_packed::<1>(layout, items, absorber, budget, g, n_states),
-            4..=6 => return solve_packed::<2>(layout, items, absorber, budget, g, n_states),
-            7..=9 => return solve_packed::<3>(layout, items, absorber, budget, g, n_states),
-            _ => {}
-        }
+    Ok(())
+}
+
+/// Maximises the layout's objective over all combinations whose total debit is `<= budget`.
+pub(crate) fn solve(
+    layout: Layout,
+    items: &[Item],
+    absorber: Option<&Absorber<'_>>,
+    budget: i64,
+) -> Result<Solution, PlanError> {
+    let k = layout.len();
+    // The packed solver (with its own sizing, after taking some items out of the DP).
+    if !GENERIC_ONLY.with(|f| f.get()) && budget < PACK_LIMIT && k <= 9 {
+        let outer = outer_items(items, absorber, budget);
+        return match k {
+            0..=3 => solve_packed::<1>(layout, items, &outer, absorber, budget),
+            4..=6 => solve_packed::<2>(layout, items, &outer, absorber, budget),
+            _ => solve_packed::<3>(layout, items, &outer, absorber, budget),
+        };
     }
+    // 1. GCD of every debit that can occur; 2. effective budget.
+    let (g, states, work) = size(items, budget);
+    check_caps(states, items.len() as u64, work)?;
+    let n_states = states as usize;
     let mut best = vec![0i64; n_states * k];
     let mut reach = vec![false; n_states];
     reach[0] = true;
@@ -569,12 +581,21 @@ fn packed_value<const M: usize>(
 /// better replaces, in the same order), so the same plan.
 fn solve_packed<const M: usize>(
     layout: Layout,
-    items: &[Item],
+    all_items: &[Item],
+    outer: &[usize],
     absorber: Option<&Absorber<'_>>,
     budget: i64,
-    g: i64,
-    n_states: usize,
 ) -> Result<Solution, PlanError> {
+    let items: Vec<Item> = all_items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !outer.contains(i))
+        .map(|(_, item)| item.clone())
+        .collect();
+    let items = &items[..];
+    let (g, states, work) = size(items, budget);
+    check_caps(states, items.len() as u64, work)?;
+    let n_states = states as usize;
     let mut best: Vec<Packed<M>> = vec![[UNREACHED; M]; n_states];
     best[0] = [0; M];
     let mut choices: Vec<Vec<u32>> = Vec::with_capacity(items.len());
@@ -639,35 +660,137 @@ fn solve_packed<const M: usize>(
         choices.push(choice);
     }
 
-    let answers = match absorber {
-        Some(abs) => abs.answers(n_states, budget, g)?,
-        None => vec![None; n_states],
-    };
-    let mut top: Option<(usize, Option<(i64, Opt)>)> = None;
+    // Every combination of the outer items' options (none first), then every DP state, then
+    // the absorber on what is left: exact, as each part is maximised given the others.
+    let mut combos: Vec<(i64, Packed<M>, Vec<Option<usize>>)> = vec![(0, [0; M], Vec::new())];
+    for &o in outer {
+        let Shape::Choice(opts) = &all_items[o].shape else {
+            return Err(PlanError::Internal {
+                detail: "an outer item must be a choice",
+            });
+        };
+        let mut next = Vec::with_capacity(combos.len() * (opts.len() + 1));
+        for (debit, value, picks) in &combos {
+            let mut none = picks.clone();
+            none.push(None);
+            next.push((*debit, *value, none));
+            for (index, opt) in opts.iter().enumerate() {
+                if debit + opt.debit > budget {
+                    continue;
+                }
+                let v = packed_value::<M>(
+                    layout,
+                    opt.net,
+                    opt.debit - opt.net,
+                    all_items[o].group,
+                    opt.count,
+                );
+                let mut with = picks.clone();
+                with.push(Some(index));
+                next.push((debit + opt.debit, add_packed(value, &v), with));
+            }
+        }
+        combos = next;
+    }
+    type Top = (usize, usize, Option<(i64, Opt)>); // combo, state, absorber
+    let mut top: Option<Top> = None;
     let mut top_value = [UNREACHED; M];
-    for x in 0..n_states {
-        if best[x][0] == UNREACHED {
-            continue;
-        }
-        let mut cand = best[x];
-        let mut used = None;
-        if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
-            cand = add_packed(
-                &cand,
-                &packed_value::<M>(layout, o.net, o.debit - o.net, abs.group, 1),
-            );
-            used = Some((j, o));
-        }
-        if top.is_none() || cand > top_value {
-            top_value = cand;
-            top = Some((x, used));
+    for (c, (debit, value, _)) in combos.iter().enumerate() {
+        let left = budget - debit;
+        let answers = match absorber {
+            Some(abs) => abs.answers(n_states, left, g)?,
+            None => vec![None; n_states],
+        };
+        let last = ((left / g) as usize).min(n_states - 1);
+        for x in 0..=last {
+            if best[x][0] == UNREACHED {
+                continue;
+            }
+            let mut cand = add_packed(&best[x], value);
+            let mut used = None;
+            if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
+                let v = packed_value::<M>(layout, o.net, o.debit - o.net, abs.group, 1);
+                cand = add_packed(&cand, &v);
+                used = Some((j, o));
+            }
+            if top.is_none() || cand > top_value {
+                top_value = cand;
+                top = Some((c, x, used));
+            }
         }
     }
-    let (x, absorber_pick) = top.unwrap_or((0, None));
+    let (c, x, absorber_pick) = top.unwrap_or((0, 0, None));
+    let mut inner = walk_back(items, &choices, g, x).into_iter();
+    let mut outer_picks = combos.swap_remove(c).2.into_iter();
+    let picks = (0..all_items.len())
+        .map(|i| {
+            if outer.contains(&i) {
+                match outer_picks.next().flatten() {
+                    Some(index) => Pick::Choice(index),
+                    None => Pick::None,
+                }
+            } else {
+                inner.next().unwrap_or(Pick::None)
+            }
+        })
+        .collect();
     Ok(Solution {
-        picks: walk_back(items, &choices, g, x),
+        picks,
         absorber: absorber_pick,
     })
+}
+
+/// Choice items (few options) worth taking out of the DP: their options are enumerated
+/// around it instead, as combinations, when that raises the GCD of the remaining debits
+/// enough to pay for the extra final passes (a ₩5,125 gift card with a 2.5% fee among
+/// ₩100-step products would otherwise make every ₩5 a state).
+fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> Vec<usize> {
+    const COMBO_CAP: u64 = 512;
+    // A closed-form absorber costs nothing per state; otherwise each combination re-runs its
+    // two pointers, each step an exact money evaluation (weighted as 30 transitions).
+    let abs_work = absorber.map_or(0, |a| if a.flat.is_some() { 0 } else { 60 * a.n as u64 });
+    let cost = |outer: &[usize], combos: u64| -> u64 {
+        let inner: Vec<Item> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !outer.contains(i))
+            .map(|(_, item)| item.clone())
+            .collect();
+        let (_, states, work) = size(&inner, budget);
+        states
+            .saturating_mul(work.max(1))
+            .saturating_add(combos.saturating_mul(states.saturating_add(abs_work)))
+    };
+    let mut outer: Vec<usize> = Vec::new();
+    let mut combos = 1u64;
+    let mut current = cost(&outer, combos);
+    loop {
+        let mut step: Option<(u64, usize, u64)> = None;
+        for (i, item) in items.iter().enumerate() {
+            let Shape::Choice(opts) = &item.shape else {
+                continue;
+            };
+            if outer.contains(&i) {
+                continue;
+            }
+            let more = combos.saturating_mul(opts.len() as u64 + 1);
+            if more > COMBO_CAP {
+                continue;
+            }
+            let mut trial = outer.clone();
+            trial.push(i);
+            let c = cost(&trial, more);
+            if c < current && step.is_none_or(|(best, _, _)| c < best) {
+                step = Some((c, i, more));
+            }
+        }
+        let Some((c, i, more)) = step else { break };
+        outer.push(i);
+        outer.sort_unstable();
+        combos = more;
+        current = c;
+    }
+    outer
 }
 
 /// [`affine`] over packed vectors: `key(y) = old[y] - y·g·E`, `E` the pack of one unit of

@@ -470,6 +470,9 @@ impl Candidate<'_> {
     }
 }
 
+/// One denomination unit: its option and its net.
+type Unit = (Opt, i64);
+
 /// How to read a solver pick back into redemption nets.
 enum Decode {
     Units(Vec<i64>),
@@ -785,11 +788,36 @@ fn prune_by_fee_bound(
                     .zip(nets)
                     .filter(|(o, _)| useful(o))
                     .unzip();
-                if !opts.is_empty() {
-                    kept.push((
-                        i,
-                        Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
-                    ));
+                // Units that pay a fee can be used at most `fee_cap / fee` times in an
+                // optimum; when few combinations remain they become one bounded choice
+                // (which the solver may then enumerate outside its DP).
+                let (free, paying): (Vec<Unit>, Vec<Unit>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .partition(|(o, _)| o.debit == o.net);
+                if let Some(entries) = bounded_combinations(&paying, fee_cap, budget) {
+                    if !entries.is_empty() {
+                        let (opts, nets): (Vec<Opt>, Vec<Vec<i64>>) = entries.into_iter().unzip();
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(nets)),
+                        ));
+                    }
+                    if !free.is_empty() {
+                        let (opts, nets): (Vec<Opt>, Vec<i64>) = free.into_iter().unzip();
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                        ));
+                    }
+                } else {
+                    let (opts, nets): (Vec<Opt>, Vec<i64>) = free.into_iter().chain(paying).unzip();
+                    if !opts.is_empty() {
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                        ));
+                    }
                 }
             }
             Prepared::Range {
@@ -1010,6 +1038,47 @@ fn periodic_budget(
     (budget - times * b.debit, Some((i, net, times)))
 }
 
+/// Every non-empty multiset of fee-paying `units` with total fee `<= fee_cap` and total debit
+/// `<= budget`, as (option, nets); `None` when there would be more than 64 (then the units stay
+/// unbounded in the DP).
+fn bounded_combinations(
+    units: &[(Opt, i64)],
+    fee_cap: i64,
+    budget: i64,
+) -> Option<Vec<(Opt, Vec<i64>)>> {
+    const MOST: usize = 64;
+    let mut out: Vec<(Opt, Vec<i64>)> = Vec::new();
+    let mut stack: Vec<(usize, Opt, Vec<i64>)> = vec![(
+        0,
+        Opt {
+            debit: 0,
+            net: 0,
+            count: 0,
+        },
+        Vec::new(),
+    )];
+    while let Some((from, acc, nets)) = stack.pop() {
+        for (u, (o, net)) in units.iter().enumerate().skip(from) {
+            let next = Opt {
+                debit: acc.debit + o.debit,
+                net: acc.net + o.net,
+                count: acc.count + o.count,
+            };
+            if next.debit - next.net > fee_cap || next.debit > budget {
+                continue;
+            }
+            let mut more = nets.clone();
+            more.push(*net);
+            out.push((next, more.clone()));
+            if out.len() > MOST {
+                return None;
+            }
+            stack.push((u, next, more));
+        }
+    }
+    Some(out)
+}
+
 /// Runs the exact solver for one pool; returns, per candidate, the nets of its redemptions.
 fn solve_pool(
     layout: Layout,
@@ -1167,6 +1236,17 @@ fn solve_pool(
         flat: flat_fee.map(|fee| (lo, step, fee)),
     });
 
+    // With one group, least fees ranks (value, -fee, value in group 0, -redemptions), and the
+    // third component always equals the first: the same order as (value, -fee,
+    // -redemptions), which packs into one i128.
+    let layout = if layout.groups == 1 {
+        Layout {
+            groups: 1,
+            objective: crate::plan::Objective::FirstPreference,
+        }
+    } else {
+        layout
+    };
     let solution = knapsack::solve(layout, &items, absorber.as_ref(), budget)?;
     let mut nets: Vec<Vec<i64>> = vec![Vec::new(); candidates.len()];
     if let Some((i, net, times)) = repeated {
