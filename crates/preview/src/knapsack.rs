@@ -293,12 +293,11 @@ pub(crate) fn solve(
     let k = layout.len();
     // The packed solver (with its own sizing, after taking some items out of the DP).
     if !GENERIC_ONLY.with(|f| f.get()) && budget < PACK_LIMIT && k <= 9 {
-        let outer = outer_items(items, absorber, budget);
-        return match k {
-            0..=3 => solve_packed::<1>(layout, items, &outer, absorber, budget),
-            4..=6 => solve_packed::<2>(layout, items, &outer, absorber, budget),
-            _ => solve_packed::<3>(layout, items, &outer, absorber, budget),
-        };
+        if let Some(solution) = solve_with_tail(layout, items, absorber, budget)? {
+            return Ok(solution);
+        }
+        let (outer, _) = outer_items(items, absorber, budget);
+        return Ok(packed(layout, items, &outer, absorber, None, budget)?.0);
     }
     // 1. GCD of every debit that can occur; 2. effective budget.
     let (g, states, work) = size(items, budget);
@@ -579,13 +578,136 @@ fn packed_value<const M: usize>(
 
 /// [`solve`] over packed objective vectors: the same DP, transitions and tie-breaks (strictly
 /// better replaces, in the same order), so the same plan.
+/// A unit kept out of the DP and added in closed form: given everything else, as many copies
+/// as fit are best (each adds value first).
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    unit: Opt,
+    group: usize,
+}
+
+/// [`solve_packed`] for the layout's length; also returns the tail's copies.
+fn packed(
+    layout: Layout,
+    items: &[Item],
+    outer: &[usize],
+    absorber: Option<&Absorber<'_>>,
+    tail: Option<Tail>,
+    budget: i64,
+) -> Result<(Solution, i64), PlanError> {
+    match layout.len() {
+        0..=3 => solve_packed::<1>(layout, items, outer, absorber, tail, budget),
+        4..=6 => solve_packed::<2>(layout, items, outer, absorber, tail, budget),
+        _ => solve_packed::<3>(layout, items, outer, absorber, tail, budget),
+    }
+}
+
+/// Exact closed form for one unlimited unit (a ₩2,000 top-up with a ₩40 fee among ₩100-step
+/// products): kept out of the DP, it no longer forces the DP's unit down to the GCD of its
+/// debit, and for each DP state the best number of copies is simply as many as fit. A flat
+/// absorber then joins the DP as an ordinary range (both want the leftover). Used only when
+/// the estimated work drops; `None` otherwise.
+fn solve_with_tail(
+    layout: Layout,
+    items: &[Item],
+    absorber: Option<&Absorber<'_>>,
+    budget: i64,
+) -> Result<Option<Solution>, PlanError> {
+    if absorber.is_some_and(|a| a.flat.is_none()) {
+        return Ok(None);
+    }
+    let (_, without) = outer_items(items, absorber, budget);
+    let mut best: Option<(u64, usize, Vec<usize>)> = None;
+    for (t, item) in items.iter().enumerate() {
+        let Shape::Unbounded(units) = &item.shape else {
+            continue;
+        };
+        if units.len() != 1 || units[0].net <= 0 {
+            continue;
+        }
+        let rest = tail_items(items, t, absorber);
+        let (outer, cost) = outer_items(&rest, None, budget);
+        if cost < without && best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
+            best = Some((cost, t, outer));
+        }
+    }
+    let Some((_, t, outer)) = best else {
+        return Ok(None);
+    };
+    let rest = tail_items(items, t, absorber);
+    let Shape::Unbounded(units) = &items[t].shape else {
+        return Ok(None);
+    };
+    let tail = Tail {
+        unit: units[0],
+        group: items[t].group,
+    };
+    let (inner, copies) = packed(layout, &rest, &outer, None, Some(tail), budget)?;
+    let mut picks = inner.picks.into_iter();
+    let mut out = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        if i == t {
+            out.push(if copies > 0 {
+                Pick::Units(vec![copies as u64])
+            } else {
+                Pick::None
+            });
+        } else {
+            out.push(picks.next().unwrap_or(Pick::None));
+        }
+    }
+    let absorber_pick = match (absorber.and_then(|a| a.flat), picks.next()) {
+        (Some((lo, step, fee)), Some(Pick::Affine(j))) => {
+            let net = lo + j * step;
+            Some((
+                j,
+                Opt {
+                    debit: net + fee,
+                    net,
+                    count: 1,
+                },
+            ))
+        }
+        _ => None,
+    };
+    Ok(Some(Solution {
+        picks: out,
+        absorber: absorber_pick,
+    }))
+}
+
+/// `items` without item `t`, plus a flat absorber as a range item at the end.
+fn tail_items(items: &[Item], t: usize, absorber: Option<&Absorber<'_>>) -> Vec<Item> {
+    let mut rest: Vec<Item> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != t)
+        .map(|(_, item)| item.clone())
+        .collect();
+    if let Some(a) = absorber
+        && let Some((lo, step, fee)) = a.flat
+    {
+        rest.push(Item {
+            group: a.group,
+            shape: Shape::Affine {
+                first: lo + fee,
+                step,
+                n: a.n,
+                fee,
+            },
+        });
+    }
+    rest
+}
+
 fn solve_packed<const M: usize>(
     layout: Layout,
     all_items: &[Item],
     outer: &[usize],
     absorber: Option<&Absorber<'_>>,
+    tail: Option<Tail>,
     budget: i64,
-) -> Result<Solution, PlanError> {
+) -> Result<(Solution, i64), PlanError> {
     let items: Vec<Item> = all_items
         .iter()
         .enumerate()
@@ -695,6 +817,18 @@ fn solve_packed<const M: usize>(
     type Top = (usize, usize, Option<(i64, Opt)>); // combo, state, absorber
     let mut top: Option<Top> = None;
     let mut top_value = [UNREACHED; M];
+    let tail_value: Option<(i64, Packed<M>)> = tail.map(|t| {
+        (
+            t.unit.debit,
+            packed_value::<M>(
+                layout,
+                t.unit.net,
+                t.unit.debit - t.unit.net,
+                t.group,
+                t.unit.count,
+            ),
+        )
+    });
     for (c, (debit, value, _)) in combos.iter().enumerate() {
         let left = budget - debit;
         let answers = match absorber {
@@ -707,6 +841,12 @@ fn solve_packed<const M: usize>(
                 continue;
             }
             let mut cand = add_packed(&best[x], value);
+            if let Some((w, v)) = &tail_value {
+                let copies = (left - x as i64 * g) / w;
+                for i in 0..M {
+                    cand[i] += v[i] * i128::from(copies);
+                }
+            }
             let mut used = None;
             if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
                 let v = packed_value::<M>(layout, o.net, o.debit - o.net, abs.group, 1);
@@ -720,6 +860,10 @@ fn solve_packed<const M: usize>(
         }
     }
     let (c, x, absorber_pick) = top.unwrap_or((0, 0, None));
+    let copies = match tail {
+        Some(t) => (budget - combos[c].0 - x as i64 * g) / t.unit.debit,
+        None => 0,
+    };
     let mut inner = walk_back(items, &choices, g, x).into_iter();
     let mut outer_picks = combos.swap_remove(c).2.into_iter();
     let picks = (0..all_items.len())
@@ -734,17 +878,20 @@ fn solve_packed<const M: usize>(
             }
         })
         .collect();
-    Ok(Solution {
-        picks,
-        absorber: absorber_pick,
-    })
+    Ok((
+        Solution {
+            picks,
+            absorber: absorber_pick,
+        },
+        copies,
+    ))
 }
 
 /// Choice items (few options) worth taking out of the DP: their options are enumerated
 /// around it instead, as combinations, when that raises the GCD of the remaining debits
 /// enough to pay for the extra final passes (a ₩5,125 gift card with a 2.5% fee among
 /// ₩100-step products would otherwise make every ₩5 a state).
-fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> Vec<usize> {
+fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> (Vec<usize>, u64) {
     const COMBO_CAP: u64 = 512;
     // A closed-form absorber costs nothing per state; otherwise each combination re-runs its
     // two pointers, each step an exact money evaluation (weighted as 30 transitions).
@@ -790,7 +937,7 @@ fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> 
         combos = more;
         current = c;
     }
-    outer
+    (outer, current)
 }
 
 /// [`affine`] over packed vectors: `key(y) = old[y] - y·g·E`, `E` the pack of one unit of
@@ -1022,7 +1169,7 @@ mod tests {
             seed ^= seed << 17;
             (seed % bound as u64) as i64
         };
-        for case in 0..300 {
+        for case in 0..600 {
             let groups = 1 + next(4) as usize;
             let objective = if case % 2 == 0 {
                 Objective::FirstPreference
@@ -1072,7 +1219,25 @@ mod tests {
                 eval: &eval,
                 flat: None,
             };
-            let with = if case % 3 == 0 { Some(&absorber) } else { None };
+            let flat_eval = |j: i64| -> Result<Opt, PlanError> {
+                let net = 100 + 5 * j;
+                Ok(Opt {
+                    debit: net + 15,
+                    net,
+                    count: 1,
+                })
+            };
+            let flat = Absorber {
+                group: groups - 1,
+                n: 80,
+                eval: &flat_eval,
+                flat: Some((100, 5, 15)),
+            };
+            let with = match case % 3 {
+                0 => Some(&absorber),
+                1 => Some(&flat),
+                _ => None,
+            };
             let packed = solve(layout, &items, with, budget);
             let generic = with_generic_solver(|| solve(layout, &items, with, budget));
             let (Ok(a), Ok(b)) = (packed, generic) else {
