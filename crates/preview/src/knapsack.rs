@@ -571,9 +571,10 @@ fn packed_value<const M: usize>(
     group: usize,
     count: i64,
 ) -> Packed<M> {
-    let mut v = vec![0i64; layout.len()];
-    layout.add(&mut v, net, fee, group, count);
-    pack(&v)
+    // No allocation: this runs once per state in the final pass.
+    let mut v = [0i64; 9];
+    layout.add(&mut v[..layout.len()], net, fee, group, count);
+    pack(&v[..layout.len()])
 }
 
 /// [`solve`] over packed objective vectors: the same DP, transitions and tie-breaks (strictly
@@ -814,6 +815,16 @@ fn solve_packed<const M: usize>(
         }
         combos = next;
     }
+    // What the rest can add never decreases with what is left, so a combination that costs
+    // no less and is worth no more than another is never needed: keep the Pareto frontier.
+    combos.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+    let mut frontier: Vec<(i64, Packed<M>, Vec<Option<usize>>)> = Vec::new();
+    for combo in combos {
+        if frontier.last().is_none_or(|last| combo.1 > last.1) {
+            frontier.push(combo);
+        }
+    }
+    let mut combos = frontier;
     type Top = (usize, usize, Option<(i64, Opt)>); // combo, state, absorber
     let mut top: Option<Top> = None;
     let mut top_value = [UNREACHED; M];
@@ -829,12 +840,14 @@ fn solve_packed<const M: usize>(
             ),
         )
     });
+    let mut answers: Vec<Option<(i64, Opt)>> = Vec::new();
     for (c, (debit, value, _)) in combos.iter().enumerate() {
         let left = budget - debit;
-        let answers = match absorber {
-            Some(abs) => abs.answers(n_states, left, g)?,
-            None => vec![None; n_states],
-        };
+        // A flat absorber is evaluated in closed form per state; otherwise its two-pointer
+        // pass runs once per combination, into one reused buffer.
+        if let Some(abs) = absorber.filter(|a| a.flat.is_none()) {
+            answers = abs.answers(n_states, left, g)?;
+        }
         let last = ((left / g) as usize).min(n_states - 1);
         for x in 0..=last {
             if best[x][0] == UNREACHED {
@@ -848,7 +861,12 @@ fn solve_packed<const M: usize>(
                 }
             }
             let mut used = None;
-            if let (Some(abs), Some((j, o))) = (absorber, answers[x]) {
+            let answer = match absorber {
+                Some(abs) if abs.flat.is_some() => abs.flat_best(left - x as i64 * g),
+                Some(_) => answers[x],
+                None => None,
+            };
+            if let (Some(abs), Some((j, o))) = (absorber, answer) {
                 let v = packed_value::<M>(layout, o.net, o.debit - o.net, abs.group, 1);
                 cand = add_packed(&cand, &v);
                 used = Some((j, o));
@@ -904,9 +922,10 @@ fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> 
             .map(|(_, item)| item.clone())
             .collect();
         let (_, states, work) = size(&inner, budget);
-        states
-            .saturating_mul(work.max(1))
-            .saturating_add(combos.saturating_mul(states.saturating_add(abs_work)))
+        // A final-pass state (absorber, tail, compare) costs about four DP transitions.
+        states.saturating_mul(work.max(1)).saturating_add(
+            combos.saturating_mul(states.saturating_mul(4).saturating_add(abs_work)),
+        )
     };
     let mut outer: Vec<usize> = Vec::new();
     let mut combos = 1u64;
