@@ -593,8 +593,14 @@ fn solve_staged(
             .collect();
         let chosen = solve_pool(stage_layout, &stage, pool, left)?;
         for (&i, stage_nets) in members.iter().zip(chosen) {
+            let mut previous: Option<(i64, i64)> = None; // (net, debit); nets arrive sorted
             for &net in &stage_nets {
-                left -= candidates[i].redemption(net, pool)?.debit.to_minor()?;
+                let debit = match previous {
+                    Some((n, d)) if n == net => d,
+                    _ => candidates[i].redemption(net, pool)?.debit.to_minor()?,
+                };
+                previous = Some((net, debit));
+                left -= debit;
             }
             nets[i] = stage_nets;
         }
@@ -1463,10 +1469,16 @@ fn frontier(
 fn build_leg(c: &Candidate<'_>, nets: &[i64], pool: Currency) -> Result<Leg, PlanError> {
     let product = c.product;
     let currency = product.currency();
-    let redemptions = nets
-        .iter()
-        .map(|&n| c.redemption(n, pool))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A large plan repeats one unit thousands of times (₩35M in ₩2,000 top-ups): compute each
+    // distinct amount once (the nets arrive sorted) and copy it.
+    let mut redemptions: Vec<Redemption> = Vec::with_capacity(nets.len());
+    for (i, &n) in nets.iter().enumerate() {
+        let r = match redemptions.last() {
+            Some(previous) if i > 0 && nets[i - 1] == n => previous.clone(),
+            _ => c.redemption(n, pool)?,
+        };
+        redemptions.push(r);
+    }
     let sum = |f: fn(&Redemption) -> Money, cur: Currency| {
         Money::checked_sum(cur, redemptions.iter().map(f))
     };
