@@ -37,14 +37,20 @@ pub fn preview(catalog: &Catalog, request: &PlanRequest) -> Result<Preview, Plan
     let mut alternatives: Vec<Plan> = Vec::new();
     let mut seen = vec![best.signature()];
     let mut candidates: Vec<(PlanRequest, Variant)> = Vec::new();
-    let mut other = request.clone();
-    other.objective = request.objective.other();
-    candidates.push((
-        other,
-        Variant::OtherObjective {
-            objective: request.objective.other(),
-        },
-    ));
+    // With at most one preference both objectives rank plans identically ((value, -fee,
+    // value in the one group, -redemptions) vs (value in the one group, -fee,
+    // -redemptions)), so the other objective would give the same plan, which is dropped as a
+    // duplicate anyway: do not compute it.
+    if request.preferences.len() > 1 {
+        let mut other = request.clone();
+        other.objective = request.objective.other();
+        candidates.push((
+            other,
+            Variant::OtherObjective {
+                objective: request.objective.other(),
+            },
+        ));
+    }
     let mut by_size: Vec<&Leg> = best.legs.iter().collect();
     by_size.sort_by(|a, b| {
         b.debit

@@ -227,6 +227,20 @@ proptest! {
         }
     }
 
+    /// With at most one preference the two objectives rank plans the same way, which is why
+    /// `preview` does not compute the other objective then: its plan would be a duplicate.
+    #[test]
+    fn one_preference_makes_both_objectives_agree((catalog, mut request) in case()) {
+        request.preferences.truncate(1);
+        request.objective = Objective::FirstPreference;
+        let a = plan(&catalog, &request);
+        request.objective = Objective::LeastFees;
+        let b = plan(&catalog, &request);
+        if let (Ok(a), Ok(b)) = (a, b) {
+            prop_assert_eq!(&a.legs, &b.legs);
+        }
+    }
+
     /// The same inputs give the same plan, byte for byte.
     #[test]
     fn planning_is_deterministic((catalog, request) in case()) {
