@@ -431,6 +431,21 @@ impl Candidate<'_> {
 
     /// The solver's option for one redemption of `net`.
     fn option(&self, net: i64, pool: Currency) -> Result<Opt, PlanError> {
+        // Through a rate: the same numbers by integer arithmetic (see `fx::debit_minor_fast`),
+        // as an FX range may need tens of thousands of these.
+        if let Some(rate) = self.rate {
+            let fee = self.product.fee_rule().fee_minor(net)?;
+            if let (Some(debit), Some(net_pool)) = (
+                fx::debit_minor_fast(net + fee, rate),
+                fx::debit_minor_fast(net, rate),
+            ) {
+                return Ok(Opt {
+                    debit,
+                    net: net_pool,
+                    count: 1,
+                });
+            }
+        }
         let r = self.redemption(net, pool)?;
         let debit = r.debit.to_minor()?;
         // In another currency, the value that arrives is measured in pool units as what the
