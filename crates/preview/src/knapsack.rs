@@ -21,6 +21,19 @@
 //!
 //! Range products with a flat fee are one arithmetic progression of debits, so their transition
 //! uses a sliding-window maximum (monotone deque per residue class), linear in the states.
+//!
+//! Three more exact reductions keep the DP's unit coarse (the planner prunes options before
+//! calling in, see `planner::prune_by_fee_bound`, `prune_by_sink`, `periodic_budget`):
+//!
+//! 4. **Outer choices**: a few choice items whose debits break the GCD (a ₩5,125 gift card among
+//!    ₩100-step ranges) are enumerated around the DP instead of inside it: every combination
+//!    of their options (Pareto-pruned by debit and value), then every DP state, then the
+//!    absorber on what is left. Chosen only when the estimated work drops.
+//! 5. **Tail unit**: one unlimited unit (a ₩2,000 top-up with a ₩40 fee) kept out of the DP;
+//!    for each state, as many copies as fit is best, as each copy adds value first.
+//! 6. **Packed vectors**: objective vectors are packed three components per `i128` (every
+//!    component is bounded by the budget), so a transition is one `i128` add and compare.
+//!
 //! If, after all that, the states or work would exceed the caps, [`solve`] returns
 //! [`PlanError::TooComplex`]: a slower exact answer or an honest refusal, never a guess.
 
