@@ -166,6 +166,17 @@ impl Absorber<'_> {
         budget: i64,
         g: i64,
     ) -> Result<Vec<Option<(i64, Opt)>>, PlanError> {
+        self.answers_by(n_states, budget, g, self.eval)
+    }
+
+    /// [`Absorber::answers`] with option `j` given by `eval` (a table, when the pass repeats).
+    fn answers_by(
+        &self,
+        n_states: usize,
+        budget: i64,
+        g: i64,
+        eval: &dyn Fn(i64) -> Result<Opt, PlanError>,
+    ) -> Result<Vec<Option<(i64, Opt)>>, PlanError> {
         let mut out = vec![None; n_states];
         if self.flat.is_some() {
             for (x, slot) in out.iter_mut().enumerate() {
@@ -175,11 +186,7 @@ impl Absorber<'_> {
         }
         let mut j_max: i64 = -1;
         let mut at_max: Option<Opt> = None;
-        let mut next = if self.n > 0 {
-            Some((self.eval)(0)?)
-        } else {
-            None
-        };
+        let mut next = if self.n > 0 { Some(eval(0)?) } else { None };
         let mut j_star: i64 = 0;
         let mut at_star: Option<Opt> = None;
         for x in (0..n_states).rev() {
@@ -191,7 +198,7 @@ impl Absorber<'_> {
                 j_max += 1;
                 at_max = Some(candidate);
                 next = if j_max + 1 < self.n {
-                    Some((self.eval)(j_max + 1)?)
+                    Some(eval(j_max + 1)?)
                 } else {
                     None
                 };
@@ -199,11 +206,11 @@ impl Absorber<'_> {
             let Some(top) = at_max else { continue };
             let mut star = match at_star {
                 Some(o) => o,
-                None => (self.eval)(j_star)?,
+                None => eval(j_star)?,
             };
             while star.net < top.net && j_star < j_max {
                 j_star += 1;
-                star = (self.eval)(j_star)?;
+                star = eval(j_star)?;
             }
             at_star = Some(star);
             out[x] = Some((j_star, star));
@@ -527,6 +534,8 @@ fn affine(
 /// Budgets below this use the packed solver (every component of an objective vector, and
 /// every difference of two, then fits in [`PACK_SHIFT`] − 1 bits).
 const PACK_LIMIT: i64 = 1 << 39;
+/// Most options of a non-flat absorber evaluated into a table for repeated passes.
+const TABLE_CAP: i64 = 1_000_000;
 /// Bits per component in a packed objective vector: three components per `i128`.
 const PACK_SHIFT: u32 = 42;
 
@@ -854,12 +863,26 @@ fn solve_packed<const M: usize>(
         )
     });
     let mut answers: Vec<Option<(i64, Opt)>> = Vec::new();
+    // Several combinations re-run a non-flat absorber's pass: evaluate its options once.
+    let table: Option<Vec<Opt>> = match absorber {
+        Some(abs) if abs.flat.is_none() && combos.len() > 1 && abs.n <= TABLE_CAP => {
+            Some((0..abs.n).map(abs.eval).collect::<Result<_, _>>()?)
+        }
+        _ => None,
+    };
     for (c, (debit, value, _)) in combos.iter().enumerate() {
         let left = budget - debit;
         // A flat absorber is evaluated in closed form per state; otherwise its two-pointer
         // pass runs once per combination, into one reused buffer.
         if let Some(abs) = absorber.filter(|a| a.flat.is_none()) {
-            answers = abs.answers(n_states, left, g)?;
+            answers = match &table {
+                Some(table) => abs.answers_by(n_states, left, g, &|j: i64| {
+                    table.get(j as usize).copied().ok_or(PlanError::Internal {
+                        detail: "absorber table index out of range",
+                    })
+                })?,
+                None => abs.answers(n_states, left, g)?,
+            };
         }
         let last = ((left / g) as usize).min(n_states - 1);
         for x in 0..=last {
@@ -924,9 +947,18 @@ fn solve_packed<const M: usize>(
 /// ₩100-step products would otherwise make every ₩5 a state).
 fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> (Vec<usize>, u64) {
     const COMBO_CAP: u64 = 512;
-    // A closed-form absorber costs nothing per state; otherwise each combination re-runs its
-    // two pointers, each step an exact money evaluation (weighted as 30 transitions).
-    let abs_work = absorber.map_or(0, |a| if a.flat.is_some() { 0 } else { 60 * a.n as u64 });
+    // A closed-form absorber costs nothing per state. Otherwise, with several combinations,
+    // its options are evaluated once into a table (an exact money evaluation each, weighted as
+    // 30 transitions) and each combination re-runs its two pointers over the table.
+    let (abs_work, abs_once) = absorber.map_or((0, 0), |a| {
+        if a.flat.is_some() {
+            (0, 0)
+        } else if a.n as u64 <= TABLE_CAP as u64 {
+            (2 * a.n as u64, 30 * a.n as u64)
+        } else {
+            (60 * a.n as u64, 0)
+        }
+    });
     let cost = |outer: &[usize], combos: u64| -> u64 {
         let inner: Vec<Item> = items
             .iter()
@@ -936,9 +968,13 @@ fn outer_items(items: &[Item], absorber: Option<&Absorber<'_>>, budget: i64) -> 
             .collect();
         let (_, states, work) = size(&inner, budget);
         // A final-pass state (absorber, tail, compare) costs about four DP transitions.
-        states.saturating_mul(work.max(1)).saturating_add(
-            combos.saturating_mul(states.saturating_mul(4).saturating_add(abs_work)),
-        )
+        let once = if combos > 1 { abs_once } else { 0 };
+        states
+            .saturating_mul(work.max(1))
+            .saturating_add(
+                combos.saturating_mul(states.saturating_mul(4).saturating_add(abs_work)),
+            )
+            .saturating_add(once)
     };
     let mut outer: Vec<usize> = Vec::new();
     let mut combos = 1u64;
