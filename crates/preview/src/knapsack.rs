@@ -744,6 +744,7 @@ fn solve_packed<const M: usize>(
     let mut best: Vec<Packed<M>> = vec![[UNREACHED; M]; n_states];
     best[0] = [0; M];
     let mut choices: Vec<Vec<u32>> = Vec::with_capacity(items.len());
+    let mut scratch: Vec<Packed<M>> = Vec::with_capacity(n_states);
     for item in items {
         let mut choice = vec![0u32; n_states];
         match &item.shape {
@@ -800,6 +801,7 @@ fn solve_packed<const M: usize>(
                 g,
                 &mut best,
                 &mut choice,
+                &mut scratch,
             ),
         }
         choices.push(choice);
@@ -1017,6 +1019,7 @@ fn affine_packed<const M: usize>(
     g: i64,
     best: &mut [Packed<M>],
     choice: &mut [u32],
+    old: &mut Vec<Packed<M>>,
 ) {
     let n_states = best.len();
     let w0 = (first / g) as usize;
@@ -1039,7 +1042,9 @@ fn affine_packed<const M: usize>(
     let mut offset = vec![0i64; layout.len()];
     layout.add(&mut offset, -fee, fee, group, 1);
     let offset: Packed<M> = pack(&offset);
-    let old = best.to_vec();
+    // The values before this item, in a buffer reused across items.
+    old.clear();
+    old.extend_from_slice(best);
     // Deque entries: (y, key(y)).
     let mut deque: std::collections::VecDeque<(usize, Packed<M>)> =
         std::collections::VecDeque::new();
