@@ -1045,34 +1045,36 @@ fn affine_packed<const M: usize>(
     // The values before this item, in a buffer reused across items.
     old.clear();
     old.extend_from_slice(best);
-    // Deque entries: (y, key(y)).
-    let mut deque: std::collections::VecDeque<(usize, Packed<M>)> =
-        std::collections::VecDeque::new();
+    // A monotone queue of (y, key(y)) as a vector and a head index (entries before `head`
+    // are popped): fewer instructions than a ring buffer.
+    let mut deque: Vec<(usize, Packed<M>)> = Vec::new();
     for residue in 0..t.min(n_states) {
         deque.clear();
+        let mut head = 0usize;
         let mut x = residue;
         while x < n_states {
             if x >= w0 {
                 let y_new = x - w0;
                 if old[y_new][0] != UNREACHED {
                     let k_new = key(&old[y_new], y_new);
-                    while let Some(&(_, k_back)) = deque.back() {
+                    while deque.len() > head {
+                        let (_, k_back) = deque[deque.len() - 1];
                         if k_back <= k_new {
-                            deque.pop_back();
+                            deque.pop();
                         } else {
                             break;
                         }
                     }
-                    deque.push_back((y_new, k_new));
+                    deque.push((y_new, k_new));
                 }
-                while let Some(&(front, _)) = deque.front() {
+                while let Some(&(front, _)) = deque.get(head) {
                     if front + w0 + span < x {
-                        deque.pop_front();
+                        head += 1;
                     } else {
                         break;
                     }
                 }
-                if let Some(&(y, k_y)) = deque.front() {
+                if let Some(&(y, k_y)) = deque.get(head) {
                     // old[y] + value of debit (x - y)·g = key(y) + x·g·E + offset.
                     let mut cand = add_packed(&k_y, &offset);
                     let scale = x as i128 * i128::from(g);
