@@ -1,5 +1,5 @@
 //! Prints p50/p95/max latency of `plan` and `preview` over the benchmark workload:
-//! `cargo run --release -p tipvault-preview --example plan_latency`.
+//! `cargo run --release -p tipvault-preview --example plan_latency -- [runs] [letters] [plan|preview]`.
 
 #[path = "../benches/workload.rs"]
 mod workload;
@@ -25,7 +25,12 @@ fn main() {
         {
             continue;
         }
-        for call in ["plan", "preview"] {
+        // Optional third argument: `plan` or `preview` runs only that call.
+        let calls: Vec<String> = std::env::args().nth(3).map_or_else(
+            || vec!["plan".to_owned(), "preview".to_owned()],
+            |c| vec![c],
+        );
+        for call in calls.iter().map(String::as_str) {
             let mut times = Vec::with_capacity(runs);
             let mut legs = 0;
             let mut failed = None;

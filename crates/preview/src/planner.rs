@@ -37,14 +37,20 @@ pub fn preview(catalog: &Catalog, request: &PlanRequest) -> Result<Preview, Plan
     let mut alternatives: Vec<Plan> = Vec::new();
     let mut seen = vec![best.signature()];
     let mut candidates: Vec<(PlanRequest, Variant)> = Vec::new();
-    let mut other = request.clone();
-    other.objective = request.objective.other();
-    candidates.push((
-        other,
-        Variant::OtherObjective {
-            objective: request.objective.other(),
-        },
-    ));
+    // With at most one preference both objectives rank plans identically ((value, -fee,
+    // value in the one group, -redemptions) vs (value in the one group, -fee,
+    // -redemptions)), so the other objective would give the same plan, which is dropped as a
+    // duplicate anyway: do not compute it.
+    if request.preferences.len() > 1 {
+        let mut other = request.clone();
+        other.objective = request.objective.other();
+        candidates.push((
+            other,
+            Variant::OtherObjective {
+                objective: request.objective.other(),
+            },
+        ));
+    }
     let mut by_size: Vec<&Leg> = best.legs.iter().collect();
     by_size.sort_by(|a, b| {
         b.debit
@@ -425,6 +431,21 @@ impl Candidate<'_> {
 
     /// The solver's option for one redemption of `net`.
     fn option(&self, net: i64, pool: Currency) -> Result<Opt, PlanError> {
+        // Through a rate: the same numbers by integer arithmetic (see `fx::debit_minor_fast`),
+        // as an FX range may need tens of thousands of these.
+        if let Some(rate) = self.rate {
+            let fee = self.product.fee_rule().fee_minor(net)?;
+            if let (Some(debit), Some(net_pool)) = (
+                fx::debit_minor_fast(net + fee, rate),
+                fx::debit_minor_fast(net, rate),
+            ) {
+                return Ok(Opt {
+                    debit,
+                    net: net_pool,
+                    count: 1,
+                });
+            }
+        }
         let r = self.redemption(net, pool)?;
         let debit = r.debit.to_minor()?;
         // In another currency, the value that arrives is measured in pool units as what the
@@ -469,6 +490,9 @@ impl Candidate<'_> {
         Ok(Some((lo, st, (hi - lo) / st + 1)))
     }
 }
+
+/// One denomination unit: its option and its net.
+type Unit = (Opt, i64);
 
 /// How to read a solver pick back into redemption nets.
 enum Decode {
@@ -590,8 +614,14 @@ fn solve_staged(
             .collect();
         let chosen = solve_pool(stage_layout, &stage, pool, left)?;
         for (&i, stage_nets) in members.iter().zip(chosen) {
+            let mut previous: Option<(i64, i64)> = None; // (net, debit); nets arrive sorted
             for &net in &stage_nets {
-                left -= candidates[i].redemption(net, pool)?.debit.to_minor()?;
+                let debit = match previous {
+                    Some((n, d)) if n == net => d,
+                    _ => candidates[i].redemption(net, pool)?.debit.to_minor()?,
+                };
+                previous = Some((net, debit));
+                left -= debit;
             }
             nets[i] = stage_nets;
         }
@@ -602,6 +632,478 @@ fn solve_staged(
         });
     }
     Ok(nets)
+}
+
+/// The debit and value of amount `j` of a prepared range.
+fn range_opt(
+    c: &Candidate<'_>,
+    lo: i64,
+    step: i64,
+    j: i64,
+    pool: Currency,
+) -> Result<Opt, PlanError> {
+    c.option(lo + j * step, pool)
+}
+
+/// The largest `j < n` with `pred(j)`, for a predicate true on a prefix; `None` if `!pred(0)`.
+fn last_true(
+    n: i64,
+    mut pred: impl FnMut(i64) -> Result<bool, PlanError>,
+) -> Result<Option<i64>, PlanError> {
+    if n <= 0 || !pred(0)? {
+        return Ok(None);
+    }
+    let (mut a, mut b) = (0i64, n); // pred(a), !pred(b) (b = n: past the end)
+    while b - a > 1 {
+        let mid = a + (b - a) / 2;
+        if pred(mid)? {
+            a = mid;
+        } else {
+            b = mid;
+        }
+    }
+    Ok(Some(a))
+}
+
+/// The value of some feasible plan: a quick greedy fill, kept only as a lower bound on the
+/// optimum's total value (the first thing both objectives maximise within one solve).
+///
+/// Several orders are tried (cheapest fee rate first, largest first, each product alone); each
+/// product takes its most valuable option that still fits. Any feasible plan would do: the
+/// better the bound, the more [`prune_by_fee_bound`] removes.
+fn feasible_value(
+    prepared: &[(usize, Prepared)],
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<i64, PlanError> {
+    // (largest option's fee_eff·1e6/debit) per item, for the cheapest-rate order.
+    let mut rate: Vec<(i128, usize)> = Vec::new();
+    let mut size: Vec<(i64, usize)> = Vec::new();
+    for (position, (i, p)) in prepared.iter().enumerate() {
+        let top = match p {
+            Prepared::Fixed(Shape::Choice(o) | Shape::Unbounded(o), _) => {
+                o.iter().max_by_key(|o| (o.net, -o.debit)).copied()
+            }
+            Prepared::Fixed(Shape::Affine { .. }, _) => None,
+            Prepared::Range { lo, step, n, .. } => {
+                Some(range_opt(&candidates[*i], *lo, *step, n - 1, pool)?)
+            }
+        };
+        if let Some(o) = top {
+            rate.push((
+                i128::from(o.debit - o.net) * 1_000_000 / i128::from(o.debit.max(1)),
+                position,
+            ));
+            size.push((-o.net, position));
+        }
+    }
+    rate.sort_unstable();
+    size.sort_unstable();
+    let fill = |order: &mut dyn Iterator<Item = usize>| -> Result<i64, PlanError> {
+        let mut left = budget;
+        let mut value = 0i64;
+        for position in order {
+            let (i, p) = &prepared[position];
+            match p {
+                Prepared::Fixed(Shape::Choice(opts), _) => {
+                    if let Some(o) = opts
+                        .iter()
+                        .filter(|o| o.debit <= left)
+                        .max_by_key(|o| (o.net, -o.debit))
+                    {
+                        left -= o.debit;
+                        value += o.net;
+                    }
+                }
+                Prepared::Fixed(Shape::Unbounded(opts), _) => {
+                    let mut units: Vec<&Opt> = opts.iter().collect();
+                    units.sort_by_key(|o| (-o.net, o.debit));
+                    for o in units {
+                        if o.debit > 0 && o.debit <= left {
+                            let times = left / o.debit;
+                            left -= times * o.debit;
+                            value += times * o.net;
+                        }
+                    }
+                }
+                Prepared::Fixed(Shape::Affine { .. }, _) => {}
+                Prepared::Range { lo, step, n, .. } => {
+                    let c = &candidates[*i];
+                    let fits = |j: i64| Ok(range_opt(c, *lo, *step, j, pool)?.debit <= left);
+                    if let Some(j) = last_true(*n, fits)? {
+                        let o = range_opt(c, *lo, *step, j, pool)?;
+                        left -= o.debit;
+                        value += o.net;
+                    }
+                }
+            }
+        }
+        Ok(value)
+    };
+    let mut best = fill(&mut rate.iter().map(|&(_, p)| p))?;
+    best = best.max(fill(&mut size.iter().map(|&(_, p)| p))?);
+    for position in 0..prepared.len() {
+        best = best.max(fill(&mut std::iter::once(position))?);
+    }
+    Ok(best)
+}
+
+/// Exact pruning by a bound on fees. Within one solve the objective ranks total value first,
+/// and a plan's total value is at most `budget - its total fees` (what is debited is value plus
+/// fee, and the debits fit in the budget). So if some feasible plan reaches value `floor`, no
+/// option whose own fee exceeds `budget - floor` can be part of an optimum: removing it loses
+/// nothing. Likewise an option worth less than `floor - (the most every other product can
+/// add)` cannot be part of an optimum. Removing percent-fee options this way often raises the
+/// GCD of the remaining debits (fewer DP states) and shortens every option list.
+///
+/// Fees here are the solver's (`debit - value`, which for an FX product includes rounding).
+fn prune_by_fee_bound(
+    prepared: &mut Vec<(usize, Prepared)>,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<(), PlanError> {
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    let floor = feasible_value(prepared, candidates, pool, budget)?;
+    let fee_cap = budget - floor;
+    // The most value each item can add (None: unbounded).
+    let mut most: Vec<Option<i64>> = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.iter() {
+        most.push(match p {
+            Prepared::Fixed(Shape::Choice(o), _) => {
+                Some(o.iter().map(|o| o.net).max().unwrap_or(0))
+            }
+            Prepared::Fixed(Shape::Unbounded(_) | Shape::Affine { .. }, _) => None,
+            Prepared::Range { lo, step, n, .. } => {
+                Some(range_opt(&candidates[*i], *lo, *step, n - 1, pool)?.net)
+            }
+        });
+    }
+    let unbounded = most.iter().filter(|m| m.is_none()).count();
+    let total: i64 = most.iter().flatten().sum();
+    // Value `floor - others` is the least an option of item `position` must bring.
+    let least = |position: usize| -> Option<i64> {
+        if unbounded > 0 {
+            return None;
+        }
+        Some(floor - (total - most[position].unwrap_or(0)))
+    };
+    let mut kept: Vec<(usize, Prepared)> = Vec::with_capacity(prepared.len());
+    for (position, (i, p)) in std::mem::take(prepared).into_iter().enumerate() {
+        let least = least(position);
+        let useful = |o: &Opt| o.debit - o.net <= fee_cap && least.is_none_or(|l| o.net >= l);
+        match p {
+            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)) => {
+                let (opts, entries): (Vec<Opt>, Vec<Vec<i64>>) = opts
+                    .into_iter()
+                    .zip(entries)
+                    .filter(|(o, _)| useful(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)),
+                    ));
+                }
+            }
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                let (opts, nets): (Vec<Opt>, Vec<i64>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .filter(|(o, _)| useful(o))
+                    .unzip();
+                // Units that pay a fee can be used at most `fee_cap / fee` times in an
+                // optimum; when few combinations remain they become one bounded choice
+                // (which the solver may then enumerate outside its DP).
+                let (free, paying): (Vec<Unit>, Vec<Unit>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .partition(|(o, _)| o.debit == o.net);
+                if let Some(entries) = bounded_combinations(&paying, fee_cap, budget) {
+                    if !entries.is_empty() {
+                        let (opts, nets): (Vec<Opt>, Vec<Vec<i64>>) = entries.into_iter().unzip();
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(nets)),
+                        ));
+                    }
+                    if !free.is_empty() {
+                        let (opts, nets): (Vec<Opt>, Vec<i64>) = free.into_iter().unzip();
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                        ));
+                    }
+                } else {
+                    let (opts, nets): (Vec<Opt>, Vec<i64>) = free.into_iter().chain(paying).unzip();
+                    if !opts.is_empty() {
+                        kept.push((
+                            i,
+                            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                        ));
+                    }
+                }
+            }
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee,
+                ..
+            } => {
+                let c = &candidates[i];
+                // Largest amount within the fee cap: the pool-currency fee never decreases
+                // with the amount; through a rate it may jitter with rounding, so only the
+                // value bound is used there.
+                let mut end = n;
+                if c.rate.is_none() {
+                    let within = |j: i64| {
+                        let o = range_opt(c, lo, step, j, pool)?;
+                        Ok(o.debit - o.net <= fee_cap)
+                    };
+                    match last_true(n, within)? {
+                        Some(j) => end = j + 1,
+                        None => continue,
+                    }
+                }
+                // Smallest amount bringing enough value (value never decreases with j).
+                let mut start = 0;
+                if let Some(l) = least {
+                    let short = |j: i64| Ok(range_opt(c, lo, step, j, pool)?.net < l);
+                    start = match last_true(end, short)? {
+                        Some(j) => j + 1,
+                        None => 0,
+                    };
+                    if start >= end {
+                        continue;
+                    }
+                }
+                let lo = lo + start * step;
+                let n = end - start;
+                kept.push((
+                    i,
+                    Prepared::Range {
+                        lo,
+                        step,
+                        n,
+                        flat_fee,
+                        last_debit: range_opt(c, lo, step, n - 1, pool)?.debit,
+                    },
+                ));
+            }
+            other => kept.push((i, other)),
+        }
+    }
+    *prepared = kept;
+    Ok(())
+}
+
+/// Exact dominance by a "sink": a range product in the pool's currency with a flat fee `f`
+/// whose amounts are cut only by the budget (a ₩1-step donation up to ₩1,000,000 with
+/// ₩300,000 to spend). Any option `o` of a product in the same or a later preference group,
+/// with `fee(o) >= f` and a value the sink can take as well (≥ its minimum, on its step), can
+/// be replaced in any plan by adding `o`'s value to the sink's amount: the value is the same
+/// (or moves to an earlier preference), the fee is no higher and the redemptions no more; the
+/// merged amount still fits, because all values together are below `budget - f`, which the
+/// sink reaches. So removing every such option keeps an optimum. The sink itself is kept.
+fn prune_by_sink(
+    prepared: &mut Vec<(usize, Prepared)>,
+    candidates: &[Candidate<'_>],
+    pool: Currency,
+    budget: i64,
+) -> Result<(), PlanError> {
+    let sink = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(position, (i, p))| match p {
+            Prepared::Range {
+                lo,
+                step,
+                n,
+                flat_fee: Some(fee),
+                ..
+            } if lo + n * step + fee > budget => {
+                Some((candidates[*i].group, *fee, position, *lo, *step))
+            }
+            _ => None,
+        })
+        .min();
+    let Some((group, fee, at, lo, step)) = sink else {
+        return Ok(());
+    };
+    let takes = |net: i64| net >= lo && (net - lo) % step == 0 && net % step == 0;
+    let dominated = |o: &Opt| o.debit - o.net >= fee && takes(o.net);
+    let mut kept = Vec::with_capacity(prepared.len());
+    for (position, (i, p)) in std::mem::take(prepared).into_iter().enumerate() {
+        if position == at || candidates[i].group < group {
+            kept.push((i, p));
+            continue;
+        }
+        match p {
+            Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)) => {
+                let (opts, entries): (Vec<Opt>, Vec<Vec<i64>>) = opts
+                    .into_iter()
+                    .zip(entries)
+                    .filter(|(o, _)| !dominated(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Choice(opts), Decode::Frontier(entries)),
+                    ));
+                }
+            }
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                let (opts, nets): (Vec<Opt>, Vec<i64>) = opts
+                    .into_iter()
+                    .zip(nets)
+                    .filter(|(o, _)| !dominated(o))
+                    .unzip();
+                if !opts.is_empty() {
+                    kept.push((
+                        i,
+                        Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)),
+                    ));
+                }
+            }
+            Prepared::Range {
+                lo: r_lo,
+                step: r_step,
+                flat_fee: Some(r_fee),
+                ..
+            } if candidates[i].rate.is_none()
+                && r_fee >= fee
+                && takes(r_lo)
+                && r_step % step == 0 => {}
+            // Through a rate, values are pool-currency costs with no common step; a free
+            // ₩1-step sink still takes every one of them from its minimum up (value never
+            // decreases with the amount, and every fee is at least 0).
+            Prepared::Range {
+                lo: r_lo,
+                step: r_step,
+                ..
+            } if candidates[i].rate.is_some()
+                && fee == 0
+                && step == 1
+                && range_opt(&candidates[i], r_lo, r_step, 0, pool)?.net >= lo => {}
+            other => kept.push((i, other)),
+        }
+    }
+    *prepared = kept;
+    Ok(())
+}
+
+/// Exact periodicity for large budgets (Gilmore–Gomory). Let `b` be the unit of an unlimited
+/// denomination product with the best value per debit (ties: earlier preference group, then the
+/// larger debit). Any `w_b / g` or more units of other unlimited denominations (`g` the GCD of
+/// their debits) contain a non-empty subset whose debit is a multiple of `w_b` (prefix sums
+/// modulo `w_b`); replacing it with copies of `b` costs the same and is no worse in every
+/// component (no less value, hence no more fee; value in no later group; no more
+/// redemptions). So some optimum uses fewer than `w_b / g` other units, and everything except
+/// `b` debits at most `x = Σ (largest debit of each limited product) + (w_b / g - 1) · w_max`.
+/// Given the rest, more copies of `b` are always better, so some optimum holds at least
+/// `c0 = (budget - x) / w_b` copies: solving `budget - c0 · w_b` and adding `c0` copies is
+/// exact. Returns the reduced budget and `(candidate, b's net, c0)`.
+fn periodic_budget(
+    prepared: &[(usize, Prepared)],
+    candidates: &[Candidate<'_>],
+    budget: i64,
+) -> (i64, Option<(usize, i64, i64)>) {
+    let mut best: Option<(Opt, usize, i64, usize)> = None; // unit, group, net, candidate
+    let mut g = 0i64;
+    let mut w_max = 0i64;
+    let mut limited: i64 = 0;
+    for (i, p) in prepared {
+        let group = candidates[*i].group;
+        match p {
+            Prepared::Fixed(Shape::Unbounded(opts), Decode::Units(nets)) => {
+                for (o, &net) in opts.iter().zip(nets) {
+                    if o.debit <= 0 {
+                        return (budget, None);
+                    }
+                    g = gcd(g, o.debit);
+                    w_max = w_max.max(o.debit);
+                    let better = match &best {
+                        None => true,
+                        Some((b, b_group, _, _)) => {
+                            let lhs = i128::from(o.net) * i128::from(b.debit);
+                            let rhs = i128::from(b.net) * i128::from(o.debit);
+                            lhs > rhs
+                                || lhs == rhs
+                                    && (group < *b_group || group == *b_group && o.debit > b.debit)
+                        }
+                    };
+                    if better {
+                        best = Some((*o, group, net, *i));
+                    }
+                }
+            }
+            Prepared::Fixed(Shape::Choice(opts), _) => {
+                limited = limited.saturating_add(opts.iter().map(|o| o.debit).max().unwrap_or(0));
+            }
+            Prepared::Fixed(..) => return (budget, None),
+            Prepared::Range { last_debit, .. } => limited = limited.saturating_add(*last_debit),
+        }
+    }
+    let Some((b, _, net, i)) = best else {
+        return (budget, None);
+    };
+    if b.net <= 0 {
+        return (budget, None);
+    }
+    let x = limited.saturating_add((b.debit / g.max(1) - 1).saturating_mul(w_max));
+    if budget <= x {
+        return (budget, None);
+    }
+    let times = (budget - x) / b.debit;
+    if times == 0 {
+        return (budget, None);
+    }
+    (budget - times * b.debit, Some((i, net, times)))
+}
+
+/// Every non-empty multiset of fee-paying `units` with total fee `<= fee_cap` and total debit
+/// `<= budget`, as (option, nets); `None` when there would be more than 64 (then the units stay
+/// unbounded in the DP).
+fn bounded_combinations(
+    units: &[(Opt, i64)],
+    fee_cap: i64,
+    budget: i64,
+) -> Option<Vec<(Opt, Vec<i64>)>> {
+    const MOST: usize = 64;
+    let mut out: Vec<(Opt, Vec<i64>)> = Vec::new();
+    let mut stack: Vec<(usize, Opt, Vec<i64>)> = vec![(
+        0,
+        Opt {
+            debit: 0,
+            net: 0,
+            count: 0,
+        },
+        Vec::new(),
+    )];
+    while let Some((from, acc, nets)) = stack.pop() {
+        for (u, (o, net)) in units.iter().enumerate().skip(from) {
+            let next = Opt {
+                debit: acc.debit + o.debit,
+                net: acc.net + o.net,
+                count: acc.count + o.count,
+            };
+            if next.debit - next.net > fee_cap || next.debit > budget {
+                continue;
+            }
+            let mut more = nets.clone();
+            more.push(*net);
+            out.push((next, more.clone()));
+            if out.len() > MOST {
+                return None;
+            }
+            stack.push((u, next, more));
+        }
+    }
+    Some(out)
 }
 
 /// Runs the exact solver for one pool; returns, per candidate, the nets of its redemptions.
@@ -673,6 +1175,10 @@ fn solve_pool(
             }
         }
     }
+
+    prune_by_fee_bound(&mut prepared, candidates, pool, budget)?;
+    prune_by_sink(&mut prepared, candidates, pool, budget)?;
+    let (budget, repeated) = periodic_budget(&prepared, candidates, budget);
 
     // The absorber: the range product whose absence makes the DP cheapest (ties: catalog
     // order); none if no range product is usable.
@@ -757,8 +1263,22 @@ fn solve_pool(
         flat: flat_fee.map(|fee| (lo, step, fee)),
     });
 
+    // With one group, least fees ranks (value, -fee, value in group 0, -redemptions), and the
+    // third component always equals the first: the same order as (value, -fee,
+    // -redemptions), which packs into one i128.
+    let layout = if layout.groups == 1 {
+        Layout {
+            groups: 1,
+            objective: crate::plan::Objective::FirstPreference,
+        }
+    } else {
+        layout
+    };
     let solution = knapsack::solve(layout, &items, absorber.as_ref(), budget)?;
     let mut nets: Vec<Vec<i64>> = vec![Vec::new(); candidates.len()];
+    if let Some((i, net, times)) = repeated {
+        nets[i].extend(std::iter::repeat_n(net, times as usize));
+    }
     for ((candidate, decode), pick) in decoders.iter().zip(&solution.picks) {
         let out = &mut nets[*candidate];
         match (decode, pick) {
@@ -785,6 +1305,9 @@ fn solve_pool(
     }
     if let (Some((i, lo, step, _, _)), Some((j, _))) = (absorber_spec, solution.absorber) {
         nets[i].push(lo + j * step);
+    }
+    for out in &mut nets {
+        out.sort_unstable_by(|a, b| b.cmp(a));
     }
     Ok(nets)
 }
@@ -967,10 +1490,16 @@ fn frontier(
 fn build_leg(c: &Candidate<'_>, nets: &[i64], pool: Currency) -> Result<Leg, PlanError> {
     let product = c.product;
     let currency = product.currency();
-    let redemptions = nets
-        .iter()
-        .map(|&n| c.redemption(n, pool))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A large plan repeats one unit thousands of times (₩35M in ₩2,000 top-ups): compute each
+    // distinct amount once (the nets arrive sorted) and copy it.
+    let mut redemptions: Vec<Redemption> = Vec::with_capacity(nets.len());
+    for (i, &n) in nets.iter().enumerate() {
+        let r = match redemptions.last() {
+            Some(previous) if i > 0 && nets[i - 1] == n => previous.clone(),
+            _ => c.redemption(n, pool)?,
+        };
+        redemptions.push(r);
+    }
     let sum = |f: fn(&Redemption) -> Money, cur: Currency| {
         Money::checked_sum(cur, redemptions.iter().map(f))
     };

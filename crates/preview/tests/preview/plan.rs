@@ -227,6 +227,20 @@ proptest! {
         }
     }
 
+    /// With at most one preference the two objectives rank plans the same way, which is why
+    /// `preview` does not compute the other objective then: its plan would be a duplicate.
+    #[test]
+    fn one_preference_makes_both_objectives_agree((catalog, mut request) in case()) {
+        request.preferences.truncate(1);
+        request.objective = Objective::FirstPreference;
+        let a = plan(&catalog, &request);
+        request.objective = Objective::LeastFees;
+        let b = plan(&catalog, &request);
+        if let (Ok(a), Ok(b)) = (a, b) {
+            prop_assert_eq!(&a.legs, &b.legs);
+        }
+    }
+
     /// The same inputs give the same plan, byte for byte.
     #[test]
     fn planning_is_deterministic((catalog, request) in case()) {
@@ -247,7 +261,7 @@ fn small_spec_vec() -> impl Strategy<Value = Vec<ProductSpec>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// The planner's plan scores exactly as well as the best of every possible plan, found by
     /// brute force, under both objectives.
@@ -255,6 +269,44 @@ proptest! {
     fn plans_are_optimal_against_brute_force(
         specs in small_spec_vec(),
         budget in 0i64..=800,
+        objective in objective_strategy(),
+        pref_seed in prop::collection::vec(0usize..4, 0..=3),
+    ) {
+        let catalog = oracle::catalog(&specs);
+        let preferences: Vec<Preference> = pref_seed
+            .iter()
+            .filter(|&&i| i < specs.len())
+            .map(|i| Preference::Product(id(&format!("p{i}"))))
+            .collect();
+        let mut request = request(&[krw(budget)], preferences.clone(), objective);
+        request.preferences = preferences.clone();
+        let p = plan(&catalog, &request).expect("small cases always plan");
+        check_plan(&catalog, &request, &p)?;
+        let groups = preferences.len().max(1);
+        let got = oracle::score(&p, objective, groups);
+        let want = oracle::best_score(&catalog, &oracle::groups_of(&catalog, &preferences), objective, groups, budget);
+        prop_assert_eq!(got, want, "planner vs brute force");
+    }
+}
+
+/// Larger budgets than the products' amounts, so that the planner's exact shortcuts engage:
+/// the fee bound from a greedy plan (and greedy is often worse than the optimum here), a
+/// range cut only by the budget acting as a sink, and the periodicity of unlimited
+/// denominations (budget well above every limited product's reach).
+fn shortcut_spec_vec() -> impl Strategy<Value = Vec<ProductSpec>> {
+    prop::collection::vec(
+        oracle::product_strategy("KRW", 50, vec![1, 25, 50, 100]),
+        1..=3,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shortcuts_stay_optimal_against_brute_force(
+        specs in shortcut_spec_vec(),
+        budget in 0i64..=1_500,
         objective in objective_strategy(),
         pref_seed in prop::collection::vec(0usize..4, 0..=3),
     ) {

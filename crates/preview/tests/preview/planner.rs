@@ -448,3 +448,57 @@ fn the_breakdown_serialises_for_the_ui() {
     assert_eq!(v["variant"]["variant"], "best");
     assert_eq!(v["freshness"], "fresh");
 }
+
+#[test]
+fn a_large_balance_in_unlimited_denominations_uses_the_fewest_redemptions() {
+    // ₩1,000,001 in unlimited ₩3,000 / ₩5,000 top-ups: the solver reduces the budget by whole
+    // ₩5,000 units (periodicity) and must still find the optimum: ₩1,000,000 converted, no fee,
+    // and the fewest redemptions (200 × ₩5,000), ₩1 left.
+    let catalog = single(&denominations("cards", "KRW", &["3000", "5000"], "{}"));
+    for objective in [Objective::FirstPreference, Objective::LeastFees] {
+        let r = request(&[krw(1_000_001)], vec![], objective);
+        let p = plan(&catalog, &r).expect("plans");
+        assert_eq!(p.legs.len(), 1);
+        let leg = &p.legs[0];
+        assert_eq!(leg.net, krw(1_000_000));
+        assert_eq!(leg.redemptions.len(), 200);
+        assert!(leg.redemptions.iter().all(|r| r.net == krw(5000)));
+        assert_eq!(p.remainder, vec![krw(1)]);
+    }
+}
+
+#[test]
+fn a_free_donation_that_takes_everything_beats_every_other_mix() {
+    // Least fees over the whole demo catalog, ₩700,000: the free ₩1-step donation can take the
+    // whole balance in one redemption, which no mix of top-ups, transit credit, gift cards or
+    // an FX payout can beat (all value, no fee, one redemption). The solver removes the
+    // dominated products before the DP; the answer must be exactly that.
+    let mut r = request(&[krw(700_000)], vec![], Objective::LeastFees);
+    r.rates = vec![krw_to_usd()];
+    let p = plan(&demo(), &r).expect("plans");
+    assert_eq!(nets(&p), vec![("krw-donation-green-earth".into(), 700_000)]);
+    assert_eq!(p.remainder, vec![krw(0)]);
+}
+
+#[test]
+fn a_sink_with_a_fee_does_not_hide_a_free_denomination() {
+    // A ₩1-step payout with a ₩500 fee could take any amount, but a free ₩3,000 top-up is
+    // better when it alone fits: ₩3,200 → ₩3,000 top-up (₩200 left) beats ₩2,700 paid out.
+    let payout = r#"{"id":"payout","name":"payout","kind":"bank_payout","currency":"KRW",
+        "amount":{"type":"range","min":"1000","max":null,"step":"1"},
+        "fee":{"fixed":"500","percent":"0","rounding":"half_up"},
+        "eta":{"typical_seconds":60,"worst_seconds":600},"limits":{}}"#;
+    let catalog = tipvault_preview::Catalog::parse(&catalog_json(&format!(
+        "{},{payout}",
+        denominations("cards", "KRW", &["3000"], "{}")
+    )))
+    .expect("valid");
+    let r = request(&[krw(3200)], vec![], Objective::LeastFees);
+    let p = plan(&catalog, &r).expect("plans");
+    assert_eq!(nets(&p), vec![("cards".into(), 3000)]);
+    // With ₩10,000 the payout takes everything but its fee in one redemption: more value
+    // than three top-ups (₩9,000), so it wins.
+    let r = request(&[krw(10_000)], vec![], Objective::LeastFees);
+    let p = plan(&catalog, &r).expect("plans");
+    assert_eq!(nets(&p), vec![("payout".into(), 9_500)]);
+}
