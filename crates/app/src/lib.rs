@@ -15,8 +15,11 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod location;
+pub mod network;
 pub mod passphrase;
 pub mod preview;
+pub mod providers;
+pub mod redeem;
 pub mod retention;
 pub mod review;
 pub mod session;
@@ -39,11 +42,17 @@ pub use import::{
 };
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
+pub use network::{Network, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{
     BalancePreviewQuery, PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog,
     parse_amount, parse_preference, parse_product, parse_rate, preview_balance, preview_balances,
     preview_query, preview_view,
+};
+pub use providers::{ProviderView, add_provider, list_providers, pair_provider};
+pub use redeem::{
+    LegView, OutboxRun, RedeemRequest, RedemptionView, RevealedField, approve_redemption,
+    list_redemptions, plan_redemption, reconcile, redemption, run_outbox,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -18,6 +18,9 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   invalid_input: 'error.invalid_input',
   io: 'error.io',
   cancelled: 'error.cancelled',
+  plan_changed: 'error.plan_changed',
+  provider: 'error.provider',
+  not_verified: 'error.not_verified',
   internal: 'error.internal',
   unexpected: 'error.unexpected',
 };
