@@ -11,6 +11,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod dashboard;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod keys;
@@ -35,6 +36,10 @@ pub use catalogs::{
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use error::{AppError, ErrorCode};
+pub use evidence::{
+    BundleError, BundleView, PrivacyEntryView, ReceiptView, dispute, parse_reason, privacy_ledger,
+    receipt_verify, verify_bundle, verify_bundle_file,
+};
 pub use export::{ExportFormat, Exported, SavedExport, export, export_to_file};
 pub use import::{
     ChosenFile, DroppedView, ImportFile, ImportProgress, ImportSettings, ImportSummary,
@@ -49,7 +54,9 @@ pub use preview::{
     parse_amount, parse_preference, parse_product, parse_rate, preview_balance, preview_balances,
     preview_query, preview_view,
 };
-pub use providers::{ProviderView, add_provider, list_providers, pair_provider};
+pub use providers::{
+    ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
+};
 pub use redeem::{
     LegView, OutboxRun, RedeemRequest, RedemptionView, RevealedField, approve_redemption,
     list_redemptions, plan_redemption, reconcile, redemption, run_outbox,

@@ -252,3 +252,57 @@ pub fn list_providers(
     }
     Ok(out)
 }
+
+/// Demo mode: a source of sandbox tips (₩87,300) when the vault holds no balance yet, so a
+/// newcomer can preview and redeem end to end. Returns whether it imported anything.
+pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<bool, AppError> {
+    use tipvault_ledger::entry::NewEntry;
+    use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
+    use tipvault_money::{Currency, Money};
+    let vault = session.vault_at(now);
+    if !vault.balances(now)?.is_empty() {
+        return Ok(false);
+    }
+    let id = SourceId::new("sandbox-demo-tips");
+    if vault.source(&id, now)?.is_none() {
+        vault.add_source(
+            &Source {
+                id: id.clone(),
+                label: "Demo tips (sandbox)".into(),
+                platform: Platform::Generic("sandbox-demo".into()),
+                currency: Currency::KRW,
+                payout: None,
+            },
+            now,
+        )?;
+    }
+    let entries = [50_000, 30_000, 7_300]
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| {
+            let m = Money::from_minor(*amount, Currency::KRW);
+            Entry::new(NewEntry {
+                source: id.clone(),
+                kind: EntryKind::Tip,
+                occurred_at: now - chrono::Duration::days(i64::try_from(i).unwrap_or(0) + 1),
+                gross: m,
+                fee: Money::zero(Currency::KRW),
+                net: m,
+                key: EntryKey::TransactionId {
+                    platform: "sandbox-demo".into(),
+                    source: id.clone(),
+                    id: format!("demo-tip-{i}"),
+                },
+                payer: None,
+                message: None,
+            })
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    vault.import_entries(&id, &entries, now)?;
+    vault.audit_append(
+        &AuditEvent::new("demo.balance_imported", json!({"source": id.as_str()}))?,
+        now,
+    )?;
+    Ok(true)
+}
