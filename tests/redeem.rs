@@ -114,7 +114,7 @@ fn kill_run(kills: u32, seed: u64) {
             }
         }
         // Every few rounds, a restart reconciles while the faults are still on.
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             let _ = cmd(&vault, &["reconcile"]).output().unwrap();
         }
     }
