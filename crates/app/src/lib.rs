@@ -58,7 +58,7 @@ pub use providers::{
     ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
 };
 pub use redeem::{
-    LegView, OutboxRun, RedeemRequest, RedemptionView, RevealedField, approve_redemption,
+    OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField, approve_redemption,
     list_redemptions, plan_redemption, reconcile, redemption, run_outbox,
 };
 pub use retention::{

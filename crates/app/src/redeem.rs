@@ -68,7 +68,7 @@ pub struct RevealedField {
 /// One leg (one request) of a redemption.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
-pub struct LegView {
+pub struct RedemptionLegView {
     pub seq: u32,
     pub product: String,
     pub amount: MoneyView,
@@ -96,7 +96,7 @@ pub struct RedemptionView {
     pub state: String,
     pub created_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
-    pub legs: Vec<LegView>,
+    pub legs: Vec<RedemptionLegView>,
 }
 
 /// What one run of the outbox did.
@@ -174,10 +174,10 @@ fn reveals(req: &RedemptionRequest, catalog: Option<&Catalog>) -> Vec<RevealedFi
     out
 }
 
-fn leg_view(leg: &StoredLeg, catalog: Option<&Catalog>) -> Result<LegView, AppError> {
+fn leg_view(leg: &StoredLeg, catalog: Option<&Catalog>) -> Result<RedemptionLegView, AppError> {
     let cur = currency(&leg.currency)?;
     let req = parse_body(leg)?;
-    Ok(LegView {
+    Ok(RedemptionLegView {
         seq: leg.seq,
         product: leg.product.clone(),
         amount: Money::from_minor(leg.amount_minor, cur).into(),
