@@ -440,9 +440,15 @@ mod tests {
             vec![
                 "audit_log",
                 "catalog",
+                "device_key",
                 "draft",
                 "entry",
                 "entry_detail",
+                "privacy_log",
+                "provider",
+                "receipt",
+                "redemption",
+                "redemption_leg",
                 "source"
             ]
         );
