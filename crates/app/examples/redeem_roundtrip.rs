@@ -15,7 +15,10 @@ use tipvault_app::{KdfChoice, Network, PreviewQuery, RedeemRequest, VaultLocatio
 use tipvault_sandbox_provider::{Config, Sandbox};
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300);
     let tmp = tempfile::tempdir().unwrap();
     let location = VaultLocation::at(tmp.path().join("vault"));
     let pass = SecretString::from("benchmark passphrase that is long enough");
