@@ -51,6 +51,13 @@ pub enum ErrorCode {
     /// counter went backwards, a replayed or foreign response, no PIN or biometric). Recorded
     /// in the audit log when the vault was open.
     SecurityKeyRefused,
+    /// A redemption was stopped before sending: the provider's catalog changed (a fee, a
+    /// product, an amount rule) or expired since the preview. Nothing was sent.
+    PlanChanged,
+    /// A provider could not be reached or refused the request.
+    Provider,
+    /// A signature, receipt or evidence bundle does not verify (tampered or not genuine).
+    NotVerified,
     /// A failure that is not the user's to fix (a bug, or the operating system's random source).
     Internal,
 }

@@ -12,12 +12,16 @@ pub mod authenticators;
 pub mod catalogs;
 pub mod dashboard;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod keys;
 pub mod location;
+pub mod network;
 pub mod passphrase;
 pub mod preview;
+pub mod providers;
+pub mod redeem;
 pub mod retention;
 pub mod review;
 pub mod security_keys;
@@ -35,6 +39,10 @@ pub use catalogs::{
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use error::{AppError, ErrorCode};
+pub use evidence::{
+    BundleError, BundleView, PrivacyEntryView, ReceiptView, dispute, parse_reason, privacy_ledger,
+    receipt_verify, verify_bundle, verify_bundle_file,
+};
 pub use export::{ExportFormat, Exported, SavedExport, export, export_to_file};
 pub use import::{
     ChosenFile, DroppedView, ImportFile, ImportProgress, ImportSettings, ImportSummary,
@@ -42,11 +50,19 @@ pub use import::{
 };
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
+pub use network::{Network, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{
     BalancePreviewQuery, PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog,
     parse_amount, parse_preference, parse_product, parse_rate, preview_balance, preview_balances,
     preview_query, preview_view,
+};
+pub use providers::{
+    ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
+};
+pub use redeem::{
+    OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField, approve_redemption,
+    list_redemptions, plan_redemption, reconcile, redemption, run_outbox,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -16,6 +16,7 @@
 
 mod output;
 mod passphrase;
+mod redeem;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,6 +163,35 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Add, pair and list cash-out providers.
+    Provider {
+        #[command(subcommand)]
+        command: redeem::ProviderCommand,
+    },
+    /// Redeem: preview, show what each request reveals, confirm, send (signed, exactly once).
+    Redeem(redeem::RedeemArgs),
+    /// List redemptions and the state of each leg.
+    Redemptions,
+    /// Send queued legs and settle every leg whose outcome is unknown.
+    Reconcile,
+    /// Dispute a confirmed redemption and write an evidence bundle.
+    Dispute(redeem::DisputeArgs),
+    /// Verify stored receipts.
+    Receipt {
+        #[command(subcommand)]
+        command: redeem::ReceiptCommand,
+    },
+    /// Verify an evidence bundle offline.
+    VerifyBundle {
+        /// The bundle file.
+        file: PathBuf,
+    },
+    /// What was sent to which provider, and when.
+    PrivacyLedger,
+    /// Run the sandbox provider (demo money) on loopback until interrupted.
+    Sandbox(redeem::SandboxArgs),
+    /// Demo mode: start the sandbox, add and pair it, import a demo balance (sandbox only).
+    Demo(redeem::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -505,7 +535,7 @@ fn chosen_catalog(
 }
 
 /// How this run opens the vault: the passphrase, or (`--security-key`) a security key.
-struct Access<'a> {
+pub(crate) struct Access<'a> {
     passphrases: &'a Passphrases,
     security_key: bool,
     device: AuthenticatorChoice,
@@ -1031,6 +1061,16 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 None => {}
             }
         }
+        Command::Provider { .. }
+        | Command::Redeem(_)
+        | Command::Redemptions
+        | Command::Reconcile
+        | Command::Dispute(_)
+        | Command::Receipt { .. }
+        | Command::VerifyBundle { .. }
+        | Command::PrivacyLedger
+        | Command::Sandbox(_)
+        | Command::Demo(_) => redeem::run(&cli.command, out, &location, &access)?,
         Command::ExportKey => {
             let passphrase = passphrases.current()?;
             let (session, key) = tipvault_app::export_data_key(&location, &passphrase, Utc::now())?;

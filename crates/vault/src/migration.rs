@@ -230,6 +230,99 @@ BEGIN
     SELECT RAISE(ABORT, 'a security key signature counter may not go backwards');
 END;
 "#,
+    // v6: the redemption engine (issue 6); see `device.rs`, `provider.rs`, `outbox.rs`,
+    // `receipt.rs`, `privacy.rs`. The device key and providers live "until deleted" (class
+    // `source`); redemptions, their legs and receipts are financial records (class `receipt`,
+    // 5 years); the privacy ledger is a request log (class `request_log`, 90 days). A leg's
+    // idempotency key and exact request body are stored before the request leaves, so a
+    // retry or a reconcile after a crash repeats the very same request.
+    r#"
+CREATE TABLE device_key (
+    id               INTEGER PRIMARY KEY CHECK (id = 1),
+    secret           BLOB NOT NULL CHECK (length(secret) = 32),
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name)
+) STRICT;
+
+CREATE TABLE provider (
+    id               TEXT PRIMARY KEY,
+    base_url         TEXT NOT NULL,
+    key_id           TEXT NOT NULL,
+    public_key       BLOB NOT NULL CHECK (length(public_key) = 32),
+    device_id        TEXT,
+    paired_at        INTEGER,
+    sandbox          INTEGER NOT NULL DEFAULT 0 CHECK (sandbox IN (0, 1)),
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX provider_expires_at ON provider (expires_at);
+
+CREATE TABLE redemption (
+    id               TEXT PRIMARY KEY,
+    provider_id      TEXT NOT NULL,
+    catalog_version  INTEGER NOT NULL,
+    approved_at      INTEGER,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX redemption_expires_at ON redemption (expires_at);
+
+CREATE TABLE redemption_leg (
+    redemption_id           TEXT NOT NULL REFERENCES redemption (id) ON DELETE CASCADE,
+    seq                     INTEGER NOT NULL,
+    product                 TEXT NOT NULL,
+    currency                TEXT NOT NULL,
+    amount_minor            INTEGER NOT NULL CHECK (amount_minor > 0),
+    fee_minor               INTEGER NOT NULL CHECK (fee_minor >= 0),
+    body                    BLOB NOT NULL,
+    idempotency_key         TEXT NOT NULL UNIQUE,
+    state                   TEXT NOT NULL CHECK (state IN
+                                ('planned', 'approved', 'sent', 'confirmed', 'failed',
+                                 'outcome_unknown')),
+    attempts                INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at         INTEGER,
+    last_error              TEXT,
+    provider_redemption_id  TEXT,
+    updated_at              INTEGER NOT NULL,
+    created_at              INTEGER NOT NULL,
+    expires_at              INTEGER NOT NULL,
+    retention_class         TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name),
+    PRIMARY KEY (redemption_id, seq)
+) STRICT;
+CREATE INDEX redemption_leg_state ON redemption_leg (state, next_attempt_at);
+CREATE INDEX redemption_leg_expires_at ON redemption_leg (expires_at);
+
+CREATE TABLE receipt (
+    provider_redemption_id  TEXT PRIMARY KEY,
+    redemption_id           TEXT NOT NULL,
+    seq                     INTEGER NOT NULL,
+    provider_id             TEXT NOT NULL,
+    document                TEXT NOT NULL,
+    request                 TEXT,
+    created_at              INTEGER NOT NULL,
+    expires_at              INTEGER NOT NULL,
+    retention_class         TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX receipt_redemption ON receipt (redemption_id, seq);
+CREATE INDEX receipt_expires_at ON receipt (expires_at);
+
+CREATE TABLE privacy_log (
+    id               INTEGER PRIMARY KEY,
+    provider_id      TEXT NOT NULL,
+    redemption_id    TEXT,
+    purpose          TEXT NOT NULL,
+    fields           TEXT NOT NULL,
+    sent_at          INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'request_log' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX privacy_log_sent_at ON privacy_log (sent_at);
+CREATE INDEX privacy_log_expires_at ON privacy_log (expires_at);
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -369,9 +462,15 @@ mod tests {
             vec![
                 "audit_log",
                 "catalog",
+                "device_key",
                 "draft",
                 "entry",
                 "entry_detail",
+                "privacy_log",
+                "provider",
+                "receipt",
+                "redemption",
+                "redemption_leg",
                 "source"
             ]
         );

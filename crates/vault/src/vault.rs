@@ -1109,6 +1109,21 @@ impl Vault {
         }
     }
 
+    /// The open connection, for the redemption modules' `impl Vault` blocks.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The open connection, mutably (transactions).
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Maps a SQLite error the way every other vault method does.
+    pub(crate) fn sql_err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sql(e, &self.dir)
+    }
+
     /// Checks every page's HMAC (what unlock also does).
     pub fn check_integrity(&self) -> Result<(), StoreError> {
         store::check_integrity(&self.conn, &self.dir).map_err(|e| open_to_store(e, &self.dir))

@@ -22,6 +22,8 @@ mod history;
 mod kdf;
 #[path = "vault/migration.rs"]
 mod migration;
+#[path = "vault/outbox.rs"]
+mod outbox;
 #[path = "vault/purge.rs"]
 mod purge;
 #[path = "vault/retention.rs"]

@@ -20,6 +20,9 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   cancelled: 'error.cancelled',
   security_key_unavailable: 'error.security_key_unavailable',
   security_key_refused: 'error.security_key_refused',
+  plan_changed: 'error.plan_changed',
+  provider: 'error.provider',
+  not_verified: 'error.not_verified',
   internal: 'error.internal',
   unexpected: 'error.unexpected',
 };

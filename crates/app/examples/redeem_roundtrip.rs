@@ -1,0 +1,58 @@
+//! Signed redemption round trips per second over loopback with the outbox durable: every
+//! leg commits its privacy record, its `sent` state, audit entries, the booking and the
+//! receipt to the SQLCipher vault (`synchronous = FULL`) around a signed request that the
+//! sandbox verifies, applies in a SQLite transaction and answers with a signed receipt.
+//!
+//! `cargo run --release -p tipvault-app --example redeem_roundtrip -- 500`
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use tipvault_app::preview::PreviewObjective;
+use tipvault_app::{KdfChoice, Network, PreviewQuery, RedeemRequest, VaultLocation};
+use tipvault_sandbox_provider::{Config, Sandbox};
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300);
+    let tmp = tempfile::tempdir().unwrap();
+    let location = VaultLocation::at(tmp.path().join("vault"));
+    let pass = SecretString::from("benchmark passphrase that is long enough");
+    let (mut session, _) =
+        tipvault_app::create_vault(&location, &pass, KdfChoice::Minimum, Utc::now()).unwrap();
+    let net = Network::new().unwrap();
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1111-2222".into());
+    config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
+    let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), Utc::now()).unwrap();
+    tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", Utc::now()).unwrap();
+    for i in 0..n {
+        let req = RedeemRequest {
+            query: PreviewQuery {
+                amount: format!("{}", 100 + i),
+                currency: "KRW".into(),
+                prefer: vec!["donation".into()],
+                objective: PreviewObjective::FirstPreference,
+                keep: None,
+                exclude: vec![],
+                provider: None,
+            },
+            destinations: BTreeMap::new(),
+        };
+        let r = tipvault_app::plan_redemption(&mut session, &req, Utc::now()).unwrap();
+        tipvault_app::approve_redemption(&mut session, &r.id, Utc::now()).unwrap();
+    }
+    let start = Instant::now();
+    let run = tipvault_app::run_outbox(&mut session, &net).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(run.confirmed as usize, n, "{run:?}");
+    println!("| legs | seconds | round trips/s (outbox durable) |");
+    println!("|---:|---:|---:|");
+    println!("| {n} | {secs:.3} | {:.0} |", n as f64 / secs);
+    net.runtime().block_on(sandbox.stop());
+}

@@ -1,0 +1,512 @@
+//! Disputes, evidence bundles, receipt checks and the privacy ledger.
+//!
+//! The one decision to know: an evidence bundle is self-contained and verifies offline with
+//! nothing but itself — the provider's public key, the exact request body, the provider's
+//! signed receipt (which binds that body's digest, the device and the idempotency key), the
+//! signed dispute acknowledgement, and a contiguous excerpt of the vault's audit chain whose
+//! hashes link. Changing any byte breaks a signature, a digest or a chain link, and
+//! [`verify_bundle`] names which ([`BundleError`]).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tipvault_vault::AuditEvent;
+use tipvault_wire::httpsig::VerifyingKey;
+use tipvault_wire::protocol::{
+    self, DisputeAck, DisputeReason, DisputeRequest, ProviderKey, ReceiptBody, RedemptionBinding,
+    RedemptionRequest, Sha256Digest, SignedReceipt, V1,
+};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+use crate::network::Network;
+use crate::providers::{client_for, invalid, provider_error, stored_provider};
+use crate::session::Session;
+
+/// The bundle format marker.
+pub const BUNDLE_FORMAT: &str = "tipvault-evidence-v1";
+
+/// One audit entry in a bundle, with what its hash covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLink {
+    pub seq: u64,
+    pub at: i64,
+    pub kind: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What the dispute's evidence digest covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub provider_id: String,
+    pub provider_key: ProviderKey,
+    pub device_id: String,
+    pub idempotency_key: String,
+    /// The exact request body sent (UTF-8 JSON).
+    pub request_body: String,
+    /// The signed request as sent (method, URI, headers, body), when this device held it.
+    pub signed_request: Option<serde_json::Value>,
+    pub receipt: SignedReceipt,
+    pub audit: Vec<AuditLink>,
+}
+
+/// The file handed to anyone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub format: String,
+    pub evidence: Evidence,
+    pub dispute: DisputeRequest,
+    pub acknowledgement: Option<DisputeAck>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a bundle does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    #[error("this is not a Tipvault evidence bundle: {0}")]
+    Malformed(String),
+    #[error("the provider key in the bundle is not usable: {0}")]
+    BadKey(String),
+    #[error("the receipt does not verify against the request: {0}")]
+    Receipt(String),
+    #[error("the audit excerpt is broken at entry {seq}")]
+    AuditChain { seq: u64 },
+    #[error("the dispute's evidence digest does not match the evidence")]
+    EvidenceDigest,
+    #[error("the acknowledgement is for another dispute")]
+    Acknowledgement,
+}
+
+/// A verified bundle, summarised.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BundleView {
+    pub provider: String,
+    pub provider_key_id: String,
+    pub redemption_id: String,
+    pub product: String,
+    pub amount: String,
+    pub fee: String,
+    pub currency: String,
+    pub receipt_issued_at: DateTime<Utc>,
+    pub reason: String,
+    pub audit_entries: u32,
+    pub acknowledged: bool,
+}
+
+/// A verified stored receipt.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReceiptView {
+    pub redemption: String,
+    pub leg: u32,
+    pub provider: String,
+    pub provider_redemption_id: String,
+    pub product: String,
+    pub amount: String,
+    pub fee: String,
+    pub currency: String,
+    pub issued_at: DateTime<Utc>,
+    /// Signature valid under the pinned key and bound to the stored request.
+    pub verified: bool,
+    pub problem: Option<String>,
+}
+
+/// One privacy-ledger line.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PrivacyEntryView {
+    pub provider: String,
+    pub redemption: Option<String>,
+    pub purpose: String,
+    pub fields: Vec<(String, String)>,
+    pub sent_at: DateTime<Utc>,
+}
+
+fn not_verified(e: &BundleError) -> AppError {
+    AppError::new(
+        ErrorCode::NotVerified,
+        crate::catalogs::capitalise(&format!("{e}.")),
+    )
+}
+
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    hex::decode(text).ok()?.try_into().ok()
+}
+
+fn evidence_digest(e: &Evidence) -> Sha256Digest {
+    Sha256Digest::of(&protocol::to_bytes(e))
+}
+
+/// Verifies a bundle's bytes offline.
+pub fn verify_bundle(bytes: &[u8]) -> Result<BundleView, BundleError> {
+    let bundle: Bundle =
+        serde_json::from_slice(bytes).map_err(|e| BundleError::Malformed(e.to_string()))?;
+    if bundle.format != BUNDLE_FORMAT {
+        return Err(BundleError::Malformed(format!(
+            "format {:?}",
+            bundle.format
+        )));
+    }
+    let ev = &bundle.evidence;
+    let key = ev
+        .provider_key
+        .verifying_key()
+        .map_err(|e| BundleError::BadKey(e.to_string()))?;
+    let request: RedemptionRequest = protocol::parse("redemption", ev.request_body.as_bytes())
+        .map_err(|e| BundleError::Receipt(e.to_string()))?;
+    let binding = RedemptionBinding {
+        device_id: &ev.device_id,
+        idempotency_key: &ev.idempotency_key,
+        body: ev.request_body.as_bytes(),
+        request: &request,
+    };
+    let body: ReceiptBody = ev
+        .receipt
+        .verify_for(&key, &binding)
+        .map_err(|e| BundleError::Receipt(e.to_string()))?;
+    if body.provider_key_id != ev.provider_key.key_id || body.provider_id != ev.provider_id {
+        return Err(BundleError::Receipt("signed by another provider".into()));
+    }
+    if let Some(signed) = &ev.signed_request
+        && signed.get("body").and_then(|b| b.as_str()) != Some(ev.request_body.as_str())
+    {
+        return Err(BundleError::Receipt(
+            "the signed request carries another body".into(),
+        ));
+    }
+    let mut prev: Option<[u8; 32]> = None;
+    for link in &ev.audit {
+        let (Some(p), Some(h)) = (hex32(&link.prev_hash), hex32(&link.hash)) else {
+            return Err(BundleError::AuditChain { seq: link.seq });
+        };
+        let computed =
+            tipvault_vault::audit::entry_hash(link.seq, link.at, &link.kind, &link.detail, &p);
+        if computed != h || prev.is_some_and(|x| x != p) {
+            return Err(BundleError::AuditChain { seq: link.seq });
+        }
+        prev = Some(h);
+    }
+    if bundle.dispute.evidence_digest != evidence_digest(ev) {
+        return Err(BundleError::EvidenceDigest);
+    }
+    if let Some(ack) = &bundle.acknowledgement
+        && (ack.redemption_id != body.redemption_id
+            || ack.evidence_digest != bundle.dispute.evidence_digest
+            || ack.reason != bundle.dispute.reason)
+    {
+        return Err(BundleError::Acknowledgement);
+    }
+    Ok(BundleView {
+        provider: body.provider_id.clone(),
+        provider_key_id: body.provider_key_id.clone(),
+        redemption_id: body.redemption_id.clone(),
+        product: body.product.clone(),
+        amount: body.amount.as_str().to_owned(),
+        fee: body.fee.as_str().to_owned(),
+        currency: body.currency.code().to_owned(),
+        receipt_issued_at: body.issued_at,
+        reason: serde_json::to_value(bundle.dispute.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        audit_entries: u32::try_from(ev.audit.len()).unwrap_or(u32::MAX),
+        acknowledged: bundle.acknowledgement.is_some(),
+    })
+}
+
+/// Reads and verifies a bundle file.
+pub fn verify_bundle_file(path: &Path) -> Result<BundleView, AppError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot read {}: {e}.", path.display()),
+        )
+    })?;
+    verify_bundle(&bytes).map_err(|e| not_verified(&e))
+}
+
+/// `not_received`, `wrong_amount`, `wrong_destination`, `duplicate`, `other`.
+pub fn parse_reason(text: &str) -> Result<DisputeReason, AppError> {
+    serde_json::from_value(json!(text.trim().replace('-', "_"))).map_err(|_| {
+        invalid(format!(
+            "{text:?} is not a dispute reason: use not_received, wrong_amount, \
+             wrong_destination, duplicate or other."
+        ))
+    })
+}
+
+/// Finds the confirmed leg an id names: a provider redemption id (`rd_…`), or a local
+/// redemption (`rx_…`) with exactly one confirmed leg.
+fn find_receipt(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<tipvault_vault::StoredReceipt, AppError> {
+    let vault = session.vault_at(now);
+    if let Some(r) = vault.receipt(id, now)? {
+        return Ok(r);
+    }
+    let mut all = vault.receipts_of(id, now)?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => Err(invalid(format!("There is no confirmed redemption {id:?}."))),
+        _ => Err(invalid(format!(
+            "{id} has several confirmed legs; name one: {}.",
+            all.iter()
+                .map(|r| r.provider_redemption_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Sends a signed dispute for a confirmed redemption leg and writes the evidence bundle to
+/// `out`. The bundle is written even when the provider cannot be reached (unacknowledged).
+pub fn dispute(
+    session: &mut Session,
+    net: &Network,
+    id: &str,
+    reason: DisputeReason,
+    out: &Path,
+    now: DateTime<Utc>,
+) -> Result<BundleView, AppError> {
+    let stored = find_receipt(session, id, now)?;
+    let provider = stored_provider(session, &stored.provider_id, now)?;
+    let r = session
+        .vault_at(now)
+        .redemption(&stored.redemption_id, now)?
+        .ok_or_else(|| invalid(format!("There is no redemption {}.", stored.redemption_id)))?;
+    let leg = r
+        .legs
+        .iter()
+        .find(|l| l.seq == stored.seq)
+        .ok_or_else(|| invalid("The receipt's leg is gone."))?;
+    let receipt: SignedReceipt = serde_json::from_str(&stored.document).map_err(|e| {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!("A stored receipt does not parse: {e}."),
+        )
+    })?;
+    let key = VerifyingKey::from_bytes(&provider.public_key)
+        .map_err(|_| AppError::new(ErrorCode::VaultDamaged, "The pinned key is unusable."))?;
+    let audit = audit_excerpt(session, &stored.redemption_id, now)?;
+    let evidence = Evidence {
+        provider_id: provider.id.clone(),
+        provider_key: ProviderKey::new(&provider.key_id, &key),
+        device_id: provider.device_id.clone().unwrap_or_default(),
+        idempotency_key: leg.idempotency_key.clone(),
+        request_body: String::from_utf8_lossy(&leg.body).into_owned(),
+        signed_request: stored
+            .request
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
+        receipt,
+        audit,
+    };
+    let request = DisputeRequest {
+        v: V1,
+        reason,
+        evidence_digest: evidence_digest(&evidence),
+    };
+    let client = client_for(session, net, &provider, now)?;
+    let dispute_key = tipvault_wire::client::new_idempotency_key()
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+    session.vault_at(now).privacy_append(
+        &tipvault_vault::PrivacyRecord {
+            provider_id: provider.id.clone(),
+            redemption_id: Some(stored.redemption_id.clone()),
+            purpose: "dispute".into(),
+            fields: json!({"reason": reason, "evidence_digest": request.evidence_digest})
+                .to_string(),
+            sent_at: now,
+        },
+        now,
+    )?;
+    let sent = net.block_on(client.dispute(&stored.provider_redemption_id, &dispute_key, &request));
+    let (acknowledgement, problem) = match sent {
+        Ok(ack) => (Some(ack), None),
+        Err(e) => (None, Some(provider_error(&e))),
+    };
+    let bundle = Bundle {
+        format: BUNDLE_FORMAT.into(),
+        evidence,
+        dispute: request,
+        acknowledgement,
+        created_at: now,
+    };
+    let bytes = serde_json::to_vec_pretty(&bundle)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+    std::fs::write(out, &bytes).map_err(|e| {
+        AppError::new(
+            ErrorCode::Io,
+            format!("Cannot write {}: {e}.", out.display()),
+        )
+    })?;
+    session.vault_at(now).audit_append(
+        &AuditEvent::new(
+            "redemption.disputed",
+            json!({"redemption": stored.redemption_id,
+                   "provider_redemption_id": stored.provider_redemption_id,
+                   "reason": reason, "acknowledged": bundle.acknowledgement.is_some()}),
+        )?,
+        now,
+    )?;
+    if let Some(p) = problem {
+        return Err(AppError::new(
+            p.code,
+            format!(
+                "{} The evidence bundle was written to {} anyway.",
+                p.message,
+                out.display()
+            ),
+        ));
+    }
+    verify_bundle(&bytes).map_err(|e| not_verified(&e))
+}
+
+/// The contiguous audit range from the first to the last entry naming the redemption.
+fn audit_excerpt(
+    session: &mut Session,
+    redemption_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<AuditLink>, AppError> {
+    let vault = session.vault_at(now);
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = vault.audit_entries(now, after, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        all.extend(page);
+    }
+    let mentions = |e: &tipvault_vault::AuditEntry| {
+        e.detail.get("redemption").and_then(|v| v.as_str()) == Some(redemption_id)
+    };
+    let (Some(first), Some(last)) = (
+        all.iter().position(mentions),
+        all.iter().rposition(mentions),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut links = Vec::new();
+    let mut prev: Option<[u8; 32]> = None;
+    // The first entry's predecessor hash is the previous entry's hash (or the anchor's).
+    if first > 0 {
+        prev = Some(all[first - 1].hash);
+    }
+    for e in &all[first..=last] {
+        let detail = serde_json::to_string(&e.detail).unwrap_or_default();
+        let p = prev.unwrap_or([0u8; 32]);
+        links.push(AuditLink {
+            seq: e.seq,
+            at: e.at.timestamp(),
+            kind: e.kind.clone(),
+            detail,
+            prev_hash: hex::encode(p),
+            hash: hex::encode(e.hash),
+        });
+        prev = Some(e.hash);
+    }
+    Ok(links)
+}
+
+/// Verifies every stored receipt of a redemption (or the one named by a provider id) against
+/// the pinned key and the stored request.
+pub fn receipt_verify(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReceiptView>, AppError> {
+    let vault = session.vault_at(now);
+    let receipts = match vault.receipt(id, now)? {
+        Some(r) => vec![r],
+        None => vault.receipts_of(id, now)?,
+    };
+    if receipts.is_empty() {
+        return Err(invalid(format!("There is no receipt for {id:?}.")));
+    }
+    let mut out = Vec::new();
+    for stored in receipts {
+        let provider = stored_provider(session, &stored.provider_id, now)?;
+        let leg = session
+            .vault_at(now)
+            .redemption(&stored.redemption_id, now)?
+            .and_then(|r| r.legs.into_iter().find(|l| l.seq == stored.seq));
+        let result = (|| -> Result<ReceiptBody, String> {
+            let key = VerifyingKey::from_bytes(&provider.public_key).map_err(|e| e.to_string())?;
+            let receipt: SignedReceipt =
+                serde_json::from_str(&stored.document).map_err(|e| e.to_string())?;
+            let leg = leg.ok_or("the leg is gone")?;
+            let request: RedemptionRequest =
+                protocol::parse("redemption", &leg.body).map_err(|e| e.to_string())?;
+            let binding = RedemptionBinding {
+                device_id: provider.device_id.as_deref().unwrap_or_default(),
+                idempotency_key: &leg.idempotency_key,
+                body: &leg.body,
+                request: &request,
+            };
+            receipt
+                .verify_for(&key, &binding)
+                .map_err(|e| e.to_string())
+        })();
+        out.push(match result {
+            Ok(b) => ReceiptView {
+                redemption: stored.redemption_id.clone(),
+                leg: stored.seq,
+                provider: b.provider_id,
+                provider_redemption_id: b.redemption_id,
+                product: b.product,
+                amount: b.amount.as_str().to_owned(),
+                fee: b.fee.as_str().to_owned(),
+                currency: b.currency.code().to_owned(),
+                issued_at: b.issued_at,
+                verified: true,
+                problem: None,
+            },
+            Err(why) => ReceiptView {
+                redemption: stored.redemption_id.clone(),
+                leg: stored.seq,
+                provider: stored.provider_id.clone(),
+                provider_redemption_id: stored.provider_redemption_id.clone(),
+                product: String::new(),
+                amount: String::new(),
+                fee: String::new(),
+                currency: String::new(),
+                issued_at: stored.stored_at,
+                verified: false,
+                problem: Some(why),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The privacy ledger, newest first.
+pub fn privacy_ledger(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<PrivacyEntryView>, AppError> {
+    let records = session.vault_at(now).privacy_log(now, 10_000)?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let fields: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&r.fields).unwrap_or_default();
+            PrivacyEntryView {
+                provider: r.provider_id,
+                redemption: r.redemption_id,
+                purpose: r.purpose,
+                fields: fields.into_iter().collect(),
+                sent_at: r.sent_at,
+            }
+        })
+        .collect())
+}

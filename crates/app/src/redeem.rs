@@ -1,0 +1,946 @@
+//! Redemptions: from a preview to the provider's signed receipts, exactly once.
+//!
+//! `plan_redemption` turns a preview's best plan into outbox legs (one provider request each,
+//! idempotency key and exact body committed) and shows what every request reveals;
+//! `approve_redemption` re-checks the plan against the cached catalog and queues it;
+//! `run_outbox` sends due legs with retries, and `reconcile` asks the provider about every
+//! leg whose outcome is unknown (`GET /v1/redemptions/{id}` with the same key) and re-sends,
+//! byte for byte, those the provider never saw.
+//!
+//! The one decision to know: the split of [`ClientError::definitely_not_applied`]. Only a
+//! signed business refusal fails a leg; a request that never left goes back to the queue
+//! (offline); everything else — a timeout, a dropped connection, a 5xx, a bad signature, a
+//! receipt that does not match — is *outcome unknown* and is only ever retried with the same
+//! idempotency key and body, so the provider answers a repeat with the original receipt.
+//! Nothing is booked without a receipt that verifies under the pinned key and matches the
+//! request; bookings use the provider's redemption id as de-duplication key, so a reconcile
+//! after a crash never books twice.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tipvault_ledger::entry::NewEntry;
+use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
+use tipvault_money::{Currency, Money};
+use tipvault_preview::{Catalog, Freshness};
+use tipvault_vault::{
+    AuditEvent, LegState, LegUpdate, NewLeg, NewRedemption, PrivacyRecord, StoredLeg,
+    StoredProvider, StoredReceipt,
+};
+use tipvault_wire::client::{ClientError, ProviderClient, Redeemed};
+use tipvault_wire::protocol::{
+    self, Amount, ErrorCode as WireCode, ReceiptBody, RedemptionRequest, V1,
+};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+use crate::network::{Network, random_u64};
+use crate::preview::PreviewQuery;
+use crate::providers::{client_for, invalid, stored_provider};
+use crate::session::Session;
+use crate::view::MoneyView;
+
+/// The ledger platform slug of provider sources.
+pub const PROVIDER_PLATFORM: &str = "tipvault-provider";
+
+/// What the user asks to redeem: a preview query plus the destination of each product
+/// (`product → field → value`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RedeemRequest {
+    pub query: PreviewQuery,
+    #[serde(default)]
+    pub destinations: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One field that leaves the machine.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RevealedField {
+    pub name: String,
+    pub value: String,
+    /// It identifies a person (the catalog says so).
+    pub personal_data: bool,
+}
+
+/// One leg (one request) of a redemption.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RedemptionLegView {
+    pub seq: u32,
+    pub product: String,
+    pub amount: MoneyView,
+    pub fee: MoneyView,
+    /// `planned`, `approved`, `sent`, `confirmed`, `failed`, `outcome_unknown`.
+    pub state: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub provider_redemption_id: Option<String>,
+    /// Exactly what the request body carries besides the protocol version: product, amount,
+    /// currency and the destination fields.
+    pub reveals: Vec<RevealedField>,
+}
+
+/// A redemption and its legs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RedemptionView {
+    pub id: String,
+    pub provider: String,
+    pub sandbox: bool,
+    pub catalog_version: u64,
+    /// The aggregate: the least advanced leg's state (`confirmed` only when all are).
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub legs: Vec<RedemptionLegView>,
+}
+
+/// What one run of the outbox did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxRun {
+    pub confirmed: u32,
+    pub failed: u32,
+    pub outcome_unknown: u32,
+    /// Not sent (offline, or not due yet): still queued.
+    pub queued: u32,
+    pub requests_sent: u32,
+}
+
+fn state_rank(s: LegState) -> u8 {
+    match s {
+        LegState::Planned => 0,
+        LegState::Approved => 1,
+        LegState::Sent => 2,
+        LegState::OutcomeUnknown => 3,
+        LegState::Failed => 4,
+        LegState::Confirmed => 5,
+    }
+}
+
+fn currency(code: &str) -> Result<Currency, AppError> {
+    Currency::from_code(code).map_err(|e| {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!("A stored leg has an unknown currency: {e}."),
+        )
+    })
+}
+
+fn parse_body(leg: &StoredLeg) -> Result<RedemptionRequest, AppError> {
+    protocol::parse("redemption", &leg.body).map_err(|e| {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!("A stored request body no longer parses: {e}."),
+        )
+    })
+}
+
+fn reveals(req: &RedemptionRequest, catalog: Option<&Catalog>) -> Vec<RevealedField> {
+    let personal = |name: &str| {
+        catalog
+            .and_then(|c| c.product(&req.product))
+            .and_then(|p| p.destination_fields().iter().find(|f| f.name == name))
+            .is_none_or(|f| f.personal_data)
+    };
+    let mut out = vec![
+        RevealedField {
+            name: "product".into(),
+            value: req.product.clone(),
+            personal_data: false,
+        },
+        RevealedField {
+            name: "amount".into(),
+            value: req.amount.as_str().to_owned(),
+            personal_data: false,
+        },
+        RevealedField {
+            name: "currency".into(),
+            value: req.currency.code().to_owned(),
+            personal_data: false,
+        },
+    ];
+    for (name, value) in &req.destination {
+        out.push(RevealedField {
+            name: format!("destination.{name}"),
+            value: value.clone(),
+            personal_data: personal(name),
+        });
+    }
+    out
+}
+
+fn leg_view(leg: &StoredLeg, catalog: Option<&Catalog>) -> Result<RedemptionLegView, AppError> {
+    let cur = currency(&leg.currency)?;
+    let req = parse_body(leg)?;
+    Ok(RedemptionLegView {
+        seq: leg.seq,
+        product: leg.product.clone(),
+        amount: Money::from_minor(leg.amount_minor, cur).into(),
+        fee: Money::from_minor(leg.fee_minor, cur).into(),
+        state: leg.state.as_str().to_owned(),
+        attempts: leg.attempts,
+        next_attempt_at: leg.next_attempt_at,
+        last_error: leg.last_error.clone(),
+        provider_redemption_id: leg.provider_redemption_id.clone(),
+        reveals: reveals(&req, catalog),
+    })
+}
+
+fn cached_catalog(
+    session: &mut Session,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Catalog>, AppError> {
+    Ok(session
+        .vault_at(now)
+        .catalog(provider, now)?
+        .and_then(|c| Catalog::parse(&c.document).ok()))
+}
+
+fn view_of(
+    session: &mut Session,
+    r: &tipvault_vault::StoredRedemption,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    let catalog = cached_catalog(session, &r.provider_id, now)?;
+    let sandbox = session
+        .vault_at(now)
+        .provider(&r.provider_id, now)?
+        .is_some_and(|p| p.sandbox);
+    let state = r
+        .legs
+        .iter()
+        .map(|l| l.state)
+        .min_by_key(|s| state_rank(*s))
+        .unwrap_or(LegState::Confirmed);
+    Ok(RedemptionView {
+        id: r.id.clone(),
+        provider: r.provider_id.clone(),
+        sandbox,
+        catalog_version: r.catalog_version,
+        state: state.as_str().to_owned(),
+        created_at: r.created_at,
+        approved_at: r.approved_at,
+        legs: r
+            .legs
+            .iter()
+            .map(|l| leg_view(l, catalog.as_ref()))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// One redemption.
+pub fn redemption(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    let r = session
+        .vault_at(now)
+        .redemption(id, now)?
+        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
+    view_of(session, &r, now)
+}
+
+/// Every redemption, newest first.
+pub fn list_redemptions(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<RedemptionView>, AppError> {
+    let all = session.vault_at(now).redemptions(now)?;
+    all.iter().map(|r| view_of(session, r, now)).collect()
+}
+
+fn new_id(prefix: &str) -> Result<String, AppError> {
+    let mut b = [0u8; 12];
+    getrandom::fill(&mut b).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("No randomness available: {e}."),
+        )
+    })?;
+    Ok(format!("{prefix}{}", hex::encode(b)))
+}
+
+/// Plans a redemption from a preview of `request.query` over the provider's cached catalog:
+/// stores the legs (state `planned`, keys and bodies committed) and returns what each request
+/// reveals. Nothing is sent.
+pub fn plan_redemption(
+    session: &mut Session,
+    request: &RedeemRequest,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    let provider_id = match request.query.provider.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => p.to_owned(),
+        None => {
+            let all = session.vault_at(now).providers(now)?;
+            match all.as_slice() {
+                [one] => one.id.clone(),
+                [] => {
+                    return Err(invalid(
+                        "No provider is set up: add one with `tipvault provider add URL` (or \
+                         try `tipvault demo`).",
+                    ));
+                }
+                _ => {
+                    return Err(invalid(
+                        "Several providers are set up: choose one with --provider.",
+                    ));
+                }
+            }
+        }
+    };
+    let provider = stored_provider(session, &provider_id, now)?;
+    if provider.device_id.is_none() {
+        return Err(invalid(format!(
+            "This device is not paired with {provider_id} yet: run `tipvault provider pair CODE`."
+        )));
+    }
+    let catalog = cached_catalog(session, &provider_id, now)?.ok_or_else(|| {
+        invalid(format!(
+            "There is no cached catalog of {provider_id}; add the provider again."
+        ))
+    })?;
+    let preview = crate::preview::preview_query(&catalog, &request.query, now)?;
+    let plan = &preview.preview.best;
+    if !plan.redeemable {
+        return Err(AppError::new(
+            ErrorCode::PlanChanged,
+            format!("The catalog of {provider_id} has expired: refresh it before redeeming."),
+        ));
+    }
+    for product in request.destinations.keys() {
+        if !plan.legs.iter().any(|l| l.product_id.as_str() == product) {
+            return Err(invalid(format!(
+                "A destination was given for {product:?}, which this plan does not use."
+            )));
+        }
+    }
+    let mut legs = Vec::new();
+    for leg in &plan.legs {
+        let product = catalog
+            .product(leg.product_id.as_str())
+            .ok_or_else(|| invalid(format!("Unknown product {}.", leg.product_id.as_str())))?;
+        let given = request
+            .destinations
+            .get(leg.product_id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let declared: Vec<&str> = product
+            .destination_fields()
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        // Minimal data: exactly the declared fields leave, nothing else.
+        if let Some(extra) = given.keys().find(|k| !declared.contains(&k.as_str())) {
+            return Err(invalid(format!(
+                "{} does not ask for {extra:?}; it needs only: {}.",
+                leg.product_id.as_str(),
+                if declared.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    declared.join(", ")
+                }
+            )));
+        }
+        if let Some(missing) = declared
+            .iter()
+            .find(|d| given.get(**d).is_none_or(|v| v.trim().is_empty()))
+        {
+            return Err(invalid(format!(
+                "{} needs a destination {missing:?}: pass --dest {}.{missing}=VALUE.",
+                leg.product_id.as_str(),
+                leg.product_id.as_str()
+            )));
+        }
+        let destination: BTreeMap<String, String> = given
+            .into_iter()
+            .map(|(k, v)| (k, v.trim().to_owned()))
+            .collect();
+        for r in &leg.redemptions {
+            let body = RedemptionRequest {
+                v: V1,
+                product: leg.product_id.as_str().to_owned(),
+                amount: Amount::from_money(r.net),
+                currency: r.net.currency(),
+                destination: destination.clone(),
+            };
+            legs.push(NewLeg {
+                product: body.product.clone(),
+                currency: r.net.currency().code().to_owned(),
+                amount_minor: minor(r.net)?,
+                fee_minor: minor(r.fee)?,
+                body: protocol::to_bytes(&body),
+                idempotency_key: tipvault_wire::client::new_idempotency_key()
+                    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
+            });
+        }
+    }
+    if legs.is_empty() {
+        return Err(invalid(
+            "This preview redeems nothing: there is no request to send.",
+        ));
+    }
+    let new = NewRedemption {
+        id: new_id("rx_")?,
+        provider_id: provider_id.clone(),
+        catalog_version: catalog.version(),
+        legs,
+    };
+    let vault = session.vault_at(now);
+    vault.outbox_insert(&new, now)?;
+    vault.audit_append(
+        &AuditEvent::new(
+            "redemption.planned",
+            json!({"redemption": new.id, "provider": provider_id, "legs": new.legs.len(),
+                   "catalog_version": catalog.version()}),
+        )?,
+        now,
+    )?;
+    redemption(session, &new.id, now)
+}
+
+fn minor(m: Money) -> Result<i64, AppError> {
+    m.to_minor()
+        .map_err(|e| AppError::new(ErrorCode::InvalidInput, format!("{e}.")))
+}
+
+/// Why a leg may not be sent under the current catalog, if it may not.
+fn recheck(leg: &StoredLeg, catalog: Option<&Catalog>, now: DateTime<Utc>) -> Option<String> {
+    let Some(catalog) = catalog else {
+        return Some("the provider's catalog is no longer in the vault".into());
+    };
+    if catalog.freshness(now) == Freshness::Expired {
+        return Some(format!(
+            "the catalog of {} expired on {}",
+            catalog.provider_id(),
+            catalog.expires_at().format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    let Some(product) = catalog.product(&leg.product) else {
+        return Some(format!("{} is no longer offered", leg.product));
+    };
+    let cur = Currency::from_code(&leg.currency).ok()?;
+    let amount = Money::from_minor(leg.amount_minor, cur);
+    if product.currency() != cur || !product.amount_rule().accepts(amount) {
+        return Some(format!(
+            "{} no longer accepts {}",
+            leg.product,
+            amount.amount()
+        ));
+    }
+    match product.fee_rule().fee_for(amount) {
+        Ok(fee) if fee == Money::from_minor(leg.fee_minor, cur) => None,
+        Ok(fee) => Some(format!(
+            "the fee of {} changed from {} to {} {}",
+            leg.product,
+            Money::from_minor(leg.fee_minor, cur).amount(),
+            fee.amount(),
+            cur.code()
+        )),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Approves a planned redemption after re-checking every leg against the current cached
+/// catalog: a changed fee, a withdrawn product or an expired catalog refuses it (nothing is
+/// sent, nothing is queued).
+pub fn approve_redemption(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    let r = session
+        .vault_at(now)
+        .redemption(id, now)?
+        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
+    let catalog = cached_catalog(session, &r.provider_id, now)?;
+    for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
+        if let Some(why) = recheck(leg, catalog.as_ref(), now) {
+            let vault = session.vault_at(now);
+            vault.audit_append(
+                &AuditEvent::new(
+                    "redemption.refused",
+                    json!({"redemption": id, "reason": why}),
+                )?,
+                now,
+            )?;
+            return Err(AppError::new(
+                ErrorCode::PlanChanged,
+                format!("Not sent: {why}. Preview again to see the current offer."),
+            ));
+        }
+    }
+    let vault = session.vault_at(now);
+    let changed = vault.outbox_approve(id, now)?;
+    if changed > 0 {
+        vault.audit_append(
+            &AuditEvent::new(
+                "redemption.approved",
+                json!({"redemption": id, "legs": changed}),
+            )?,
+            now,
+        )?;
+    }
+    redemption(session, id, now)
+}
+
+/// Sends every due queued leg and re-checks those of unknown outcome whose time has come.
+pub fn run_outbox(session: &mut Session, net: &Network) -> Result<OutboxRun, AppError> {
+    process(session, net, false)
+}
+
+/// Reconciles every leg that is not final, due or not: outcome-unknown and sent legs are
+/// looked up with `GET /v1/redemptions/{id}`; queued legs are sent.
+pub fn reconcile(session: &mut Session, net: &Network) -> Result<OutboxRun, AppError> {
+    process(session, net, true)
+}
+
+struct Ctx {
+    provider: StoredProvider,
+    client: ProviderClient,
+    catalog: Option<Catalog>,
+}
+
+enum Outcome {
+    Confirmed,
+    Failed(String),
+    Unknown(String),
+    Offline(String),
+}
+
+fn process(session: &mut Session, net: &Network, all: bool) -> Result<OutboxRun, AppError> {
+    let now = net.now();
+    let pending = session.vault_at(now).outbox_pending(now)?;
+    let mut run = OutboxRun::default();
+    let mut contexts: BTreeMap<String, Ctx> = BTreeMap::new();
+    for leg in pending {
+        let now = net.now();
+        if !all && leg.next_attempt_at.is_some_and(|t| t > now) {
+            run.queued += 1;
+            continue;
+        }
+        let provider_id = match session.vault_at(now).redemption(&leg.redemption_id, now)? {
+            Some(r) => r.provider_id,
+            None => continue,
+        };
+        if !contexts.contains_key(&provider_id) {
+            let provider = stored_provider(session, &provider_id, now)?;
+            let client = client_for(session, net, &provider, now)?;
+            let catalog = cached_catalog(session, &provider_id, now)?;
+            contexts.insert(
+                provider_id.clone(),
+                Ctx {
+                    provider,
+                    client,
+                    catalog,
+                },
+            );
+        }
+        let Some(ctx) = contexts.get(&provider_id) else {
+            continue;
+        };
+        let outcome = drive_leg(session, net, ctx, &leg, &mut run)?;
+        match outcome {
+            Outcome::Confirmed => run.confirmed += 1,
+            Outcome::Failed(_) => run.failed += 1,
+            Outcome::Unknown(_) => run.outcome_unknown += 1,
+            Outcome::Offline(_) => run.queued += 1,
+        }
+    }
+    Ok(run)
+}
+
+/// Works one leg until it is final or this run's attempts are used up.
+fn drive_leg(
+    session: &mut Session,
+    net: &Network,
+    ctx: &Ctx,
+    leg: &StoredLeg,
+    run: &mut OutboxRun,
+) -> Result<Outcome, AppError> {
+    let mut state = leg.state;
+    let mut attempts = leg.attempts;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let outcome = if state == LegState::Approved {
+            // Never sent, or certainly not applied: re-check the plan before it leaves.
+            let now = net.now();
+            if let Some(why) = recheck(leg, ctx.catalog.as_ref(), now) {
+                let msg = format!("not sent: {why}");
+                record(
+                    session,
+                    leg,
+                    LegState::Failed,
+                    None,
+                    &msg,
+                    now,
+                    "redemption.leg_refused",
+                )?;
+                return Ok(Outcome::Failed(msg));
+            }
+            send(session, net, ctx, leg, run)?
+        } else {
+            // Sent before (maybe by a process that died): ask first, re-send only if unseen.
+            lookup_or_resend(session, net, ctx, leg, run)?
+        };
+        attempts += 1;
+        let now = net.now();
+        let wait = net.retry.backoff(attempts, random_u64());
+        let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+        match &outcome {
+            Outcome::Confirmed => return Ok(outcome),
+            Outcome::Failed(msg) => {
+                record(
+                    session,
+                    leg,
+                    LegState::Failed,
+                    None,
+                    msg,
+                    now,
+                    "redemption.leg_failed",
+                )?;
+                return Ok(outcome);
+            }
+            Outcome::Unknown(msg) => {
+                record(
+                    session,
+                    leg,
+                    LegState::OutcomeUnknown,
+                    Some(next),
+                    msg,
+                    now,
+                    "redemption.leg_unknown",
+                )?;
+                state = LegState::OutcomeUnknown;
+            }
+            Outcome::Offline(msg) => {
+                // Nothing left the machine: keep the leg's state (a leg of unknown outcome
+                // stays unknown; a fresh one goes back to the queue).
+                let back = if state == LegState::Approved {
+                    LegState::Approved
+                } else {
+                    LegState::OutcomeUnknown
+                };
+                record(
+                    session,
+                    leg,
+                    back,
+                    Some(next),
+                    msg,
+                    now,
+                    "redemption.leg_queued",
+                )?;
+                state = back;
+            }
+        }
+        if tries >= net.retry.attempts_per_run {
+            return Ok(outcome);
+        }
+        net.sleep(wait);
+    }
+}
+
+fn record(
+    session: &mut Session,
+    leg: &StoredLeg,
+    state: LegState,
+    next: Option<DateTime<Utc>>,
+    msg: &str,
+    now: DateTime<Utc>,
+    event: &str,
+) -> Result<(), AppError> {
+    let vault = session.vault_at(now);
+    vault.outbox_update(
+        &leg.redemption_id,
+        leg.seq,
+        &LegUpdate {
+            state,
+            next_attempt_at: next,
+            last_error: Some(msg.to_owned()),
+        },
+        now,
+    )?;
+    vault.audit_append(
+        &AuditEvent::new(
+            event,
+            json!({"redemption": leg.redemption_id, "leg": leg.seq, "error": msg}),
+        )?,
+        now,
+    )?;
+    Ok(())
+}
+
+fn provider_redemption_id(ctx: &Ctx, leg: &StoredLeg) -> Result<String, AppError> {
+    let device = ctx.provider.device_id.as_deref().ok_or_else(|| {
+        invalid(format!(
+            "This device is not paired with {}.",
+            ctx.provider.id
+        ))
+    })?;
+    Ok(protocol::redemption_id(device, &leg.idempotency_key))
+}
+
+/// Business refusals: the provider checked the request and did not apply it. Anything else
+/// signed with a 4xx (a replay, a clock window, an unknown key) says only that *this* attempt
+/// was not applied, so an earlier attempt may still have been: treat it as unknown.
+fn is_business_refusal(code: WireCode) -> bool {
+    matches!(
+        code,
+        WireCode::UnknownProduct
+            | WireCode::CurrencyMismatch
+            | WireCode::AmountNotAllowed
+            | WireCode::MissingDestinationField
+            | WireCode::UndeclaredDestinationField
+            | WireCode::LimitExceeded
+            | WireCode::InsufficientBalance
+            | WireCode::MalformedBody
+            | WireCode::BodyTooLarge
+    )
+}
+
+fn classify(e: &ClientError) -> Outcome {
+    match e {
+        ClientError::NotSent(_) => Outcome::Offline(e.to_string()),
+        ClientError::Rejected { code, .. } if is_business_refusal(*code) => {
+            Outcome::Failed(e.to_string())
+        }
+        _ => Outcome::Unknown(e.to_string()),
+    }
+}
+
+fn send(
+    session: &mut Session,
+    net: &Network,
+    ctx: &Ctx,
+    leg: &StoredLeg,
+    run: &mut OutboxRun,
+) -> Result<Outcome, AppError> {
+    let req = parse_body(leg)?;
+    if protocol::to_bytes(&req) != leg.body {
+        return Ok(Outcome::Failed(
+            "the stored request no longer serialises to the bytes committed; not sent".into(),
+        ));
+    }
+    let pid = provider_redemption_id(ctx, leg)?;
+    let now = net.now();
+    let vault = session.vault_at(now);
+    // The privacy ledger first, then the commit that the request is leaving: a crash between
+    // them over-reports a disclosure, never hides one.
+    let fields: BTreeMap<String, String> = reveals(&req, ctx.catalog.as_ref())
+        .into_iter()
+        .map(|f| (f.name, f.value))
+        .collect();
+    vault.privacy_append(
+        &PrivacyRecord {
+            provider_id: ctx.provider.id.clone(),
+            redemption_id: Some(leg.redemption_id.clone()),
+            purpose: "redemption".into(),
+            fields: serde_json::to_string(&fields).unwrap_or_default(),
+            sent_at: now,
+        },
+        now,
+    )?;
+    let attempt = vault.outbox_mark_sending(&leg.redemption_id, leg.seq, &pid, now)?;
+    vault.audit_append(
+        &AuditEvent::new(
+            "redemption.leg_sent",
+            json!({"redemption": leg.redemption_id, "leg": leg.seq, "attempt": attempt,
+                   "provider_redemption_id": pid}),
+        )?,
+        now,
+    )?;
+    run.requests_sent += 1;
+    match net.block_on(ctx.client.redeem(&leg.idempotency_key, &req)) {
+        Ok(redeemed) => {
+            confirm(
+                session,
+                net,
+                ctx,
+                leg,
+                &redeemed.receipt,
+                &redeemed.status.receipt,
+                Some(signed_request_json(&redeemed)),
+            )?;
+            Ok(Outcome::Confirmed)
+        }
+        Err(e) => Ok(classify(&e)),
+    }
+}
+
+fn lookup_or_resend(
+    session: &mut Session,
+    net: &Network,
+    ctx: &Ctx,
+    leg: &StoredLeg,
+    run: &mut OutboxRun,
+) -> Result<Outcome, AppError> {
+    let pid = provider_redemption_id(ctx, leg)?;
+    let req = parse_body(leg)?;
+    match net.block_on(ctx.client.redemption(&pid)) {
+        Ok((status, body)) => {
+            // The status endpoint's receipt must answer *our* request: same key, device,
+            // product, amount and body digest.
+            if let Err(why) = matches_request(&body, ctx, leg, &req) {
+                return Ok(Outcome::Unknown(why));
+            }
+            confirm(session, net, ctx, leg, &body, &status.receipt, None)?;
+            Ok(Outcome::Confirmed)
+        }
+        Err(ClientError::Rejected {
+            code: WireCode::NotFound,
+            ..
+        }) => {
+            // The provider never applied it: send the very same bytes with the same key. If
+            // the first request is still in flight, the provider's idempotency answers both
+            // with one receipt.
+            send(session, net, ctx, leg, run)
+        }
+        Err(e) if e.definitely_not_applied() => Ok(Outcome::Offline(e.to_string())),
+        Err(e) => Ok(Outcome::Unknown(e.to_string())),
+    }
+}
+
+fn matches_request(
+    body: &ReceiptBody,
+    ctx: &Ctx,
+    leg: &StoredLeg,
+    req: &RedemptionRequest,
+) -> Result<(), String> {
+    let device = ctx.provider.device_id.as_deref().unwrap_or_default();
+    let ok = body.idempotency_key == leg.idempotency_key
+        && body.device_id == device
+        && body.product == req.product
+        && body.currency == req.currency
+        && body.amount.money(body.currency).ok() == req.amount.money(req.currency).ok()
+        && body.request_digest == tipvault_wire::digest::content_digest(&leg.body);
+    if ok {
+        Ok(())
+    } else {
+        Err("the provider's status receipt does not match the request sent".into())
+    }
+}
+
+fn signed_request_json(r: &Redeemed) -> String {
+    let req = &r.exchange.request;
+    json!({
+        "method": req.method(),
+        "target_uri": req.target_uri().to_string(),
+        "headers": req.headers(),
+        "body": String::from_utf8_lossy(req.body()),
+    })
+    .to_string()
+}
+
+/// Books the leg in the provider's ledger source (idempotent), then stores the receipt and
+/// marks it confirmed in one transaction.
+fn confirm(
+    session: &mut Session,
+    net: &Network,
+    ctx: &Ctx,
+    leg: &StoredLeg,
+    body: &ReceiptBody,
+    receipt: &protocol::SignedReceipt,
+    request: Option<String>,
+) -> Result<(), AppError> {
+    let now = net.now();
+    book(session, &ctx.provider, body, now)?;
+    let vault = session.vault_at(now);
+    vault.outbox_confirm(
+        &StoredReceipt {
+            provider_redemption_id: body.redemption_id.clone(),
+            redemption_id: leg.redemption_id.clone(),
+            seq: leg.seq,
+            provider_id: ctx.provider.id.clone(),
+            document: String::from_utf8(protocol::to_bytes(receipt)).unwrap_or_default(),
+            request,
+            stored_at: now,
+        },
+        now,
+    )?;
+    vault.audit_append(
+        &AuditEvent::new(
+            "redemption.leg_confirmed",
+            json!({"redemption": leg.redemption_id, "leg": leg.seq,
+                   "provider_redemption_id": body.redemption_id,
+                   "amount": body.amount.as_str(), "fee": body.fee.as_str(),
+                   "currency": body.currency.code(),
+                   "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
+        )?,
+        now,
+    )?;
+    Ok(())
+}
+
+/// The ledger source of a provider.
+#[must_use]
+pub fn provider_source_id(provider: &str) -> SourceId {
+    SourceId::new(format!("provider-{provider}"))
+}
+
+fn book(
+    session: &mut Session,
+    provider: &StoredProvider,
+    body: &ReceiptBody,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let source_id = provider_source_id(&provider.id);
+    let vault = session.vault_at(now);
+    if vault.source(&source_id, now)?.is_none() {
+        let label = if provider.sandbox {
+            format!("{} (sandbox)", provider.id)
+        } else {
+            provider.id.clone()
+        };
+        vault.add_source(
+            &Source {
+                id: source_id.clone(),
+                label,
+                platform: Platform::Generic(PROVIDER_PLATFORM.into()),
+                currency: body.currency,
+                payout: None,
+            },
+            now,
+        )?;
+    }
+    let bad = |e: &dyn std::fmt::Display| {
+        AppError::new(
+            ErrorCode::Provider,
+            format!("The receipt's amounts are unusable: {e}."),
+        )
+    };
+    let amount = body.amount.money(body.currency).map_err(|e| bad(&e))?;
+    let fee = body.fee.money(body.currency).map_err(|e| bad(&e))?;
+    let key = |suffix: &str| EntryKey::TransactionId {
+        platform: PROVIDER_PLATFORM.into(),
+        source: source_id.clone(),
+        id: format!("{}{suffix}", body.redemption_id),
+    };
+    let entry = |kind, m: Money, k| {
+        let out = m.negated();
+        Entry::new(NewEntry {
+            source: source_id.clone(),
+            kind,
+            occurred_at: body.issued_at,
+            gross: out,
+            fee: Money::zero(body.currency),
+            net: out,
+            key: k,
+            payer: None,
+            message: None,
+        })
+        .map_err(|e| bad(&e))
+    };
+    let mut entries = vec![entry(EntryKind::Redemption, amount, key(""))?];
+    if fee.is_positive() {
+        entries.push(entry(EntryKind::Fee, fee, key(":fee"))?);
+    }
+    vault.import_entries(&source_id, &entries, now)?;
+    Ok(())
+}

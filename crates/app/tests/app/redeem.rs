@@ -1,0 +1,173 @@
+//! The redemption engine against the real sandbox provider over loopback.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use tipvault_app::preview::PreviewObjective;
+use tipvault_app::{ErrorCode, Network, PreviewQuery, RedeemRequest, Session};
+use tipvault_sandbox_provider::{Config, Sandbox};
+
+use super::support::new_vault;
+
+struct World {
+    _tmp: tempfile::TempDir,
+    session: Session,
+    net: Network,
+    sandbox: Option<Sandbox>,
+}
+
+fn world() -> World {
+    let (tmp, _location, mut session) = new_vault();
+    let net = Network::new().unwrap();
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1111-2222".into());
+    let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let now = Utc::now();
+    let p = tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), now).unwrap();
+    assert!(p.sandbox, "the sandbox is labelled as one");
+    tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
+    World {
+        _tmp: tmp,
+        session,
+        net,
+        sandbox: Some(sandbox),
+    }
+}
+
+fn request(amount: &str, prefer: &str) -> RedeemRequest {
+    RedeemRequest {
+        query: PreviewQuery {
+            amount: amount.into(),
+            currency: "KRW".into(),
+            prefer: vec![prefer.into()],
+            objective: PreviewObjective::FirstPreference,
+            keep: None,
+            exclude: vec![],
+            provider: None,
+        },
+        destinations: BTreeMap::from([(
+            "krw-mobile-top-up".to_owned(),
+            BTreeMap::from([("phone_number".to_owned(), "01012345678".to_owned())]),
+        )]),
+    }
+}
+
+#[test]
+fn a_redemption_is_confirmed_booked_once_and_disputable() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("4000", "topup"), now).unwrap();
+    assert_eq!(planned.state, "planned");
+    let fields: Vec<&str> = planned.legs[0]
+        .reveals
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["product", "amount", "currency", "destination.phone_number"],
+        "exactly what the body carries is shown before sending"
+    );
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.confirmed, 2);
+    // A reconcile asks again about nothing and books nothing twice.
+    let again = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
+    assert_eq!(again.requests_sent, 0);
+    let balances = tipvault_app::balances(&mut w.session, Utc::now()).unwrap();
+    let net: i64 = balances.iter().map(|b| b.net.minor).sum();
+    assert_eq!(net, -4000, "two legs booked once: ₩3,000 + ₩1,000");
+    assert_eq!(
+        w.sandbox
+            .as_ref()
+            .unwrap()
+            .store()
+            .redemption_count()
+            .unwrap(),
+        2
+    );
+    let privacy = tipvault_app::privacy_ledger(&mut w.session, Utc::now()).unwrap();
+    assert_eq!(
+        privacy.iter().filter(|p| p.purpose == "redemption").count(),
+        2
+    );
+
+    let receipts = tipvault_app::receipt_verify(&mut w.session, &planned.id, Utc::now()).unwrap();
+    assert!(receipts.iter().all(|r| r.verified));
+    let rd = receipts[0].provider_redemption_id.clone();
+    let out = w._tmp.path().join("bundle.json");
+    let reason = tipvault_app::parse_reason("wrong_amount").unwrap();
+    let view =
+        tipvault_app::dispute(&mut w.session, &w.net, &rd, reason, &out, Utc::now()).unwrap();
+    assert!(view.acknowledged);
+    assert!(tipvault_app::verify_bundle_file(&out).is_ok());
+    let text = std::fs::read_to_string(&out).unwrap();
+    for (from, to) in [
+        ("redemption.leg_sent", "redemption.leg_sEnt"),
+        ("01012345678", "01099999999"),
+    ] {
+        let tampered = text.replacen(from, to, 1);
+        assert_ne!(tampered, text);
+        std::fs::write(&out, &tampered).unwrap();
+        let err = tipvault_app::verify_bundle_file(&out).unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotVerified, "{from}: {}", err.message);
+    }
+}
+
+#[test]
+fn offline_legs_stay_queued_and_go_out_when_the_provider_returns() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    let sandbox = w.sandbox.take().unwrap();
+    let addr = sandbox.addr();
+    let mut config = Config::new(w._tmp.path().join("sandbox.sqlite"));
+    config.listen = addr;
+    config.enrollment_code = Some("1111-2222".into());
+    w.net.runtime().block_on(sandbox.stop());
+    w.net.retry.attempts_per_run = 1;
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!(
+        (run.queued, run.confirmed),
+        (1, 0),
+        "offline: queued, not failed"
+    );
+    let r = tipvault_app::redemption(&mut w.session, &planned.id, Utc::now()).unwrap();
+    assert_eq!(r.legs[0].state, "approved");
+    let sandbox = w.net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let run = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.confirmed, 1);
+    assert_eq!(sandbox.store().redemption_count().unwrap(), 1);
+}
+
+#[test]
+fn a_changed_fee_stops_the_redemption_before_anything_is_sent() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
+    // The provider publishes a newer catalog with a fee on top-ups; the vault caches it.
+    let stored = tipvault_app::choose_catalog(&mut w.session, Some("demo-provider"), now).unwrap();
+    let mut raw = stored.to_raw();
+    raw.version += 1;
+    let text = serde_json::to_string(&raw).unwrap();
+    let text = text.replacen(r#""fixed":"0""#, r#""fixed":"100""#, 1);
+    let file = w._tmp.path().join("catalog.json");
+    std::fs::write(&file, text).unwrap();
+    tipvault_app::import_catalog(&mut w.session, &file, now).unwrap();
+    let err = tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::PlanChanged, "{}", err.message);
+    assert!(err.message.contains("fee"), "{}", err.message);
+    assert_eq!(
+        w.sandbox
+            .as_ref()
+            .unwrap()
+            .store()
+            .redemption_count()
+            .unwrap(),
+        0
+    );
+}

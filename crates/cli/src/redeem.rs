@@ -1,0 +1,574 @@
+//! The redemption commands: thin adapters over `tipvault_app`'s providers, redeem and evidence
+//! use cases, plus the sandbox provider for demo mode.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use tipvault_app::{AppError, ErrorCode, Network, RedemptionView, VaultLocation};
+
+use crate::output::Output;
+use crate::{Command, with_session};
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Add a provider by its address: fetches and verifies its signed catalog, pins its key.
+    Add {
+        /// `https://provider.example` (or the sandbox's `http://127.0.0.1:PORT`).
+        url: String,
+    },
+    /// Pair this device with a provider using its one-time enrollment code.
+    Pair {
+        /// The enrollment code.
+        code: String,
+        /// The provider (default: the only one).
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// List providers.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Verify the receipts of a redemption (rx_…) or one receipt (rd_…).
+    Verify {
+        /// Redemption or provider redemption id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RedeemArgs {
+    /// The amount to cash out, e.g. 1300.
+    #[arg(long)]
+    amount: String,
+    /// Its currency, e.g. KRW.
+    #[arg(long)]
+    currency: String,
+    /// Destinations in order of preference (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    prefer: Vec<String>,
+    /// least-fees or first-preference.
+    #[arg(long, default_value = "first-preference")]
+    objective: String,
+    /// Products not to use.
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// The provider (default: the only one).
+    #[arg(long)]
+    provider: Option<String>,
+    /// A destination field: PRODUCT.FIELD=VALUE (repeatable).
+    #[arg(long = "dest", value_name = "PRODUCT.FIELD=VALUE")]
+    dest: Vec<String>,
+    /// Send without asking (scripts).
+    #[arg(long)]
+    yes: bool,
+    /// Only plan and show what would be revealed; send nothing.
+    #[arg(long, conflicts_with = "yes")]
+    dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DisputeArgs {
+    /// The redemption (rx_… with one leg) or provider redemption id (rd_…).
+    id: String,
+    /// not_received, wrong_amount, wrong_destination, duplicate or other.
+    #[arg(long)]
+    reason: String,
+    /// Where to write the evidence bundle.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The sandbox's state file (SQLite).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The enrollment code to accept (default: a random one).
+    #[arg(long)]
+    code: Option<String>,
+    /// Per mille of committed redemptions whose response is dropped (fault injection).
+    #[arg(long, default_value_t = 0)]
+    drop_permille: u16,
+    /// Per mille of requests answered 503 (fault injection).
+    #[arg(long, default_value_t = 0)]
+    error_permille: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Set up and exit instead of serving until interrupted (the sandbox stops with it).
+    #[arg(long)]
+    no_wait: bool,
+}
+
+fn net() -> Result<Network, AppError> {
+    Network::new()
+}
+
+fn parse_dest(items: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, AppError> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for item in items {
+        let parsed = item.split_once('=').and_then(|(k, v)| {
+            let (product, field) = k.split_once('.')?;
+            Some((product.trim(), field.trim(), v))
+        });
+        let Some((product, field, value)) = parsed else {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("--dest {item:?} must look like PRODUCT.FIELD=VALUE."),
+            ));
+        };
+        out.entry(product.to_owned())
+            .or_default()
+            .insert(field.to_owned(), value.to_owned());
+    }
+    Ok(out)
+}
+
+fn describe(r: &RedemptionView) -> String {
+    let mut s = format!(
+        "Redemption {} at {}{} — {}\n",
+        r.id,
+        r.provider,
+        if r.sandbox {
+            " (SANDBOX, demo money)"
+        } else {
+            ""
+        },
+        r.state
+    );
+    for leg in &r.legs {
+        s.push_str(&format!(
+            "  leg {}: {} {} (fee {}) — {}{}{}\n",
+            leg.seq,
+            leg.product,
+            leg.amount.en,
+            leg.fee.en,
+            leg.state,
+            leg.provider_redemption_id
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default(),
+            leg.last_error
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default(),
+        ));
+    }
+    s.trim_end().to_owned()
+}
+
+fn reveals(r: &RedemptionView) -> String {
+    let mut s = format!(
+        "What these requests reveal to {}{}:\n",
+        r.provider,
+        if r.sandbox { " (sandbox)" } else { "" }
+    );
+    for leg in &r.legs {
+        s.push_str(&format!("  request {} ({}):\n", leg.seq, leg.product));
+        for f in &leg.reveals {
+            s.push_str(&format!(
+                "    {:<28} {}{}\n",
+                f.name,
+                f.value,
+                if f.personal_data {
+                    "   ← personal data"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    s.push_str("  plus this device's id and signature on every request.");
+    s
+}
+
+fn confirm(prompt: &str) -> Result<bool, AppError> {
+    eprint!("{prompt} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| AppError::new(ErrorCode::Io, format!("Cannot read the answer: {e}.")))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+pub fn run(
+    command: &Command,
+    out: &Output,
+    location: &VaultLocation,
+    access: &crate::Access<'_>,
+) -> Result<(), AppError> {
+    match command {
+        Command::Provider { command } => match command {
+            ProviderCommand::Add { url } => {
+                let net = net()?;
+                let p = with_session(location, access, |s| {
+                    tipvault_app::add_provider(s, &net, url, Utc::now())
+                })?;
+                out.value(&p, || {
+                    format!(
+                        "Added {}{} at {} (key {} pinned). Pair with `tipvault provider pair CODE`.",
+                        p.id,
+                        if p.sandbox { " (sandbox)" } else { "" },
+                        p.base_url,
+                        p.key_id
+                    )
+                });
+            }
+            ProviderCommand::Pair { code, provider } => {
+                let net = net()?;
+                let p = with_session(location, access, |s| {
+                    tipvault_app::pair_provider(s, &net, provider.as_deref(), code, Utc::now())
+                })?;
+                out.value(&p, || {
+                    format!(
+                        "Paired with {} as {}.",
+                        p.id,
+                        p.device_id.as_deref().unwrap_or("?")
+                    )
+                });
+            }
+            ProviderCommand::List => {
+                let list = with_session(location, access, |s| {
+                    tipvault_app::list_providers(s, Utc::now())
+                })?;
+                out.value(&list, || {
+                    if list.is_empty() {
+                        return "No providers. Add one with `tipvault provider add URL`.".into();
+                    }
+                    list.iter()
+                        .map(|p| {
+                            format!(
+                                "{}{}  {}  key {}  {}",
+                                p.id,
+                                if p.sandbox { " (sandbox)" } else { "" },
+                                p.base_url,
+                                p.key_id,
+                                p.device_id
+                                    .as_deref()
+                                    .map_or("not paired".into(), |d| { format!("paired as {d}") })
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+            }
+        },
+        Command::Redeem(args) => {
+            let objective = match args.objective.as_str() {
+                "least-fees" | "least_fees" => tipvault_app::preview::PreviewObjective::LeastFees,
+                "first-preference" | "first_preference" => {
+                    tipvault_app::preview::PreviewObjective::FirstPreference
+                }
+                other => {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidInput,
+                        format!("--objective {other:?}: use least-fees or first-preference."),
+                    ));
+                }
+            };
+            let request = tipvault_app::RedeemRequest {
+                query: tipvault_app::PreviewQuery {
+                    amount: args.amount.clone(),
+                    currency: args.currency.clone(),
+                    prefer: args.prefer.clone(),
+                    objective,
+                    keep: None,
+                    exclude: args.exclude.clone(),
+                    provider: args.provider.clone(),
+                },
+                destinations: parse_dest(&args.dest)?,
+            };
+            let net = net()?;
+            let result = with_session(location, access, |s| {
+                let planned = tipvault_app::plan_redemption(s, &request, Utc::now())?;
+                if args.dry_run {
+                    return Ok((planned, None));
+                }
+                if !args.yes {
+                    eprintln!("{}\n{}", describe(&planned), reveals(&planned));
+                    if !confirm("Send these requests?")? {
+                        return Err(AppError::new(
+                            ErrorCode::Cancelled,
+                            format!("Not sent. The plan stays as {} (planned).", planned.id),
+                        ));
+                    }
+                }
+                tipvault_app::approve_redemption(s, &planned.id, Utc::now())?;
+                let run = tipvault_app::run_outbox(s, &net)?;
+                Ok((
+                    tipvault_app::redemption(s, &planned.id, Utc::now())?,
+                    Some(run),
+                ))
+            })?;
+            let (view, _run) = result;
+            out.value(&view, || {
+                if args.dry_run {
+                    format!(
+                        "{}\n{}\nNothing was sent (--dry-run).",
+                        describe(&view),
+                        reveals(&view)
+                    )
+                } else {
+                    describe(&view)
+                }
+            });
+        }
+        Command::Redemptions => {
+            let list = with_session(location, access, |s| {
+                tipvault_app::list_redemptions(s, Utc::now())
+            })?;
+            out.value(&list, || {
+                if list.is_empty() {
+                    "No redemptions yet.".into()
+                } else {
+                    list.iter().map(describe).collect::<Vec<_>>().join("\n")
+                }
+            });
+        }
+        Command::Reconcile => {
+            let net = net()?;
+            let run = with_session(location, access, |s| tipvault_app::reconcile(s, &net))?;
+            out.value(&run, || {
+                format!(
+                    "Confirmed {}, failed {}, outcome unknown {}, still queued {} ({} requests sent).",
+                    run.confirmed, run.failed, run.outcome_unknown, run.queued, run.requests_sent
+                )
+            });
+        }
+        Command::Dispute(args) => {
+            let reason = tipvault_app::parse_reason(&args.reason)?;
+            let net = net()?;
+            let view = with_session(location, access, |s| {
+                tipvault_app::dispute(s, &net, &args.id, reason, &args.out, Utc::now())
+            })?;
+            out.value(&view, || {
+                format!(
+                    "Disputed {} ({}); the provider {} it. Evidence bundle: {}.",
+                    view.redemption_id,
+                    view.reason,
+                    if view.acknowledged {
+                        "acknowledged"
+                    } else {
+                        "did not acknowledge"
+                    },
+                    args.out.display()
+                )
+            });
+        }
+        Command::Receipt {
+            command: ReceiptCommand::Verify { id },
+        } => {
+            let list = with_session(location, access, |s| {
+                tipvault_app::receipt_verify(s, id, Utc::now())
+            })?;
+            let bad = list.iter().filter(|r| !r.verified).count();
+            out.value(&list, || {
+                list.iter()
+                    .map(|r| {
+                        if r.verified {
+                            format!(
+                                "✓ {} leg {}: {} {} {} (fee {}), signed by {} at {}",
+                                r.provider_redemption_id,
+                                r.leg,
+                                r.product,
+                                r.amount,
+                                r.currency,
+                                r.fee,
+                                r.provider,
+                                r.issued_at
+                            )
+                        } else {
+                            format!(
+                                "✗ {} leg {}: {}",
+                                r.provider_redemption_id,
+                                r.leg,
+                                r.problem.as_deref().unwrap_or("")
+                            )
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            if bad > 0 {
+                return Err(AppError::new(
+                    ErrorCode::NotVerified,
+                    format!("{bad} receipt(s) do not verify."),
+                ));
+            }
+        }
+        Command::VerifyBundle { file } => {
+            let view = tipvault_app::verify_bundle_file(file)?;
+            out.value(&view, || {
+                format!(
+                    "✓ The bundle verifies: {} {} {} (fee {}) for {} at {}, signed by {} ({}); \
+                     dispute: {}{}; {} audit entries linked.",
+                    view.product,
+                    view.amount,
+                    view.currency,
+                    view.fee,
+                    view.redemption_id,
+                    view.receipt_issued_at,
+                    view.provider,
+                    view.provider_key_id,
+                    view.reason,
+                    if view.acknowledged {
+                        ", acknowledged"
+                    } else {
+                        ""
+                    },
+                    view.audit_entries
+                )
+            });
+        }
+        Command::PrivacyLedger => {
+            let list = with_session(location, access, |s| {
+                tipvault_app::privacy_ledger(s, Utc::now())
+            })?;
+            out.value(&list, || {
+                if list.is_empty() {
+                    return "Nothing has been sent to any provider.".into();
+                }
+                list.iter()
+                    .map(|e| {
+                        format!(
+                            "{}  {}  {}{}: {}",
+                            e.sent_at.format("%Y-%m-%d %H:%M:%S"),
+                            e.provider,
+                            e.purpose,
+                            e.redemption
+                                .as_deref()
+                                .map(|r| format!(" {r}"))
+                                .unwrap_or_default(),
+                            e.fields
+                                .iter()
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Sandbox(args) => run_sandbox(args, out)?,
+        Command::Demo(args) => run_demo(args, out, location, access)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::new(ErrorCode::Internal, format!("{e}."))
+}
+
+fn sandbox_config(
+    db: PathBuf,
+    port: u16,
+    code: Option<String>,
+) -> tipvault_sandbox_provider::Config {
+    let mut config = tipvault_sandbox_provider::Config::new(db);
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    config.enrollment_code = code;
+    config
+}
+
+fn run_sandbox(args: &SandboxArgs, out: &Output) -> Result<(), AppError> {
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("tipvault-sandbox.sqlite"));
+    let mut config = sandbox_config(db.clone(), args.port, args.code.clone());
+    config.faults.drop_after_commit_permille = args.drop_permille;
+    config.faults.error_permille = args.error_permille;
+    config.faults.seed = 1;
+    let rt = tokio::runtime::Runtime::new().map_err(internal)?;
+    rt.block_on(async {
+        let sandbox = tipvault_sandbox_provider::Sandbox::start(config)
+            .await
+            .map_err(internal)?;
+        let info = serde_json::json!({
+            "url": sandbox.base_url(),
+            "enrollment_code": sandbox.enrollment_code(),
+            "db": db.display().to_string(),
+            "sandbox": true,
+        });
+        out.value(&info, || {
+            format!(
+                "SANDBOX provider (demo money, not real) at {}\nEnrollment code: {}\nState: {}\n\
+                 Ctrl-C stops it.",
+                sandbox.base_url(),
+                sandbox.enrollment_code(),
+                db.display()
+            )
+        });
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        sandbox.stop().await;
+        Ok(())
+    })
+}
+
+fn run_demo(
+    args: &DemoArgs,
+    out: &Output,
+    location: &VaultLocation,
+    access: &crate::Access<'_>,
+) -> Result<(), AppError> {
+    let net = net()?;
+    let db = location.dir().with_extension("sandbox.sqlite");
+    let config = sandbox_config(db, 0, None);
+    let sandbox = net
+        .runtime()
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .map_err(internal)?;
+    let url = sandbox.base_url();
+    let code = sandbox.enrollment_code().to_owned();
+    let (provider, imported) = with_session(location, access, |s| {
+        let now = Utc::now();
+        let mut p = tipvault_app::add_provider(s, &net, &url, now)?;
+        if p.device_id.is_none() {
+            p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;
+        }
+        let imported = tipvault_app::import_demo_balance(s, now)?;
+        Ok((p, imported))
+    })?;
+    let info = serde_json::json!({"provider": provider, "demo_balance_imported": imported,
+                                  "url": url, "sandbox": true});
+    out.value(&info, || {
+        format!(
+            "DEMO MODE — a SANDBOX provider with demo money (nothing real) runs at {url}.\n\
+             Provider {} added and paired as {}.{}\n\
+             Try: tipvault preview --from-balance --provider {}\n\
+             \x20    tipvault redeem --amount 1000 --currency KRW --prefer topup \
+             --dest krw-mobile-top-up.phone_number=01012345678",
+            provider.id,
+            provider.device_id.as_deref().unwrap_or("?"),
+            if imported {
+                " A demo balance (₩87,300 of sandbox tips) was imported."
+            } else {
+                ""
+            },
+            provider.id
+        )
+    });
+    let _ = std::io::stdout().flush();
+    if !args.no_wait {
+        eprintln!("The sandbox serves until Ctrl-C.");
+        net.runtime().block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
+    net.runtime().block_on(sandbox.stop());
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The redemption engine's storage: device key, providers, the outbox state machine,
+//! receipts and the privacy ledger (migration v5).
+
+use tipvault_vault::{
+    LegState, LegUpdate, NewLeg, NewRedemption, PrivacyRecord, ProviderStoreError, StoredProvider,
+    StoredReceipt,
+};
+
+use crate::support::{days, new_vault, t0, unlock, vault_dir};
+
+fn redemption(id: &str, keys: &[&str]) -> NewRedemption {
+    NewRedemption {
+        id: id.into(),
+        provider_id: "demo-provider".into(),
+        catalog_version: 3,
+        legs: keys
+            .iter()
+            .map(|k| NewLeg {
+                product: "krw-mobile-top-up".into(),
+                currency: "KRW".into(),
+                amount_minor: 1000,
+                fee_minor: 0,
+                body: format!("{{\"key\":\"{k}\"}}").into_bytes(),
+                idempotency_key: (*k).into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn the_device_key_is_generated_once_and_survives_a_relock() {
+    let (tmp, mut vault) = new_vault();
+    let first = vault.device_secret(t0()).unwrap();
+    let again = vault.device_secret(t0()).unwrap();
+    assert_eq!(*first, *again, "one key per vault");
+    assert_ne!(*first, [0u8; 32]);
+    vault.lock().unwrap();
+    let mut vault = unlock(&vault_dir(&tmp));
+    assert_eq!(*vault.device_secret(t0()).unwrap(), *first);
+    let db = std::fs::read(vault_dir(&tmp).join(tipvault_vault::DB_FILE)).unwrap();
+    assert!(
+        !db.windows(32).any(|w| w == first.as_slice()),
+        "the seed is encrypted at rest"
+    );
+}
+
+#[test]
+fn a_provider_key_is_pinned() {
+    let (_tmp, mut vault) = new_vault();
+    let p = StoredProvider {
+        id: "demo-provider".into(),
+        base_url: "http://127.0.0.1:1".into(),
+        key_id: "k1".into(),
+        public_key: [7; 32],
+        device_id: None,
+        paired_at: None,
+        sandbox: true,
+        added_at: t0(),
+    };
+    vault.put_provider(&p, t0()).unwrap();
+    assert!(
+        vault
+            .set_provider_device("demo-provider", "dev_1", t0())
+            .unwrap()
+    );
+    // Same key, new address: accepted, pairing kept.
+    let moved = StoredProvider {
+        base_url: "http://127.0.0.1:2".into(),
+        ..p.clone()
+    };
+    vault.put_provider(&moved, t0()).unwrap();
+    let stored = vault.provider("demo-provider", t0()).unwrap().unwrap();
+    assert_eq!(stored.base_url, "http://127.0.0.1:2");
+    assert_eq!(stored.device_id.as_deref(), Some("dev_1"));
+    // Another key: refused.
+    let other = StoredProvider {
+        public_key: [8; 32],
+        ..p
+    };
+    assert!(matches!(
+        vault.put_provider(&other, t0()),
+        Err(ProviderStoreError::KeyChanged { .. })
+    ));
+    assert_eq!(vault.providers(t0()).unwrap().len(), 1);
+}
+
+#[test]
+fn legs_move_through_the_state_machine_and_persist() {
+    let (tmp, mut vault) = new_vault();
+    vault
+        .outbox_insert(&redemption("rx_1", &["k1", "k2"]), t0())
+        .unwrap();
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    assert!(r.legs.iter().all(|l| l.state == LegState::Planned));
+    assert!(
+        vault.outbox_pending(t0()).unwrap().is_empty(),
+        "planned legs are not queued until approved"
+    );
+    assert_eq!(vault.outbox_approve("rx_1", t0()).unwrap(), 2);
+    assert_eq!(vault.outbox_pending(t0()).unwrap().len(), 2);
+    assert_eq!(
+        vault.outbox_mark_sending("rx_1", 0, "rd_a", t0()).unwrap(),
+        1
+    );
+    // A crash here: after reopening, the leg is `sent`, with its key and body intact.
+    vault.lock().unwrap();
+    let mut vault = unlock(&vault_dir(&tmp));
+    let leg = &vault.redemption("rx_1", t0()).unwrap().unwrap().legs[0];
+    assert_eq!(leg.state, LegState::Sent);
+    assert_eq!(leg.idempotency_key, "k1");
+    assert_eq!(leg.body, b"{\"key\":\"k1\"}");
+    assert_eq!(leg.attempts, 1);
+    vault
+        .outbox_update(
+            "rx_1",
+            0,
+            &LegUpdate {
+                state: LegState::OutcomeUnknown,
+                next_attempt_at: Some(t0()),
+                last_error: Some("dropped".into()),
+            },
+            t0(),
+        )
+        .unwrap();
+    let receipt = StoredReceipt {
+        provider_redemption_id: "rd_a".into(),
+        redemption_id: "rx_1".into(),
+        seq: 0,
+        provider_id: "demo-provider".into(),
+        document: "{\"signed\":true}".into(),
+        request: None,
+        stored_at: t0(),
+    };
+    vault.outbox_confirm(&receipt, t0()).unwrap();
+    vault.outbox_confirm(&receipt, t0()).unwrap();
+    let failed = LegUpdate {
+        state: LegState::Failed,
+        next_attempt_at: None,
+        last_error: Some("late".into()),
+    };
+    assert!(
+        !vault.outbox_update("rx_1", 0, &failed, t0()).unwrap(),
+        "a confirmed leg never changes again"
+    );
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    assert_eq!(r.legs[0].state, LegState::Confirmed);
+    assert_eq!(r.legs[1].state, LegState::Approved);
+    assert_eq!(vault.receipts_of("rx_1", t0()).unwrap().len(), 1);
+    assert_eq!(vault.outbox_pending(t0()).unwrap().len(), 1);
+}
+
+#[test]
+fn an_idempotency_key_is_never_reused() {
+    let (_tmp, mut vault) = new_vault();
+    vault
+        .outbox_insert(&redemption("rx_1", &["k1"]), t0())
+        .unwrap();
+    assert!(
+        vault
+            .outbox_insert(&redemption("rx_2", &["k1"]), t0())
+            .is_err()
+    );
+    assert!(
+        vault.redemption("rx_2", t0()).unwrap().is_none(),
+        "a failed insert leaves nothing behind"
+    );
+}
+
+#[test]
+fn the_privacy_ledger_expires_after_its_own_class() {
+    let (_tmp, mut vault) = new_vault();
+    vault
+        .privacy_append(
+            &PrivacyRecord {
+                provider_id: "demo-provider".into(),
+                redemption_id: Some("rx_1".into()),
+                purpose: "redemption".into(),
+                fields: r#"{"phone_number":"01012345678"}"#.into(),
+                sent_at: t0(),
+            },
+            t0(),
+        )
+        .unwrap();
+    vault
+        .outbox_insert(&redemption("rx_1", &["k1"]), t0())
+        .unwrap();
+    assert_eq!(vault.privacy_log(t0(), 10).unwrap().len(), 1);
+    let later = t0() + days(91);
+    assert!(vault.privacy_log(later, 10).unwrap().is_empty(), "90 days");
+    assert!(
+        vault.redemption("rx_1", later).unwrap().is_some(),
+        "redemptions are kept as receipts (5 years)"
+    );
+    vault.purge(later, false).unwrap();
+    assert!(vault.privacy_log(t0(), 10).unwrap().is_empty(), "purged");
+}
