@@ -31,6 +31,14 @@ const COMMANDS: &[&str] = &[
     "history",
     "inflow",
     "export_ledger",
+    "providers",
+    "start_demo",
+    "plan_redemption",
+    "send_redemption",
+    "redemptions",
+    "reconcile",
+    "dispute_redemption",
+    "privacy_ledger",
 ];
 
 fn main() {

@@ -7,6 +7,7 @@
 
 mod commands;
 mod ledger;
+mod redeem;
 mod session;
 
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
         .manage(desktop)
         .manage(ledger::Imports::default())
+        .manage(redeem::Redeemer::default())
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             session::watch_idle(app.handle().clone(), WATCH_EVERY);
@@ -59,6 +61,14 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             ledger::history,
             ledger::inflow,
             ledger::export_ledger,
+            redeem::providers,
+            redeem::start_demo,
+            redeem::plan_redemption,
+            redeem::send_redemption,
+            redeem::redemptions,
+            redeem::reconcile,
+            redeem::dispute_redemption,
+            redeem::privacy_ledger,
         ])
 }
 

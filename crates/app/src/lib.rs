@@ -58,7 +58,7 @@ pub use preview::{
     preview_query, preview_view,
 };
 pub use providers::{
-    ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
+    DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
 };
 pub use redeem::{
     OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField, approve_redemption,

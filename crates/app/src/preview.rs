@@ -105,6 +105,9 @@ pub struct PreviewResult {
     #[serde(flatten)]
     pub preview: Preview,
     pub explanation: Explanations,
+    /// The destination fields each planned product needs (what a redemption will ask for).
+    #[serde(skip)]
+    pub destination_fields: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,10 +146,26 @@ fn run(catalog: &Catalog, request: &PlanRequest) -> Result<PreviewResult, AppErr
         en: tipvault_preview::explain(&preview.best, Locale::En),
         ko: tipvault_preview::explain(&preview.best, Locale::Ko),
     };
+    let destination_fields = std::iter::once(&preview.best)
+        .chain(preview.alternatives.iter())
+        .flat_map(|plan| plan.legs.iter())
+        .filter_map(|leg| catalog.product(leg.product_id.as_str()))
+        .map(|product| {
+            (
+                product.id().as_str().to_owned(),
+                product
+                    .destination_fields()
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect(),
+            )
+        })
+        .collect();
     Ok(PreviewResult {
         provider: catalog.provider_id().to_owned(),
         preview,
         explanation,
+        destination_fields,
     })
 }
 
@@ -359,6 +378,8 @@ pub struct LegView {
     pub redemptions: u32,
     pub eta_typical_seconds: u64,
     pub eta_worst_seconds: u64,
+    /// The destination fields a redemption of this product must give (`phone_number`).
+    pub destination_fields: Vec<String>,
 }
 
 /// A plan for display.
@@ -397,7 +418,7 @@ fn snake<T: Serialize>(value: T) -> String {
         .unwrap_or_default()
 }
 
-fn plan_view(plan: &Plan) -> PlanView {
+fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String>>) -> PlanView {
     PlanView {
         balance: views(&plan.balance),
         legs: plan
@@ -415,6 +436,10 @@ fn plan_view(plan: &Plan) -> PlanView {
                 redemptions: u32::try_from(leg.redemptions.len()).unwrap_or(u32::MAX),
                 eta_typical_seconds: leg.eta_typical_seconds,
                 eta_worst_seconds: leg.eta_worst_seconds,
+                destination_fields: fields
+                    .get(leg.product_id.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
             })
             .collect(),
         kept: views(&plan.kept),
@@ -434,8 +459,13 @@ pub fn preview_view(result: &PreviewResult) -> PreviewView {
     PreviewView {
         provider: result.provider.clone(),
         demo: result.provider == DEMO_PROVIDER_ID,
-        best: plan_view(&result.preview.best),
-        alternatives: result.preview.alternatives.iter().map(plan_view).collect(),
+        best: plan_view(&result.preview.best, &result.destination_fields),
+        alternatives: result
+            .preview
+            .alternatives
+            .iter()
+            .map(|p| plan_view(p, &result.destination_fields))
+            .collect(),
     }
 }
 

@@ -306,3 +306,13 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
     )?;
     Ok(true)
 }
+
+/// What starting demo mode did: the sandbox provider (added and paired), where it listens,
+/// and whether a demo balance was imported.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DemoStarted {
+    pub provider: ProviderView,
+    pub url: String,
+    pub demo_balance_imported: bool,
+}

@@ -5,6 +5,13 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  BundleView,
+  DemoStarted,
+  OutboxRun,
+  PrivacyEntryView,
+  ProviderView,
+  RedeemRequest,
+  RedemptionView,
   BalancePreviewQuery,
   CatalogView,
   ChosenFile,
@@ -116,6 +123,17 @@ export const backend = {
     call<InflowSeries[]>('inflow', { query, period, tz: timeZone() }),
   /** Opens the native save dialog and writes the export; null when the user closed it. */
   exportLedger: (format: ExportFormat) => call<SavedExport | null>('export_ledger', { format, tz: timeZone() }),
+  providers: () => call<ProviderView[]>('providers'),
+  /** Starts the sandbox provider on loopback (demo money), adds and pairs it. */
+  startDemo: () => call<DemoStarted>('start_demo'),
+  planRedemption: (request: RedeemRequest) => call<RedemptionView>('plan_redemption', { request }),
+  sendRedemption: (id: string) => call<RedemptionView>('send_redemption', { id }),
+  redemptions: () => call<RedemptionView[]>('redemptions'),
+  reconcile: () => call<OutboxRun>('reconcile'),
+  /** Sends a signed dispute and saves the evidence bundle (native save dialog); null if closed. */
+  disputeRedemption: (id: string, reason: string) =>
+    call<BundleView | null>('dispute_redemption', { id, reason }),
+  privacyLedger: () => call<PrivacyEntryView[]>('privacy_ledger'),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
   /** Calls `handler` when the backend locks the vault by itself. */

@@ -12,4 +12,8 @@ gross: MoneyView, fee: MoneyView,
 /**
  * What the destination receives.
  */
-net: MoneyView, redemptions: number, eta_typical_seconds: number, eta_worst_seconds: number, };
+net: MoneyView, redemptions: number, eta_typical_seconds: number, eta_worst_seconds: number, 
+/**
+ * The destination fields a redemption of this product must give (`phone_number`).
+ */
+destination_fields: Array<string>, };

@@ -1,0 +1,204 @@
+//! Redemptions from the desktop: providers, the sandbox demo, planning a redemption (and
+//! showing exactly what each request reveals), sending it, the outbox, disputes and the privacy
+//! ledger. Each command is one call into `tipvault_app`.
+//!
+//! The one decision to know: demo mode runs the sandbox provider inside this process, on
+//! loopback, on the network runtime of `tipvault_app::Network`, and only when the user asks
+//! for it; it is labelled a sandbox everywhere (its key id says so, and the UI shows it).
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::Utc;
+use tauri::AppHandle;
+use tauri::Manager;
+use tauri_plugin_dialog::DialogExt;
+use tipvault_app as app;
+use tipvault_app::{AppError, ErrorCode, Network};
+use tipvault_sandbox_provider::{Config, Sandbox};
+
+use crate::session::blocking;
+
+const SAVE_DIR_ENV: &str = "TIPVAULT_TEST_SAVE_DIR";
+
+/// The network runtime (created on first use) and the demo sandbox, when running.
+#[derive(Default)]
+pub struct Redeemer {
+    net: OnceLock<Network>,
+    sandbox: Mutex<Option<Sandbox>>,
+}
+
+impl Redeemer {
+    fn net(&self) -> Result<&Network, AppError> {
+        if let Some(net) = self.net.get() {
+            return Ok(net);
+        }
+        let net = Network::new()?;
+        Ok(self.net.get_or_init(|| net))
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("The sandbox could not start: {e}."),
+    )
+}
+
+#[tauri::command]
+pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_providers(s, Utc::now()))
+    })
+    .await
+}
+
+/// Starts the sandbox provider on loopback (once per app run), adds and pairs it, and imports
+/// a demo balance when the vault has none.
+#[tauri::command]
+pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        let (url, code) = {
+            let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                let db = d.location.dir().with_extension("sandbox.sqlite");
+                let mut config = Config::new(db);
+                config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let sandbox = net
+                    .runtime()
+                    .block_on(Sandbox::start(config))
+                    .map_err(internal)?;
+                *slot = Some(sandbox);
+            }
+            let sandbox = slot.as_ref().ok_or_else(|| internal("no sandbox"))?;
+            (sandbox.base_url(), sandbox.enrollment_code().to_owned())
+        };
+        d.with_session(|s| {
+            let now = Utc::now();
+            let mut provider = app::add_provider(s, net, &url, now)?;
+            if provider.device_id.is_none() {
+                provider = app::pair_provider(s, net, Some(&provider.id), &code, now)?;
+            }
+            let demo_balance_imported = app::import_demo_balance(s, now)?;
+            Ok(app::DemoStarted {
+                provider,
+                url: url.clone(),
+                demo_balance_imported,
+            })
+        })
+    })
+    .await
+}
+
+/// Plans a redemption from a preview and the destinations typed for each product: nothing is
+/// sent; the answer lists exactly what each request would reveal.
+#[tauri::command]
+pub async fn plan_redemption(
+    handle: AppHandle,
+    request: app::RedeemRequest,
+) -> Result<app::RedemptionView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::plan_redemption(s, &request, Utc::now()))
+    })
+    .await
+}
+
+/// Approves a planned redemption (the user saw what it reveals) and sends its legs.
+#[tauri::command]
+pub async fn send_redemption(
+    handle: AppHandle,
+    id: String,
+) -> Result<app::RedemptionView, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| {
+            app::approve_redemption(s, &id, Utc::now())?;
+            app::run_outbox(s, net)?;
+            app::redemption(s, &id, Utc::now())
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn redemptions(handle: AppHandle) -> Result<Vec<app::RedemptionView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_redemptions(s, Utc::now()))
+    })
+    .await
+}
+
+/// Sends what is queued and asks providers about legs whose outcome is unknown.
+#[tauri::command]
+pub async fn reconcile(handle: AppHandle) -> Result<app::OutboxRun, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::reconcile(s, net))
+    })
+    .await
+}
+
+/// Sends a signed dispute and saves the evidence bundle where the user chooses.
+#[tauri::command]
+pub async fn dispute_redemption(
+    handle: AppHandle,
+    id: String,
+    reason: String,
+) -> Result<Option<app::BundleView>, AppError> {
+    let reason = app::parse_reason(&reason)?;
+    let name = format!("tipvault-dispute-{id}.json");
+    let target: Option<PathBuf> = match cfg!(debug_assertions)
+        .then(|| std::env::var_os(SAVE_DIR_ENV))
+        .flatten()
+    {
+        Some(dir) => Some(PathBuf::from(dir).join(&name)),
+        None => {
+            let dialog_handle = handle.clone();
+            let picked = tauri::async_runtime::spawn_blocking(move || {
+                dialog_handle
+                    .dialog()
+                    .file()
+                    .set_file_name(&name)
+                    .blocking_save_file()
+            })
+            .await
+            .map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}"))
+            })?;
+            picked
+                .map(|p| {
+                    p.into_path().map_err(|e| {
+                        AppError::new(ErrorCode::Io, format!("That place cannot be written: {e}."))
+                    })
+                })
+                .transpose()?
+        }
+    };
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::dispute(s, net, &id, reason, &target, Utc::now()))
+            .map(Some)
+    })
+    .await
+}
+
+/// What was sent to which provider, and when.
+#[tauri::command]
+pub async fn privacy_ledger(handle: AppHandle) -> Result<Vec<app::PrivacyEntryView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::privacy_ledger(s, Utc::now()))
+    })
+    .await
+}

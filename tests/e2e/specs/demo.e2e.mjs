@@ -1,0 +1,59 @@
+// Demo mode end to end in the real window: the sandbox provider starts on loopback with demo
+// money, the user previews their (demo) balance, redeems a mobile top-up after seeing exactly
+// what the request reveals, gets a signed receipt, finds it in the privacy ledger, and disputes
+// it; the evidence bundle verifies offline with the CLI.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from '@wdio/globals';
+import { createVault, screenshot } from './support.mjs';
+
+describe('demo mode', () => {
+  it('offers the sandbox when no provider is set up, and starts it', async () => {
+    await createVault();
+    await $('#nav-preview').click();
+    await expect($('#demo-offer')).toBeDisplayed();
+    await $('#demo-start').click();
+    await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#demo-notice')).toHaveText(expect.stringContaining('demo balance was imported'));
+    await expect($('#demo-offer')).not.toBeDisplayed();
+    // The demo balance previews from "my balances".
+    await expect($('#preview-explanation')).toBeDisplayed();
+  });
+
+  it('shows what a redemption reveals before sending, and confirms it with a receipt', async () => {
+    await $('#preview-mode-amount').click();
+    await $('#preview-amount').setValue('1300');
+    await $('#redeem-panel').waitForDisplayed({ timeout: 20_000 });
+    await $('[id="dest-krw-mobile-top-up-phone_number"]').setValue('01012345678');
+    await $('#redeem-review').scrollIntoView({ block: 'center' });
+    await $('#redeem-review').click();
+    await $('#redeem-reveals').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#redeem-reveals')).toHaveText(expect.stringContaining('01012345678'));
+    await screenshot('redeem-reveals');
+    await $('#redeem-send').scrollIntoView({ block: 'center' });
+    await $('#redeem-send').click();
+    await $('#redeem-result').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#redeem-result')).toHaveAttribute('data-state', 'confirmed');
+    await expect($('#redeem-legs')).toHaveText(expect.stringContaining('rd_'));
+  });
+
+  it('lists the redemption and what was sent, and disputes it with a verifiable bundle', async () => {
+    await $('#nav-redemptions').click();
+    await $('#redemptions-table').waitForDisplayed();
+    await expect($('#redemptions-table tbody tr')).toHaveAttribute('data-state', 'confirmed');
+    await expect($('#privacy-ledger')).toHaveText(expect.stringContaining('01012345678'));
+    await $('#dispute-reason').selectByAttribute('value', 'not_received');
+    const disputeButton = (await $$('#redemptions-table .dispute'))[0];
+    await disputeButton.scrollIntoView({ block: 'center' });
+    await disputeButton.click();
+    await $('#redemptions-notice').waitForDisplayed({ timeout: 30_000 });
+    await screenshot('redemptions');
+    const dir = process.env.TIPVAULT_TEST_SAVE_DIR;
+    const [bundle] = fs.readdirSync(dir).filter((f) => f.startsWith('tipvault-dispute-'));
+    const root = path.resolve(import.meta.dirname, '../../..');
+    const tipvault = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'tipvault');
+    const verified = JSON.parse(execFileSync(tipvault, ['--json', 'verify-bundle', path.join(dir, bundle)], { encoding: 'utf8' }));
+    expect(verified.reason).toBe('not_received');
+  });
+});

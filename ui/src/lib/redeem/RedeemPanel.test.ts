@@ -1,0 +1,55 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { describe, expect, it } from 'vitest';
+import RedeemPanel from './RedeemPanel.svelte';
+
+const won = (minor: number) => ({ amount: String(minor), currency: 'KRW', minor, en: `₩${minor}`, ko: `${minor}원` });
+const plan = {
+  balance: [won(1300)],
+  legs: [
+    {
+      product_id: 'krw-mobile-top-up', product_name: 'Mobile top-up', kind: 'mobile_top_up', kind_en: 'top-up', kind_ko: '충전',
+      gross: won(1000), fee: won(0), net: won(1000), redemptions: 1, eta_typical_seconds: 120, eta_worst_seconds: 1800,
+      destination_fields: ['phone_number'],
+    },
+  ],
+  kept: [], remainder: [won(300)], fees: [won(0)], eta_typical_seconds: 120, eta_worst_seconds: 1800,
+  redeemable: true, freshness: 'fresh', explanation_en: 'x', explanation_ko: 'x',
+};
+const query = { amount: '1300', currency: 'KRW', prefer: ['topup'], objective: 'first_preference' as const, keep: null, exclude: [], provider: 'sandbox' };
+const leg = (state: string) => ({
+  seq: 1, product: 'krw-mobile-top-up', amount: won(1000), fee: won(0), state, attempts: state === 'planned' ? 0 : 1,
+  next_attempt_at: null, last_error: null, provider_redemption_id: state === 'confirmed' ? 'rd_abc' : null,
+  reveals: [{ name: 'phone_number', value: '01012345678', personal_data: true }, { name: 'amount', value: '1000 KRW', personal_data: false }],
+});
+const view = (state: string) => ({
+  id: 'r1', provider: 'sandbox', sandbox: true, catalog_version: 1, state, created_at: '2026-11-24T00:00:00Z', approved_at: null, legs: [leg(state)],
+});
+
+describe('RedeemPanel', () => {
+  it('asks only for the declared fields, shows what leaves before sending, then the receipts', async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === 'plan_redemption') return view('planned');
+      if (cmd === 'send_redemption') return view('confirmed');
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(RedeemPanel, { plan, query, sandbox: true });
+    expect(screen.getByText('Sandbox: demo money')).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
+    await user.click(screen.getByRole('button', { name: 'Review what will be sent' }));
+    expect(await screen.findByText('What these requests reveal')).toBeInTheDocument();
+    expect(calls.find((c) => c.cmd === 'plan_redemption')!.args).toEqual({
+      request: { query, destinations: { 'krw-mobile-top-up': { phone_number: '01012345678' } } },
+    });
+    // Nothing is sent until the user has seen the reveals and clicks Send.
+    expect(calls.some((c) => c.cmd === 'send_redemption')).toBe(false);
+    expect(screen.getByText('01012345678')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Send the signed requests (1)' }));
+    expect(await screen.findByText(/every request is confirmed/)).toBeInTheDocument();
+    expect(screen.getByText('rd_abc')).toBeInTheDocument();
+  });
+});
