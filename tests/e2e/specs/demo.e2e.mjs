@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { createVault, screenshot } from './support.mjs';
+import { createVault, press, screenshot } from './support.mjs';
 
 describe('demo mode', () => {
   it('offers the sandbox when no provider is set up, and starts it', async () => {
@@ -26,13 +26,11 @@ describe('demo mode', () => {
     await $('#preview-amount').setValue('1300');
     await $('#redeem-panel').waitForDisplayed({ timeout: 20_000 });
     await $('[id="dest-krw-mobile-top-up-phone_number"]').setValue('01012345678');
-    await $('#redeem-review').scrollIntoView({ block: 'center' });
-    await $('#redeem-review').click();
+    await press('#redeem-review');
     await $('#redeem-reveals').waitForDisplayed({ timeout: 20_000 });
     await expect($('#redeem-reveals')).toHaveText(expect.stringContaining('01012345678'));
     await screenshot('redeem-reveals');
-    await $('#redeem-send').scrollIntoView({ block: 'center' });
-    await $('#redeem-send').click();
+    await press('#redeem-send');
     await $('#redeem-result').waitForDisplayed({ timeout: 60_000 });
     await expect($('#redeem-result')).toHaveAttribute('data-state', 'confirmed');
     await expect($('#redeem-legs')).toHaveText(expect.stringContaining('rd_'));
@@ -45,8 +43,7 @@ describe('demo mode', () => {
     await expect($('#privacy-ledger')).toHaveText(expect.stringContaining('01012345678'));
     await $('#dispute-reason').selectByAttribute('value', 'not_received');
     const disputeButton = (await $$('#redemptions-table .dispute'))[0];
-    await disputeButton.scrollIntoView({ block: 'center' });
-    await disputeButton.click();
+    await press(disputeButton);
     await $('#redemptions-notice').waitForDisplayed({ timeout: 30_000 });
     await screenshot('redemptions');
     const dir = process.env.TIPVAULT_TEST_SAVE_DIR;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
 import { KOFI_ROWS } from '../wdio.conf.mjs';
-import { createVault, screenshot } from './support.mjs';
+import { createVault, press, screenshot } from './support.mjs';
 
 const loaded = async () => {
   const text = await $('#history-count').getText();
@@ -27,14 +27,14 @@ describe('the ledger', () => {
     await $('#source-id').setValue('kofi-main');
     await $('#source-label').setValue('Ko-fi');
     await $('#source-currency').setValue('USD');
-    await $('#source-add').click();
+    await press('#source-add');
     await expect($('#sources-notice')).toHaveText('Added Ko-fi.');
     await expect($('tr[data-source="kofi-main"]')).toBeDisplayed();
   });
 
   it('checks the chosen file, lists the bad row, and imports only the good rows on request', async () => {
     await $('#import-keep-messages').click();
-    await $('#import-choose').click();
+    await press('#import-choose');
     await $('#import-summary').waitForDisplayed({ timeout: 30_000 });
     await expect($('#import-detected')).toHaveText('Detected: Ko-fi transactions, UTF-8');
     await expect($('#import-summary')).toHaveAttribute('data-committed', 'false');
@@ -44,7 +44,7 @@ describe('the ledger', () => {
     // Every row's e-mail address is dropped, the bad row's included: nothing of it is kept.
     await expect($('#import-dropped')).toHaveText(expect.stringContaining(`${(KOFI_ROWS + 1).toLocaleString('en')} e-mail addresses`));
     await screenshot('import-check');
-    await $('#import-run-partial').click();
+    await press('#import-run-partial');
     await $('#import-summary[data-committed="true"]').waitForDisplayed({ timeout: 60_000 });
     await expect($('#import-inserted')).toHaveText(KOFI_ROWS.toLocaleString('en'));
     await screenshot('import-done');
@@ -88,7 +88,7 @@ describe('the ledger', () => {
 
   it('exports the ledger to a file only the user can read', async () => {
     await $('#export-format').selectByAttribute('value', 'csv');
-    await $('#export-run').click();
+    await press('#export-run');
     await expect($('#export-done')).toHaveText(expect.stringContaining(`Exported ${KOFI_ROWS} entries`));
     const dir = process.env.TIPVAULT_TEST_SAVE_DIR;
     const [file] = fs.readdirSync(dir).filter((f) => f.endsWith('.csv'));
@@ -100,9 +100,9 @@ describe('the ledger', () => {
 
   it('edits a payout threshold, and the dashboard follows', async () => {
     await $('#nav-import').click();
-    await $('tr[data-source="kofi-main"] .edit-threshold').click();
+    await press('tr[data-source="kofi-main"] .edit-threshold');
     await $('#threshold-kofi-main').setValue('25000.00');
-    await $('tr[data-source="kofi-main"] .save-threshold').click();
+    await press('tr[data-source="kofi-main"] .save-threshold');
     await expect($('tr[data-source="kofi-main"]')).toHaveText(expect.stringContaining('$25,000.00'));
     await $('#nav-home').click();
     await expect($('li[data-source="kofi-main"] .threshold')).toHaveText(expect.stringContaining('Payout at $25,000.00'));

@@ -32,3 +32,13 @@ export async function createVault(passphrase = PASSPHRASE) {
   await $('button[type="submit"]').click();
   await $('#home-title').waitForDisplayed({ timeout: 60_000 });
 }
+
+/**
+ * Clicks a button after scrolling it to the middle of the window. WebKitWebDriver sometimes
+ * reports a click on an element below the fold as done without firing it.
+ */
+export async function press(selector) {
+  const element = typeof selector === 'string' ? await $(selector) : selector;
+  await element.scrollIntoView({ block: 'center' });
+  await element.click();
+}
