@@ -1,11 +1,8 @@
 //! The ledger's commands: sources and thresholds, importing a file, history, the inflow chart
 //! and exports.
 //!
-//! The one decision to know: files are chosen in a native dialog opened from Rust, and the
-//! chosen path stays here. The web view never sends or receives a path, so a compromised page
-//! could not make the app read or write any file the user did not pick. (Debug builds accept a
-//! path from `TIPVAULT_TEST_PICK_FILE` / `TIPVAULT_TEST_SAVE_DIR` instead of the dialog,
-//! because WebDriver cannot drive a native dialog; a release build ignores both.)
+//! The one decision to know: files are chosen in a native dialog opened from Rust (see
+//! `dialogs.rs`), and the chosen path stays here: the web view only ever sees a file name.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -14,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tauri::{AppHandle, Emitter, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode};
 
@@ -25,23 +21,12 @@ pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 /// Progress events are sent at most this often (the ledger reports far more often).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
-const PICK_ENV: &str = "TIPVAULT_TEST_PICK_FILE";
-const SAVE_DIR_ENV: &str = "TIPVAULT_TEST_SAVE_DIR";
-
 /// The files chosen for the next import, and the cancel flag of the one running.
 #[derive(Default)]
 pub struct Imports {
     data: Mutex<Option<PathBuf>>,
     profile: Mutex<Option<PathBuf>>,
     cancel: AtomicBool,
-}
-
-fn test_override(var: &str) -> Option<PathBuf> {
-    if cfg!(debug_assertions) {
-        std::env::var_os(var).map(PathBuf::from)
-    } else {
-        None
-    }
 }
 
 fn io_error(message: String) -> AppError {
@@ -58,33 +43,6 @@ fn describe(path: &std::path::Path) -> Result<app::ChosenFile, AppError> {
             .unwrap_or_default(),
         bytes: meta.len(),
     })
-}
-
-/// Opens the file dialog (off the main thread: the blocking dialog runs its own loop).
-async fn pick(handle: &AppHandle, what: &'static str) -> Result<Option<PathBuf>, AppError> {
-    if let Some(path) = test_override(PICK_ENV) {
-        // The test hook names the data file; a profile is never chosen through it.
-        return Ok((what == "data").then_some(path));
-    }
-    let handle = handle.clone();
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        let dialog = handle.dialog().file();
-        let dialog = if what == "profile" {
-            dialog.add_filter("Mapping profile", &["json"])
-        } else {
-            dialog.add_filter("CSV export", &["csv", "txt", "tsv"])
-        };
-        dialog.blocking_pick_file()
-    })
-    .await
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}")))?;
-    match picked {
-        None => Ok(None),
-        Some(path) => path
-            .into_path()
-            .map(Some)
-            .map_err(|e| io_error(format!("That file cannot be opened: {e}."))),
-    }
 }
 
 #[tauri::command]
@@ -141,7 +99,12 @@ pub async fn choose_import_file(
             ));
         }
     };
-    let Some(path) = pick(&handle, what).await? else {
+    let filter: (&'static str, &'static [&'static str]) = if what == "profile" {
+        ("Mapping profile", &["json"])
+    } else {
+        ("CSV export", &["csv", "txt", "tsv"])
+    };
+    let Some(path) = crate::dialogs::open(&handle, filter, what == "data").await? else {
         return Ok(None);
     };
     let chosen = describe(&path)?;
@@ -258,30 +221,7 @@ pub async fn export_ledger(
 ) -> Result<Option<app::SavedExport>, AppError> {
     let tz = app::parse_tz(&tz)?;
     let name = export_name(format);
-    let target = match test_override(SAVE_DIR_ENV) {
-        Some(dir) => Some(dir.join(&name)),
-        None => {
-            let dialog_handle = handle.clone();
-            let picked = tauri::async_runtime::spawn_blocking(move || {
-                dialog_handle
-                    .dialog()
-                    .file()
-                    .set_file_name(&name)
-                    .blocking_save_file()
-            })
-            .await
-            .map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}"))
-            })?;
-            match picked {
-                None => None,
-                Some(path) => Some(
-                    path.into_path()
-                        .map_err(|e| io_error(format!("That place cannot be written: {e}.")))?,
-                ),
-            }
-        }
-    };
+    let target = crate::dialogs::save(&handle, name).await?;
     let Some(target) = target else {
         return Ok(None);
     };

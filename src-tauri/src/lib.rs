@@ -6,6 +6,7 @@
 //! be listed in `build.rs` and granted in `capabilities/` or the UI cannot call it.
 
 mod commands;
+mod dialogs;
 mod ledger;
 mod redeem;
 mod session;

@@ -6,20 +6,16 @@
 //! loopback, on the network runtime of `tipvault_app::Network`, and only when the user asks
 //! for it; it is labelled a sandbox everywhere (its key id says so, and the UI shows it).
 
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
 use tauri::AppHandle;
 use tauri::Manager;
-use tauri_plugin_dialog::DialogExt;
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode, Network};
 use tipvault_sandbox_provider::{Config, Sandbox};
 
 use crate::session::blocking;
-
-const SAVE_DIR_ENV: &str = "TIPVAULT_TEST_SAVE_DIR";
 
 /// The network runtime (created on first use) and the demo sandbox, when running.
 #[derive(Default)]
@@ -154,33 +150,7 @@ pub async fn dispute_redemption(
 ) -> Result<Option<app::BundleView>, AppError> {
     let reason = app::parse_reason(&reason)?;
     let name = format!("tipvault-dispute-{id}.json");
-    let target: Option<PathBuf> = match cfg!(debug_assertions)
-        .then(|| std::env::var_os(SAVE_DIR_ENV))
-        .flatten()
-    {
-        Some(dir) => Some(PathBuf::from(dir).join(&name)),
-        None => {
-            let dialog_handle = handle.clone();
-            let picked = tauri::async_runtime::spawn_blocking(move || {
-                dialog_handle
-                    .dialog()
-                    .file()
-                    .set_file_name(&name)
-                    .blocking_save_file()
-            })
-            .await
-            .map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("The file dialog failed: {e}"))
-            })?;
-            picked
-                .map(|p| {
-                    p.into_path().map_err(|e| {
-                        AppError::new(ErrorCode::Io, format!("That place cannot be written: {e}."))
-                    })
-                })
-                .transpose()?
-        }
-    };
+    let target = crate::dialogs::save(&handle, name).await?;
     let Some(target) = target else {
         return Ok(None);
     };

@@ -139,7 +139,7 @@ pub fn import_catalog(
     };
     let vault = session.vault_at(now);
     let outcome = vault.put_catalog(&stored, now).map_err(|e| match e {
-        CatalogStoreError::NotNewer { .. } => invalid(format!("{}.", capitalise(&e.to_string()))),
+        CatalogStoreError::NotNewer { .. } => invalid(crate::error::sentence(&e)),
         CatalogStoreError::Store(e) => AppError::from(e),
     })?;
     let (outcome, previous_version) = match outcome {
@@ -159,14 +159,6 @@ pub fn import_catalog(
         outcome: outcome.to_owned(),
         previous_version,
     })
-}
-
-pub(crate) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {

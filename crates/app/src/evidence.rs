@@ -131,10 +131,7 @@ pub struct PrivacyEntryView {
 }
 
 fn not_verified(e: &BundleError) -> AppError {
-    AppError::new(
-        ErrorCode::NotVerified,
-        crate::catalogs::capitalise(&format!("{e}.")),
-    )
+    AppError::new(ErrorCode::NotVerified, crate::error::sentence(e))
 }
 
 fn hex32(text: &str) -> Option<[u8; 32]> {

@@ -165,9 +165,9 @@ pub fn add_provider(
             tipvault_vault::ProviderStoreError::KeyChanged { .. } => AppError::new(
                 ErrorCode::NotVerified,
                 format!(
-                    "{}. Tipvault keeps the key it pinned; remove the provider only if it \
+                    "{} Tipvault keeps the key it pinned; remove the provider only if it \
                      announced a key change.",
-                    crate::catalogs::capitalise(&e.to_string())
+                    crate::error::sentence(&e)
                 ),
             ),
             tipvault_vault::ProviderStoreError::Store(e) => e.into(),
