@@ -128,15 +128,7 @@ pub fn import_catalog(
             catalog.expires_at().format("%Y-%m-%d %H:%M UTC")
         )));
     }
-    let stored = StoredCatalog {
-        provider_id: catalog.provider_id().to_owned(),
-        version: catalog.version(),
-        document: catalog.canonical_json(),
-        issued_at: catalog.issued_at(),
-        stale_after: catalog.stale_after(),
-        expires_at: catalog.expires_at(),
-        stored_at: now,
-    };
+    let stored = stored_form(&catalog, now);
     let vault = session.vault_at(now);
     let outcome = vault.put_catalog(&stored, now).map_err(|e| match e {
         CatalogStoreError::NotNewer { .. } => invalid(crate::error::sentence(&e)),
@@ -159,6 +151,19 @@ pub fn import_catalog(
         outcome: outcome.to_owned(),
         previous_version,
     })
+}
+
+/// The form a validated catalog is kept in (its canonical document and dates).
+pub(crate) fn stored_form(catalog: &Catalog, now: DateTime<Utc>) -> StoredCatalog {
+    StoredCatalog {
+        provider_id: catalog.provider_id().to_owned(),
+        version: catalog.version(),
+        document: catalog.canonical_json(),
+        issued_at: catalog.issued_at(),
+        stale_after: catalog.stale_after(),
+        expires_at: catalog.expires_at(),
+        stored_at: now,
+    }
 }
 
 fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {

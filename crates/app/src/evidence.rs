@@ -3,7 +3,8 @@
 //! The one decision to know: an evidence bundle is self-contained and verifies offline with
 //! nothing but itself — the provider's public key, the exact request body, the provider's
 //! signed receipt (which binds that body's digest, the device and the idempotency key), the
-//! signed dispute acknowledgement, and a contiguous excerpt of the vault's audit chain whose
+//! provider's dispute acknowledgement (as received; it is not separately signed in the bundle),
+//! and a contiguous excerpt of the vault's audit chain, stored rows exactly as hashed, whose
 //! hashes link. Changing any byte breaks a signature, a digest or a chain link, and
 //! [`verify_bundle`] names which ([`BundleError`]).
 
@@ -369,50 +370,27 @@ pub fn dispute(
     verify_bundle(&bytes).map_err(|e| not_verified(&e))
 }
 
-/// The contiguous audit range from the first to the last entry naming the redemption.
+/// The contiguous stored audit range from the first to the last entry naming the redemption,
+/// exactly as hashed (so it verifies wherever the stored chain now starts).
 fn audit_excerpt(
     session: &mut Session,
     redemption_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<AuditLink>, AppError> {
-    let vault = session.vault_at(now);
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = vault.audit_entries(now, after, 1000)?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        all.extend(page);
-    }
-    let mentions = |e: &tipvault_vault::AuditEntry| {
-        e.detail.get("redemption").and_then(|v| v.as_str()) == Some(redemption_id)
-    };
-    let (Some(first), Some(last)) = (
-        all.iter().position(mentions),
-        all.iter().rposition(mentions),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let mut links = Vec::new();
-    let mut prev: Option<[u8; 32]> = None;
-    // The first entry's predecessor hash is the previous entry's hash (or the anchor's).
-    if first > 0 {
-        prev = Some(all[first - 1].hash);
-    }
-    for e in &all[first..=last] {
-        let detail = serde_json::to_string(&e.detail).unwrap_or_default();
-        let p = prev.unwrap_or([0u8; 32]);
-        links.push(AuditLink {
-            seq: e.seq,
-            at: e.at.timestamp(),
-            kind: e.kind.clone(),
-            detail,
-            prev_hash: hex::encode(p),
-            hash: hex::encode(e.hash),
-        });
-        prev = Some(e.hash);
-    }
-    Ok(links)
+    let links = session
+        .vault_at(now)
+        .audit_excerpt_naming("redemption", redemption_id)?;
+    Ok(links
+        .into_iter()
+        .map(|l| AuditLink {
+            seq: l.seq,
+            at: l.at,
+            kind: l.kind,
+            detail: l.detail,
+            prev_hash: hex::encode(l.prev_hash),
+            hash: hex::encode(l.hash),
+        })
+        .collect())
 }
 
 /// Verifies every stored receipt of a redemption (or the one named by a provider id) against

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use tipvault_vault::{AuditEvent, CatalogStoreError, PrivacyRecord, StoredCatalog, StoredProvider};
+use tipvault_vault::{AuditEvent, CatalogStoreError, PrivacyRecord, StoredProvider};
 use tipvault_wire::client::ProviderClient;
 use tipvault_wire::httpsig::{SigningKey, VerifyingKey};
 use tipvault_wire::protocol;
@@ -116,15 +116,7 @@ fn cache_catalog(
     catalog: &tipvault_preview::Catalog,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let stored = StoredCatalog {
-        provider_id: catalog.provider_id().to_owned(),
-        version: catalog.version(),
-        document: catalog.canonical_json(),
-        issued_at: catalog.issued_at(),
-        stale_after: catalog.stale_after(),
-        expires_at: catalog.expires_at(),
-        stored_at: now,
-    };
+    let stored = crate::catalogs::stored_form(catalog, now);
     match session.vault_at(now).put_catalog(&stored, now) {
         // The same version re-issued with new dates (a provider restart) is not newer: the
         // cached copy stays, and its own expiry still governs redemptions.

@@ -276,28 +276,12 @@ impl From<KeyUnlockError> for AppError {
 
 impl From<SecurityKeyError> for AppError {
     fn from(error: SecurityKeyError) -> Self {
-        let code = match &error {
+        let code = match error {
+            SecurityKeyError::Store(e) => return AppError::from(e),
             SecurityKeyError::Exists | SecurityKeyError::NotFound => ErrorCode::InvalidInput,
             SecurityKeyError::CounterBackwards { .. } => ErrorCode::SecurityKeyRefused,
-            SecurityKeyError::Store(e) => return AppError::from(clone_store(e)),
         };
         AppError::new(code, sentence(&error))
-    }
-}
-
-/// `StoreError` is not `Clone`; keep its kind and message.
-fn clone_store(error: &StoreError) -> StoreError {
-    match error {
-        StoreError::Damaged { reason } => StoreError::Damaged {
-            reason: reason.clone(),
-        },
-        StoreError::Io { path, source } => StoreError::Io {
-            path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
-        },
-        StoreError::Sql(e) => StoreError::Damaged {
-            reason: e.to_string(),
-        },
     }
 }
 
@@ -430,9 +414,17 @@ pub fn register_security_key(
         // Still good for step-up; it just cannot unlock.
         return Ok(view(&record, false));
     }
-    if let Err(error) = enrol_unlock(vault, &rp, authenticator, &record, now) {
-        // Do not leave a key half registered: take the credential back out, and say why.
-        let _ = VaultCredentials::new(vault, now).remove(&record.id);
+    if let Err(mut error) = enrol_unlock(vault, &rp, authenticator, &record, now) {
+        // Do not leave a key half registered: take its slot (if the failure came after the
+        // slot was written, e.g. a full disk at the audit entry) and its credential back out,
+        // slot first as in `remove_security_key`, and say if that failed too.
+        let slot = vault.remove_security_key_slot(record.id.as_bytes(), now);
+        let credential = credential::remove(&mut VaultCredentials::new(vault, now), &record.id);
+        if slot.is_err() || credential.is_err() {
+            error.0.message.push_str(
+                " The half-registered key could not be removed: run `tipvault auth remove` for it.",
+            );
+        }
         return Err(refused(
             vault,
             "auth.enrol_refused",

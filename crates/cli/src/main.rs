@@ -515,14 +515,13 @@ fn chosen_catalog(
     access: &Access,
     provider: Option<&str>,
 ) -> Result<tipvault_app::preview::ProviderCatalog, AppError> {
-    let demo = tipvault_app::demo_catalog()?;
     if provider == Some("demo") {
-        return Ok(demo);
+        return tipvault_app::demo_catalog();
     }
     if !vault_exists(location)? {
         return match provider {
-            None => Ok(demo),
-            Some(p) if p == demo.provider_id() => Ok(demo),
+            None => tipvault_app::demo_catalog(),
+            Some(p) if p == tipvault_app::preview::DEMO_PROVIDER_ID => tipvault_app::demo_catalog(),
             Some(p) => Err(AppError::new(
                 ErrorCode::NoVault,
                 format!("There is no vault, so no cached catalog of {p:?}."),

@@ -359,3 +359,57 @@ mod tests {
         ));
     }
 }
+
+/// A stored audit row exactly as hashed: the detail as its stored text and the stored
+/// predecessor hash, so an excerpt verifies on its own wherever it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLink {
+    /// Position in the chain.
+    pub seq: u64,
+    /// Unix seconds, as hashed.
+    pub at: i64,
+    /// The event kind.
+    pub kind: String,
+    /// The detail JSON text, byte for byte as hashed.
+    pub detail: String,
+    /// The stored hash of the entry before (or the anchor's, after purges).
+    pub prev_hash: [u8; 32],
+    /// This entry's hash.
+    pub hash: [u8; 32],
+}
+
+/// The stored rows from the first to the last whose detail names `value` under `field`
+/// (e.g. a redemption id), contiguous so the excerpt is one unbroken piece of the chain.
+/// Rows past their expiry but not yet purged are included: they are still chain links.
+pub(crate) fn excerpt_naming(
+    conn: &Connection,
+    field: &str,
+    value: &str,
+) -> rusqlite::Result<Vec<ChainLink>> {
+    let path = format!("$.{field}");
+    let range: (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT MIN(seq), MAX(seq) FROM audit_log WHERE json_extract(detail, :path) = :value",
+        named_params! {":path": path, ":value": value},
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let (Some(first), Some(last)) = range else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, kind, detail, prev_hash, hash FROM audit_log
+         WHERE seq BETWEEN :first AND :last ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(named_params! {":first": first, ":last": last}, |row| {
+        let prev: Vec<u8> = row.get(4)?;
+        let hash: Vec<u8> = row.get(5)?;
+        Ok(ChainLink {
+            seq: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+            at: row.get(1)?,
+            kind: row.get(2)?,
+            detail: row.get(3)?,
+            prev_hash: prev.try_into().unwrap_or([0; 32]),
+            hash: hash.try_into().unwrap_or([0; 32]),
+        })
+    })?;
+    rows.collect()
+}

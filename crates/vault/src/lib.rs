@@ -94,7 +94,7 @@ mod store;
 pub mod throttle;
 mod vault;
 
-pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport};
+pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport, ChainLink};
 pub use balance::Balance;
 pub use catalog::{CatalogStoreError, CatalogStored, StoredCatalog};
 pub use draft::Draft;

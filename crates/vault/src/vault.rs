@@ -929,6 +929,16 @@ impl Vault {
         audit::verify(&self.conn).map_err(store_err(&self.dir))
     }
 
+    /// The contiguous stored audit rows from the first to the last naming `value` under the
+    /// detail field `field` (for evidence bundles: they verify on their own).
+    pub fn audit_excerpt_naming(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<audit::ChainLink>, StoreError> {
+        audit::excerpt_naming(&self.conn, field, value).map_err(store_err(&self.dir))
+    }
+
     /// Unexpired audit entries with `seq > after_seq`, oldest first, at most `limit`.
     pub fn audit_entries(
         &self,

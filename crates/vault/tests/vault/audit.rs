@@ -171,3 +171,62 @@ fn purging_old_entries_leaves_an_anchor_and_the_rest_verifies() {
     let last = vault.audit_verify().unwrap();
     assert!(last.is_intact(), "{last:?}");
 }
+
+/// An excerpt naming a record verifies on its own after older history was purged: its first
+/// link carries the stored predecessor hash (the anchor's), and every detail is the exact
+/// text that was hashed.
+#[test]
+fn an_excerpt_naming_a_record_links_up_after_older_entries_are_purged() {
+    let (_tmp, mut vault) = support::new_vault();
+    vault
+        .set_retention("audit", std::time::Duration::from_secs(86_400), t0())
+        .unwrap();
+    for i in 0..3 {
+        let event = AuditEvent::new("test.old", json!({"i": i})).unwrap();
+        vault.audit_append(&event, t0()).unwrap();
+    }
+    let later = t0() + days(3);
+    let name = |kind: &str, r: &str| AuditEvent::new(kind, json!({"redemption": r})).unwrap();
+    vault
+        .audit_append(&name("test.planned", "r1"), later)
+        .unwrap();
+    vault
+        .audit_append(&name("test.other", "r2"), later)
+        .unwrap();
+    vault.audit_append(&name("test.sent", "r1"), later).unwrap();
+    vault
+        .audit_append(&name("test.after", "r3"), later)
+        .unwrap();
+    vault.purge(later, false).unwrap();
+    let live = vault.audit_entries(later, 0, 100).unwrap();
+    assert_eq!(
+        live[0].kind, "test.planned",
+        "everything before r1 was purged"
+    );
+
+    let links = vault.audit_excerpt_naming("redemption", "r1").unwrap();
+    let kinds: Vec<&str> = links.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["test.planned", "test.other", "test.sent"]);
+    assert_ne!(
+        links[0].prev_hash, [0; 32],
+        "the anchor, not a made-up genesis"
+    );
+    let mut prev = links[0].prev_hash;
+    for l in &links {
+        assert_eq!(l.prev_hash, prev);
+        let computed =
+            tipvault_vault::audit::entry_hash(l.seq, l.at, &l.kind, &l.detail, &l.prev_hash);
+        assert_eq!(
+            computed, l.hash,
+            "entry {} verifies from its stored text",
+            l.seq
+        );
+        prev = l.hash;
+    }
+    assert!(
+        vault
+            .audit_excerpt_naming("redemption", "nobody")
+            .unwrap()
+            .is_empty()
+    );
+}

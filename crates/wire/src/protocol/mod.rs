@@ -2,8 +2,9 @@
 //!
 //! Every body carries `"v": 1` ([`V1`]); any other version is refused. Parsing is strict:
 //! unknown fields are errors (`deny_unknown_fields`), missing fields are errors (no
-//! `#[serde(default)]` on anything that matters), and amounts are JSON *strings* in the
-//! currency's minor units, never numbers (a JSON number would be read as a float by most
+//! `#[serde(default)]` on anything that matters), and amounts are JSON *strings* holding
+//! the decimal amount with exactly the currency's minor-unit digits (`"10.50"`, `"1000"`),
+//! never numbers (a JSON number would be read as a float by most
 //! peers). [`Amount`] checks the text shape at parse time; [`Amount::money`] turns it into a
 //! [`Money`] of the product's currency.
 //!
