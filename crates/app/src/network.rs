@@ -66,6 +66,9 @@ pub struct Network {
     pub retry: RetryPolicy,
     /// Whole-exchange timeout.
     pub timeout: Duration,
+    /// Requests in flight at once in a run of the outbox (legs are independent; the
+    /// provider's idempotency makes any of them safe to repeat).
+    pub concurrency: usize,
 }
 
 impl std::fmt::Debug for Network {
@@ -95,6 +98,7 @@ impl Network {
             sleep: Arc::new(std::thread::sleep),
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(10),
+            concurrency: 32,
         })
     }
 

@@ -26,7 +26,7 @@ use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
 use tipvault_money::{Currency, Money};
 use tipvault_preview::{Catalog, Freshness};
 use tipvault_vault::{
-    AuditEvent, LegState, LegUpdate, NewLeg, NewRedemption, PrivacyRecord, StoredLeg,
+    AuditEvent, LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch, PrivacyRecord, StoredLeg,
     StoredProvider, StoredReceipt,
 };
 use tipvault_wire::client::{ClientError, ProviderClient, Redeemed};
@@ -490,15 +490,47 @@ pub fn approve_redemption(
     redemption(session, id, now)
 }
 
+/// One leg's progress during a run of the outbox, reported as it happens (the desktop shows it
+/// live).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LegProgress {
+    pub redemption_id: String,
+    pub seq: u32,
+    /// `sent` (committed as leaving, request on its way), then one of `confirmed`, `failed`,
+    /// `outcome_unknown`, `approved` (not sent: queued again).
+    pub state: String,
+    pub last_error: Option<String>,
+    pub provider_redemption_id: Option<String>,
+}
+
 /// Sends every due queued leg and re-checks those of unknown outcome whose time has come.
 pub fn run_outbox(session: &mut Session, net: &Network) -> Result<OutboxRun, AppError> {
-    process(session, net, false)
+    process(session, net, false, &mut |_| {})
+}
+
+/// [`run_outbox`], reporting each leg's progress to `progress` as it happens.
+pub fn run_outbox_with(
+    session: &mut Session,
+    net: &Network,
+    progress: &mut dyn FnMut(&LegProgress),
+) -> Result<OutboxRun, AppError> {
+    process(session, net, false, progress)
 }
 
 /// Reconciles every leg that is not final, due or not: outcome-unknown and sent legs are
 /// looked up with `GET /v1/redemptions/{id}`; queued legs are sent.
 pub fn reconcile(session: &mut Session, net: &Network) -> Result<OutboxRun, AppError> {
-    process(session, net, true)
+    process(session, net, true, &mut |_| {})
+}
+
+/// [`reconcile`], reporting each leg's progress to `progress` as it happens.
+pub fn reconcile_with(
+    session: &mut Session,
+    net: &Network,
+    progress: &mut dyn FnMut(&LegProgress),
+) -> Result<OutboxRun, AppError> {
+    process(session, net, true, progress)
 }
 
 struct Ctx {
@@ -507,34 +539,74 @@ struct Ctx {
     catalog: Option<Catalog>,
 }
 
+/// A leg being worked in this run.
+struct Work {
+    leg: StoredLeg,
+    /// Exchanges so far (the stored count plus this run's), for the backoff.
+    attempts: u32,
+    /// Exchanges in this run.
+    tries: u32,
+}
+
+/// What one exchange (or re-check) decided for a leg.
 enum Outcome {
-    Confirmed,
+    /// The provider's verified receipt; the signed request when this exchange sent it.
+    Confirmed {
+        body: Box<ReceiptBody>,
+        receipt: Box<protocol::SignedReceipt>,
+        request: Option<String>,
+    },
+    /// The re-check before sending refused it: nothing left.
+    Refused(String),
+    /// A signed business refusal: not applied.
     Failed(String),
+    /// It may have been applied: reconcile with the same key.
     Unknown(String),
+    /// Nothing left the machine.
     Offline(String),
 }
 
-fn process(session: &mut Session, net: &Network, all: bool) -> Result<OutboxRun, AppError> {
+/// What a status lookup of a leg that may have left decided.
+enum Lookup {
+    Done(Outcome),
+    /// The provider never applied it: send the same bytes with the same key again.
+    Resend,
+}
+
+/// The outbox run. Legs are worked in rounds so that the durable writes of many independent
+/// legs share one commit (an fsync each) instead of six per leg:
+///
+/// 1. legs that may have left before are looked up (concurrently);
+/// 2. legs to send are re-checked, then **one commit** marks them all as leaving (privacy
+///    record, `sent`, attempt count, audit) — nothing is sent before it is durable;
+/// 3. the requests go out concurrently (at most [`Network::concurrency`] in flight);
+/// 4. **one commit** records every outcome: receipts, ledger bookings, states, audit.
+///
+/// Legs left queued or of unknown outcome go round again after a backoff, up to
+/// `retry.attempts_per_run` exchanges each. A crash between 2 and 4 leaves `sent` legs, which
+/// the next run looks up before re-sending — the same guarantee as one leg at a time.
+fn process(
+    session: &mut Session,
+    net: &Network,
+    all: bool,
+    progress: &mut dyn FnMut(&LegProgress),
+) -> Result<OutboxRun, AppError> {
     let now = net.now();
     let pending = session.vault_at(now).outbox_pending(now)?;
     let mut run = OutboxRun::default();
     let mut contexts: BTreeMap<String, Ctx> = BTreeMap::new();
+    let mut work = Vec::new();
     for leg in pending {
-        let now = net.now();
         if !all && leg.next_attempt_at.is_some_and(|t| t > now) {
             run.queued += 1;
             continue;
         }
-        let provider_id = match session.vault_at(now).redemption(&leg.redemption_id, now)? {
-            Some(r) => r.provider_id,
-            None => continue,
-        };
-        if !contexts.contains_key(&provider_id) {
-            let provider = stored_provider(session, &provider_id, now)?;
+        if !contexts.contains_key(&leg.provider_id) {
+            let provider = stored_provider(session, &leg.provider_id, now)?;
             let client = client_for(session, net, &provider, now)?;
-            let catalog = cached_catalog(session, &provider_id, now)?;
+            let catalog = cached_catalog(session, &leg.provider_id, now)?;
             contexts.insert(
-                provider_id.clone(),
+                leg.provider_id.clone(),
                 Ctx {
                     provider,
                     client,
@@ -542,122 +614,318 @@ fn process(session: &mut Session, net: &Network, all: bool) -> Result<OutboxRun,
                 },
             );
         }
-        let Some(ctx) = contexts.get(&provider_id) else {
-            continue;
-        };
-        let outcome = drive_leg(session, net, ctx, &leg, &mut run)?;
-        match outcome {
-            Outcome::Confirmed => run.confirmed += 1,
-            Outcome::Failed(_) => run.failed += 1,
-            Outcome::Unknown(_) => run.outcome_unknown += 1,
-            Outcome::Offline(_) => run.queued += 1,
+        work.push(Work {
+            attempts: leg.attempts,
+            tries: 0,
+            leg,
+        });
+    }
+    while !work.is_empty() {
+        let outcomes = round(session, net, &contexts, &work, &mut run, progress)?;
+        let now = net.now();
+        let mut next_round = Vec::new();
+        let mut wait = std::time::Duration::ZERO;
+        let mut batch = session.vault_at(now).outbox_batch(now)?;
+        let mut reported = Vec::with_capacity(outcomes.len());
+        for (mut w, outcome) in work.into_iter().zip(outcomes) {
+            w.attempts += 1;
+            w.tries += 1;
+            let backoff = net.retry.backoff(w.attempts, random_u64());
+            let next = now + chrono::Duration::from_std(backoff).unwrap_or_default();
+            let ctx = contexts.get(&w.leg.provider_id);
+            let offline = matches!(outcome, Outcome::Offline(_));
+            let (state, error, again) = match outcome {
+                Outcome::Confirmed {
+                    body,
+                    receipt,
+                    request,
+                } => match ctx.map(|c| booking(&c.provider, &body)) {
+                    Some(Ok(booked)) => {
+                        record_confirmed(
+                            &mut batch, &w.leg, &booked, &body, &receipt, request, now,
+                        )?;
+                        run.confirmed += 1;
+                        (LegState::Confirmed, None, false)
+                    }
+                    Some(Err(e)) => {
+                        let msg = e.message.clone();
+                        record_in(
+                            &mut batch,
+                            &w.leg,
+                            LegState::OutcomeUnknown,
+                            Some(next),
+                            &msg,
+                            "redemption.leg_unknown",
+                        )?;
+                        (LegState::OutcomeUnknown, Some(msg), true)
+                    }
+                    None => continue,
+                },
+                Outcome::Refused(msg) => {
+                    record_in(
+                        &mut batch,
+                        &w.leg,
+                        LegState::Failed,
+                        None,
+                        &msg,
+                        "redemption.leg_refused",
+                    )?;
+                    run.failed += 1;
+                    (LegState::Failed, Some(msg), false)
+                }
+                Outcome::Failed(msg) => {
+                    record_in(
+                        &mut batch,
+                        &w.leg,
+                        LegState::Failed,
+                        None,
+                        &msg,
+                        "redemption.leg_failed",
+                    )?;
+                    run.failed += 1;
+                    (LegState::Failed, Some(msg), false)
+                }
+                Outcome::Unknown(msg) => {
+                    record_in(
+                        &mut batch,
+                        &w.leg,
+                        LegState::OutcomeUnknown,
+                        Some(next),
+                        &msg,
+                        "redemption.leg_unknown",
+                    )?;
+                    (LegState::OutcomeUnknown, Some(msg), true)
+                }
+                Outcome::Offline(msg) => {
+                    // Nothing left the machine: keep the leg's state (a leg of unknown outcome
+                    // stays unknown; a fresh one goes back to the queue).
+                    let back = if w.leg.state == LegState::Approved {
+                        LegState::Approved
+                    } else {
+                        LegState::OutcomeUnknown
+                    };
+                    record_in(
+                        &mut batch,
+                        &w.leg,
+                        back,
+                        Some(next),
+                        &msg,
+                        "redemption.leg_queued",
+                    )?;
+                    (back, Some(msg), true)
+                }
+            };
+            reported.push(LegProgress {
+                redemption_id: w.leg.redemption_id.clone(),
+                seq: w.leg.seq,
+                state: state.as_str().to_owned(),
+                last_error: error.clone(),
+                provider_redemption_id: ctx.and_then(|c| provider_redemption_id(c, &w.leg).ok()),
+            });
+            if again {
+                if w.tries < net.retry.attempts_per_run {
+                    wait = wait.max(backoff);
+                    w.leg.state = state;
+                    next_round.push(w);
+                } else if offline {
+                    run.queued += 1;
+                } else {
+                    run.outcome_unknown += 1;
+                }
+            }
+        }
+        batch.commit()?;
+        for p in &reported {
+            progress(p);
+        }
+        work = next_round;
+        if !work.is_empty() {
+            net.sleep(wait);
         }
     }
     Ok(run)
 }
 
-/// Works one leg until it is final or this run's attempts are used up.
-fn drive_leg(
+/// One round over `work`: returns each leg's outcome, in order.
+fn round(
     session: &mut Session,
     net: &Network,
-    ctx: &Ctx,
-    leg: &StoredLeg,
+    contexts: &BTreeMap<String, Ctx>,
+    work: &[Work],
     run: &mut OutboxRun,
-) -> Result<Outcome, AppError> {
-    let mut state = leg.state;
-    let mut attempts = leg.attempts;
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let outcome = if state == LegState::Approved {
-            // Never sent, or certainly not applied: re-check the plan before it leaves.
-            let now = net.now();
-            if let Some(why) = recheck(leg, ctx.catalog.as_ref(), now) {
-                let msg = format!("not sent: {why}");
-                record(
-                    session,
-                    leg,
-                    LegState::Failed,
-                    None,
-                    &msg,
-                    now,
-                    "redemption.leg_refused",
-                )?;
-                return Ok(Outcome::Failed(msg));
+    progress: &mut dyn FnMut(&LegProgress),
+) -> Result<Vec<Outcome>, AppError> {
+    let mut outcomes: Vec<Option<Outcome>> = work.iter().map(|_| None).collect();
+    // 1. Sent before (maybe by a process that died): ask first, re-send only if unseen.
+    let lookups: Vec<usize> = (0..work.len())
+        .filter(|&i| work[i].leg.state != LegState::Approved)
+        .collect();
+    let looked = net.block_on(concurrently(
+        net.concurrency,
+        lookups.iter().map(|&i| {
+            let leg = &work[i].leg;
+            let ctx = contexts.get(&leg.provider_id);
+            async move { (i, lookup(ctx, leg).await) }
+        }),
+    ));
+    let mut to_send = Vec::new();
+    for (i, l) in looked {
+        match l {
+            Lookup::Done(o) => outcomes[i] = Some(o),
+            Lookup::Resend => to_send.push(i),
+        }
+    }
+    // 2. Fresh legs (never sent, or certainly not applied): re-check the plan before it leaves.
+    let now = net.now();
+    for (i, w) in work.iter().enumerate() {
+        if w.leg.state != LegState::Approved {
+            continue;
+        }
+        let ctx = contexts.get(&w.leg.provider_id);
+        match recheck(&w.leg, ctx.and_then(|c| c.catalog.as_ref()), now) {
+            Some(why) => outcomes[i] = Some(Outcome::Refused(format!("not sent: {why}"))),
+            None => to_send.push(i),
+        }
+    }
+    to_send.sort_unstable();
+    // 3. One commit marks every leg of this round as leaving, before any of them leaves.
+    let mut sending = Vec::with_capacity(to_send.len());
+    if !to_send.is_empty() {
+        let mut batch = session.vault_at(now).outbox_batch(now)?;
+        let mut sent = Vec::with_capacity(to_send.len());
+        for &i in &to_send {
+            let leg = &work[i].leg;
+            let Some(ctx) = contexts.get(&leg.provider_id) else {
+                continue;
+            };
+            let req = parse_body(leg)?;
+            if protocol::to_bytes(&req) != leg.body {
+                outcomes[i] = Some(Outcome::Failed(
+                    "the stored request no longer serialises to the bytes committed; not sent"
+                        .into(),
+                ));
+                continue;
             }
-            send(session, net, ctx, leg, run)?
-        } else {
-            // Sent before (maybe by a process that died): ask first, re-send only if unseen.
-            lookup_or_resend(session, net, ctx, leg, run)?
-        };
-        attempts += 1;
-        let now = net.now();
-        let wait = net.retry.backoff(attempts, random_u64());
-        let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
-        match &outcome {
-            Outcome::Confirmed => return Ok(outcome),
-            Outcome::Failed(msg) => {
-                record(
-                    session,
-                    leg,
-                    LegState::Failed,
-                    None,
-                    msg,
-                    now,
-                    "redemption.leg_failed",
-                )?;
-                return Ok(outcome);
-            }
-            Outcome::Unknown(msg) => {
-                record(
-                    session,
-                    leg,
-                    LegState::OutcomeUnknown,
-                    Some(next),
-                    msg,
-                    now,
-                    "redemption.leg_unknown",
-                )?;
-                state = LegState::OutcomeUnknown;
-            }
-            Outcome::Offline(msg) => {
-                // Nothing left the machine: keep the leg's state (a leg of unknown outcome
-                // stays unknown; a fresh one goes back to the queue).
-                let back = if state == LegState::Approved {
-                    LegState::Approved
-                } else {
-                    LegState::OutcomeUnknown
+            let pid = provider_redemption_id(ctx, leg)?;
+            // The privacy ledger with the commit that the request is leaving: nothing leaves
+            // unrecorded.
+            let fields: BTreeMap<String, String> = reveals(&req, ctx.catalog.as_ref())
+                .into_iter()
+                .map(|f| (f.name, f.value))
+                .collect();
+            batch.privacy_append(&PrivacyRecord {
+                provider_id: ctx.provider.id.clone(),
+                redemption_id: Some(leg.redemption_id.clone()),
+                purpose: "redemption".into(),
+                fields: serde_json::to_string(&fields).unwrap_or_default(),
+                sent_at: now,
+            })?;
+            let attempt = batch.mark_sending(&leg.redemption_id, leg.seq, &pid)?;
+            batch.audit_append(&AuditEvent::new(
+                "redemption.leg_sent",
+                json!({"redemption": leg.redemption_id, "leg": leg.seq, "attempt": attempt,
+                       "provider_redemption_id": pid}),
+            )?)?;
+            sent.push(LegProgress {
+                redemption_id: leg.redemption_id.clone(),
+                seq: leg.seq,
+                state: LegState::Sent.as_str().to_owned(),
+                last_error: None,
+                provider_redemption_id: Some(pid),
+            });
+            sending.push((i, req));
+        }
+        batch.commit()?;
+        run.requests_sent += u32::try_from(sending.len()).unwrap_or(u32::MAX);
+        for p in &sent {
+            progress(p);
+        }
+    }
+    // 4. Send them, concurrently.
+    let answers = net.block_on(concurrently(
+        net.concurrency,
+        sending.iter().map(|(i, req)| {
+            let leg = &work[*i].leg;
+            let ctx = contexts.get(&leg.provider_id);
+            async move {
+                let outcome = match ctx {
+                    Some(ctx) => match ctx.client.redeem(&leg.idempotency_key, req).await {
+                        Ok(redeemed) => Outcome::Confirmed {
+                            request: Some(signed_request_json(&redeemed)),
+                            body: Box::new(redeemed.receipt),
+                            receipt: Box::new(redeemed.status.receipt),
+                        },
+                        Err(e) => classify(&e),
+                    },
+                    None => Outcome::Offline("the provider is no longer set up".into()),
                 };
-                record(
-                    session,
-                    leg,
-                    back,
-                    Some(next),
-                    msg,
-                    now,
-                    "redemption.leg_queued",
-                )?;
-                state = back;
+                (*i, outcome)
+            }
+        }),
+    ));
+    for (i, o) in answers {
+        outcomes[i] = Some(o);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::Offline("not worked in this round".into())))
+        .collect())
+}
+
+/// Runs `futures` with at most `limit` in flight; results in completion order.
+async fn concurrently<T, F>(limit: usize, futures: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    use futures_util::stream::{self, StreamExt};
+    stream::iter(futures)
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await
+}
+
+async fn lookup(ctx: Option<&Ctx>, leg: &StoredLeg) -> Lookup {
+    let Some(ctx) = ctx else {
+        return Lookup::Done(Outcome::Offline("the provider is no longer set up".into()));
+    };
+    let (pid, req) = match (provider_redemption_id(ctx, leg), parse_body(leg)) {
+        (Ok(pid), Ok(req)) => (pid, req),
+        (Err(e), _) | (_, Err(e)) => return Lookup::Done(Outcome::Unknown(e.message.clone())),
+    };
+    match ctx.client.redemption(&pid).await {
+        Ok((status, body)) => {
+            // The status endpoint's receipt must answer *our* request: same key, device,
+            // product, amount and body digest.
+            match matches_request(&body, ctx, leg, &req) {
+                Ok(()) => Lookup::Done(Outcome::Confirmed {
+                    body: Box::new(body),
+                    receipt: Box::new(status.receipt),
+                    request: None,
+                }),
+                Err(why) => Lookup::Done(Outcome::Unknown(why)),
             }
         }
-        if tries >= net.retry.attempts_per_run {
-            return Ok(outcome);
-        }
-        net.sleep(wait);
+        // The provider never applied it: send the very same bytes with the same key. If the
+        // first request is still in flight, the provider's idempotency answers both with one
+        // receipt.
+        Err(ClientError::Rejected {
+            code: WireCode::NotFound,
+            ..
+        }) => Lookup::Resend,
+        Err(e) if e.definitely_not_applied() => Lookup::Done(Outcome::Offline(e.to_string())),
+        Err(e) => Lookup::Done(Outcome::Unknown(e.to_string())),
     }
 }
 
-fn record(
-    session: &mut Session,
+fn record_in(
+    batch: &mut OutboxBatch<'_>,
     leg: &StoredLeg,
     state: LegState,
     next: Option<DateTime<Utc>>,
     msg: &str,
-    now: DateTime<Utc>,
     event: &str,
 ) -> Result<(), AppError> {
-    let vault = session.vault_at(now);
-    vault.outbox_update(
+    batch.update(
         &leg.redemption_id,
         leg.seq,
         &LegUpdate {
@@ -665,15 +933,11 @@ fn record(
             next_attempt_at: next,
             last_error: Some(msg.to_owned()),
         },
-        now,
     )?;
-    vault.audit_append(
-        &AuditEvent::new(
-            event,
-            json!({"redemption": leg.redemption_id, "leg": leg.seq, "error": msg}),
-        )?,
-        now,
-    )?;
+    batch.audit_append(&AuditEvent::new(
+        event,
+        json!({"redemption": leg.redemption_id, "leg": leg.seq, "error": msg}),
+    )?)?;
     Ok(())
 }
 
@@ -715,98 +979,6 @@ fn classify(e: &ClientError) -> Outcome {
     }
 }
 
-fn send(
-    session: &mut Session,
-    net: &Network,
-    ctx: &Ctx,
-    leg: &StoredLeg,
-    run: &mut OutboxRun,
-) -> Result<Outcome, AppError> {
-    let req = parse_body(leg)?;
-    if protocol::to_bytes(&req) != leg.body {
-        return Ok(Outcome::Failed(
-            "the stored request no longer serialises to the bytes committed; not sent".into(),
-        ));
-    }
-    let pid = provider_redemption_id(ctx, leg)?;
-    let now = net.now();
-    let vault = session.vault_at(now);
-    // The privacy ledger first, then the commit that the request is leaving: a crash between
-    // them over-reports a disclosure, never hides one.
-    let fields: BTreeMap<String, String> = reveals(&req, ctx.catalog.as_ref())
-        .into_iter()
-        .map(|f| (f.name, f.value))
-        .collect();
-    vault.privacy_append(
-        &PrivacyRecord {
-            provider_id: ctx.provider.id.clone(),
-            redemption_id: Some(leg.redemption_id.clone()),
-            purpose: "redemption".into(),
-            fields: serde_json::to_string(&fields).unwrap_or_default(),
-            sent_at: now,
-        },
-        now,
-    )?;
-    let attempt = vault.outbox_mark_sending(&leg.redemption_id, leg.seq, &pid, now)?;
-    vault.audit_append(
-        &AuditEvent::new(
-            "redemption.leg_sent",
-            json!({"redemption": leg.redemption_id, "leg": leg.seq, "attempt": attempt,
-                   "provider_redemption_id": pid}),
-        )?,
-        now,
-    )?;
-    run.requests_sent += 1;
-    match net.block_on(ctx.client.redeem(&leg.idempotency_key, &req)) {
-        Ok(redeemed) => {
-            confirm(
-                session,
-                net,
-                ctx,
-                leg,
-                &redeemed.receipt,
-                &redeemed.status.receipt,
-                Some(signed_request_json(&redeemed)),
-            )?;
-            Ok(Outcome::Confirmed)
-        }
-        Err(e) => Ok(classify(&e)),
-    }
-}
-
-fn lookup_or_resend(
-    session: &mut Session,
-    net: &Network,
-    ctx: &Ctx,
-    leg: &StoredLeg,
-    run: &mut OutboxRun,
-) -> Result<Outcome, AppError> {
-    let pid = provider_redemption_id(ctx, leg)?;
-    let req = parse_body(leg)?;
-    match net.block_on(ctx.client.redemption(&pid)) {
-        Ok((status, body)) => {
-            // The status endpoint's receipt must answer *our* request: same key, device,
-            // product, amount and body digest.
-            if let Err(why) = matches_request(&body, ctx, leg, &req) {
-                return Ok(Outcome::Unknown(why));
-            }
-            confirm(session, net, ctx, leg, &body, &status.receipt, None)?;
-            Ok(Outcome::Confirmed)
-        }
-        Err(ClientError::Rejected {
-            code: WireCode::NotFound,
-            ..
-        }) => {
-            // The provider never applied it: send the very same bytes with the same key. If
-            // the first request is still in flight, the provider's idempotency answers both
-            // with one receipt.
-            send(session, net, ctx, leg, run)
-        }
-        Err(e) if e.definitely_not_applied() => Ok(Outcome::Offline(e.to_string())),
-        Err(e) => Ok(Outcome::Unknown(e.to_string())),
-    }
-}
-
 fn matches_request(
     body: &ReceiptBody,
     ctx: &Ctx,
@@ -838,43 +1010,35 @@ fn signed_request_json(r: &Redeemed) -> String {
     .to_string()
 }
 
-/// Books the leg in the provider's ledger source (idempotent), then stores the receipt and
-/// marks it confirmed in one transaction.
-fn confirm(
-    session: &mut Session,
-    net: &Network,
-    ctx: &Ctx,
+/// Books the leg in the provider's ledger source (idempotent: the provider's redemption id is
+/// the de-duplication key), stores the receipt and marks the leg confirmed, in the batch.
+fn record_confirmed(
+    batch: &mut OutboxBatch<'_>,
     leg: &StoredLeg,
+    (source, entries): &(Source, Vec<Entry>),
     body: &ReceiptBody,
     receipt: &protocol::SignedReceipt,
     request: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let now = net.now();
-    book(session, &ctx.provider, body, now)?;
-    let vault = session.vault_at(now);
-    vault.outbox_confirm(
-        &StoredReceipt {
-            provider_redemption_id: body.redemption_id.clone(),
-            redemption_id: leg.redemption_id.clone(),
-            seq: leg.seq,
-            provider_id: ctx.provider.id.clone(),
-            document: String::from_utf8(protocol::to_bytes(receipt)).unwrap_or_default(),
-            request,
-            stored_at: now,
-        },
-        now,
-    )?;
-    vault.audit_append(
-        &AuditEvent::new(
-            "redemption.leg_confirmed",
-            json!({"redemption": leg.redemption_id, "leg": leg.seq,
-                   "provider_redemption_id": body.redemption_id,
-                   "amount": body.amount.as_str(), "fee": body.fee.as_str(),
-                   "currency": body.currency.code(),
-                   "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
-        )?,
-        now,
-    )?;
+    batch.book(source, entries)?;
+    batch.confirm(&StoredReceipt {
+        provider_redemption_id: body.redemption_id.clone(),
+        redemption_id: leg.redemption_id.clone(),
+        seq: leg.seq,
+        provider_id: leg.provider_id.clone(),
+        document: String::from_utf8(protocol::to_bytes(receipt)).unwrap_or_default(),
+        request,
+        stored_at: now,
+    })?;
+    batch.audit_append(&AuditEvent::new(
+        "redemption.leg_confirmed",
+        json!({"redemption": leg.redemption_id, "leg": leg.seq,
+               "provider_redemption_id": body.redemption_id,
+               "amount": body.amount.as_str(), "fee": body.fee.as_str(),
+               "currency": body.currency.code(),
+               "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
+    )?)?;
     Ok(())
 }
 
@@ -884,31 +1048,24 @@ pub fn provider_source_id(provider: &str) -> SourceId {
     SourceId::new(format!("provider-{provider}"))
 }
 
-fn book(
-    session: &mut Session,
+/// The provider's ledger source and the entries a confirmed receipt books in it.
+fn booking(
     provider: &StoredProvider,
     body: &ReceiptBody,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(Source, Vec<Entry>), AppError> {
     let source_id = provider_source_id(&provider.id);
-    let vault = session.vault_at(now);
-    if vault.source(&source_id, now)?.is_none() {
-        let label = if provider.sandbox {
-            format!("{} (sandbox)", provider.id)
-        } else {
-            provider.id.clone()
-        };
-        vault.add_source(
-            &Source {
-                id: source_id.clone(),
-                label,
-                platform: Platform::Generic(PROVIDER_PLATFORM.into()),
-                currency: body.currency,
-                payout: None,
-            },
-            now,
-        )?;
-    }
+    let label = if provider.sandbox {
+        format!("{} (sandbox)", provider.id)
+    } else {
+        provider.id.clone()
+    };
+    let source = Source {
+        id: source_id.clone(),
+        label,
+        platform: Platform::Generic(PROVIDER_PLATFORM.into()),
+        currency: body.currency,
+        payout: None,
+    };
     let bad = |e: &dyn std::fmt::Display| {
         AppError::new(
             ErrorCode::Provider,
@@ -941,6 +1098,5 @@ fn book(
     if fee.is_positive() {
         entries.push(entry(EntryKind::Fee, fee, key(":fee"))?);
     }
-    vault.import_entries(&source_id, &entries, now)?;
-    Ok(())
+    Ok((source, entries))
 }

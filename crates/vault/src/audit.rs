@@ -155,6 +155,17 @@ pub(crate) fn append(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<u64> {
     let tx = conn.transaction()?;
+    let seq = append_in(&tx, event, now)?;
+    tx.commit()?;
+    Ok(seq)
+}
+
+/// Appends an event inside a transaction the caller owns (and commits).
+pub(crate) fn append_in(
+    tx: &Connection,
+    event: &AuditEvent,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<u64> {
     let last: Option<(i64, Vec<u8>)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -167,12 +178,12 @@ pub(crate) fn append(
             u64::try_from(seq).unwrap_or(0),
             <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS),
         ),
-        None => anchor(&tx)?.map_or((0, GENESIS), |a| (a.seq, a.hash)),
+        None => anchor(tx)?.map_or((0, GENESIS), |a| (a.seq, a.hash)),
     };
     let seq = prev_seq + 1;
     let at = now.timestamp();
     let hash = entry_hash(seq, at, &event.kind, &event.detail, &prev_hash);
-    let expires_at = retention::expires_at(&tx, CLASS, now)?.unwrap_or(i64::MAX);
+    let expires_at = retention::expires_at(tx, CLASS, now)?.unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO audit_log (seq, at, kind, detail, prev_hash, hash, created_at, expires_at, retention_class)
          VALUES (:seq, :at, :kind, :detail, :prev, :hash, :at, :exp, :class)",
@@ -182,7 +193,6 @@ pub(crate) fn append(
             ":class": CLASS,
         },
     )?;
-    tx.commit()?;
     Ok(seq)
 }
 

@@ -40,6 +40,13 @@ pub struct ImportOutcome {
 pub struct EntryImport<'v> {
     tx: Transaction<'v>,
     dir: &'v Path,
+    writer: EntryWriter,
+}
+
+/// Writes entries of one source inside a transaction someone else owns (an [`EntryImport`],
+/// or an outbox batch booking confirmed redemptions), keeping the per-currency sums that
+/// [`EntryWriter::finish`] adds to `balance`.
+pub(crate) struct EntryWriter {
     source: SourceId,
     now: i64,
     expires_at: i64,
@@ -53,8 +60,8 @@ pub struct EntryImport<'v> {
 impl std::fmt::Debug for EntryImport<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EntryImport")
-            .field("source", &self.source)
-            .field("outcome", &self.outcome)
+            .field("source", &self.writer.source)
+            .field("outcome", &self.writer.outcome)
             .finish_non_exhaustive()
     }
 }
@@ -81,21 +88,59 @@ impl<'v> EntryImport<'v> {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store)?;
-        if crate::source::get(&tx, source, now)
+        let writer = EntryWriter::begin(&tx, dir, source, now)?;
+        Ok(EntryImport { tx, dir, writer })
+    }
+
+    /// Writes a batch inside the open transaction (nothing is visible to others, or durable,
+    /// before [`EntryImport::commit`]); returns what this batch wrote.
+    pub fn insert(&mut self, entries: &[Entry]) -> Result<ImportOutcome, LedgerError> {
+        self.writer.insert(&self.tx, self.dir, entries)
+    }
+
+    /// What the import has written so far.
+    pub fn outcome(&self) -> ImportOutcome {
+        self.writer.outcome
+    }
+
+    /// Adds the imported sums to the balances and commits every batch at once.
+    pub fn commit(self) -> Result<ImportOutcome, StoreError> {
+        let dir = self.dir;
+        let store = |e| StoreError::from_sql(e, dir);
+        let outcome = self.writer.finish(&self.tx).map_err(store)?;
+        self.tx.commit().map_err(store)?;
+        Ok(outcome)
+    }
+
+    /// Discards every batch (what dropping does, made explicit).
+    pub fn rollback(self) -> Result<(), StoreError> {
+        let dir = self.dir;
+        self.tx.rollback().map_err(|e| StoreError::from_sql(e, dir))
+    }
+}
+
+impl EntryWriter {
+    /// Checks the source exists and reads the retention of what will be written.
+    pub(crate) fn begin(
+        conn: &Connection,
+        dir: &Path,
+        source: &SourceId,
+        now: DateTime<Utc>,
+    ) -> Result<EntryWriter, LedgerError> {
+        let store = |e| StoreError::from_sql(e, dir);
+        if crate::source::get(conn, source, now)
             .map_err(store)?
             .is_none()
         {
             return Err(LedgerError::UnknownSource(source.to_string()));
         }
-        let expires_at = retention::expires_at(&tx, CLASS, now)
+        let expires_at = retention::expires_at(conn, CLASS, now)
             .map_err(store)?
             .unwrap_or(i64::MAX);
-        let detail_expires_at = retention::expires_at(&tx, DETAIL_CLASS, now)
+        let detail_expires_at = retention::expires_at(conn, DETAIL_CLASS, now)
             .map_err(store)?
             .unwrap_or(i64::MAX);
-        Ok(EntryImport {
-            tx,
-            dir,
+        Ok(EntryWriter {
             source: source.clone(),
             now: now.timestamp(),
             expires_at,
@@ -106,14 +151,17 @@ impl<'v> EntryImport<'v> {
         })
     }
 
-    /// Writes a batch inside the open transaction (nothing is visible to others, or durable,
-    /// before [`EntryImport::commit`]); returns what this batch wrote.
-    pub fn insert(&mut self, entries: &[Entry]) -> Result<ImportOutcome, LedgerError> {
-        let dir = self.dir;
+    /// Writes a batch; returns what this batch wrote.
+    pub(crate) fn insert(
+        &mut self,
+        conn: &Connection,
+        dir: &Path,
+        entries: &[Entry],
+    ) -> Result<ImportOutcome, LedgerError> {
         let store = |e| StoreError::from_sql(e, dir);
         let mut batch = ImportOutcome::default();
-        let mut entry_stmt = self.tx.prepare_cached(INSERT_ENTRY).map_err(store)?;
-        let mut detail_stmt = self.tx.prepare_cached(INSERT_DETAIL).map_err(store)?;
+        let mut entry_stmt = conn.prepare_cached(INSERT_ENTRY).map_err(store)?;
+        let mut detail_stmt = conn.prepare_cached(INSERT_DETAIL).map_err(store)?;
         for entry in entries {
             if entry.source() != &self.source {
                 return Err(LedgerError::WrongSource {
@@ -158,7 +206,7 @@ impl<'v> EntryImport<'v> {
                 *total = total.checked_add(amount).ok_or_else(overflow)?;
             }
             if entry.payer().is_some() || entry.message().is_some() {
-                let id = self.tx.last_insert_rowid();
+                let id = conn.last_insert_rowid();
                 detail_stmt
                     .execute(params![
                         id,
@@ -175,21 +223,13 @@ impl<'v> EntryImport<'v> {
         Ok(batch)
     }
 
-    /// What the import has written so far.
-    pub fn outcome(&self) -> ImportOutcome {
-        self.outcome
-    }
-
-    /// Adds the imported sums to the balances and commits every batch at once.
-    pub fn commit(self) -> Result<ImportOutcome, StoreError> {
-        let dir = self.dir;
-        let store = |e| StoreError::from_sql(e, dir);
+    /// Adds the sums written so far to `balance` (call once, just before the commit).
+    pub(crate) fn finish(&self, conn: &Connection) -> rusqlite::Result<ImportOutcome> {
         for (currency, [count, gross, fee, net]) in &self.sums {
             // SQLite raises "integer overflow" rather than wrapping, so a sum too large for the
             // balance fails the commit instead of storing a wrong balance.
-            self.tx
-                .execute(
-                    "INSERT INTO balance (source_id, currency, entry_count, gross_minor,
+            conn.execute(
+                "INSERT INTO balance (source_id, currency, entry_count, gross_minor,
                                           fee_minor, net_minor)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (source_id, currency) DO UPDATE SET
@@ -197,18 +237,10 @@ impl<'v> EntryImport<'v> {
                          gross_minor = gross_minor + excluded.gross_minor,
                          fee_minor = fee_minor + excluded.fee_minor,
                          net_minor = net_minor + excluded.net_minor",
-                    params![self.source.as_str(), currency, count, gross, fee, net],
-                )
-                .map_err(store)?;
+                params![self.source.as_str(), currency, count, gross, fee, net],
+            )?;
         }
-        self.tx.commit().map_err(store)?;
         Ok(self.outcome)
-    }
-
-    /// Discards every batch (what dropping does, made explicit).
-    pub fn rollback(self) -> Result<(), StoreError> {
-        let dir = self.dir;
-        self.tx.rollback().map_err(|e| StoreError::from_sql(e, dir))
     }
 }
 

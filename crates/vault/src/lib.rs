@@ -107,7 +107,9 @@ pub use history::{BadCursor, HistoryCursor, HistoryFilter, HistoryPage};
 pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
 pub use key::DataKey;
 pub use migration::{MigrationError, SCHEMA_VERSION};
-pub use outbox::{LegState, LegUpdate, NewLeg, NewRedemption, StoredLeg, StoredRedemption};
+pub use outbox::{
+    LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch, StoredLeg, StoredRedemption,
+};
 pub use privacy::PrivacyRecord;
 pub use provider::{ProviderStoreError, StoredProvider};
 pub use purge::PurgeReport;

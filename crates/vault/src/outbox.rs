@@ -16,7 +16,9 @@
 //! twice. Confirming a leg stores its receipt in the same transaction.
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{OptionalExtension, named_params};
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, named_params};
 
 use crate::error::StoreError;
 use crate::{Vault, retention};
@@ -113,6 +115,8 @@ pub struct StoredLeg {
     pub redemption_id: String,
     /// Position (from 0).
     pub seq: u32,
+    /// The redemption's provider.
+    pub provider_id: String,
     /// Product id.
     pub product: String,
     /// ISO 4217 code.
@@ -194,12 +198,149 @@ fn leg_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLeg> {
         last_error: r.get(11)?,
         provider_redemption_id: r.get(12)?,
         updated_at: time(r.get(13)?),
+        provider_id: r.get(14)?,
     })
 }
 
 const LEG_COLUMNS: &str = "redemption_id, seq, product, currency, amount_minor, fee_minor, body, \
      idempotency_key, state, attempts, next_attempt_at, last_error, provider_redemption_id, \
-     updated_at FROM redemption_leg";
+     updated_at, (SELECT provider_id FROM redemption WHERE redemption.id = redemption_id) \
+     FROM redemption_leg";
+
+fn mark_sending(
+    conn: &Connection,
+    id: &str,
+    seq: u32,
+    provider_redemption_id: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<u32> {
+    conn.query_row(
+        "UPDATE redemption_leg SET state = 'sent', attempts = attempts + 1,
+             provider_redemption_id = :pid, updated_at = :now
+         WHERE redemption_id = :id AND seq = :seq
+           AND state IN ('approved', 'sent', 'outcome_unknown')
+         RETURNING attempts",
+        named_params! {":id": id, ":seq": seq, ":pid": provider_redemption_id,
+        ":now": now.timestamp()},
+        |r| r.get(0),
+    )
+}
+
+fn update_leg(
+    conn: &Connection,
+    id: &str,
+    seq: u32,
+    update: &LegUpdate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE redemption_leg SET state = :state, next_attempt_at = :next,
+             last_error = :err, updated_at = :now
+         WHERE redemption_id = :id AND seq = :seq AND state != 'confirmed'",
+        named_params! {":state": update.state.as_str(),
+        ":next": update.next_attempt_at.map(|t| t.timestamp()),
+        ":err": update.last_error, ":now": now.timestamp(),
+        ":id": id, ":seq": seq},
+    )?;
+    Ok(n > 0)
+}
+
+fn confirm_leg(
+    conn: &Connection,
+    receipt: &crate::StoredReceipt,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    crate::receipt::insert(conn, receipt, now)?;
+    conn.execute(
+        "UPDATE redemption_leg SET state = 'confirmed', next_attempt_at = NULL,
+             last_error = NULL, provider_redemption_id = :pid, updated_at = :now
+         WHERE redemption_id = :id AND seq = :seq",
+        named_params! {":pid": receipt.provider_redemption_id, ":now": now.timestamp(),
+        ":id": receipt.redemption_id, ":seq": receipt.seq},
+    )?;
+    Ok(())
+}
+
+/// Outbox writes committed together, in one write transaction (one fsync), so a run that
+/// sends many independent legs pays for durability once per step rather than once per leg
+/// per step. The guarantees of the single-write methods hold for the batch as a whole: every
+/// leg marked as leaving in a batch is durable before [`OutboxBatch::commit`] returns, so the
+/// caller sends none of them before that; dropping the batch writes nothing.
+pub struct OutboxBatch<'v> {
+    tx: rusqlite::Transaction<'v>,
+    dir: &'v Path,
+    now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for OutboxBatch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxBatch")
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OutboxBatch<'_> {
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sql(e, self.dir)
+    }
+
+    /// See [`Vault::privacy_append`].
+    pub fn privacy_append(&mut self, r: &crate::PrivacyRecord) -> Result<(), StoreError> {
+        crate::privacy::insert(&self.tx, r, self.now).map_err(|e| self.err(e))
+    }
+
+    /// See [`Vault::outbox_mark_sending`].
+    pub fn mark_sending(
+        &mut self,
+        id: &str,
+        seq: u32,
+        provider_redemption_id: &str,
+    ) -> Result<u32, StoreError> {
+        mark_sending(&self.tx, id, seq, provider_redemption_id, self.now).map_err(|e| self.err(e))
+    }
+
+    /// See [`Vault::outbox_update`].
+    pub fn update(&mut self, id: &str, seq: u32, update: &LegUpdate) -> Result<bool, StoreError> {
+        update_leg(&self.tx, id, seq, update, self.now).map_err(|e| self.err(e))
+    }
+
+    /// See [`Vault::outbox_confirm`].
+    pub fn confirm(&mut self, receipt: &crate::StoredReceipt) -> Result<(), StoreError> {
+        confirm_leg(&self.tx, receipt, self.now).map_err(|e| self.err(e))
+    }
+
+    /// Books entries into `source` (added first if it is not in the vault), de-duplicated by
+    /// key like any import; balances are updated in the same transaction.
+    pub fn book(
+        &mut self,
+        source: &tipvault_ledger::Source,
+        entries: &[tipvault_ledger::Entry],
+    ) -> Result<crate::ImportOutcome, crate::LedgerError> {
+        let store = |e| crate::LedgerError::Store(StoreError::from_sql(e, self.dir));
+        if crate::source::get(&self.tx, &source.id, self.now)
+            .map_err(store)?
+            .is_none()
+        {
+            crate::source::insert(&self.tx, source, self.now)?;
+        }
+        let mut writer =
+            crate::entry::EntryWriter::begin(&self.tx, self.dir, &source.id, self.now)?;
+        writer.insert(&self.tx, self.dir, entries)?;
+        writer.finish(&self.tx).map_err(store)
+    }
+
+    /// See [`Vault::audit_append`].
+    pub fn audit_append(&mut self, event: &crate::AuditEvent) -> Result<u64, StoreError> {
+        crate::audit::append_in(&self.tx, event, self.now).map_err(|e| self.err(e))
+    }
+
+    /// Commits every write of the batch at once.
+    pub fn commit(self) -> Result<(), StoreError> {
+        let dir = self.dir;
+        self.tx.commit().map_err(|e| StoreError::from_sql(e, dir))
+    }
+}
 
 impl Vault {
     /// Stores a planned redemption with its legs (state `planned`) in one transaction.
@@ -272,18 +413,7 @@ impl Vault {
         provider_redemption_id: &str,
         now: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        self.conn()
-            .query_row(
-                "UPDATE redemption_leg SET state = 'sent', attempts = attempts + 1,
-                     provider_redemption_id = :pid, updated_at = :now
-                 WHERE redemption_id = :id AND seq = :seq
-                   AND state IN ('approved', 'sent', 'outcome_unknown')
-                 RETURNING attempts",
-                named_params! {":id": id, ":seq": seq, ":pid": provider_redemption_id,
-                ":now": now.timestamp()},
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql_err(e))
+        mark_sending(self.conn(), id, seq, provider_redemption_id, now).map_err(|e| self.sql_err(e))
     }
 
     /// Records the outcome of an exchange that did not confirm the leg. A confirmed leg is
@@ -295,19 +425,7 @@ impl Vault {
         update: &LegUpdate,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let n = self
-            .conn()
-            .execute(
-                "UPDATE redemption_leg SET state = :state, next_attempt_at = :next,
-                     last_error = :err, updated_at = :now
-                 WHERE redemption_id = :id AND seq = :seq AND state != 'confirmed'",
-                named_params! {":state": update.state.as_str(),
-                ":next": update.next_attempt_at.map(|t| t.timestamp()),
-                ":err": update.last_error, ":now": now.timestamp(),
-                ":id": id, ":seq": seq},
-            )
-            .map_err(|e| self.sql_err(e))?;
-        Ok(n > 0)
+        update_leg(self.conn(), id, seq, update, now).map_err(|e| self.sql_err(e))
     }
 
     /// Confirms a leg and stores its receipt in one transaction (idempotent: a second
@@ -320,16 +438,17 @@ impl Vault {
         let dir = self.dir().to_path_buf();
         let err = |e| StoreError::from_sql(e, &dir);
         let tx = self.conn_mut().transaction().map_err(err)?;
-        crate::receipt::insert(&tx, receipt, now).map_err(err)?;
-        tx.execute(
-            "UPDATE redemption_leg SET state = 'confirmed', next_attempt_at = NULL,
-                 last_error = NULL, provider_redemption_id = :pid, updated_at = :now
-             WHERE redemption_id = :id AND seq = :seq",
-            named_params! {":pid": receipt.provider_redemption_id, ":now": now.timestamp(),
-            ":id": receipt.redemption_id, ":seq": receipt.seq},
-        )
-        .map_err(err)?;
+        confirm_leg(&tx, receipt, now).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Starts a batch of outbox writes committed together: see [`OutboxBatch`].
+    pub fn outbox_batch(&mut self, now: DateTime<Utc>) -> Result<OutboxBatch<'_>, StoreError> {
+        let (conn, dir) = self.parts_mut();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::from_sql(e, dir))?;
+        Ok(OutboxBatch { tx, dir, now })
     }
 
     /// One live redemption with its legs.

@@ -5,7 +5,7 @@
 //! class `request_log` (90 days by default), independently of the receipts it relates to.
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::named_params;
+use rusqlite::{Connection, named_params};
 
 use crate::error::StoreError;
 use crate::{Vault, retention};
@@ -28,6 +28,23 @@ pub struct PrivacyRecord {
     pub sent_at: DateTime<Utc>,
 }
 
+pub(crate) fn insert(
+    conn: &Connection,
+    r: &PrivacyRecord,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let exp = retention::expires_at(conn, CLASS, now)?.unwrap_or(i64::MAX);
+    conn.execute(
+        "INSERT INTO privacy_log (provider_id, redemption_id, purpose, fields, sent_at,
+                                  created_at, expires_at, retention_class)
+         VALUES (:p, :r, :purpose, :fields, :sent, :now, :exp, :class)",
+        named_params! {":p": r.provider_id, ":r": r.redemption_id, ":purpose": r.purpose,
+        ":fields": r.fields, ":sent": r.sent_at.timestamp(),
+        ":now": now.timestamp(), ":exp": exp, ":class": CLASS},
+    )?;
+    Ok(())
+}
+
 impl Vault {
     /// Appends a record.
     pub fn privacy_append(
@@ -35,20 +52,7 @@ impl Vault {
         r: &PrivacyRecord,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let exp = retention::expires_at(conn, CLASS, now)
-            .map_err(|e| self.sql_err(e))?
-            .unwrap_or(i64::MAX);
-        conn.execute(
-            "INSERT INTO privacy_log (provider_id, redemption_id, purpose, fields, sent_at,
-                                      created_at, expires_at, retention_class)
-             VALUES (:p, :r, :purpose, :fields, :sent, :now, :exp, :class)",
-            named_params! {":p": r.provider_id, ":r": r.redemption_id, ":purpose": r.purpose,
-            ":fields": r.fields, ":sent": r.sent_at.timestamp(),
-            ":now": now.timestamp(), ":exp": exp, ":class": CLASS},
-        )
-        .map_err(|e| self.sql_err(e))?;
-        Ok(())
+        insert(self.conn(), r, now).map_err(|e| self.sql_err(e))
     }
 
     /// Live records, newest first, at most `limit`.

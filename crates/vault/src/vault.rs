@@ -1129,6 +1129,12 @@ impl Vault {
         &mut self.conn
     }
 
+    /// The connection and the vault's directory together (a transaction that maps its own
+    /// errors).
+    pub(crate) fn parts_mut(&mut self) -> (&mut Connection, &Path) {
+        (&mut self.conn, &self.dir)
+    }
+
     /// Maps a SQLite error the way every other vault method does.
     pub(crate) fn sql_err(&self, e: rusqlite::Error) -> StoreError {
         StoreError::from_sql(e, &self.dir)

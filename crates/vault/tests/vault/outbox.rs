@@ -1,9 +1,13 @@
 //! The redemption engine's storage: device key, providers, the outbox state machine,
 //! receipts and the privacy ledger (migration v5).
 
+use serde_json::json;
+use tipvault_ledger::entry::NewEntry;
+use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
+use tipvault_money::{Currency, Money};
 use tipvault_vault::{
-    LegState, LegUpdate, NewLeg, NewRedemption, PrivacyRecord, ProviderStoreError, StoredProvider,
-    StoredReceipt,
+    AuditEvent, LegState, LegUpdate, NewLeg, NewRedemption, PrivacyRecord, ProviderStoreError,
+    StoredProvider, StoredReceipt,
 };
 
 use crate::support::{days, new_vault, t0, unlock, vault_dir};
@@ -147,6 +151,140 @@ fn legs_move_through_the_state_machine_and_persist() {
     assert_eq!(r.legs[1].state, LegState::Approved);
     assert_eq!(vault.receipts_of("rx_1", t0()).unwrap().len(), 1);
     assert_eq!(vault.outbox_pending(t0()).unwrap().len(), 1);
+}
+
+fn booked(id: &str, minor: i64) -> (Source, Vec<Entry>) {
+    let source = Source {
+        id: SourceId::new("provider-demo"),
+        label: "demo".into(),
+        platform: Platform::Generic("tipvault-provider".into()),
+        currency: Currency::KRW,
+        payout: None,
+    };
+    let out = Money::from_minor(-minor, Currency::KRW);
+    let entry = Entry::new(NewEntry {
+        source: source.id.clone(),
+        kind: EntryKind::Redemption,
+        occurred_at: t0(),
+        gross: out,
+        fee: Money::zero(Currency::KRW),
+        net: out,
+        key: EntryKey::TransactionId {
+            platform: "tipvault-provider".into(),
+            source: source.id.clone(),
+            id: id.into(),
+        },
+        payer: None,
+        message: None,
+    })
+    .unwrap();
+    (source, vec![entry])
+}
+
+#[test]
+fn a_batch_commits_many_legs_at_once_or_nothing() {
+    let (tmp, mut vault) = new_vault();
+    vault
+        .outbox_insert(&redemption("rx_1", &["k1", "k2", "k3"]), t0())
+        .unwrap();
+    vault.outbox_approve("rx_1", t0()).unwrap();
+    let audit_before = vault.audit_entries(t0(), 0, 1000).unwrap().len();
+    // Dropped before commit: nothing of it is written.
+    {
+        let mut batch = vault.outbox_batch(t0()).unwrap();
+        batch.mark_sending("rx_1", 0, "rd_0").unwrap();
+        batch
+            .audit_append(&AuditEvent::new("redemption.leg_sent", json!({"leg": 0})).unwrap())
+            .unwrap();
+    }
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    assert!(r.legs.iter().all(|l| l.state == LegState::Approved));
+    assert_eq!(
+        vault.audit_entries(t0(), 0, 1000).unwrap().len(),
+        audit_before
+    );
+    // Committed: every leg leaves together, with its privacy record and audit entry.
+    let mut batch = vault.outbox_batch(t0()).unwrap();
+    for seq in 0..3u32 {
+        batch
+            .privacy_append(&PrivacyRecord {
+                provider_id: "demo-provider".into(),
+                redemption_id: Some("rx_1".into()),
+                purpose: "redemption".into(),
+                fields: "{}".into(),
+                sent_at: t0(),
+            })
+            .unwrap();
+        assert_eq!(
+            batch
+                .mark_sending("rx_1", seq, &format!("rd_{seq}"))
+                .unwrap(),
+            1
+        );
+        batch
+            .audit_append(&AuditEvent::new("redemption.leg_sent", json!({"leg": seq})).unwrap())
+            .unwrap();
+    }
+    batch.commit().unwrap();
+    vault.lock().unwrap();
+    let mut vault = unlock(&vault_dir(&tmp));
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    assert!(
+        r.legs
+            .iter()
+            .all(|l| l.state == LegState::Sent && l.attempts == 1)
+    );
+    assert!(r.legs.iter().all(|l| l.provider_id == "demo-provider"));
+    assert_eq!(vault.privacy_log(t0(), 10).unwrap().len(), 3);
+    let sent = vault
+        .audit_entries(t0(), 0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "redemption.leg_sent")
+        .count();
+    assert_eq!(sent, 3, "the dropped batch's entry is not there; the committed three are");
+    assert!(vault.audit_verify().unwrap().is_intact());
+    // Outcomes: two confirmed and booked (the source is added on first use; a repeat booking
+    // is a duplicate), one left unknown.
+    let mut batch = vault.outbox_batch(t0()).unwrap();
+    for seq in 0..2u32 {
+        let (source, entries) = booked(&format!("rd_{seq}"), 1000);
+        assert_eq!(batch.book(&source, &entries).unwrap().inserted, 1);
+        assert_eq!(batch.book(&source, &entries).unwrap().duplicates, 1);
+        batch
+            .confirm(&StoredReceipt {
+                provider_redemption_id: format!("rd_{seq}"),
+                redemption_id: "rx_1".into(),
+                seq,
+                provider_id: "demo-provider".into(),
+                document: "{}".into(),
+                request: None,
+                stored_at: t0(),
+            })
+            .unwrap();
+    }
+    let unknown = LegUpdate {
+        state: LegState::OutcomeUnknown,
+        next_attempt_at: Some(t0()),
+        last_error: Some("dropped".into()),
+    };
+    assert!(batch.update("rx_1", 2, &unknown).unwrap());
+    batch.commit().unwrap();
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    let states: Vec<_> = r.legs.iter().map(|l| l.state).collect();
+    assert_eq!(
+        states,
+        [
+            LegState::Confirmed,
+            LegState::Confirmed,
+            LegState::OutcomeUnknown
+        ]
+    );
+    assert_eq!(vault.receipts_of("rx_1", t0()).unwrap().len(), 2);
+    let balances = vault.balances(t0()).unwrap();
+    assert_eq!(balances.len(), 1);
+    assert_eq!(balances[0].net, Money::from_minor(-2000, Currency::KRW));
+    assert_eq!(vault.balances_recomputed(t0()).unwrap(), balances);
 }
 
 #[test]
