@@ -61,8 +61,9 @@ pub use providers::{
     DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
 };
 pub use redeem::{
-    OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField, approve_redemption,
-    list_redemptions, plan_redemption, reconcile, redemption, run_outbox,
+    LegProgress, OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField,
+    approve_redemption, list_redemptions, plan_redemption, reconcile, reconcile_with, redemption,
+    run_outbox, run_outbox_with,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -202,16 +202,31 @@ fn cached_catalog(
         .and_then(|c| Catalog::parse(&c.document).ok()))
 }
 
-fn view_of(
+/// What a view of a provider's redemptions needs to know about the provider: its cached
+/// catalog (what each field reveals) and whether it is a sandbox.
+struct ProviderFacts {
+    catalog: Option<Catalog>,
+    sandbox: bool,
+}
+
+fn provider_facts(
     session: &mut Session,
-    r: &tipvault_vault::StoredRedemption,
+    provider_id: &str,
     now: DateTime<Utc>,
+) -> Result<ProviderFacts, AppError> {
+    Ok(ProviderFacts {
+        catalog: cached_catalog(session, provider_id, now)?,
+        sandbox: session
+            .vault_at(now)
+            .provider(provider_id, now)?
+            .is_some_and(|p| p.sandbox),
+    })
+}
+
+fn view_of(
+    r: &tipvault_vault::StoredRedemption,
+    facts: &ProviderFacts,
 ) -> Result<RedemptionView, AppError> {
-    let catalog = cached_catalog(session, &r.provider_id, now)?;
-    let sandbox = session
-        .vault_at(now)
-        .provider(&r.provider_id, now)?
-        .is_some_and(|p| p.sandbox);
     let state = r
         .legs
         .iter()
@@ -221,7 +236,7 @@ fn view_of(
     Ok(RedemptionView {
         id: r.id.clone(),
         provider: r.provider_id.clone(),
-        sandbox,
+        sandbox: facts.sandbox,
         catalog_version: r.catalog_version,
         state: state.as_str().to_owned(),
         created_at: r.created_at,
@@ -229,7 +244,7 @@ fn view_of(
         legs: r
             .legs
             .iter()
-            .map(|l| leg_view(l, catalog.as_ref()))
+            .map(|l| leg_view(l, facts.catalog.as_ref()))
             .collect::<Result<_, _>>()?,
     })
 }
@@ -244,7 +259,8 @@ pub fn redemption(
         .vault_at(now)
         .redemption(id, now)?
         .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
-    view_of(session, &r, now)
+    let facts = provider_facts(session, &r.provider_id, now)?;
+    view_of(&r, &facts)
 }
 
 /// Every redemption, newest first.
@@ -253,7 +269,19 @@ pub fn list_redemptions(
     now: DateTime<Utc>,
 ) -> Result<Vec<RedemptionView>, AppError> {
     let all = session.vault_at(now).redemptions(now)?;
-    all.iter().map(|r| view_of(session, r, now)).collect()
+    // One catalog parse and provider read per provider, not per redemption.
+    let mut facts: BTreeMap<String, ProviderFacts> = BTreeMap::new();
+    let mut out = Vec::with_capacity(all.len());
+    for r in &all {
+        if !facts.contains_key(&r.provider_id) {
+            let f = provider_facts(session, &r.provider_id, now)?;
+            facts.insert(r.provider_id.clone(), f);
+        }
+        if let Some(f) = facts.get(&r.provider_id) {
+            out.push(view_of(r, f)?);
+        }
+    }
+    Ok(out)
 }
 
 fn new_id(prefix: &str) -> Result<String, AppError> {

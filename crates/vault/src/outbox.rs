@@ -484,26 +484,40 @@ impl Vault {
         }))
     }
 
-    /// Every live redemption, newest first.
+    /// Every live redemption, newest first (two queries, however many there are).
     pub fn redemptions(&self, now: DateTime<Utc>) -> Result<Vec<StoredRedemption>, StoreError> {
-        let ids: Vec<String> = {
+        let mut out: Vec<StoredRedemption> = {
             let conn = self.conn();
             let mut stmt = conn
                 .prepare(&format!(
-                    "SELECT id FROM redemption WHERE {} ORDER BY created_at DESC, id",
+                    "SELECT id, provider_id, catalog_version, created_at, approved_at
+                     FROM redemption WHERE {} ORDER BY created_at DESC, id",
                     retention::LIVE
                 ))
                 .map_err(|e| self.sql_err(e))?;
             let rows = stmt
-                .query_map(named_params! {":now": now.timestamp()}, |r| r.get(0))
+                .query_map(named_params! {":now": now.timestamp()}, |r| {
+                    Ok(StoredRedemption {
+                        id: r.get(0)?,
+                        provider_id: r.get(1)?,
+                        catalog_version: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                        created_at: time(r.get(3)?),
+                        approved_at: r.get::<_, Option<i64>>(4)?.map(time),
+                        legs: Vec::new(),
+                    })
+                })
                 .map_err(|e| self.sql_err(e))?;
             rows.collect::<Result<_, _>>()
                 .map_err(|e| self.sql_err(e))?
         };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.redemption(&id, now)? {
-                out.push(r);
+        let index: std::collections::HashMap<String, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        for leg in self.legs_where("1 = 1", "", now)? {
+            if let Some(&i) = index.get(&leg.redemption_id) {
+                out[i].legs.push(leg);
             }
         }
         Ok(out)

@@ -116,6 +116,72 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
 }
 
 #[test]
+fn many_redemptions_go_out_together_with_live_progress_and_conserve_value() {
+    let mut w = world();
+    let now = Utc::now();
+    let mut ids = Vec::new();
+    // 40 redemptions: more legs than requests in flight at once.
+    w.net.concurrency = 8;
+    for i in 0..40u32 {
+        // Donations: the top-up products have a per-day count limit at the provider.
+        let mut req = request(&format!("{}", 1000 + 7 * i), "donation");
+        req.destinations.clear();
+        let p = tipvault_app::plan_redemption(&mut w.session, &req, now).unwrap();
+        tipvault_app::approve_redemption(&mut w.session, &p.id, now).unwrap();
+        ids.push(p);
+    }
+    let legs: usize = ids.iter().map(|r| r.legs.len()).sum();
+    let planned: i64 = ids
+        .iter()
+        .flat_map(|r| &r.legs)
+        .map(|l| l.amount.minor + l.fee.minor)
+        .sum();
+    let mut events = Vec::new();
+    let run = tipvault_app::run_outbox_with(&mut w.session, &w.net, &mut |p| {
+        events.push((p.redemption_id.clone(), p.seq, p.state.clone()));
+    })
+    .unwrap();
+    let failed: Vec<_> = tipvault_app::list_redemptions(&mut w.session, Utc::now())
+        .unwrap()
+        .into_iter()
+        .flat_map(|r| r.legs)
+        .filter_map(|l| l.last_error)
+        .take(2)
+        .collect();
+    assert_eq!(run.confirmed as usize, legs, "{run:?} {failed:?}");
+    assert_eq!(run.requests_sent as usize, legs);
+    // Every leg is reported leaving, then confirmed, in that order.
+    for r in &ids {
+        for l in &r.legs {
+            let states: Vec<&str> = events
+                .iter()
+                .filter(|(id, seq, _)| *id == r.id && *seq == l.seq)
+                .map(|(_, _, s)| s.as_str())
+                .collect();
+            assert_eq!(states, ["sent", "confirmed"], "{} leg {}", r.id, l.seq);
+        }
+    }
+    // Booked once each: the ledger moved by exactly what was planned (amounts plus fees).
+    let balances = tipvault_app::balances(&mut w.session, Utc::now()).unwrap();
+    let net: i64 = balances.iter().map(|b| b.net.minor).sum();
+    assert_eq!(net, -planned);
+    assert_eq!(
+        w.sandbox
+            .as_ref()
+            .unwrap()
+            .store()
+            .redemption_count()
+            .unwrap() as usize,
+        legs
+    );
+    let listed = tipvault_app::list_redemptions(&mut w.session, Utc::now()).unwrap();
+    assert_eq!(listed.len(), 40);
+    assert!(listed.iter().all(|r| r.state == "confirmed"));
+    let audit = tipvault_app::verify_audit_log(&mut w.session, Utc::now()).unwrap();
+    assert!(audit.intact);
+}
+
+#[test]
 fn offline_legs_stay_queued_and_go_out_when_the_provider_returns() {
     let mut w = world();
     let now = Utc::now();
