@@ -9,13 +9,15 @@
 use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
-use tauri::AppHandle;
-use tauri::Manager;
+use tauri::{AppHandle, Emitter, Manager};
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode, Network};
 use tipvault_sandbox_provider::{Config, Sandbox};
 
 use crate::session::blocking;
+
+/// The event carrying each leg's progress while a redemption is sent or reconciled.
+pub const REDEMPTION_PROGRESS_EVENT: &str = "redemption-progress";
 
 /// The network runtime (created on first use) and the demo sandbox, when running.
 #[derive(Default)]
@@ -112,9 +114,12 @@ pub async fn send_redemption(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
+        let mut progress = |p: &app::LegProgress| {
+            let _ = redeemer_handle.emit(REDEMPTION_PROGRESS_EVENT, p);
+        };
         d.with_session(|s| {
             app::approve_redemption(s, &id, Utc::now())?;
-            app::run_outbox(s, net)?;
+            app::run_outbox_with(s, net, &mut progress)?;
             app::redemption(s, &id, Utc::now())
         })
     })
@@ -136,7 +141,10 @@ pub async fn reconcile(handle: AppHandle) -> Result<app::OutboxRun, AppError> {
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::reconcile(s, net))
+        let mut progress = |p: &app::LegProgress| {
+            let _ = redeemer_handle.emit(REDEMPTION_PROGRESS_EVENT, p);
+        };
+        d.with_session(|s| app::reconcile_with(s, net, &mut progress))
     })
     .await
 }

@@ -19,6 +19,7 @@ import type {
   HistoryPageView,
   HistoryQuery,
   ImportProgress,
+  LegProgress,
   ImportSettings,
   ImportSummary,
   InflowSeries,
@@ -83,6 +84,9 @@ export const LOCKED_EVENT = 'vault-locked';
 /** The event carrying an import's progress. */
 export const IMPORT_PROGRESS_EVENT = 'import-progress';
 
+/** The event carrying each leg's progress while a redemption is sent or reconciled. */
+export const REDEMPTION_PROGRESS_EVENT = 'redemption-progress';
+
 /** The user's time zone (IANA name), for dates in history, charts and journal exports. */
 export function timeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -136,6 +140,9 @@ export const backend = {
   privacyLedger: () => call<PrivacyEntryView[]>('privacy_ledger'),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
+  /** Calls `handler` as each leg is committed as leaving, then confirmed, failed or queued. */
+  onRedemptionProgress: (handler: (progress: LegProgress) => void): Promise<UnlistenFn> =>
+    listen<LegProgress>(REDEMPTION_PROGRESS_EVENT, (event) => handler(event.payload)),
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
     listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),

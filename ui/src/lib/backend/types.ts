@@ -27,6 +27,7 @@ export type { ImportSummary } from './generated/ImportSummary';
 export type { InflowPoint } from './generated/InflowPoint';
 export type { InflowSeries } from './generated/InflowSeries';
 export type { KdfView } from './generated/KdfView';
+export type { LegProgress } from './generated/LegProgress';
 export type { LegView } from './generated/LegView';
 export type { LockReason } from './generated/LockReason';
 export type { MoneyView } from './generated/MoneyView';
