@@ -111,7 +111,7 @@ pub(crate) fn stored_provider(
     })
 }
 
-fn cache_catalog(
+pub(crate) fn cache_catalog(
     session: &mut Session,
     catalog: &tipvault_preview::Catalog,
     now: DateTime<Utc>,

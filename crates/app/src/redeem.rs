@@ -648,6 +648,25 @@ fn process(
             leg,
         });
     }
+    // The plan is re-checked against the provider's *current* catalog before anything leaves:
+    // fetch it (verified under the pinned key) for every provider with legs to send. Offline,
+    // the cached copy decides, and the send itself will find the provider unreachable.
+    for (id, ctx) in &mut contexts {
+        if !work
+            .iter()
+            .any(|w| w.leg.provider_id == *id && w.leg.state == LegState::Approved)
+        {
+            continue;
+        }
+        if let Ok(fresh) = net.block_on(ctx.client.catalog()) {
+            let cached = ctx.catalog.as_ref().map_or(0, Catalog::version);
+            if fresh.catalog.version() > cached {
+                crate::providers::cache_catalog(session, &fresh.catalog, net.now())?;
+                ctx.catalog = Some(fresh.catalog);
+            }
+            // The same version re-issued, or an older one (a rollback): the cached copy stays.
+        }
+    }
     while !work.is_empty() {
         let outcomes = round(session, net, &contexts, &work, &mut run, progress)?;
         let now = net.now();

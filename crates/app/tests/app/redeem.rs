@@ -182,6 +182,40 @@ fn many_redemptions_go_out_together_with_live_progress_and_conserve_value() {
 }
 
 #[test]
+fn a_fee_changed_at_the_provider_after_approval_stops_the_send() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    // Between approval and sending, the provider publishes a newer catalog with a fee on
+    // top-ups (same key, same state, same address).
+    let sandbox = w.sandbox.take().unwrap();
+    let addr = sandbox.addr();
+    let db = w._tmp.path().join("sandbox.sqlite");
+    w.net.runtime().block_on(sandbox.stop());
+    let mut config = Config::new(db);
+    config.listen = addr;
+    let stored = tipvault_app::choose_catalog(&mut w.session, Some("demo-provider"), now).unwrap();
+    let mut raw = stored.to_raw();
+    raw.version += 1;
+    let text = serde_json::to_string(&raw).unwrap();
+    config.catalog_json = Some(text.replacen(r#""fixed":"0""#, r#""fixed":"100""#, 1));
+    let sandbox = w.net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.requests_sent, 0, "{run:?}");
+    assert_eq!(run.failed, 1);
+    let r = tipvault_app::redemption(&mut w.session, &planned.id, Utc::now()).unwrap();
+    let why = r.legs[0].last_error.as_deref().unwrap_or_default();
+    assert!(why.contains("fee"), "{why}");
+    assert_eq!(sandbox.store().redemption_count().unwrap(), 0);
+    // The newer catalog is now the cached one.
+    let cached = tipvault_app::choose_catalog(&mut w.session, Some("demo-provider"), now).unwrap();
+    assert_eq!(cached.version(), raw.version);
+    w.sandbox = Some(sandbox);
+}
+
+#[test]
 fn offline_legs_stay_queued_and_go_out_when_the_provider_returns() {
     let mut w = world();
     let now = Utc::now();
