@@ -1,7 +1,9 @@
 //! Signed redemption round trips per second over loopback with the outbox durable: every
 //! leg commits its privacy record, its `sent` state, audit entries, the booking and the
 //! receipt to the SQLCipher vault (`synchronous = FULL`) around a signed request that the
-//! sandbox verifies, applies in a SQLite transaction and answers with a signed receipt.
+//! sandbox verifies, applies in a SQLite transaction and answers with a signed receipt. The
+//! outbox commits a round's legs together (one commit before they leave, one for their
+//! outcomes); the table compares 1, 8 and 32 requests in flight side by side.
 //!
 //! `cargo run --release -p tipvault-app --example redeem_roundtrip -- 500`
 
@@ -19,12 +21,28 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(300);
+    println!("| legs | requests in flight | seconds | round trips/s (outbox durable) | vs one at a time |");
+    println!("|---:|---:|---:|---:|---:|");
+    let mut base = None;
+    for concurrency in [1, 8, 32] {
+        let (secs, rate) = run(n, concurrency);
+        let base = *base.get_or_insert(rate);
+        println!(
+            "| {n} | {concurrency} | {secs:.3} | {rate:.0} | {:.1}× |",
+            rate / base
+        );
+    }
+}
+
+/// One fresh vault and sandbox; `n` approved one-leg redemptions sent in one outbox run.
+fn run(n: usize, concurrency: usize) -> (f64, f64) {
     let tmp = tempfile::tempdir().unwrap();
     let location = VaultLocation::at(tmp.path().join("vault"));
     let pass = SecretString::from("benchmark passphrase that is long enough");
     let (mut session, _) =
         tipvault_app::create_vault(&location, &pass, KdfChoice::Minimum, Utc::now()).unwrap();
-    let net = Network::new().unwrap();
+    let mut net = Network::new().unwrap();
+    net.concurrency = concurrency;
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
     config.enrollment_code = Some("1111-2222".into());
     config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
@@ -51,8 +69,6 @@ fn main() {
     let run = tipvault_app::run_outbox(&mut session, &net).unwrap();
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(run.confirmed as usize, n, "{run:?}");
-    println!("| legs | seconds | round trips/s (outbox durable) |");
-    println!("|---:|---:|---:|");
-    println!("| {n} | {secs:.3} | {:.0} |", n as f64 / secs);
     net.runtime().block_on(sandbox.stop());
+    (secs, n as f64 / secs)
 }
