@@ -30,4 +30,15 @@ describe('UnlockVault', () => {
     await user.click(screen.getByRole('button', { name: 'Unlock with a security key' }));
     expect(onUnlockWithKey).toHaveBeenLastCalledWith('test_device', null);
   });
+
+  it('offers the keys once the refreshed status names them (just after a lock)', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'security_key_devices') return ['usb', 'test_device'];
+    });
+    const props = { onUnlock: vi.fn(), onUnlockWithKey: vi.fn(async () => {}), securityKeys: [] as string[] };
+    const { rerender } = render(UnlockVault, props);
+    expect(screen.queryByRole('button', { name: 'Unlock with a security key' })).toBeNull();
+    await rerender({ ...props, securityKeys: ['Blue key'] });
+    expect(await screen.findByLabelText(/Software test device/)).toBeInTheDocument();
+  });
 });
