@@ -39,6 +39,14 @@ const COMMANDS: &[&str] = &[
     "reconcile",
     "dispute_redemption",
     "privacy_ledger",
+    "security_key_devices",
+    "security_keys",
+    "register_security_key",
+    "rename_security_key",
+    "remove_security_key",
+    "unlock_with_security_key",
+    "step_up_plan",
+    "step_up_redemption",
 ];
 
 fn main() {

@@ -7,6 +7,7 @@
 
 mod commands;
 mod dialogs;
+mod keys;
 mod ledger;
 mod redeem;
 mod session;
@@ -70,6 +71,14 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             redeem::reconcile,
             redeem::dispute_redemption,
             redeem::privacy_ledger,
+            keys::security_key_devices,
+            keys::security_keys,
+            keys::register_security_key,
+            keys::rename_security_key,
+            keys::remove_security_key,
+            keys::unlock_with_security_key,
+            keys::step_up_plan,
+            keys::step_up_redemption,
         ])
 }
 

@@ -34,6 +34,14 @@ impl Redeemer {
         let net = Network::new()?;
         Ok(self.net.get_or_init(|| net))
     }
+
+    /// Demo mode: the sandbox provider runs in this app (started by the user this run).
+    pub fn demo_running(&self) -> bool {
+        self.sandbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

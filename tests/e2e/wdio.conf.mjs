@@ -121,6 +121,14 @@ export const config = {
       delete process.env.TIPVAULT_TEST_PICK_FILE;
       delete process.env.TIPVAULT_TEST_SAVE_DIR;
     }
+    // The security-key spec registers the software test device: a debug build offers it when
+    // this names its state file (kept outside the vault, like a real key).
+    if (specs.some((s) => s.includes('security-keys'))) {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-keys-'));
+      process.env.TIPVAULT_TEST_SOFT_AUTHENTICATOR = path.join(work, 'test-authenticator.json');
+    } else {
+      delete process.env.TIPVAULT_TEST_SOFT_AUTHENTICATOR;
+    }
     driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
       stdio: [null, process.stdout, process.stderr],
       env: process.env,

@@ -29,6 +29,7 @@ pub mod session;
 pub mod settings;
 pub mod sources;
 pub mod status;
+pub mod step_up;
 pub mod view;
 
 pub use about::{AppInfo, app_info};
@@ -87,6 +88,10 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
+pub use step_up::{
+    StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_for_redemption,
+    step_up_plan_view,
+};
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
     RetentionView, SourceView,

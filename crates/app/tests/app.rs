@@ -16,5 +16,6 @@ mod app {
     mod settings;
     mod sources;
     mod status;
+    mod step_up;
     mod support;
 }

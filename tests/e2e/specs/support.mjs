@@ -40,5 +40,9 @@ export async function createVault(passphrase = PASSPHRASE) {
 export async function press(selector) {
   const element = typeof selector === 'string' ? await $(selector) : selector;
   await element.scrollIntoView({ block: 'center' });
+  // WebdriverIO scrolls with wheel actions, which WebKitWebDriver sometimes skips for an
+  // element at the very bottom edge of the window (then the click lands nowhere): scroll in the
+  // page as well, a no-op when it is already centred.
+  await browser.execute((el) => el.scrollIntoView({ block: 'center' }), element);
   await element.click();
 }

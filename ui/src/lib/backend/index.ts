@@ -38,12 +38,18 @@ import type {
   PurgeView,
   RetentionChanged,
   RetentionView,
+  SecurityKeyView,
   Settings,
+  StepUpPlanView,
+  StepUpView,
   Unlocked,
   VaultStatus,
 } from './types';
 
 export type * from './types';
+
+/** A kind of security key the user can pick; the test device's file is chosen in Rust. */
+export type DeviceKind = 'usb' | 'test_device';
 
 /** An error from the backend, with the stable code the UI translates. */
 export class BackendError extends Error {
@@ -138,6 +144,23 @@ export const backend = {
   disputeRedemption: (id: string, reason: string) =>
     call<BundleView | null>('dispute_redemption', { id, reason }),
   privacyLedger: () => call<PrivacyEntryView[]>('privacy_ledger'),
+  /** The kinds of key offered to register a new one, or to unlock and approve with. */
+  securityKeyDevices: (purpose: 'register' | 'use') =>
+    call<DeviceKind[]>('security_key_devices', { purpose }),
+  securityKeys: () => call<SecurityKeyView[]>('security_keys'),
+  /** Registers a key (two touches). A PIN, if typed, travels to Rust only, never back. */
+  registerSecurityKey: (label: string, device: DeviceKind, pin: string | null) =>
+    call<SecurityKeyView>('register_security_key', { label, device, pin }),
+  renameSecurityKey: (id: string, label: string) =>
+    call<SecurityKeyView>('rename_security_key', { id, label }),
+  removeSecurityKey: (id: string) => call<SecurityKeyView>('remove_security_key', { id }),
+  unlockWithSecurityKey: (device: DeviceKind, pin: string | null) =>
+    call<Unlocked>('unlock_with_security_key', { device, pin }),
+  /** Exactly what a step-up for a redemption approves, with the digest to approve it by. */
+  stepUpPlan: (id: string) => call<StepUpPlanView>('step_up_plan', { id }),
+  /** Approves the redemption with a key if its plan is still the one shown (`planDigest`). */
+  stepUpRedemption: (id: string, planDigest: string, device: DeviceKind, pin: string | null) =>
+    call<StepUpView>('step_up_redemption', { id, planDigest, device, pin }),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
   /** Calls `handler` as each leg is committed as leaving, then confirmed, failed or queued. */

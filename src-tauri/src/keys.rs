@@ -1,0 +1,358 @@
+//! Security keys from the desktop: list, register, rename and remove them in settings, unlock
+//! the vault with one, and the step-up for a redemption. Each command is one call into
+//! `tipvault_app`.
+//!
+//! The one decision to know: the web view never names a file. It chooses a kind of device
+//! (`usb` or `test_device`); the software test device's state file is chosen here, from
+//! `TIPVAULT_TEST_SOFT_AUTHENTICATOR` (debug builds only, for the WebDriver tests) or, in demo
+//! mode, a file beside the vault (never inside it). Without either, only USB keys are offered,
+//! and a build without USB support answers with the app's own sentence saying so.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use tauri::{AppHandle, Manager};
+use tipvault_app as app;
+use tipvault_app::{AppError, AuthenticatorChoice, ErrorCode, IfMissing, PinPrompt};
+
+use crate::redeem::Redeemer;
+use crate::session::blocking;
+
+/// Debug-build test hook: the software test device's state file.
+const SOFT_ENV: &str = "TIPVAULT_TEST_SOFT_AUTHENTICATOR";
+
+/// A kind of authenticator the user can pick in the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// A USB CTAP2 security key.
+    Usb,
+    /// The software authenticator: a test device whose keys sit in a file.
+    TestDevice,
+}
+
+impl Device {
+    const USB: &str = "usb";
+    const TEST_DEVICE: &str = "test_device";
+
+    fn parse(text: &str) -> Result<Self, AppError> {
+        match text {
+            Self::USB => Ok(Self::Usb),
+            Self::TEST_DEVICE => Ok(Self::TestDevice),
+            other => Err(AppError::new(
+                ErrorCode::InvalidInput,
+                format!("There is no kind of security key called {other:?}."),
+            )),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Usb => Self::USB,
+            Self::TestDevice => Self::TEST_DEVICE,
+        }
+    }
+}
+
+/// What the device is for: registering a new one, or using one already registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Register,
+    Use,
+}
+
+/// Where the software test device lives, if it may be offered.
+///
+/// - The environment hook (debug builds) names the file for every purpose.
+/// - Demo mode (the sandbox running in this app) offers a file beside the vault.
+/// - A test device registered in demo mode may still be used (unlock, step-up) after the app
+///   restarts, while its file exists; it is never offered for registration outside demo mode.
+fn test_device_file(
+    env: Option<PathBuf>,
+    demo_file: PathBuf,
+    demo_running: bool,
+    purpose: Purpose,
+) -> Option<PathBuf> {
+    if let Some(path) = env {
+        return Some(path);
+    }
+    match purpose {
+        _ if demo_running => Some(demo_file),
+        Purpose::Use if demo_file.exists() => Some(demo_file),
+        _ => None,
+    }
+}
+
+/// The test hook, in debug builds only: a release build ignores the variable.
+fn env_file() -> Option<PathBuf> {
+    if cfg!(debug_assertions) {
+        std::env::var_os(SOFT_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    } else {
+        None
+    }
+}
+
+/// The demo's test device: beside the vault directory, like the demo sandbox's database.
+fn demo_file(vault_dir: &Path) -> PathBuf {
+    vault_dir.with_extension("test-authenticator.json")
+}
+
+fn soft_file(handle: &AppHandle, vault_dir: &Path, purpose: Purpose) -> Option<PathBuf> {
+    let demo_running = handle.state::<Redeemer>().demo_running();
+    test_device_file(env_file(), demo_file(vault_dir), demo_running, purpose)
+}
+
+/// The kinds of device offered for `purpose`, USB first (the default).
+fn offered(test_device: bool) -> Vec<&'static str> {
+    let mut kinds = vec![Device::Usb.name()];
+    if test_device {
+        kinds.push(Device::TestDevice.name());
+    }
+    kinds
+}
+
+/// Hands the PIN typed with the request to a USB key once; a second prompt (a wrong PIN)
+/// cancels rather than spending another of the key's few retries.
+fn pin_once(pin: Option<String>) -> PinPrompt {
+    let mut pin = pin.filter(|p| !p.is_empty());
+    Box::new(move |_retries| pin.take())
+}
+
+fn choice(
+    handle: &AppHandle,
+    vault_dir: &Path,
+    device: Device,
+    purpose: Purpose,
+) -> Result<AuthenticatorChoice, AppError> {
+    match device {
+        Device::Usb => Ok(AuthenticatorChoice::Usb),
+        Device::TestDevice => soft_file(handle, vault_dir, purpose)
+            .map(AuthenticatorChoice::SoftFile)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::SecurityKeyUnavailable,
+                    "The software test device is only available in demo mode.",
+                )
+            }),
+    }
+}
+
+fn open(
+    handle: &AppHandle,
+    vault_dir: &Path,
+    device: &str,
+    pin: Option<String>,
+    purpose: Purpose,
+) -> Result<Box<dyn app::auth::Authenticator>, AppError> {
+    let device = Device::parse(device)?;
+    let choice = choice(handle, vault_dir, device, purpose)?;
+    let if_missing = match purpose {
+        Purpose::Register => IfMissing::Create,
+        Purpose::Use => IfMissing::Refuse,
+    };
+    app::open_authenticator(&choice, if_missing, pin_once(pin))
+}
+
+fn purpose(text: &str) -> Result<Purpose, AppError> {
+    match text {
+        "register" => Ok(Purpose::Register),
+        "use" => Ok(Purpose::Use),
+        other => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            format!("Unknown purpose {other:?}."),
+        )),
+    }
+}
+
+/// The kinds of security key the UI may offer to register (`register`) or to unlock and
+/// approve with (`use`): `usb`, and `test_device` only in demo mode or under the test hook.
+#[tauri::command]
+pub async fn security_key_devices(
+    handle: AppHandle,
+    purpose: String,
+) -> Result<Vec<&'static str>, AppError> {
+    let purpose = self::purpose(&purpose)?;
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        Ok(offered(
+            soft_file(&inner, d.location.dir(), purpose).is_some(),
+        ))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn security_keys(handle: AppHandle) -> Result<Vec<app::SecurityKeyView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_security_keys(s, Utc::now()))
+    })
+    .await
+}
+
+/// Registers a key under `label` (two touches: the credential, then its unlock slot).
+#[tauri::command]
+pub async fn register_security_key(
+    handle: AppHandle,
+    label: String,
+    device: String,
+    pin: Option<String>,
+) -> Result<app::SecurityKeyView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Register)?;
+        d.with_session(|s| app::register_security_key(s, &mut *authenticator, &label, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn rename_security_key(
+    handle: AppHandle,
+    id: String,
+    label: String,
+) -> Result<app::SecurityKeyView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::rename_security_key(s, &id, &label, Utc::now()))
+    })
+    .await
+}
+
+/// Removes a key and its unlock slot; the passphrase slot is never touched.
+#[tauri::command]
+pub async fn remove_security_key(
+    handle: AppHandle,
+    id: String,
+) -> Result<app::SecurityKeyView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::remove_security_key(s, &id, Utc::now()))
+    })
+    .await
+}
+
+/// Unlocks the vault with a registered key instead of the passphrase.
+#[tauri::command]
+pub async fn unlock_with_security_key(
+    handle: AppHandle,
+    device: String,
+    pin: Option<String>,
+) -> Result<app::Unlocked, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+        let (session, unlocked) =
+            app::unlock_with_security_key(&d.location, &mut *authenticator, Utc::now())?;
+        d.hold(session);
+        Ok(unlocked)
+    })
+    .await
+}
+
+/// Exactly what a step-up for redemption `id` approves, with the digest to approve it by.
+#[tauri::command]
+pub async fn step_up_plan(handle: AppHandle, id: String) -> Result<app::StepUpPlanView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::step_up_plan_view(s, &id, Utc::now()))
+    })
+    .await
+}
+
+/// Approves redemption `id` with a security key, if its plan is still the one shown
+/// (`plan_digest`). Audited either way.
+#[tauri::command]
+pub async fn step_up_redemption(
+    handle: AppHandle,
+    id: String,
+    plan_digest: String,
+    device: String,
+    pin: Option<String>,
+) -> Result<app::StepUpView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+        d.with_session(|s| {
+            app::step_up_for_redemption(s, &mut *authenticator, &id, &plan_digest, Utc::now())
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ui_names_a_kind_of_device_never_a_file() {
+        assert_eq!(Device::parse("usb").unwrap(), Device::Usb);
+        assert_eq!(Device::parse("test_device").unwrap(), Device::TestDevice);
+        let err = Device::parse("/tmp/soft.json").unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn the_test_device_is_offered_only_in_demo_mode_or_under_the_test_hook() {
+        let dir = tempfile_dir();
+        let demo = dir.join("vault.test-authenticator.json");
+        for purpose in [Purpose::Register, Purpose::Use] {
+            assert_eq!(
+                test_device_file(None, demo.clone(), false, purpose),
+                None,
+                "neither demo mode nor a test device file: USB only"
+            );
+            assert_eq!(
+                test_device_file(None, demo.clone(), true, purpose),
+                Some(demo.clone())
+            );
+            let hook = dir.join("hook.json");
+            assert_eq!(
+                test_device_file(Some(hook.clone()), demo.clone(), false, purpose),
+                Some(hook)
+            );
+        }
+        std::fs::write(&demo, b"{}").unwrap();
+        assert_eq!(
+            test_device_file(None, demo.clone(), false, Purpose::Use),
+            Some(demo.clone()),
+            "a test device registered in demo mode can still unlock after a restart"
+        );
+        assert_eq!(
+            test_device_file(None, demo, false, Purpose::Register),
+            None,
+            "but no new one is registered outside demo mode"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn usb_comes_first_and_the_test_device_is_never_the_default() {
+        assert_eq!(offered(false), ["usb"]);
+        assert_eq!(offered(true), ["usb", "test_device"]);
+    }
+
+    #[test]
+    fn the_demo_device_lives_beside_the_vault_not_inside_it() {
+        let vault = Path::new("/data/tipvault/vault");
+        let file = demo_file(vault);
+        assert_eq!(file.parent(), vault.parent());
+        assert!(!file.starts_with(vault));
+    }
+
+    #[test]
+    fn a_pin_is_given_once_then_the_prompt_cancels() {
+        let mut prompt = pin_once(Some("1234".into()));
+        assert_eq!(prompt(Some(8)).as_deref(), Some("1234"));
+        assert_eq!(prompt(Some(7)), None, "a wrong PIN is not retried");
+        assert_eq!(pin_once(Some(String::new()))(None), None);
+        assert_eq!(pin_once(None)(None), None);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "tipvault-desktop-keys-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,49 @@
+// The logic behind the security-key screens, kept out of the components so it is tested alone.
+import type { DeviceKind, MoneyView, StepUpTotalView } from '../backend';
+
+/** The app's limit on a key's name (`tipvault_auth::credential::MAX_LABEL_CHARS`). */
+export const MAX_LABEL_CHARS = 64;
+
+/** Whether the app will take `label` as a key's name: 1 to 64 characters once trimmed, no
+ * control characters. The app checks again; this only spares a round trip. */
+export function labelOk(label: string): boolean {
+  const trimmed = label.trim();
+  const chars = [...trimmed].length;
+  // eslint-disable-next-line no-control-regex
+  return chars > 0 && chars <= MAX_LABEL_CHARS && !/[\u0000-\u001f\u007f-\u009f]/.test(trimmed);
+}
+
+/** The device picked before the user chooses: a real USB key whenever it is offered, so the
+ * software test device is never the default. */
+export function defaultDevice(kinds: readonly DeviceKind[]): DeviceKind {
+  return kinds.includes('usb') ? 'usb' : (kinds[0] ?? 'usb');
+}
+
+/** A PIN to send: only for a USB key, and only when one was typed. */
+export function pinFor(device: DeviceKind, pin: string): string | null {
+  return device === 'usb' && pin.length > 0 ? pin : null;
+}
+
+/** A date and time for people, in the UI's language; `null` for never. */
+export function when(iso: string | null, locale: 'en' | 'ko'): string | null {
+  if (!iso) return null;
+  return new Date(iso).toLocaleString(locale === 'ko' ? 'ko-KR' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+}
+
+/** An amount in the UI's language, as the money crate formatted it. */
+export function money(m: MoneyView, locale: 'en' | 'ko'): string {
+  return locale === 'ko' ? m.ko : m.en;
+}
+
+/** What the plan costs in all: each currency's gross total, joined ("₩4,200 + $1.00"). */
+export function totalText(totals: readonly StepUpTotalView[], locale: 'en' | 'ko'): string {
+  return totals.map((t) => money(t.gross, locale)).join(' + ');
+}
+
+/** The start of the plan digest in groups of four, for the eye to compare ("3f9a 0c12 …"). */
+export function fingerprint(digest: string): string {
+  return (digest.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+}
