@@ -84,25 +84,6 @@ pub struct DisputeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SandboxArgs {
-    /// The sandbox's state file (SQLite).
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
-    /// Port on 127.0.0.1 (0: any free port).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// The enrollment code to accept (default: a random one).
-    #[arg(long)]
-    code: Option<String>,
-    /// Per mille of committed redemptions whose response is dropped (fault injection).
-    #[arg(long, default_value_t = 0)]
-    drop_permille: u16,
-    /// Per mille of requests answered 503 (fault injection).
-    #[arg(long, default_value_t = 0)]
-    error_permille: u16,
-}
-
-#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Set up and exit instead of serving until interrupted (the sandbox stops with it).
     #[arg(long)]
@@ -472,51 +453,14 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::new(ErrorCode::Internal, format!("{e}."))
 }
 
-fn sandbox_config(
-    db: PathBuf,
-    port: u16,
-    code: Option<String>,
-) -> tipvault_sandbox_provider::Config {
-    let mut config = tipvault_sandbox_provider::Config::new(db);
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    config.enrollment_code = code;
-    config
-}
-
-fn run_sandbox(args: &SandboxArgs, out: &Output) -> Result<(), AppError> {
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("tipvault-sandbox.sqlite"));
-    let mut config = sandbox_config(db.clone(), args.port, args.code.clone());
-    config.faults.drop_after_commit_permille = args.drop_permille;
-    config.faults.error_permille = args.error_permille;
-    config.faults.seed = 1;
+/// `tipvault sandbox`: the sandbox provider's own entry point, announced through `out`.
+fn run_sandbox(args: &tipvault_sandbox_provider::RunArgs, out: &Output) -> Result<(), AppError> {
     let rt = tokio::runtime::Runtime::new().map_err(internal)?;
-    rt.block_on(async {
-        let sandbox = tipvault_sandbox_provider::Sandbox::start(config)
-            .await
-            .map_err(internal)?;
-        let info = serde_json::json!({
-            "url": sandbox.base_url(),
-            "enrollment_code": sandbox.enrollment_code(),
-            "db": db.display().to_string(),
-            "sandbox": true,
-        });
-        out.value(&info, || {
-            format!(
-                "SANDBOX provider (demo money, not real) at {}\nEnrollment code: {}\nState: {}\n\
-                 Ctrl-C stops it.",
-                sandbox.base_url(),
-                sandbox.enrollment_code(),
-                db.display()
-            )
-        });
+    rt.block_on(tipvault_sandbox_provider::run(args, |started| {
+        out.value(started, || started.banner());
         let _ = std::io::stdout().flush();
-        let _ = tokio::signal::ctrl_c().await;
-        sandbox.stop().await;
-        Ok(())
-    })
+    }))
+    .map_err(internal)
 }
 
 fn run_demo(
@@ -527,7 +471,8 @@ fn run_demo(
 ) -> Result<(), AppError> {
     let net = net()?;
     let db = location.dir().with_extension("sandbox.sqlite");
-    let config = sandbox_config(db, 0, None);
+    // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
+    let config = tipvault_sandbox_provider::Config::new(db);
     let sandbox = net
         .runtime()
         .block_on(tipvault_sandbox_provider::Sandbox::start(config))
