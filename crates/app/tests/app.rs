@@ -8,6 +8,7 @@ mod app {
     mod import;
     mod keys;
     mod ledger_support;
+    mod providers;
     mod redeem;
     mod retention;
     mod review;

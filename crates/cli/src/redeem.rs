@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
+use tipvault_app::providers::ProviderKind;
 use tipvault_app::{AppError, ErrorCode, Network, RedemptionView, VaultLocation};
 
 use crate::output::Output;
@@ -18,6 +19,10 @@ pub enum ProviderCommand {
     Add {
         /// `https://provider.example` (or the sandbox's `http://127.0.0.1:PORT`).
         url: String,
+        /// It is a sandbox (demo money): label it as one everywhere. A provider cannot
+        /// label itself; once marked, it stays a sandbox.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// Pair this device with a provider using its one-time enrollment code.
     Pair {
@@ -191,10 +196,15 @@ pub fn run(
 ) -> Result<(), AppError> {
     match command {
         Command::Provider { command } => match command {
-            ProviderCommand::Add { url } => {
+            ProviderCommand::Add { url, sandbox } => {
                 let net = net()?;
+                let kind = if *sandbox {
+                    ProviderKind::Sandbox
+                } else {
+                    ProviderKind::Real
+                };
                 let p = with_session(location, access, |s| {
-                    tipvault_app::add_provider(s, &net, url, Utc::now())
+                    tipvault_app::add_provider(s, &net, url, kind, Utc::now())
                 })?;
                 out.value(&p, || {
                     format!(
@@ -481,7 +491,7 @@ fn run_demo(
     let code = sandbox.enrollment_code().to_owned();
     let (provider, imported) = with_session(location, access, |s| {
         let now = Utc::now();
-        let mut p = tipvault_app::add_provider(s, &net, &url, now)?;
+        let mut p = tipvault_app::add_provider(s, &net, &url, ProviderKind::Sandbox, now)?;
         if p.device_id.is_none() {
             p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;
         }
