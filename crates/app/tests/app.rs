@@ -5,6 +5,7 @@ mod app {
     mod catalogs;
     mod dashboard;
     mod export;
+    mod hostile;
     mod import;
     mod keys;
     mod ledger_support;
