@@ -47,7 +47,14 @@ fn run(n: usize, concurrency: usize) -> (f64, f64) {
     config.enrollment_code = Some("1111-2222".into());
     config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
-    tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), Utc::now()).unwrap();
+    tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &sandbox.base_url(),
+        tipvault_app::providers::ProviderKind::Sandbox,
+        Utc::now(),
+    )
+    .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", Utc::now()).unwrap();
     for i in 0..n {
         let req = RedeemRequest {
