@@ -21,7 +21,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(300);
-    println!("| legs | requests in flight | seconds | round trips/s (outbox durable) | vs one at a time |");
+    println!(
+        "| legs | requests in flight | seconds | round trips/s (outbox durable) | vs one at a time |"
+    );
     println!("|---:|---:|---:|---:|---:|");
     let mut base = None;
     for concurrency in [1, 8, 32] {
