@@ -84,7 +84,8 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
         };
         d.with_session(|s| {
             let now = Utc::now();
-            let mut provider = app::add_provider(s, net, &url, now)?;
+            let kind = app::providers::ProviderKind::Sandbox;
+            let mut provider = app::add_provider(s, net, &url, kind, now)?;
             if provider.device_id.is_none() {
                 provider = app::pair_provider(s, net, Some(&provider.id), &code, now)?;
             }

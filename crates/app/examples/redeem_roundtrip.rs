@@ -21,7 +21,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(300);
-    println!("| legs | requests in flight | seconds | round trips/s (outbox durable) | vs one at a time |");
+    println!(
+        "| legs | requests in flight | seconds | round trips/s (outbox durable) | vs one at a time |"
+    );
     println!("|---:|---:|---:|---:|---:|");
     let mut base = None;
     for concurrency in [1, 8, 32] {
@@ -47,7 +49,14 @@ fn run(n: usize, concurrency: usize) -> (f64, f64) {
     config.enrollment_code = Some("1111-2222".into());
     config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
-    tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), Utc::now()).unwrap();
+    tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &sandbox.base_url(),
+        tipvault_app::providers::ProviderKind::Sandbox,
+        Utc::now(),
+    )
+    .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", Utc::now()).unwrap();
     for i in 0..n {
         let req = RedeemRequest {

@@ -4,7 +4,9 @@
 //! The one decision to know: trust is established once, on `add_provider` (trust on first
 //! use, like SSH), and confirmed by pairing; afterwards every catalog, response and receipt
 //! must verify under the pinned key, and a provider that shows up with another key is refused
-//! rather than re-pinned.
+//! rather than re-pinned. Whether a provider is a sandbox is decided the same way — by how
+//! it was added ([`ProviderKind`]), never by anything the provider says about itself — and a
+//! sandbox stays one.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,6 +34,18 @@ pub struct ProviderView {
     /// A sandbox with demo money: label it as such.
     pub sandbox: bool,
     pub catalog_version: Option<u64>,
+}
+
+/// How a provider is being added. Only the user's side says "sandbox" (demo mode, `provider
+/// add --sandbox`): a provider cannot label itself one (a key id that starts with `sandbox-`
+/// means nothing), and once marked, adding it again as [`ProviderKind::Real`] does not unmark
+/// it, so demo money can never be shown as real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// A provider the user added by address.
+    Real,
+    /// A sandbox with demo money, labelled as such everywhere.
+    Sandbox,
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> AppError {
@@ -126,11 +140,13 @@ pub(crate) fn cache_catalog(
 }
 
 /// Fetches and verifies the provider's signed catalog at `url`, pins its key, caches the
-/// catalog. Adding a known provider again updates its address if the key is the same.
+/// catalog. Adding a known provider again updates its address if the key is the same. `kind`
+/// says whether the user is adding a sandbox ([`ProviderKind`]).
 pub fn add_provider(
     session: &mut Session,
     net: &Network,
     url: &str,
+    kind: ProviderKind,
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
     let url = parse_url(url)?;
@@ -140,6 +156,11 @@ pub fn add_provider(
         .block_on(client.catalog())
         .map_err(|e| provider_error(&e))?;
     let id = verified.catalog.provider_id().to_owned();
+    let was_sandbox = session
+        .vault_at(now)
+        .provider(&id, now)?
+        .is_some_and(|p| p.sandbox);
+    let sandbox = kind == ProviderKind::Sandbox || was_sandbox;
     let provider = StoredProvider {
         id: id.clone(),
         base_url: url.clone(),
@@ -147,7 +168,7 @@ pub fn add_provider(
         public_key: verified.key.to_bytes(),
         device_id: None,
         paired_at: None,
-        sandbox: verified.key_id.starts_with("sandbox-"),
+        sandbox,
         added_at: now,
     };
     session
@@ -170,7 +191,7 @@ pub fn add_provider(
         &AuditEvent::new(
             "provider.added",
             json!({"provider": id, "url": url, "key_id": verified.key_id,
-                   "catalog_version": verified.catalog.version()}),
+                   "catalog_version": verified.catalog.version(), "sandbox": sandbox}),
         )?,
         now,
     )?;

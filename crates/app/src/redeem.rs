@@ -31,7 +31,7 @@ use tipvault_vault::{
 };
 use tipvault_wire::client::{ClientError, ProviderClient, Redeemed};
 use tipvault_wire::protocol::{
-    self, Amount, ErrorCode as WireCode, ReceiptBody, RedemptionRequest, V1,
+    self, Amount, ErrorCode as WireCode, ReceiptBody, RedemptionBinding, RedemptionRequest, V1,
 };
 use ts_rs::TS;
 
@@ -935,23 +935,27 @@ async fn lookup(ctx: Option<&Ctx>, leg: &StoredLeg) -> Lookup {
     let Some(ctx) = ctx else {
         return Lookup::Done(Outcome::Offline("the provider is no longer set up".into()));
     };
-    let (pid, req) = match (provider_redemption_id(ctx, leg), parse_body(leg)) {
-        (Ok(pid), Ok(req)) => (pid, req),
-        (Err(e), _) | (_, Err(e)) => return Lookup::Done(Outcome::Unknown(e.message.clone())),
+    if let Err(e) = provider_redemption_id(ctx, leg) {
+        return Lookup::Done(Outcome::Unknown(e.message));
+    }
+    let req = match parse_body(leg) {
+        Ok(req) => req,
+        Err(e) => return Lookup::Done(Outcome::Unknown(e.message)),
     };
-    match ctx.client.redemption(&pid).await {
-        Ok((status, body)) => {
-            // The status endpoint's receipt must answer *our* request: same key, device,
-            // product, amount and body digest.
-            match matches_request(&body, ctx, leg, &req) {
-                Ok(()) => Lookup::Done(Outcome::Confirmed {
-                    body: Box::new(body),
-                    receipt: Box::new(status.receipt),
-                    request: None,
-                }),
-                Err(why) => Lookup::Done(Outcome::Unknown(why)),
-            }
-        }
+    let binding = RedemptionBinding {
+        device_id: ctx.provider.device_id.as_deref().unwrap_or_default(),
+        idempotency_key: &leg.idempotency_key,
+        body: &leg.body,
+        request: &req,
+    };
+    // The status endpoint's receipt must verify under the pinned key and answer *our*
+    // request: same device, key, product, amount, currency and body digest.
+    match ctx.client.redemption_for(&binding).await {
+        Ok((status, body)) => Lookup::Done(Outcome::Confirmed {
+            body: Box::new(body),
+            receipt: Box::new(status.receipt),
+            request: None,
+        }),
         // The provider never applied it: send the very same bytes with the same key. If the
         // first request is still in flight, the provider's idempotency answers both with one
         // receipt.
@@ -1023,26 +1027,6 @@ fn classify(e: &ClientError) -> Outcome {
             Outcome::Failed(e.to_string())
         }
         _ => Outcome::Unknown(e.to_string()),
-    }
-}
-
-fn matches_request(
-    body: &ReceiptBody,
-    ctx: &Ctx,
-    leg: &StoredLeg,
-    req: &RedemptionRequest,
-) -> Result<(), String> {
-    let device = ctx.provider.device_id.as_deref().unwrap_or_default();
-    let ok = body.idempotency_key == leg.idempotency_key
-        && body.device_id == device
-        && body.product == req.product
-        && body.currency == req.currency
-        && body.amount.money(body.currency).ok() == req.amount.money(req.currency).ok()
-        && body.request_digest == tipvault_wire::digest::content_digest(&leg.body);
-    if ok {
-        Ok(())
-    } else {
-        Err("the provider's status receipt does not match the request sent".into())
     }
 }
 

@@ -5,9 +5,11 @@ mod app {
     mod catalogs;
     mod dashboard;
     mod export;
+    mod hostile;
     mod import;
     mod keys;
     mod ledger_support;
+    mod providers;
     mod redeem;
     mod retention;
     mod review;

@@ -189,7 +189,7 @@ enum Command {
     /// What was sent to which provider, and when.
     PrivacyLedger,
     /// Run the sandbox provider (demo money) on loopback until interrupted.
-    Sandbox(redeem::SandboxArgs),
+    Sandbox(tipvault_sandbox_provider::RunArgs),
     /// Demo mode: start the sandbox, add and pair it, import a demo balance (sandbox only).
     Demo(redeem::DemoArgs),
 }

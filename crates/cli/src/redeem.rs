@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
+use tipvault_app::providers::ProviderKind;
 use tipvault_app::{AppError, ErrorCode, Network, RedemptionView, VaultLocation};
 
 use crate::output::Output;
@@ -18,6 +19,10 @@ pub enum ProviderCommand {
     Add {
         /// `https://provider.example` (or the sandbox's `http://127.0.0.1:PORT`).
         url: String,
+        /// It is a sandbox (demo money): label it as one everywhere. A provider cannot
+        /// label itself; once marked, it stays a sandbox.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// Pair this device with a provider using its one-time enrollment code.
     Pair {
@@ -81,25 +86,6 @@ pub struct DisputeArgs {
     /// Where to write the evidence bundle.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct SandboxArgs {
-    /// The sandbox's state file (SQLite).
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
-    /// Port on 127.0.0.1 (0: any free port).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// The enrollment code to accept (default: a random one).
-    #[arg(long)]
-    code: Option<String>,
-    /// Per mille of committed redemptions whose response is dropped (fault injection).
-    #[arg(long, default_value_t = 0)]
-    drop_permille: u16,
-    /// Per mille of requests answered 503 (fault injection).
-    #[arg(long, default_value_t = 0)]
-    error_permille: u16,
 }
 
 #[derive(Debug, Args)]
@@ -210,10 +196,15 @@ pub fn run(
 ) -> Result<(), AppError> {
     match command {
         Command::Provider { command } => match command {
-            ProviderCommand::Add { url } => {
+            ProviderCommand::Add { url, sandbox } => {
                 let net = net()?;
+                let kind = if *sandbox {
+                    ProviderKind::Sandbox
+                } else {
+                    ProviderKind::Real
+                };
                 let p = with_session(location, access, |s| {
-                    tipvault_app::add_provider(s, &net, url, Utc::now())
+                    tipvault_app::add_provider(s, &net, url, kind, Utc::now())
                 })?;
                 out.value(&p, || {
                     format!(
@@ -472,51 +463,14 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::new(ErrorCode::Internal, format!("{e}."))
 }
 
-fn sandbox_config(
-    db: PathBuf,
-    port: u16,
-    code: Option<String>,
-) -> tipvault_sandbox_provider::Config {
-    let mut config = tipvault_sandbox_provider::Config::new(db);
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    config.enrollment_code = code;
-    config
-}
-
-fn run_sandbox(args: &SandboxArgs, out: &Output) -> Result<(), AppError> {
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("tipvault-sandbox.sqlite"));
-    let mut config = sandbox_config(db.clone(), args.port, args.code.clone());
-    config.faults.drop_after_commit_permille = args.drop_permille;
-    config.faults.error_permille = args.error_permille;
-    config.faults.seed = 1;
+/// `tipvault sandbox`: the sandbox provider's own entry point, announced through `out`.
+fn run_sandbox(args: &tipvault_sandbox_provider::RunArgs, out: &Output) -> Result<(), AppError> {
     let rt = tokio::runtime::Runtime::new().map_err(internal)?;
-    rt.block_on(async {
-        let sandbox = tipvault_sandbox_provider::Sandbox::start(config)
-            .await
-            .map_err(internal)?;
-        let info = serde_json::json!({
-            "url": sandbox.base_url(),
-            "enrollment_code": sandbox.enrollment_code(),
-            "db": db.display().to_string(),
-            "sandbox": true,
-        });
-        out.value(&info, || {
-            format!(
-                "SANDBOX provider (demo money, not real) at {}\nEnrollment code: {}\nState: {}\n\
-                 Ctrl-C stops it.",
-                sandbox.base_url(),
-                sandbox.enrollment_code(),
-                db.display()
-            )
-        });
+    rt.block_on(tipvault_sandbox_provider::run(args, |started| {
+        out.value(started, || started.banner());
         let _ = std::io::stdout().flush();
-        let _ = tokio::signal::ctrl_c().await;
-        sandbox.stop().await;
-        Ok(())
-    })
+    }))
+    .map_err(internal)
 }
 
 fn run_demo(
@@ -527,7 +481,8 @@ fn run_demo(
 ) -> Result<(), AppError> {
     let net = net()?;
     let db = location.dir().with_extension("sandbox.sqlite");
-    let config = sandbox_config(db, 0, None);
+    // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
+    let config = tipvault_sandbox_provider::Config::new(db);
     let sandbox = net
         .runtime()
         .block_on(tipvault_sandbox_provider::Sandbox::start(config))
@@ -536,7 +491,7 @@ fn run_demo(
     let code = sandbox.enrollment_code().to_owned();
     let (provider, imported) = with_session(location, access, |s| {
         let now = Utc::now();
-        let mut p = tipvault_app::add_provider(s, &net, &url, now)?;
+        let mut p = tipvault_app::add_provider(s, &net, &url, ProviderKind::Sandbox, now)?;
         if p.device_id.is_none() {
             p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;
         }

@@ -1,15 +1,17 @@
 //! A sandbox cash-out provider that speaks Tipvault provider protocol v1 (DESIGN.md §5)
 //! over loopback HTTP, for demo mode and for tests of the client and the outbox.
 //!
-//! Start it in-process with [`Sandbox::start`] (port 0 picks a free port) or run the
-//! `tipvault-sandbox` binary. State lives in one SQLite file ([`store`]), so
+//! Start it in-process with [`Sandbox::start`] (port 0 picks a free port), or from a command
+//! line with [`run`] and [`RunArgs`] (the `tipvault-sandbox` binary and `tipvault sandbox`
+//! are both that one entry point). State lives in one SQLite file ([`store`]), so
 //! [`Sandbox::restart`] keeps balances, devices, receipts, idempotency records and nonces.
 //!
 //! The decision a newcomer must know: the sandbox is strict on purpose. It verifies every
 //! request's RFC 9421 signature, digest, time window and nonce, signs every answer (errors
 //! included) bound to the request, and refuses any destination field the product did not
 //! declare — so the client is tested against the rules a real provider would apply, and
-//! [`Faults`] lets tests add the failures a real network adds.
+//! [`Faults`] lets tests add the failures a real network adds, and [`Hostility`] the lies a
+//! broken or hostile provider tells.
 
 #![deny(
     clippy::unwrap_used,
@@ -19,6 +21,7 @@
     clippy::unimplemented
 )]
 
+mod command;
 mod server;
 pub mod store;
 
@@ -37,6 +40,7 @@ use tipvault_wire::httpsig::{SigningKey, VerifyingKey};
 use tipvault_wire::protocol::SignedCatalog;
 use zeroize::Zeroizing;
 
+pub use command::{RunArgs, Started, run};
 pub use store::Store;
 
 /// Reads UNIX seconds; tests inject a fixed or skewed clock.
@@ -69,6 +73,36 @@ pub struct Faults {
     pub drip: Option<(usize, Duration)>,
     /// Seed of the fault generator.
     pub seed: u64,
+    /// Lie in every redemption answer (switchable while running: [`Sandbox::set_hostility`]).
+    pub hostility: Option<Hostility>,
+}
+
+/// How a hostile or broken provider answers redemptions (`POST /v1/redemptions` and
+/// `GET /v1/redemptions/{id}`); every other endpoint stays honest, so a client can add and
+/// pair it. The sandbox first does its honest work — a redemption *is* applied and debited —
+/// and then answers with the lie: the worst case for the client, which must neither book
+/// the redemption nor lose it, and must confirm it once the provider is honest again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hostility {
+    /// The receipt is signed by another key than the pinned one (same key id).
+    WrongSignature,
+    /// A validly signed receipt for another request (other key, id and body digest).
+    ReceiptForAnotherRequest,
+    /// A validly signed receipt for this request with ten times the amount.
+    ChangedAmount,
+    /// A signed answer whose JSON is cut in half.
+    MalformedJson,
+    /// A 2 MiB answer streamed without a length.
+    HugeBody,
+    /// The honest answer, one byte every 50 ms.
+    SlowDrip,
+    /// 307 to another address, unsigned.
+    Redirect,
+    /// An unsigned HTML 500 page (a proxy's error page).
+    HtmlError,
+    /// An unsigned HTML page with 200 (a captive portal).
+    HtmlOk,
 }
 
 /// Sandbox settings.
@@ -128,6 +162,7 @@ impl Config {
 
 /// A running sandbox.
 pub struct Sandbox {
+    app: Arc<server::App>,
     addr: SocketAddr,
     enrollment_code: String,
     provider_key: VerifyingKey,
@@ -218,7 +253,7 @@ impl Sandbox {
             &config,
         );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let router = server::router(app);
+        let router = server::router(app.clone());
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
                 let _ = rx.await;
@@ -228,6 +263,7 @@ impl Sandbox {
             }
         });
         Ok(Sandbox {
+            app,
             addr,
             enrollment_code: code,
             provider_key: public,
@@ -261,6 +297,12 @@ impl Sandbox {
     #[must_use]
     pub fn provider_key(&self) -> (&str, VerifyingKey) {
         (&self.provider_key_id, self.provider_key)
+    }
+
+    /// Starts or stops lying in redemption answers (kept across [`Sandbox::restart`]).
+    pub fn set_hostility(&mut self, hostility: Option<Hostility>) {
+        self.app.set_hostility(hostility);
+        self.config.faults.hostility = hostility;
     }
 
     /// The state (tests inspect it).

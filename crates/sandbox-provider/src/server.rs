@@ -28,7 +28,9 @@ use tipvault_wire::protocol::{
 };
 use tipvault_wire::{Request, Response};
 
-use crate::{Clock, Config, Faults, store::Store};
+use crate::{Clock, Config, Faults, Hostility, store::Store};
+
+mod hostile;
 
 /// A deterministic generator for fault decisions (splitmix64): reproducible runs without
 /// depending on a crate's choice of algorithm.
@@ -57,6 +59,7 @@ pub(crate) struct App {
     clock: Clock,
     faults: Faults,
     rng: Mutex<FaultRng>,
+    hostility: Mutex<Option<Hostility>>,
     max_body: usize,
 }
 
@@ -78,8 +81,23 @@ impl App {
             clock: config.clock.clone(),
             faults: config.faults.clone(),
             rng: Mutex::new(FaultRng(config.faults.seed)),
+            hostility: Mutex::new(config.faults.hostility),
             max_body: config.max_body_bytes,
         })
+    }
+
+    pub(crate) fn set_hostility(&self, hostility: Option<Hostility>) {
+        *self
+            .hostility
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = hostility;
+    }
+
+    fn hostility(&self) -> Option<Hostility> {
+        *self
+            .hostility
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn roll(&self, permille: u16) -> bool {
@@ -210,6 +228,11 @@ async fn dispatch(
         Ok(a) => (a.status, a.body, a.committed),
         Err(Refusal(status, code, message)) => (status, error_body(code, message), false),
     };
+    if let Some(lie) = app.hostility()
+        && is_redemption(&view)
+    {
+        return hostile::answer(&app, lie, &view, status, body);
+    }
     if committed && app.roll(app.faults.drop_after_commit_permille) {
         return dropped();
     }
@@ -222,6 +245,37 @@ async fn dispatch(
         return http_response(status, Vec::new(), body, app.faults.drip);
     }
     http_response(status, response.headers().to_vec(), body, app.faults.drip)
+}
+
+/// The request's `Idempotency-Key`: exactly one non-empty header line. Every reader (the
+/// write check, the idempotency record, the receipt, the dispute id) goes through here, so
+/// they can never disagree about what the key is.
+fn idempotency_key(view: &Request) -> Result<&str, Refusal> {
+    let mut lines = view.header_values("idempotency-key");
+    match (lines.next(), lines.next()) {
+        (Some(key), None) if !key.trim().is_empty() => Ok(key),
+        (None, _) => Err(refuse(
+            400,
+            ErrorCode::MissingIdempotencyKey,
+            "writes need an Idempotency-Key header",
+        )),
+        _ => Err(refuse(
+            400,
+            ErrorCode::MissingIdempotencyKey,
+            "writes need exactly one non-empty Idempotency-Key header",
+        )),
+    }
+}
+
+/// `POST /v1/redemptions` or `GET /v1/redemptions/{id}`: the answers a hostile provider
+/// lies in.
+fn is_redemption(view: &Request) -> bool {
+    let path = view.target_uri().path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        (view.method(), segments.as_slice()),
+        ("POST", ["v1", "redemptions"]) | ("GET", ["v1", "redemptions", _])
+    )
 }
 
 /// Who signed a request.
@@ -245,12 +299,8 @@ fn map_verify_error(e: &VerifyError) -> (u16, ErrorCode) {
 /// Verifies the request signature. `allow_self_certifying`: the catalog and pairing accept
 /// a not-yet-paired key that names itself (`pk:…`).
 fn authenticate(app: &App, view: &Request, allow_self_certifying: bool) -> Result<Caller, Refusal> {
-    if profile::is_write(view.method()) && view.header_values("idempotency-key").next().is_none() {
-        return Err(refuse(
-            400,
-            ErrorCode::MissingIdempotencyKey,
-            "writes need an Idempotency-Key header",
-        ));
+    if profile::is_write(view.method()) {
+        idempotency_key(view)?;
     }
     let store = app.store.clone();
     let resolver = move |keyid: &str| -> Option<VerifyingKey> {
@@ -333,18 +383,16 @@ fn handle(app: &App, view: &Request) -> Result<Answer, Refusal> {
 }
 
 /// Runs a write exactly once per (caller, idempotency key): a repeat with the same request
-/// gets the stored answer with 200; a different request under the same key gets 422.
-/// Refusals are not stored: they changed nothing, so a retry may succeed later.
+/// gets the stored answer with 200 (whatever the first status was: the protocol answers a
+/// repeat with 200, so only the body is kept); a different request under the same key gets
+/// 422. Refusals are not stored: they changed nothing, so a retry may succeed later.
 fn idempotent(
     app: &App,
     caller: &Caller,
     view: &Request,
     run: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(u16, Vec<u8>), Refusal>,
 ) -> Result<Answer, Refusal> {
-    let key = view
-        .header_values("idempotency-key")
-        .collect::<Vec<_>>()
-        .join(",");
+    let key = idempotency_key(view)?;
     let mut h = Sha256::new();
     h.update(view.method().as_bytes());
     h.update(b" ");
@@ -378,8 +426,8 @@ fn idempotent(
     }
     let (status, body) = run(&tx)?;
     tx.execute(
-        "INSERT INTO idempotency (scope, key, fingerprint, status, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![caller.keyid, key, fingerprint, status, body],
+        "INSERT INTO idempotency (scope, key, fingerprint, body) VALUES (?1, ?2, ?3, ?4)",
+        params![caller.keyid, key, fingerprint, body],
     )?;
     tx.commit()?;
     Ok(Answer {
@@ -642,10 +690,7 @@ fn redeem(
         ));
     }
 
-    let idem = view
-        .header_values("idempotency-key")
-        .collect::<Vec<_>>()
-        .join(",");
+    let idem = idempotency_key(view)?.to_owned();
     let id = protocol::redemption_id(&caller.keyid, &idem);
     let receipt = SignedReceipt::sign(
         &app.key,
@@ -740,7 +785,7 @@ fn dispute(
     let d: DisputeRequest = parse_body("dispute", view)?;
     load_redemption(tx, caller, id)?;
     let now = now_time(app);
-    let idem = view.header_values("idempotency-key").collect::<String>();
+    let idem = idempotency_key(view)?;
     let dispute_id = format!(
         "dp_{}",
         URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{id}\0{idem}"))[..12])

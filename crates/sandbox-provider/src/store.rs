@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS nonces (
 CREATE INDEX IF NOT EXISTS nonces_by_expiry ON nonces (keep_until);
 CREATE TABLE IF NOT EXISTS idempotency (
     scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (scope, key));
+    body BLOB NOT NULL, PRIMARY KEY (scope, key));
 CREATE TABLE IF NOT EXISTS redemptions (
     id TEXT PRIMARY KEY, device_id TEXT NOT NULL, account TEXT NOT NULL,
     product TEXT NOT NULL, currency TEXT NOT NULL, amount_minor INTEGER NOT NULL,
@@ -55,6 +55,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        upgrade(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -135,6 +136,30 @@ impl Store {
     }
 }
 
+/// The schema version [`Store::open`] brings a file to (`PRAGMA user_version`).
+const VERSION: i64 = 1;
+
+/// Brings a state file written by an older sandbox up to [`VERSION`]:
+/// 1. `idempotency.status` is gone (a repeat is always answered 200, so the first status was
+///    written and never read).
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version < 1 {
+        let has_status: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('idempotency') WHERE name = 'status'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_status {
+            conn.execute_batch("ALTER TABLE idempotency DROP COLUMN status")?;
+        }
+    }
+    if version < VERSION {
+        conn.pragma_update(None, "user_version", VERSION)?;
+    }
+    Ok(())
+}
+
 impl NonceStore for Store {
     fn check_and_record(&self, keyid: &str, nonce: &str, keep_until: i64, now: i64) -> NonceCheck {
         let conn = self.lock();
@@ -154,5 +179,42 @@ impl NonceStore for Store {
             // Fail closed: if the nonce cannot be recorded, the request is refused.
             Err(_) => NonceCheck::Full,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn a_state_file_with_the_old_idempotency_table_is_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE idempotency (
+                    scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (scope, key));
+                 INSERT INTO idempotency VALUES ('dev', 'k1', 'fp', 201, x'7b7d');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = store.lock();
+        conn.execute(
+            "INSERT INTO idempotency (scope, key, fingerprint, body) VALUES ('dev', 'k2', 'fp', x'7b7d')",
+            [],
+        )
+        .expect("the new code writes no status, so the old column must be gone");
+        let kept: i64 = conn
+            .query_row("SELECT COUNT(*) FROM idempotency", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 2, "the old record survives the upgrade");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
     }
 }

@@ -9,7 +9,10 @@
 //! ([`ClientError::definitely_not_applied`]):
 //! - **not applied**: nothing left the machine ([`ClientError::NotSent`], including a refused
 //!   connection), or the provider answered with a *signed* 4xx ([`ClientError::Rejected`]) —
-//!   safe to fail the leg or retry with a new key;
+//!   safe to fail the leg or retry with a new key. Every check that can fail on our side
+//!   (pairing, pinned key, body size, URL, headers, signature) runs *before* the first byte
+//!   is written ([`ProviderClient::send`] builds the whole HTTP request first), so `NotSent`
+//!   is never a guess;
 //! - **outcome unknown**: a timeout, a dropped connection, a 5xx, a redirect, an oversized,
 //!   unsigned or malformed answer, or a receipt that does not match — the provider may have
 //!   applied it, so the leg must be reconciled with the same idempotency key.
@@ -56,10 +59,13 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Largest response body accepted.
     pub max_response_bytes: usize,
+    /// Largest request body sent (checked before sending: a bigger one is [`ClientError::NotSent`]).
+    pub max_request_bytes: usize,
 }
 
 impl ClientConfig {
-    /// Defaults: 10 s exchange, 5 s connect, 1 MiB body.
+    /// Defaults: 10 s exchange, 5 s connect, 1 MiB response body, 64 KiB request body (the
+    /// protocol's limit).
     #[must_use]
     pub fn new(base_url: &str) -> ClientConfig {
         ClientConfig {
@@ -67,6 +73,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             max_response_bytes: 1 << 20,
+            max_request_bytes: 64 * 1024,
         }
     }
 }
@@ -117,7 +124,8 @@ pub enum Unknown {
 /// A failed exchange, split by what the caller may conclude.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The request never left (bad input, signing, refused connection): not applied.
+    /// The request never left (bad input, not paired, no pinned key, signing, refused
+    /// connection): not applied. Never used once a byte may have been written.
     #[error("the request was not sent: {0}")]
     NotSent(String),
     /// The provider refused it with a signed error: not applied.
@@ -300,16 +308,35 @@ impl ProviderClient {
         Ok(request)
     }
 
-    /// Sends a signed request and returns the raw answer, unverified. Transport failures,
-    /// redirects and oversized bodies are classified here.
-    async fn transport(&self, request: &Request) -> Result<Response, ClientError> {
+    /// Everything that can fail on our side, before anything leaves: the body size and the
+    /// whole HTTP request (method, URL, headers) as reqwest will send it.
+    fn build(&self, request: &Request) -> Result<reqwest::Request, ClientError> {
+        let limit = self.config.max_request_bytes;
+        if request.body().len() > limit {
+            return Err(ClientError::NotSent(format!(
+                "the request body is {} bytes; providers accept at most {limit}",
+                request.body().len()
+            )));
+        }
         let method = reqwest::Method::from_bytes(request.method().as_bytes())
-            .map_err(|e| ClientError::NotSent(e.to_string()))?;
+            .map_err(|e| ClientError::NotSent(format!("bad method: {e}")))?;
         let mut builder = self.http.request(method, request.target_uri().to_string());
         for (name, value) in request.headers() {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let sent = builder.body(request.body().to_vec()).send().await;
+        builder
+            .body(request.body().to_vec())
+            .build()
+            .map_err(|e| ClientError::NotSent(format!("cannot build the request: {e}")))
+    }
+
+    /// Sends a signed request and returns the raw answer, unverified. Transport failures,
+    /// redirects and oversized bodies are classified here; from the moment the request is
+    /// handed to the connection, every failure is outcome-unknown except a connection that
+    /// was never established.
+    async fn transport(&self, request: &Request) -> Result<Response, ClientError> {
+        let http_request = self.build(request)?;
+        let sent = self.http.execute(http_request).await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) if e.is_connect() => {
@@ -397,10 +424,28 @@ impl ProviderClient {
         self.provider.as_ref().map(|(id, k)| (id.as_str(), k))
     }
 
+    /// The pinned key, or `NotSent`: an answer that cannot be verified is not worth asking
+    /// for, so this is checked before sending.
+    fn require_pinned(&self) -> Result<(&str, &VerifyingKey), ClientError> {
+        self.pinned().ok_or_else(|| {
+            ClientError::NotSent(
+                "no pinned provider key: fetch the provider's catalog and pin its key first".into(),
+            )
+        })
+    }
+
+    /// The paired device id, or `NotSent` (checked before sending).
+    fn require_paired(&self) -> Result<&str, ClientError> {
+        self.device_id.as_deref().ok_or_else(|| {
+            ClientError::NotSent("this device is not paired with the provider".into())
+        })
+    }
+
     /// Sends a prepared request and verifies the answer against the pinned provider key.
     pub async fn send(&self, request: Request) -> Result<Exchange, ClientError> {
+        let (key_id, key) = self.require_pinned()?;
         let raw = self.transport(&request).await?;
-        let response = self.check(&request, raw, self.pinned())?;
+        let response = self.check(&request, raw, Some((key_id, key)))?;
         Ok(Exchange { request, response })
     }
 
@@ -506,6 +551,8 @@ impl ProviderClient {
         idempotency_key: &str,
         r: &RedemptionRequest,
     ) -> Result<Redeemed, ClientError> {
+        // The receipt can only be checked for a paired device: refuse before sending.
+        self.require_paired()?;
         let body = protocol::to_bytes(r);
         let request = self.prepare("POST", "/v1/redemptions", Some(idempotency_key), body)?;
         let exchange = self.send(request).await?;
@@ -532,8 +579,12 @@ impl ProviderClient {
         request: &Request,
         r: &RedemptionRequest,
     ) -> Result<ReceiptBody, ClientError> {
+        // Both were checked before sending; failing here would be a bug, and the request has
+        // left, so the outcome is unknown.
         let (Some((_, key)), Some(device_id)) = (self.pinned(), self.device_id.as_deref()) else {
-            return Err(ClientError::NotSent("not paired".into()));
+            return Err(
+                Unknown::Malformed("the client lost its pairing mid-exchange".into()).into(),
+            );
         };
         let binding = RedemptionBinding {
             device_id,
@@ -553,21 +604,52 @@ impl ProviderClient {
         Ok(body)
     }
 
-    /// `GET /v1/redemptions/{id}`: reconcile an outcome-unknown leg. The id is
-    /// [`protocol::redemption_id`] of this device and the leg's idempotency key.
+    /// `GET /v1/redemptions/{id}`: the status and receipt of a redemption, checked only for
+    /// its signature and id. To reconcile a leg use [`Self::redemption_for`], which also
+    /// checks that the receipt answers the request that was sent.
     pub async fn redemption(
         &self,
         id: &str,
     ) -> Result<(RedemptionStatus, ReceiptBody), ClientError> {
+        let (_, key) = self.require_pinned()?;
         let path = format!("/v1/redemptions/{id}");
         let (status, _): (RedemptionStatus, _) = self
             .call("GET", &path, None, Vec::new(), "redemption")
             .await?;
-        let Some((_, key)) = self.pinned() else {
-            return Err(ClientError::NotSent("no pinned provider key".into()));
-        };
         let body = status.receipt.verify(key).map_err(Unknown::Receipt)?;
         if body.redemption_id != id || status.redemption_id != id {
+            return Err(Unknown::Malformed("the status is for another redemption".into()).into());
+        }
+        Ok((status, body))
+    }
+
+    /// `GET /v1/redemptions/{id}` for the request `binding` describes (the id is derived from
+    /// its device and idempotency key): reconciles an outcome-unknown leg. The receipt must
+    /// verify under the pinned key *and* answer that request — same device, key, product,
+    /// amount, currency and body digest ([`protocol::SignedReceipt::verify_for`]) — or the
+    /// answer is [`Unknown::Receipt`].
+    pub async fn redemption_for(
+        &self,
+        binding: &RedemptionBinding<'_>,
+    ) -> Result<(RedemptionStatus, ReceiptBody), ClientError> {
+        let (_, key) = self.require_pinned()?;
+        let device = self.require_paired()?;
+        if device != binding.device_id {
+            return Err(ClientError::NotSent(format!(
+                "the request was made by device `{}`, this client signs as `{device}`",
+                binding.device_id
+            )));
+        }
+        let id = protocol::redemption_id(binding.device_id, binding.idempotency_key);
+        let path = format!("/v1/redemptions/{id}");
+        let (status, _): (RedemptionStatus, _) = self
+            .call("GET", &path, None, Vec::new(), "redemption")
+            .await?;
+        let body = status
+            .receipt
+            .verify_for(key, binding)
+            .map_err(Unknown::Receipt)?;
+        if status.redemption_id != id {
             return Err(Unknown::Malformed("the status is for another redemption".into()).into());
         }
         Ok((status, body))
@@ -580,6 +662,7 @@ impl ProviderClient {
         idempotency_key: &str,
         d: &DisputeRequest,
     ) -> Result<DisputeAck, ClientError> {
+        self.require_pinned()?;
         let path = format!("/v1/redemptions/{id}/disputes");
         let (ack, _): (DisputeAck, _) = self
             .call(
@@ -607,6 +690,8 @@ impl ProviderClient {
         idempotency_key: &str,
         v: &VerificationRequest,
     ) -> Result<(SignedDocument, VerificationClaims), ClientError> {
+        let (_, key) = self.require_pinned()?;
+        let device = self.require_paired()?.to_owned();
         let (doc, _): (SignedDocument, _) = self
             .call(
                 "POST",
@@ -616,13 +701,10 @@ impl ProviderClient {
                 "verification",
             )
             .await?;
-        let Some((_, key)) = self.pinned() else {
-            return Err(ClientError::NotSent("no pinned provider key".into()));
-        };
         let claims: VerificationClaims = doc
             .verify_as(DocumentKind::Verification, key)
             .map_err(|e| Unknown::Malformed(e.to_string()))?;
-        if Some(claims.device_id.as_str()) != self.device_id.as_deref() || claims.tier != v.tier {
+        if claims.device_id != device || claims.tier != v.tier {
             return Err(
                 Unknown::Malformed("the token is for another device or tier".into()).into(),
             );
@@ -633,4 +715,162 @@ impl ProviderClient {
 
 fn body_is_empty(r: &Request) -> bool {
     r.body().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Amount;
+    use std::io::ErrorKind;
+    use tipvault_money::Currency;
+
+    /// A listener nobody answers on; [`nothing_arrived`] tells whether a client connected.
+    fn listener() -> (std::net::TcpListener, String) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        (l, url)
+    }
+
+    fn nothing_arrived(l: &std::net::TcpListener) -> bool {
+        matches!(l.accept(), Err(e) if e.kind() == ErrorKind::WouldBlock)
+    }
+
+    fn client(url: &str) -> ProviderClient {
+        ProviderClient::new(ClientConfig::new(url), SigningKey::from_bytes(&[7; 32])).unwrap()
+    }
+
+    fn ready(url: &str) -> ProviderClient {
+        let mut c = client(url);
+        c.pin_provider("prov-1", SigningKey::from_bytes(&[8; 32]).verifying_key());
+        c.set_device_id("dev_1");
+        c
+    }
+
+    fn top_up() -> RedemptionRequest {
+        RedemptionRequest {
+            v: V1,
+            product: "krw-mobile-top-up".into(),
+            amount: Amount::new("1000").unwrap(),
+            currency: Currency::KRW,
+            destination: [("phone_number".to_owned(), "+821012345678".to_owned())].into(),
+        }
+    }
+
+    fn assert_not_sent(err: &ClientError, l: &std::net::TcpListener, what: &str) {
+        assert!(
+            matches!(err, ClientError::NotSent(_)),
+            "{what}: expected NotSent, got {err:?}"
+        );
+        assert!(
+            nothing_arrived(l),
+            "{what}: NotSent, yet a connection reached the provider"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redemption_without_pairing_is_refused_before_sending() {
+        let (l, url) = listener();
+        let mut c = client(&url);
+        c.pin_provider("prov-1", SigningKey::from_bytes(&[8; 32]).verifying_key());
+        let err = c.redeem("leg-1", &top_up()).await.unwrap_err();
+        assert_not_sent(&err, &l, "unpaired redeem");
+    }
+
+    #[tokio::test]
+    async fn without_a_pinned_key_nothing_is_sent() {
+        let (l, url) = listener();
+        let mut c = client(&url);
+        c.set_device_id("dev_1");
+        let err = c.balance().await.unwrap_err();
+        assert_not_sent(&err, &l, "balance");
+        let err = c.redemption("rd_x").await.unwrap_err();
+        assert_not_sent(&err, &l, "status");
+        let err = c.redeem("leg-1", &top_up()).await.unwrap_err();
+        assert_not_sent(&err, &l, "redeem");
+        let v = VerificationRequest {
+            v: V1,
+            tier: protocol::Tier::Verified,
+            evidence_digest: protocol::Sha256Digest::of(b"passport"),
+        };
+        let err = c.verification("k", &v).await.unwrap_err();
+        assert_not_sent(&err, &l, "verification");
+    }
+
+    #[tokio::test]
+    async fn an_oversized_request_body_is_not_sent() {
+        let (l, url) = listener();
+        let mut config = ClientConfig::new(&url);
+        config.max_request_bytes = 16;
+        let mut c = ProviderClient::new(config, SigningKey::from_bytes(&[7; 32])).unwrap();
+        c.pin_provider("prov-1", SigningKey::from_bytes(&[8; 32]).verifying_key());
+        c.set_device_id("dev_1");
+        let err = c.redeem("leg-1", &top_up()).await.unwrap_err();
+        assert_not_sent(&err, &l, "oversized body");
+        assert!(err.to_string().contains("at most 16"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_header_that_cannot_be_built_is_not_sent() {
+        let (l, url) = listener();
+        let c = ready(&url);
+        let err = c.redeem("leg\n1", &top_up()).await.unwrap_err();
+        assert_not_sent(&err, &l, "bad idempotency key");
+        let err = c.prepare("GET", "/v1/x y", None, Vec::new()).unwrap_err();
+        assert!(matches!(err, ClientError::NotSent(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_not_sent() {
+        let (l, url) = listener();
+        drop(l);
+        let err = ready(&url).redeem("leg-1", &top_up()).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::NotSent(_)),
+            "no connection, no byte sent: {err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_after_the_request_is_outcome_unknown() {
+        use tokio::io::AsyncReadExt as _;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = l.accept().await.unwrap();
+            // Read the request (the provider may have applied it), then hang up.
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = socket.read(&mut buf).await;
+            drop(socket);
+        });
+        let err = ready(&url).redeem("leg-1", &top_up()).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::OutcomeUnknown(Unknown::Transport(_))),
+            "the request left: {err:?}"
+        );
+        assert!(!err.definitely_not_applied());
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_never_answers_is_outcome_unknown() {
+        use tokio::io::AsyncReadExt as _;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = l.accept().await.unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = socket.read(&mut buf).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let mut config = ClientConfig::new(&url);
+        config.timeout = Duration::from_millis(300);
+        let mut c = ProviderClient::new(config, SigningKey::from_bytes(&[7; 32])).unwrap();
+        c.pin_provider("prov-1", SigningKey::from_bytes(&[8; 32]).verifying_key());
+        c.set_device_id("dev_1");
+        let err = c.redeem("leg-1", &top_up()).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::OutcomeUnknown(Unknown::Timeout)),
+            "{err:?}"
+        );
+    }
 }

@@ -28,7 +28,14 @@ fn world() -> World {
     config.enrollment_code = Some("1111-2222".into());
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
-    tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), now).unwrap();
+    tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &sandbox.base_url(),
+        tipvault_app::providers::ProviderKind::Sandbox,
+        now,
+    )
+    .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
     World {
         tmp,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tipvault_wire::client::{ClientConfig, ClientError, ProviderClient, Unknown};
 use tipvault_wire::httpsig::SigningKey;
-use tipvault_wire::protocol::{ErrorCode, redemption_id};
+use tipvault_wire::protocol::{ErrorCode, ReceiptError, RedemptionBinding, redemption_id};
 
 use crate::support::{self, paired, top_up};
 
@@ -46,6 +46,37 @@ async fn a_dropped_response_is_outcome_unknown_and_the_status_shows_it_confirmed
     );
     assert_eq!(receipt.amount.as_str(), "1000");
 
+    // The same lookup for the request that was sent checks the receipt answers it...
+    let body = tipvault_wire::protocol::to_bytes(&top_up("1000"));
+    let sent = top_up("1000");
+    let binding = RedemptionBinding {
+        device_id: env.client.device_id().unwrap(),
+        idempotency_key: "leg-1",
+        body: &body,
+        request: &sent,
+    };
+    let (_, checked) = env.client.redemption_for(&binding).await.unwrap();
+    assert_eq!(checked, receipt);
+    // ...and refuses it for any other request under the same key.
+    let other = top_up("2000");
+    let other_body = tipvault_wire::protocol::to_bytes(&other);
+    let wrong = RedemptionBinding {
+        body: &other_body,
+        request: &other,
+        ..binding
+    };
+    let err = env.client.redemption_for(&wrong).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::OutcomeUnknown(Unknown::Receipt(ReceiptError::Mismatch {
+                field: "request_digest",
+                ..
+            }))
+        ),
+        "{err:?}"
+    );
+
     // A retry with the same key is a repeat (nothing new committed, so nothing dropped).
     let again = env.client.redeem("leg-1", &top_up("1000")).await.unwrap();
     assert!(!again.created);
@@ -54,7 +85,7 @@ async fn a_dropped_response_is_outcome_unknown_and_the_status_shows_it_confirmed
 }
 
 #[tokio::test]
-async fn injected_errors_are_outcome_unknown_and_deterministic() {
+async fn an_injected_error_is_outcome_unknown_and_applies_nothing() {
     let base = support::paired().await;
     let (sandbox, client) =
         support::faulty(&base, |c| c.faults.error_permille = 1000, |_| {}).await;
@@ -72,6 +103,48 @@ async fn injected_errors_are_outcome_unknown_and_deterministic() {
         "{err:?}"
     );
     assert_eq!(env.sandbox.store().redemption_count().unwrap(), 0);
+}
+
+/// Which of `n` balance requests a sandbox with `permille` errors and `seed` fails.
+async fn fault_pattern(base: &support::Env, permille: u16, seed: u64, n: usize) -> Vec<bool> {
+    let (_sandbox, client) = support::faulty(
+        base,
+        |c| {
+            c.faults.error_permille = permille;
+            c.faults.seed = seed;
+        },
+        |_| {},
+    )
+    .await;
+    let mut pattern = Vec::with_capacity(n);
+    for _ in 0..n {
+        match client.balance().await {
+            Ok(_) => pattern.push(false),
+            Err(ClientError::OutcomeUnknown(Unknown::ServerError { status: 503 })) => {
+                pattern.push(true);
+            }
+            Err(e) => panic!("only injected 503s are expected: {e}"),
+        }
+    }
+    pattern
+}
+
+#[tokio::test]
+async fn a_partial_error_rate_is_reproducible_from_its_seed() {
+    let base = support::paired().await;
+    let first = fault_pattern(&base, 300, 42, 60).await;
+    let again = fault_pattern(&base, 300, 42, 60).await;
+    let other = fault_pattern(&base, 300, 43, 60).await;
+    let failed = first.iter().filter(|f| **f).count();
+    assert!(
+        (6..=36).contains(&failed),
+        "30% of 60 requests should fail, give or take: {failed} did"
+    );
+    assert_eq!(first, again, "the same seed must inject the same faults");
+    assert_ne!(
+        first, other,
+        "another seed should inject other faults (a constant pattern is not seeded)"
+    );
 }
 
 #[tokio::test]
@@ -146,10 +219,15 @@ async fn a_restart_keeps_state_nonces_and_keys() {
 async fn a_stopped_provider_is_not_sent() {
     let env = paired().await;
     let url = env.sandbox.base_url();
+    let (id, key) = env.sandbox.provider_key();
+    let sandbox_key = (id.to_owned(), key);
     env.sandbox.stop().await;
     let mut client =
         ProviderClient::new(ClientConfig::new(&url), SigningKey::from_bytes(&env.seed)).unwrap();
     client.set_device_id("dev_x");
+    // Pinned, so the only reason not to send is the refused connection.
+    let (id, key) = sandbox_key;
+    client.pin_provider(&id, key);
     let err = client.balance().await.unwrap_err();
     assert!(
         err.definitely_not_applied(),

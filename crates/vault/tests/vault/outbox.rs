@@ -242,7 +242,10 @@ fn a_batch_commits_many_legs_at_once_or_nothing() {
         .into_iter()
         .filter(|e| e.kind == "redemption.leg_sent")
         .count();
-    assert_eq!(sent, 3, "the dropped batch's entry is not there; the committed three are");
+    assert_eq!(
+        sent, 3,
+        "the dropped batch's entry is not there; the committed three are"
+    );
     assert!(vault.audit_verify().unwrap().is_intact());
     // Outcomes: two confirmed and booked (the source is added on first use; a repeat booking
     // is a duplicate), one left unknown.

@@ -1,0 +1,180 @@
+//! The sandbox's command line, shared by the `tipvault-sandbox` binary and `tipvault sandbox`:
+//! one [`RunArgs`] (clap) and one [`run`], so the two can never drift apart.
+//!
+//! Decision: [`run`] does not print; it hands the front end a [`Started`] to announce (the
+//! CLI prints it as JSON with `--json`, the binary as text), and serves until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::ValueEnum as _;
+
+use crate::{Config, Faults, Hostility, Sandbox};
+
+/// Run the sandbox provider (demo money, not a real provider) on loopback until Ctrl-C.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// SQLite state file, created on first run and reused so restarts keep state
+    /// [default: tipvault-sandbox.sqlite3 in the temporary directory].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Address to listen on (loopback is recommended).
+    #[arg(long, default_value = "127.0.0.1:8787", conflicts_with = "port")]
+    pub listen: SocketAddr,
+    /// Listen on 127.0.0.1 at this port instead (0: any free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Catalog v1 JSON file (default: the demo catalog).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Catalog version to publish.
+    #[arg(long)]
+    pub catalog_version: Option<u64>,
+    /// Accept this enrollment code (default: a random one, announced at start).
+    #[arg(long, alias = "code")]
+    pub enrollment_code: Option<String>,
+    /// Added latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Per mille of requests answered 503 before anything happens.
+    #[arg(long, default_value_t = 0)]
+    pub error_permille: u16,
+    /// Per mille of committed writes whose response is dropped (outcome unknown).
+    #[arg(long, default_value_t = 0)]
+    pub drop_permille: u16,
+    /// Slow drip: send bodies this many bytes at a time...
+    #[arg(long)]
+    pub drip_bytes: Option<usize>,
+    /// ...pausing this many milliseconds between chunks.
+    #[arg(long, default_value_t = 100)]
+    pub drip_ms: u64,
+    /// Seed for fault decisions (same seed, same faults).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Lie in every redemption answer, to test a client against a hostile provider.
+    #[arg(long, value_enum, value_name = "LIE")]
+    pub hostile: Option<Hostility>,
+    /// Restart (stop and start on the same state) every N seconds; 0 = never.
+    #[arg(long, default_value_t = 0)]
+    pub restart_every_secs: u64,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl RunArgs {
+    /// The state file: `--db` or the default.
+    #[must_use]
+    pub fn db_path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("tipvault-sandbox.sqlite3"))
+    }
+
+    /// The sandbox configuration these arguments describe (reads `--catalog`).
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::new(self.db_path());
+        config.listen = match self.port {
+            Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
+            None => self.listen,
+        };
+        config.catalog_version = self.catalog_version;
+        config.enrollment_code.clone_from(&self.enrollment_code);
+        config.max_body_bytes = self.max_body_bytes;
+        if let Some(path) = &self.catalog {
+            config.catalog_json = Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+        config.faults = Faults {
+            latency: Duration::from_millis(self.latency_ms),
+            error_permille: self.error_permille,
+            drop_after_commit_permille: self.drop_permille,
+            drip: self
+                .drip_bytes
+                .map(|b| (b, Duration::from_millis(self.drip_ms))),
+            seed: self.seed,
+            hostility: self.hostile,
+        };
+        Ok(config)
+    }
+}
+
+/// What a started sandbox announces.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Started {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The one-time enrollment code.
+    pub enrollment_code: String,
+    /// The provider's key id.
+    pub provider_key: String,
+    /// The state file.
+    pub db: PathBuf,
+    /// Always true: demo money only.
+    pub sandbox: bool,
+    /// The lie it tells, if any.
+    pub hostile: Option<Hostility>,
+}
+
+impl Started {
+    /// The announcement as text.
+    #[must_use]
+    pub fn banner(&self) -> String {
+        let mut text = format!(
+            "Tipvault SANDBOX provider (demo money, not a real provider)\n\
+             \x20 listening on     {}\n\
+             \x20 provider key     {}\n\
+             \x20 state            {}\n\
+             \x20 enrollment code  {} (one-time)",
+            self.url,
+            self.provider_key,
+            self.db.display(),
+            self.enrollment_code
+        );
+        if let Some(lie) = self.hostile.and_then(|h| h.to_possible_value()) {
+            text.push_str(&format!(
+                "\n  HOSTILE: lies in every redemption answer ({})",
+                lie.get_name()
+            ));
+        }
+        text.push_str("\nCtrl-C stops it.");
+        text
+    }
+}
+
+/// Starts the sandbox `args` describe, hands `announce` what to show, and serves (restarting
+/// every `--restart-every-secs`) until Ctrl-C.
+pub async fn run(args: &RunArgs, announce: impl FnOnce(&Started)) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let db = config.db_path.clone();
+    let mut sandbox = Sandbox::start(config).await?;
+    announce(&Started {
+        url: sandbox.base_url(),
+        enrollment_code: sandbox.enrollment_code().to_owned(),
+        provider_key: sandbox.provider_key().0.to_owned(),
+        db,
+        sandbox: true,
+        hostile: args.hostile,
+    });
+    loop {
+        let restart = async {
+            if args.restart_every_secs == 0 {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(Duration::from_secs(args.restart_every_secs)).await;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            () = restart => {
+                sandbox = sandbox.restart().await?;
+                eprintln!("restarted (state kept)");
+            }
+        }
+    }
+    sandbox.stop().await;
+    Ok(())
+}
