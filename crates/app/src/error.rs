@@ -54,6 +54,15 @@ pub enum ErrorCode {
     /// A redemption was stopped before sending: the provider's catalog changed (a fee, a
     /// product, an amount rule) or expired since the preview. Nothing was sent.
     PlanChanged,
+    /// The risk check wants this exact plan (or limit change) confirmed with a security key
+    /// first (`tipvault verify ID`); nothing was sent. The message lists the reasons.
+    StepUpRequired,
+    /// The risk check paused the redemption (an unattended run, a clock set back): it waits,
+    /// durably, until it is verified or cancelled. Nothing was sent.
+    Paused,
+    /// The risk check refused the redemption (over a limit, a malformed plan); nothing was
+    /// sent or queued. The message lists the reasons.
+    RiskRefused,
     /// A provider could not be reached or refused the request.
     Provider,
     /// A signature, receipt or evidence bundle does not verify (tampered or not genuine).

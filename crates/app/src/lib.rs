@@ -9,6 +9,7 @@
 pub mod about;
 pub mod audit;
 pub mod authenticators;
+pub mod autocashout;
 pub mod catalogs;
 pub mod dashboard;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod providers;
 pub mod redeem;
 pub mod retention;
 pub mod review;
+pub mod risk;
 pub mod security_keys;
 pub mod session;
 pub mod settings;
@@ -35,6 +37,10 @@ pub mod view;
 pub use about::{AppInfo, app_info};
 pub use audit::{audit_entries, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
+pub use autocashout::{
+    AutoCashOutFiredView, AutoCashOutRunView, AutoCashOutTemplate, AutoCashOutView, NewAutoCashOut,
+    add_auto_cashout, list_auto_cashouts, remove_auto_cashout, run_auto_cashouts,
+};
 pub use catalogs::{
     CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
 };
@@ -51,7 +57,7 @@ pub use import::{
 };
 pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
 pub use location::VaultLocation;
-pub use network::{Network, RetryPolicy};
+pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{
     BalancePreviewQuery, PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog,
@@ -63,8 +69,8 @@ pub use providers::{
 };
 pub use redeem::{
     LegProgress, OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField,
-    approve_redemption, list_redemptions, plan_redemption, reconcile, reconcile_with, redemption,
-    run_outbox, run_outbox_with,
+    approve_redemption, approve_redemption_from, list_redemptions, plan_redemption, reconcile,
+    reconcile_with, redemption, run_outbox, run_outbox_with,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
@@ -72,6 +78,12 @@ pub use retention::{
 pub use review::{
     ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries, TotalView, balances,
     forecast, history, inflow, parse_period, parse_tz, totals,
+};
+pub use risk::{
+    LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskDecisionView, RiskLimitsView,
+    RiskReasonView, RiskRuleView, RiskStatusView, RiskText, cancel_redemption, explain_redemption,
+    risk_limits, risk_status, set_limit, set_sandbox_step_up_waiver, verify_redemption,
+    verify_tier,
 };
 pub use security_keys::{
     SecurityKeyView, StepUpView, VaultCredentials, limit_change_plan, list_security_keys,

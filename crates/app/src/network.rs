@@ -57,11 +57,80 @@ impl RetryPolicy {
     }
 }
 
+/// What identifies the network this machine is on, before it is salted and hashed for the
+/// risk engine's "new network" rule (the hash is kept 30 days; this text never is).
+///
+/// On Linux: the interface and gateway of the default route and the subnets reached directly
+/// through that interface (`/proc/net/route`). Elsewhere, or when that cannot be read, the
+/// constant `unknown`: every redemption then looks like it comes from one network, so the rule
+/// never fires there (a best effort, documented in `docs/SECURITY.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkIdentity(String);
+
+impl NetworkIdentity {
+    /// An identity given by the caller (tests, or a platform adapter).
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> NetworkIdentity {
+        NetworkIdentity(text.into())
+    }
+
+    /// The text that is hashed.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// This machine's network now, best effort (see the type's docs). Debug builds honour
+    /// `TIPVAULT_TEST_NETWORK` so process tests can move between networks; release builds
+    /// ignore it.
+    #[must_use]
+    pub fn local() -> NetworkIdentity {
+        #[cfg(debug_assertions)]
+        if let Ok(id) = std::env::var("TIPVAULT_TEST_NETWORK") {
+            return NetworkIdentity(format!("test:{id}"));
+        }
+        std::fs::read_to_string("/proc/net/route")
+            .ok()
+            .and_then(|table| linux_route_identity(&table))
+            .map_or_else(|| NetworkIdentity("unknown".into()), NetworkIdentity)
+    }
+}
+
+/// The default route's interface and gateway and that interface's directly reached subnets,
+/// from the text of `/proc/net/route`; `None` without a default route.
+fn linux_route_identity(table: &str) -> Option<String> {
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() >= 8)
+        .collect();
+    // Iface Destination Gateway Flags RefCnt Use Metric Mask …
+    let default = rows
+        .iter()
+        .filter(|f| f[1] == "00000000" && f[7] == "00000000")
+        .min_by_key(|f| f[6].parse::<u64>().unwrap_or(u64::MAX))?;
+    let iface = default[0];
+    let mut nets: Vec<String> = rows
+        .iter()
+        .filter(|f| f[0] == iface && f[1] != "00000000" && f[2] == "00000000")
+        .map(|f| format!("{}/{}", f[1], f[7]))
+        .collect();
+    nets.sort();
+    nets.dedup();
+    Some(format!(
+        "linux-route:{iface}|gw={}|nets={}",
+        default[2],
+        nets.join(",")
+    ))
+}
+
 /// The app's access to the network.
 pub struct Network {
     runtime: tokio::runtime::Runtime,
     now: NowFn,
     sleep: SleepFn,
+    identity: Option<NetworkIdentity>,
     /// Retries within one run.
     pub retry: RetryPolicy,
     /// Whole-exchange timeout.
@@ -96,6 +165,7 @@ impl Network {
             runtime,
             now: Arc::new(Utc::now),
             sleep: Arc::new(std::thread::sleep),
+            identity: None,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(10),
             concurrency: 32,
@@ -108,6 +178,20 @@ impl Network {
         self.now = now;
         self.sleep = sleep;
         self
+    }
+
+    /// Replaces the network identity (tests; a platform adapter that knows better).
+    #[must_use]
+    pub fn with_identity(mut self, identity: NetworkIdentity) -> Network {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The network this machine is on now: the one set with [`Network::with_identity`], else
+    /// [`NetworkIdentity::local`].
+    #[must_use]
+    pub fn identity(&self) -> NetworkIdentity {
+        self.identity.clone().unwrap_or_else(NetworkIdentity::local)
     }
 
     /// The runtime, for front ends that also serve something (the sandbox in demo mode).
@@ -153,4 +237,24 @@ pub(crate) fn random_u64() -> u64 {
     // Without randomness the jitter is zero: retries still back off exponentially.
     let _ = getrandom::fill(&mut b);
     u64::from_le_bytes(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_route_and_its_subnets_identify_a_linux_network() {
+        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+            wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n\
+            eth0\t00000000\t01000A0A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n\
+            eth0\t00000A0A\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n\
+            wlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n";
+        assert_eq!(
+            linux_route_identity(table).as_deref(),
+            Some("linux-route:eth0|gw=01000A0A|nets=00000A0A/00FFFFFF"),
+            "the lowest-metric default route wins"
+        );
+        assert_eq!(linux_route_identity("Iface\tDestination\n"), None);
+    }
 }

@@ -268,10 +268,21 @@ pub fn list_providers(
 
 /// Demo mode: a source of sandbox tips (₩87,300) when the vault holds no balance yet, so a
 /// newcomer can preview and redeem end to end. Returns whether it imported anything.
+///
+/// Demo mode also turns on the sandbox step-up waiver (`crate::risk`): redemptions at a
+/// *sandbox* provider are still judged and recorded, but a step-up is let through (the desktop
+/// has no step-up dialog yet). Pauses and refusals still apply; real providers are unaffected.
 pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<bool, AppError> {
     use tipvault_ledger::entry::NewEntry;
     use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
     use tipvault_money::{Currency, Money};
+    if session
+        .vault_at(now)
+        .setting(crate::risk::SANDBOX_WAIVER_SETTING)?
+        .is_none()
+    {
+        crate::risk::set_sandbox_step_up_waiver(session, true, now)?;
+    }
     let vault = session.vault_at(now);
     if !vault.balances(now)?.is_empty() {
         return Ok(false);

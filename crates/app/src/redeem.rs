@@ -36,7 +36,7 @@ use tipvault_wire::protocol::{
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
-use crate::network::{Network, random_u64};
+use crate::network::{Network, NetworkIdentity, random_u64};
 use crate::preview::PreviewQuery;
 use crate::providers::{client_for, invalid, stored_provider};
 use crate::session::Session;
@@ -97,6 +97,8 @@ pub struct RedemptionView {
     pub created_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
     pub legs: Vec<RedemptionLegView>,
+    /// The risk check's decision, once it was judged (why it is paused or was refused).
+    pub risk: Option<crate::risk::RiskDecisionView>,
 }
 
 /// What one run of the outbox did.
@@ -226,6 +228,7 @@ fn provider_facts(
 fn view_of(
     r: &tipvault_vault::StoredRedemption,
     facts: &ProviderFacts,
+    risk: Option<crate::risk::RiskDecisionView>,
 ) -> Result<RedemptionView, AppError> {
     let state = r
         .legs
@@ -246,6 +249,7 @@ fn view_of(
             .iter()
             .map(|l| leg_view(l, facts.catalog.as_ref()))
             .collect::<Result<_, _>>()?,
+        risk,
     })
 }
 
@@ -260,7 +264,8 @@ pub fn redemption(
         .redemption(id, now)?
         .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
     let facts = provider_facts(session, &r.provider_id, now)?;
-    view_of(&r, &facts)
+    let risk = crate::risk::redemption_risk(session, &r.id, now)?;
+    view_of(&r, &facts, risk)
 }
 
 /// Every redemption, newest first.
@@ -277,8 +282,9 @@ pub fn list_redemptions(
             let f = provider_facts(session, &r.provider_id, now)?;
             facts.insert(r.provider_id.clone(), f);
         }
+        let risk = crate::risk::redemption_risk(session, &r.id, now)?;
         if let Some(f) = facts.get(&r.provider_id) {
-            out.push(view_of(r, f)?);
+            out.push(view_of(r, f, risk)?);
         }
     }
     Ok(out)
@@ -477,10 +483,51 @@ fn recheck(leg: &StoredLeg, catalog: Option<&Catalog>, now: DateTime<Utc>) -> Op
 
 /// Approves a planned redemption after re-checking every leg against the current cached
 /// catalog: a changed fee, a withdrawn product or an expired catalog refuses it (nothing is
-/// sent, nothing is queued).
+/// sent, nothing is queued). Then the risk check judges it from this machine's network
+/// ([`NetworkIdentity::local`]); see [`approve_redemption_from`].
 pub fn approve_redemption(
     session: &mut Session,
     id: &str,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    approve_redemption_from(session, id, &NetworkIdentity::local(), now)
+}
+
+/// [`approve_redemption`] from the network `network` (the CLI passes `Network::identity`).
+/// After the catalog re-check, the risk gate (`crate::risk`) judges the plan: allowed → the
+/// legs are queued; a step-up or pause → they stay `planned` and the redemption waits
+/// (`step_up_required` / `paused`, durable, until `verify_redemption` or
+/// `cancel_redemption`); refused → `risk_refused`, nothing queued.
+pub fn approve_redemption_from(
+    session: &mut Session,
+    id: &str,
+    network: &NetworkIdentity,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    approve_with(session, id, network, crate::risk::Attendance::Attended, now)
+}
+
+/// The approval of an automatic cash-out: nobody is there to confirm, so a step-up pauses.
+pub(crate) fn approve_unattended(
+    session: &mut Session,
+    id: &str,
+    network: &NetworkIdentity,
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    approve_with(
+        session,
+        id,
+        network,
+        crate::risk::Attendance::Unattended,
+        now,
+    )
+}
+
+fn approve_with(
+    session: &mut Session,
+    id: &str,
+    network: &NetworkIdentity,
+    attendance: crate::risk::Attendance,
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
     let r = session
@@ -504,6 +551,7 @@ pub fn approve_redemption(
             ));
         }
     }
+    crate::risk::gate(session, &r, network, attendance, now)?;
     let vault = session.vault_at(now);
     let changed = vault.outbox_approve(id, now)?;
     if changed > 0 {

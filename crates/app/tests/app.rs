@@ -13,6 +13,7 @@ mod app {
     mod redeem;
     mod retention;
     mod review;
+    mod risk;
     mod security_keys;
     mod session;
     mod settings;

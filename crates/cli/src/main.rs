@@ -7,7 +7,8 @@
 //!
 //! Exit statuses: 0 success, 1 failure, 2 refused input (including an import refused because
 //! of bad rows: the per-row report is printed, nothing is written), 3 wrong passphrase,
-//! 4 no vault, 5 damaged vault, 6 a security key was refused or none can be used.
+//! 4 no vault, 5 damaged vault, 6 a security key was refused or none can be used, 7 the risk
+//! check paused the redemption (it waits for `tipvault verify ID`), 8 the risk check refused it.
 //!
 //! Security keys: `--security-key` makes every command unlock with a key instead of the
 //! passphrase; `--soft-authenticator FILE` selects the software TEST DEVICE (its secrets in that
@@ -17,6 +18,7 @@
 mod output;
 mod passphrase;
 mod redeem;
+mod risk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -192,6 +194,20 @@ enum Command {
     Sandbox(tipvault_sandbox_provider::RunArgs),
     /// Demo mode: start the sandbox, add and pair it, import a demo balance (sandbox only).
     Demo(redeem::DemoArgs),
+    /// The risk check: your tier, limits and rules; why a redemption waits.
+    Risk {
+        #[command(subcommand)]
+        command: risk::RiskCommand,
+    },
+    /// Confirm a paused redemption with your security key, then send it.
+    Verify(risk::VerifyArgs),
+    /// Cancel a redemption that was not sent (paused, refused or only planned).
+    Cancel(risk::VerifyArgs),
+    /// Automatic cash-outs (trusted tier): when a source reaches a threshold, redeem.
+    Autocashout {
+        #[command(subcommand)]
+        command: risk::AutoCashOutCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -499,6 +515,8 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::VaultDamaged => 5,
         ErrorCode::InvalidInput | ErrorCode::WeakPassphrase => 2,
         ErrorCode::SecurityKeyRefused | ErrorCode::SecurityKeyUnavailable => 6,
+        ErrorCode::StepUpRequired | ErrorCode::Paused => 7,
+        ErrorCode::RiskRefused => 8,
         _ => 1,
     }
 }
@@ -542,7 +560,7 @@ pub(crate) struct Access<'a> {
 
 impl Access<'_> {
     /// The chosen authenticator. `if_missing` applies to the software device's file.
-    fn authenticator(
+    pub(crate) fn authenticator(
         &self,
         if_missing: IfMissing,
     ) -> Result<Box<dyn tipvault_app::auth::Authenticator>, AppError> {
@@ -575,7 +593,7 @@ impl Access<'_> {
         tipvault_app::unlock_vault(location, &passphrase, Utc::now())
     }
 
-    fn is_soft(&self) -> bool {
+    pub(crate) fn is_soft(&self) -> bool {
         matches!(self.device, AuthenticatorChoice::SoftFile(_))
     }
 }
@@ -1070,6 +1088,12 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         | Command::PrivacyLedger
         | Command::Sandbox(_)
         | Command::Demo(_) => redeem::run(&cli.command, out, &location, &access)?,
+        Command::Risk { command } => risk::run_risk(command, out, &location, &access)?,
+        Command::Verify(args) => risk::run_verify(args, out, &location, &access)?,
+        Command::Cancel(args) => risk::run_cancel(args, out, &location, &access)?,
+        Command::Autocashout { command } => {
+            risk::run_autocashout(command, out, &location, &access)?;
+        }
         Command::ExportKey => {
             let passphrase = passphrases.current()?;
             let (session, key) = tipvault_app::export_data_key(&location, &passphrase, Utc::now())?;

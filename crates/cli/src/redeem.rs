@@ -34,6 +34,13 @@ pub enum ProviderCommand {
     },
     /// List providers.
     List,
+    /// Ask a provider to verify you (its identity check happens at the provider); keeps only
+    /// its signed, expiring token.
+    Verify {
+        /// The provider (default: the only one).
+        #[arg(long)]
+        provider: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,7 +106,9 @@ fn net() -> Result<Network, AppError> {
     Network::new()
 }
 
-fn parse_dest(items: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, AppError> {
+pub(crate) fn parse_dest(
+    items: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, AppError> {
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for item in items {
         let parsed = item.split_once('=').and_then(|(k, v)| {
@@ -119,7 +128,7 @@ fn parse_dest(items: &[String]) -> Result<BTreeMap<String, BTreeMap<String, Stri
     Ok(out)
 }
 
-fn describe(r: &RedemptionView) -> String {
+pub(crate) fn describe(r: &RedemptionView) -> String {
     let mut s = format!(
         "Redemption {} at {}{} — {}\n",
         r.id,
@@ -148,6 +157,20 @@ fn describe(r: &RedemptionView) -> String {
                 .map(|e| format!(" — {e}"))
                 .unwrap_or_default(),
         ));
+    }
+    if let Some(risk) = &r.risk {
+        if risk.paused {
+            s.push_str(&format!(
+                "  waiting for your confirmation ({}): `tipvault verify {}` or `tipvault cancel {}`; \
+                 why: `tipvault risk explain {}`\n",
+                risk.outcome, r.id, r.id, r.id
+            ));
+        } else if risk.outcome == "deny" && r.state == "planned" {
+            s.push_str(&format!(
+                "  refused by the risk check: `tipvault risk explain {}`\n",
+                r.id
+            ));
+        }
     }
     s.trim_end().to_owned()
 }
@@ -229,6 +252,31 @@ pub fn run(
                     )
                 });
             }
+            ProviderCommand::Verify { provider } => {
+                let net = net()?;
+                let v = with_session(location, access, |s| {
+                    let now = Utc::now();
+                    let id = match provider {
+                        Some(p) => p.clone(),
+                        None => match tipvault_app::list_providers(s, now)?.as_slice() {
+                            [one] => one.id.clone(),
+                            _ => {
+                                return Err(AppError::new(
+                                    ErrorCode::InvalidInput,
+                                    "Choose the provider with --provider.",
+                                ));
+                            }
+                        },
+                    };
+                    tipvault_app::verify_tier(s, &net, &id, now)
+                })?;
+                out.value(&v, || {
+                    format!(
+                        "{} verified you ({}) until {}. Only its signed token is kept.",
+                        v.provider, v.tier, v.expires_at
+                    )
+                });
+            }
             ProviderCommand::List => {
                 let list = with_session(location, access, |s| {
                     tipvault_app::list_providers(s, Utc::now())
@@ -295,7 +343,8 @@ pub fn run(
                         ));
                     }
                 }
-                tipvault_app::approve_redemption(s, &planned.id, Utc::now())?;
+                // The risk check may pause it: the error says why and how to `verify` it.
+                tipvault_app::approve_redemption_from(s, &planned.id, &net.identity(), Utc::now())?;
                 let run = tipvault_app::run_outbox(s, &net)?;
                 Ok((
                     tipvault_app::redemption(s, &planned.id, Utc::now())?,

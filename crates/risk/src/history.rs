@@ -144,6 +144,32 @@ pub struct Dispute {
     pub claim: ClaimId,
 }
 
+/// A provider's signed, expiring statement that it verified the user (`/v1/verifications`).
+/// The caller checked the signature under the provider's pinned key; only the token's claims
+/// reach the engine.
+///
+/// Decision: a verification is about the *account at that provider*, not about the person at
+/// the keyboard now, so it never replaces a step-up. Its one effect is on familiarity: a
+/// provider the user holds a valid verification with is not a *new* provider
+/// ([`RuleId::NewProvider`](crate::RuleId::NewProvider) does not fire for it). Expired tokens,
+/// and tokens dated after the claim, count for nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderVerification {
+    /// The provider that issued it.
+    pub provider: ProviderId,
+    /// When the provider issued it.
+    pub issued_at: DateTime<Utc>,
+    /// When it stops counting.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl ProviderVerification {
+    /// Whether it counts at `now`: issued at or before, expiring after.
+    pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.issued_at <= now && now < self.expires_at
+    }
+}
+
 /// Everything the engine learns from. The caller reads it from the vault each time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
@@ -154,6 +180,9 @@ pub struct History {
     /// The last successful step-up of any kind (a claim, a limit change, an unlock with a key
     /// does not count: only approvals of money leaving). `None` if never.
     pub last_verification: Option<DateTime<Utc>>,
+    /// Providers' verification tokens (see [`ProviderVerification`]), in any order.
+    #[serde(default)]
+    pub provider_verifications: Vec<ProviderVerification>,
 }
 
 impl History {

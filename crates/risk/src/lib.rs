@@ -79,7 +79,7 @@ pub use decision::{Decision, Outcome, assess};
 pub use error::{AutoCashOutError, LimitError};
 pub use history::{
     Claim, ClaimId, ConfirmedClaim, DestinationFingerprint, Dispute, History, Leg, NetworkHash,
-    ProductKind, ProviderId, SourceId,
+    ProductKind, ProviderId, ProviderVerification, SourceId,
 };
 pub use limits::{
     CurrencyDefaults, LimitChange, LimitChanged, LimitKind, Limits, StepUpProof, UserLimit,

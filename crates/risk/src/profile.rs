@@ -75,7 +75,8 @@ pub struct Profile {
     pub busiest_hour: u32,
     /// The largest sum ever seen within one trailing 24 hours, in this currency.
     pub busiest_day_sum: Money,
-    /// Every provider used.
+    /// Every provider used, and every provider holding a valid verification of the user at
+    /// `now` (see [`ProviderVerification`](crate::ProviderVerification)).
     pub providers: BTreeSet<ProviderId>,
     /// Every destination used.
     pub destinations: BTreeSet<DestinationFingerprint>,
@@ -181,6 +182,13 @@ impl Profile {
             providers: claims
                 .iter()
                 .flat_map(|c| c.legs.iter().map(|l| l.provider.clone()))
+                .chain(
+                    history
+                        .provider_verifications
+                        .iter()
+                        .filter(|v| v.is_valid_at(now))
+                        .map(|v| v.provider.clone()),
+                )
                 .collect(),
             destinations: claims
                 .iter()

@@ -86,6 +86,7 @@ pub mod provider;
 pub mod purge;
 pub mod receipt;
 pub mod retention;
+pub mod risk;
 pub mod security_key;
 pub mod setting;
 mod sidecar;
@@ -115,6 +116,7 @@ pub use provider::{ProviderStoreError, StoredProvider};
 pub use purge::PurgeReport;
 pub use receipt::StoredReceipt;
 pub use retention::{RetentionChange, RetentionClass};
+pub use risk::{StoredAutoCashOut, StoredLimit, StoredRiskDecision, StoredVerification};
 pub use security_key::StoredSecurityKey;
 pub use sidecar::{
     FILE_NAME as SIDECAR_FILE, FORMAT_VERSION as SIDECAR_VERSION, SlotKind, VaultId,

@@ -323,6 +323,83 @@ CREATE TABLE privacy_log (
 CREATE INDEX privacy_log_sent_at ON privacy_log (sent_at);
 CREATE INDEX privacy_log_expires_at ON privacy_log (expires_at);
 "#,
+    // v7: the risk gate (issue 7); see `risk.rs`. A redemption's risk decision (its reasons
+    // and the digest of the plan it judged) lives as long as the redemption (class `receipt`);
+    // the network a redemption was approved from is a salted hash kept 30 days (class
+    // `network_fingerprint`, from v1); the salt, the user's limits and auto-cash-out rules
+    // (their plan templates hold destinations) live until deleted (class `source`); a
+    // provider's verification token is kept under its own class `verification_token` (1 year)
+    // and never past its own expiry.
+    r#"
+INSERT INTO retention_class (name, default_secs, duration_secs, updated_at) VALUES
+    ('verification_token', 31622400, 31622400, 0);
+
+CREATE TABLE risk_secret (
+    id               INTEGER PRIMARY KEY CHECK (id = 1),
+    salt             BLOB NOT NULL CHECK (length(salt) = 32),
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name)
+) STRICT;
+
+CREATE TABLE redemption_risk (
+    redemption_id    TEXT PRIMARY KEY REFERENCES redemption (id) ON DELETE CASCADE,
+    outcome          TEXT NOT NULL CHECK (outcome IN ('allow', 'step_up', 'pause', 'deny')),
+    decision         TEXT NOT NULL,
+    plan_digest      TEXT NOT NULL,
+    decided_at       INTEGER NOT NULL,
+    unattended       INTEGER NOT NULL DEFAULT 0 CHECK (unattended IN (0, 1)),
+    verified_at      INTEGER,
+    credential_id    TEXT,
+    cancelled_at     INTEGER,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX redemption_risk_expires_at ON redemption_risk (expires_at);
+
+CREATE TABLE redemption_network (
+    redemption_id    TEXT PRIMARY KEY REFERENCES redemption (id) ON DELETE CASCADE,
+    network_hash     TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'network_fingerprint' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX redemption_network_expires_at ON redemption_network (expires_at);
+
+CREATE TABLE risk_limit (
+    currency         TEXT NOT NULL,
+    kind             TEXT NOT NULL CHECK (kind IN ('per_claim', 'per_day')),
+    amount_minor     INTEGER NOT NULL CHECK (amount_minor > 0),
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name),
+    PRIMARY KEY (currency, kind)
+) STRICT;
+
+CREATE TABLE auto_cash_out (
+    id               TEXT PRIMARY KEY,
+    source_id        TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    threshold_minor  INTEGER NOT NULL CHECK (threshold_minor > 0),
+    template         TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'source' REFERENCES retention_class (name)
+) STRICT;
+
+CREATE TABLE provider_verification (
+    provider_id       TEXT PRIMARY KEY,
+    token             TEXT NOT NULL,
+    tier              TEXT NOT NULL,
+    issued_at         INTEGER NOT NULL,
+    token_expires_at  INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL,
+    expires_at        INTEGER NOT NULL,
+    retention_class   TEXT NOT NULL DEFAULT 'verification_token' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX provider_verification_expires_at ON provider_verification (expires_at);
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -461,6 +538,7 @@ mod tests {
             expiring_tables(&conn).unwrap(),
             vec![
                 "audit_log",
+                "auto_cash_out",
                 "catalog",
                 "device_key",
                 "draft",
@@ -468,9 +546,14 @@ mod tests {
                 "entry_detail",
                 "privacy_log",
                 "provider",
+                "provider_verification",
                 "receipt",
                 "redemption",
                 "redemption_leg",
+                "redemption_network",
+                "redemption_risk",
+                "risk_limit",
+                "risk_secret",
                 "source"
             ]
         );

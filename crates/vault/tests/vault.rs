@@ -28,6 +28,8 @@ mod outbox;
 mod purge;
 #[path = "vault/retention.rs"]
 mod retention;
+#[path = "vault/risk.rs"]
+mod risk;
 #[path = "vault/security_key.rs"]
 mod security_key;
 #[path = "vault/setting.rs"]

@@ -15,7 +15,8 @@ use std::time::Duration;
 use chrono::Utc;
 use tipvault_app::preview::PreviewObjective;
 use tipvault_app::providers::ProviderKind;
-use tipvault_app::{Network, PreviewQuery, RedeemRequest, RedemptionLegView, Session};
+use tipvault_app::{ErrorCode, Network, PreviewQuery, RedeemRequest, RedemptionLegView, Session};
+use tipvault_auth::SoftAuthenticator;
 use tipvault_sandbox_provider::{Config, Hostility, Sandbox};
 
 use super::support::new_vault;
@@ -50,6 +51,8 @@ fn world() -> World {
     )
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, CODE, now).unwrap();
+    let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
+    tipvault_app::register_security_key(&mut session, &mut key, "test key", now).unwrap();
     World {
         _tmp: tmp,
         session,
@@ -77,10 +80,14 @@ fn top_up() -> RedeemRequest {
     }
 }
 
-/// Approves a planned redemption: the one place approval happens, so a gate before sending
-/// (risk, step-up) is added here.
+/// Approves a planned redemption the way a user of a new vault does: the risk gate asks for
+/// a step-up (every redemption of a new account is verified), and the security key confirms
+/// exactly this plan.
 fn approve(w: &mut World, id: &str) {
-    tipvault_app::approve_redemption(&mut w.session, id, Utc::now()).unwrap();
+    let err = tipvault_app::approve_redemption(&mut w.session, id, Utc::now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
+    let mut key = SoftAuthenticator::open(w._tmp.path().join("soft.json")).unwrap();
+    tipvault_app::verify_redemption(&mut w.session, id, &mut key, Utc::now()).unwrap();
 }
 
 fn leg(w: &mut World, id: &str) -> RedemptionLegView {

@@ -33,6 +33,9 @@ fn world() -> World {
     .unwrap();
     assert!(p.sandbox, "the sandbox is labelled as one");
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
+    // These tests are about the outbox, not the risk gate (see `risk.rs`): a new vault would
+    // need a step-up for every redemption, which the sandbox waiver lets through.
+    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now).unwrap();
     World {
         _tmp: tmp,
         session,

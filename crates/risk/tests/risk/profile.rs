@@ -154,3 +154,64 @@ fn usual_hours_are_the_busiest_first() {
     let profile = Profile::learn(&crate::support::established(), Currency::KRW, now());
     assert_eq!(profile.usual_hours(3), vec![12]);
 }
+
+#[test]
+fn a_valid_provider_verification_makes_the_provider_familiar_and_nothing_else() {
+    use tipvault_risk::{Outcome, ProviderId, ProviderVerification, RuleId};
+    let mut history = crate::support::established();
+    let new_provider = claim(now(), krw(10_000));
+    let provider = new_provider.legs[0].provider.clone();
+    // Make the claim's provider one the history never used.
+    for c in &mut history.claims {
+        for l in &mut c.legs {
+            l.provider = ProviderId::new("other-provider");
+        }
+    }
+    let token = |issued: Duration, expires: Duration| ProviderVerification {
+        provider: provider.clone(),
+        issued_at: now() + issued,
+        expires_at: now() + expires,
+    };
+    let without = assess(&history, &Settings::default(), &new_provider);
+    assert!(without.fired(RuleId::NewProvider), "{:?}", without.reasons);
+
+    history.provider_verifications = vec![token(-Duration::days(1), Duration::days(30))];
+    let with = assess(&history, &Settings::default(), &new_provider);
+    assert!(
+        !with.fired(RuleId::NewProvider),
+        "a provider the user verified with is not new: {:?}",
+        with.reasons
+    );
+    assert_eq!(
+        with.tier, without.tier,
+        "a provider verification never changes the tier"
+    );
+
+    for (why, issued, expires) in [
+        ("expired", -Duration::days(40), -Duration::seconds(1)),
+        (
+            "expiring exactly now",
+            -Duration::days(40),
+            Duration::zero(),
+        ),
+        (
+            "issued after the claim",
+            Duration::minutes(5),
+            Duration::days(30),
+        ),
+    ] {
+        history.provider_verifications = vec![token(issued, expires)];
+        let d = assess(&history, &Settings::default(), &new_provider);
+        assert!(d.fired(RuleId::NewProvider), "{why}: {:?}", d.reasons);
+        assert_ne!(d.outcome, Outcome::Allow, "{why}");
+    }
+
+    // A new account still verifies every claim, token or not.
+    let new_user = History {
+        provider_verifications: vec![token(-Duration::days(1), Duration::days(30))],
+        ..History::default()
+    };
+    let d = assess(&new_user, &Settings::default(), &new_provider);
+    assert!(d.fired(RuleId::NewTier) && !d.fired(RuleId::NewProvider));
+    assert_eq!(d.outcome, Outcome::StepUp);
+}

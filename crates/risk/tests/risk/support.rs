@@ -68,6 +68,7 @@ pub fn daily(count: i64, amount: Money, last_days_ago: i64) -> History {
         claims,
         disputes: vec![],
         last_verification,
+        provider_verifications: vec![],
     }
 }
 

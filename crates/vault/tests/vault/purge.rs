@@ -147,7 +147,8 @@ fn purge_reports_every_class_and_keeps_live_rows() {
             "receipt",
             "request_log",
             "risk_observation",
-            "source"
+            "source",
+            "verification_token"
         ]
     );
     assert_eq!(report.per_class["draft"], 1);

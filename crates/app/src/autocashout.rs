@@ -1,0 +1,381 @@
+//! Automatic cash-outs: "when this source reaches X, run this plan template".
+//!
+//! The decisions to know:
+//! - **Trusted tier only** (`tipvault_risk::add_rule` / `firing`): below it rules are kept but
+//!   neither added nor run.
+//! - **Every run still passes the risk gate, unattended**: nobody is there to confirm, so a
+//!   step-up becomes a pause (`Decision::unattended`) and the redemption waits for
+//!   `verify` like any other. Each firing and each skipped run is recorded in the audit chain.
+//! - **A rule fires at most once per [`REFIRE_AFTER_HOURS`]**, counted from its last firing in
+//!   the audit chain: the source's balance does not drop when a provider balance is redeemed,
+//!   so without this every run would cash out again.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tipvault_ledger::SourceId;
+use tipvault_money::{Currency, Money};
+use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance};
+use tipvault_vault::{AuditEvent, StoredAutoCashOut};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode, sentence};
+use crate::network::Network;
+use crate::preview::{PreviewObjective, PreviewQuery};
+use crate::providers::invalid;
+use crate::redeem::RedeemRequest;
+use crate::session::Session;
+use crate::view::MoneyView;
+
+/// A rule does not fire again within this many hours of its last firing.
+pub const REFIRE_AFTER_HOURS: i64 = 24;
+
+/// What to redeem when a rule fires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AutoCashOutTemplate {
+    /// The amount to redeem, in the source's currency; none: the source's whole balance.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Destinations in order of preference (as for a preview).
+    #[serde(default)]
+    pub prefer: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// The provider (default: the only one).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// `product → field → value`.
+    #[serde(default)]
+    pub destinations: BTreeMap<String, BTreeMap<String, String>>,
+    /// Optimise fees instead of the first preference.
+    #[serde(default)]
+    pub least_fees: bool,
+}
+
+/// A rule to add.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct NewAutoCashOut {
+    /// The user's name for it, unique.
+    pub id: String,
+    /// The source watched.
+    pub source: String,
+    /// Fire at this balance, in the source's currency (e.g. `50000`).
+    pub threshold: String,
+    pub template: AutoCashOutTemplate,
+}
+
+/// A stored rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AutoCashOutView {
+    pub id: String,
+    pub source: String,
+    pub threshold: MoneyView,
+    pub template: AutoCashOutTemplate,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One rule that fired in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AutoCashOutFiredView {
+    pub rule: String,
+    pub redemption_id: Option<String>,
+    /// `approved` (queued), `paused` (waits for `verify`), `refused`, `failed` (could not be
+    /// planned) or `waiting` (fired within the last day).
+    pub outcome: String,
+    pub message: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AutoCashOutRunView {
+    pub tier: String,
+    /// Why nothing ran (below the trusted tier), if so.
+    pub skipped: Option<String>,
+    pub fired: Vec<AutoCashOutFiredView>,
+}
+
+fn audit(
+    session: &mut Session,
+    kind: &str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    session
+        .vault_at(now)
+        .audit_append(&AuditEvent::new(kind, detail)?, now)?;
+    Ok(())
+}
+
+fn damaged() -> AppError {
+    AppError::new(
+        ErrorCode::VaultDamaged,
+        "A stored automatic cash-out rule is unreadable.",
+    )
+}
+
+fn view(stored: &StoredAutoCashOut) -> Result<AutoCashOutView, AppError> {
+    let currency = Currency::from_code(&stored.currency).map_err(|_| damaged())?;
+    Ok(AutoCashOutView {
+        id: stored.id.clone(),
+        source: stored.source_id.clone(),
+        threshold: (&Money::from_minor(stored.threshold_minor, currency)).into(),
+        template: serde_json::from_str(&stored.template).map_err(|_| damaged())?,
+        created_at: stored.created_at,
+    })
+}
+
+fn engine_rule(stored: &StoredAutoCashOut) -> Result<AutoCashOutRule, AppError> {
+    let currency = Currency::from_code(&stored.currency).map_err(|_| damaged())?;
+    Ok(AutoCashOutRule {
+        id: stored.id.clone(),
+        source: tipvault_risk::SourceId::new(&stored.source_id),
+        threshold: Money::from_minor(stored.threshold_minor, currency),
+        template: stored.id.clone(),
+    })
+}
+
+/// The rules, oldest first.
+pub fn list_auto_cashouts(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<AutoCashOutView>, AppError> {
+    session
+        .vault_at(now)
+        .auto_cash_outs(now)?
+        .iter()
+        .map(view)
+        .collect()
+}
+
+fn not_trusted(e: &AutoCashOutError) -> AppError {
+    AppError::new(ErrorCode::InvalidInput, sentence(e))
+}
+
+/// Adds a rule (trusted tier only; refusals audited).
+pub fn add_auto_cashout(
+    session: &mut Session,
+    rule: &NewAutoCashOut,
+    now: DateTime<Utc>,
+) -> Result<AutoCashOutView, AppError> {
+    let id = rule.id.trim();
+    if id.is_empty() || id.len() > 64 {
+        return Err(invalid("Give the rule a name of 1 to 64 characters."));
+    }
+    let source = session
+        .vault_at(now)
+        .source(&SourceId::new(rule.source.trim()), now)?
+        .ok_or_else(|| invalid(format!("There is no source {:?}.", rule.source)))?;
+    let threshold =
+        Money::parse(rule.threshold.trim(), source.currency).map_err(|e| invalid(sentence(&e)))?;
+    if let Some(amount) = &rule.template.amount {
+        Money::parse(amount.trim(), source.currency).map_err(|e| invalid(sentence(&e)))?;
+    }
+    let tier = crate::risk::tier_now(session, now)?;
+    let stored: Vec<StoredAutoCashOut> = session.vault_at(now).auto_cash_outs(now)?;
+    let mut rules = stored
+        .iter()
+        .map(engine_rule)
+        .collect::<Result<Vec<_>, _>>()?;
+    let new = AutoCashOutRule {
+        id: id.to_owned(),
+        source: tipvault_risk::SourceId::new(source.id.as_str()),
+        threshold,
+        template: id.to_owned(),
+    };
+    if let Err(e) = tipvault_risk::add_rule(&mut rules, new, tier) {
+        let error = not_trusted(&e);
+        audit(
+            session,
+            "autocashout.refused",
+            json!({"rule": id, "tier": tier.name().0, "message": error.message}),
+            now,
+        )?;
+        return Err(error);
+    }
+    let row = StoredAutoCashOut {
+        id: id.to_owned(),
+        source_id: source.id.as_str().to_owned(),
+        currency: source.currency.code().to_owned(),
+        threshold_minor: threshold.to_minor().map_err(|e| invalid(sentence(&e)))?,
+        template: serde_json::to_string(&rule.template)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
+        created_at: now,
+    };
+    if !session.vault_at(now).auto_cash_out_add(&row, now)? {
+        return Err(invalid(format!("A rule named {id:?} exists already.")));
+    }
+    audit(
+        session,
+        "autocashout.added",
+        json!({"rule": id, "source": row.source_id, "threshold": threshold.amount().to_string(),
+               "currency": row.currency}),
+        now,
+    )?;
+    view(&row)
+}
+
+/// Removes a rule.
+pub fn remove_auto_cashout(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if !session.vault_at(now).auto_cash_out_remove(id.trim())? {
+        return Err(invalid(format!(
+            "There is no automatic cash-out rule {id:?}."
+        )));
+    }
+    audit(
+        session,
+        "autocashout.removed",
+        json!({"rule": id.trim()}),
+        now,
+    )
+}
+
+fn last_fired(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, DateTime<Utc>>, AppError> {
+    let mut out = BTreeMap::new();
+    for (at, detail) in session
+        .vault_at(now)
+        .audit_events_of_kind("autocashout.fired", now)?
+    {
+        let rule = serde_json::from_str::<serde_json::Value>(&detail)
+            .ok()
+            .and_then(|d| d["rule"].as_str().map(str::to_owned));
+        if let Some(rule) = rule {
+            out.insert(rule, at);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs every rule that fires now: plans its template, judges it unattended (a step-up
+/// becomes a pause) and approves what the gate allows. Queued legs go out with the next
+/// `run_outbox`. Each firing, and a run skipped below the trusted tier, is audited.
+pub fn run_auto_cashouts(
+    session: &mut Session,
+    net: &Network,
+    now: DateTime<Utc>,
+) -> Result<AutoCashOutRunView, AppError> {
+    let stored = session.vault_at(now).auto_cash_outs(now)?;
+    let tier = crate::risk::tier_now(session, now)?;
+    let mut run = AutoCashOutRunView {
+        tier: tier.name().0.to_owned(),
+        skipped: None,
+        fired: Vec::new(),
+    };
+    if stored.is_empty() {
+        return Ok(run);
+    }
+    let rules = stored
+        .iter()
+        .map(engine_rule)
+        .collect::<Result<Vec<_>, _>>()?;
+    let balances: Vec<SourceBalance> = session
+        .vault_at(now)
+        .balances(now)?
+        .into_iter()
+        .map(|b| SourceBalance {
+            source: tipvault_risk::SourceId::new(b.source.as_str()),
+            balance: b.net,
+        })
+        .collect();
+    let firing = match tipvault_risk::firing(&rules, &balances, tier) {
+        Ok(firing) => firing,
+        Err(e) => {
+            let message = sentence(&e);
+            audit(
+                session,
+                "autocashout.run",
+                json!({"skipped": "not_trusted", "tier": tier.name().0}),
+                now,
+            )?;
+            run.skipped = Some(message);
+            return Ok(run);
+        }
+    };
+    let last = last_fired(session, now)?;
+    let network = net.identity();
+    for fire in firing {
+        if last
+            .get(&fire.rule)
+            .is_some_and(|at| now - *at < Duration::hours(REFIRE_AFTER_HOURS))
+        {
+            run.fired.push(AutoCashOutFiredView {
+                rule: fire.rule,
+                redemption_id: None,
+                outcome: "waiting".into(),
+                message: Some(format!(
+                    "It fired less than {REFIRE_AFTER_HOURS} hours ago."
+                )),
+            });
+            continue;
+        }
+        let Some(row) = stored.iter().find(|s| s.id == fire.rule) else {
+            continue;
+        };
+        let template: AutoCashOutTemplate =
+            serde_json::from_str(&row.template).map_err(|_| damaged())?;
+        let request = RedeemRequest {
+            query: PreviewQuery {
+                amount: template
+                    .amount
+                    .clone()
+                    .unwrap_or_else(|| fire.balance.amount().to_string()),
+                currency: fire.balance.currency().code().to_owned(),
+                prefer: template.prefer.clone(),
+                objective: if template.least_fees {
+                    PreviewObjective::LeastFees
+                } else {
+                    PreviewObjective::FirstPreference
+                },
+                keep: None,
+                exclude: template.exclude.clone(),
+                provider: template.provider.clone(),
+            },
+            destinations: template.destinations.clone(),
+        };
+        let (redemption_id, outcome, message) =
+            match crate::redeem::plan_redemption(session, &request, now) {
+                Err(e) => (None, "failed", Some(e.message)),
+                Ok(planned) => {
+                    match crate::redeem::approve_unattended(session, &planned.id, &network, now) {
+                        Ok(_) => (Some(planned.id), "approved", None),
+                        Err(e) => {
+                            let outcome = match e.code {
+                                ErrorCode::Paused | ErrorCode::StepUpRequired => "paused",
+                                ErrorCode::RiskRefused => "refused",
+                                _ => "failed",
+                            };
+                            (Some(planned.id), outcome, Some(e.message))
+                        }
+                    }
+                }
+            };
+        audit(
+            session,
+            "autocashout.fired",
+            json!({"rule": fire.rule, "redemption": redemption_id, "outcome": outcome,
+                   "balance": fire.balance.amount().to_string(),
+                   "currency": fire.balance.currency().code()}),
+            now,
+        )?;
+        run.fired.push(AutoCashOutFiredView {
+            rule: fire.rule,
+            redemption_id,
+            outcome: outcome.into(),
+            message,
+        });
+    }
+    Ok(run)
+}

@@ -1,0 +1,542 @@
+//! The risk gate against the real sandbox provider over loopback, with the software
+//! authenticator: pauses that survive a restart, verification bound to the exact plan, a plan
+//! changed by one unit refused, refusals, a clock set backwards, limits, provider verification
+//! tokens, the sandbox waiver and automatic cash-outs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use tipvault_app::auth::SoftAuthenticator;
+use tipvault_app::preview::PreviewObjective;
+use tipvault_app::{
+    ErrorCode, LockReason, Network, NetworkIdentity, PreviewQuery, RedeemRequest, Session,
+    VaultLocation,
+};
+use tipvault_sandbox_provider::{Config, Sandbox};
+
+use super::support::{PASSPHRASE, new_vault, secret};
+
+struct World {
+    tmp: tempfile::TempDir,
+    location: VaultLocation,
+    session: Option<Session>,
+    net: Network,
+    sandbox: Sandbox,
+}
+
+impl World {
+    fn s(&mut self) -> &mut Session {
+        self.session.as_mut().unwrap()
+    }
+
+    /// Locks and unlocks again: what a restart does.
+    fn restart(&mut self) {
+        let now = Utc::now();
+        self.session
+            .take()
+            .unwrap()
+            .lock(now, LockReason::Exit)
+            .unwrap();
+        let (session, _) =
+            tipvault_app::unlock_vault(&self.location, &secret(PASSPHRASE), now).unwrap();
+        self.session = Some(session);
+    }
+
+    fn approve(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), tipvault_app::AppError> {
+        let network = self.net.identity();
+        tipvault_app::approve_redemption_from(self.s(), id, &network, now).map(|_| ())
+    }
+
+    fn events(&mut self, kind: &str) -> Vec<serde_json::Value> {
+        tipvault_app::audit_entries(self.s(), Utc::now() + Duration::days(400), 0, 10_000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.detail)
+            .collect()
+    }
+
+    fn outbox(&mut self) -> tipvault_app::OutboxRun {
+        tipvault_app::run_outbox(self.session.as_mut().unwrap(), &self.net).unwrap()
+    }
+
+    fn auto(&mut self, now: DateTime<Utc>) -> tipvault_app::AutoCashOutRunView {
+        tipvault_app::run_auto_cashouts(self.session.as_mut().unwrap(), &self.net, now).unwrap()
+    }
+
+    fn sent(&self) -> i64 {
+        self.sandbox.store().redemption_count().unwrap()
+    }
+}
+
+fn world() -> World {
+    let (tmp, location, mut session) = new_vault();
+    let net = Network::new()
+        .unwrap()
+        .with_identity(NetworkIdentity::new("test-home"));
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1111-2222".into());
+    config.demo_balances = vec![("KRW".into(), 100_000_000)];
+    let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let now = Utc::now();
+    tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &sandbox.base_url(),
+        tipvault_app::providers::ProviderKind::Sandbox,
+        now,
+    )
+    .unwrap();
+    tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
+    let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
+    tipvault_app::register_security_key(&mut session, &mut key, "test key", now).unwrap();
+    World {
+        tmp,
+        location,
+        session: Some(session),
+        net,
+        sandbox,
+    }
+}
+
+fn topup(amount: &str, phone: &str) -> RedeemRequest {
+    RedeemRequest {
+        query: PreviewQuery {
+            amount: amount.into(),
+            currency: "KRW".into(),
+            prefer: vec!["topup".into()],
+            objective: PreviewObjective::FirstPreference,
+            keep: None,
+            exclude: vec![],
+            provider: None,
+        },
+        destinations: BTreeMap::from([(
+            "krw-mobile-top-up".to_owned(),
+            BTreeMap::from([("phone_number".to_owned(), phone.to_owned())]),
+        )]),
+    }
+}
+
+fn donation(amount: &str) -> RedeemRequest {
+    RedeemRequest {
+        query: PreviewQuery {
+            amount: amount.into(),
+            currency: "KRW".into(),
+            prefer: vec!["donation".into()],
+            objective: PreviewObjective::FirstPreference,
+            keep: None,
+            exclude: vec![],
+            provider: None,
+        },
+        destinations: BTreeMap::new(),
+    }
+}
+
+fn rules(view: &tipvault_app::RiskDecisionView) -> Vec<&str> {
+    view.reasons.iter().map(|r| r.rule.as_str()).collect()
+}
+
+#[test]
+fn a_new_vault_pauses_a_redemption_durably_until_the_key_confirms_that_exact_plan() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned = tipvault_app::plan_redemption(w.s(), &topup("4000", "01012345678"), now).unwrap();
+    let err = w.approve(&planned.id, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
+    assert!(
+        err.message
+            .contains(&format!("tipvault verify {}", planned.id)),
+        "the message says how to continue: {}",
+        err.message
+    );
+    assert!(err.message.contains("new"), "{}", err.message);
+
+    // Durable: after a restart it still waits, and approving again gives the same answer.
+    w.restart();
+    let again = w.approve(&planned.id, Utc::now()).unwrap_err();
+    assert_eq!(again.code, ErrorCode::StepUpRequired);
+    let view = tipvault_app::redemption(w.s(), &planned.id, Utc::now()).unwrap();
+    assert_eq!(view.state, "planned", "nothing was queued");
+    let risk = view.risk.expect("the decision is on the redemption");
+    assert!(risk.paused && risk.outcome == "step_up", "{risk:?}");
+    for rule in ["new_tier", "new_destination", "new_provider", "new_network"] {
+        assert!(rules(&risk).contains(&rule), "{rule} in {:?}", rules(&risk));
+    }
+    assert!(
+        risk.reasons
+            .iter()
+            .all(|r| !r.text.en.is_empty() && !r.text.ko.is_empty())
+    );
+    assert_eq!(w.sent(), 0);
+    let decided = w.events("risk.decided");
+    assert_eq!(decided.len(), 1, "one decision, recorded once: {decided:?}");
+    assert_eq!(decided[0]["outcome"], "step_up");
+    assert_eq!(decided[0]["plan_digest"], risk.plan_digest.as_str());
+
+    let explained = tipvault_app::explain_redemption(w.s(), &planned.id, Utc::now()).unwrap();
+    assert_eq!(explained, risk);
+
+    let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let verified =
+        tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, Utc::now()).unwrap();
+    assert!(verified.legs.iter().all(|l| l.state == "approved"));
+    let run = w.outbox();
+    assert_eq!(run.confirmed, 2);
+    assert_eq!(w.sent(), 2);
+    let approved = w.events("auth.step_up_approved");
+    assert_eq!(
+        approved.last().unwrap()["plan_digest"],
+        risk.plan_digest.as_str(),
+        "the assertion approved the digest of the judged plan"
+    );
+    assert_eq!(w.events("risk.verified").len(), 1);
+    let after = tipvault_app::explain_redemption(w.s(), &planned.id, Utc::now()).unwrap();
+    assert!(after.verified_at.is_some() && !after.paused);
+    // Verifying again is refused: it is no longer waiting.
+    let err =
+        tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, Utc::now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+}
+
+#[test]
+fn a_plan_changed_by_one_unit_after_pausing_is_refused_and_audited() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned = tipvault_app::plan_redemption(w.s(), &topup("3000", "01012345678"), now).unwrap();
+    assert_eq!(planned.legs.len(), 1);
+    w.approve(&planned.id, now).unwrap_err();
+
+    // Someone with the vault's key edits the stored leg: one won more, in the column and in
+    // the request body alike.
+    w.session
+        .take()
+        .unwrap()
+        .lock(Utc::now(), LockReason::Exit)
+        .unwrap();
+    let (session, key) =
+        tipvault_app::export_data_key(&w.location, &secret(PASSPHRASE), Utc::now()).unwrap();
+    session.lock(Utc::now(), LockReason::Exit).unwrap();
+    {
+        let conn = rusqlite::Connection::open(w.location.dir().join("vault.db")).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.as_str()))
+            .unwrap();
+        let body: Vec<u8> = conn
+            .query_row(
+                "SELECT body FROM redemption_leg WHERE redemption_id = ?1 AND seq = 0",
+                [&planned.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let text = String::from_utf8(body).unwrap();
+        let changed = text.replacen("\"3000\"", "\"3001\"", 1);
+        assert_ne!(changed, text, "the body carries the amount: {text}");
+        conn.execute(
+            "UPDATE redemption_leg SET amount_minor = amount_minor + 1, body = ?2
+             WHERE redemption_id = ?1 AND seq = 0",
+            rusqlite::params![planned.id, changed.into_bytes()],
+        )
+        .unwrap();
+    }
+    let (session, _) =
+        tipvault_app::unlock_vault(&w.location, &secret(PASSPHRASE), Utc::now()).unwrap();
+    w.session = Some(session);
+    let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let err =
+        tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, Utc::now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::PlanChanged, "{}", err.message);
+    let refused = w.events("risk.verify_refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["reason"], "plan_changed");
+    assert!(
+        w.events("auth.step_up_approved").is_empty(),
+        "the key was never asked to approve the changed plan"
+    );
+    let err = w.approve(&planned.id, Utc::now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::PlanChanged, "{}", err.message);
+    w.outbox();
+    assert_eq!(w.sent(), 0, "nothing left the machine");
+    // It can still be cancelled.
+    let cancelled = tipvault_app::cancel_redemption(w.s(), &planned.id, Utc::now()).unwrap();
+    assert_eq!(cancelled.state, "failed");
+    assert!(cancelled.risk.unwrap().cancelled_at.is_some());
+    assert_eq!(w.events("redemption.cancelled").len(), 1);
+}
+
+#[test]
+fn a_claim_over_the_limit_is_refused_and_nothing_is_queued() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(w.s(), &topup("35000", "01012345678"), now).unwrap();
+    let err = w.approve(&planned.id, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
+    let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
+    assert_eq!(view.state, "planned");
+    let risk = view.risk.unwrap();
+    assert_eq!(risk.outcome, "deny");
+    assert!(
+        rules(&risk).contains(&"over_claim_limit"),
+        "{:?}",
+        rules(&risk)
+    );
+    assert_eq!(w.events("risk.decided")[0]["outcome"], "deny");
+    // A step-up cannot override a refusal.
+    let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let err = tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RiskRefused);
+    w.outbox();
+    assert_eq!(w.sent(), 0);
+}
+
+#[test]
+fn a_clock_set_backwards_pauses_the_redemption() {
+    let mut w = world();
+    let later = Utc::now() + Duration::hours(2);
+    let first = tipvault_app::plan_redemption(w.s(), &donation("1000"), later).unwrap();
+    w.approve(&first.id, later).unwrap_err();
+    let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    tipvault_app::verify_redemption(w.s(), &first.id, &mut key, later).unwrap();
+    w.outbox();
+
+    let earlier = later - Duration::hours(1);
+    let second = tipvault_app::plan_redemption(w.s(), &donation("1000"), earlier).unwrap();
+    let err = w.approve(&second.id, earlier).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Paused, "{}", err.message);
+    let risk = tipvault_app::explain_redemption(w.s(), &second.id, earlier).unwrap();
+    assert_eq!(risk.outcome, "pause");
+    assert!(
+        rules(&risk).contains(&"clock_backwards"),
+        "{:?}",
+        rules(&risk)
+    );
+    assert_eq!(w.events("risk.decided").last().unwrap()["outcome"], "pause");
+}
+
+#[test]
+fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audited() {
+    let mut w = world();
+    let now = Utc::now();
+    let lowered =
+        tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
+    assert!(!lowered.stepped_up);
+    assert_eq!(lowered.after.minor, 20_000);
+
+    let err =
+        tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("25000"), None, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
+    let refused = w.events("risk.limit_refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["reason"], "needs_step_up");
+    assert_eq!(
+        tipvault_app::risk_limits(w.s(), now).unwrap()[0]
+            .per_claim
+            .minor,
+        20_000,
+        "nothing changed"
+    );
+
+    let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let raised = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        "per-claim",
+        Some("25000"),
+        Some(&mut key),
+        now,
+    )
+    .unwrap();
+    assert!(raised.stepped_up);
+    let limits = tipvault_app::risk_limits(w.s(), now).unwrap();
+    let krw = limits.iter().find(|l| l.currency == "KRW").unwrap();
+    assert_eq!(krw.per_claim.minor, 25_000);
+    assert!(krw.per_claim_set_by_user);
+    assert_eq!(w.events("risk.limit_changed").len(), 2);
+
+    // The user's own limit binds the gate.
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("26000"), now).unwrap();
+    let err = w.approve(&planned.id, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
+
+    // A key that is not registered cannot approve a raise.
+    let mut stranger = SoftAuthenticator::open_or_create(w.tmp.path().join("x.json")).unwrap();
+    let err = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        "per-claim",
+        Some("29000"),
+        Some(&mut stranger),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{}", err.message);
+    assert_eq!(w.events("risk.limit_refused").len(), 2);
+}
+
+#[test]
+fn the_status_shows_tier_progress_limits_and_every_rule_in_both_languages() {
+    let mut w = world();
+    let status = tipvault_app::risk_status(w.s(), Utc::now()).unwrap();
+    assert_eq!(status.tier, "new");
+    assert_eq!(status.next_tier.as_deref(), Some("established"));
+    assert_eq!((status.claims_needed, status.days_needed), (5, 7));
+    let krw = status
+        .currencies
+        .iter()
+        .find(|c| c.currency == "KRW")
+        .unwrap();
+    let limits = krw.limits.as_ref().unwrap();
+    assert_eq!(
+        (limits.per_claim.minor, limits.per_day.minor),
+        (30_000, 100_000)
+    );
+    for rule in [
+        "over_claim_limit",
+        "new_tier",
+        "new_network",
+        "burst",
+        "clock_backwards",
+    ] {
+        let r = krw.rules.iter().find(|r| r.rule == rule).expect(rule);
+        assert!(!r.text.en.is_empty() && !r.text.ko.is_empty(), "{rule}");
+    }
+    assert!(!status.sandbox_step_up_waived);
+}
+
+#[test]
+fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_familiar() {
+    let mut w = world();
+    let now = Utc::now();
+    let token =
+        tipvault_app::verify_tier(w.session.as_mut().unwrap(), &w.net, "demo-provider", now)
+            .unwrap();
+    assert!(token.valid && token.tier == "verified");
+    assert!(token.expires_at > now);
+    let status = tipvault_app::risk_status(w.s(), Utc::now() + Duration::seconds(2)).unwrap();
+    assert_eq!(status.verifications.len(), 1);
+    assert!(status.verifications[0].valid);
+    assert_eq!(
+        status.tier, "new",
+        "a provider's verification never changes the tier"
+    );
+    // The token is dated by the provider's clock (whole seconds): judge after it.
+    let now = Utc::now() + Duration::seconds(2);
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    w.approve(&planned.id, now).unwrap_err();
+    let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();
+    assert!(
+        !rules(&risk).contains(&"new_provider") && rules(&risk).contains(&"new_tier"),
+        "{:?}",
+        rules(&risk)
+    );
+    assert_eq!(w.events("risk.provider_verified").len(), 1);
+}
+
+#[test]
+fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() {
+    let mut w = world();
+    let now = Utc::now();
+    tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap();
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    w.approve(&planned.id, now).unwrap();
+    let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();
+    assert!(
+        risk.waived && !risk.paused && risk.outcome == "step_up",
+        "{risk:?}"
+    );
+    assert_eq!(w.events("risk.step_up_waived").len(), 1);
+    assert_eq!(w.outbox().confirmed, 1);
+    // A refusal is not waived.
+    let big = tipvault_app::plan_redemption(w.s(), &donation("31000"), now).unwrap();
+    assert_eq!(
+        w.approve(&big.id, now).unwrap_err().code,
+        ErrorCode::RiskRefused
+    );
+}
+
+#[test]
+fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
+    let mut w = world();
+    let now = Utc::now();
+    tipvault_app::import_demo_balance(w.s(), now).unwrap();
+    let rule = |id: &str, prefer: &str, dest: Option<&str>| tipvault_app::NewAutoCashOut {
+        id: id.into(),
+        source: "sandbox-demo-tips".into(),
+        threshold: "50000".into(),
+        template: tipvault_app::AutoCashOutTemplate {
+            amount: Some("1000".into()),
+            prefer: vec![prefer.into()],
+            exclude: vec![],
+            provider: None,
+            destinations: dest
+                .map(|phone| {
+                    BTreeMap::from([(
+                        "krw-mobile-top-up".to_owned(),
+                        BTreeMap::from([("phone_number".to_owned(), phone.to_owned())]),
+                    )])
+                })
+                .unwrap_or_default(),
+            least_fees: false,
+        },
+    };
+    let err =
+        tipvault_app::add_auto_cashout(w.s(), &rule("daily", "donation", None), now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    assert_eq!(w.events("autocashout.refused").len(), 1);
+
+    // Twenty donations over forty days (demo mode waives the new tier's step-ups for the
+    // sandbox) make the user trusted.
+    for i in 0..20 {
+        let at = now - Duration::days(40) + Duration::days(2 * i);
+        let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), at).unwrap();
+        w.approve(&planned.id, at).unwrap();
+    }
+    assert_eq!(w.outbox().confirmed, 20);
+    assert_eq!(
+        tipvault_app::risk_status(w.s(), now).unwrap().tier,
+        "trusted"
+    );
+
+    tipvault_app::add_auto_cashout(w.s(), &rule("daily", "donation", None), now).unwrap();
+    tipvault_app::add_auto_cashout(w.s(), &rule("phone", "topup", Some("01099998888")), now)
+        .unwrap();
+    assert_eq!(
+        tipvault_app::list_auto_cashouts(w.s(), now).unwrap().len(),
+        2
+    );
+    let run = w.auto(now);
+    let outcome = |id: &str| {
+        run.fired
+            .iter()
+            .find(|f| f.rule == id)
+            .map(|f| f.outcome.clone())
+            .unwrap()
+    };
+    assert_eq!(outcome("daily"), "approved", "{run:?}");
+    assert_eq!(
+        outcome("phone"),
+        "paused",
+        "a new destination would need a step-up; nobody is there, so it waits: {run:?}"
+    );
+    let paused_id = run
+        .fired
+        .iter()
+        .find(|f| f.rule == "phone")
+        .unwrap()
+        .redemption_id
+        .clone();
+    let risk = tipvault_app::explain_redemption(w.s(), &paused_id.unwrap(), now).unwrap();
+    assert!(risk.unattended && risk.paused && rules(&risk).contains(&"unattended"));
+    assert_eq!(w.events("autocashout.fired").len(), 2);
+    assert_eq!(w.outbox().confirmed, 1);
+
+    let again = w.auto(now + Duration::hours(1));
+    assert!(
+        again.fired.iter().all(|f| f.outcome == "waiting"),
+        "{again:?}"
+    );
+    tipvault_app::remove_auto_cashout(w.s(), "phone", now).unwrap();
+    assert_eq!(
+        tipvault_app::list_auto_cashouts(w.s(), now).unwrap().len(),
+        1
+    );
+}

@@ -1,0 +1,233 @@
+//! The risk gate as a process: the real `tipvault` binary against the real sandbox over
+//! loopback. A new vault's redemption is paused with its reasons, survives the process, and
+//! goes out only after `tipvault verify` with the software authenticator; a limit raised
+//! without the key is refused and audited; a refusal over the limit queues nothing; a
+//! cancelled redemption is never sent.
+
+use std::process::Stdio;
+
+use tipvault_sandbox_provider::{Config, Sandbox};
+use tipvault_tests::{Run, tipvault};
+
+const PASSPHRASE: &str = "harbour violet quantum tangerine";
+
+struct World {
+    _tmp: tempfile::TempDir,
+    vault: std::path::PathBuf,
+    soft: std::path::PathBuf,
+    sandbox: Sandbox,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn run(w: &World, args: &[&str]) -> Run {
+    tipvault()
+        .arg("--vault")
+        .arg(&w.vault)
+        .arg("--soft-authenticator")
+        .arg(&w.soft)
+        .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+        .env("TIPVAULT_TEST_NETWORK", "home")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("tipvault runs")
+        .into()
+}
+
+fn ok(w: &World, args: &[&str]) -> Run {
+    let out = run(w, args);
+    assert!(out.status.success(), "{args:?} failed: {}", out.stderr);
+    out
+}
+
+fn json(w: &World, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(w, &all).stdout).expect("one JSON document")
+}
+
+fn world() -> World {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let soft = tmp.path().join("soft.json");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1234-5678".into());
+    let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
+    let w = World {
+        _tmp: tmp,
+        vault,
+        soft,
+        sandbox,
+        _rt: rt,
+    };
+    ok(&w, &["init", "--kdf-minimum"]);
+    ok(&w, &["provider", "add", "--sandbox", &w.sandbox.base_url()]);
+    ok(&w, &["provider", "pair", "1234-5678"]);
+    ok(&w, &["auth", "register", "--label", "test key"]);
+    w
+}
+
+fn redemption_id(text: &str) -> String {
+    let start = text.find("rx_").expect("the message names the redemption");
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+fn audit_kinds(w: &World) -> Vec<(String, serde_json::Value)> {
+    json(w, &["audit", "show", "--limit", "10000"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["detail"].clone()))
+        .collect()
+}
+
+fn redeem(w: &World, amount: &str) -> Run {
+    run(
+        w,
+        &[
+            "redeem",
+            "--amount",
+            amount,
+            "--currency",
+            "KRW",
+            "--prefer",
+            "topup",
+            "--dest",
+            "krw-mobile-top-up.phone_number=01012345678",
+            "--yes",
+        ],
+    )
+}
+
+fn sent(w: &World) -> i64 {
+    w.sandbox.store().redemption_count().unwrap()
+}
+
+#[test]
+fn redeem_pauses_with_its_reasons_then_verify_with_the_key_sends_it() {
+    let w = world();
+    let out = redeem(&w, "4000");
+    assert_eq!(out.status.code(), Some(7), "paused: {}", out.stderr);
+    assert!(out.stderr.contains("tipvault verify rx_"), "{}", out.stderr);
+    assert!(out.stderr.contains("Your account is new"), "{}", out.stderr);
+    let id = redemption_id(&out.stderr);
+    assert_eq!(sent(&w), 0);
+
+    // A new process: still paused, with the same reasons.
+    let explained = json(&w, &["risk", "explain", &id]);
+    assert_eq!(explained["outcome"], "step_up");
+    assert_eq!(explained["paused"], true);
+    let text = ok(&w, &["risk", "explain", &id]).stdout;
+    assert!(
+        text.contains("[new_tier]") && text.contains("tipvault verify"),
+        "{text}"
+    );
+
+    let verified = json(&w, &["verify", &id]);
+    assert_eq!(verified["state"], "confirmed", "{verified}");
+    assert_eq!(sent(&w), 2);
+    let kinds = audit_kinds(&w);
+    for kind in [
+        "risk.decided",
+        "auth.step_up_approved",
+        "risk.verified",
+        "redemption.approved",
+    ] {
+        assert!(kinds.iter().any(|(k, _)| k == kind), "{kind} audited");
+    }
+    // It cannot be verified or cancelled twice.
+    assert_eq!(run(&w, &["verify", &id]).status.code(), Some(2));
+    assert_eq!(run(&w, &["cancel", &id]).status.code(), Some(2));
+    let status = json(&w, &["risk", "status"]);
+    assert_eq!(status["tier"], "new");
+    assert_eq!(status["confirmed"], 1);
+}
+
+#[test]
+fn a_limit_raise_without_the_key_is_refused_and_audited() {
+    let w = world();
+    // Lowering is free: the test device is at hand but not asked.
+    let lowered = json(
+        &w,
+        &[
+            "risk",
+            "limits",
+            "set",
+            "--currency",
+            "KRW",
+            "--kind",
+            "per-claim",
+            "20000",
+        ],
+    );
+    assert_eq!(lowered["stepped_up"], false);
+    // Raising without a key: a run without --soft-authenticator.
+    let out: Run = tipvault()
+        .arg("--vault")
+        .arg(&w.vault)
+        .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+        .args([
+            "risk",
+            "limits",
+            "set",
+            "--currency",
+            "KRW",
+            "--kind",
+            "per-claim",
+            "25000",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.status.code(), Some(7), "{}", out.stderr);
+    assert!(out.stderr.contains("security key"), "{}", out.stderr);
+    let refused: Vec<_> = audit_kinds(&w)
+        .into_iter()
+        .filter(|(k, _)| k == "risk.limit_refused")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].1["reason"], "needs_step_up");
+    let limits = json(&w, &["risk", "limits"]);
+    assert_eq!(limits[0]["per_claim"]["minor"], 20_000, "unchanged");
+    // With the key it goes through.
+    let raised = json(
+        &w,
+        &[
+            "risk",
+            "limits",
+            "set",
+            "--currency",
+            "KRW",
+            "--kind",
+            "per-claim",
+            "25000",
+        ],
+    );
+    assert_eq!(raised["stepped_up"], true);
+}
+
+#[test]
+fn a_refused_redemption_queues_nothing_and_a_cancelled_one_is_never_sent() {
+    let w = world();
+    let out = redeem(&w, "35000");
+    assert_eq!(out.status.code(), Some(8), "refused: {}", out.stderr);
+    assert!(out.stderr.contains("Refused"), "{}", out.stderr);
+    let id = redemption_id(&ok(&w, &["redemptions"]).stdout);
+    let explained = json(&w, &["risk", "explain", &id]);
+    assert_eq!(explained["outcome"], "deny");
+    assert_eq!(run(&w, &["verify", &id]).status.code(), Some(8));
+
+    let paused = redeem(&w, "1000");
+    assert_eq!(paused.status.code(), Some(7), "{}", paused.stderr);
+    let id = redemption_id(&paused.stderr);
+    let cancelled = json(&w, &["cancel", &id]);
+    assert_eq!(cancelled["state"], "failed");
+    ok(&w, &["reconcile"]);
+    assert_eq!(sent(&w), 0, "nothing was sent");
+    assert_eq!(run(&w, &["verify", &id]).status.code(), Some(2));
+}
