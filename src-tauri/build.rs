@@ -46,7 +46,16 @@ const COMMANDS: &[&str] = &[
     "remove_security_key",
     "unlock_with_security_key",
     "step_up_plan",
-    "step_up_redemption",
+    "risk_status",
+    "set_limit",
+    "verify_redemption",
+    "cancel_redemption",
+    "set_sandbox_step_up_waiver",
+    "verify_tier",
+    "auto_cashouts",
+    "add_auto_cashout",
+    "remove_auto_cashout",
+    "run_auto_cashouts",
 ];
 
 fn main() {

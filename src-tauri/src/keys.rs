@@ -1,6 +1,6 @@
 //! Security keys from the desktop: list, register, rename and remove them in settings, unlock
-//! the vault with one, and the step-up for a redemption. Each command is one call into
-//! `tipvault_app`.
+//! the vault with one, and the plan a step-up approves (the approval itself is the risk gate's
+//! `verify_redemption`, in `risk.rs`). Each command is one call into `tipvault_app`.
 //!
 //! The one decision to know: the web view never names a file. It chooses a kind of device
 //! (`usb` or `test_device`); the software test device's state file is chosen here, from
@@ -55,7 +55,7 @@ impl Device {
 
 /// What the device is for: registering a new one, or using one already registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     Register,
     Use,
 }
@@ -138,7 +138,8 @@ fn choice(
     }
 }
 
-fn open(
+/// The authenticator the user picked, for `purpose`.
+pub(crate) fn open(
     handle: &AppHandle,
     vault_dir: &Path,
     device: &str,
@@ -248,31 +249,12 @@ pub async fn unlock_with_security_key(
     .await
 }
 
-/// Exactly what a step-up for redemption `id` approves, with the digest to approve it by.
+/// Exactly what a step-up for redemption `id` approves, with the digest to hand back to
+/// `verify_redemption`.
 #[tauri::command]
 pub async fn step_up_plan(handle: AppHandle, id: String) -> Result<app::StepUpPlanView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| app::step_up_plan_view(s, &id, Utc::now()))
-    })
-    .await
-}
-
-/// Approves redemption `id` with a security key, if its plan is still the one shown
-/// (`plan_digest`). Audited either way.
-#[tauri::command]
-pub async fn step_up_redemption(
-    handle: AppHandle,
-    id: String,
-    plan_digest: String,
-    device: String,
-    pin: Option<String>,
-) -> Result<app::StepUpView, AppError> {
-    let inner = handle.clone();
-    blocking(handle, move |d| {
-        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
-        d.with_session(|s| {
-            app::step_up_for_redemption(s, &mut *authenticator, &id, &plan_digest, Utc::now())
-        })
     })
     .await
 }

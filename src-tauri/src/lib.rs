@@ -10,6 +10,7 @@ mod dialogs;
 mod keys;
 mod ledger;
 mod redeem;
+mod risk;
 mod session;
 
 use std::time::Duration;
@@ -78,7 +79,16 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             keys::remove_security_key,
             keys::unlock_with_security_key,
             keys::step_up_plan,
-            keys::step_up_redemption,
+            risk::risk_status,
+            risk::set_limit,
+            risk::verify_redemption,
+            risk::cancel_redemption,
+            risk::set_sandbox_step_up_waiver,
+            risk::verify_tier,
+            risk::auto_cashouts,
+            risk::add_auto_cashout,
+            risk::remove_auto_cashout,
+            risk::run_auto_cashouts,
         ])
 }
 

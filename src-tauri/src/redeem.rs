@@ -27,7 +27,7 @@ pub struct Redeemer {
 }
 
 impl Redeemer {
-    fn net(&self) -> Result<&Network, AppError> {
+    pub(crate) fn net(&self) -> Result<&Network, AppError> {
         if let Some(net) = self.net.get() {
             return Ok(net);
         }
@@ -113,7 +113,9 @@ pub async fn plan_redemption(
     .await
 }
 
-/// Approves a planned redemption (the user saw what it reveals) and sends its legs.
+/// Approves a planned redemption (the user saw what it reveals) and sends its legs. When the
+/// risk check holds it (a step-up, a pause or a refusal), nothing is sent and the answer is the
+/// redemption with its decision (`risk`), so the window can say why and offer the key.
 #[tauri::command]
 pub async fn send_redemption(
     handle: AppHandle,
@@ -127,7 +129,11 @@ pub async fn send_redemption(
             let _ = redeemer_handle.emit(REDEMPTION_PROGRESS_EVENT, p);
         };
         d.with_session(|s| {
-            app::approve_redemption(s, &id, Utc::now())?;
+            match app::approve_redemption_from(s, &id, &net.identity(), Utc::now()) {
+                Ok(_) => {}
+                Err(e) if crate::risk::held(&e) => return app::redemption(s, &id, Utc::now()),
+                Err(e) => return Err(e),
+            }
             app::run_outbox_with(s, net, &mut progress)?;
             app::redemption(s, &id, Utc::now())
         })

@@ -101,8 +101,8 @@ pub use sources::{
 };
 pub use status::{VaultState, VaultStatus, vault_status};
 pub use step_up::{
-    StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_for_redemption,
-    step_up_plan_view,
+    StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
+    verify_redemption_as_shown,
 };
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,

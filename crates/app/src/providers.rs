@@ -270,8 +270,10 @@ pub fn list_providers(
 /// newcomer can preview and redeem end to end. Returns whether it imported anything.
 ///
 /// Demo mode also turns on the sandbox step-up waiver (`crate::risk`): redemptions at a
-/// *sandbox* provider are still judged and recorded, but a step-up is let through (the desktop
-/// has no step-up dialog yet). Pauses and refusals still apply; real providers are unaffected.
+/// *sandbox* provider are still judged and recorded, but a step-up is let through (a newcomer
+/// may have no security key yet; the desktop's Security & limits and the CLI's `risk
+/// sandbox-waiver off` turn it off). Pauses and refusals still apply; real providers are
+/// unaffected.
 pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<bool, AppError> {
     use tipvault_ledger::entry::NewEntry;
     use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};

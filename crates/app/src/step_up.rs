@@ -1,12 +1,14 @@
 //! Step-up for a redemption: the exact plan a security key approves for a stored redemption,
-//! the view of it the step-up dialog shows, and the ceremony over it.
+//! the view of it the step-up dialog shows, and the verification of what was shown.
 //!
 //! The decision to know: [`redemption_plan`] is the one mapping from a redemption in the
 //! outbox to the [`StepUpPlan`] whose digest the key signs, and it reads the committed request
 //! bodies (the bytes that will be sent), not a preview. The dialog is given the plan's digest
 //! with the plan ([`StepUpPlanView::plan_digest`]) and hands it back to
-//! [`step_up_for_redemption`]: if the redemption's plan changed in between, no key is asked and
-//! nothing is approved, so what the user read is what the key signs.
+//! [`verify_redemption_as_shown`]: if the redemption's plan changed in between, no key is asked
+//! and nothing is approved, so what the user read is what the key signs. The approval itself
+//! is the risk gate's ([`crate::risk::verify_redemption`]): recorded on the redemption, then its
+//! legs are queued; there is no other way for a front end to approve a held redemption.
 
 use std::collections::BTreeMap;
 
@@ -21,8 +23,7 @@ use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode, sentence};
 use crate::providers::invalid;
-use crate::redeem::RevealedField;
-use crate::security_keys::{StepUpView, step_up_for_plan};
+use crate::redeem::{RedemptionView, RevealedField};
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -251,16 +252,18 @@ pub fn step_up_plan_view(
     })
 }
 
-/// Asks `authenticator` to approve redemption `id`'s plan, provided it is still the plan whose
-/// digest the user was shown (`shown_digest`); a changed plan is refused before any key is
-/// asked. The approval is audited by [`step_up_for_plan`].
-pub fn step_up_for_redemption(
+/// Confirms redemption `id`, which the risk check holds, with `authenticator`, provided its plan
+/// is still the one the user was shown (`shown_digest`, from [`step_up_plan_view`]); a changed
+/// plan is refused before any key is asked. Then [`crate::risk::verify_redemption`] asks the
+/// key to approve exactly that plan, records the approval and queues the legs (the caller runs
+/// the outbox). Every approval and refusal is audited there.
+pub fn verify_redemption_as_shown(
     session: &mut Session,
     authenticator: &mut dyn Authenticator,
     id: &str,
     shown_digest: &str,
     now: DateTime<Utc>,
-) -> Result<StepUpView, AppError> {
+) -> Result<RedemptionView, AppError> {
     let plan = redemption_plan(session, id, now)?;
     if digest(&plan)? != shown_digest.trim() {
         return Err(AppError::new(
@@ -269,6 +272,5 @@ pub fn step_up_for_redemption(
              again.",
         ));
     }
-    let approval = step_up_for_plan(session, authenticator, &plan, now)?;
-    Ok(StepUpView::from(&approval))
+    crate::risk::verify_redemption(session, id, authenticator, now)
 }

@@ -1,5 +1,6 @@
-//! Step-up for a stored redemption: the plan the dialog shows is the plan the key signs, and
-//! a plan that changed after it was shown is refused before any key is asked.
+//! Step-up for a stored redemption: the plan the dialog shows is the plan the key signs (and the
+//! plan the risk check judged), a plan that changed after it was shown is refused before any
+//! key is asked, and an approval is recorded by the risk gate, which then queues the legs.
 
 use std::collections::BTreeMap;
 
@@ -7,8 +8,9 @@ use chrono::Utc;
 use tipvault_app::auth::SoftAuthenticator;
 use tipvault_app::preview::PreviewObjective;
 use tipvault_app::{
-    ErrorCode, Network, PreviewQuery, RedeemRequest, Session, audit_entries, redemption_plan,
-    register_security_key, step_up_for_redemption, step_up_plan_view,
+    ErrorCode, Network, PreviewQuery, RedeemRequest, Session, approve_redemption, audit_entries,
+    explain_redemption, redemption_plan, register_security_key, step_up_plan_view,
+    verify_redemption_as_shown,
 };
 use tipvault_sandbox_provider::{Config, Sandbox};
 
@@ -66,13 +68,17 @@ fn planned(w: &mut World) -> String {
         .id
 }
 
-fn step_up_events(session: &mut Session) -> Vec<String> {
+fn events(session: &mut Session, prefixes: &[&str]) -> Vec<String> {
     audit_entries(session, Utc::now(), 0, 1000)
         .unwrap()
         .into_iter()
         .map(|e| e.kind)
-        .filter(|k| k.starts_with("auth.step_up"))
+        .filter(|k| prefixes.iter().any(|p| k.starts_with(p)))
         .collect()
+}
+
+fn step_up_events(session: &mut Session) -> Vec<String> {
+    events(session, &["auth.step_up"])
 }
 
 #[test]
@@ -109,17 +115,27 @@ fn the_dialog_shows_every_leg_totals_and_the_digest_of_the_plan_the_key_signs() 
 }
 
 #[test]
-fn a_key_approves_the_shown_plan_and_a_changed_one_is_refused_before_asking_it() {
+fn a_key_approves_the_shown_plan_the_gate_records_it_and_a_changed_one_is_refused_first() {
     let mut w = world();
     let id = planned(&mut w);
     let now = Utc::now();
     let mut device = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
     register_security_key(&mut w.session, &mut device, "test key", now).unwrap();
+    // A new vault is in the `new` tier: the risk check holds every redemption for a key.
+    let held = approve_redemption(&mut w.session, &id, now).unwrap_err();
+    assert_eq!(held.code, ErrorCode::StepUpRequired, "{}", held.message);
     let view = step_up_plan_view(&mut w.session, &id, now).unwrap();
+    let judged = explain_redemption(&mut w.session, &id, now).unwrap();
+    assert!(judged.paused);
+    assert_eq!(
+        view.plan_digest, judged.plan_digest,
+        "the dialog shows exactly the plan the risk check judged"
+    );
 
     let mut other = view.plan_digest.clone();
     other.replace_range(0..1, if other.starts_with('0') { "1" } else { "0" });
-    let err = step_up_for_redemption(&mut w.session, &mut device, &id, &other, now).unwrap_err();
+    let err =
+        verify_redemption_as_shown(&mut w.session, &mut device, &id, &other, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::PlanChanged, "{}", err.message);
     assert!(
         step_up_events(&mut w.session).is_empty(),
@@ -127,9 +143,27 @@ fn a_key_approves_the_shown_plan_and_a_changed_one_is_refused_before_asking_it()
     );
 
     let approved =
-        step_up_for_redemption(&mut w.session, &mut device, &id, &view.plan_digest, now).unwrap();
-    assert_eq!(approved.plan_digest, view.plan_digest);
+        verify_redemption_as_shown(&mut w.session, &mut device, &id, &view.plan_digest, now)
+            .unwrap();
+    assert!(
+        approved.legs.iter().all(|l| l.state == "approved"),
+        "the approval is recorded and the legs are queued: {:?}",
+        approved.legs.iter().map(|l| &l.state).collect::<Vec<_>>()
+    );
+    let risk = approved.risk.expect("the decision stays on the redemption");
+    assert!(risk.verified_at.is_some() && !risk.paused);
     assert_eq!(step_up_events(&mut w.session), ["auth.step_up_approved"]);
+    assert!(events(&mut w.session, &["risk.verified"]).len() == 1);
+
+    let again =
+        verify_redemption_as_shown(&mut w.session, &mut device, &id, &view.plan_digest, now)
+            .unwrap_err();
+    assert_eq!(
+        again.code,
+        ErrorCode::InvalidInput,
+        "an approved redemption is not verified twice: {}",
+        again.message
+    );
 }
 
 #[test]

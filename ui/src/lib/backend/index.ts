@@ -41,8 +41,13 @@ import type {
   SecurityKeyView,
   Settings,
   StepUpPlanView,
-  StepUpView,
   Unlocked,
+  AutoCashOutRunView,
+  AutoCashOutView,
+  LimitChangedView,
+  NewAutoCashOut,
+  ProviderVerificationView,
+  RiskStatusView,
   VaultStatus,
 } from './types';
 
@@ -158,9 +163,37 @@ export const backend = {
     call<Unlocked>('unlock_with_security_key', { device, pin }),
   /** Exactly what a step-up for a redemption approves, with the digest to approve it by. */
   stepUpPlan: (id: string) => call<StepUpPlanView>('step_up_plan', { id }),
-  /** Approves the redemption with a key if its plan is still the one shown (`planDigest`). */
-  stepUpRedemption: (id: string, planDigest: string, device: DeviceKind, pin: string | null) =>
-    call<StepUpView>('step_up_redemption', { id, planDigest, device, pin }),
+  /**
+   * Confirms a redemption the risk check holds with a security key, if its plan is still the one
+   * shown (`planDigest`); the app records the approval, queues the legs, and they are sent
+   * (live progress as `redemption-progress` events).
+   */
+  verifyRedemption: (id: string, planDigest: string, device: DeviceKind, pin: string | null) =>
+    call<RedemptionView>('verify_redemption', { id, planDigest, device, pin }),
+  /** Ends a redemption that was never approved (paused or refused): nothing is ever sent. */
+  cancelRedemption: (id: string) => call<RedemptionView>('cancel_redemption', { id }),
+  /** Tier, progress to the next, limits and every rule with its threshold (en/ko). */
+  riskStatus: () => call<RiskStatusView>('risk_status'),
+  /**
+   * Sets a limit (`amount` null: back to the tier's). Lowering needs no key; raising is refused
+   * with `step_up_required` unless a device is named, which then approves exactly this change.
+   */
+  setLimit: (
+    currency: string,
+    kind: 'per_claim' | 'per_day',
+    amount: string | null,
+    device: DeviceKind | null,
+    pin: string | null,
+  ) => call<LimitChangedView>('set_limit', { currency, kind, amount, device, pin }),
+  /** Demo mode: whether step-ups at sandbox providers (demo money) are let through. */
+  setSandboxStepUpWaiver: (waived: boolean) => call<boolean>('set_sandbox_step_up_waiver', { waived }),
+  /** Asks a paired provider for a tier verification; only its signed, expiring token is kept. */
+  verifyTier: (provider: string) => call<ProviderVerificationView>('verify_tier', { provider }),
+  autoCashouts: () => call<AutoCashOutView[]>('auto_cashouts'),
+  addAutoCashout: (rule: NewAutoCashOut) => call<AutoCashOutView>('add_auto_cashout', { rule }),
+  removeAutoCashout: (id: string) => call<void>('remove_auto_cashout', { id }),
+  /** Runs the rules that fire now (each judged by the risk check, unattended) and sends. */
+  runAutoCashouts: () => call<AutoCashOutRunView>('run_auto_cashouts'),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
   /** Calls `handler` as each leg is committed as leaving, then confirmed, failed or queued. */

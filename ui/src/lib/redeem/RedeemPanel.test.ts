@@ -52,4 +52,38 @@ describe('RedeemPanel', () => {
     expect(await screen.findByText(/every request is confirmed/)).toBeInTheDocument();
     expect(screen.getByText('rd_abc')).toBeInTheDocument();
   });
+
+  it('shows why a redemption was paused instead of an error, and nothing more is sent', async () => {
+    const paused = {
+      ...view('planned'),
+      risk: {
+        redemption_id: 'r1', outcome: 'step_up', tier: 'new',
+        summary: { en: 'Confirm this redemption with your security key.', ko: '보안 키로 확인하세요.' },
+        reasons: [{ rule: 'new_tier', outcome: 'step_up', text: { en: 'New users confirm every redemption.', ko: '신규' } }],
+        plan_digest: 'ab'.repeat(32), decided_at: '2026-11-24T00:00:00Z', unattended: false, waived: false,
+        paused: true, verified_at: null, cancelled_at: null,
+      },
+    };
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === 'plan_redemption') return view('planned');
+      if (cmd === 'send_redemption') return paused;
+      if (cmd === 'security_keys') return [{ id: 'k1' }];
+      if (cmd === 'cancel_redemption') return { ...view('failed'), risk: { ...paused.risk, paused: false, cancelled_at: '2026-11-24T00:01:00Z' } };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(RedeemPanel, { plan, query, sandbox: true });
+    await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
+    await user.click(screen.getByRole('button', { name: 'Review what will be sent' }));
+    await user.click(await screen.findByRole('button', { name: 'Send the signed requests (1)' }));
+    expect(await screen.findByText('Why is this redemption waiting?')).toBeInTheDocument();
+    expect(screen.getByText(/New users confirm every redemption./)).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Review what will be sent' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Cancel this redemption' }));
+    expect(await screen.findByText('Cancelled. Nothing was sent.')).toBeInTheDocument();
+    expect(calls.filter((c) => c === 'send_redemption')).toHaveLength(1);
+  });
 });

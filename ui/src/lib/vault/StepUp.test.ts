@@ -69,14 +69,13 @@ describe('StepUp', () => {
     expect(screen.getByText('Sandbox: demo money')).toBeInTheDocument();
   });
 
-  it('approves with the digest it showed and reports the approval', async () => {
+  it('verifies with the digest it showed and hands back the redemption as sent', async () => {
     const calls: { cmd: string; args: unknown }[] = [];
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       if (cmd === 'step_up_plan') return plan();
       if (cmd === 'security_key_devices') return ['usb', 'test_device'];
-      if (cmd === 'step_up_redemption')
-        return { plan_digest: plan().plan_digest, credential_id: 'AAAA', approved_at: '2026-11-24T12:00:00Z' };
+      if (cmd === 'verify_redemption') return { id: 'rx_1', state: 'confirmed', legs: [] };
     });
     const onApproved = vi.fn();
     const user = userEvent.setup();
@@ -85,13 +84,13 @@ describe('StepUp', () => {
     await user.click(await screen.findByLabelText(/Software test device/));
     await user.click(screen.getByRole('button', { name: /Approve/ }));
     expect(await screen.findByRole('status')).toHaveTextContent('Approved with your security key.');
-    expect(calls.find((c) => c.cmd === 'step_up_redemption')?.args).toEqual({
+    expect(calls.find((c) => c.cmd === 'verify_redemption')?.args).toEqual({
       id: 'rx_1',
       planDigest: plan().plan_digest,
       device: 'test_device',
       pin: null,
     });
-    expect(onApproved).toHaveBeenCalledWith(expect.objectContaining({ credential_id: 'AAAA' }));
+    expect(onApproved).toHaveBeenCalledWith(expect.objectContaining({ id: 'rx_1', state: 'confirmed' }));
   });
 
   it('shows the new plan when the redemption changed after it was shown', async () => {
@@ -99,7 +98,7 @@ describe('StepUp', () => {
     mockIPC((cmd) => {
       if (cmd === 'step_up_plan') return current;
       if (cmd === 'security_key_devices') return ['usb'];
-      if (cmd === 'step_up_redemption') {
+      if (cmd === 'verify_redemption') {
         current = plan('ffff0000'.repeat(8), 3001);
         throw { code: 'plan_changed', message: 'This redemption changed after it was shown to you; nothing was approved.' };
       }

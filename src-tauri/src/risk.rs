@@ -1,0 +1,206 @@
+//! The risk gate from the desktop: the user's standing (tier, limits, rules), changing a limit
+//! (a raise approved with a security key), verifying or cancelling a redemption the check
+//! holds, providers' tier verification, the demo's sandbox waiver, and automatic cash-outs.
+//! Each command is one call into `tipvault_app`.
+//!
+//! The one decision to know: a redemption the risk check holds is an answer, not a failure.
+//! `send_redemption` returns it with its decision (`RedemptionView::risk`) so the window can
+//! say why and offer the key; `verify_redemption` is the only way to approve it, and the app
+//! records that approval before the legs are queued and sent here with live progress.
+
+use chrono::Utc;
+use tauri::{AppHandle, Emitter, Manager};
+use tipvault_app as app;
+use tipvault_app::{AppError, ErrorCode};
+
+use crate::keys::{Purpose, open};
+use crate::redeem::{REDEMPTION_PROGRESS_EVENT, Redeemer};
+use crate::session::blocking;
+
+/// The risk check held the redemption (it waits for a key or was refused): nothing was sent,
+/// and the decision is stored on it for the window to show.
+pub fn held(error: &AppError) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::StepUpRequired | ErrorCode::Paused | ErrorCode::RiskRefused
+    )
+}
+
+/// Tier, progress to the next, limits per currency, every rule with its threshold (en/ko),
+/// providers' verification tokens and the sandbox waiver.
+#[tauri::command]
+pub async fn risk_status(handle: AppHandle) -> Result<app::RiskStatusView, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::risk_status(s, Utc::now()))
+    })
+    .await
+}
+
+/// Sets a limit (`amount: None` goes back to the tier's). Lowering needs no key; a raise is
+/// refused with `step_up_required` unless `device` names a key, which then approves exactly
+/// this change.
+#[tauri::command]
+pub async fn set_limit(
+    handle: AppHandle,
+    currency: String,
+    kind: String,
+    amount: Option<String>,
+    device: Option<String>,
+    pin: Option<String>,
+) -> Result<app::LimitChangedView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let mut authenticator = device
+            .map(|device| open(&inner, d.location.dir(), &device, pin, Purpose::Use))
+            .transpose()?;
+        d.with_session(|s| {
+            app::set_limit(
+                s,
+                &currency,
+                &kind,
+                amount.as_deref(),
+                authenticator
+                    .as_deref_mut()
+                    .map(|a| a as &mut dyn app::auth::Authenticator),
+                Utc::now(),
+            )
+        })
+    })
+    .await
+}
+
+/// Confirms a held redemption with a security key, if its plan is still the one shown
+/// (`plan_digest`): the app records the approval and queues the legs, which are sent now with
+/// live progress (`redemption-progress`).
+#[tauri::command]
+pub async fn verify_redemption(
+    handle: AppHandle,
+    id: String,
+    plan_digest: String,
+    device: String,
+    pin: Option<String>,
+) -> Result<app::RedemptionView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = inner.state::<Redeemer>();
+        let net = redeemer.net()?;
+        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+        let mut progress = |p: &app::LegProgress| {
+            let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
+        };
+        d.with_session(|s| {
+            app::verify_redemption_as_shown(s, &mut *authenticator, &id, &plan_digest, Utc::now())?;
+            app::run_outbox_with(s, net, &mut progress)?;
+            app::redemption(s, &id, Utc::now())
+        })
+    })
+    .await
+}
+
+/// Ends a redemption that was never approved (held or refused): nothing is ever sent.
+#[tauri::command]
+pub async fn cancel_redemption(
+    handle: AppHandle,
+    id: String,
+) -> Result<app::RedemptionView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::cancel_redemption(s, &id, Utc::now()))
+    })
+    .await
+}
+
+/// Demo money only: whether the check's step-ups at sandbox providers are let through.
+#[tauri::command]
+pub async fn set_sandbox_step_up_waiver(handle: AppHandle, waived: bool) -> Result<bool, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::set_sandbox_step_up_waiver(s, waived, Utc::now()))
+    })
+    .await
+}
+
+/// Asks a paired provider to verify the user; only its signed, expiring token is kept.
+#[tauri::command]
+pub async fn verify_tier(
+    handle: AppHandle,
+    provider: String,
+) -> Result<app::ProviderVerificationView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = inner.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::verify_tier(s, net, &provider, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn auto_cashouts(handle: AppHandle) -> Result<Vec<app::AutoCashOutView>, AppError> {
+    blocking(handle, |d| {
+        d.with_session(|s| app::list_auto_cashouts(s, Utc::now()))
+    })
+    .await
+}
+
+/// Adds "when this source reaches X, run this plan" (trusted tier only; the app says why not).
+#[tauri::command]
+pub async fn add_auto_cashout(
+    handle: AppHandle,
+    rule: app::NewAutoCashOut,
+) -> Result<app::AutoCashOutView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::add_auto_cashout(s, &rule, Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn remove_auto_cashout(handle: AppHandle, id: String) -> Result<(), AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::remove_auto_cashout(s, &id, Utc::now()))
+    })
+    .await
+}
+
+/// Runs the rules that fire now (each judged unattended: one the check would ask about waits
+/// for the user), then sends what was queued, with live progress.
+#[tauri::command]
+pub async fn run_auto_cashouts(handle: AppHandle) -> Result<app::AutoCashOutRunView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = inner.state::<Redeemer>();
+        let net = redeemer.net()?;
+        let mut progress = |p: &app::LegProgress| {
+            let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
+        };
+        d.with_session(|s| {
+            let run = app::run_auto_cashouts(s, net, Utc::now())?;
+            app::run_outbox_with(s, net, &mut progress)?;
+            Ok(run)
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_redemption_is_an_answer_and_anything_else_stays_an_error() {
+        for code in [
+            ErrorCode::StepUpRequired,
+            ErrorCode::Paused,
+            ErrorCode::RiskRefused,
+        ] {
+            assert!(held(&AppError::new(code, "held")), "{code:?} holds it");
+        }
+        for code in [
+            ErrorCode::PlanChanged,
+            ErrorCode::Provider,
+            ErrorCode::VaultLocked,
+            ErrorCode::InvalidInput,
+        ] {
+            assert!(!held(&AppError::new(code, "no")), "{code:?} is a failure");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// The risk gate in the real window, with demo money and the software TEST DEVICE (demo mode
+// offers it): a new vault is in the `new` tier, where every redemption is confirmed with a key.
+// Demo mode waives step-ups for the sandbox's demo money, so the user turns that off under
+// Security & limits; then a redemption is held, the window says why (the app's reasons), the
+// key approves exactly the plan shown and it is sent and confirmed. A second held redemption is
+// cancelled from the Redemptions screen. Then a limit is lowered (at once) and raised back (with
+// the key), and automatic cash-outs explain why they wait for the trusted tier.
+import { expect } from '@wdio/globals';
+import { createVault, press, screenshot } from './support.mjs';
+
+async function redeem(amount) {
+  await press('#nav-preview');
+  await $('#preview-mode-amount').waitForDisplayed();
+  await press('#preview-mode-amount');
+  await $('#preview-amount').clearValue();
+  await $('#preview-amount').setValue(amount);
+  await $('#redeem-panel').waitForDisplayed({ timeout: 20_000 });
+  await $('[id="dest-krw-mobile-top-up-phone_number"]').setValue('01012345678');
+  await press('#redeem-review');
+  await $('#redeem-reveals').waitForDisplayed({ timeout: 20_000 });
+  await press('#redeem-send');
+}
+
+describe('risk gate', () => {
+  it('starts the demo and registers the test device', async () => {
+    await createVault();
+    await press('#nav-preview');
+    await press('#demo-start');
+    await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
+    await press('#nav-settings');
+    await $('#key-device-test_device').waitForExist();
+    await $('#key-label').setValue('Demo test key');
+    await press('#key-device-test_device');
+    await press('#key-add');
+    await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
+  });
+
+  it('shows the new tier and turns the sandbox waiver off', async () => {
+    await press('#nav-limits');
+    await $('#risk-tier').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#risk-tier')).toHaveAttribute('data-tier', 'new');
+    await expect($('#risk-progress')).toHaveText(expect.stringContaining('to become established'));
+    await expect($('#risk-sandbox-waiver')).toBeSelected();
+    await press('#risk-sandbox-waiver');
+    await $('#risk-notice').waitForDisplayed();
+    await expect($('#risk-notice')).toHaveText(expect.stringContaining('now ask for your key'));
+    await expect($('#risk-sandbox-waiver')).not.toBeSelected();
+  });
+
+  it('holds a redemption and says why, then the key approves exactly that plan and it is confirmed', async () => {
+    await redeem('1300');
+    await $('#why-paused').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#why-paused')).toHaveAttribute('data-outcome', 'step_up');
+    await expect($('#why-reasons li[data-rule="new_tier"]')).toBeExisting();
+    await expect($('#redeem-error')).not.toBeExisting();
+    await screenshot('why-paused');
+    await press('#why-verify');
+    await $('#stepup-legs').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#stepup-legs')).toHaveText(expect.stringContaining('01012345678'));
+    await $('#stepup-device-test_device').waitForExist();
+    await press('#stepup-device-test_device');
+    await screenshot('step-up-redemption');
+    await press('#stepup-approve');
+    await $('#redeem-result').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#redeem-result')).toHaveAttribute('data-state', 'confirmed');
+    await expect($('#redeem-legs')).toHaveText(expect.stringContaining('rd_'));
+  });
+
+  it('offers the same panel on the Redemptions screen, and a cancel sends nothing', async () => {
+    await redeem('1000');
+    await $('#why-paused').waitForDisplayed({ timeout: 60_000 });
+    await press('#nav-redemptions');
+    await $('#redemptions-table').waitForDisplayed();
+    await $('#redemptions-table .why-open').waitForDisplayed();
+    await press('#redemptions-table .why-open');
+    await $('#why-paused').waitForDisplayed();
+    await expect($('#why-summary')).toBeDisplayed();
+    await press('#why-cancel');
+    await $('#redemptions-notice').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#redemptions-notice')).toHaveText('Cancelled. Nothing was sent.');
+    await expect($('#redemptions-table .why-open')).not.toBeExisting();
+  });
+
+  it('lowers a limit at once and raises it back only with the key', async () => {
+    await press('#nav-limits');
+    await $('#risk-limits').waitForDisplayed({ timeout: 20_000 });
+    await screenshot('risk-limits');
+    await press('#limit-change-KRW-per_claim');
+    await $('#limit-KRW-per_claim').setValue('20,000');
+    await press('#limit-save-KRW-per_claim');
+    await $('#risk-notice').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#risk-notice')).toHaveText('Your limit in KRW, per redemption, is now ₩20,000.');
+    const row = $('#risk-limits tr[data-currency="KRW"][data-kind="per_claim"]');
+    await expect(row).toHaveText(expect.stringContaining('set by you'));
+
+    await press('#limit-tier-KRW-per_claim');
+    await $('#raise').waitForDisplayed();
+    await expect($('#raise-sentence')).toHaveText(expect.stringContaining('from ₩20,000 to ₩30,000'));
+    await $('#raise-device-test_device').waitForExist();
+    await press('#raise-device-test_device');
+    await screenshot('risk-raise-limit');
+    await press('#raise-approve');
+    await expect($('#risk-notice')).toHaveText(expect.stringContaining('approved with your security key'), {
+      wait: 30_000,
+    });
+    await expect(row).not.toHaveText(expect.stringContaining('set by you'));
+  });
+
+  it('explains that automatic cash-outs wait for the trusted tier', async () => {
+    await press('#nav-autocashout');
+    await $('#auto-not-trusted').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#auto-not-trusted')).toHaveText(expect.stringContaining('trusted tier'));
+    await expect($('#auto-add')).toBeDisabled();
+    await screenshot('auto-cash-out');
+  });
+});

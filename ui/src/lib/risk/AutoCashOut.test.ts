@@ -1,0 +1,139 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { describe, expect, it, vi } from 'vitest';
+import type { AutoCashOutView } from '../backend';
+import AutoCashOut from './AutoCashOut.svelte';
+import { status, won } from './fixtures';
+
+const source = {
+  id: 'kofi',
+  label: 'Ko-fi',
+  platform: 'kofi',
+  platform_name: 'Ko-fi',
+  currency: 'KRW',
+  payout_threshold: null,
+  payout_schedule: null,
+};
+const rule: AutoCashOutView = {
+  id: 'bus fare',
+  source: 'kofi',
+  threshold: won(50000),
+  template: {
+    amount: '20000',
+    prefer: ['krw-mobile-top-up'],
+    exclude: [],
+    provider: null,
+    destinations: { 'krw-mobile-top-up': { phone_number: '01012345678' } },
+    least_fees: false,
+  },
+  created_at: '2026-11-24T12:00:00Z',
+};
+
+function backend(tier: string, rules: AutoCashOutView[], extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  mockIPC((cmd, args) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: a });
+    const answer = extra(cmd, a);
+    if (answer !== undefined) return answer;
+    if (cmd === 'risk_status') return status({ tier, next_tier: tier === 'trusted' ? null : 'established' });
+    if (cmd === 'auto_cashouts') return rules;
+    if (cmd === 'sources') return [source];
+  });
+  return calls;
+}
+
+describe('AutoCashOut', () => {
+  it('explains why rules cannot be added below the trusted tier, and how far it is', async () => {
+    const calls = backend('new', []);
+    render(AutoCashOut);
+    expect(await screen.findByText(/Automatic cash-outs are for the trusted tier/)).toHaveTextContent(
+      'You are new. 3 more confirmed redemptions and 4 more days to become established.',
+    );
+    expect(screen.getByRole('button', { name: 'Add rule' })).toBeDisabled();
+    expect(screen.getByLabelText('Name')).toBeDisabled();
+    expect(calls.some((c) => c.cmd === 'add_auto_cashout')).toBe(false);
+  });
+
+  it('lists rules in words and adds one "when this source reaches X, run this plan"', async () => {
+    let rules: AutoCashOutView[] = [rule];
+    const calls = backend('trusted', rules, (cmd, args) => {
+      if (cmd === 'auto_cashouts') return rules;
+      if (cmd === 'add_auto_cashout') {
+        const r = args.rule as { id: string; source: string; threshold: string; template: AutoCashOutView['template'] };
+        const added = { id: r.id, source: r.source, threshold: won(Number(r.threshold)), template: r.template, created_at: '2026-11-24T13:00:00Z' };
+        rules = [...rules, added];
+        return added;
+      }
+    });
+    const user = userEvent.setup();
+    render(AutoCashOut);
+    expect(await screen.findByText('Ko-fi reaches ₩50,000')).toBeInTheDocument();
+    expect(screen.getByText('redeem 20000 · prefers krw-mobile-top-up')).toBeInTheDocument();
+    expect(screen.queryByText(/for the trusted tier/)).toBeNull();
+    await vi.waitFor(() => expect(screen.getByLabelText('Name')).toBeEnabled());
+    await user.type(screen.getByLabelText('Name'), 'donate');
+    await user.type(screen.getByLabelText('When it reaches'), '80000');
+    await user.type(screen.getByLabelText('Products, in order of preference'), 'krw-donation');
+    await user.type(screen.getByLabelText('Destinations, one per line: product.field = value'), 'krw-donation.note = thanks');
+    await user.click(screen.getByRole('button', { name: 'Add rule' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Rule “donate” added.');
+    expect(calls.find((c) => c.cmd === 'add_auto_cashout')?.args).toEqual({
+      rule: {
+        id: 'donate',
+        source: 'kofi',
+        threshold: '80000',
+        template: {
+          amount: null,
+          prefer: ['krw-donation'],
+          exclude: [],
+          provider: null,
+          destinations: { 'krw-donation': { note: 'thanks' } },
+          least_fees: false,
+        },
+      },
+    });
+    expect(await screen.findByText('Ko-fi reaches ₩80,000')).toBeInTheDocument();
+  });
+
+  it('refuses a destination line it cannot read before asking the app', async () => {
+    const calls = backend('trusted', []);
+    const user = userEvent.setup();
+    render(AutoCashOut);
+    await vi.waitFor(() => expect(screen.getByLabelText('Name')).toBeEnabled());
+    await user.type(screen.getByLabelText('Name'), 'x');
+    await user.type(screen.getByLabelText('When it reaches'), '1000');
+    await user.type(screen.getByLabelText('Destinations, one per line: product.field = value'), 'phone 010');
+    await user.click(screen.getByRole('button', { name: 'Add rule' }));
+    expect(screen.getByText('Line 1 of the destinations is not of the form product.field = value.')).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === 'add_auto_cashout')).toBe(false);
+  });
+
+  it('removes a rule and shows what a run did', async () => {
+    let rules: AutoCashOutView[] = [rule];
+    const calls = backend('trusted', rules, (cmd) => {
+      if (cmd === 'auto_cashouts') return rules;
+      if (cmd === 'remove_auto_cashout') {
+        rules = [];
+        return null;
+      }
+      if (cmd === 'run_auto_cashouts')
+        return { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: 'rx_9', outcome: 'paused', message: 'New destination.' }] };
+    });
+    const user = userEvent.setup();
+    render(AutoCashOut);
+    await user.click(await screen.findByRole('button', { name: 'Run the rules now' }));
+    const result = await vi.waitFor(() => {
+      const r = document.querySelector<HTMLElement>('#auto-run-results tr[data-outcome="paused"]');
+      if (!r) throw new Error('no run result yet');
+      return r;
+    });
+    expect(result).toHaveTextContent('waits for your key (see Redemptions)');
+    expect(result).toHaveTextContent('New destination.');
+    await user.click(screen.getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Rule “bus fare” removed.');
+    expect(calls.find((c) => c.cmd === 'remove_auto_cashout')?.args).toEqual({ id: 'bus fare' });
+    expect(await screen.findByText('No rules yet.')).toBeInTheDocument();
+  });
+});

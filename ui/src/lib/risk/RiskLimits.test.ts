@@ -1,0 +1,155 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { describe, expect, it } from 'vitest';
+import { i18n } from '../i18n/index.svelte';
+import { status, won } from './fixtures';
+import RiskLimits from './RiskLimits.svelte';
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function backend(extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
+  const calls: Call[] = [];
+  mockIPC((cmd, args) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: a });
+    const answer = extra(cmd, a);
+    if (answer !== undefined) return answer;
+    if (cmd === 'risk_status') return status();
+    if (cmd === 'providers') return [];
+    if (cmd === 'security_key_devices') return ['usb', 'test_device'];
+  });
+  return calls;
+}
+
+const row = (currency: string, kind: string) =>
+  document.querySelector<HTMLElement>(`#risk-limits tr[data-currency="${currency}"][data-kind="${kind}"]`)!;
+
+describe('RiskLimits', () => {
+  it('shows the tier, the way to the next one, the limits and every rule with its threshold', async () => {
+    backend();
+    render(RiskLimits);
+    expect(await screen.findByText('3 more confirmed redemptions and 4 more days to become established.')).toBeInTheDocument();
+    expect(screen.getByText(/every redemption is confirmed with your security key/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Confirmed redemptions: 2')).toHaveValue(0.4);
+    expect(row('KRW', 'per_claim')).toHaveTextContent('₩30,000');
+    expect(row('KRW', 'per_day')).toHaveTextContent('₩100,000');
+    expect(row('USD', 'per_claim')).toHaveTextContent('$25.00');
+    const rules = within(document.querySelector<HTMLElement>('#risk-rules-KRW')!).getAllByRole('listitem');
+    expect(rules[0]).toHaveTextContent('A claim above ₩30,000 is refused.');
+    expect(rules[0]).toHaveTextContent('refuses');
+    expect(screen.getByText('No provider has verified you.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Let demo-money redemptions through without my security key')).toBeChecked();
+    i18n.locale = 'ko';
+    try {
+      expect(await screen.findByText('일반 등급까지 확인된 청구 3건, 4일이 더 필요합니다.')).toBeInTheDocument();
+      expect(row('KRW', 'per_claim')).toHaveTextContent('30,000원');
+      expect(screen.getByText(/₩30,000을 넘는 청구는 거절합니다/)).toBeInTheDocument();
+    } finally {
+      i18n.locale = 'en';
+    }
+  });
+
+  it('lowers a limit at once, without a key', async () => {
+    const calls = backend((cmd) =>
+      cmd === 'set_limit'
+        ? { currency: 'KRW', kind: 'per_claim', before: won(30000), after: won(20000), stepped_up: false }
+        : undefined,
+    );
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await screen.findByText(/more days to become established/);
+    await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
+    await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '20,000');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Your limit in KRW, per redemption, is now ₩20,000.');
+    expect(calls.find((c) => c.cmd === 'set_limit')?.args).toEqual({
+      currency: 'KRW',
+      kind: 'per_claim',
+      amount: '20000',
+      device: null,
+      pin: null,
+    });
+    expect(document.querySelector('#raise')).toBeNull();
+  });
+
+  it('raises a limit only through the security-key dialog, which says exactly what changes', async () => {
+    const calls = backend((cmd, args) =>
+      cmd === 'set_limit' && args.device
+        ? { currency: 'KRW', kind: 'per_day', before: won(100000), after: won(150000), stepped_up: true }
+        : undefined,
+    );
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await screen.findByText(/more days to become established/);
+    await user.click(within(row('KRW', 'per_day')).getByRole('button', { name: 'Change' }));
+    await user.type(screen.getByLabelText('New limit in KRW, per 24 hours'), '150000');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('dialog')).toHaveTextContent(
+      'Your security key approves exactly this change: your limit in KRW, per 24 hours, goes from ₩100,000 to ₩150,000.',
+    );
+    expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
+    await user.click(screen.getByLabelText(/Software test device/));
+    await user.click(screen.getByRole('button', { name: 'Raise to ₩150,000 with my key' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('is now ₩150,000: approved with your security key');
+    expect(calls.find((c) => c.cmd === 'set_limit')?.args).toEqual({
+      currency: 'KRW',
+      kind: 'per_day',
+      amount: '150000',
+      device: 'test_device',
+      pin: null,
+    });
+  });
+
+  it("shows the app's reason when a raise is refused", async () => {
+    backend((cmd, args) => {
+      if (cmd === 'set_limit' && args.device)
+        throw { code: 'security_key_refused', message: 'The assertion does not approve this change.' };
+    });
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await screen.findByText(/more days to become established/);
+    await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
+    await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '40000');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await user.click(await screen.findByRole('button', { name: 'Raise to ₩40,000 with my key' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The assertion does not approve this change.');
+    expect(screen.getByRole('dialog')).toBeInTheDocument();
+  });
+
+  it('opens the dialog when the app says the change needs a key (back to a higher tier limit)', async () => {
+    const s = status();
+    s.currencies[0]!.limits!.per_claim = won(10000);
+    s.currencies[0]!.limits!.per_claim_set_by_user = true;
+    const calls = backend((cmd, args) => {
+      if (cmd === 'risk_status') return s;
+      if (cmd === 'set_limit' && !args.device) throw { code: 'step_up_required', message: 'Raising a limit needs your key.' };
+    });
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await user.click(await screen.findByRole('button', { name: "Back to the tier's limit" }));
+    expect(await screen.findByRole('dialog')).toHaveTextContent('goes from ₩10,000 to ₩30,000');
+    expect(calls.find((c) => c.cmd === 'set_limit')?.args.amount).toBeNull();
+  });
+
+  it('refuses an amount the currency cannot hold before asking the app', async () => {
+    const calls = backend();
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await screen.findByText(/more days to become established/);
+    await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
+    await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '100.5');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(screen.getByText(/Type an amount above zero in KRW/)).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
+  });
+
+  it('turns the sandbox waiver off', async () => {
+    const calls = backend((cmd) => (cmd === 'set_sandbox_step_up_waiver' ? false : undefined));
+    const user = userEvent.setup();
+    render(RiskLimits);
+    await user.click(await screen.findByLabelText('Let demo-money redemptions through without my security key'));
+    expect(await screen.findByRole('status')).toHaveTextContent('now ask for your key');
+    expect(calls.find((c) => c.cmd === 'set_sandbox_step_up_waiver')?.args).toEqual({ waived: false });
+  });
+});
