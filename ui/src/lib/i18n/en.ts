@@ -367,7 +367,7 @@ export const en = {
   'stepup.amount': "Amount",
   'stepup.fee': "Fee",
   'stepup.destination': "Destination",
-  'stepup.none': "None",
+  'stepup.none': "Nothing (no personal data)",
   'stepup.total': "Total",
   'stepup.debit': "Leaves your balance: {amount}",
   'stepup.sentence': "Your security key signs exactly this plan: {count} requests to {provider}, for {total}. If any of it changes, the approval no longer counts and nothing is sent.",

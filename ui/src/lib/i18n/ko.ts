@@ -369,7 +369,7 @@ export const ko: Record<MessageKey, string> = {
   'stepup.amount': "금액",
   'stepup.fee': "수수료",
   'stepup.destination': "수령 정보",
-  'stepup.none': "없음",
+  'stepup.none': "없음 (개인정보 없음)",
   'stepup.total': "합계",
   'stepup.debit': "잔액에서 빠지는 금액: {amount}",
   'stepup.sentence': "보안 키는 정확히 이 계획에 서명합니다: {provider}에 보내는 요청 {count}건, {total}. 하나라도 바뀌면 승인은 효력을 잃고 아무것도 보내지 않습니다.",

@@ -59,7 +59,7 @@ describe('StepUp', () => {
     expect(first).toHaveTextContent('phone number: 01012345678');
     expect(first).toHaveTextContent('personal');
     const second = rows.find((r) => r.textContent?.includes('krw-donation'))!;
-    expect(second).toHaveTextContent('None');
+    expect(second).toHaveTextContent('Nothing (no personal data)');
     const total = rows.find((r) => r.textContent?.startsWith('Total'))!;
     expect(total).toHaveTextContent('₩4,000');
     expect(total).toHaveTextContent('Leaves your balance: ₩4,100');
