@@ -19,8 +19,9 @@
 //! - **Sandbox step-up waiver.** The vault setting `risk.sandbox_step_up = waived` lets a
 //!   *step-up* (never a pause or a refusal) through for providers added as a sandbox (demo
 //!   mode or `provider add --sandbox`: demo money; a provider cannot declare itself one), and
-//!   records that it did (`risk.step_up_waived`). Demo mode turns it on so a newcomer's first
-//!   redemption goes through without a security key; it never applies to a real provider.
+//!   records that it did (`risk.step_up_waived`), and only while the vault has no security key
+//!   (with one, the key is asked). Demo mode turns it on so a newcomer's first redemption goes
+//!   through without a key; it never applies to a real provider.
 
 use std::collections::BTreeMap;
 
@@ -519,8 +520,14 @@ pub(crate) enum Attendance {
     Unattended,
 }
 
+/// The waiver is on *and* there is no security key to ask: once the user registers one, the
+/// demo's step-ups go to it like a real provider's (the waiver exists only for newcomers who
+/// have none).
 fn waiver_on(vault: &Vault) -> Result<bool, AppError> {
-    Ok(vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED))
+    Ok(
+        vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED)
+            && vault.security_keys()?.is_empty(),
+    )
 }
 
 fn plan_changed(

@@ -436,6 +436,18 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     let mut w = world();
     let now = Utc::now();
     tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap();
+    // With a security key registered, the key is asked, waiver or not.
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    assert_eq!(
+        w.approve(&planned.id, now).unwrap_err().code,
+        ErrorCode::StepUpRequired
+    );
+    tipvault_app::cancel_redemption(w.s(), &planned.id, now).unwrap();
+    let keys = tipvault_app::list_security_keys(w.s(), now).unwrap();
+    for k in keys {
+        tipvault_app::remove_security_key(w.s(), &k.id, now).unwrap();
+    }
+    // Without one (a newcomer in demo mode), the sandbox's step-up is waived.
     let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
     w.approve(&planned.id, now).unwrap();
     let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();
@@ -483,12 +495,16 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
     assert_eq!(w.events("autocashout.refused").len(), 1);
 
-    // Twenty donations over forty days (demo mode waives the new tier's step-ups for the
-    // sandbox) make the user trusted.
+    // Twenty donations over forty days, each confirmed with the key while the gate asks for
+    // it, make the user trusted.
     for i in 0..20 {
         let at = now - Duration::days(40) + Duration::days(2 * i);
         let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), at).unwrap();
-        w.approve(&planned.id, at).unwrap();
+        if let Err(e) = w.approve(&planned.id, at) {
+            assert_eq!(e.code, ErrorCode::StepUpRequired, "{}", e.message);
+            let mut key = SoftAuthenticator::open(w.tmp.path().join("soft.json")).unwrap();
+            tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, at).unwrap();
+        }
     }
     assert_eq!(w.outbox().confirmed, 20);
     assert_eq!(
