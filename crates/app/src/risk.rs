@@ -899,8 +899,11 @@ pub struct RiskStatusView {
     pub currencies: Vec<RiskCurrencyView>,
     pub verifications: Vec<ProviderVerificationView>,
     pub auto_cash_out_rules: u32,
-    /// Step-ups for sandbox providers are waived (demo mode).
+    /// Step-ups for sandbox providers are waived (demo mode): the setting is on and no
+    /// security key is registered.
     pub sandbox_step_up_waived: bool,
+    /// A security key is registered, so the waiver does not apply (the key is asked).
+    pub security_key_registered: bool,
 }
 
 const STATUS_CURRENCIES: [Currency; 2] = [Currency::KRW, Currency::USD];
@@ -996,6 +999,7 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
         verifications,
         auto_cash_out_rules: u32::try_from(vault.auto_cash_outs(now)?.len()).unwrap_or(u32::MAX),
         sandbox_step_up_waived: waiver_on(vault)?,
+        security_key_registered: !vault.security_keys()?.is_empty(),
     })
 }
 

@@ -150,6 +150,10 @@ pub fn run_risk(
                         "Step-ups are waived for sandbox providers (demo mode); real providers \
                          are checked in full.\n",
                     );
+                } else if status.security_key_registered {
+                    text.push_str(
+                        "A security key is registered: sandbox step-ups ask for it too.\n",
+                    );
                 }
                 for c in &status.currencies {
                     if let Some(l) = &c.limits {

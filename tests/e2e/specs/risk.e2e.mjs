@@ -1,7 +1,7 @@
 // The risk gate in the real window, with demo money and the software TEST DEVICE (demo mode
 // offers it): a new vault is in the `new` tier, where every redemption is confirmed with a key.
-// Demo mode waives step-ups for the sandbox's demo money, so the user turns that off under
-// Security & limits; then a redemption is held, the window says why (the app's reasons), the
+// Demo mode waives step-ups for the sandbox's demo money only while no key is registered, so
+// once the test device is, Security & limits says the key is asked; then a redemption is held, the window says why (the app's reasons), the
 // key approves exactly the plan shown and it is sent and confirmed. A second held redemption is
 // cancelled from the Redemptions screen. Then a limit is lowered (at once) and raised back (with
 // the key), and automatic cash-outs explain why they wait for the trusted tier.
@@ -35,16 +35,13 @@ describe('risk gate', () => {
     await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
   });
 
-  it('shows the new tier and turns the sandbox waiver off', async () => {
+  it('shows the new tier, and that with a key registered demo money asks for it too', async () => {
     await press('#nav-limits');
     await $('#risk-tier').waitForDisplayed({ timeout: 20_000 });
     await expect($('#risk-tier')).toHaveAttribute('data-tier', 'new');
     await expect($('#risk-progress')).toHaveText(expect.stringContaining('to become established'));
-    await expect($('#risk-sandbox-waiver')).toBeSelected();
-    await press('#risk-sandbox-waiver');
-    await $('#risk-notice').waitForDisplayed();
-    await expect($('#risk-notice')).toHaveText(expect.stringContaining('now ask for your key'));
-    await expect($('#risk-sandbox-waiver')).not.toBeSelected();
+    await expect($('#risk-waiver-key')).toHaveText(expect.stringContaining('ask for it too'));
+    await expect($('#risk-sandbox-waiver')).not.toBeExisting();
   });
 
   it('holds a redemption and says why, then the key approves exactly that plan and it is confirmed', async () => {

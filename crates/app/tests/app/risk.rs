@@ -436,7 +436,9 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     let mut w = world();
     let now = Utc::now();
     tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap();
-    // With a security key registered, the key is asked, waiver or not.
+    // With a security key registered, the key is asked, waiver or not, and the status says so.
+    let status = tipvault_app::risk_status(w.s(), now).unwrap();
+    assert!(status.security_key_registered && !status.sandbox_step_up_waived);
     let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
     assert_eq!(
         w.approve(&planned.id, now).unwrap_err().code,
@@ -448,6 +450,8 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
         tipvault_app::remove_security_key(w.s(), &k.id, now).unwrap();
     }
     // Without one (a newcomer in demo mode), the sandbox's step-up is waived.
+    let status = tipvault_app::risk_status(w.s(), now).unwrap();
+    assert!(!status.security_key_registered && status.sandbox_step_up_waived);
     let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
     w.approve(&planned.id, now).unwrap();
     let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();

@@ -432,6 +432,7 @@ export const en = {
   'risk.verified': "{provider} verified you until {date}.",
   'risk.sandbox': "Sandbox (demo money)",
   'risk.sandboxWaiver': "Let demo-money redemptions through without my security key",
+  'risk.sandboxKeyAsked': "You have a security key, so demo-money redemptions ask for it too, just as real ones do.",
   'risk.sandboxWaiverNote': "Only for the sandbox provider's demo money, and only where the check would ask for your key: pauses and refusals still apply. Once you register a security key, it is asked instead. Real providers always ask.",
   'risk.sandboxWaived': "Demo-money redemptions no longer ask for your key.",
   'risk.sandboxEnforced': "Demo-money redemptions now ask for your key, like real ones.",

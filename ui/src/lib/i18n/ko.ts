@@ -434,6 +434,7 @@ export const ko: Record<MessageKey, string> = {
   'risk.verified': "{provider}이(가) {date}까지 인증했습니다.",
   'risk.sandbox': "샌드박스(데모 금액)",
   'risk.sandboxWaiver': "데모 금액 청구는 보안 키 없이 통과시키기",
+  'risk.sandboxKeyAsked': "보안 키가 등록되어 있으므로 데모 금액 청구도 실제 청구처럼 그 키로 확인합니다.",
   'risk.sandboxWaiverNote': "샌드박스 제공자의 데모 금액에만, 그리고 검사가 보안 키를 요구할 때만 적용됩니다. 일시 정지와 거절은 그대로입니다. 보안 키를 등록하면 그 키로 확인합니다. 실제 제공자는 항상 확인을 요구합니다.",
   'risk.sandboxWaived': "데모 금액 청구는 이제 보안 키를 요구하지 않습니다.",
   'risk.sandboxEnforced': "데모 금액 청구도 이제 실제 청구처럼 보안 키를 요구합니다.",

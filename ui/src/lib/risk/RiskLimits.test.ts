@@ -152,4 +152,13 @@ describe('RiskLimits', () => {
     expect(await screen.findByRole('status')).toHaveTextContent('now ask for your key');
     expect(calls.find((c) => c.cmd === 'set_sandbox_step_up_waiver')?.args).toEqual({ waived: false });
   });
+
+  it('says the key is asked instead of offering the waiver once a key is registered', async () => {
+    backend((cmd) =>
+      cmd === 'risk_status' ? status({ sandbox_step_up_waived: false, security_key_registered: true }) : undefined,
+    );
+    render(RiskLimits);
+    expect(await screen.findByText(/You have a security key, so demo-money redemptions ask for it too/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Let demo-money redemptions through without my security key')).toBeNull();
+  });
 });

@@ -131,6 +131,7 @@ export function status(over: Partial<RiskStatusView> = {}): RiskStatusView {
     verifications: [],
     auto_cash_out_rules: 0,
     sandbox_step_up_waived: true,
+    security_key_registered: false,
     ...over,
   };
 }

@@ -16,6 +16,11 @@ tier: string, tier_text: RiskText, confirmed: number, days: number, disputes: nu
  */
 currencies: Array<RiskCurrencyView>, verifications: Array<ProviderVerificationView>, auto_cash_out_rules: number, 
 /**
- * Step-ups for sandbox providers are waived (demo mode).
+ * Step-ups for sandbox providers are waived (demo mode): the setting is on and no
+ * security key is registered.
  */
-sandbox_step_up_waived: boolean, };
+sandbox_step_up_waived: boolean, 
+/**
+ * A security key is registered, so the waiver does not apply (the key is asked).
+ */
+security_key_registered: boolean, };
