@@ -329,10 +329,26 @@ fn render(detail: &Detail) -> Text {
                 ko(threshold)
             ),
         ),
+        Detail::NoUsualRangeYet { samples: 0, needed } => (
+            format!(
+                "You have no redemptions in this currency yet, so your usual amounts are not \
+                 known ({needed} needed), and we ask you to confirm."
+            ),
+            format!(
+                "이 통화의 청구가 아직 없어 평소 금액을 알 수 없습니다({needed}건 필요). \
+                 확인을 요청합니다."
+            ),
+        ),
         Detail::NoUsualRangeYet { samples, needed } => (
             format!(
-                "There are only {samples} redemptions in this currency, too few to know your \
-                 usual amounts ({needed} needed), so we ask you to confirm."
+                "There {} only {samples} {} in this currency, too few to know your usual \
+                 amounts ({needed} needed), so we ask you to confirm.",
+                if *samples == 1 { "is" } else { "are" },
+                if *samples == 1 {
+                    "redemption"
+                } else {
+                    "redemptions"
+                }
             ),
             format!(
                 "이 통화의 청구가 {samples}건뿐이라 평소 금액을 아직 알 수 없습니다({needed}건 \

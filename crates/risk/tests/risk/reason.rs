@@ -128,3 +128,38 @@ fn fingerprints_are_shortened_in_text() {
         text.en
     );
 }
+
+#[test]
+fn too_few_redemptions_reads_naturally_for_none_and_one() {
+    let no_range = |history: &History| {
+        let d = assess(
+            history,
+            &Settings::default(),
+            &claim(now(), usd_cents(5_00)),
+        );
+        d.reasons
+            .into_iter()
+            .find(|r| r.rule == RuleId::AboveUsualRange)
+            .expect("no usual range yet")
+            .text
+    };
+    let none = no_range(&established());
+    assert!(
+        none.en
+            .starts_with("You have no redemptions in this currency yet"),
+        "{}",
+        none.en
+    );
+    assert!(none.ko.contains("아직 없어"), "{}", none.ko);
+
+    let mut one = established();
+    one.claims
+        .push(confirmed(now() - Duration::days(2), usd_cents(4_00), false));
+    let one = no_range(&one);
+    assert!(
+        one.en.starts_with("There is only 1 redemption in"),
+        "{}",
+        one.en
+    );
+    assert!(one.ko.contains("1건뿐"), "{}", one.ko);
+}
