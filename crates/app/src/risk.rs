@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tipvault_auth::{Authenticator, PlanAmount, PlanLeg, StepUpPlan};
+use tipvault_auth::{Authenticator, StepUpPlan};
 use tipvault_money::{Currency, Money};
 use tipvault_preview::Catalog;
 use tipvault_risk::{
@@ -242,79 +242,33 @@ fn kind_of(catalog: Option<&Catalog>, product: &str) -> ProductKind {
     }
 }
 
-fn damaged(seq: u32, why: &str) -> AppError {
-    AppError::new(
-        ErrorCode::VaultDamaged,
-        format!("The stored request of leg {seq} {why}; nothing was sent."),
-    )
-}
-
-/// The plan of `r` (every leg), built from the request bodies that will be sent, checked
-/// against the leg columns; its digest; and the engine's legs (debit = amount + fee).
+/// The plan of `r` (every leg) and its digest, from the one builder the step-up dialog uses
+/// too ([`crate::step_up::plan_of`]: the committed request bodies, checked against the leg
+/// columns), and the engine's legs (debit = amount + fee).
 pub(crate) fn judge(
     r: &StoredRedemption,
     catalog: Option<&Catalog>,
     salt: &[u8; 32],
 ) -> Result<Judged, AppError> {
-    let mut plan_legs = Vec::new();
+    let sent = crate::step_up::legs(r)?;
+    let plan = crate::step_up::plan_of(r, &sent)?;
+    let digest = crate::step_up::digest(&plan)?;
     let mut legs = Vec::new();
     let mut total: Option<Money> = None;
-    for leg in &r.legs {
-        let req: RedemptionRequest = protocol::parse("redemption", &leg.body)
-            .map_err(|_| damaged(leg.seq, "no longer parses"))?;
-        let cur = req.currency;
-        let amount = req
-            .amount
-            .money(cur)
-            .map_err(|_| damaged(leg.seq, "has an unusable amount"))?;
-        let amount_minor = amount
-            .to_minor()
-            .map_err(|_| damaged(leg.seq, "has an unusable amount"))?;
-        if req.product != leg.product
-            || cur.code() != leg.currency
-            || amount_minor != leg.amount_minor
-        {
-            return Err(damaged(leg.seq, "does not match its planned leg"));
-        }
-        let debit_minor = amount_minor
-            .checked_add(leg.fee_minor)
-            .ok_or_else(|| damaged(leg.seq, "has an unusable amount"))?;
-        let code = cur.code();
-        plan_legs.push(PlanLeg {
-            product_id: req.product.clone(),
-            net: PlanAmount::new(code, amount_minor),
-            fee: PlanAmount::new(code, leg.fee_minor),
-            gross: PlanAmount::new(code, debit_minor),
-            debit: PlanAmount::new(code, debit_minor),
-            destination: req
-                .destination
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        });
-        let debit = Money::from_minor(debit_minor, cur);
+    for leg in &sent {
         total = Some(match total {
-            None => debit,
+            None => leg.gross,
             // Mixed currencies: the engine refuses the claim as malformed; keep the first.
-            Some(t) => t.checked_add(debit).unwrap_or(t),
+            Some(t) => t.checked_add(leg.gross).unwrap_or(t),
         });
         legs.push(tipvault_risk::Leg {
             provider: ProviderId::new(&r.provider_id),
-            product: kind_of(catalog, &req.product),
-            destination: destination_fingerprint(salt, &req.destination),
-            amount: debit,
+            product: kind_of(catalog, &leg.request.product),
+            destination: destination_fingerprint(salt, &leg.request.destination),
+            amount: leg.gross,
         });
     }
     let total = total.ok_or_else(|| invalid("This redemption has no legs."))?;
-    let plan = StepUpPlan {
-        provider_id: r.provider_id.clone(),
-        catalog_version: r.catalog_version,
-        legs: plan_legs,
-    };
-    let digest = plan
-        .digest()
-        .map_err(|e| AppError::new(ErrorCode::InvalidInput, sentence(&e)))?
-        .to_hex();
     Ok(Judged {
         plan,
         digest,

@@ -112,15 +112,16 @@ fn amount(m: Money) -> Result<PlanAmount, AppError> {
 
 /// One leg as it will be sent: the request, its fee and gross (`net + fee`, which is also the
 /// debit: a leg is paid in its product's currency).
-struct SentLeg {
-    seq: u32,
-    request: RedemptionRequest,
-    net: Money,
-    fee: Money,
-    gross: Money,
+pub(crate) struct SentLeg {
+    pub(crate) seq: u32,
+    pub(crate) request: RedemptionRequest,
+    pub(crate) net: Money,
+    pub(crate) fee: Money,
+    pub(crate) gross: Money,
 }
 
-fn legs(r: &StoredRedemption) -> Result<Vec<SentLeg>, AppError> {
+/// Every leg of `r` from its committed request body, checked against the leg's columns.
+pub(crate) fn legs(r: &StoredRedemption) -> Result<Vec<SentLeg>, AppError> {
     r.legs
         .iter()
         .map(|leg| {
@@ -145,20 +146,28 @@ pub fn redemption_plan(
     now: DateTime<Utc>,
 ) -> Result<StepUpPlan, AppError> {
     let r = stored(session, id, now)?;
-    plan_of(&r)
+    plan_of(&r, &legs(&r)?)
 }
 
-fn plan_of(r: &StoredRedemption) -> Result<StepUpPlan, AppError> {
-    let legs = legs(r)?
-        .into_iter()
+/// The plan of `r` whose digest a key signs, from its legs as they will be sent. The risk gate
+/// judges the same plan (`crate::risk::judge` calls this), so the digest it records is the one
+/// the dialog shows.
+pub(crate) fn plan_of(r: &StoredRedemption, sent: &[SentLeg]) -> Result<StepUpPlan, AppError> {
+    let legs = sent
+        .iter()
         .map(|leg| {
             Ok(PlanLeg {
-                product_id: leg.request.product,
+                product_id: leg.request.product.clone(),
                 net: amount(leg.net)?,
                 fee: amount(leg.fee)?,
                 gross: amount(leg.gross)?,
                 debit: amount(leg.gross)?,
-                destination: leg.request.destination.into_iter().collect(),
+                destination: leg
+                    .request
+                    .destination
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             })
         })
         .collect::<Result<_, AppError>>()?;
@@ -169,7 +178,7 @@ fn plan_of(r: &StoredRedemption) -> Result<StepUpPlan, AppError> {
     })
 }
 
-fn digest(plan: &StepUpPlan) -> Result<String, AppError> {
+pub(crate) fn digest(plan: &StepUpPlan) -> Result<String, AppError> {
     plan.digest()
         .map(|d| d.to_hex())
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, sentence(&e)))
@@ -183,7 +192,8 @@ pub fn step_up_plan_view(
     now: DateTime<Utc>,
 ) -> Result<StepUpPlanView, AppError> {
     let r = stored(session, id, now)?;
-    let plan_digest = digest(&plan_of(&r)?)?;
+    let sent = legs(&r)?;
+    let plan_digest = digest(&plan_of(&r, &sent)?)?;
     let vault = session.vault_at(now);
     let catalog = vault
         .catalog(&r.provider_id, now)?
@@ -207,7 +217,7 @@ pub fn step_up_plan_view(
         net,
         fee,
         gross,
-    } in legs(&r)?
+    } in sent
     {
         let sums = totals
             .entry(net.currency().code().to_owned())
