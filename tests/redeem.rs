@@ -6,10 +6,19 @@
 //!
 //! `TIPVAULT_KILL_ROUNDS` sets the number of kills (CI: 20); the ignored `soak_10000_kills`
 //! runs 10,000 (`cargo test -p tipvault-tests --test redeem -- --ignored`).
+//!
+//! Days pass: the demo top-up allows 5 a day at the provider and a new vault may redeem
+//! ₩100,000 a day (the risk gate's `new` tier), so once the provider's top-ups for the day are
+//! used or the gate refuses a run, the client's clock (`TIPVAULT_TEST_CLOCK_OFFSET_SECS`, debug
+//! builds only) and the sandbox's move on a day together. Rounds keep confirming top-ups
+//! however long the soak runs (with some signed refusals in the mix), and the user grows into
+//! the higher tiers as a real one would.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use tipvault_sandbox_provider::{Config, Faults, Sandbox};
@@ -17,11 +26,21 @@ use tipvault_tests::{Run, tipvault};
 
 const PASSPHRASE: &str = "harbour violet quantum tangerine";
 
-fn cmd(dir: &Path, args: &[&str]) -> std::process::Command {
+/// How far the test has moved the clocks (seconds), shared with the sandbox's clock.
+type Offset = Arc<AtomicI64>;
+
+/// The risk gate's refusal (`tipvault` exit code 8).
+const REFUSED: i32 = 8;
+
+fn cmd(dir: &Path, offset: &Offset, args: &[&str]) -> std::process::Command {
     let mut c = tipvault();
     c.arg("--vault")
         .arg(dir)
         .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+        .env(
+            "TIPVAULT_TEST_CLOCK_OFFSET_SECS",
+            offset.load(Ordering::SeqCst).to_string(),
+        )
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -29,16 +48,19 @@ fn cmd(dir: &Path, args: &[&str]) -> std::process::Command {
     c
 }
 
-fn ok(dir: &Path, args: &[&str]) -> Run {
-    let out: Run = cmd(dir, args).output().expect("tipvault runs").into();
+fn ok(dir: &Path, offset: &Offset, args: &[&str]) -> Run {
+    let out: Run = cmd(dir, offset, args)
+        .output()
+        .expect("tipvault runs")
+        .into();
     assert!(out.status.success(), "{args:?} failed: {}", out.stderr);
     out
 }
 
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+fn json(dir: &Path, offset: &Offset, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
-    serde_json::from_str(&ok(dir, &all).stdout).expect("one JSON document")
+    serde_json::from_str(&ok(dir, offset, &all).stdout).expect("one JSON document")
 }
 
 /// xorshift64*: a seeded, dependency-free generator for kill points.
@@ -63,11 +85,35 @@ fn provider_records(sandbox: &Sandbox) -> BTreeMap<String, (i64, i64)> {
         .unwrap()
 }
 
+/// The demo top-up's `per_day_count` (crates/preview/catalogs/demo.json).
+const TOP_UPS_PER_DAY: i64 = 5;
+
+/// Top-ups the provider applied on its current day.
+fn top_ups_today(sandbox: &Sandbox, offset: &Offset) -> i64 {
+    let now = tipvault_sandbox_provider::system_clock()() + offset.load(Ordering::SeqCst);
+    sandbox
+        .store()
+        .lock()
+        .query_row(
+            "SELECT COUNT(*) FROM redemptions WHERE product = 'krw-mobile-top-up' \
+             AND day = date(?1, 'unixepoch')",
+            [now],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 fn kill_run(kills: u32, seed: u64) {
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let offset: Offset = Arc::new(AtomicI64::new(0));
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    let sandbox_offset = offset.clone();
+    let system = tipvault_sandbox_provider::system_clock();
+    config.clock = Arc::new(move || system() + sandbox_offset.load(Ordering::SeqCst));
+    // The catalog outlives every day the soak lets pass.
+    config.catalog_validity = Duration::from_secs(20 * 365 * 86_400);
     config.enrollment_code = Some("1234-5678".into());
     config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
     config.faults = Faults {
@@ -77,24 +123,32 @@ fn kill_run(kills: u32, seed: u64) {
         ..Faults::default()
     };
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
-    ok(&vault, &["init", "--kdf-minimum"]);
+    ok(&vault, &offset, &["init", "--kdf-minimum"]);
     ok(
         &vault,
+        &offset,
         &["provider", "add", "--sandbox", &sandbox.base_url()],
     );
-    ok(&vault, &["provider", "pair", "1234-5678"]);
+    ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     // This test is about the outbox under SIGKILL, not the risk gate (`tests/risk.rs`): the
     // sandbox waiver lets a new vault's step-ups through. The gate still judges every
-    // redemption; past ₩100,000 a day it refuses, and those plans stay `planned`.
-    ok(&vault, &["risk", "sandbox-waiver", "on"]);
+    // redemption; past the day's limit it refuses (that plan stays `planned`) and the test
+    // lets the day pass.
+    ok(&vault, &offset, &["risk", "sandbox-waiver", "on"]);
+    // A soak lets years pass; the records it compares at the end must outlive them.
+    for class in ["receipt", "imported_tip", "audit"] {
+        ok(&vault, &offset, &["retention", "set", class, "50y"]);
+    }
 
     let mut rng = Rng(seed | 1);
     let mut killed = 0;
     let mut finished = 0;
+    let mut days = 0;
     while killed < kills {
         // Top-ups 5000 + 3000 + 1000 and a 500 donation: several legs per redemption.
         let mut child = cmd(
             &vault,
+            &offset,
             &[
                 "redeem",
                 "--amount",
@@ -111,25 +165,34 @@ fn kill_run(kills: u32, seed: u64) {
         .spawn()
         .unwrap();
         let wait_ms = rng.next() % 1500;
+        let mut refused_by_gate = false;
         std::thread::sleep(Duration::from_millis(wait_ms));
         match child.try_wait().unwrap() {
-            Some(_) => finished += 1,
+            Some(status) => {
+                finished += 1;
+                refused_by_gate |= status.code() == Some(REFUSED);
+            }
             None => {
                 child.kill().unwrap(); // SIGKILL
                 child.wait().unwrap();
                 killed += 1;
             }
         }
+        if refused_by_gate || top_ups_today(&sandbox, &offset) >= TOP_UPS_PER_DAY {
+            // The day's limits are used: the next day begins (no client is running).
+            offset.fetch_add(86_400, Ordering::SeqCst);
+            days += 1;
+        }
         // Every few rounds, a restart reconciles while the faults are still on.
         if rng.next().is_multiple_of(4) {
-            let _ = cmd(&vault, &["reconcile"]).output().unwrap();
+            let _ = cmd(&vault, &offset, &["reconcile"]).output().unwrap();
         }
     }
     // Recovery: reconcile until nothing is pending (faults still injected).
     let mut pending = usize::MAX;
     for _ in 0..50 {
-        let _ = cmd(&vault, &["reconcile"]).output().unwrap();
-        let list = json(&vault, &["redemptions"]);
+        let _ = cmd(&vault, &offset, &["reconcile"]).output().unwrap();
+        let list = json(&vault, &offset, &["redemptions"]);
         pending = list
             .as_array()
             .unwrap()
@@ -148,7 +211,7 @@ fn kill_run(kills: u32, seed: u64) {
     }
     assert_eq!(pending, 0, "every approved leg settles after reconciling");
 
-    let list = json(&vault, &["redemptions"]);
+    let list = json(&vault, &offset, &["redemptions"]);
     let mut confirmed: BTreeMap<String, i64> = BTreeMap::new();
     let mut failed: Vec<Option<String>> = Vec::new();
     for r in list.as_array().unwrap() {
@@ -186,7 +249,7 @@ fn kill_run(kills: u32, seed: u64) {
         );
     }
     assert!(!confirmed.is_empty(), "the run confirmed something");
-    let balances = json(&vault, &["balance"]);
+    let balances = json(&vault, &offset, &["balance"]);
     let provider_total: i64 = provider.values().map(|(a, f)| a + f).sum();
     let ledger: i64 = balances
         .as_array()
@@ -200,7 +263,8 @@ fn kill_run(kills: u32, seed: u64) {
         "the ledger equals the provider's records"
     );
     eprintln!(
-        "{killed} kills, {finished} runs finished, {} legs confirmed once each, {} refused",
+        "{killed} kills, {finished} runs finished, {} legs confirmed once each, {} refused by \
+         the provider, {days} days passed",
         confirmed.len(),
         failed.len()
     );

@@ -15,6 +15,7 @@
 //! file, kept outside the vault); without it the USB CTAP2 path is used if compiled in
 //! (feature `usb`).
 
+mod clock;
 mod output;
 mod passphrase;
 mod redeem;
@@ -24,7 +25,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use tipvault_app::{
     AppError, AuthenticatorChoice, ErrorCode, IfMissing, KdfChoice, LockReason, Session, Unlocked,
@@ -523,7 +523,7 @@ fn exit_code(code: ErrorCode) -> u8 {
 
 /// Whether a vault exists at `location` (without unlocking it).
 fn vault_exists(location: &VaultLocation) -> Result<bool, AppError> {
-    Ok(tipvault_app::vault_status(location, Utc::now())?.state != VaultState::Absent)
+    Ok(tipvault_app::vault_status(location, clock::now())?.state != VaultState::Absent)
 }
 
 /// The catalog a command runs over: the built-in demo catalog when `demo` is asked for or no
@@ -547,7 +547,7 @@ fn chosen_catalog(
         };
     }
     with_session(location, access, |session| {
-        tipvault_app::choose_catalog(session, provider, Utc::now())
+        tipvault_app::choose_catalog(session, provider, clock::now())
     })
 }
 
@@ -587,10 +587,10 @@ impl Access<'_> {
             if !self.is_soft() {
                 eprintln!("Touch your security key…");
             }
-            return tipvault_app::unlock_with_security_key(location, &mut *device, Utc::now());
+            return tipvault_app::unlock_with_security_key(location, &mut *device, clock::now());
         }
         let passphrase = self.passphrases.current()?;
-        tipvault_app::unlock_vault(location, &passphrase, Utc::now())
+        tipvault_app::unlock_vault(location, &passphrase, clock::now())
     }
 
     pub(crate) fn is_soft(&self) -> bool {
@@ -606,7 +606,7 @@ fn with_session<T>(
 ) -> Result<T, AppError> {
     let (mut session, _unlocked) = access.unlock(location)?;
     let result = work(&mut session);
-    let locked = session.lock(Utc::now(), LockReason::Exit);
+    let locked = session.lock(clock::now(), LockReason::Exit);
     let value = result?;
     locked?;
     Ok(value)
@@ -630,8 +630,8 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 eprintln!("Creating the vault (measuring this computer for the key derivation)…");
             }
             let (session, created) =
-                tipvault_app::create_vault(&location, &passphrase, kdf.choice(), Utc::now())?;
-            session.lock(Utc::now(), LockReason::Exit)?;
+                tipvault_app::create_vault(&location, &passphrase, kdf.choice(), clock::now())?;
+            session.lock(clock::now(), LockReason::Exit)?;
             out.value(&created, || {
                 let timing = created
                     .unlock_ms
@@ -645,7 +645,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Unlock => {
             let (session, unlocked) = access.unlock(&location)?;
-            session.lock(Utc::now(), LockReason::Exit)?;
+            session.lock(clock::now(), LockReason::Exit)?;
             let how = if cli.security_key {
                 "your security key"
             } else {
@@ -667,7 +667,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                             "Touch your security key twice (register, then enrol it for unlock)…"
                         );
                     }
-                    tipvault_app::register_security_key(session, &mut *device, label, Utc::now())
+                    tipvault_app::register_security_key(session, &mut *device, label, clock::now())
                 })?;
                 out.value(&key, || {
                     let mut text = format!("Registered {:?} (id {}).", key.label, key.id);
@@ -684,19 +684,19 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
             AuthCommand::List => {
                 let keys = with_session(&location, &access, |session| {
-                    tipvault_app::list_security_keys(session, Utc::now())
+                    tipvault_app::list_security_keys(session, clock::now())
                 })?;
                 out.value(&keys, || output::security_keys_table(&keys));
             }
             AuthCommand::Rename { id, name } => {
                 let key = with_session(&location, &access, |session| {
-                    tipvault_app::rename_security_key(session, id, name, Utc::now())
+                    tipvault_app::rename_security_key(session, id, name, clock::now())
                 })?;
                 out.value(&key, || format!("Renamed {} to {:?}.", key.id, key.label));
             }
             AuthCommand::Remove { id } => {
                 let key = with_session(&location, &access, |session| {
-                    tipvault_app::remove_security_key(session, id, Utc::now())
+                    tipvault_app::remove_security_key(session, id, clock::now())
                 })?;
                 out.value(&key, || {
                     format!(
@@ -707,7 +707,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
         },
         Command::Status => {
-            let status = tipvault_app::vault_status(&location, Utc::now())?;
+            let status = tipvault_app::vault_status(&location, clock::now())?;
             out.value(&status, || match status.state {
                 VaultState::Absent => format!(
                     "No vault at {}.\nCreate one with `tipvault init`.",
@@ -735,16 +735,16 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         } => {
             let current = passphrases.current()?;
             let new = passphrases.new_one(NEW_PASSPHRASE_ENV)?;
-            let (mut session, _) = tipvault_app::unlock_vault(&location, &current, Utc::now())?;
+            let (mut session, _) = tipvault_app::unlock_vault(&location, &current, clock::now())?;
             let result = tipvault_app::change_passphrase(
                 &mut session,
                 &current,
                 &new,
                 kdf.choice(),
-                Utc::now(),
+                clock::now(),
             );
             // Whether the passphrase changed matters more than a failed lock: report it first.
-            let locked = session.lock(Utc::now(), LockReason::Exit);
+            let locked = session.lock(clock::now(), LockReason::Exit);
             let kdf = result?;
             out.value(&kdf, || {
                 format!(
@@ -757,7 +757,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         Command::Rekey => {
             let json = cli.json;
             let rekeyed = with_session(&location, &access, |session| {
-                tipvault_app::rotate_data_key(session, Utc::now(), |progress| {
+                tipvault_app::rotate_data_key(session, clock::now(), |progress| {
                     if !json {
                         eprintln!("{}", output::rekey_progress(progress));
                     }
@@ -772,20 +772,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Purge { dry_run } => {
             let report = with_session(&location, &access, |session| {
-                tipvault_app::purge_expired(session, Utc::now(), *dry_run)
+                tipvault_app::purge_expired(session, clock::now(), *dry_run)
             })?;
             out.value(&report, || output::purge_text(&report));
         }
         Command::Retention { command } => match command {
             RetentionCommand::Show => {
                 let classes = with_session(&location, &access, |session| {
-                    tipvault_app::retention_classes(session, Utc::now())
+                    tipvault_app::retention_classes(session, clock::now())
                 })?;
                 out.value(&classes, || output::retention_table(&classes));
             }
             RetentionCommand::Set { class, duration } => {
                 let change = with_session(&location, &access, |session| {
-                    tipvault_app::set_retention(session, class, *duration, Utc::now())
+                    tipvault_app::set_retention(session, class, *duration, clock::now())
                 })?;
                 out.value(&change, || {
                     format!(
@@ -801,7 +801,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         Command::Audit { command } => match command {
             AuditCommand::Verify => {
                 let report = with_session(&location, &access, |session| {
-                    tipvault_app::verify_audit_log(session, Utc::now())
+                    tipvault_app::verify_audit_log(session, clock::now())
                 })?;
                 out.value(&report, || match &report.problem {
                     None => format!(
@@ -819,7 +819,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
             AuditCommand::Show { after, limit } => {
                 let entries = with_session(&location, &access, |session| {
-                    tipvault_app::audit_entries(session, Utc::now(), *after, *limit)
+                    tipvault_app::audit_entries(session, clock::now(), *after, *limit)
                 })?;
                 out.value(&entries, || output::audit_table(&entries));
             }
@@ -827,17 +827,17 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         Command::Catalog { command } => match command {
             CatalogCommand::Import { file } => {
                 let imported = with_session(&location, &access, |session| {
-                    tipvault_app::import_catalog(session, file, Utc::now())
+                    tipvault_app::import_catalog(session, file, clock::now())
                 })?;
                 out.value(&imported, || output::catalog_imported_text(&imported));
             }
             CatalogCommand::List => {
                 let catalogs = if vault_exists(&location)? {
                     with_session(&location, &access, |session| {
-                        tipvault_app::list_catalogs(session, Utc::now())
+                        tipvault_app::list_catalogs(session, clock::now())
                     })?
                 } else {
-                    vec![tipvault_app::catalogs::demo_view(Utc::now())?]
+                    vec![tipvault_app::catalogs::demo_view(clock::now())?]
                 };
                 out.value(&catalogs, || output::catalogs_table(&catalogs));
             }
@@ -853,7 +853,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
             CatalogCommand::Remove { provider } => {
                 with_session(&location, &access, |session| {
-                    tipvault_app::remove_catalog(session, provider, Utc::now())
+                    tipvault_app::remove_catalog(session, provider, clock::now())
                 })?;
                 out.value(&serde_json::json!({"removed": provider}), || {
                     format!("Removed the cached catalog of {provider}.")
@@ -878,7 +878,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     rates: args.rates.clone(),
                 };
                 with_session(&location, &access, |session| {
-                    let now = Utc::now();
+                    let now = clock::now();
                     let catalog =
                         tipvault_app::choose_catalog(session, query.provider.as_deref(), now)?;
                     tipvault_app::preview_balances(session, &catalog, &query, now)
@@ -900,7 +900,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     exclude: args.exclude.clone(),
                     provider: args.provider.clone(),
                 };
-                tipvault_app::preview_query(&catalog, &query, Utc::now())?
+                tipvault_app::preview_query(&catalog, &query, clock::now())?
             };
             out.value(&result, || {
                 output::preview_text(&result, matches!(args.lang, LangArg::Ko))
@@ -908,9 +908,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Settings { command } => {
             let settings = with_session(&location, &access, |session| match command {
-                SettingsCommand::Show => tipvault_app::settings(session, Utc::now()),
+                SettingsCommand::Show => tipvault_app::settings(session, clock::now()),
                 SettingsCommand::AutoLock { after } => {
-                    tipvault_app::set_auto_lock(session, *after, Utc::now())
+                    tipvault_app::set_auto_lock(session, *after, clock::now())
                 }
             })?;
             out.value(&settings, || {
@@ -938,7 +938,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     payout_schedule: schedule.clone(),
                 };
                 let source = with_session(&location, &access, |session| {
-                    tipvault_app::add_source(session, &new, Utc::now())
+                    tipvault_app::add_source(session, &new, clock::now())
                 })?;
                 out.value(&source, || {
                     format!(
@@ -958,7 +958,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                         id,
                         threshold,
                         schedule.as_deref(),
-                        Utc::now(),
+                        clock::now(),
                     )
                 })?;
                 out.value(&source, || match &source.payout_threshold {
@@ -972,7 +972,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
             SourceCommand::List => {
                 let sources = with_session(&location, &access, |session| {
-                    tipvault_app::list_sources(session, Utc::now())
+                    tipvault_app::list_sources(session, clock::now())
                 })?;
                 out.value(&sources, || output::sources_table(&sources));
             }
@@ -993,7 +993,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 tipvault_app::import_file(
                     session,
                     &request,
-                    Utc::now(),
+                    clock::now(),
                     |p| {
                         if !json {
                             eprintln!("{}", output::import_progress(&p));
@@ -1017,7 +1017,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::Balance => {
             let balances = with_session(&location, &access, |session| {
-                tipvault_app::balances(session, Utc::now())
+                tipvault_app::balances(session, clock::now())
             })?;
             out.value(&balances, || output::balances_table(&balances));
         }
@@ -1027,7 +1027,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             query.after = args.after.clone();
             query.limit = args.limit;
             let page = with_session(&location, &access, |session| {
-                tipvault_app::history(session, &query, tz, Utc::now())
+                tipvault_app::history(session, &query, tz, clock::now())
             })?;
             out.value(&page, || output::history_table(&page, tz));
         }
@@ -1036,13 +1036,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let period = tipvault_app::parse_period(by)?;
             let query = filter.query();
             let totals = with_session(&location, &access, |session| {
-                tipvault_app::totals(session, &query, period, tz, Utc::now())
+                tipvault_app::totals(session, &query, period, tz, clock::now())
             })?;
             out.value(&totals, || output::totals_table(&totals));
         }
         Command::Forecast { window_days } => {
             let forecasts = with_session(&location, &access, |session| {
-                tipvault_app::forecast(session, *window_days, Utc::now())
+                tipvault_app::forecast(session, *window_days, clock::now())
             })?;
             out.value(&forecasts, || output::forecast_text(&forecasts));
         }
@@ -1051,13 +1051,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             let format = tipvault_app::ExportFormat::parse(format)?;
             let exported = match path {
                 Some(path) => with_session(&location, &access, |session| {
-                    tipvault_app::export_to_file(session, format, tz, path, Utc::now())
+                    tipvault_app::export_to_file(session, format, tz, path, clock::now())
                 })?,
                 None => {
                     let stdout = std::io::stdout();
                     let mut lock = stdout.lock();
                     with_session(&location, &access, |session| {
-                        tipvault_app::export(session, format, tz, &mut lock, Utc::now())
+                        tipvault_app::export(session, format, tz, &mut lock, clock::now())
                     })?
                 }
             };
@@ -1096,9 +1096,10 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
         Command::ExportKey => {
             let passphrase = passphrases.current()?;
-            let (session, key) = tipvault_app::export_data_key(&location, &passphrase, Utc::now())?;
+            let (session, key) =
+                tipvault_app::export_data_key(&location, &passphrase, clock::now())?;
             // The export is already in the audit log: show the key even if locking then fails.
-            let locked = session.lock(Utc::now(), LockReason::Exit);
+            let locked = session.lock(clock::now(), LockReason::Exit);
             out.secret_key(&key);
             locked?;
         }

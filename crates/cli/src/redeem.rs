@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use chrono::Utc;
+use crate::clock;
 use clap::{Args, Subcommand};
 use tipvault_app::providers::ProviderKind;
 use tipvault_app::{AppError, ErrorCode, Network, RedemptionView, VaultLocation};
@@ -103,7 +103,7 @@ pub struct DemoArgs {
 }
 
 fn net() -> Result<Network, AppError> {
-    Network::new()
+    clock::network()
 }
 
 pub(crate) fn parse_dest(
@@ -227,7 +227,7 @@ pub fn run(
                     ProviderKind::Real
                 };
                 let p = with_session(location, access, |s| {
-                    tipvault_app::add_provider(s, &net, url, kind, Utc::now())
+                    tipvault_app::add_provider(s, &net, url, kind, clock::now())
                 })?;
                 out.value(&p, || {
                     format!(
@@ -242,7 +242,7 @@ pub fn run(
             ProviderCommand::Pair { code, provider } => {
                 let net = net()?;
                 let p = with_session(location, access, |s| {
-                    tipvault_app::pair_provider(s, &net, provider.as_deref(), code, Utc::now())
+                    tipvault_app::pair_provider(s, &net, provider.as_deref(), code, clock::now())
                 })?;
                 out.value(&p, || {
                     format!(
@@ -255,7 +255,7 @@ pub fn run(
             ProviderCommand::Verify { provider } => {
                 let net = net()?;
                 let v = with_session(location, access, |s| {
-                    let now = Utc::now();
+                    let now = clock::now();
                     let id = match provider {
                         Some(p) => p.clone(),
                         None => match tipvault_app::list_providers(s, now)?.as_slice() {
@@ -279,7 +279,7 @@ pub fn run(
             }
             ProviderCommand::List => {
                 let list = with_session(location, access, |s| {
-                    tipvault_app::list_providers(s, Utc::now())
+                    tipvault_app::list_providers(s, clock::now())
                 })?;
                 out.value(&list, || {
                     if list.is_empty() {
@@ -330,7 +330,7 @@ pub fn run(
             };
             let net = net()?;
             let result = with_session(location, access, |s| {
-                let planned = tipvault_app::plan_redemption(s, &request, Utc::now())?;
+                let planned = tipvault_app::plan_redemption(s, &request, clock::now())?;
                 if args.dry_run {
                     return Ok((planned, None));
                 }
@@ -344,10 +344,15 @@ pub fn run(
                     }
                 }
                 // The risk check may pause it: the error says why and how to `verify` it.
-                tipvault_app::approve_redemption_from(s, &planned.id, &net.identity(), Utc::now())?;
+                tipvault_app::approve_redemption_from(
+                    s,
+                    &planned.id,
+                    &net.identity(),
+                    clock::now(),
+                )?;
                 let run = tipvault_app::run_outbox(s, &net)?;
                 Ok((
-                    tipvault_app::redemption(s, &planned.id, Utc::now())?,
+                    tipvault_app::redemption(s, &planned.id, clock::now())?,
                     Some(run),
                 ))
             })?;
@@ -366,7 +371,7 @@ pub fn run(
         }
         Command::Redemptions => {
             let list = with_session(location, access, |s| {
-                tipvault_app::list_redemptions(s, Utc::now())
+                tipvault_app::list_redemptions(s, clock::now())
             })?;
             out.value(&list, || {
                 if list.is_empty() {
@@ -390,7 +395,7 @@ pub fn run(
             let reason = tipvault_app::parse_reason(&args.reason)?;
             let net = net()?;
             let view = with_session(location, access, |s| {
-                tipvault_app::dispute(s, &net, &args.id, reason, &args.out, Utc::now())
+                tipvault_app::dispute(s, &net, &args.id, reason, &args.out, clock::now())
             })?;
             out.value(&view, || {
                 format!(
@@ -410,7 +415,7 @@ pub fn run(
             command: ReceiptCommand::Verify { id },
         } => {
             let list = with_session(location, access, |s| {
-                tipvault_app::receipt_verify(s, id, Utc::now())
+                tipvault_app::receipt_verify(s, id, clock::now())
             })?;
             let bad = list.iter().filter(|r| !r.verified).count();
             out.value(&list, || {
@@ -473,7 +478,7 @@ pub fn run(
         }
         Command::PrivacyLedger => {
             let list = with_session(location, access, |s| {
-                tipvault_app::privacy_ledger(s, Utc::now())
+                tipvault_app::privacy_ledger(s, clock::now())
             })?;
             out.value(&list, || {
                 if list.is_empty() {
@@ -539,7 +544,7 @@ fn run_demo(
     let url = sandbox.base_url();
     let code = sandbox.enrollment_code().to_owned();
     let (provider, imported) = with_session(location, access, |s| {
-        let now = Utc::now();
+        let now = clock::now();
         let mut p = tipvault_app::add_provider(s, &net, &url, ProviderKind::Sandbox, now)?;
         if p.device_id.is_none() {
             p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;

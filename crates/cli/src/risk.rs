@@ -1,11 +1,10 @@
 //! The risk commands: `risk status|explain|limits`, `verify`, `cancel`, `autocashout`. Thin
 //! adapters over `tipvault_app`'s risk and auto-cash-out use cases.
 
-use chrono::Utc;
+use crate::clock;
 use clap::{Args, Subcommand};
 use tipvault_app::{
-    AppError, AutoCashOutTemplate, IfMissing, Network, NewAutoCashOut, RiskDecisionView,
-    VaultLocation,
+    AppError, AutoCashOutTemplate, IfMissing, NewAutoCashOut, RiskDecisionView, VaultLocation,
 };
 
 use crate::output::Output;
@@ -138,7 +137,7 @@ pub fn run_risk(
     match command {
         RiskCommand::Status => {
             let status = with_session(location, access, |s| {
-                tipvault_app::risk_status(s, Utc::now())
+                tipvault_app::risk_status(s, clock::now())
             })?;
             out.value(&status, || {
                 let mut text = format!(
@@ -195,13 +194,13 @@ pub fn run_risk(
         }
         RiskCommand::Explain { id } => {
             let d = with_session(location, access, |s| {
-                tipvault_app::explain_redemption(s, id, Utc::now())
+                tipvault_app::explain_redemption(s, id, clock::now())
             })?;
             out.value(&d, || decision_text(&d));
         }
         RiskCommand::Limits { command: None } => {
             let limits = with_session(location, access, |s| {
-                tipvault_app::risk_limits(s, Utc::now())
+                tipvault_app::risk_limits(s, clock::now())
             })?;
             out.value(&limits, || {
                 limits
@@ -247,7 +246,7 @@ pub fn run_risk(
                     device
                         .as_deref_mut()
                         .map(|d| d as &mut dyn tipvault_app::auth::Authenticator),
-                    Utc::now(),
+                    clock::now(),
                 )
             })?;
             out.value(&changed, || {
@@ -268,7 +267,7 @@ pub fn run_risk(
         RiskCommand::SandboxWaiver { state } => {
             let on = state == "on";
             with_session(location, access, |s| {
-                tipvault_app::set_sandbox_step_up_waiver(s, on, Utc::now())
+                tipvault_app::set_sandbox_step_up_waiver(s, on, clock::now())
             })?;
             out.value(&serde_json::json!({"sandbox_step_up_waived": on}), || {
                 if on {
@@ -288,12 +287,12 @@ pub fn run_verify(
     location: &VaultLocation,
     access: &Access<'_>,
 ) -> Result<(), AppError> {
-    let net = Network::new()?;
+    let net = clock::network()?;
     let view = with_session(location, access, |s| {
         let mut device = authenticator(access)?;
-        tipvault_app::verify_redemption(s, &args.id, &mut *device, Utc::now())?;
+        tipvault_app::verify_redemption(s, &args.id, &mut *device, clock::now())?;
         tipvault_app::run_outbox(s, &net)?;
-        tipvault_app::redemption(s, &args.id, Utc::now())
+        tipvault_app::redemption(s, &args.id, clock::now())
     })?;
     out.value(&view, || {
         format!(
@@ -311,7 +310,7 @@ pub fn run_cancel(
     access: &Access<'_>,
 ) -> Result<(), AppError> {
     let view = with_session(location, access, |s| {
-        tipvault_app::cancel_redemption(s, &args.id, Utc::now())
+        tipvault_app::cancel_redemption(s, &args.id, clock::now())
     })?;
     out.value(&view, || {
         format!(
@@ -352,7 +351,7 @@ pub fn run_autocashout(
                 },
             };
             let view = with_session(location, access, |s| {
-                tipvault_app::add_auto_cashout(s, &rule, Utc::now())
+                tipvault_app::add_auto_cashout(s, &rule, clock::now())
             })?;
             out.value(&view, || {
                 format!(
@@ -363,7 +362,7 @@ pub fn run_autocashout(
         }
         AutoCashOutCommand::List => {
             let list = with_session(location, access, |s| {
-                tipvault_app::list_auto_cashouts(s, Utc::now())
+                tipvault_app::list_auto_cashouts(s, clock::now())
             })?;
             out.value(&list, || {
                 if list.is_empty() {
@@ -386,16 +385,16 @@ pub fn run_autocashout(
         }
         AutoCashOutCommand::Remove { id } => {
             with_session(location, access, |s| {
-                tipvault_app::remove_auto_cashout(s, id, Utc::now())
+                tipvault_app::remove_auto_cashout(s, id, clock::now())
             })?;
             out.value(&serde_json::json!({"removed": id}), || {
                 format!("Removed the automatic cash-out {id:?}.")
             });
         }
         AutoCashOutCommand::Run => {
-            let net = Network::new()?;
+            let net = clock::network()?;
             let run = with_session(location, access, |s| {
-                let run = tipvault_app::run_auto_cashouts(s, &net, Utc::now())?;
+                let run = tipvault_app::run_auto_cashouts(s, &net, clock::now())?;
                 if run.fired.iter().any(|f| f.outcome == "approved") {
                     tipvault_app::run_outbox(s, &net)?;
                 }
