@@ -60,6 +60,8 @@ step "Desktop binary (Tauri CLI)"
 npm run --prefix ui --silent tauri -- build --debug --no-bundle
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
+# The automatic cash-out spec opens a vault this fixture makes in the trusted tier.
+cargo build "${features[@]}" --locked --example e2e_trusted_vault
 xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent
 
 printf '\n\033[1;32mAll test suites passed.\033[0m\n'

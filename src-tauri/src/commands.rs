@@ -40,12 +40,14 @@ pub async fn unlock_vault(
     passphrase: String,
 ) -> Result<app::Unlocked, AppError> {
     let passphrase = SecretString::from(passphrase);
-    blocking(handle, move |d| {
+    let unlocked = blocking(handle.clone(), move |d| {
         let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, Utc::now())?;
         d.hold(session);
         Ok(unlocked)
     })
-    .await
+    .await?;
+    crate::risk::run_auto_cashouts_soon(&handle);
+    Ok(unlocked)
 }
 
 #[tauri::command]

@@ -239,14 +239,16 @@ pub async fn unlock_with_security_key(
     pin: Option<String>,
 ) -> Result<app::Unlocked, AppError> {
     let inner = handle.clone();
-    blocking(handle, move |d| {
+    let unlocked = blocking(handle.clone(), move |d| {
         let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
         let (session, unlocked) =
             app::unlock_with_security_key(&d.location, &mut *authenticator, Utc::now())?;
         d.hold(session);
         Ok(unlocked)
     })
-    .await
+    .await?;
+    crate::risk::run_auto_cashouts_soon(&handle);
+    Ok(unlocked)
 }
 
 /// Exactly what a step-up for redemption `id` approves, with the digest to hand back to

@@ -145,7 +145,8 @@ pub async fn import_chosen(
     let request = app::ImportFile::from_settings(path, profile, &settings)?;
     imports.cancel.store(false, Ordering::SeqCst);
     let emitter = handle.clone();
-    blocking(handle, move |d| {
+    let dry_run = settings.dry_run;
+    let summary = blocking(handle.clone(), move |d| {
         let mut last = Instant::now() - PROGRESS_EVERY;
         let progress = |p: app::ImportProgress| {
             let at_end = p.total_bytes == Some(p.bytes_read);
@@ -163,7 +164,12 @@ pub async fn import_chosen(
             summary
         })
     })
-    .await
+    .await?;
+    if !dry_run {
+        // New money in a source may have reached an automatic cash-out's threshold.
+        crate::risk::run_auto_cashouts_soon(&handle);
+    }
+    Ok(summary)
 }
 
 /// Asks the running import to stop; it ends with a `cancelled` error and writes nothing.

@@ -15,7 +15,7 @@ use tipvault_app::{AppError, ErrorCode};
 
 use crate::keys::{Purpose, open};
 use crate::redeem::{REDEMPTION_PROGRESS_EVENT, Redeemer};
-use crate::session::blocking;
+use crate::session::{Desktop, blocking};
 
 /// The risk check held the redemption (it waits for a key or was refused): nothing was sent,
 /// and the decision is stored on it for the window to show.
@@ -166,17 +166,68 @@ pub async fn remove_auto_cashout(handle: AppHandle, id: String) -> Result<(), Ap
 #[tauri::command]
 pub async fn run_auto_cashouts(handle: AppHandle) -> Result<app::AutoCashOutRunView, AppError> {
     let inner = handle.clone();
-    blocking(handle, move |d| {
-        let redeemer = inner.state::<Redeemer>();
-        let net = redeemer.net()?;
-        let mut progress = |p: &app::LegProgress| {
-            let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
+    blocking(handle, move |d| run_and_send(&inner, d)).await
+}
+
+fn run_and_send(handle: &AppHandle, d: &Desktop) -> Result<app::AutoCashOutRunView, AppError> {
+    let redeemer = handle.state::<Redeemer>();
+    let net = redeemer.net()?;
+    let mut progress = |p: &app::LegProgress| {
+        let _ = handle.emit(REDEMPTION_PROGRESS_EVENT, p);
+    };
+    d.with_session(|s| {
+        let run = app::run_auto_cashouts(s, net, Utc::now())?;
+        app::run_outbox_with(s, net, &mut progress)?;
+        Ok(run)
+    })
+}
+
+/// Event: the automatic cash-out rules ran by themselves (see [`run_auto_cashouts_soon`]) and
+/// something happened: a rule fired, or the run failed.
+pub const AUTO_CASH_OUT_EVENT: &str = "auto-cash-out";
+
+/// What [`AUTO_CASH_OUT_EVENT`] carries: the run, or why it could not run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AutoCashOutRan {
+    pub run: Option<app::AutoCashOutRunView>,
+    pub error: Option<AppError>,
+}
+
+/// Runs the automatic cash-out rules in the background, the way a scheduler would run
+/// `tipvault autocashout run`: the desktop calls this after an unlock and after an import,
+/// the moments a source's balance can newly be at a rule's threshold. A rule fires at most
+/// once in 24 hours and is judged unattended, so running it on every trigger is safe; the
+/// window hears of it only when a rule fired or the run failed.
+pub fn run_auto_cashouts_soon(handle: &AppHandle) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let ran = match auto_cashouts_now(handle.clone()).await {
+            Ok(Some(run)) => AutoCashOutRan {
+                run: Some(run),
+                error: None,
+            },
+            Ok(None) => return,
+            Err(error) => AutoCashOutRan {
+                run: None,
+                error: Some(error),
+            },
         };
-        d.with_session(|s| {
-            let run = app::run_auto_cashouts(s, net, Utc::now())?;
-            app::run_outbox_with(s, net, &mut progress)?;
-            Ok(run)
-        })
+        let _ = handle.emit(AUTO_CASH_OUT_EVENT, ran);
+    });
+}
+
+/// The run, if any rule did anything (`waiting`: fired within 24 hours, not again).
+async fn auto_cashouts_now(handle: AppHandle) -> Result<Option<app::AutoCashOutRunView>, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        // No rules (the common case): one read, no network.
+        if d.with_session(|s| app::list_auto_cashouts(s, Utc::now()))?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        let run = run_and_send(&inner, d)?;
+        Ok(Some(run).filter(|r| r.fired.iter().any(|f| f.outcome != "waiting")))
     })
     .await
 }

@@ -17,8 +17,31 @@ const application =
   process.env.TIPVAULT_DESKTOP_BIN ?? path.join(targetDir, 'debug', 'tipvault-desktop');
 const tauriDriver =
   process.env.TAURI_DRIVER ?? path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
+// Makes a vault in the trusted tier and serves the sandbox its history went to (see the file).
+const trustedVaultFixture = path.join(targetDir, 'debug', 'examples', 'e2e_trusted_vault');
 
 let driver;
+let fixture;
+
+/**
+ * Runs the trusted-vault fixture: it creates the vault in `vaultDir` (with the specs'
+ * passphrase), then serves its sandbox provider until its standard input closes.
+ */
+function startTrustedVault(vaultDir, sandboxDir, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(trustedVaultFixture, [vaultDir, sandboxDir], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...env, TIPVAULT_PASSPHRASE: 'harbour violet quantum tangerine' },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (/^ready /m.test(out)) resolve(child);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the trusted-vault fixture exited (${code}) before it was ready`)));
+  });
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -100,6 +123,7 @@ export const config = {
     for (const [what, file] of [
       ['the desktop binary (build it with the UI first; see README)', application],
       ['tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)', tauriDriver],
+      ['the trusted-vault fixture (cargo build -p tipvault-app --example e2e_trusted_vault)', trustedVaultFixture],
     ]) {
       if (!fs.existsSync(file)) throw new Error(`Missing ${what}: ${file}`);
     }
@@ -129,6 +153,15 @@ export const config = {
     } else {
       delete process.env.TIPVAULT_TEST_SOFT_AUTHENTICATOR;
     }
+    // Automatic cash-outs need the trusted tier, which takes 30 days of history: this spec opens
+    // a vault the fixture made that way, judged on the same (test) network as the app.
+    if (specs.some((s) => s.includes('autocashout'))) {
+      process.env.TIPVAULT_TEST_NETWORK = 'e2e-home';
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-trusted-'));
+      fixture = await startTrustedVault(process.env.TIPVAULT_VAULT, path.join(work, 'sandbox'), process.env);
+    } else {
+      delete process.env.TIPVAULT_TEST_NETWORK;
+    }
     driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
       stdio: [null, process.stdout, process.stderr],
       env: process.env,
@@ -139,5 +172,7 @@ export const config = {
 
   afterSession() {
     driver?.kill();
+    fixture?.stdin.end();
+    fixture = undefined;
   },
 };

@@ -112,6 +112,37 @@ describe('App', () => {
     ).toBeInTheDocument();
   });
 
+  it('says what the automatic cash-outs did by themselves, and that a failed run sent nothing new', async () => {
+    backend('locked');
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await screen.findByRole('heading', { name: 'Your vault is open' });
+    await emit('auto-cash-out', {
+      run: {
+        tier: 'trusted',
+        skipped: null,
+        fired: [
+          { rule: 'daily', redemption_id: 'r1', outcome: 'approved', message: null },
+          { rule: 'phone', redemption_id: 'r2', outcome: 'paused', message: null },
+          { rule: 'weekly', redemption_id: null, outcome: 'waiting', message: 'It fired less than 24 hours ago.' },
+        ],
+      },
+      error: null,
+    });
+    const banner = await screen.findByText(/Your automatic cash-outs ran:/);
+    expect(banner).toHaveTextContent(
+      'Your automatic cash-outs ran: daily: queued and sent; phone: waits for your key (see Redemptions).',
+    );
+    expect(banner).not.toHaveTextContent('weekly');
+    await user.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByText(/Your automatic cash-outs ran:/)).toBeNull();
+
+    await emit('auto-cash-out', { run: null, error: { code: 'provider', message: 'No answer.' } });
+    expect(await screen.findByText(/Your automatic cash-outs could not run:/)).toBeInTheDocument();
+  });
+
   it('locks on demand', async () => {
     const calls = backend('locked');
     const user = userEvent.setup();

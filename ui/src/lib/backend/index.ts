@@ -98,6 +98,23 @@ export const IMPORT_PROGRESS_EVENT = 'import-progress';
 /** The event carrying each leg's progress while a redemption is sent or reconciled. */
 export const REDEMPTION_PROGRESS_EVENT = 'redemption-progress';
 
+/**
+ * The event the backend emits when the automatic cash-out rules ran by themselves (after an
+ * unlock or an import) and a rule fired, or the run failed.
+ */
+export const AUTO_CASH_OUT_EVENT = 'auto-cash-out';
+
+/** What a background run of the automatic cash-out rules did. */
+export type AutoCashOutRan = { run: AutoCashOutRunView; error: null } | { run: null; error: BackendError };
+
+function autoCashOutRan(payload: { run: AutoCashOutRunView | null; error: unknown }): AutoCashOutRan {
+  if (payload.run) return { run: payload.run, error: null };
+  const error = isAppError(payload.error)
+    ? new BackendError(payload.error.code, payload.error.message)
+    : new BackendError('unexpected', String(payload.error));
+  return { run: null, error };
+}
+
 /** The user's time zone (IANA name), for dates in history, charts and journal exports. */
 export function timeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -202,4 +219,9 @@ export const backend = {
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
     listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),
+
+  onAutoCashOut: (handler: (ran: AutoCashOutRan) => void): Promise<UnlistenFn> =>
+    listen<{ run: AutoCashOutRunView | null; error: unknown }>(AUTO_CASH_OUT_EVENT, (event) =>
+      handler(autoCashOutRan(event.payload)),
+    ),
 };

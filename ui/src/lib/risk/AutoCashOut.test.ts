@@ -136,4 +136,21 @@ describe('AutoCashOut', () => {
     expect(calls.find((c) => c.cmd === 'remove_auto_cashout')?.args).toEqual({ id: 'bus fare' });
     expect(await screen.findByText('No rules yet.')).toBeInTheDocument();
   });
+
+  it('shows the last background run until the user runs the rules here', async () => {
+    backend('trusted', [rule], (cmd) =>
+      cmd === 'run_auto_cashouts'
+        ? { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: null, outcome: 'waiting', message: null }] }
+        : undefined,
+    );
+    const user = userEvent.setup();
+    render(AutoCashOut, {
+      background: { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: 'rx_1', outcome: 'approved', message: null }] },
+    });
+    expect(await screen.findByRole('heading', { name: 'Last automatic run (tier trusted)' })).toBeInTheDocument();
+    expect(document.querySelector('#auto-run-results tr[data-outcome="approved"]')).toHaveTextContent('queued and sent');
+    await user.click(await screen.findByRole('button', { name: 'Run the rules now' }));
+    expect(await screen.findByRole('heading', { name: /^This run/ })).toBeInTheDocument();
+    expect(document.querySelector('#auto-run-results tr[data-outcome="waiting"]')).toHaveTextContent('already ran in the last day');
+  });
 });
