@@ -262,6 +262,35 @@ fn last_fired(
 /// Runs every rule that fires now: plans its template, judges it unattended (a step-up
 /// becomes a pause) and approves what the gate allows. Queued legs go out with the next
 /// `run_outbox`. Each firing, and a run skipped below the trusted tier, is audited.
+/// What each source has left to cash out: its balance, but never more than its currency's
+/// balance across every source. A redemption is booked to its provider's ledger source, not to
+/// the source it drew on, so a source's own balance does not fall when it is cashed out; the
+/// currency's total does. Without this, a rule would fire every day on money already cashed
+/// out. Exact for a user with one source per currency; with several, a rule may wait longer
+/// than it could, never fire on money that is gone.
+fn available(balances: &[tipvault_vault::Balance]) -> Vec<SourceBalance> {
+    let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
+    for b in balances {
+        *totals.entry(b.currency.code()).or_default() += b.net.to_minor_i128();
+    }
+    balances
+        .iter()
+        .map(|b| {
+            let total = totals.get(b.currency.code()).copied().unwrap_or(0);
+            let own = b.net.to_minor_i128();
+            let balance = if total < own {
+                Money::from_minor_i128(total, b.currency).unwrap_or(b.net)
+            } else {
+                b.net
+            };
+            SourceBalance {
+                source: tipvault_risk::SourceId::new(b.source.as_str()),
+                balance,
+            }
+        })
+        .collect()
+}
+
 pub fn run_auto_cashouts(
     session: &mut Session,
     net: &Network,
@@ -281,15 +310,7 @@ pub fn run_auto_cashouts(
         .iter()
         .map(engine_rule)
         .collect::<Result<Vec<_>, _>>()?;
-    let balances: Vec<SourceBalance> = session
-        .vault_at(now)
-        .balances(now)?
-        .into_iter()
-        .map(|b| SourceBalance {
-            source: tipvault_risk::SourceId::new(b.source.as_str()),
-            balance: b.net,
-        })
-        .collect();
+    let balances = available(&session.vault_at(now).balances(now)?);
     let firing = match tipvault_risk::firing(&rules, &balances, tier) {
         Ok(firing) => firing,
         Err(e) => {

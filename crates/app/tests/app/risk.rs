@@ -469,6 +469,62 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     );
 }
 
+/// Twenty ₩1,000 donations over forty days, each confirmed with the key while the gate asks for
+/// it, make the user trusted.
+fn make_trusted(w: &mut World, now: DateTime<Utc>) {
+    for i in 0..20 {
+        let at = now - Duration::days(40) + Duration::days(2 * i);
+        let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), at).unwrap();
+        if let Err(e) = w.approve(&planned.id, at) {
+            assert_eq!(e.code, ErrorCode::StepUpRequired, "{}", e.message);
+            let mut key = SoftAuthenticator::open(w.tmp.path().join("soft.json")).unwrap();
+            tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, at).unwrap();
+        }
+    }
+    assert_eq!(w.outbox().confirmed, 20);
+    assert_eq!(
+        tipvault_app::risk_status(w.s(), now).unwrap().tier,
+        "trusted"
+    );
+}
+
+fn donation_rule(id: &str, threshold: &str) -> tipvault_app::NewAutoCashOut {
+    tipvault_app::NewAutoCashOut {
+        id: id.into(),
+        source: "sandbox-demo-tips".into(),
+        threshold: threshold.into(),
+        template: tipvault_app::AutoCashOutTemplate {
+            amount: Some("1000".into()),
+            prefer: vec!["donation".into()],
+            exclude: vec![],
+            provider: None,
+            destinations: BTreeMap::new(),
+            least_fees: false,
+        },
+    }
+}
+
+#[test]
+fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
+    let mut w = world();
+    let now = Utc::now();
+    tipvault_app::import_demo_balance(w.s(), now).unwrap(); // ₩87,300 of demo tips
+    make_trusted(&mut w, now); // ₩20,000 of it cashed out
+    tipvault_app::add_auto_cashout(w.s(), &donation_rule("sixty", "60000"), now).unwrap();
+    let run = w.auto(now);
+    assert_eq!(run.fired.len(), 1, "{run:?}");
+    assert_eq!(run.fired[0].outcome, "approved", "{run:?}");
+    assert_eq!(w.outbox().confirmed, 1);
+
+    // ₩66,300 is left to cash out, though the demo-tips source alone still shows ₩87,300 (a
+    // redemption is booked to its provider): a rule at ₩70,000 must not fire.
+    tipvault_app::add_auto_cashout(w.s(), &donation_rule("seventy", "70000"), now).unwrap();
+    let again = w.auto(now + Duration::hours(1));
+    let fired: Vec<&str> = again.fired.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(fired, ["sixty"], "{again:?}");
+    assert_eq!(again.fired[0].outcome, "waiting");
+}
+
 #[test]
 fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
     let mut w = world();
@@ -499,22 +555,7 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
     assert_eq!(w.events("autocashout.refused").len(), 1);
 
-    // Twenty donations over forty days, each confirmed with the key while the gate asks for
-    // it, make the user trusted.
-    for i in 0..20 {
-        let at = now - Duration::days(40) + Duration::days(2 * i);
-        let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), at).unwrap();
-        if let Err(e) = w.approve(&planned.id, at) {
-            assert_eq!(e.code, ErrorCode::StepUpRequired, "{}", e.message);
-            let mut key = SoftAuthenticator::open(w.tmp.path().join("soft.json")).unwrap();
-            tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, at).unwrap();
-        }
-    }
-    assert_eq!(w.outbox().confirmed, 20);
-    assert_eq!(
-        tipvault_app::risk_status(w.s(), now).unwrap().tier,
-        "trusted"
-    );
+    make_trusted(&mut w, now);
 
     tipvault_app::add_auto_cashout(w.s(), &rule("daily", "donation", None), now).unwrap();
     tipvault_app::add_auto_cashout(w.s(), &rule("phone", "topup", Some("01099998888")), now)
