@@ -24,7 +24,8 @@ describe('demo mode', () => {
   it('shows what a redemption reveals before sending, and confirms it with a receipt', async () => {
     await $('#preview-mode-amount').click();
     await $('#preview-amount').setValue('1300');
-    await $('#redeem-panel').waitForDisplayed({ timeout: 20_000 });
+    // Not a panel for an amount typed on the way (its phone number would be lost).
+    await $('#redeem-panel[data-amount="1300"]').waitForDisplayed({ timeout: 20_000 });
     await $('[id="dest-krw-mobile-top-up-phone_number"]').setValue('01012345678');
     await press('#redeem-review');
     await $('#redeem-reveals').waitForDisplayed({ timeout: 20_000 });

@@ -14,7 +14,9 @@ async function redeem(amount) {
   await press('#preview-mode-amount');
   await $('#preview-amount').clearValue();
   await $('#preview-amount').setValue(amount);
-  await $('#redeem-panel').waitForDisplayed({ timeout: 20_000 });
+  // The panel is made again for every amount typed on the way (and the last redemption's
+  // panel may still show): fill in the one for this amount, or the phone number is lost.
+  await $(`#redeem-panel[data-amount="${amount}"]`).waitForDisplayed({ timeout: 20_000 });
   await $('[id="dest-krw-mobile-top-up-phone_number"]').setValue('01012345678');
   await press('#redeem-review');
   await $('#redeem-reveals').waitForDisplayed({ timeout: 20_000 });
