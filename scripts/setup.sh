@@ -19,8 +19,9 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # --- System packages (Debian/Ubuntu) -----------------------------------------------------------
+# libudev-dev: USB security keys (the `usb` feature, on by default).
 packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev)
+  libayatana-appindicator3-dev librsvg2-dev libudev-dev)
 if (( want_test )); then
   # xauth is only recommended by xvfb, but xvfb-run needs it.
   # fonts-nanum: Hangul glyphs, so the Korean screens render in screenshots on a bare machine.

@@ -1267,20 +1267,25 @@ fn another_or_missing_authenticator_file_is_refused_clearly() {
     assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
     assert!(!missing.exists(), "unlock never creates a device file");
 
-    // Without --soft-authenticator this build has no hardware path: it says so.
+    // Without --soft-authenticator the real USB transport is asked (the `usb` feature is on by
+    // default). This machine has no key plugged in: no key answers within the (shortened) time
+    // and it says so, or, where the platform's USB monitor cannot run at all, the authenticator
+    // failure is named. Either way the vault stays locked.
     let out = run(tipvault()
         .arg("--vault")
         .arg(&dir)
         .args(["--security-key", "unlock"])
         .env_remove("TIPVAULT_SOFT_AUTHENTICATOR")
+        .env("TIPVAULT_TEST_USB_TIMEOUT_MS", "1500")
         .stdin(std::process::Stdio::null()));
     assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("no security-key (USB CTAP2) support compiled in"),
+        out.stderr.contains("No security key answered in time")
+            || out.stderr.contains("The authenticator failed"),
         "{}",
         out.stderr
     );
+    assert!(!out.stderr.contains("compiled in"), "{}", out.stderr);
 }
 
 #[test]

@@ -63,7 +63,16 @@ pub fn open_authenticator(
 #[cfg(feature = "usb")]
 fn usb(pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
     // 30 s per touch: long enough to find the key, short enough that a forgotten prompt ends.
-    let device = tipvault_auth::usb::UsbAuthenticator::new(30_000, pin_prompt)
+    // Debug builds take `TIPVAULT_TEST_USB_TIMEOUT_MS`, so process tests of the no-key path
+    // do not wait 30 s; release builds ignore it.
+    #[cfg(debug_assertions)]
+    let timeout_ms = std::env::var("TIPVAULT_TEST_USB_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30_000);
+    #[cfg(not(debug_assertions))]
+    let timeout_ms = 30_000;
+    let device = tipvault_auth::usb::UsbAuthenticator::new(timeout_ms, pin_prompt)
         .map_err(|e| AppError::new(ErrorCode::SecurityKeyUnavailable, sentence(&e)))?;
     Ok(Box::new(device))
 }
@@ -73,7 +82,6 @@ fn usb(_pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
     Err(AppError::new(
         ErrorCode::SecurityKeyUnavailable,
         "This build of Tipvault has no security-key (USB CTAP2) support compiled in. Use your \
-         passphrase, or the software test device with --soft-authenticator FILE, or a build \
-         with the `usb` feature.",
+         passphrase, or a build with the `usb` feature (on by default).",
     ))
 }

@@ -207,6 +207,7 @@ fn authenticator_reason(error: &AuthenticatorError) -> &'static str {
         AuthenticatorError::UnsupportedAlgorithm => "unsupported_algorithm",
         AuthenticatorError::Cancelled => "cancelled",
         AuthenticatorError::NoDevice => "no_device",
+        AuthenticatorError::TimedOut => "timed_out",
         AuthenticatorError::Device(_) => "device",
         AuthenticatorError::State { .. } => "device_state",
         AuthenticatorError::Io(_) => "device_io",
@@ -234,6 +235,7 @@ fn authenticator_error(error: &AuthenticatorError) -> AppError {
         AuthenticatorError::Random => ErrorCode::Internal,
         AuthenticatorError::UnsupportedAlgorithm
         | AuthenticatorError::NoDevice
+        | AuthenticatorError::TimedOut
         | AuthenticatorError::Device(_)
         | AuthenticatorError::State { .. } => ErrorCode::SecurityKeyUnavailable,
     };

@@ -189,6 +189,11 @@ pub enum AuthenticatorError {
     /// No device was found.
     #[error("no security key found; plug one in and try again")]
     NoDevice,
+    /// No device answered before the time ran out (none plugged in, or no touch).
+    #[error(
+        "no security key answered in time; plug one in, touch it when it blinks, and try again"
+    )]
+    TimedOut,
     /// The device or its transport failed.
     #[error("the authenticator failed: {0}")]
     Device(String),

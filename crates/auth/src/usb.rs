@@ -22,7 +22,7 @@ use authenticator::ctap2::server::{
     PublicKeyCredentialParameters, PublicKeyCredentialUserEntity, RelyingParty,
     ResidentKeyRequirement, Transport, UserVerificationRequirement,
 };
-use authenticator::errors::AuthenticatorError as UsbError;
+use authenticator::errors::{AuthenticatorError as UsbError, U2FTokenError};
 use authenticator::statecallback::StateCallback;
 use authenticator::{Pin, StatusPinUv, StatusUpdate};
 use sha2::{Digest, Sha256};
@@ -101,6 +101,8 @@ fn device_error(error: UsbError) -> AuthenticatorError {
         UsbError::CancelledByUser => AuthenticatorError::Cancelled,
         UsbError::CredentialExcluded => AuthenticatorError::AlreadyRegistered,
         UsbError::NoConfiguredTransports => AuthenticatorError::NoDevice,
+        // What the transport reports when its time runs out with no device answering.
+        UsbError::U2FToken(U2FTokenError::NotAllowed) => AuthenticatorError::TimedOut,
         other => AuthenticatorError::Device(other.to_string()),
     }
 }
