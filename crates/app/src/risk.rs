@@ -205,15 +205,21 @@ fn salted(salt: &[u8; 32], domain: &str, text: &str) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
+/// Where a leg's money goes: its product (which charity, which telco's top-up) and the
+/// destination fields. The product counts because a product with no fields (a donation to a
+/// listed charity) is told apart by it alone: without it every such product was one
+/// destination, so a second charity was never new. Recomputed from the stored requests on
+/// every judgement (nothing stores it), so history and the new claim always agree.
 fn destination_fingerprint(
     salt: &[u8; 32],
+    product: &str,
     destination: &BTreeMap<String, String>,
 ) -> DestinationFingerprint {
-    let text: String = destination
-        .iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
-        .collect();
-    DestinationFingerprint::new(salted(salt, "destination/v1", &text))
+    let mut text = format!("product={product}\n");
+    for (k, v) in destination {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    DestinationFingerprint::new(salted(salt, "destination/v2", &text))
 }
 
 fn network_hash(salt: &[u8; 32], network: &NetworkIdentity) -> NetworkHash {
@@ -264,7 +270,11 @@ pub(crate) fn judge(
         legs.push(tipvault_risk::Leg {
             provider: ProviderId::new(&r.provider_id),
             product: kind_of(catalog, &leg.request.product),
-            destination: destination_fingerprint(salt, &leg.request.destination),
+            destination: destination_fingerprint(
+                salt,
+                &leg.request.product,
+                &leg.request.destination,
+            ),
             amount: leg.gross,
         });
     }
@@ -429,7 +439,7 @@ pub(crate) fn history(
                 continue;
             };
             let destination = protocol::parse::<RedemptionRequest>("redemption", &leg.body)
-                .map(|req| destination_fingerprint(salt, &req.destination))
+                .map(|req| destination_fingerprint(salt, &req.product, &req.destination))
                 .unwrap_or_else(|_| DestinationFingerprint::new(""));
             claim_legs.push(tipvault_risk::Leg {
                 provider: ProviderId::new(&r.provider_id),
@@ -1160,4 +1170,34 @@ pub(crate) fn tier_now(
     let history = history(session, &salt, now)?;
     let profile = tipvault_risk::Profile::learn(&history, Currency::KRW, now);
     Ok(tipvault_risk::tier::tier_of(&profile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_destination_is_its_product_and_its_fields_under_the_vaults_salt() {
+        let salt = [7u8; 32];
+        let none = BTreeMap::new();
+        let phone = BTreeMap::from([("phone_number".to_owned(), "01012345678".to_owned())]);
+        let fp = |product: &str, fields: &BTreeMap<String, String>| {
+            destination_fingerprint(&salt, product, fields)
+        };
+        assert_eq!(fp("krw-donation-a", &none), fp("krw-donation-a", &none));
+        assert_ne!(
+            fp("krw-donation-a", &none),
+            fp("krw-donation-b", &none),
+            "a second charity is a new destination"
+        );
+        assert_ne!(
+            fp("krw-mobile-top-up", &phone),
+            fp("krw-mobile-top-up", &none)
+        );
+        assert_ne!(
+            fp("krw-donation-a", &none),
+            destination_fingerprint(&[8u8; 32], "krw-donation-a", &none),
+            "another vault's salt gives another fingerprint"
+        );
+    }
 }
