@@ -169,17 +169,19 @@ pub async fn run_auto_cashouts(handle: AppHandle) -> Result<app::AutoCashOutRunV
     blocking(handle, move |d| run_and_send(&inner, d)).await
 }
 
+/// Judges and queues what fires (local work), then, only if a rule's redemption was queued,
+/// sends it: a run where nothing fired never touches the network or holds the vault for it.
 fn run_and_send(handle: &AppHandle, d: &Desktop) -> Result<app::AutoCashOutRunView, AppError> {
     let redeemer = handle.state::<Redeemer>();
     let net = redeemer.net()?;
-    let mut progress = |p: &app::LegProgress| {
-        let _ = handle.emit(REDEMPTION_PROGRESS_EVENT, p);
-    };
-    d.with_session(|s| {
-        let run = app::run_auto_cashouts(s, net, Utc::now())?;
-        app::run_outbox_with(s, net, &mut progress)?;
-        Ok(run)
-    })
+    let run = d.with_session(|s| app::run_auto_cashouts(s, net, Utc::now()))?;
+    if run.fired.iter().any(|f| f.outcome == "approved") {
+        let mut progress = |p: &app::LegProgress| {
+            let _ = handle.emit(REDEMPTION_PROGRESS_EVENT, p);
+        };
+        d.with_session(|s| app::run_outbox_with(s, net, &mut progress))?;
+    }
+    Ok(run)
 }
 
 /// Event: the automatic cash-out rules ran by themselves (see [`run_auto_cashouts_soon`]) and
