@@ -198,6 +198,7 @@ pub fn assess(history: &History, settings: &Settings, claim: &Claim) -> Decision
                 RuleId::NewDestination,
                 Outcome::StepUp,
                 Detail::NewDestination {
+                    product: leg.product,
                     destination: leg.destination.clone(),
                     provider: leg.provider.clone(),
                 },

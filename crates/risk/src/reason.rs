@@ -6,7 +6,7 @@
 //! carries every number (amounts as exact money, thresholds, times).
 
 use crate::decision::Outcome;
-use crate::history::{DestinationFingerprint, ProviderId};
+use crate::history::{DestinationFingerprint, ProductKind, ProviderId};
 use crate::rules::RuleId;
 use crate::tier::Tier;
 use chrono::{DateTime, Utc};
@@ -116,6 +116,8 @@ pub enum Detail {
     },
     /// See [`RuleId::NewDestination`].
     NewDestination {
+        /// What the leg buys there.
+        product: ProductKind,
         /// The destination.
         destination: DestinationFingerprint,
         /// Its provider.
@@ -191,6 +193,17 @@ fn ko(m: &Money) -> String {
 
 fn when(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A product kind in a sentence (English with its article, Korean as a noun).
+fn product_words(kind: ProductKind) -> (&'static str, &'static str) {
+    match kind {
+        ProductKind::MobileTopUp => ("a mobile top-up", "모바일 충전"),
+        ProductKind::Donation => ("a donation", "기부"),
+        ProductKind::TransitCredit => ("transit credit", "교통 카드 충전"),
+        ProductKind::GiftCard => ("a gift card", "상품권"),
+        ProductKind::BankPayout => ("a bank payout", "계좌 지급"),
+    }
 }
 
 fn render(detail: &Detail) -> Text {
@@ -356,18 +369,23 @@ fn render(detail: &Detail) -> Text {
             ),
         ),
         Detail::NewDestination {
+            product,
             destination,
             provider,
-        } => (
-            format!(
-                "This sends to a destination you have not used before (…{}, via {provider}).",
-                destination.tail()
-            ),
-            format!(
-                "처음 사용하는 받는 곳입니다(…{}, {provider}).",
-                destination.tail()
-            ),
-        ),
+        } => {
+            let (en, ko) = product_words(*product);
+            (
+                format!(
+                    "This sends {en} to a destination you have not used before (…{}, via \
+                     {provider}).",
+                    destination.tail()
+                ),
+                format!(
+                    "{ko}: 처음 사용하는 받는 곳입니다(…{}, {provider}).",
+                    destination.tail()
+                ),
+            )
+        }
         Detail::NewProvider { provider } => (
             format!("You have not redeemed with {provider} before."),
             format!("{provider}에서 청구하는 것은 처음입니다."),

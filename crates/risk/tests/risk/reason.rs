@@ -127,6 +127,25 @@ fn fingerprints_are_shortened_in_text() {
         "{}",
         text.en
     );
+    // The reason names what is sent there, in both languages.
+    assert!(
+        text.en
+            .starts_with("This sends a mobile top-up to a destination"),
+        "{}",
+        text.en
+    );
+    assert!(text.ko.starts_with("모바일 충전:"), "{}", text.ko);
+    let mut gift = c.clone();
+    gift.legs[0].product = tipvault_risk::ProductKind::GiftCard;
+    let d = assess(&established(), &Settings::default(), &gift);
+    assert!(
+        d.reasons[0]
+            .text
+            .en
+            .starts_with("This sends a gift card to"),
+        "{}",
+        d.reasons[0].text.en
+    );
 }
 
 #[test]
