@@ -77,6 +77,20 @@ pub struct AutoCashOutView {
     pub threshold: MoneyView,
     pub template: AutoCashOutTemplate,
     pub created_at: DateTime<Utc>,
+    /// When it last fired and what came of it; none if it never fired (or that audit entry
+    /// has expired).
+    pub last_fired: Option<AutoCashOutLastFiredView>,
+}
+
+/// A rule's last firing, read back from the audit chain (the one record of firings, so it
+/// survives restarts and expires with the audit log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AutoCashOutLastFiredView {
+    pub at: DateTime<Utc>,
+    /// As in [`AutoCashOutFiredView::outcome`] (never `waiting`: that is not a firing).
+    pub outcome: String,
+    pub redemption_id: Option<String>,
 }
 
 /// One rule that fired in a run.
@@ -120,7 +134,10 @@ fn damaged() -> AppError {
     )
 }
 
-fn view(stored: &StoredAutoCashOut) -> Result<AutoCashOutView, AppError> {
+fn view(
+    stored: &StoredAutoCashOut,
+    firings: &BTreeMap<String, AutoCashOutLastFiredView>,
+) -> Result<AutoCashOutView, AppError> {
     let currency = Currency::from_code(&stored.currency).map_err(|_| damaged())?;
     Ok(AutoCashOutView {
         id: stored.id.clone(),
@@ -128,6 +145,7 @@ fn view(stored: &StoredAutoCashOut) -> Result<AutoCashOutView, AppError> {
         threshold: (&Money::from_minor(stored.threshold_minor, currency)).into(),
         template: serde_json::from_str(&stored.template).map_err(|_| damaged())?,
         created_at: stored.created_at,
+        last_fired: firings.get(&stored.id).cloned(),
     })
 }
 
@@ -146,11 +164,12 @@ pub fn list_auto_cashouts(
     session: &mut Session,
     now: DateTime<Utc>,
 ) -> Result<Vec<AutoCashOutView>, AppError> {
+    let firings = last_firings(session, now)?;
     session
         .vault_at(now)
         .auto_cash_outs(now)?
         .iter()
-        .map(view)
+        .map(|stored| view(stored, &firings))
         .collect()
 }
 
@@ -218,7 +237,9 @@ pub fn add_auto_cashout(
                "currency": row.currency}),
         now,
     )?;
-    view(&row)
+    // A rule re-added under a removed one's name keeps its last firing (and its 24-hour wait).
+    let firings = last_firings(session, now)?;
+    view(&row, &firings)
 }
 
 /// Removes a rule.
@@ -240,28 +261,34 @@ pub fn remove_auto_cashout(
     )
 }
 
-fn last_fired(
+/// Each rule's last firing, from its `autocashout.fired` audit entries (oldest first, so the
+/// last one read wins).
+fn last_firings(
     session: &mut Session,
     now: DateTime<Utc>,
-) -> Result<BTreeMap<String, DateTime<Utc>>, AppError> {
+) -> Result<BTreeMap<String, AutoCashOutLastFiredView>, AppError> {
     let mut out = BTreeMap::new();
     for (at, detail) in session
         .vault_at(now)
         .audit_events_of_kind("autocashout.fired", now)?
     {
-        let rule = serde_json::from_str::<serde_json::Value>(&detail)
-            .ok()
-            .and_then(|d| d["rule"].as_str().map(str::to_owned));
-        if let Some(rule) = rule {
-            out.insert(rule, at);
+        let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
+            continue;
+        };
+        if let (Some(rule), Some(outcome)) = (detail["rule"].as_str(), detail["outcome"].as_str()) {
+            out.insert(
+                rule.to_owned(),
+                AutoCashOutLastFiredView {
+                    at,
+                    outcome: outcome.to_owned(),
+                    redemption_id: detail["redemption"].as_str().map(str::to_owned),
+                },
+            );
         }
     }
     Ok(out)
 }
 
-/// Runs every rule that fires now: plans its template, judges it unattended (a step-up
-/// becomes a pause) and approves what the gate allows. Queued legs go out with the next
-/// `run_outbox`. Each firing, and a run skipped below the trusted tier, is audited.
 /// What each source has left to cash out: its balance, but never more than its currency's
 /// balance across every source. A redemption is booked to its provider's ledger source, not to
 /// the source it drew on, so a source's own balance does not fall when it is cashed out; the
@@ -291,6 +318,9 @@ fn available(balances: &[tipvault_vault::Balance]) -> Vec<SourceBalance> {
         .collect()
 }
 
+/// Runs every rule that fires now: plans its template, judges it unattended (a step-up
+/// becomes a pause) and approves what the gate allows. Queued legs go out with the next
+/// `run_outbox`. Each firing, and a run skipped below the trusted tier, is audited.
 pub fn run_auto_cashouts(
     session: &mut Session,
     net: &Network,
@@ -325,12 +355,12 @@ pub fn run_auto_cashouts(
             return Ok(run);
         }
     };
-    let last = last_fired(session, now)?;
+    let last = last_firings(session, now)?;
     let network = net.identity();
     for fire in firing {
         if last
             .get(&fire.rule)
-            .is_some_and(|at| now - *at < Duration::hours(REFIRE_AFTER_HOURS))
+            .is_some_and(|f| now - f.at < Duration::hours(REFIRE_AFTER_HOURS))
         {
             run.fired.push(AutoCashOutFiredView {
                 rule: fire.rule,

@@ -370,8 +370,18 @@ pub fn run_autocashout(
                 }
                 list.iter()
                     .map(|r| {
+                        let last = r.last_fired.as_ref().map_or_else(
+                            || "not run yet".to_owned(),
+                            |f| {
+                                format!(
+                                    "last ran {} ({})",
+                                    f.at.format("%Y-%m-%d %H:%M UTC"),
+                                    f.outcome
+                                )
+                            },
+                        );
                         format!(
-                            "{}: when {} reaches {} → {} ({})",
+                            "{}: when {} reaches {} → {} ({}); {last}",
                             r.id,
                             r.source,
                             r.threshold.en,

@@ -49,6 +49,7 @@ describe('automatic cash-outs', () => {
     const approved = $('#auto-run-results tr[data-outcome="approved"]');
     await approved.waitForExist({ timeout: 30_000 });
     await expect(approved).toHaveText(expect.stringContaining('daily'));
+    await expect($('#auto-rules tr[data-rule="daily"] .last-fired')).toHaveAttribute('data-outcome', 'approved');
     await screenshot('auto-cash-out-trusted');
     expect(await confirmedRedemptions()).toBe(21);
   });
@@ -66,6 +67,7 @@ describe('automatic cash-outs', () => {
     await screenshot('auto-cash-out-ran');
     await press('#auto-ran-open');
     await expect($('#auto-run-title')).toHaveText(expect.stringContaining('Last automatic run'), { wait: 20_000 });
+    await expect($('#auto-rules tr[data-rule="weekly"] .last-fired')).toHaveAttribute('data-outcome', 'approved');
     expect(await confirmedRedemptions()).toBe(22);
   });
 });

@@ -510,7 +510,9 @@ fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap(); // ₩87,300 of demo tips
     make_trusted(&mut w, now); // ₩20,000 of it cashed out
-    tipvault_app::add_auto_cashout(w.s(), &donation_rule("sixty", "60000"), now).unwrap();
+    let added =
+        tipvault_app::add_auto_cashout(w.s(), &donation_rule("sixty", "60000"), now).unwrap();
+    assert_eq!(added.last_fired, None, "a new rule has never fired");
     let run = w.auto(now);
     assert_eq!(run.fired.len(), 1, "{run:?}");
     assert_eq!(run.fired[0].outcome, "approved", "{run:?}");
@@ -589,6 +591,24 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
     assert!(risk.unattended && risk.paused && rules(&risk).contains(&"unattended"));
     assert_eq!(w.events("autocashout.fired").len(), 2);
     assert_eq!(w.outbox().confirmed, 1);
+    // Each rule shows when it last fired and what came of it, read back from the audit chain.
+    let listed = tipvault_app::list_auto_cashouts(w.s(), now).unwrap();
+    let last = |id: &str| {
+        listed
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.last_fired.clone())
+            .unwrap()
+    };
+    assert_eq!(last("daily").outcome, "approved");
+    assert_eq!(last("phone").outcome, "paused");
+    let fired_phone = run.fired.iter().find(|f| f.rule == "phone").unwrap();
+    assert_eq!(last("phone").redemption_id, fired_phone.redemption_id);
+    assert_eq!(
+        last("daily").at.timestamp(),
+        now.timestamp(),
+        "audit times are whole seconds"
+    );
 
     let again = w.auto(now + Duration::hours(1));
     assert!(

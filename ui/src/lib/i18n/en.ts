@@ -457,6 +457,8 @@ export const en = {
   'auto.ranFailed': "Your automatic cash-outs could not run: {message}",
   'auto.ranOpen': "See automatic cash-outs",
   'auto.ranDismiss': "Dismiss",
+  'auto.lastFired': "Last ran",
+  'auto.neverFired': "not yet",
   'auto.backgroundRun': "Last automatic run (tier {tier})",
   'auto.notTrusted': "Automatic cash-outs are for the trusted tier, when the check knows your habits well enough to act while you are away. You are {tier}. {progress}",
   'auto.empty': "No rules yet.",

@@ -459,6 +459,8 @@ export const ko: Record<MessageKey, string> = {
   'auto.ranFailed': "자동 현금화를 실행하지 못했습니다: {message}",
   'auto.ranOpen': "자동 현금화 보기",
   'auto.ranDismiss': "닫기",
+  'auto.lastFired': "마지막 실행",
+  'auto.neverFired': "아직 없음",
   'auto.backgroundRun': "마지막 자동 실행(등급: {tier})",
   'auto.notTrusted': "자동 현금화는 검사가 사용자의 습관을 충분히 알아 사용자가 없을 때도 실행할 수 있는 신뢰 등급 전용입니다. 현재 등급: {tier}. {progress}",
   'auto.empty': "아직 규칙이 없습니다.",

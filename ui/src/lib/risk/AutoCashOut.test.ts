@@ -28,6 +28,7 @@ const rule: AutoCashOutView = {
     least_fees: false,
   },
   created_at: '2026-11-24T12:00:00Z',
+  last_fired: null,
 };
 
 function backend(tier: string, rules: AutoCashOutView[], extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
@@ -62,7 +63,7 @@ describe('AutoCashOut', () => {
       if (cmd === 'auto_cashouts') return rules;
       if (cmd === 'add_auto_cashout') {
         const r = args.rule as { id: string; source: string; threshold: string; template: AutoCashOutView['template'] };
-        const added = { id: r.id, source: r.source, threshold: won(Number(r.threshold)), template: r.template, created_at: '2026-11-24T13:00:00Z' };
+        const added = { id: r.id, source: r.source, threshold: won(Number(r.threshold)), template: r.template, created_at: '2026-11-24T13:00:00Z', last_fired: null };
         rules = [...rules, added];
         return added;
       }
@@ -152,5 +153,21 @@ describe('AutoCashOut', () => {
     await user.click(await screen.findByRole('button', { name: 'Run the rules now' }));
     expect(await screen.findByRole('heading', { name: /^This run/ })).toBeInTheDocument();
     expect(document.querySelector('#auto-run-results tr[data-outcome="waiting"]')).toHaveTextContent('already ran in the last day');
+  });
+
+  it('shows when each rule last ran and what came of it, or that it has not yet', async () => {
+    const fired: AutoCashOutView = {
+      ...rule,
+      id: 'daily',
+      last_fired: { at: '2026-11-24T09:30:00Z', outcome: 'paused', redemption_id: 'rx_2' },
+    };
+    backend('trusted', [rule, fired]);
+    render(AutoCashOut);
+    const cell = (id: string) => document.querySelector<HTMLElement>(`#auto-rules tr[data-rule="${id}"] .last-fired`)!;
+    await vi.waitFor(() => expect(cell('daily')).not.toBeNull());
+    expect(cell('daily')).toHaveAttribute('data-outcome', 'paused');
+    expect(cell('daily')).toHaveTextContent('waits for your key (see Redemptions)');
+    expect(cell('bus fare')).toHaveAttribute('data-outcome', 'never');
+    expect(cell('bus fare')).toHaveTextContent('not yet');
   });
 });
