@@ -125,6 +125,13 @@ fn kill_run(kills: u32, seed: u64) {
     };
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
+    // A soak lets years pass. The records it compares at the end must outlive them, and so
+    // must the provider's cached catalog (kept a year; the sandbox publishes one version), or
+    // every later `redeem` finds no catalog and nothing is sent. Set before the provider is
+    // added, since a class's new length applies to rows written after it.
+    for class in ["receipt", "imported_tip", "audit", "catalog"] {
+        ok(&vault, &offset, &["retention", "set", class, "50y"]);
+    }
     ok(
         &vault,
         &offset,
@@ -136,10 +143,6 @@ fn kill_run(kills: u32, seed: u64) {
     // redemption; past the day's limit it refuses (that plan stays `planned`) and the test
     // lets the day pass.
     ok(&vault, &offset, &["risk", "sandbox-waiver", "on"]);
-    // A soak lets years pass; the records it compares at the end must outlive them.
-    for class in ["receipt", "imported_tip", "audit"] {
-        ok(&vault, &offset, &["retention", "set", class, "50y"]);
-    }
 
     let mut rng = Rng(seed | 1);
     let mut killed = 0;
@@ -250,6 +253,19 @@ fn kill_run(kills: u32, seed: u64) {
         );
     }
     assert!(!confirmed.is_empty(), "the run confirmed something");
+    // Days really passed, at both ends: the provider applied top-ups on more than one of its
+    // days (it refuses a sixth on the same day).
+    let provider_days: i64 = sandbox
+        .store()
+        .lock()
+        .query_row("SELECT COUNT(DISTINCT day) FROM redemptions", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        days > 0 && provider_days > 1,
+        "{days} days passed; the provider saw {provider_days}"
+    );
     let balances = json(&vault, &offset, &["balance"]);
     let provider_total: i64 = provider.values().map(|(a, f)| a + f).sum();
     let ledger: i64 = balances
