@@ -258,3 +258,33 @@ impl Authenticator for UsbAuthenticator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transports_time_out_reads_as_no_key_answering_and_other_failures_keep_their_kind() {
+        assert!(matches!(
+            device_error(UsbError::U2FToken(U2FTokenError::NotAllowed)),
+            AuthenticatorError::TimedOut
+        ));
+        assert!(matches!(
+            device_error(UsbError::CancelledByUser),
+            AuthenticatorError::Cancelled
+        ));
+        assert!(matches!(
+            device_error(UsbError::NoConfiguredTransports),
+            AuthenticatorError::NoDevice
+        ));
+        assert!(matches!(
+            device_error(UsbError::Platform),
+            AuthenticatorError::Device(_)
+        ));
+        assert!(
+            AuthenticatorError::TimedOut
+                .to_string()
+                .starts_with("no security key answered in time")
+        );
+    }
+}
