@@ -188,7 +188,8 @@ fn run_and_send(handle: &AppHandle, d: &Desktop) -> Result<app::AutoCashOutRunVi
 /// something happened: a rule fired, or the run failed.
 pub const AUTO_CASH_OUT_EVENT: &str = "auto-cash-out";
 
-/// What [`AUTO_CASH_OUT_EVENT`] carries: the run, or why it could not run.
+/// What [`AUTO_CASH_OUT_EVENT`] carries: the rules' run, if it got that far, and why it or the
+/// sending after it failed (a queued redemption stays queued for the next run or reconcile).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AutoCashOutRan {
     pub run: Option<app::AutoCashOutRunView>,
@@ -199,16 +200,15 @@ pub struct AutoCashOutRan {
 /// `tipvault autocashout run`: the desktop calls this after an unlock and after an import,
 /// the moments a source's balance can newly be at a rule's threshold. A rule fires at most
 /// once in 24 hours and is judged unattended, so running it on every trigger is safe; the
-/// window hears of it only when a rule fired or the run failed.
+/// window hears of it only when a rule fired or something failed. A vault locked meanwhile
+/// (by the user, or idle) is not news.
 pub fn run_auto_cashouts_soon(handle: &AppHandle) {
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         let ran = match auto_cashouts_now(handle.clone()).await {
-            Ok(Some(run)) => AutoCashOutRan {
-                run: Some(run),
-                error: None,
-            },
+            Ok(Some(ran)) => ran,
             Ok(None) => return,
+            Err(error) if error.code == ErrorCode::VaultLocked => return,
             Err(error) => AutoCashOutRan {
                 run: None,
                 error: Some(error),
@@ -218,8 +218,9 @@ pub fn run_auto_cashouts_soon(handle: &AppHandle) {
     });
 }
 
-/// The run, if any rule did anything (`waiting`: fired within 24 hours, not again).
-async fn auto_cashouts_now(handle: AppHandle) -> Result<Option<app::AutoCashOutRunView>, AppError> {
+/// The run, if a rule did anything (`waiting`: fired within 24 hours, not again), with the
+/// sending's failure if it failed after the rules had fired.
+async fn auto_cashouts_now(handle: AppHandle) -> Result<Option<AutoCashOutRan>, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         // No rules (the common case): one read, no network.
@@ -228,8 +229,29 @@ async fn auto_cashouts_now(handle: AppHandle) -> Result<Option<app::AutoCashOutR
         {
             return Ok(None);
         }
-        let run = run_and_send(&inner, d)?;
-        Ok(Some(run).filter(|r| r.fired.iter().any(|f| f.outcome != "waiting")))
+        // Below the trusted tier no rule can fire and the page says why; running anyway
+        // would only add a "skipped" audit entry on every unlock and import.
+        if d.with_session(|s| app::risk_status(s, Utc::now()))?.tier != "trusted" {
+            return Ok(None);
+        }
+        let redeemer = inner.state::<Redeemer>();
+        let net = redeemer.net()?;
+        let run = d.with_session(|s| app::run_auto_cashouts(s, net, Utc::now()))?;
+        let mut error = None;
+        if run.fired.iter().any(|f| f.outcome == "approved") {
+            let mut progress = |p: &app::LegProgress| {
+                let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
+            };
+            error = d
+                .with_session(|s| app::run_outbox_with(s, net, &mut progress))
+                .err()
+                .filter(|e| e.code != ErrorCode::VaultLocked);
+        }
+        let fired = run.fired.iter().any(|f| f.outcome != "waiting");
+        Ok((fired || error.is_some()).then_some(AutoCashOutRan {
+            run: Some(run),
+            error,
+        }))
     })
     .await
 }

@@ -112,35 +112,58 @@ describe('App', () => {
     ).toBeInTheDocument();
   });
 
-  it('says what the automatic cash-outs did by themselves, and that a failed run sent nothing new', async () => {
+  it('says what the automatic cash-outs did by themselves, and when sending failed after they fired', async () => {
     backend('locked');
     const user = userEvent.setup();
     render(App);
     await user.type(await screen.findByLabelText('Passphrase'), strong);
     await user.click(screen.getByRole('button', { name: 'Unlock' }));
     await screen.findByRole('heading', { name: 'Your vault is open' });
-    await emit('auto-cash-out', {
-      run: {
-        tier: 'trusted',
-        skipped: null,
-        fired: [
-          { rule: 'daily', redemption_id: 'r1', outcome: 'approved', message: null },
-          { rule: 'phone', redemption_id: 'r2', outcome: 'paused', message: null },
-          { rule: 'weekly', redemption_id: null, outcome: 'waiting', message: 'It fired less than 24 hours ago.' },
-        ],
-      },
-      error: null,
-    });
+    const fired = [
+      { rule: 'daily', redemption_id: 'r1', outcome: 'approved', message: null },
+      { rule: 'phone', redemption_id: 'r2', outcome: 'paused', message: null },
+      { rule: 'weekly', redemption_id: null, outcome: 'waiting', message: 'It fired less than 24 hours ago.' },
+    ];
+    await emit('auto-cash-out', { run: { tier: 'trusted', skipped: null, fired }, error: null });
     const banner = await screen.findByText(/Your automatic cash-outs ran:/);
     expect(banner).toHaveTextContent(
       'Your automatic cash-outs ran: daily: queued and sent; phone: waits for your key (see Redemptions).',
     );
     expect(banner).not.toHaveTextContent('weekly');
+    expect(document.querySelector('#auto-ran')).toHaveAttribute('data-failed', 'false');
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByText(/Your automatic cash-outs ran:/)).toBeNull();
 
+    // The rules fired, then sending stopped: both are said, and that the queue keeps them.
+    await emit('auto-cash-out', {
+      run: { tier: 'trusted', skipped: null, fired: fired.slice(0, 1) },
+      error: { code: 'provider', message: 'No answer.' },
+    });
+    const both = await screen.findByText(/Sending did not finish/);
+    expect(both).toHaveTextContent('Your automatic cash-outs ran: daily: queued and sent.');
+    expect(both).toHaveTextContent('What was queued stays queued');
+    expect(document.querySelector('#auto-ran')).toHaveAttribute('data-failed', 'true');
+
     await emit('auto-cash-out', { run: null, error: { code: 'provider', message: 'No answer.' } });
     expect(await screen.findByText(/Your automatic cash-outs could not run:/)).toBeInTheDocument();
+  });
+
+  it('ignores a background run that reports after the vault was locked', async () => {
+    backend('locked');
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await user.click(await screen.findByRole('button', { name: 'Lock' }));
+    await screen.findByText('The vault is locked.');
+    await emit('auto-cash-out', {
+      run: { tier: 'trusted', skipped: null, fired: [{ rule: 'daily', redemption_id: 'r1', outcome: 'approved', message: null }] },
+      error: null,
+    });
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await screen.findByRole('heading', { name: 'Your vault is open' });
+    expect(screen.queryByText(/Your automatic cash-outs ran:/)).toBeNull();
   });
 
   it('locks on demand', async () => {

@@ -104,15 +104,20 @@ export const REDEMPTION_PROGRESS_EVENT = 'redemption-progress';
  */
 export const AUTO_CASH_OUT_EVENT = 'auto-cash-out';
 
-/** What a background run of the automatic cash-out rules did. */
-export type AutoCashOutRan = { run: AutoCashOutRunView; error: null } | { run: null; error: BackendError };
+/**
+ * What a background run of the automatic cash-out rules did: the run, if it got that far, and
+ * why it (or the sending after it) failed; at least one of the two is there.
+ */
+export type AutoCashOutRan = { run: AutoCashOutRunView | null; error: BackendError | null };
 
 function autoCashOutRan(payload: { run: AutoCashOutRunView | null; error: unknown }): AutoCashOutRan {
-  if (payload.run) return { run: payload.run, error: null };
-  const error = isAppError(payload.error)
-    ? new BackendError(payload.error.code, payload.error.message)
-    : new BackendError('unexpected', String(payload.error));
-  return { run: null, error };
+  const error =
+    payload.error == null
+      ? null
+      : isAppError(payload.error)
+        ? new BackendError(payload.error.code, payload.error.message)
+        : new BackendError('unexpected', String(payload.error));
+  return { run: payload.run ?? null, error };
 }
 
 /** The user's time zone (IANA name), for dates in history, charts and journal exports. */

@@ -455,6 +455,7 @@ export const en = {
   'auto.intro': "A rule says: when this source reaches an amount, redeem it with this plan. The rules run by themselves when you unlock Tipvault and after each import, each at most once a day. Each run still passes the risk check, and one that would need your key waits for you under Redemptions.",
   'auto.ran': "Your automatic cash-outs ran: {results}.",
   'auto.ranFailed': "Your automatic cash-outs could not run: {message}",
+  'auto.sendFailed': "Sending did not finish: {message} What was queued stays queued and goes out with the next run or reconcile.",
   'auto.ranOpen': "See automatic cash-outs",
   'auto.ranDismiss': "Dismiss",
   'auto.lastFired': "Last ran",

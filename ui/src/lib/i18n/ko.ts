@@ -457,6 +457,7 @@ export const ko: Record<MessageKey, string> = {
   'auto.intro': "규칙은 이런 뜻입니다: 이 수입원이 금액에 이르면 이 계획으로 청구한다. 규칙은 Tipvault 잠금을 해제할 때와 가져오기를 마칠 때마다 저절로 실행되며, 각 규칙은 하루에 한 번까지만 실행됩니다. 실행할 때마다 위험 검사를 거치며, 보안 키가 필요한 실행은 청구 화면에서 사용자를 기다립니다.",
   'auto.ran': "자동 현금화가 실행되었습니다: {results}.",
   'auto.ranFailed': "자동 현금화를 실행하지 못했습니다: {message}",
+  'auto.sendFailed': "전송을 마치지 못했습니다: {message} 대기열에 들어간 청구는 그대로 남아 다음 실행이나 대조 때 전송됩니다.",
   'auto.ranOpen': "자동 현금화 보기",
   'auto.ranDismiss': "닫기",
   'auto.lastFired': "마지막 실행",
