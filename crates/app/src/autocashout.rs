@@ -18,7 +18,7 @@ use serde_json::json;
 use tipvault_ledger::SourceId;
 use tipvault_money::{Currency, Money};
 use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance};
-use tipvault_vault::{AuditEvent, StoredAutoCashOut};
+use tipvault_vault::{AuditEvent, LegState, StoredAutoCashOut};
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode, sentence};
@@ -289,13 +289,93 @@ fn last_firings(
     Ok(out)
 }
 
-/// What each source has left to cash out: its balance, but never more than its currency's
-/// balance across every source. A redemption is booked to its provider's ledger source, not to
-/// the source it drew on, so a source's own balance does not fall when it is cashed out; the
-/// currency's total does. Without this, a rule would fire every day on money already cashed
-/// out. Exact for a user with one source per currency; with several, a rule may wait longer
-/// than it could, never fire on money that is gone.
-fn available(balances: &[tipvault_vault::Balance]) -> Vec<SourceBalance> {
+/// The debit of a stored redemption's legs that are not `failed` (refused, or cancelled before
+/// sending): what it has taken, or may still take, from its money.
+fn committed_minor(r: &tipvault_vault::StoredRedemption) -> i128 {
+    r.legs
+        .iter()
+        .filter(|l| l.state != LegState::Failed)
+        .map(|l| i128::from(l.amount_minor) + i128::from(l.fee_minor))
+        .sum()
+}
+
+/// What each source has left for its rules, in minor units of its currency: the least of
+///
+/// - its balance less what its rules' redemptions took or may still take (a redemption is
+///   booked to its provider's ledger source, not to the source it drew on, so the source's
+///   own balance never falls when a rule cashes it out; counted from the `autocashout.fired`
+///   audit entries, paused ones included, cancelled and refused legs not), and
+/// - its currency's balance across every source less the legs approved or sent but not yet
+///   confirmed (the total falls only when a receipt is booked) and the legs of rule firings
+///   held for the user's key.
+///
+/// So a rule never fires again on money it already took (with one source or several), nor on
+/// money a manual redemption is spending.
+fn headroom(
+    session: &mut Session,
+    stored: &[StoredAutoCashOut],
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, Money>, AppError> {
+    let vault = session.vault_at(now);
+    let balances = vault.balances(now)?;
+    let redemptions: BTreeMap<String, tipvault_vault::StoredRedemption> = vault
+        .redemptions(now)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    // Per currency: money on its way out that no balance shows yet.
+    let mut pending: BTreeMap<String, i128> = BTreeMap::new();
+    for leg in redemptions.values().flat_map(|r| &r.legs) {
+        if matches!(
+            leg.state,
+            LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
+        ) {
+            *pending.entry(leg.currency.clone()).or_default() +=
+                i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+        }
+    }
+    let rule_source: BTreeMap<&str, &str> = stored
+        .iter()
+        .map(|r| (r.id.as_str(), r.source_id.as_str()))
+        .collect();
+    let mut taken: BTreeMap<String, i128> = BTreeMap::new();
+    for (_, detail) in vault.audit_events_of_kind("autocashout.fired", now)? {
+        let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
+            continue;
+        };
+        // Entries written before the source was recorded name only the rule.
+        let source = detail["source"].as_str().or_else(|| {
+            detail["rule"]
+                .as_str()
+                .and_then(|r| rule_source.get(r).copied())
+        });
+        // A refused firing queued nothing; a failed one planned nothing.
+        if !matches!(detail["outcome"].as_str(), Some("approved" | "paused")) {
+            continue;
+        }
+        let redemption = detail["redemption"]
+            .as_str()
+            .and_then(|id| redemptions.get(id));
+        if let (Some(source), Some(r)) = (source, redemption) {
+            *taken.entry(source.to_owned()).or_default() += committed_minor(r);
+            // Held for the user's key: not spent yet, but it may be once verified.
+            for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
+                *pending.entry(leg.currency.clone()).or_default() +=
+                    i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+            }
+        }
+    }
+    left_per_source(&balances, &pending, &taken)
+}
+
+/// [`headroom`]'s arithmetic: per source, the least of its balance less what its rules took
+/// (`taken`, by source) and its currency's balance across all sources less what is on its way
+/// out (`pending`, by currency).
+fn left_per_source(
+    balances: &[tipvault_vault::Balance],
+    pending: &BTreeMap<String, i128>,
+    taken: &BTreeMap<String, i128>,
+) -> Result<BTreeMap<String, Money>, AppError> {
     let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
     for b in balances {
         *totals.entry(b.currency.code()).or_default() += b.net.to_minor_i128();
@@ -303,17 +383,12 @@ fn available(balances: &[tipvault_vault::Balance]) -> Vec<SourceBalance> {
     balances
         .iter()
         .map(|b| {
-            let total = totals.get(b.currency.code()).copied().unwrap_or(0);
-            let own = b.net.to_minor_i128();
-            let balance = if total < own {
-                Money::from_minor_i128(total, b.currency).unwrap_or(b.net)
-            } else {
-                b.net
-            };
-            SourceBalance {
-                source: tipvault_risk::SourceId::new(b.source.as_str()),
-                balance,
-            }
+            let own = b.net.to_minor_i128() - taken.get(b.source.as_str()).copied().unwrap_or(0);
+            let total = totals.get(b.currency.code()).copied().unwrap_or(0)
+                - pending.get(b.currency.code()).copied().unwrap_or(0);
+            let left = Money::from_minor_i128(own.min(total), b.currency)
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+            Ok((b.source.as_str().to_owned(), left))
         })
         .collect()
 }
@@ -340,7 +415,14 @@ pub fn run_auto_cashouts(
         .iter()
         .map(engine_rule)
         .collect::<Result<Vec<_>, _>>()?;
-    let balances = available(&session.vault_at(now).balances(now)?);
+    let mut left = headroom(session, &stored, now)?;
+    let balances: Vec<SourceBalance> = left
+        .iter()
+        .map(|(source, balance)| SourceBalance {
+            source: tipvault_risk::SourceId::new(source),
+            balance: *balance,
+        })
+        .collect();
     let firing = match tipvault_risk::firing(&rules, &balances, tier) {
         Ok(firing) => firing,
         Err(e) => {
@@ -375,6 +457,11 @@ pub fn run_auto_cashouts(
         let Some(row) = stored.iter().find(|s| s.id == fire.rule) else {
             continue;
         };
+        // An earlier rule in this run may have taken this source's money.
+        let balance = left.get(&row.source_id).copied().unwrap_or(fire.balance);
+        if balance.to_minor_i128() < i128::from(row.threshold_minor) {
+            continue;
+        }
         let template: AutoCashOutTemplate =
             serde_json::from_str(&row.template).map_err(|_| damaged())?;
         let request = RedeemRequest {
@@ -382,8 +469,8 @@ pub fn run_auto_cashouts(
                 amount: template
                     .amount
                     .clone()
-                    .unwrap_or_else(|| fire.balance.amount().to_string()),
-                currency: fire.balance.currency().code().to_owned(),
+                    .unwrap_or_else(|| balance.amount().to_string()),
+                currency: balance.currency().code().to_owned(),
                 prefer: template.prefer.clone(),
                 objective: if template.least_fees {
                     PreviewObjective::LeastFees
@@ -413,12 +500,21 @@ pub fn run_auto_cashouts(
                     }
                 }
             };
+        if let (Some(id), "approved" | "paused") = (&redemption_id, outcome)
+            && let Some(r) = session.vault_at(now).redemption(id, now)?
+            && let Some(left) = left.get_mut(&row.source_id)
+        {
+            let rest = left.to_minor_i128() - committed_minor(&r);
+            *left = Money::from_minor_i128(rest, left.currency())
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+        }
         audit(
             session,
             "autocashout.fired",
             json!({"rule": fire.rule, "redemption": redemption_id, "outcome": outcome,
-                   "balance": fire.balance.amount().to_string(),
-                   "currency": fire.balance.currency().code()}),
+                   "source": row.source_id,
+                   "balance": balance.amount().to_string(),
+                   "currency": balance.currency().code()}),
             now,
         )?;
         run.fired.push(AutoCashOutFiredView {
@@ -429,4 +525,57 @@ pub fn run_auto_cashouts(
         });
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn balance(source: &str, net: i64) -> tipvault_vault::Balance {
+        let m = |minor| Money::from_minor(minor, Currency::KRW);
+        tipvault_vault::Balance {
+            source: SourceId::new(source),
+            currency: Currency::KRW,
+            entries: 1,
+            gross: m(net),
+            fee: m(0),
+            net: m(net),
+        }
+    }
+
+    fn left(
+        balances: &[tipvault_vault::Balance],
+        pending: i128,
+        taken: &[(&str, i128)],
+    ) -> BTreeMap<String, i64> {
+        let pending = BTreeMap::from([("KRW".to_owned(), pending)]);
+        let taken = taken.iter().map(|(s, t)| ((*s).to_owned(), *t)).collect();
+        left_per_source(balances, &pending, &taken)
+            .unwrap()
+            .into_iter()
+            .map(|(s, m)| (s, m.to_minor().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_rule_never_spends_another_sources_money_nor_money_on_its_way_out() {
+        // Two sources of ₩100,000; a rule on A cashed out all of A (booked to the provider).
+        let after = [
+            balance("a", 100_000),
+            balance("b", 100_000),
+            balance("provider-p", -100_000),
+        ];
+        let got = left(&after, 0, &[("a", 100_000)]);
+        assert_eq!(
+            got["a"], 0,
+            "A's money is gone, though the currency still has B's"
+        );
+        assert_eq!(got["b"], 100_000);
+        // ₩30,000 approved and not yet confirmed: neither source may count it again.
+        let got = left(&after, 30_000, &[("a", 100_000)]);
+        assert_eq!(got["b"], 70_000);
+        // A manual redemption (no rule) spent from the currency: the total caps every source.
+        let manual = [balance("a", 100_000), balance("provider-p", -80_000)];
+        assert_eq!(left(&manual, 0, &[])["a"], 20_000);
+    }
 }

@@ -527,6 +527,65 @@ fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     assert_eq!(again.fired[0].outcome, "waiting");
 }
 
+fn rule(
+    id: &str,
+    threshold: &str,
+    amount: &str,
+    phone: Option<&str>,
+) -> tipvault_app::NewAutoCashOut {
+    let mut r = donation_rule(id, threshold);
+    r.template.amount = Some(amount.into());
+    if let Some(phone) = phone {
+        r.template.prefer = vec!["topup".into()];
+        r.template.destinations = BTreeMap::from([(
+            "krw-mobile-top-up".to_owned(),
+            BTreeMap::from([("phone_number".to_owned(), phone.to_owned())]),
+        )]);
+    }
+    r
+}
+
+#[test]
+fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
+    let mut w = world();
+    let now = Utc::now();
+    tipvault_app::import_demo_balance(w.s(), now).unwrap();
+    make_trusted(&mut w, now); // ₩67,300 left of ₩87,300
+    tipvault_app::add_auto_cashout(w.s(), &rule("first", "67000", "1000", None), now).unwrap();
+    tipvault_app::add_auto_cashout(w.s(), &rule("second", "67000", "1000", None), now).unwrap();
+    let run = w.auto(now);
+    // Whichever runs first takes ₩1,000; ₩66,300 is then below the other's ₩67,000.
+    let fired: Vec<&str> = run.fired.iter().map(|f| f.outcome.as_str()).collect();
+    assert_eq!(fired, ["approved"], "{run:?}");
+}
+
+#[test]
+fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
+    let mut w = world();
+    let now = Utc::now();
+    tipvault_app::import_demo_balance(w.s(), now).unwrap();
+    make_trusted(&mut w, now); // ₩67,300 left
+    let phone = rule("phone", "60000", "10000", Some("01099998888"));
+    tipvault_app::add_auto_cashout(w.s(), &phone, now).unwrap();
+    let run = w.auto(now);
+    assert_eq!(
+        run.fired[0].outcome, "paused",
+        "a new destination waits: {run:?}"
+    );
+    let held = run.fired[0].redemption_id.clone().unwrap();
+
+    // A day later the held ₩10,000 (and its fee) still counts: ₩57,300 is below ₩60,000.
+    let later = now + Duration::hours(25);
+    let again = w.auto(later);
+    assert!(again.fired.is_empty(), "{again:?}");
+
+    // Cancelled, it takes nothing: the rule fires again (and waits for the key again).
+    tipvault_app::cancel_redemption(w.s(), &held, later).unwrap();
+    let after = w.auto(later);
+    assert_eq!(after.fired.len(), 1, "{after:?}");
+    assert_eq!(after.fired[0].outcome, "paused");
+}
+
 #[test]
 fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
     let mut w = world();
