@@ -126,9 +126,9 @@ fn kill_run(kills: u32, seed: u64) {
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
     // A soak lets years pass. The records it compares at the end must outlive them, and so
-    // must the provider's cached catalog (kept a year; the sandbox publishes one version), or
-    // every later `redeem` finds no catalog and nothing is sent. Set before the provider is
-    // added, since a class's new length applies to rows written after it.
+    // must the provider's cached catalog (kept a year from its last fetch) through any stretch
+    // of rounds that fetched none, or later `redeem`s find no catalog and nothing is sent.
+    // Set before the provider is added: a class's new length applies to rows written after.
     for class in ["receipt", "imported_tip", "audit", "catalog"] {
         ok(&vault, &offset, &["retention", "set", class, "50y"]);
     }

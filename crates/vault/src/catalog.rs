@@ -152,6 +152,18 @@ pub(crate) fn put(
     })?;
     let outcome = match existing {
         Some((stored, document)) if stored == version && document == catalog.document => {
+            // The provider still publishes exactly this: the row is as fresh as this fetch,
+            // so a catalog in daily use never expires from under its user (an expired row
+            // not yet purged comes back too).
+            let expires_at = retention::expires_at(&tx, CLASS, now)
+                .map_err(sql)?
+                .unwrap_or(i64::MAX);
+            tx.execute(
+                "UPDATE catalog SET expires_at = :exp WHERE provider_id = :id",
+                named_params! {":exp": expires_at, ":id": catalog.provider_id},
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)?;
             return Ok(CatalogStored::Unchanged);
         }
         Some((stored, _)) if stored >= version => {

@@ -97,3 +97,27 @@ fn a_cached_catalog_expires_with_its_class_and_can_be_removed() {
         Err(CatalogStoreError::NotNewer { .. })
     ));
 }
+
+#[test]
+fn storing_the_same_catalog_again_renews_its_row() {
+    let (_tmp, mut vault) = support::new_vault();
+    vault.put_catalog(&catalog("acme", 1, "{}"), t0()).unwrap();
+    // Fetched again 300 days later, unchanged: it lives 366 days from then.
+    assert_eq!(
+        vault
+            .put_catalog(&catalog("acme", 1, "{}"), t0() + days(300))
+            .unwrap(),
+        CatalogStored::Unchanged
+    );
+    assert!(vault.catalog("acme", t0() + days(600)).unwrap().is_some());
+    assert_eq!(vault.catalog("acme", t0() + days(700)).unwrap(), None);
+    // The same version with other contents renews nothing (it is refused).
+    let (_tmp2, mut other) = support::new_vault();
+    other.put_catalog(&catalog("acme", 1, "{}"), t0()).unwrap();
+    assert!(
+        other
+            .put_catalog(&catalog("acme", 1, r#"{"x":1}"#), t0() + days(300))
+            .is_err()
+    );
+    assert_eq!(other.catalog("acme", t0() + days(400)).unwrap(), None);
+}
