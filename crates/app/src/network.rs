@@ -21,7 +21,7 @@ pub type NowFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// Waits (a real sleep, or a test's clock advance).
 pub type SleepFn = Arc<dyn Fn(Duration) + Send + Sync>;
 
-/// Retries within one run of the outbox: exponential backoff with full jitter.
+/// Retries within one run of the outbox: exponential backoff with equal jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Requests per leg in one run before it is left queued for a later run.
@@ -256,5 +256,26 @@ mod tests {
             "the lowest-metric default route wins"
         );
         assert_eq!(linux_route_identity("Iface\tDestination\n"), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_equal_jitter() {
+        let p = RetryPolicy::default(); // 200 ms base, 30 s cap
+        for (attempt, d_ms) in [(1, 200), (2, 400), (3, 800), (9, 30_000), (40, 30_000)] {
+            let lo = p.backoff(attempt, 0);
+            let hi = p.backoff(attempt, u64::MAX - 1);
+            assert_eq!(lo, Duration::from_millis(d_ms / 2), "attempt {attempt}");
+            assert!(
+                hi <= Duration::from_millis(d_ms) && hi >= lo,
+                "attempt {attempt}: {hi:?}"
+            );
+            for r in [1, 77, 12_345, 999_999] {
+                let w = p.backoff(attempt, r);
+                assert!(
+                    w >= lo && w <= Duration::from_millis(d_ms),
+                    "attempt {attempt}: {w:?}"
+                );
+            }
+        }
     }
 }
