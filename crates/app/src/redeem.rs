@@ -707,12 +707,13 @@ fn process(
             continue;
         }
         if let Ok(fresh) = net.block_on(ctx.client.catalog()) {
+            // The vault decides what to keep: a newer version replaces the cached one, the
+            // same one renews its row's expiry, an older one (a rollback) is ignored.
+            crate::providers::cache_catalog(session, &fresh.catalog, net.now())?;
             let cached = ctx.catalog.as_ref().map_or(0, Catalog::version);
             if fresh.catalog.version() > cached {
-                crate::providers::cache_catalog(session, &fresh.catalog, net.now())?;
                 ctx.catalog = Some(fresh.catalog);
             }
-            // The same version re-issued, or an older one (a rollback): the cached copy stays.
         }
     }
     while !work.is_empty() {
