@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "export_ledger",
     "providers",
     "start_demo",
+    "refresh_catalogs",
     "plan_redemption",
     "send_redemption",
     "redemptions",

@@ -299,6 +299,50 @@ fn purge_reports_counts_per_class() {
 }
 
 #[test]
+fn a_dry_run_purge_never_hides_what_the_unlock_deleted() {
+    // Forty years on, everything `init` recorded has expired: the unlock of the dry run
+    // deletes it (every unlock purges), and the report says so instead of "0".
+    let later = (40 * 366 * 86_400).to_string();
+    let dry = |offset: &str, json: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path());
+        let mut args = vec!["--vault", dir.path().to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        args.extend(["purge", "--dry-run"]);
+        run(tipvault()
+            .args(&args)
+            .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+            .env("TIPVAULT_TEST_CLOCK_OFFSET_SECS", offset))
+    };
+    let report = json(&dry(&later, true));
+    assert_eq!(report["dry_run"], true);
+    let on_unlock = report["deleted_on_unlock"]["total"].as_u64().unwrap();
+    assert!(
+        on_unlock > 0,
+        "the unlock deleted what had expired: {report}"
+    );
+    assert_eq!(report["total"], 0, "and nothing else is left: {report}");
+    let text = dry(&later, false);
+    assert!(text.status.success(), "{}", text.stderr);
+    assert!(
+        text.stdout.starts_with("Opening the vault deleted")
+            && text.stdout.contains("Nothing else has expired.")
+            && !text.stdout.contains("Would delete 0"),
+        "never a bare 0 after deleting: {}",
+        text.stdout
+    );
+    // Today, nothing has expired and nothing was deleted: a plain 0.
+    let today = dry("0", false);
+    assert!(
+        today.stdout.contains("Would delete 0 expired records."),
+        "{}",
+        today.stdout
+    );
+}
+
+#[test]
 fn the_audit_log_records_each_step_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());
@@ -1025,11 +1069,9 @@ fn an_imported_catalog_previews_the_vaults_balances() {
     vault_with_source(dir.path());
     json(&import(dir.path(), "kofi.csv", &[]));
     // A provider's catalog: the demo's products under another provider id and version.
-    let mut doc: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            tipvault_tests::workspace_root().join("crates/preview/catalogs/demo.json"),
-        )
-        .unwrap(),
+    // Issued now: the file's own dates are a template (see `DEMO_CATALOG_JSON`).
+    let mut doc = serde_json::to_value(
+        tipvault_preview::Catalog::demo(chrono::Utc::now()).expect("the demo catalog is valid"),
     )
     .unwrap();
     doc["provider_id"] = serde_json::json!("acme");

@@ -302,3 +302,51 @@ fn sigkill_at_random_points_then_reconcile_confirms_every_leg_exactly_once() {
 fn soak_10000_kills() {
     kill_run(10_000, 0x50a4_0006);
 }
+
+/// `tipvault catalog refresh`: nothing new is "unchanged"; after the provider re-issued its
+/// catalog (a restart 20 days on), the cached copy takes its new dates.
+#[test]
+fn catalog_refresh_renews_a_reissued_catalog_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let offset: Offset = Arc::new(AtomicI64::new(0));
+    let config = |listen: Option<std::net::SocketAddr>| {
+        let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+        let sandbox_offset = offset.clone();
+        let system = tipvault_sandbox_provider::system_clock();
+        config.clock = Arc::new(move || system() + sandbox_offset.load(Ordering::SeqCst));
+        config.enrollment_code = Some("1234-5678".into());
+        if let Some(addr) = listen {
+            config.listen = addr;
+        }
+        config
+    };
+    let sandbox = rt.block_on(Sandbox::start(config(None))).unwrap();
+    let addr = sandbox.addr();
+    ok(&vault, &offset, &["init", "--kdf-minimum"]);
+    ok(
+        &vault,
+        &offset,
+        &["provider", "add", "--sandbox", &sandbox.base_url()],
+    );
+    ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
+    let same = json(&vault, &offset, &["catalog", "refresh"]);
+    assert_eq!(same[0]["outcome"], "unchanged", "{same}");
+
+    rt.block_on(sandbox.stop());
+    offset.store(20 * 86_400, Ordering::SeqCst);
+    let sandbox = rt.block_on(Sandbox::start(config(Some(addr)))).unwrap();
+    let text = ok(&vault, &offset, &["catalog", "refresh", "demo-provider"]);
+    assert!(
+        text.stdout
+            .contains("re-issued by the provider; dates renewed"),
+        "{}",
+        text.stdout
+    );
+    let listed = json(&vault, &offset, &["catalog", "list"]);
+    assert_eq!(listed[0]["freshness"], "fresh", "{listed}");
+    let refreshed = json(&vault, &offset, &["catalog", "refresh"]);
+    assert_eq!(refreshed[0]["outcome"], "unchanged", "{refreshed}");
+    rt.block_on(sandbox.stop());
+}

@@ -100,6 +100,22 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
     .await
 }
 
+/// Fetches the catalog of `provider` (or of every provider) under its pinned key and renews or
+/// replaces the cached copy: the desktop's "Refresh" wherever a catalog is stale or expired.
+#[tauri::command]
+pub async fn refresh_catalogs(
+    handle: AppHandle,
+    provider: Option<String>,
+) -> Result<Vec<app::CatalogRefreshed>, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::refresh_catalogs(s, net, provider.as_deref(), Utc::now()))
+    })
+    .await
+}
+
 /// Plans a redemption from a preview and the destinations typed for each product: nothing is
 /// sent; the answer lists exactly what each request would reveal.
 #[tauri::command]

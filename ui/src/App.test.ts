@@ -88,7 +88,9 @@ describe('App', () => {
   it('tells when the next attempt is allowed after too many failures', async () => {
     backend('locked', {
       unlock_vault: () => {
-        throw { code: 'throttled', message: 'Too many.', retry_after: '2030-01-01T10:00:00Z' };
+        // An hour from now, whatever day the suite runs on.
+        const retry_after = new Date(Date.now() + 3600_000).toISOString();
+        throw { code: 'throttled', message: 'Too many.', retry_after };
       },
     });
     const user = userEvent.setup();

@@ -57,7 +57,11 @@ fn freshness_name(f: Freshness) -> &'static str {
     }
 }
 
-fn view(catalog: &Catalog, stored_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CatalogView {
+pub(crate) fn view(
+    catalog: &Catalog,
+    stored_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> CatalogView {
     CatalogView {
         provider_id: catalog.provider_id().to_owned(),
         version: catalog.version(),
@@ -76,7 +80,8 @@ fn view(catalog: &Catalog, stored_at: Option<DateTime<Utc>>, now: DateTime<Utc>)
 #[ts(export)]
 pub struct CatalogImported {
     pub catalog: CatalogView,
-    /// `new`, `replaced` or `unchanged`.
+    /// `new`, `replaced`, `renewed` (the same version re-issued with later dates) or
+    /// `unchanged`.
     pub outcome: String,
     pub previous_version: Option<u64>,
 }
@@ -131,14 +136,10 @@ pub fn import_catalog(
     let stored = stored_form(&catalog, now);
     let vault = session.vault_at(now);
     let outcome = vault.put_catalog(&stored, now).map_err(|e| match e {
-        CatalogStoreError::NotNewer { .. } => invalid(crate::error::sentence(&e)),
         CatalogStoreError::Store(e) => AppError::from(e),
+        refused => invalid(crate::error::sentence(&refused)),
     })?;
-    let (outcome, previous_version) = match outcome {
-        CatalogStored::New => ("new", None),
-        CatalogStored::Replaced { previous_version } => ("replaced", Some(previous_version)),
-        CatalogStored::Unchanged => ("unchanged", None),
-    };
+    let (outcome, previous_version) = outcome_name(outcome);
     if outcome != "unchanged" {
         let event = AuditEvent::new(
             "catalog.imported",
@@ -151,6 +152,16 @@ pub fn import_catalog(
         outcome: outcome.to_owned(),
         previous_version,
     })
+}
+
+/// The name front ends see for what storing a catalog did, and the version it replaced.
+pub(crate) fn outcome_name(stored: CatalogStored) -> (&'static str, Option<u64>) {
+    match stored {
+        CatalogStored::New => ("new", None),
+        CatalogStored::Replaced { previous_version } => ("replaced", Some(previous_version)),
+        CatalogStored::Renewed { .. } => ("renewed", None),
+        CatalogStored::Unchanged => ("unchanged", None),
+    }
 }
 
 /// The form a validated catalog is kept in (its canonical document and dates).
@@ -166,7 +177,7 @@ pub(crate) fn stored_form(catalog: &Catalog, now: DateTime<Utc>) -> StoredCatalo
     }
 }
 
-fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {
+pub(crate) fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {
     Catalog::parse(&stored.document).map_err(|e| {
         AppError::new(
             ErrorCode::VaultDamaged,
@@ -188,13 +199,13 @@ pub fn list_catalogs(
     for s in &stored {
         out.push(view(&read_stored(s)?, Some(s.stored_at), now));
     }
-    out.push(view(&demo_catalog()?, None, now));
+    out.push(view(&demo_catalog(now)?, None, now));
     Ok(out)
 }
 
 /// The built-in demo catalog as listed (no vault needed).
 pub fn demo_view(now: DateTime<Utc>) -> Result<CatalogView, AppError> {
-    Ok(view(&demo_catalog()?, None, now))
+    Ok(view(&demo_catalog(now)?, None, now))
 }
 
 /// The catalog a preview runs over: the named provider's (`demo` or the demo's provider id
@@ -205,7 +216,7 @@ pub fn choose_catalog(
     provider: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Catalog, AppError> {
-    let demo = demo_catalog()?;
+    let demo = demo_catalog(now)?;
     let vault = session.vault_at(now);
     match provider.map(str::trim).filter(|p| !p.is_empty()) {
         Some(id) => {

@@ -65,7 +65,8 @@ pub use preview::{
     preview_query, preview_view,
 };
 pub use providers::{
-    DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers, pair_provider,
+    CatalogRefreshed, DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers,
+    pair_provider, refresh_catalogs,
 };
 pub use redeem::{
     LegProgress, OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField,

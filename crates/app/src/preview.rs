@@ -22,9 +22,10 @@ pub use tipvault_preview::{Catalog as ProviderCatalog, Objective as PreviewObjec
 /// The provider id of the demo catalog (checked against the document by a test).
 pub const DEMO_PROVIDER_ID: &str = "demo-provider";
 
-/// The catalog shipped with the app for demos and offline previews.
-pub fn demo_catalog() -> Result<Catalog, AppError> {
-    Catalog::demo().map_err(|e| {
+/// The catalog shipped with the app for demos and offline previews, issued at `now` (its file
+/// carries no validity of its own: see [`tipvault_preview::DEMO_CATALOG_JSON`]).
+pub fn demo_catalog(now: DateTime<Utc>) -> Result<Catalog, AppError> {
+    Catalog::demo(now).map_err(|e| {
         AppError::new(
             ErrorCode::Internal,
             format!("The built-in demo catalog is invalid: {e}"),
@@ -475,6 +476,9 @@ mod tests {
 
     #[test]
     fn the_demo_provider_id_names_the_built_in_catalog() {
-        assert_eq!(demo_catalog().unwrap().provider_id(), DEMO_PROVIDER_ID);
+        assert_eq!(
+            demo_catalog(Utc::now()).unwrap().provider_id(),
+            DEMO_PROVIDER_ID
+        );
     }
 }

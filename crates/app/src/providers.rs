@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use tipvault_vault::{AuditEvent, CatalogStoreError, PrivacyRecord, StoredProvider};
+use tipvault_vault::{AuditEvent, CatalogStoreError, CatalogStored, PrivacyRecord, StoredProvider};
 use tipvault_wire::client::ProviderClient;
 use tipvault_wire::httpsig::{SigningKey, VerifyingKey};
 use tipvault_wire::protocol;
@@ -125,18 +125,124 @@ pub(crate) fn stored_provider(
     })
 }
 
+/// What handing a fetched (and verified) catalog to the vault did.
+pub(crate) enum Cached {
+    /// Stored, renewed or already there.
+    Stored(CatalogStored),
+    /// Refused, audited; the cached copy is kept. The error says why, for the user.
+    Refused(AppError),
+}
+
+/// Hands a catalog fetched from a provider, already verified under its pinned key, to the
+/// vault, which decides what to keep (see `tipvault_vault::catalog`): a newer version
+/// replaces the cached one, the same one re-issued later renews its dates. A lower version,
+/// an earlier issue, or a changed offer under the same version is refused and audited.
 pub(crate) fn cache_catalog(
     session: &mut Session,
     catalog: &tipvault_preview::Catalog,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Cached, AppError> {
     let stored = crate::catalogs::stored_form(catalog, now);
-    match session.vault_at(now).put_catalog(&stored, now) {
-        // The same version re-issued with new dates (a provider restart) is not newer: the
-        // cached copy stays, and its own expiry still governs redemptions.
-        Ok(_) | Err(CatalogStoreError::NotNewer { .. }) => Ok(()),
-        Err(CatalogStoreError::Store(e)) => Err(e.into()),
+    let vault = session.vault_at(now);
+    let refusal = match vault.put_catalog(&stored, now) {
+        Ok(outcome) => {
+            if let CatalogStored::Renewed {
+                previous_expires_at,
+            } = outcome
+            {
+                vault.audit_append(
+                    &AuditEvent::new(
+                        "catalog.renewed",
+                        json!({"provider": catalog.provider_id(), "version": catalog.version(),
+                               "previous_expires_at": previous_expires_at,
+                               "expires_at": catalog.expires_at()}),
+                    )?,
+                    now,
+                )?;
+            }
+            return Ok(Cached::Stored(outcome));
+        }
+        Err(CatalogStoreError::Store(e)) => return Err(e.into()),
+        Err(refusal) => refusal,
+    };
+    let code = match refusal {
+        CatalogStoreError::ChangedWithoutNewVersion { .. } => ErrorCode::NotVerified,
+        _ => ErrorCode::Provider,
+    };
+    let reason = crate::error::sentence(&refusal);
+    vault.audit_append(
+        &AuditEvent::new(
+            "catalog.refused",
+            json!({"provider": catalog.provider_id(), "version": catalog.version(),
+                   "issued_at": catalog.issued_at(), "reason": reason}),
+        )?,
+        now,
+    )?;
+    Ok(Cached::Refused(AppError::new(
+        code,
+        format!("{reason} Tipvault kept the catalog it had."),
+    )))
+}
+
+/// What refreshing one provider's catalog did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CatalogRefreshed {
+    pub provider_id: String,
+    /// `new`, `replaced`, `renewed` or `unchanged`.
+    pub outcome: String,
+    pub previous_version: Option<u64>,
+    /// The catalog the vault holds now.
+    pub catalog: crate::catalogs::CatalogView,
+}
+
+/// Fetches the signed catalog of `provider` (or of every provider in the vault), verifies it
+/// under the pinned key and hands it to the vault (see [`cache_catalog`]). The first refusal
+/// or unreachable provider is the error; catalogs refreshed before it stay refreshed.
+pub fn refresh_catalogs(
+    session: &mut Session,
+    net: &Network,
+    provider: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CatalogRefreshed>, AppError> {
+    let providers = match provider.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(id) => vec![stored_provider(session, id, now)?],
+        None => session.vault_at(now).providers(now)?,
+    };
+    if providers.is_empty() {
+        return Err(invalid(
+            "No provider is set up, so there is no catalog to refresh: add one with \
+             `tipvault provider add URL`.",
+        ));
     }
+    let mut out = Vec::with_capacity(providers.len());
+    for p in &providers {
+        let client = client_for(session, net, p, now)?;
+        let fetched = net
+            .block_on(client.catalog())
+            .map_err(|e| provider_error(&e))?;
+        let outcome = match cache_catalog(session, &fetched.catalog, now)? {
+            Cached::Stored(outcome) => outcome,
+            Cached::Refused(e) => return Err(e),
+        };
+        let (outcome, previous_version) = crate::catalogs::outcome_name(outcome);
+        let stored = session.vault_at(now).catalog(&p.id, now)?;
+        let catalog = stored
+            .as_ref()
+            .map(|s| Ok::<_, AppError>((crate::catalogs::read_stored(s)?, s.stored_at)))
+            .transpose()?
+            .map_or_else(
+                || crate::catalogs::view(&fetched.catalog, Some(now), now),
+                |(c, at)| crate::catalogs::view(&c, Some(at), now),
+            );
+        out.push(CatalogRefreshed {
+            provider_id: p.id.clone(),
+            outcome: outcome.to_owned(),
+            previous_version,
+            catalog,
+        });
+    }
+    Ok(out)
 }
 
 /// Fetches and verifies the provider's signed catalog at `url`, pins its key, caches the
@@ -185,7 +291,9 @@ pub fn add_provider(
             ),
             tipvault_vault::ProviderStoreError::Store(e) => e.into(),
         })?;
-    cache_catalog(session, &verified.catalog, now)?;
+    if let Cached::Refused(e) = cache_catalog(session, &verified.catalog, now)? {
+        return Err(e);
+    }
     let vault = session.vault_at(now);
     vault.audit_append(
         &AuditEvent::new(

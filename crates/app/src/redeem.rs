@@ -26,8 +26,8 @@ use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
 use tipvault_money::{Currency, Money};
 use tipvault_preview::{Catalog, Freshness};
 use tipvault_vault::{
-    AuditEvent, LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch, PrivacyRecord, StoredLeg,
-    StoredProvider, StoredReceipt,
+    AuditEvent, CatalogStored, LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch,
+    PrivacyRecord, StoredLeg, StoredProvider, StoredReceipt,
 };
 use tipvault_wire::client::{ClientError, ProviderClient, Redeemed};
 use tipvault_wire::protocol::{
@@ -708,11 +708,12 @@ fn process(
         }
         if let Ok(fresh) = net.block_on(ctx.client.catalog()) {
             // The vault decides what to keep: a newer version replaces the cached one, the
-            // same one renews its row's expiry, an older one (a rollback) is ignored.
-            crate::providers::cache_catalog(session, &fresh.catalog, net.now())?;
-            let cached = ctx.catalog.as_ref().map_or(0, Catalog::version);
-            if fresh.catalog.version() > cached {
-                ctx.catalog = Some(fresh.catalog);
+            // same one issued later renews its dates; a rollback or a changed offer under the
+            // same version is refused (and audited), and the cached copy decides.
+            use crate::providers::Cached;
+            match crate::providers::cache_catalog(session, &fresh.catalog, net.now())? {
+                Cached::Stored(CatalogStored::Unchanged) | Cached::Refused(_) => {}
+                Cached::Stored(_) => ctx.catalog = Some(fresh.catalog),
             }
         }
     }

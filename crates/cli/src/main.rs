@@ -365,6 +365,13 @@ enum CatalogCommand {
         #[arg(long)]
         document: bool,
     },
+    /// Fetch a provider's current catalog (default: every provider's), verify it under the
+    /// pinned key and update the cached copy: a newer version replaces it, the same version
+    /// re-issued renews its dates, a changed catalog under the same version is refused.
+    Refresh {
+        /// The provider (default: every provider in the vault).
+        provider: Option<String>,
+    },
     /// Remove a provider's cached catalog.
     Remove { provider: String },
 }
@@ -534,12 +541,14 @@ fn chosen_catalog(
     provider: Option<&str>,
 ) -> Result<tipvault_app::preview::ProviderCatalog, AppError> {
     if provider == Some("demo") {
-        return tipvault_app::demo_catalog();
+        return tipvault_app::demo_catalog(clock::now());
     }
     if !vault_exists(location)? {
         return match provider {
-            None => tipvault_app::demo_catalog(),
-            Some(p) if p == tipvault_app::preview::DEMO_PROVIDER_ID => tipvault_app::demo_catalog(),
+            None => tipvault_app::demo_catalog(clock::now()),
+            Some(p) if p == tipvault_app::preview::DEMO_PROVIDER_ID => {
+                tipvault_app::demo_catalog(clock::now())
+            }
             Some(p) => Err(AppError::new(
                 ErrorCode::NoVault,
                 format!("There is no vault, so no cached catalog of {p:?}."),
@@ -771,9 +780,17 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             });
         }
         Command::Purge { dry_run } => {
-            let report = with_session(&location, &access, |session| {
-                tipvault_app::purge_expired(session, clock::now(), *dry_run)
-            })?;
+            // Every unlock purges first (nothing expired outlives an open vault), so what a
+            // purge finds here is what expired after that; the unlock's own deletions are
+            // reported beside it, never hidden behind a "0".
+            let (mut session, unlocked) = access.unlock(&location)?;
+            let result = tipvault_app::purge_expired(&mut session, clock::now(), *dry_run);
+            let locked = session.lock(clock::now(), LockReason::Exit);
+            let report = output::PurgeRun {
+                report: result?,
+                deleted_on_unlock: unlocked.purged,
+            };
+            locked?;
             out.value(&report, || output::purge_text(&report));
         }
         Command::Retention { command } => match command {
@@ -850,6 +867,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     let products = output::catalog_products(&catalog);
                     out.value(&products, || output::catalog_table(&catalog, &products));
                 }
+            }
+            CatalogCommand::Refresh { provider } => {
+                let net = clock::network()?;
+                let refreshed = with_session(&location, &access, |session| {
+                    tipvault_app::refresh_catalogs(session, &net, provider.as_deref(), clock::now())
+                })?;
+                out.value(&refreshed, || output::catalogs_refreshed_text(&refreshed));
             }
             CatalogCommand::Remove { provider } => {
                 with_session(&location, &access, |session| {

@@ -109,17 +109,53 @@ pub fn retention_table(classes: &[RetentionView]) -> String {
     text.trim_end().to_owned()
 }
 
-pub fn purge_text(report: &PurgeView) -> String {
-    let verb = if report.dry_run {
-        "Would delete"
-    } else {
-        "Deleted"
-    };
-    let mut text = format!("{verb} {} expired records.", report.total);
+/// What `tipvault purge` did: the purge the unlock ran first, and the one asked for.
+#[derive(Serialize)]
+pub struct PurgeRun {
+    #[serde(flatten)]
+    pub report: PurgeView,
+    /// Deleted by the unlock of this run, before the purge asked for (`null` if it failed).
+    pub deleted_on_unlock: Option<PurgeView>,
+}
+
+fn per_class_lines(text: &mut String, report: &PurgeView) {
     for (class, count) in report.per_class.iter().filter(|(_, n)| **n > 0) {
         text.push_str(&format!("\n  {class:<22} {count:>8}"));
     }
+}
+
+pub fn purge_text(run: &PurgeRun) -> String {
+    let mut text = String::new();
+    if let Some(unlock) = run.deleted_on_unlock.as_ref().filter(|u| u.total > 0) {
+        text.push_str(&format!(
+            "Opening the vault deleted {} expired {} (every unlock does):",
+            unlock.total,
+            plural(unlock.total, "record", "records")
+        ));
+        per_class_lines(&mut text, unlock);
+        text.push('\n');
+    }
+    let report = &run.report;
+    if report.total == 0 && !text.is_empty() {
+        text.push_str("Nothing else has expired.");
+        return text;
+    }
+    let verb = match (report.dry_run, text.is_empty()) {
+        (true, _) => "Would delete",
+        (false, true) => "Deleted",
+        (false, false) => "Then deleted",
+    };
+    text.push_str(&format!(
+        "{verb} {} expired {}.",
+        report.total,
+        plural(report.total, "record", "records")
+    ));
+    per_class_lines(&mut text, report);
     text
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 pub fn audit_table(entries: &[AuditEntryView]) -> String {
@@ -462,6 +498,29 @@ pub fn catalog_imported_text(imported: &tipvault_app::CatalogImported) -> String
         c.freshness,
         c.expires_at.format("%Y-%m-%d")
     )
+}
+
+pub fn catalogs_refreshed_text(refreshed: &[tipvault_app::CatalogRefreshed]) -> String {
+    refreshed
+        .iter()
+        .map(|r| {
+            let c = &r.catalog;
+            let what = match (r.outcome.as_str(), r.previous_version) {
+                ("unchanged", _) => "unchanged".to_owned(),
+                ("renewed", _) => "re-issued by the provider; dates renewed".to_owned(),
+                ("replaced", Some(v)) => format!("replaced version {v}"),
+                _ => "cached".to_owned(),
+            };
+            format!(
+                "Catalog of {} version {} ({}, expires {}): {what}.",
+                printable(&r.provider_id),
+                c.version,
+                c.freshness,
+                c.expires_at.format("%Y-%m-%d %H:%M UTC")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn catalog_table(catalog: &ProviderCatalog, products: &[ProductLine]) -> String {

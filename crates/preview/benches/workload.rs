@@ -121,10 +121,7 @@ pub fn request(
             }
         })
         .collect();
-    let now = Utc
-        .with_ymd_and_hms(2026, 11, 24, 15, 0, 0)
-        .single()
-        .expect("date");
+    let now = bench_now();
     PlanRequest {
         sources,
         preferences: if preferences {
@@ -158,9 +155,16 @@ pub fn request(
     }
 }
 
+/// The fixed moment every scenario is planned at (plans are pure functions of it).
+fn bench_now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0)
+        .single()
+        .expect("date")
+}
+
 /// The scenarios reported in docs/BENCHMARKS.md.
 pub fn scenarios() -> Vec<(&'static str, Catalog, PlanRequest)> {
-    let demo = Catalog::demo().expect("demo");
+    let demo = Catalog::demo(bench_now()).expect("demo");
     vec![
         (
             "A 50 KRW products, ₩350k, 3 preferences",

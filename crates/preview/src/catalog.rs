@@ -23,6 +23,11 @@ use tipvault_money::{Currency, Money, MoneyError, RoundingMode};
 pub const CATALOG_FORMAT: &str = "tipvault.catalog.v1";
 
 /// The demo catalog shipped with the app (demo mode and tests), as JSON text.
+///
+/// Its dates are a template, not a validity: issued at the UNIX epoch, stale 30 days later,
+/// expired a year later. Every loader re-issues it at its own `now` with those spans
+/// ([`Catalog::demo`], the sandbox provider), so nothing the product does depends on the day
+/// the file was written, and a copy read without re-issuing is visibly long expired.
 pub const DEMO_CATALOG_JSON: &str = include_str!("../catalogs/demo.json");
 
 /// The wire shape of a catalog v1 document (what `GET /v1/catalog` returns, before signing).
@@ -152,9 +157,34 @@ impl Catalog {
         Catalog::from_raw(raw)
     }
 
-    /// The demo catalog (`catalogs/demo.json`, compiled in).
-    pub fn demo() -> Result<Catalog, CatalogError> {
-        Catalog::parse(DEMO_CATALOG_JSON)
+    /// The demo catalog (`catalogs/demo.json`, compiled in), issued at `now`: fresh for 30
+    /// days, usable for a year (see [`DEMO_CATALOG_JSON`]).
+    pub fn demo(now: DateTime<Utc>) -> Result<Catalog, CatalogError> {
+        Ok(Catalog::parse(DEMO_CATALOG_JSON)?.reissued_at(now))
+    }
+
+    /// The same catalog issued again at `issued_at`: its stale and expiry dates move with it,
+    /// keeping their distance from the issue date. What a provider does when it re-publishes
+    /// an unchanged catalog (same version, same products, new dates).
+    #[must_use]
+    pub fn reissued_at(&self, issued_at: DateTime<Utc>) -> Catalog {
+        let stale_span = self.stale_after - self.issued_at;
+        let expiry_span = self.expires_at - self.issued_at;
+        Catalog {
+            issued_at,
+            stale_after: issued_at + stale_span,
+            expires_at: issued_at + expiry_span,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `other` offers exactly what this catalog offers: the same provider, version and
+    /// products, whatever its dates. A catalog that differs in anything else is a new offer
+    /// and must carry a new version.
+    pub fn same_offer(&self, other: &Catalog) -> bool {
+        self.provider_id == other.provider_id
+            && self.version == other.version
+            && self.products == other.products
     }
 
     /// Validates a raw catalog; see [`CatalogError`] for every refusal.

@@ -10,7 +10,8 @@
 //! use tipvault_money::{Currency, Locale, Money};
 //! use tipvault_preview::{Catalog, Objective, PlanRequest, Preference, ProductKind, Source, explain, preview};
 //!
-//! let catalog = Catalog::demo()?;
+//! let now = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).unwrap();
+//! let catalog = Catalog::demo(now)?;
 //! let request = PlanRequest {
 //!     sources: vec![Source { id: "tips".into(), balance: Money::from_minor(1300, Currency::KRW) }],
 //!     preferences: vec![
@@ -22,7 +23,7 @@
 //!     excluded: vec![],
 //!     rates: vec![],
 //!     used_today: vec![],
-//!     now: chrono::Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).unwrap(),
+//!     now,
 //! };
 //! let preview = preview(&catalog, &request)?;
 //! assert!(explain(&preview.best, Locale::En)

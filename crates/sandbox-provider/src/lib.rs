@@ -183,6 +183,16 @@ fn to_time(secs: i64) -> anyhow::Result<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0).context("clock out of range")
 }
 
+/// `catalog` issued at `now` for `validity`: stale at half of it, expired at the end.
+pub(crate) fn issue(catalog: &Catalog, now: i64, validity: Duration) -> anyhow::Result<Catalog> {
+    let validity = i64::try_from(validity.as_secs()).unwrap_or(i64::MAX / 4);
+    let mut raw = catalog.to_raw();
+    raw.issued_at = to_time(now)?;
+    raw.stale_after = to_time(now.saturating_add(validity / 2))?;
+    raw.expires_at = to_time(now.saturating_add(validity))?;
+    Catalog::from_raw(raw).context("re-issued catalog is invalid")
+}
+
 impl Sandbox {
     /// Opens the state, seeds it on first use, signs the catalog and starts serving.
     pub async fn start(config: Config) -> anyhow::Result<Sandbox> {
@@ -217,14 +227,11 @@ impl Sandbox {
         let mut raw = Catalog::parse(text)
             .context("the configured catalog is invalid")?
             .to_raw();
-        let validity = i64::try_from(config.catalog_validity.as_secs()).unwrap_or(i64::MAX / 4);
-        raw.issued_at = to_time(now)?;
-        raw.stale_after = to_time(now.saturating_add(validity / 2))?;
-        raw.expires_at = to_time(now.saturating_add(validity))?;
         if let Some(v) = config.catalog_version {
             raw.version = v;
         }
-        let catalog = Catalog::from_raw(raw).context("re-issued catalog is invalid")?;
+        let offer = Catalog::from_raw(raw).context("the configured catalog is invalid")?;
+        let catalog = issue(&offer, now, config.catalog_validity)?;
         let signed_catalog = SignedCatalog::sign(&key, &key_id, &catalog);
 
         for (currency, minor) in &config.demo_balances {

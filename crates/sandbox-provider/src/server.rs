@@ -54,8 +54,13 @@ pub(crate) struct App {
     store: Arc<Store>,
     key: SigningKey,
     key_id: String,
+    /// The offer (products, fees, limits): what requests are judged against.
     catalog: Catalog,
-    catalog_body: Vec<u8>,
+    /// The issue being served (the offer with dates) and its signed body. Re-issued with the
+    /// same version and new dates once it is stale, as a real provider re-publishes an
+    /// unchanged catalog, so a long-running sandbox never serves an expired one.
+    issued: Mutex<(Catalog, Vec<u8>)>,
+    catalog_validity: std::time::Duration,
     clock: Clock,
     faults: Faults,
     rng: Mutex<FaultRng>,
@@ -76,8 +81,9 @@ impl App {
             store,
             key,
             key_id,
+            issued: Mutex::new((catalog.clone(), protocol::to_bytes(&signed))),
             catalog,
-            catalog_body: protocol::to_bytes(&signed),
+            catalog_validity: config.catalog_validity,
             clock: config.clock.clone(),
             faults: config.faults.clone(),
             rng: Mutex::new(FaultRng(config.faults.seed)),
@@ -98,6 +104,19 @@ impl App {
             .hostility
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The signed catalog body to serve at `now`: the current issue, or, once it is stale, a
+    /// new issue of the same offer and version dated `now`.
+    fn catalog_body(&self, now: DateTime<Utc>) -> Vec<u8> {
+        let mut issued = self.issued.lock().unwrap_or_else(PoisonError::into_inner);
+        if now >= issued.0.stale_after()
+            && let Ok(next) = crate::issue(&issued.0, now.timestamp(), self.catalog_validity)
+        {
+            let signed = SignedCatalog::sign(&self.key, &self.key_id, &next);
+            *issued = (next, protocol::to_bytes(&signed));
+        }
+        issued.1.clone()
     }
 
     fn roll(&self, permille: u16) -> bool {
@@ -340,7 +359,7 @@ fn handle(app: &App, view: &Request) -> Result<Answer, Refusal> {
             authenticate(app, view, true)?;
             Ok(Answer {
                 status: 200,
-                body: app.catalog_body.clone(),
+                body: app.catalog_body(now_time(app)),
                 committed: false,
             })
         }

@@ -6,7 +6,16 @@
 //! validating the document is the preview crate's job, done by the app layer before a catalog
 //! is stored and again whenever it is read, so the vault does not depend on the planner. One
 //! catalog per provider: a newer version replaces the cached one; an older version is refused,
-//! so a replayed old catalog (with old, perhaps lower, fees) cannot displace a newer one. The
+//! so a replayed old catalog (with old, perhaps lower, fees) cannot displace a newer one.
+//!
+//! **Renewal.** A provider re-publishes an unchanged catalog with new dates (the same version,
+//! a later `issued_at`): the cached copy takes the new document and dates, so a catalog in
+//! daily use never expires from under its user. The same version with anything else changed
+//! (a fee, a product, a limit: anything but the three top-level dates) is refused as
+//! tampering — a changed offer must carry a new version — and so is a re-issue that is not
+//! later than the cached one (a replay of an earlier issue). Each refusal keeps the cached
+//! copy as it was. The signature check (the provider's pinned key) happens before the vault
+//! sees a fetched catalog; this module judges only versions and dates. The
 //! row is user data (which providers the user deals with) and expires under the `catalog`
 //! retention class; the document's own stale/expiry dates are separate and decide whether it
 //! may be used for a redemption.
@@ -51,6 +60,11 @@ pub enum CatalogStored {
     },
     /// The same version was already stored with the same document: nothing changed.
     Unchanged,
+    /// The same version and offer, issued again later: the cached copy took its new dates.
+    Renewed {
+        /// The cached copy's expiry before the renewal.
+        previous_expires_at: DateTime<Utc>,
+    },
 }
 
 /// Why a catalog was not stored.
@@ -69,9 +83,54 @@ pub enum CatalogStoreError {
         /// The version offered.
         offered: u64,
     },
+    /// The same version as the cached one, but a different offer: a provider must publish a
+    /// change under a new version, so this is treated as tampering.
+    #[error(
+        "{provider}'s catalog version {version} differs from the cached copy of the same \
+         version in more than its dates; a changed catalog must carry a new version"
+    )]
+    ChangedWithoutNewVersion {
+        /// The provider.
+        provider: String,
+        /// The version both claim.
+        version: u64,
+    },
+    /// The same version and offer, but not issued later than the cached copy (a replay of an
+    /// earlier issue).
+    #[error(
+        "this issue of {provider}'s catalog version {version} ({offered}) is not later than \
+         the cached one ({stored})"
+    )]
+    NotLaterIssue {
+        /// The provider.
+        provider: String,
+        /// The version both claim.
+        version: u64,
+        /// When the cached copy was issued.
+        stored: DateTime<Utc>,
+        /// When the offered copy was issued.
+        offered: DateTime<Utc>,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The top-level keys a re-issue may change: the catalog v1 dates.
+const DATE_KEYS: [&str; 3] = ["issued_at", "stale_after", "expires_at"];
+
+/// The document without its dates, to compare two issues of one version. A document that is
+/// not a JSON object is compared whole.
+fn undated(document: &str) -> Result<serde_json::Value, &str> {
+    match serde_json::from_str::<serde_json::Value>(document) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for key in DATE_KEYS {
+                map.remove(key);
+            }
+            Ok(serde_json::Value::Object(map))
+        }
+        _ => Err(document),
+    }
 }
 
 fn time(secs: i64) -> rusqlite::Result<DateTime<Utc>> {
@@ -137,11 +196,12 @@ pub(crate) fn put(
     let tx = conn.transaction().map_err(sql)?;
     // An expired row still holds the provider id until the purge: compare with it too, so a
     // purge delay cannot be used to roll a catalog back.
-    let existing: Option<(i64, String)> = tx
+    let existing: Option<(i64, String, i64, i64)> = tx
         .query_row(
-            "SELECT version, document FROM catalog WHERE provider_id = :id",
+            "SELECT version, document, issued_at, doc_expires_at FROM catalog
+             WHERE provider_id = :id",
             named_params! {":id": catalog.provider_id},
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()
         .map_err(sql)?;
@@ -151,7 +211,7 @@ pub(crate) fn put(
         offered: catalog.version,
     })?;
     let outcome = match existing {
-        Some((stored, document)) if stored == version && document == catalog.document => {
+        Some((stored, document, _, _)) if stored == version && document == catalog.document => {
             // The provider still publishes exactly this: the row is as fresh as this fetch,
             // so a catalog in daily use never expires from under its user (an expired row
             // not yet purged comes back too).
@@ -166,14 +226,34 @@ pub(crate) fn put(
             tx.commit().map_err(sql)?;
             return Ok(CatalogStored::Unchanged);
         }
-        Some((stored, _)) if stored >= version => {
+        Some((stored, document, issued_at, doc_expires_at)) if stored == version => {
+            if undated(&document) != undated(&catalog.document) {
+                return Err(CatalogStoreError::ChangedWithoutNewVersion {
+                    provider: catalog.provider_id.clone(),
+                    version: catalog.version,
+                });
+            }
+            let stored_issue = time(issued_at).map_err(sql)?;
+            if catalog.issued_at <= stored_issue {
+                return Err(CatalogStoreError::NotLaterIssue {
+                    provider: catalog.provider_id.clone(),
+                    version: catalog.version,
+                    stored: stored_issue,
+                    offered: catalog.issued_at,
+                });
+            }
+            CatalogStored::Renewed {
+                previous_expires_at: time(doc_expires_at).map_err(sql)?,
+            }
+        }
+        Some((stored, ..)) if stored > version => {
             return Err(CatalogStoreError::NotNewer {
                 provider: catalog.provider_id.clone(),
                 stored: u64::try_from(stored).unwrap_or(0),
                 offered: catalog.version,
             });
         }
-        Some((stored, _)) => CatalogStored::Replaced {
+        Some((stored, ..)) => CatalogStored::Replaced {
             previous_version: u64::try_from(stored).unwrap_or(0),
         },
         None => CatalogStored::New,

@@ -12,9 +12,10 @@ use tipvault_app::{
 use super::ledger_support::{add_kofi, request};
 use super::support::{new_vault, t0};
 
-/// The demo catalog as a JSON value, to edit into other providers' catalogs.
+/// The demo catalog issued at the tests' `t0`, as a JSON value, to edit into other providers'
+/// catalogs.
 fn demo() -> Value {
-    serde_json::from_str(include_str!("../../../preview/catalogs/demo.json")).unwrap()
+    serde_json::to_value(tipvault_app::demo_catalog(t0()).unwrap()).unwrap()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, doc: &Value) -> PathBuf {

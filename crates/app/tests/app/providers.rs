@@ -42,3 +42,147 @@ fn a_sandbox_is_marked_by_how_it_was_added_and_stays_marked() {
     let listed = tipvault_app::list_providers(&mut session, now).unwrap();
     assert!(listed.iter().all(|p| p.sandbox), "{listed:?}");
 }
+
+/// A sandbox on `listen` (a free port when `None`) with the shared test clock.
+fn sandbox_config(
+    db: &std::path::Path,
+    listen: Option<std::net::SocketAddr>,
+    offset: &std::sync::Arc<std::sync::atomic::AtomicI64>,
+) -> Config {
+    let mut config = Config::new(db);
+    if let Some(addr) = listen {
+        config.listen = addr;
+    }
+    let offset = offset.clone();
+    let system = tipvault_sandbox_provider::system_clock();
+    config.clock =
+        std::sync::Arc::new(move || system() + offset.load(std::sync::atomic::Ordering::SeqCst));
+    config
+}
+
+#[test]
+fn a_catalog_refresh_renews_a_reissue_and_refuses_rollbacks_tampering_and_other_keys() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use tipvault_app::ErrorCode;
+
+    const DAY: i64 = 86_400;
+    let (tmp, _location, mut session) = new_vault();
+    let offset = Arc::new(AtomicI64::new(0));
+    let client_offset = offset.clone();
+    let clock = Arc::new(move || {
+        Utc::now() + chrono::Duration::seconds(client_offset.load(Ordering::SeqCst))
+    });
+    let net = Network::new()
+        .unwrap()
+        .with_clock(clock.clone(), Arc::new(std::thread::sleep));
+    let db = tmp.path().join("sandbox.sqlite");
+    let mut config = sandbox_config(&db, None, &offset);
+    config.catalog_version = Some(2);
+    let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let addr = sandbox.addr();
+    tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &sandbox.base_url(),
+        ProviderKind::Sandbox,
+        clock(),
+    )
+    .unwrap();
+    let mut sandbox = Some(sandbox);
+    // Restarts the provider on the same address with `edit` applied, the clock at `day`.
+    let mut restart = |day: i64, edit: &dyn Fn(&mut Config)| {
+        net.runtime().block_on(sandbox.take().unwrap().stop());
+        offset.store(day * DAY, Ordering::SeqCst);
+        let mut config = sandbox_config(&db, Some(addr), &offset);
+        config.catalog_version = Some(2);
+        edit(&mut config);
+        sandbox = Some(net.runtime().block_on(Sandbox::start(config)).unwrap());
+    };
+    let cached = |session: &mut tipvault_app::Session| {
+        tipvault_app::list_catalogs(session, clock())
+            .unwrap()
+            .remove(0)
+    };
+
+    // Nothing new: unchanged.
+    let same = tipvault_app::refresh_catalogs(&mut session, &net, None, clock()).unwrap();
+    assert_eq!(same[0].outcome, "unchanged");
+
+    // Day 20: the provider re-issues version 2 unchanged: the cached copy takes its dates.
+    restart(20, &|_| {});
+    let renewed =
+        tipvault_app::refresh_catalogs(&mut session, &net, Some("demo-provider"), clock()).unwrap();
+    assert_eq!(renewed[0].outcome, "renewed");
+    assert_eq!(renewed[0].catalog.version, 2);
+    let kept = cached(&mut session);
+    assert_eq!(kept.issued_at.timestamp() / DAY, clock().timestamp() / DAY);
+
+    // Each bad re-issue is refused with its own clear error, and the cached copy stays.
+    let changed_fee = {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
+        doc["products"][0]["fee"]["fixed"] = serde_json::json!("100");
+        doc.to_string()
+    };
+    type Edit = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(&str, i64, Edit, ErrorCode, &str)> = vec![
+        (
+            "a lower version",
+            21,
+            Box::new(|c: &mut Config| c.catalog_version = Some(1)),
+            ErrorCode::Provider,
+            "not newer",
+        ),
+        (
+            "an earlier issue (the provider's clock set back)",
+            19,
+            Box::new(|_: &mut Config| {}),
+            ErrorCode::Provider,
+            "not later",
+        ),
+        (
+            "another fee under the same version",
+            22,
+            Box::new(move |c: &mut Config| c.catalog_json = Some(changed_fee.clone())),
+            ErrorCode::NotVerified,
+            "new version",
+        ),
+    ];
+    for (name, day, edit, code, says) in cases {
+        restart(day, &*edit);
+        let err = tipvault_app::refresh_catalogs(&mut session, &net, None, clock()).unwrap_err();
+        assert_eq!(err.code, code, "{name}: {}", err.message);
+        assert!(err.message.contains(says), "{name}: {}", err.message);
+        assert_eq!(
+            cached(&mut session),
+            kept,
+            "{name}: the cached copy is kept"
+        );
+    }
+
+    // Another key at the same address: the pinned key refuses it before the vault sees it.
+    let other_db = tmp.path().join("impostor.sqlite");
+    net.runtime().block_on(sandbox.take().unwrap().stop());
+    offset.store(23 * DAY, Ordering::SeqCst);
+    let mut impostor = sandbox_config(&other_db, Some(addr), &offset);
+    impostor.catalog_version = Some(3);
+    let impostor = net.runtime().block_on(Sandbox::start(impostor)).unwrap();
+    let err = tipvault_app::refresh_catalogs(&mut session, &net, None, clock()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Provider, "{}", err.message);
+    assert_eq!(
+        cached(&mut session),
+        kept,
+        "another key: the cached copy is kept"
+    );
+    net.runtime().block_on(impostor.stop());
+
+    let audit = tipvault_app::audit_entries(&mut session, clock(), 0, 500).unwrap();
+    let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "catalog.refused").count(),
+        3,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"catalog.renewed"), "{kinds:?}");
+}

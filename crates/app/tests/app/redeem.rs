@@ -17,12 +17,36 @@ struct World {
 }
 
 fn world() -> World {
+    world_on(None)
+}
+
+/// Seconds both clocks (this client's and the sandbox's) are moved ahead of the real one.
+type Offset = std::sync::Arc<std::sync::atomic::AtomicI64>;
+
+/// The clock moved by `offset`.
+fn moved(offset: &Offset) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(offset.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// A paired sandbox with the step-up waiver on; with `offset`, both sides' clocks move with it.
+fn world_on(offset: Option<Offset>) -> World {
+    use std::sync::Arc;
     let (tmp, _location, mut session) = new_vault();
-    let net = Network::new().unwrap();
+    let mut net = Network::new().unwrap();
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
     config.enrollment_code = Some("1111-2222".into());
+    if let Some(offset) = offset.clone() {
+        let client = offset.clone();
+        net = net.with_clock(
+            Arc::new(move || moved(&client)),
+            Arc::new(std::thread::sleep),
+        );
+        let system = tipvault_sandbox_provider::system_clock();
+        config.clock =
+            Arc::new(move || system() + offset.load(std::sync::atomic::Ordering::SeqCst));
+    }
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
-    let now = Utc::now();
+    let now = net.now();
     let p = tipvault_app::add_provider(
         &mut session,
         &net,
@@ -280,4 +304,53 @@ fn a_changed_fee_stops_the_redemption_before_anything_is_sent() {
             .unwrap(),
         0
     );
+}
+
+/// Daily use for 400 days, with the client's and the sandbox's clocks moved together: the
+/// sandbox re-issues its catalog (version 1, valid 30 days) whenever it goes stale, the outbox
+/// hands every fetched catalog to the vault, and the vault renews the cached copy. No manual
+/// catalog step, and every day's redemption confirms.
+#[test]
+fn a_sandbox_used_daily_for_400_days_keeps_confirming_with_no_catalog_step() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    let offset: Offset = Arc::new(AtomicI64::new(0));
+    // The sandbox's catalogs are valid 30 days (`Config::new`): 400 days need renewals.
+    let World {
+        _tmp: _dir,
+        mut session,
+        net,
+        sandbox,
+    } = world_on(Some(offset.clone()));
+    let sandbox = sandbox.unwrap();
+    let clock = || moved(&offset);
+    let mut renewals = std::collections::BTreeSet::new();
+    for day in 0..400_i64 {
+        offset.store(day * 86_400, Ordering::SeqCst);
+        let now = clock();
+        // What every unlock does first.
+        tipvault_app::purge_expired(&mut session, now, false).unwrap();
+        let planned = tipvault_app::plan_redemption(&mut session, &request("1000", "topup"), now)
+            .unwrap_or_else(|e| panic!("day {day}: {e}"));
+        tipvault_app::approve_redemption(&mut session, &planned.id, now)
+            .unwrap_or_else(|e| panic!("day {day}: {e}"));
+        let run = tipvault_app::run_outbox(&mut session, &net).unwrap();
+        assert_eq!(run.confirmed, 1, "day {day}: {run:?}");
+        let cached = tipvault_app::list_catalogs(&mut session, now).unwrap();
+        assert_eq!(cached[0].freshness, "fresh", "day {day}");
+        renewals.insert(cached[0].issued_at);
+    }
+    assert_eq!(
+        sandbox.store().redemption_count().unwrap(),
+        400,
+        "one confirmed top-up a day"
+    );
+    assert!(
+        renewals.len() >= 400 / 15,
+        "the cached catalog was renewed every time the provider re-issued it: {}",
+        renewals.len()
+    );
+    let cached = tipvault_app::list_catalogs(&mut session, clock()).unwrap();
+    assert_eq!(cached[0].version, 1, "never a new version, only new dates");
 }

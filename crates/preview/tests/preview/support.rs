@@ -27,7 +27,7 @@ pub fn usd(minor: i64) -> Money {
 }
 
 pub fn demo() -> Catalog {
-    Catalog::demo().expect("the demo catalog is valid")
+    Catalog::demo(now()).expect("the demo catalog is valid")
 }
 
 pub fn id(text: &str) -> ProductId {

@@ -33,7 +33,7 @@ async fn catalog_is_signed_by_the_provider_and_pairing_is_one_time() {
     assert_eq!((verified.key_id.as_str(), verified.key), (key_id, key));
     assert_eq!(
         verified.catalog.products().len(),
-        Catalog::demo().unwrap().products().len()
+        Catalog::demo(chrono::Utc::now()).unwrap().products().len()
     );
     // The document verifies offline with the pinned key, and the version is published.
     let (offline, _, _) = verified.document.verify(Some((key_id, &key))).unwrap();
@@ -48,6 +48,47 @@ async fn catalog_is_signed_by_the_provider_and_pairing_is_one_time() {
         code(other.pair(sandbox.enrollment_code()).await),
         ErrorCode::InvalidEnrollmentCode
     );
+}
+
+#[tokio::test]
+async fn a_stale_catalog_is_reissued_with_the_same_version_and_offer() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let offset = Arc::new(AtomicI64::new(0));
+    let sandbox_offset = offset.clone();
+    let (_dir, sandbox) = support::start_with(move |c| {
+        c.clock = Arc::new(move || support::now() + sandbox_offset.load(Ordering::SeqCst));
+    })
+    .await;
+    let fetch = |shift: i64| {
+        let url = sandbox.base_url();
+        let (key_id, key) = sandbox.provider_key();
+        let key_id = key_id.to_owned();
+        async move {
+            let mut client = tipvault_wire::client::ProviderClient::new(
+                tipvault_wire::client::ClientConfig::new(&url),
+                tipvault_wire::httpsig::SigningKey::from_bytes(&device_seed()),
+            )
+            .unwrap()
+            .with_clock(Arc::new(move || support::now() + shift));
+            client.pin_provider(&key_id, key);
+            client.catalog().await.unwrap().catalog
+        }
+    };
+    let first = fetch(0).await;
+    // Still fresh 14 days on: the same issue.
+    offset.store(14 * 86_400, Ordering::SeqCst);
+    assert_eq!(fetch(14 * 86_400).await, first);
+    // Stale from day 15 (half its 30 days): issued again, dated then, signed by the same key.
+    offset.store(16 * 86_400, Ordering::SeqCst);
+    let again = fetch(16 * 86_400).await;
+    assert!(again.same_offer(&first), "same version and products");
+    let moved = again.issued_at().timestamp() - first.issued_at().timestamp();
+    assert!(
+        (16 * 86_400..16 * 86_400 + 60).contains(&moved),
+        "issued when it was served: {moved} s later"
+    );
+    assert!(again.expires_at() > first.expires_at());
 }
 
 #[tokio::test]
@@ -199,7 +240,7 @@ async fn undeclared_and_missing_destination_fields_are_refused() {
         ErrorCode::UndeclaredDestinationField
     );
     let mut donation = minimal_request(
-        Catalog::demo()
+        Catalog::demo(chrono::Utc::now())
             .unwrap()
             .product("krw-donation-green-earth")
             .unwrap(),
@@ -222,7 +263,7 @@ async fn undeclared_and_missing_destination_fields_are_refused() {
 #[tokio::test]
 async fn every_demo_product_is_redeemed_with_only_its_declared_fields() {
     let env = paired().await;
-    let catalog = Catalog::demo().unwrap();
+    let catalog = Catalog::demo(chrono::Utc::now()).unwrap();
     for (i, product) in catalog.products().iter().enumerate() {
         let request = minimal_request(product);
         let body: serde_json::Value =
@@ -273,7 +314,7 @@ async fn amount_rules_limits_and_balance_are_enforced() {
         ErrorCode::AmountNotAllowed,
         "not a denomination"
     );
-    let catalog = Catalog::demo().unwrap();
+    let catalog = Catalog::demo(chrono::Utc::now()).unwrap();
     let mut transit = minimal_request(catalog.product("krw-transit-credit").unwrap());
     transit.amount = Amount::new("700").unwrap();
     assert_eq!(

@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn catalog_round_trip_and_tamper() {
         let key = SigningKey::from_bytes(&[9; 32]);
-        let catalog = Catalog::demo().unwrap();
+        let catalog = Catalog::demo(chrono::Utc::now()).unwrap();
         let signed = SignedCatalog::sign(&key, "prov-1", &catalog);
         let json = serde_json::to_string(&signed).unwrap();
         let back: SignedCatalog = serde_json::from_str(&json).unwrap();

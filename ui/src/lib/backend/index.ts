@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
   BundleView,
+  CatalogRefreshed,
   DemoStarted,
   OutboxRun,
   PrivacyEntryView,
@@ -163,6 +164,8 @@ export const backend = {
   providers: () => call<ProviderView[]>('providers'),
   /** Starts the sandbox provider on loopback (demo money), adds and pairs it. */
   startDemo: () => call<DemoStarted>('start_demo'),
+  /** Fetches a provider's catalog (or every provider's) and renews or replaces the cached copy. */
+  refreshCatalogs: (provider: string | null) => call<CatalogRefreshed[]>('refresh_catalogs', { provider }),
   planRedemption: (request: RedeemRequest) => call<RedemptionView>('plan_redemption', { request }),
   sendRedemption: (id: string) => call<RedemptionView>('send_redemption', { id }),
   redemptions: () => call<RedemptionView[]>('redemptions'),

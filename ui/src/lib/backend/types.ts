@@ -12,6 +12,7 @@ export type { BalancePreviewQuery } from './generated/BalancePreviewQuery';
 export type { BalanceView } from './generated/BalanceView';
 export type { BundleView } from './generated/BundleView';
 export type { CatalogImported } from './generated/CatalogImported';
+export type { CatalogRefreshed } from './generated/CatalogRefreshed';
 export type { CatalogView } from './generated/CatalogView';
 export type { ChosenFile } from './generated/ChosenFile';
 export type { Created } from './generated/Created';

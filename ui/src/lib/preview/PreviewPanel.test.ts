@@ -117,4 +117,35 @@ describe('PreviewPanel', () => {
     render(PreviewPanel);
     expect(await screen.findByRole('alert')).toHaveTextContent('KRW has no minor units.');
   });
+
+  it('refreshes a stale catalog of a provider in the vault and previews again on it', async () => {
+    let freshness = 'stale';
+    const refreshed: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'catalogs') {
+        return [{ provider_id: 'acme', version: 3, freshness, built_in: false, products: 7 }];
+      }
+      if (cmd === 'providers') return [{ id: 'acme', device_id: null, sandbox: false }];
+      if (cmd === 'refresh_catalogs') {
+        refreshed.push((args as { provider: unknown }).provider);
+        freshness = 'fresh';
+        return [{ provider_id: 'acme', outcome: 'renewed', previous_version: null, catalog: { freshness: 'fresh' } }];
+      }
+      if (cmd === 'preview_balance') {
+        const p = plan(`Plan on a ${freshness} catalog.`, [leg('gift', 'gift_card', 1000)], 300);
+        return { provider: 'acme', demo: false, best: { ...p, freshness }, alternatives: [] };
+      }
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(PreviewPanel);
+    expect(await screen.findByText('Plan on a stale catalog.')).toBeInTheDocument();
+    expect(screen.getByText(/getting old/)).toBeInTheDocument();
+    await user.click(await screen.findByRole('button', { name: 'Refresh the catalog' }));
+    expect(await screen.findByText('Plan on a fresh catalog.')).toBeInTheDocument();
+    expect(refreshed).toEqual(['acme']);
+    expect(screen.getByRole('status')).toHaveTextContent("The provider's current catalog is in the vault");
+    expect(screen.queryByText(/getting old/)).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Refresh the catalog' })).toBeNull();
+  });
 });

@@ -6,6 +6,7 @@ import type { CatalogView } from "./CatalogView";
  */
 export type CatalogImported = { catalog: CatalogView, 
 /**
- * `new`, `replaced` or `unchanged`.
+ * `new`, `replaced`, `renewed` (the same version re-issued with later dates) or
+ * `unchanged`.
  */
 outcome: string, previous_version: number | null, };
