@@ -26,7 +26,9 @@ if (( want_test )); then
   # xauth is only recommended by xvfb, but xvfb-run needs it.
   # fonts-nanum: Hangul glyphs, so the Korean screens render in screenshots on a bare machine.
   # hledger: the ledger export tests run the real tool on Tipvault's journals.
-  packages+=(xvfb xauth webkit2gtk-driver fonts-nanum hledger)
+  # faketime: the suite runs again with the clock moved years ahead (nothing may depend on
+  # the day it was written).
+  packages+=(xvfb xauth webkit2gtk-driver fonts-nanum hledger faketime)
 fi
 
 if command -v dpkg-query >/dev/null; then

@@ -13,8 +13,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const targetDir = process.env.CARGO_TARGET_DIR
   ? path.resolve(root, process.env.CARGO_TARGET_DIR)
   : path.join(root, 'target');
-const application =
+const desktopBinary =
   process.env.TIPVAULT_DESKTOP_BIN ?? path.join(targetDir, 'debug', 'tipvault-desktop');
+// TIPVAULT_E2E_FAKETIME (e.g. "+400d"): the app runs with its clock moved by libfaketime
+// (through a wrapper the drivers launch instead), to prove nothing depends on today's date.
+const application = process.env.TIPVAULT_E2E_FAKETIME
+  ? path.join(root, 'tests', 'e2e', 'faketime-app.sh')
+  : desktopBinary;
+process.env.TIPVAULT_E2E_APP = desktopBinary;
 const tauriDriver =
   process.env.TAURI_DRIVER ?? path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
 // Makes a vault in the trusted tier and serves the sandbox its history went to (see the file).
@@ -121,7 +127,7 @@ export const config = {
 
   onPrepare() {
     for (const [what, file] of [
-      ['the desktop binary (build it with the UI first; see README)', application],
+      ['the desktop binary (build it with the UI first; see README)', desktopBinary],
       ['tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)', tauriDriver],
       ['the trusted-vault fixture (cargo build -p tipvault-app --example e2e_trusted_vault)', trustedVaultFixture],
     ]) {

@@ -41,6 +41,12 @@ describe('demo mode', () => {
     await $('#nav-redemptions').click();
     await $('#redemptions-table').waitForDisplayed();
     await expect($('#redemptions-table tbody tr')).toHaveAttribute('data-state', 'confirmed');
+    // Dated by the app's own clock: under TIPVAULT_E2E_FAKETIME ("+400d") that clock is really
+    // moved, so this run proves the demo works on that day, not today.
+    const days = Number(/^\+(\d+)d$/.exec(process.env.TIPVAULT_E2E_FAKETIME ?? '')?.[1] ?? 0);
+    const appDay = (shift) => new Date(Date.now() + (days + shift) * 86_400_000).toLocaleDateString('en-GB', { timeZone: 'UTC' });
+    const shown = await $('#redemptions-table tbody tr td').getText();
+    expect([appDay(-1), appDay(0), appDay(1)].some((d) => shown.includes(d))).toBe(true);
     await expect($('#privacy-ledger')).toHaveText(expect.stringContaining('01012345678'));
     await $('#dispute-reason').selectByAttribute('value', 'not_received');
     const disputeButton = (await $$('#redemptions-table .dispute'))[0];
