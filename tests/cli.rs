@@ -496,6 +496,14 @@ fn preview_explains_the_split_in_english_and_korean() {
         "{}",
         en.stdout
     );
+    // Where every unit goes, on lines of their own (the desktop shows the same lines).
+    assert!(
+        en.stdout
+            .contains("  Leaves the balance: ₩1,300. Stays: ₩0.\n")
+            && en.stdout.contains("  ₩1,300: ₩1,300 received + ₩0 fees."),
+        "{}",
+        en.stdout
+    );
     let ko = run(tipvault().args(args).args(["--lang", "ko"]));
     assert!(
         ko.stdout
@@ -1146,6 +1154,36 @@ fn an_imported_catalog_previews_the_vaults_balances() {
             "value is conserved per source: {s}"
         );
     }
+    // Per balance currency, what leaves and what each destination currency receives; the
+    // euros reach dollars through the rate, and the conversion's cost has its own lines.
+    let lines = preview["conservation"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "EUR and USD: {lines:?}");
+    let eur = lines
+        .iter()
+        .find(|l| l["balance"]["currency"] == "EUR")
+        .unwrap();
+    let arrival = &eur["arrivals"][0];
+    assert_eq!(arrival["currency"], "USD", "{eur}");
+    assert_eq!(arrival["rate"]["rate"], "1.08", "{eur}");
+    let dec = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+    };
+    assert_eq!(
+        dec(&arrival["converted"]),
+        dec(&arrival["received"]["amount"])
+            + dec(&arrival["fees"]["amount"])
+            + dec(&arrival["fx_granularity"]["amount"])
+            + dec(&arrival["rounding"]),
+        "converted = received + fees + FX granularity + rounding, exactly: {arrival}"
+    );
+    assert_eq!(
+        dec(&arrival["converted"]),
+        dec(&arrival["debit"]["amount"]) * dec(&arrival["rate"]["rate"]),
+        "what left the euros, converted exactly: {arrival}"
+    );
     let text = with_stdin(
         dir.path(),
         &pass(),

@@ -106,6 +106,11 @@ pub struct PreviewResult {
     #[serde(flatten)]
     pub preview: Preview,
     pub explanation: Explanations,
+    /// Where every unit of the best plan goes, per balance currency: what leaves, what each
+    /// destination currency receives, fees, FX granularity and rounding, what stays.
+    pub conservation: Vec<tipvault_preview::Conservation>,
+    /// The same, as the lines every front end shows.
+    pub conservation_lines: ConservationLines,
     /// The destination fields each planned product needs (what a redemption will ask for).
     #[serde(skip)]
     pub destination_fields: std::collections::BTreeMap<String, Vec<String>>,
@@ -115,6 +120,13 @@ pub struct PreviewResult {
 pub struct Explanations {
     pub en: String,
     pub ko: String,
+}
+
+/// The conservation lines of a plan in both languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConservationLines {
+    pub en: Vec<String>,
+    pub ko: Vec<String>,
 }
 
 /// Plans how `input.balance` would be cashed out through `catalog`, with up to two alternatives.
@@ -162,10 +174,17 @@ fn run(catalog: &Catalog, request: &PlanRequest) -> Result<PreviewResult, AppErr
             )
         })
         .collect();
+    let conservation = tipvault_preview::conservation(&preview.best);
+    let conservation_lines = ConservationLines {
+        en: tipvault_preview::conservation_lines(&preview.best, Locale::En),
+        ko: tipvault_preview::conservation_lines(&preview.best, Locale::Ko),
+    };
     Ok(PreviewResult {
         provider: catalog.provider_id().to_owned(),
         preview,
         explanation,
+        conservation,
+        conservation_lines,
         destination_fields,
     })
 }
@@ -399,6 +418,10 @@ pub struct PlanView {
     pub freshness: String,
     pub explanation_en: String,
     pub explanation_ko: String,
+    /// Where every unit goes: what leaves the balance = what each destination receives +
+    /// fees + FX granularity and rounding, and what stays (the same lines as the CLI's).
+    pub conservation_en: Vec<String>,
+    pub conservation_ko: Vec<String>,
 }
 
 /// The best plan and its alternatives, for display.
@@ -452,6 +475,8 @@ fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String
         freshness: snake(plan.freshness),
         explanation_en: tipvault_preview::explain(plan, Locale::En),
         explanation_ko: tipvault_preview::explain(plan, Locale::Ko),
+        conservation_en: tipvault_preview::conservation_lines(plan, Locale::En),
+        conservation_ko: tipvault_preview::conservation_lines(plan, Locale::Ko),
     }
 }
 

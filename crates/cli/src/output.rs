@@ -554,6 +554,15 @@ pub fn preview_text(result: &PreviewResult, korean: bool) -> String {
     } else {
         result.explanation.en.clone()
     };
+    let lines = if korean {
+        &result.conservation_lines.ko
+    } else {
+        &result.conservation_lines.en
+    };
+    for line in lines {
+        text.push_str("\n  ");
+        text.push_str(line);
+    }
     if !result.preview.alternatives.is_empty() {
         text.push_str(&format!(
             "\n({} alternative plan(s): use --json to see them.)",

@@ -39,7 +39,9 @@
 //!   face + fee (gross). A ₩5,000 gift card with a 2% fee costs ₩5,100.
 //! - **Exactness** ([`knapsack`](crate::planner)): plans are optimal, never approximate; when the
 //!   exact solver would be too large it returns [`PlanError::TooComplex`].
-//! - **Conservation** ([`plan`]): per currency, Σ legs' debit + remainder + kept = balance.
+//! - **Conservation** ([`plan`]): per currency, Σ legs' debit + remainder + kept = balance;
+//!   [`conservation()`] restates it as the lines a user checks, with the FX granularity and
+//!   rounding of cross-currency legs on lines of their own.
 //! - **Freshness** ([`freshness`]): an expired catalog still gives a preview, marked
 //!   `redeemable: false` with a note.
 
@@ -58,6 +60,7 @@
 
 pub mod amount_rule;
 pub mod catalog;
+pub mod conservation;
 pub mod error;
 pub mod explain;
 pub mod fee;
@@ -71,6 +74,7 @@ mod stranded;
 
 pub use amount_rule::AmountRule;
 pub use catalog::{CATALOG_FORMAT, Catalog, DEMO_CATALOG_JSON, RawCatalog};
+pub use conservation::{Arrival, Conservation, conservation, conservation_lines};
 pub use error::{CatalogError, PlanError};
 pub use explain::{explain, kind_name};
 pub use fee::FeeRule;

@@ -4,6 +4,8 @@
 mod amount_rule;
 #[path = "preview/catalog.rs"]
 mod catalog;
+#[path = "preview/conservation.rs"]
+mod conservation;
 #[path = "preview/explain.rs"]
 mod explain;
 #[path = "preview/fee.rs"]

@@ -11,6 +11,10 @@ describe('cash-out preview', () => {
       'Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit. Done in about 2 minutes, at worst in 1 day.',
     );
     await expect($$('.path .seg')).toBeElementsArrayOfSize(2);
+    // Where every unit goes: the same lines as the CLI's.
+    await expect($('#preview-conservation')).toHaveText(
+      expect.stringContaining('Leaves the balance: ₩1,300. Stays: ₩0.'),
+    );
     // No provider catalog in this vault: the built-in demo catalog, labelled as such.
     await expect($('#preview-demo')).toBeDisplayed();
     await screenshot('preview');

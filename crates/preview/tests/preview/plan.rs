@@ -139,6 +139,30 @@ fn check_plan(catalog: &Catalog, request: &PlanRequest, p: &Plan) -> Result<(), 
             .sum();
         prop_assert_eq!(attributed, minor(outcome.debited));
     }
+    // The lines a user sees add up, exactly, and match the plan's own totals.
+    let lines = tipvault_preview::conservation(p);
+    prop_assert_eq!(lines.len(), p.balance.len());
+    for line in &lines {
+        prop_assert!(line.balances(), "conservation lines add up: {:?}", line);
+        let currency = line.balance.currency();
+        let spent = debited.get(&currency).copied().unwrap_or(0);
+        prop_assert_eq!(
+            minor(line.leaves),
+            spent,
+            "leaves = Σ debit in {}",
+            currency
+        );
+        for a in &line.arrivals {
+            prop_assert!(!a.fx_granularity.is_negative() && !a.rounding.is_sign_negative());
+            if a.rate.is_none() {
+                prop_assert_eq!(a.currency, currency);
+                prop_assert!(
+                    a.fx_granularity.is_zero() && a.rounding.is_zero(),
+                    "no FX, no FX cost"
+                );
+            }
+        }
+    }
     // Stranded value is exactly the remainder.
     for s in &p.stranded {
         let rest = p

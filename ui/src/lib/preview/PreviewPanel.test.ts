@@ -38,6 +38,8 @@ const plan = (explanation: string, legs: ReturnType<typeof leg>[], remainder: nu
   freshness: 'fresh',
   explanation_en: explanation,
   explanation_ko: explanation,
+  conservation_en: ['Leaves the balance: ₩1,300. Stays: ₩0.', '₩1,300: ₩1,300 received + ₩0 fees.'],
+  conservation_ko: ['잔액에서 나가는 금액: 1,300원. 남는 금액: 0원.', '1,300원: 받는 금액 1,300원 + 수수료 0원.'],
 });
 
 describe('PreviewPanel', () => {
@@ -70,6 +72,8 @@ describe('PreviewPanel', () => {
       provider: null,
     });
     expect(screen.getByText('Demo catalog (sandbox provider)')).toBeInTheDocument();
+    const lines = screen.getByRole('list', { name: 'Where every unit goes' });
+    expect(lines).toHaveTextContent('₩1,300: ₩1,300 received + ₩0 fees.');
     const segments = container.querySelectorAll<HTMLElement>('.path .seg');
     expect(segments).toHaveLength(2);
     expect(segments[0]!.style.width).toBe(`${(1000 / 1300) * 100}%`);

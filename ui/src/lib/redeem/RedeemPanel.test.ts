@@ -15,7 +15,7 @@ const plan = {
     },
   ],
   kept: [], remainder: [won(300)], fees: [won(0)], eta_typical_seconds: 120, eta_worst_seconds: 1800,
-  redeemable: true, freshness: 'fresh', explanation_en: 'x', explanation_ko: 'x',
+  redeemable: true, freshness: 'fresh', explanation_en: 'x', explanation_ko: 'x', conservation_en: [], conservation_ko: [],
 };
 const query = { amount: '1300', currency: 'KRW', prefer: ['topup'], objective: 'first_preference' as const, keep: null, exclude: [], provider: 'sandbox' };
 const leg = (state: string) => ({

@@ -9,4 +9,9 @@ export type PlanView = { balance: Array<MoneyView>, legs: Array<LegView>, kept: 
 /**
  * False when the catalog has expired: it may be previewed but not redeemed.
  */
-redeemable: boolean, freshness: string, explanation_en: string, explanation_ko: string, };
+redeemable: boolean, freshness: string, explanation_en: string, explanation_ko: string, 
+/**
+ * Where every unit goes: what leaves the balance = what each destination receives +
+ * fees + FX granularity and rounding, and what stays (the same lines as the CLI's).
+ */
+conservation_en: Array<string>, conservation_ko: Array<string>, };
