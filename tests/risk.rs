@@ -214,13 +214,43 @@ fn a_limit_raise_without_the_key_is_refused_and_audited() {
 #[test]
 fn a_refused_redemption_queues_nothing_and_a_cancelled_one_is_never_sent() {
     let w = world();
+    // ₩35,000 asked of a new account: planned within its ₩30,000 limit, held for the key.
     let out = redeem(&w, "35000");
-    assert_eq!(out.status.code(), Some(8), "refused: {}", out.stderr);
-    assert!(out.stderr.contains("Refused"), "{}", out.stderr);
-    let id = redemption_id(&ok(&w, &["redemptions"]).stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "held for the key: {}",
+        out.stderr
+    );
+    let id = redemption_id(&out.stderr);
+    let listed = json(&w, &["redemptions"]);
+    let debit: i64 = listed[0]["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"]["minor"].as_i64().unwrap() + l["fee"]["minor"].as_i64().unwrap())
+        .sum();
+    assert_eq!(debit, 30_000, "never planned above the limit: {listed}");
+    // A limit lowered since: the gate refuses it, and the key cannot override that.
+    ok(
+        &w,
+        &[
+            "risk",
+            "limits",
+            "set",
+            "--currency",
+            "KRW",
+            "--kind",
+            "per-claim",
+            "20000",
+        ],
+    );
+    let refused = run(&w, &["verify", &id]);
+    assert_eq!(refused.status.code(), Some(8), "{}", refused.stderr);
+    assert!(refused.stderr.contains("Refused"), "{}", refused.stderr);
     let explained = json(&w, &["risk", "explain", &id]);
     assert_eq!(explained["outcome"], "deny");
-    assert_eq!(run(&w, &["verify", &id]).status.code(), Some(8));
+    ok(&w, &["cancel", &id]);
 
     let paused = redeem(&w, "1000");
     assert_eq!(paused.status.code(), Some(7), "{}", paused.stderr);

@@ -143,7 +143,9 @@ pub async fn preview_balance(
         d.with_session(|s| {
             let now = Utc::now();
             let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
-            app::preview_query(&catalog, &query, now).map(|r| app::preview_view(&r))
+            let headroom = app::cash_out_headroom(s, now)?;
+            app::preview_query_within(&catalog, &query, &headroom, now)
+                .map(|r| app::preview_view(&r))
         })
     })
     .await

@@ -60,9 +60,9 @@ pub use location::VaultLocation;
 pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{
-    BalancePreviewQuery, PreviewInput, PreviewQuery, PreviewResult, PreviewView, demo_catalog,
-    parse_amount, parse_preference, parse_product, parse_rate, preview_balance, preview_balances,
-    preview_query, preview_view,
+    BalancePreviewQuery, LimitText, PreviewInput, PreviewQuery, PreviewResult, PreviewView,
+    demo_catalog, limits_for, parse_amount, parse_preference, parse_product, parse_rate,
+    preview_balance, preview_balances, preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
     CatalogRefreshed, DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers,
@@ -82,9 +82,9 @@ pub use review::{
 };
 pub use risk::{
     LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskDecisionView, RiskLimitsView,
-    RiskReasonView, RiskRuleView, RiskStatusView, RiskText, cancel_redemption, explain_redemption,
-    risk_limits, risk_status, set_limit, set_sandbox_step_up_waiver, verify_redemption,
-    verify_tier,
+    RiskReasonView, RiskRuleView, RiskStatusView, RiskText, cancel_redemption, cash_out_headroom,
+    explain_redemption, risk_limits, risk_status, set_limit, set_sandbox_step_up_waiver,
+    verify_redemption, verify_tier,
 };
 pub use security_keys::{
     SecurityKeyView, StepUpView, VaultCredentials, limit_change_plan, list_security_keys,

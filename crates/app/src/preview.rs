@@ -97,6 +97,8 @@ pub struct PreviewInput {
     pub objective: Objective,
     pub keep: Option<Money>,
     pub excluded: Vec<ProductId>,
+    /// What the risk engine allows now (see [`limits_for`]); empty previews without a vault.
+    pub headroom: Vec<tipvault_risk::Headroom>,
 }
 
 /// A preview with its plain-language explanations.
@@ -111,6 +113,9 @@ pub struct PreviewResult {
     pub conservation: Vec<tipvault_preview::Conservation>,
     /// The same, as the lines every front end shows.
     pub conservation_lines: ConservationLines,
+    /// The limits the plan was held to, each with why ("You can cash out up to ₩30,000 now:
+    /// …"); empty when no vault was open.
+    pub limits: Vec<LimitText>,
     /// The destination fields each planned product needs (what a redemption will ask for).
     #[serde(skip)]
     pub destination_fields: std::collections::BTreeMap<String, Vec<String>>,
@@ -120,6 +125,93 @@ pub struct PreviewResult {
 pub struct Explanations {
     pub en: String,
     pub ko: String,
+}
+
+/// A limit the plan was held to, and why, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LimitText {
+    /// The most that may leave the balance now, in the balance's currency.
+    pub limit: MoneyView,
+    pub en: String,
+    pub ko: String,
+}
+
+/// The most that may leave each balance currency now, from the risk engine's `headroom` (in
+/// the currency each redemption is judged in, the products'). A balance in the products' own
+/// currency gets that headroom; one that reaches products in another currency through a rate
+/// gets the most whose conversion stays within that currency's headroom (rounded down, so the
+/// plan never exceeds it); the least of these binds. Currencies without limits get none (the
+/// gate refuses them with its own reason).
+pub fn limits_for(
+    headroom: &[tipvault_risk::Headroom],
+    balances: &[Currency],
+    rates: &[Rate],
+) -> Vec<(Money, LimitText)> {
+    let mut out = Vec::new();
+    for &balance in balances {
+        let mut binding: Option<(Money, &tipvault_risk::Headroom)> = None;
+        let own = headroom.iter().find(|h| h.currency == balance);
+        if let Some(h) = own {
+            binding = Some((h.now, h));
+        }
+        for rate in rates
+            .iter()
+            .filter(|r| r.base() == balance && r.quote() != balance)
+        {
+            let Some(h) = headroom.iter().find(|h| h.currency == rate.quote()) else {
+                continue;
+            };
+            let Some(limit) = converted_down(h.now, rate, balance) else {
+                continue;
+            };
+            if binding.is_none_or(|(m, _)| limit.amount() < m.amount()) {
+                binding = Some((limit, h));
+            }
+        }
+        if let Some((limit, h)) = binding {
+            let (mut en, mut ko) = (h.text.en.clone(), h.text.ko.clone());
+            if h.currency != balance {
+                en.push_str(&format!(
+                    " At your rate that is {} of your {} balance.",
+                    tipvault_money::format(&limit, Locale::En),
+                    balance.code()
+                ));
+                ko.push_str(&format!(
+                    " 입력한 환율로는 {} 잔액 중 {}입니다.",
+                    balance.code(),
+                    tipvault_money::format(&limit, Locale::Ko)
+                ));
+            }
+            out.push((
+                limit,
+                LimitText {
+                    limit: (&limit).into(),
+                    en,
+                    ko,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The most of `currency` whose conversion at `rate` stays within `cap` (rounded down to the
+/// minor unit; checked by converting back, so a rounded division can never exceed it).
+fn converted_down(cap: Money, rate: &Rate, currency: Currency) -> Option<Money> {
+    let exact = cap.amount().checked_div(rate.rate())?;
+    let mut minor = Money::from_decimal(exact.trunc_with_scale(currency.minor_units()), currency)
+        .ok()?
+        .to_minor()
+        .ok()?;
+    while minor > 0 {
+        let m = Money::from_minor(minor, currency);
+        if m.amount() * rate.rate() <= cap.amount() {
+            return Some(m);
+        }
+        minor -= 1;
+    }
+    Some(Money::zero(currency))
 }
 
 /// The conservation lines of a plan in both languages.
@@ -135,6 +227,10 @@ pub fn preview_balance(
     input: PreviewInput,
     now: DateTime<Utc>,
 ) -> Result<PreviewResult, AppError> {
+    let (limits, texts): (Vec<Money>, Vec<LimitText>) =
+        limits_for(&input.headroom, &[input.balance.currency()], &[])
+            .into_iter()
+            .unzip();
     let request = PlanRequest {
         sources: vec![Source {
             id: "balance".to_owned(),
@@ -146,13 +242,18 @@ pub fn preview_balance(
         excluded: input.excluded,
         rates: Vec::new(),
         used_today: Vec::new(),
+        limits,
         now,
     };
-    run(catalog, &request)
+    run(catalog, &request, texts)
 }
 
 /// Runs the planner and explains its best plan in both languages.
-fn run(catalog: &Catalog, request: &PlanRequest) -> Result<PreviewResult, AppError> {
+fn run(
+    catalog: &Catalog,
+    request: &PlanRequest,
+    limits: Vec<LimitText>,
+) -> Result<PreviewResult, AppError> {
     let preview = tipvault_preview::preview(catalog, request)
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
     let explanation = Explanations {
@@ -185,6 +286,7 @@ fn run(catalog: &Catalog, request: &PlanRequest) -> Result<PreviewResult, AppErr
         explanation,
         conservation,
         conservation_lines,
+        limits,
         destination_fields,
     })
 }
@@ -291,7 +393,8 @@ pub fn preview_balances(
             "There is no positive balance to preview: import your platforms' exports first.",
         ));
     }
-    let request = PlanRequest {
+    let headroom = crate::risk::cash_out_headroom(session, now)?;
+    let mut request = PlanRequest {
         sources,
         preferences: query
             .prefer
@@ -317,9 +420,21 @@ pub fn preview_balances(
             .map(|r| parse_rate(r, now))
             .collect::<Result<_, _>>()?,
         used_today: Vec::new(),
+        limits: Vec::new(),
         now,
     };
-    run(catalog, &request)
+    let mut currencies: Vec<Currency> = request
+        .sources
+        .iter()
+        .map(|s| s.balance.currency())
+        .collect();
+    currencies.sort_by_key(|c| c.code());
+    currencies.dedup();
+    let (limits, texts) = limits_for(&headroom, &currencies, &request.rates)
+        .into_iter()
+        .unzip();
+    request.limits = limits;
+    run(catalog, &request, texts)
 }
 
 /// A preview as a person asks for it: amounts and names as typed, parsed here for every front
@@ -350,6 +465,17 @@ pub fn preview_query(
     query: &PreviewQuery,
     now: DateTime<Utc>,
 ) -> Result<PreviewResult, AppError> {
+    preview_query_within(catalog, query, &[], now)
+}
+
+/// [`preview_query`] held to what the risk engine allows now (`headroom`, from
+/// [`crate::cash_out_headroom`]): what is above it stays, on a line of its own, with why.
+pub fn preview_query_within(
+    catalog: &Catalog,
+    query: &PreviewQuery,
+    headroom: &[tipvault_risk::Headroom],
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
     let balance = parse_amount(&query.amount, &query.currency)?;
     let keep = query
         .keep
@@ -373,6 +499,7 @@ pub fn preview_query(
         objective: query.objective,
         keep,
         excluded,
+        headroom: headroom.to_vec(),
     };
     preview_balance(catalog, input, now)
 }
@@ -433,6 +560,8 @@ pub struct PreviewView {
     pub demo: bool,
     pub best: PlanView,
     pub alternatives: Vec<PlanView>,
+    /// The limits the plans were held to, with why.
+    pub limits: Vec<LimitText>,
 }
 
 fn snake<T: Serialize>(value: T) -> String {
@@ -492,6 +621,7 @@ pub fn preview_view(result: &PreviewResult) -> PreviewView {
             .iter()
             .map(|p| plan_view(p, &result.destination_fields))
             .collect(),
+        limits: result.limits.clone(),
     }
 }
 

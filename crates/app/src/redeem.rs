@@ -340,7 +340,9 @@ pub fn plan_redemption(
             "There is no cached catalog of {provider_id}; add the provider again."
         ))
     })?;
-    let preview = crate::preview::preview_query(&catalog, &request.query, now)?;
+    // Planned within what the risk gate will allow: never a plan that is refused after review.
+    let headroom = crate::risk::cash_out_headroom(session, now)?;
+    let preview = crate::preview::preview_query_within(&catalog, &request.query, &headroom, now)?;
     let plan = &preview.preview.best;
     if !plan.redeemable {
         return Err(AppError::new(

@@ -872,6 +872,22 @@ pub struct RiskStatusView {
 
 const STATUS_CURRENCIES: [Currency; 2] = [Currency::KRW, Currency::USD];
 
+/// What may leave now in each currency that has limits: the risk engine's headroom, from the
+/// same history and settings the gate judges with, handed to the planner so a preview never
+/// plans above what approval would allow.
+pub fn cash_out_headroom(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<tipvault_risk::Headroom>, AppError> {
+    let salt = session.vault_at(now).risk_salt(now)?;
+    let history = history(session, &salt, now)?;
+    let settings = settings(session, now)?;
+    Ok(STATUS_CURRENCIES
+        .into_iter()
+        .filter_map(|c| tipvault_risk::headroom(&history, &settings, c, now))
+        .collect())
+}
+
 fn limits_view(l: &tipvault_risk::Limits) -> RiskLimitsView {
     RiskLimitsView {
         currency: l.currency.code().to_owned(),

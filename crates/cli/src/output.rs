@@ -563,6 +563,10 @@ pub fn preview_text(result: &PreviewResult, korean: bool) -> String {
         text.push_str("\n  ");
         text.push_str(line);
     }
+    for limit in &result.limits {
+        text.push('\n');
+        text.push_str(if korean { &limit.ko } else { &limit.en });
+    }
     if !result.preview.alternatives.is_empty() {
         text.push_str(&format!(
             "\n({} alternative plan(s): use --json to see them.)",

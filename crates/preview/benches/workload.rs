@@ -151,6 +151,7 @@ pub fn request(
             vec![]
         },
         used_today: vec![],
+        limits: vec![],
         now,
     }
 }

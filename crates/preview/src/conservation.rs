@@ -27,10 +27,12 @@ pub struct Conservation {
     pub balance: Money,
     /// What leaves it: the sum of every redemption's debit.
     pub leaves: Money,
-    /// What stays: the remainder and the kept amount.
+    /// What stays: the remainder, the kept amount and what the limit holds back.
     pub stays: Money,
     /// Of which kept as asked.
     pub kept: Money,
+    /// Of which held back by the limit in force (it may leave later).
+    pub held: Money,
     /// Where what leaves arrives, one entry per destination currency (code order).
     pub arrivals: Vec<Arrival>,
 }
@@ -89,6 +91,7 @@ pub fn conservation(plan: &Plan) -> Vec<Conservation> {
         let zero = Money::zero(currency);
         let kept = plan.kept.get(i).copied().unwrap_or(zero);
         let remainder = plan.remainder.get(i).copied().unwrap_or(zero);
+        let held = plan.held.get(i).copied().unwrap_or(zero);
         let mut arrivals: Vec<Arrival> = Vec::new();
         let mut leaves = Decimal::ZERO;
         for leg in plan.legs.iter().filter(|l| l.debit.currency() == currency) {
@@ -129,8 +132,9 @@ pub fn conservation(plan: &Plan) -> Vec<Conservation> {
         out.push(Conservation {
             balance: *balance,
             leaves: Money::from_decimal(leaves, currency).unwrap_or(zero),
-            stays: add(remainder, kept),
+            stays: add(add(remainder, kept), held),
             kept,
+            held,
             arrivals,
         });
     }
@@ -149,16 +153,29 @@ pub fn conservation_lines(plan: &Plan, locale: Locale) -> Vec<String> {
             continue;
         }
         let (leaves, stays) = (format(&c.leaves, locale), format(&c.stays, locale));
-        let kept = (!c.kept.is_zero()).then(|| format(&c.kept, locale));
-        lines.push(match (locale, kept) {
-            (Locale::En, None) => format!("Leaves the balance: {leaves}. Stays: {stays}."),
-            (Locale::En, Some(k)) => {
-                format!("Leaves the balance: {leaves}. Stays: {stays} (of which {k} kept).")
-            }
-            (Locale::Ko, None) => format!("잔액에서 나가는 금액: {leaves}. 남는 금액: {stays}."),
-            (Locale::Ko, Some(k)) => {
-                format!("잔액에서 나가는 금액: {leaves}. 남는 금액: {stays} (보관 {k} 포함).")
-            }
+        let mut of_which = Vec::new();
+        if !c.kept.is_zero() {
+            let k = format(&c.kept, locale);
+            of_which.push(match locale {
+                Locale::En => format!("{k} kept"),
+                Locale::Ko => format!("보관 {k}"),
+            });
+        }
+        if !c.held.is_zero() {
+            let h = format(&c.held, locale);
+            of_which.push(match locale {
+                Locale::En => format!("{h} waiting for your limit"),
+                Locale::Ko => format!("한도 때문에 기다리는 {h}"),
+            });
+        }
+        let detail = match (locale, of_which.is_empty()) {
+            (_, true) => String::new(),
+            (Locale::En, false) => format!(" (of which {})", of_which.join(", ")),
+            (Locale::Ko, false) => format!(" ({} 포함)", of_which.join(", ")),
+        };
+        lines.push(match locale {
+            Locale::En => format!("Leaves the balance: {leaves}. Stays: {stays}{detail}."),
+            Locale::Ko => format!("잔액에서 나가는 금액: {leaves}. 남는 금액: {stays}{detail}."),
         });
         for a in &c.arrivals {
             let source = match &a.rate {

@@ -181,6 +181,15 @@ fn english(plan: &Plan) -> String {
             format(m, Locale::En)
         ));
     }
+    for note in &plan.notes {
+        if let Note::HeldByLimit { limit, held } = note {
+            text.push_str(&format!(
+                " {} waits: you can cash out up to {} now.",
+                format(held, Locale::En),
+                format(limit, Locale::En)
+            ));
+        }
+    }
     for s in &plan.stranded {
         text.push_str(&format!(
             " {} stays in your balance.",
@@ -249,6 +258,16 @@ fn korean(plan: &Plan) -> String {
             format(m, Locale::Ko),
             object(m)
         ));
+    }
+    for note in &plan.notes {
+        if let Note::HeldByLimit { limit, held } = note {
+            text.push_str(&format!(
+                " 지금은 최대 {}까지 현금화할 수 있어 {}{} 기다립니다.",
+                format(limit, Locale::Ko),
+                format(held, Locale::Ko),
+                topic(held)
+            ));
+        }
     }
     for s in &plan.stranded {
         text.push_str(&format!(

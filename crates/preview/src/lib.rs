@@ -23,6 +23,7 @@
 //!     excluded: vec![],
 //!     rates: vec![],
 //!     used_today: vec![],
+//!     limits: vec![],
 //!     now,
 //! };
 //! let preview = preview(&catalog, &request)?;

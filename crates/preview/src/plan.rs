@@ -87,6 +87,11 @@ pub struct PlanRequest {
     /// Today's redemptions, for per-day limits.
     #[serde(default)]
     pub used_today: Vec<Usage>,
+    /// The most that may leave the balance now, at most one per balance currency: the risk
+    /// engine's headroom (what the gate would allow), converted into the balance's currency
+    /// by the caller. What it holds back stays, on its own line ([`Plan::held`]).
+    #[serde(default)]
+    pub limits: Vec<Money>,
     /// The moment of the preview (catalog freshness). Passed in: the planner reads no clock.
     pub now: DateTime<Utc>,
 }
@@ -274,6 +279,13 @@ pub enum Note {
         /// The currency.
         currency: Currency,
     },
+    /// The limit allows less than the balance: this much waits.
+    HeldByLimit {
+        /// The most that may leave now.
+        limit: Money,
+        /// What waits.
+        held: Money,
+    },
     /// The catalog is past `stale_after`: prices may have changed.
     CatalogStale {
         /// When it became stale.
@@ -327,6 +339,9 @@ pub struct Plan {
     pub kept: Vec<Money>,
     /// What stays per currency besides the kept amount (code order).
     pub remainder: Vec<Money>,
+    /// What the request's limit holds back per currency (code order; zero when none): it
+    /// could be cashed out, but not now.
+    pub held: Vec<Money>,
     /// Per source: debited and left.
     pub sources: Vec<SourceOutcome>,
     /// Remainders no product could take, with reasons.

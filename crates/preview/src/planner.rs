@@ -101,6 +101,8 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
             .push(index);
     }
     let keep: BTreeMap<Currency, Money> = request.keep.iter().map(|m| (m.currency(), *m)).collect();
+    let limits: BTreeMap<Currency, Money> =
+        request.limits.iter().map(|m| (m.currency(), *m)).collect();
     let mut usage: BTreeMap<usize, (u32, i64)> = BTreeMap::new();
     for used in &request.used_today {
         if let Some(index) = catalog
@@ -120,6 +122,7 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
     let mut balance = Vec::new();
     let mut kept = Vec::new();
     let mut remainder = Vec::new();
+    let mut held = Vec::new();
     let mut outcomes = Vec::new();
     let mut stranded_all = Vec::new();
     let mut notes = Vec::new();
@@ -140,9 +143,20 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
             .transpose()?
             .unwrap_or(0)
             .min(pool_minor);
-        let budget = pool_minor - keep_minor;
-        if budget == 0 && keep_minor > 0 {
+        let unkept = pool_minor - keep_minor;
+        let budget = match limits.get(&currency) {
+            Some(limit) => unkept.min(limit.to_minor()?.max(0)),
+            None => unkept,
+        };
+        let held_minor = unkept - budget;
+        if unkept == 0 && keep_minor > 0 {
             notes.push(Note::KeptEverything { currency });
+        }
+        if let (Some(limit), true) = (limits.get(&currency), held_minor > 0) {
+            notes.push(Note::HeldByLimit {
+                limit: *limit,
+                held: Money::from_minor(held_minor, currency),
+            });
         }
 
         let candidates = candidates(catalog, request, &groups, currency, &usage)?;
@@ -195,7 +209,7 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
                 });
             }
         }
-        let rest = pool_minor - keep_minor - debited_total;
+        let rest = budget - debited_total;
         if rest < 0 {
             return Err(PlanError::Internal {
                 detail: "the legs cost more than the budget",
@@ -228,6 +242,7 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
         }
         balance.push(pool_balance);
         kept.push(Money::from_minor(keep_minor, currency));
+        held.push(Money::from_minor(held_minor, currency));
         remainder.push(rest_money);
         legs.extend(pool_legs);
     }
@@ -262,6 +277,7 @@ pub fn plan(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, PlanError>
         legs,
         kept,
         remainder,
+        held,
         sources: outcomes.into_iter().map(|(_, o)| o).collect(),
         stranded: stranded_all,
         eta_typical_seconds: eta.typical.as_secs(),

@@ -64,6 +64,7 @@
 pub mod autocashout;
 pub mod decision;
 pub mod error;
+pub mod headroom;
 pub mod history;
 pub mod limits;
 pub mod profile;
@@ -77,6 +78,7 @@ pub mod tier;
 pub use autocashout::{AutoCashOutRule, Firing, SourceBalance, add_rule, firing};
 pub use decision::{Decision, Outcome, assess};
 pub use error::{AutoCashOutError, LimitError};
+pub use headroom::{Headroom, headroom};
 pub use history::{
     Claim, ClaimId, ConfirmedClaim, DestinationFingerprint, Dispute, History, Leg, NetworkHash,
     ProductKind, ProviderId, ProviderVerification, SourceId,

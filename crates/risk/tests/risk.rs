@@ -5,6 +5,8 @@
 mod autocashout;
 #[path = "risk/decision.rs"]
 mod decision;
+#[path = "risk/headroom.rs"]
+mod headroom;
 #[path = "risk/limits.rs"]
 mod limits;
 #[path = "risk/profile.rs"]

@@ -223,3 +223,86 @@ fn the_vaults_balances_preview_across_sources_and_currencies() {
     let err = preview_balances(&mut session, &catalog, &unknown, t0()).unwrap_err();
     assert!(err.message.contains("\"nope\""), "{}", err.message);
 }
+
+#[test]
+fn limits_follow_the_risk_engine_through_the_users_rates_rounded_down() {
+    use tipvault_money::{Currency, Money};
+    let (_dir, _loc, mut session) = new_vault();
+    let headroom = tipvault_app::cash_out_headroom(&mut session, t0()).unwrap();
+    // A new account: ₩30,000 and $25.00 per redemption; no limits of its own for euros.
+    let rates = [
+        tipvault_app::parse_rate("EUR/USD=1.08", t0()).unwrap(),
+        tipvault_app::parse_rate("USD/KRW=1380.50", t0()).unwrap(),
+    ];
+    let limits = tipvault_app::limits_for(
+        &headroom,
+        &[Currency::EUR, Currency::KRW, Currency::USD],
+        &rates,
+    );
+    let got: Vec<Money> = limits.iter().map(|(m, _)| *m).collect();
+    assert_eq!(
+        got,
+        [
+            // €23.14 × 1.08 = $24.99; a cent more would pass $25.00.
+            Money::from_minor(2_314, Currency::EUR),
+            Money::from_minor(30_000, Currency::KRW),
+            // The won limit binds dollars spent on won products: $21.73 × 1,380.50 ≤ ₩30,000.
+            Money::from_minor(2_173, Currency::USD),
+        ]
+    );
+    assert!(
+        limits[0]
+            .1
+            .en
+            .starts_with("You can cash out up to $25.00 now")
+            && limits[0].1.en.contains("€23.14 of your EUR balance"),
+        "{}",
+        limits[0].1.en
+    );
+}
+
+#[test]
+fn a_balance_preview_never_plans_above_what_may_leave_now() {
+    let (_dir, _loc, mut session) = new_vault();
+    // kofi.csv: USD 20.50 and EUR 10.00; the demo's dollar gift cards are $5, $10 and $25.
+    add_kofi(&mut session, "kofi-main");
+    import_file(
+        &mut session,
+        &request("kofi.csv", "kofi-main"),
+        t0(),
+        |_| {},
+        &|| false,
+    )
+    .unwrap();
+    // The user lowered the dollar limit to $5.00 per redemption (lowering needs no key).
+    tipvault_app::set_limit(&mut session, "USD", "per-claim", Some("5.00"), None, t0()).unwrap();
+    let catalog = choose_catalog(&mut session, None, t0()).unwrap();
+    let result = preview_balances(&mut session, &catalog, &query(), t0()).unwrap();
+    let plan = &result.preview.best;
+    let usd_debit: i64 = plan
+        .legs
+        .iter()
+        .filter(|l| l.debit.currency() == tipvault_money::Currency::USD)
+        .map(|l| l.debit.to_minor().unwrap())
+        .sum();
+    assert_eq!(usd_debit, 500, "one $5 card, and not a cent more");
+    let held: Vec<String> = plan.held.iter().map(ToString::to_string).collect();
+    assert!(held.contains(&"15.50 USD".to_owned()), "{held:?}");
+    let usd = result
+        .limits
+        .iter()
+        .find(|l| l.limit.currency == "USD")
+        .expect("the dollar limit is reported");
+    assert_eq!(
+        usd.en,
+        "You can cash out up to $5.00 now: the limit you set for one redemption."
+    );
+    assert!(
+        result
+            .explanation
+            .en
+            .contains("$15.50 waits: you can cash out up to $5.00 now."),
+        "{}",
+        result.explanation.en
+    );
+}

@@ -266,8 +266,12 @@ fn a_plan_changed_by_one_unit_after_pausing_is_refused_and_audited() {
 fn a_claim_over_the_limit_is_refused_and_nothing_is_queued() {
     let mut w = world();
     let now = Utc::now();
+    // Asked for ₩35,000, a new account plans what it may cash out now: ₩30,000.
     let planned =
         tipvault_app::plan_redemption(w.s(), &topup("35000", "01012345678"), now).unwrap();
+    assert_eq!(debit(&planned), 30_000, "planned within the limit");
+    // The gate still judges at approval: a limit lowered since the plan refuses it.
+    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
     let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
@@ -352,10 +356,13 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     assert!(krw.per_claim_set_by_user);
     assert_eq!(w.events("risk.limit_changed").len(), 2);
 
-    // The user's own limit binds the gate.
+    // The user's own limit binds the planner, and the gate.
     let planned = tipvault_app::plan_redemption(w.s(), &donation("26000"), now).unwrap();
+    assert_eq!(debit(&planned), 25_000, "planned within the user's limit");
+    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("24000"), None, now).unwrap();
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
+    tipvault_app::cancel_redemption(w.s(), &planned.id, now).unwrap();
 
     // A key that is not registered cannot approve a raise.
     let mut stranger = SoftAuthenticator::open_or_create(w.tmp.path().join("x.json")).unwrap();
@@ -461,8 +468,9 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     );
     assert_eq!(w.events("risk.step_up_waived").len(), 1);
     assert_eq!(w.outbox().confirmed, 1);
-    // A refusal is not waived.
-    let big = tipvault_app::plan_redemption(w.s(), &donation("31000"), now).unwrap();
+    // A refusal is not waived (the limit lowered after planning).
+    let big = tipvault_app::plan_redemption(w.s(), &donation("30000"), now).unwrap();
+    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
     assert_eq!(
         w.approve(&big.id, now).unwrap_err().code,
         ErrorCode::RiskRefused
@@ -679,4 +687,9 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
         tipvault_app::list_auto_cashouts(w.s(), now).unwrap().len(),
         1
     );
+}
+
+/// What a planned redemption debits (amount + fee of every leg), in minor units.
+fn debit(view: &tipvault_app::RedemptionView) -> i64 {
+    view.legs.iter().map(|l| l.amount.minor + l.fee.minor).sum()
 }

@@ -92,3 +92,31 @@ fn a_same_currency_plan_has_no_fx_lines_and_what_stays_is_named() {
     assert!(won.rate.is_none() && won.fx_granularity.is_zero() && won.rounding.is_zero());
     assert_eq!(won.converted, Decimal::from(1_000));
 }
+
+#[test]
+fn a_limit_holds_back_what_may_not_leave_now_on_a_line_of_its_own() {
+    let mut req = request(
+        &[krw(87_300)],
+        vec![kind(ProductKind::MobileTopUp), kind(ProductKind::Donation)],
+        Objective::FirstPreference,
+    );
+    req.limits.push(krw(30_000));
+    let p = plan(&demo(), &req).expect("a plan");
+    let spent: i64 = p.legs.iter().map(|l| l.debit.to_minor().unwrap()).sum();
+    assert_eq!(spent, 30_000, "up to the limit, no more");
+    assert_eq!(p.held, vec![krw(57_300)]);
+    let [line] = conservation(&p).try_into().expect("one currency");
+    assert!(line.balances());
+    assert_eq!((line.leaves, line.held), (krw(30_000), krw(57_300)));
+    let en = conservation_lines(&p, Locale::En);
+    assert_eq!(
+        en[0],
+        "Leaves the balance: ₩30,000. Stays: ₩57,300 (of which ₩57,300 waiting for your limit)."
+    );
+    let explained = tipvault_preview::explain(&p, Locale::En);
+    assert!(
+        explained.contains("₩57,300 waits: you can cash out up to ₩30,000 now."),
+        "{explained}"
+    );
+    assert!(tipvault_preview::explain(&p, Locale::Ko).contains("57,300원은 기다립니다"));
+}

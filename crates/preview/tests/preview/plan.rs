@@ -106,22 +106,38 @@ fn check_plan(catalog: &Catalog, request: &PlanRequest, p: &Plan) -> Result<(), 
     }
     // Conservation: Σ debit + remainder + kept = balance, per currency, to the unit.
     prop_assert_eq!(p.balance.len(), balance.len());
-    for ((b, (kept, rest)), (currency, expected)) in p
+    prop_assert_eq!(p.held.len(), balance.len());
+    for (((b, (kept, rest)), held), (currency, expected)) in p
         .balance
         .iter()
         .zip(p.kept.iter().zip(&p.remainder))
+        .zip(&p.held)
         .zip(&balance)
     {
         prop_assert_eq!(b.currency(), *currency);
         prop_assert_eq!(minor(*b), *expected);
-        prop_assert!(!rest.is_negative() && !kept.is_negative());
+        prop_assert!(!rest.is_negative() && !kept.is_negative() && !held.is_negative());
         let spent = debited.get(currency).copied().unwrap_or(0);
         prop_assert_eq!(
-            spent + minor(*rest) + minor(*kept),
+            spent + minor(*rest) + minor(*kept) + minor(*held),
             *expected,
             "conservation in {}",
             currency
         );
+        // Never above the limit in force.
+        if let Some(limit) = request.limits.iter().find(|l| l.currency() == *currency) {
+            prop_assert!(
+                spent <= minor(*limit),
+                "{} above the limit {}",
+                spent,
+                limit
+            );
+            if minor(*held) > 0 {
+                prop_assert_eq!(minor(*held) + minor(*limit) + minor(*kept), *expected);
+            }
+        } else {
+            prop_assert!(held.is_zero(), "nothing is held without a limit");
+        }
     }
     // Per source: debited + left = balance, and the legs' attributions add up.
     for (outcome, source) in p.sources.iter().zip(&request.sources) {
@@ -207,6 +223,7 @@ prop_compose! {
         objective in objective_strategy(),
         keep in prop::option::of(0i64..=5_000),
         with_rate in any::<bool>(),
+        limit in prop::option::of(0i64..=400_000),
         exclude in prop::option::of(0usize..6),
     ) -> (Catalog, PlanRequest) {
         let catalog = oracle::catalog(&specs);
@@ -222,11 +239,13 @@ prop_compose! {
                 .collect(),
             rates: vec![],
             used_today: vec![],
+            limits: vec![],
             now: now(),
         };
         if with_rate {
             request.rates.push(krw_to_usd());
         }
+        request.limits.extend(limit.map(krw));
         (catalog, request)
     }
 }

@@ -62,6 +62,7 @@ pub fn request(
         excluded: vec![],
         rates: vec![],
         used_today: vec![],
+        limits: vec![],
         now: now(),
     }
 }

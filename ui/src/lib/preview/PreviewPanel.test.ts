@@ -93,7 +93,8 @@ describe('PreviewPanel', () => {
       if (cmd === 'preview_balance' || cmd === 'preview_my_balances') {
         asked.push({ cmd, query: (args as { query: Record<string, unknown> }).query });
         const p = plan('From your balances.', [leg('gift', 'gift_card', 1000)], 300);
-        return { provider: 'acme', demo: false, best: { ...p, freshness: 'stale' }, alternatives: [] };
+        const limits = [{ limit: won(30000), en: 'You can cash out up to ₩30,000 now: the new tier\'s limit for one redemption.', ko: '지금은 최대 30,000원까지' }];
+        return { provider: 'acme', demo: false, best: { ...p, freshness: 'stale' }, alternatives: [], limits };
       }
       return undefined;
     });
@@ -109,6 +110,7 @@ describe('PreviewPanel', () => {
     expect(last.query).toMatchObject({ provider: 'acme', rates: ['USD/KRW=1380'], sources: [] });
     expect(screen.queryByText('Demo catalog (sandbox provider)')).toBeNull();
     expect(screen.getByText(/getting old/)).toBeInTheDocument();
+    expect(screen.getByText("You can cash out up to ₩30,000 now: the new tier's limit for one redemption.")).toBeInTheDocument();
   });
 
   it('shows a refused amount as an error, not a plan', async () => {
