@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use tipvault_app::{
-    BalancePreviewQuery, ErrorCode, choose_catalog, import_catalog, import_file, list_catalogs,
+    BalancePreviewQuery, ErrorCode, choose_catalog, import_catalog, list_catalogs,
     preview_balances, remove_catalog,
 };
 
-use super::ledger_support::{add_kofi, request};
+use super::ledger_support::kofi_with_tips;
 use super::support::{new_vault, t0};
 
 /// The demo catalog issued at the tests' `t0`, as a JSON value, to edit into other providers'
@@ -158,15 +158,7 @@ fn the_vaults_balances_preview_across_sources_and_currencies() {
     );
 
     // kofi.csv: USD 20.50 and EUR 10.00 in one source.
-    add_kofi(&mut session, "kofi-main");
-    import_file(
-        &mut session,
-        &request("kofi.csv", "kofi-main"),
-        t0(),
-        |_| {},
-        &|| false,
-    )
-    .unwrap();
+    kofi_with_tips(&mut session);
     let result = preview_balances(&mut session, &catalog, &query(), t0()).unwrap();
     let plan = &result.preview.best;
     let sources: Vec<String> = plan.sources.iter().map(|s| s.source_id.clone()).collect();
@@ -265,15 +257,7 @@ fn limits_follow_the_risk_engine_through_the_users_rates_rounded_down() {
 fn a_balance_preview_never_plans_above_what_may_leave_now() {
     let (_dir, _loc, mut session) = new_vault();
     // kofi.csv: USD 20.50 and EUR 10.00; the demo's dollar gift cards are $5, $10 and $25.
-    add_kofi(&mut session, "kofi-main");
-    import_file(
-        &mut session,
-        &request("kofi.csv", "kofi-main"),
-        t0(),
-        |_| {},
-        &|| false,
-    )
-    .unwrap();
+    kofi_with_tips(&mut session);
     // The user lowered the dollar limit to $5.00 per redemption (lowering needs no key).
     tipvault_app::set_limit(&mut session, "USD", "per-claim", Some("5.00"), None, t0()).unwrap();
     let catalog = choose_catalog(&mut session, None, t0()).unwrap();

@@ -1,6 +1,6 @@
-use tipvault_app::{dashboard, import_file};
+use tipvault_app::dashboard;
 
-use super::ledger_support::{add_kofi, request};
+use super::ledger_support::kofi_with_tips;
 use super::support::{new_vault, t0};
 
 #[test]
@@ -13,15 +13,7 @@ fn a_new_vault_has_an_empty_dashboard() {
 #[test]
 fn the_dashboard_shows_sources_balances_and_a_forecast_per_threshold() {
     let (_dir, _loc, mut session) = new_vault();
-    add_kofi(&mut session, "kofi-main");
-    import_file(
-        &mut session,
-        &request("kofi.csv", "kofi-main"),
-        t0(),
-        |_| {},
-        &|| false,
-    )
-    .unwrap();
+    kofi_with_tips(&mut session);
     let view = dashboard(&mut session, t0()).unwrap();
     assert_eq!(view.sources.len(), 1);
     assert_eq!(view.sources[0].id, "kofi-main");

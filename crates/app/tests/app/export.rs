@@ -1,20 +1,12 @@
-use tipvault_app::{ExportFormat, export, import_file, parse_tz};
+use tipvault_app::{ExportFormat, export, parse_tz};
 
-use super::ledger_support::{add_kofi, request};
+use super::ledger_support::kofi_with_tips;
 use super::support::{new_vault, t0};
 
 #[test]
 fn exports_write_every_live_entry() {
     let (_dir, _loc, mut session) = new_vault();
-    add_kofi(&mut session, "kofi-main");
-    import_file(
-        &mut session,
-        &request("kofi.csv", "kofi-main"),
-        t0(),
-        |_| {},
-        &|| false,
-    )
-    .unwrap();
+    kofi_with_tips(&mut session);
     let utc = parse_tz("UTC").unwrap();
 
     let mut json = Vec::new();

@@ -42,3 +42,16 @@ pub fn request(file: &str, source: &str) -> ImportFile {
         accept_partial: false,
     }
 }
+
+/// A Ko-fi source `kofi-main` with `kofi.csv` imported (USD 20.50 and EUR 10.00).
+pub fn kofi_with_tips(session: &mut Session) {
+    add_kofi(session, "kofi-main");
+    tipvault_app::import_file(
+        session,
+        &request("kofi.csv", "kofi-main"),
+        t0(),
+        |_| {},
+        &|| false,
+    )
+    .unwrap();
+}
