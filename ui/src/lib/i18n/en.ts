@@ -266,6 +266,7 @@ export const en = {
   'preview.ratesHint': "For balances in a currency the products are not in, e.g. USD/KRW=1380.50 (1 USD = 1,380.50 KRW). Only rates you type are used.",
   'preview.stale': "This catalog is getting old: fees and limits may have changed. Refresh it before redeeming.",
   'preview.refresh': "Refresh the catalog",
+  'preview.chooseDestination': "Choose where this money should go: for real money, Tipvault picks no destination for you.",
   'preview.conservation': "Where every unit goes",
   'preview.refreshing': "Fetching the provider's catalog…",
   'preview.refreshed': "The provider's current catalog is in the vault: the preview uses it.",

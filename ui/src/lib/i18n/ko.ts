@@ -268,6 +268,7 @@ export const ko: Record<MessageKey, string> = {
   'preview.ratesHint': "상품과 다른 통화의 잔액에 쓰입니다. 예: USD/KRW=1380.50 (1 USD = 1,380.50 KRW). 입력한 환율만 사용합니다.",
   'preview.stale': "이 카탈로그는 오래되었습니다. 수수료와 한도가 바뀌었을 수 있으니 교환 전에 새로 받으세요.",
   'preview.refresh': "카탈로그 새로 받기",
+  'preview.chooseDestination': "이 돈을 어디로 보낼지 선택하세요. 실제 돈은 Tipvault가 대신 정하지 않습니다.",
   'preview.conservation': "금액이 가는 곳",
   'preview.refreshing': "제공자의 카탈로그를 받는 중…",
   'preview.refreshed': "제공자의 최신 카탈로그를 보관함에 저장했습니다. 미리보기가 이를 사용합니다.",

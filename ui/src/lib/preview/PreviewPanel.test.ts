@@ -101,6 +101,11 @@ describe('PreviewPanel', () => {
     const user = userEvent.setup();
     render(PreviewPanel);
     expect(await screen.findByRole('option', { name: /acme \(v3, stale\)/ })).toBeInTheDocument();
+    // Real money: nothing is preselected, and nothing is planned until the user chooses.
+    expect(await screen.findByText(/for real money, Tipvault picks no destination for you/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Donation' })).toHaveAttribute('aria-pressed', 'false');
+    expect(asked).toHaveLength(0);
+    await user.click(screen.getByRole('button', { name: 'Gift card' }));
     await user.click(screen.getByRole('tab', { name: 'My balances' }));
     await user.type(screen.getByLabelText('Exchange rates'), 'USD/KRW=1380');
     await screen.findByText('From your balances.');
@@ -145,6 +150,7 @@ describe('PreviewPanel', () => {
     });
     const user = userEvent.setup();
     render(PreviewPanel);
+    await user.click(await screen.findByRole('button', { name: 'Gift card' }));
     expect(await screen.findByText('Plan on a stale catalog.')).toBeInTheDocument();
     expect(screen.getByText(/getting old/)).toBeInTheDocument();
     await user.click(await screen.findByRole('button', { name: 'Refresh the catalog' }));
