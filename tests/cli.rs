@@ -1409,3 +1409,20 @@ fn a_cloned_authenticator_file_is_refused_and_audited() {
     );
     assert!(verify.status.success(), "{}", verify.stderr);
 }
+
+/// The moved-clock run of `scripts/test.sh` sets `TIPVAULT_EXPECT_CLOCK_AFTER` (UNIX seconds,
+/// about three years on): this fails if libfaketime did not really move this process's clock,
+/// so that run cannot pass on today's date by accident. Without the variable it checks nothing.
+#[test]
+fn the_clock_is_as_far_ahead_as_the_run_says() {
+    if let Some(after) = std::env::var("TIPVAULT_EXPECT_CLOCK_AFTER")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
+        let now = chrono::Utc::now().timestamp();
+        assert!(
+            now >= after,
+            "the clock reads {now}, expected at least {after}"
+        );
+    }
+}
