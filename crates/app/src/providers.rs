@@ -226,15 +226,18 @@ pub fn refresh_catalogs(
             Cached::Refused(e) => return Err(e),
         };
         let (outcome, previous_version) = crate::catalogs::outcome_name(outcome);
-        let stored = session.vault_at(now).catalog(&p.id, now)?;
-        let catalog = stored
-            .as_ref()
-            .map(|s| Ok::<_, AppError>((crate::catalogs::read_stored(s)?, s.stored_at)))
-            .transpose()?
-            .map_or_else(
-                || crate::catalogs::view(&fetched.catalog, Some(now), now),
-                |(c, at)| crate::catalogs::view(&c, Some(at), now),
-            );
+        // What the vault holds now (the fetched copy, or the cached one it equals).
+        let stored = session.vault_at(now).catalog(&p.id, now)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Internal,
+                "The catalog just stored is not in the vault.",
+            )
+        })?;
+        let catalog = crate::catalogs::view(
+            &crate::catalogs::read_stored(&stored)?,
+            Some(stored.stored_at),
+            now,
+        );
         out.push(CatalogRefreshed {
             provider_id: p.id.clone(),
             outcome: outcome.to_owned(),

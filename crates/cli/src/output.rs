@@ -483,13 +483,19 @@ pub fn catalogs_table(catalogs: &[tipvault_app::CatalogView]) -> String {
     text.trim_end().to_owned()
 }
 
-pub fn catalog_imported_text(imported: &tipvault_app::CatalogImported) -> String {
-    let c = &imported.catalog;
-    let what = match (imported.outcome.as_str(), imported.previous_version) {
+/// What storing a catalog did, in words (imports and refreshes share the outcomes).
+fn catalog_outcome_text(outcome: &str, previous_version: Option<u64>) -> String {
+    match (outcome, previous_version) {
         ("unchanged", _) => "already cached; nothing changed".to_owned(),
+        ("renewed", _) => "re-issued by the provider; dates renewed".to_owned(),
         ("replaced", Some(v)) => format!("replaced version {v}"),
         _ => "cached".to_owned(),
-    };
+    }
+}
+
+pub fn catalog_imported_text(imported: &tipvault_app::CatalogImported) -> String {
+    let c = &imported.catalog;
+    let what = catalog_outcome_text(&imported.outcome, imported.previous_version);
     format!(
         "Catalog of {} version {} ({} products, {}, expires {}): {what}.",
         printable(&c.provider_id),
@@ -505,12 +511,7 @@ pub fn catalogs_refreshed_text(refreshed: &[tipvault_app::CatalogRefreshed]) -> 
         .iter()
         .map(|r| {
             let c = &r.catalog;
-            let what = match (r.outcome.as_str(), r.previous_version) {
-                ("unchanged", _) => "unchanged".to_owned(),
-                ("renewed", _) => "re-issued by the provider; dates renewed".to_owned(),
-                ("replaced", Some(v)) => format!("replaced version {v}"),
-                _ => "cached".to_owned(),
-            };
+            let what = catalog_outcome_text(&r.outcome, r.previous_version);
             format!(
                 "Catalog of {} version {} ({}, expires {}): {what}.",
                 printable(&r.provider_id),
