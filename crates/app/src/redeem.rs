@@ -425,6 +425,7 @@ pub fn plan_redemption(
     let new = NewRedemption {
         id: new_id("rx_")?,
         provider_id: provider_id.clone(),
+        account_id: provider_source_id(&provider_id).to_string(),
         catalog_version: catalog.version(),
         legs,
     };

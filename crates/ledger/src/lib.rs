@@ -41,4 +41,4 @@ pub use import::{
     DroppedSummary, Format, FormatChoice, ImportError, ImportOptions, ImportReport, ImportRequest,
     MappingProfile, Progress, RowError, Stream, TextEncoding, import, import_streaming,
 };
-pub use source::{PayoutRule, Platform, Source, SourceId};
+pub use source::{PayoutRule, Platform, Source, SourceId, Whereabouts};

@@ -134,9 +134,51 @@ impl Platform {
             ),
             Platform::Twip => rule(50_000, "KRW", "payout at ₩50,000 net"),
             Platform::Patreon => rule(1_000, "USD", "PayPal payout from $10 (1% fee)"),
-            Platform::BuyMeACoffee => rule(1_000, "USD", "weekly payout after $10"),
             Platform::Twitch => rule(5_000, "USD", "from $50, Net 45"),
             _ => None,
+        }
+    }
+}
+
+/// Where a platform account's money is (DESIGN.md §2, "Account").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Whereabouts {
+    /// The platform holds the income until the user requests (or reaches) a payout: its
+    /// balance is real money, but only the platform can pay it out.
+    HeldByPlatform,
+    /// The platform paid every payment straight out (to `to`): the balance is income history,
+    /// never money left to cash out.
+    PaidOut {
+        /// Where it went ("PayPal or Stripe").
+        to: &'static str,
+    },
+    /// The platform account *is* the user's balance there (PayPal, Stripe): it holds the
+    /// money until the user withdraws it.
+    Wallet,
+}
+
+impl Platform {
+    /// Where this platform keeps the money of its income. Sources: the platforms' help pages
+    /// (`../shared/IMPORT-FORMATS.md`, "payout rules"). Ko-fi and Buy Me a Coffee pay each
+    /// payment straight to the creator's PayPal or Stripe; the Korean platforms, Patreon,
+    /// Twitch and GitHub Sponsors hold it until a payout; a platform imported through a
+    /// profile of the user's own is assumed to hold it (the user knows; nothing is ever
+    /// cashed out from a platform account either way, see `tipvault-app`'s accounts).
+    pub fn whereabouts(&self) -> Whereabouts {
+        match self {
+            Platform::KoFi | Platform::BuyMeACoffee => Whereabouts::PaidOut {
+                to: "PayPal or Stripe",
+            },
+            Platform::PayPal | Platform::Stripe => Whereabouts::Wallet,
+            Platform::GitHubSponsors
+            | Platform::Toonation
+            | Platform::Twip
+            | Platform::Soop
+            | Platform::Chzzk
+            | Platform::Patreon
+            | Platform::Twitch
+            | Platform::Generic(_) => Whereabouts::HeldByPlatform,
         }
     }
 }
@@ -231,12 +273,29 @@ mod tests {
         assert_eq!(threshold(Platform::Toonation).as_deref(), Some("40000 KRW"));
         assert_eq!(threshold(Platform::Twip).as_deref(), Some("50000 KRW"));
         assert_eq!(threshold(Platform::Patreon).as_deref(), Some("10.00 USD"));
-        assert_eq!(
-            threshold(Platform::BuyMeACoffee).as_deref(),
-            Some("10.00 USD")
-        );
+        // Buy Me a Coffee pays each supporter's payment straight out (Stripe): no threshold.
+        assert_eq!(threshold(Platform::BuyMeACoffee), None);
         assert_eq!(threshold(Platform::Twitch).as_deref(), Some("50.00 USD"));
         assert_eq!(threshold(Platform::KoFi), None);
+    }
+
+    #[test]
+    fn paid_out_platforms_are_the_ones_without_a_balance_to_cash_out() {
+        let paid_out: Vec<_> = Platform::NAMED
+            .iter()
+            .filter(|p| matches!(p.whereabouts(), Whereabouts::PaidOut { .. }))
+            .collect();
+        assert_eq!(paid_out, [&Platform::KoFi, &Platform::BuyMeACoffee]);
+        // A platform with a payout threshold holds the money until then.
+        for p in Platform::NAMED {
+            if p.default_payout().is_some() {
+                assert_eq!(p.whereabouts(), Whereabouts::HeldByPlatform, "{p}");
+            }
+        }
+        assert_eq!(
+            Platform::Generic("x".into()).whereabouts(),
+            Whereabouts::HeldByPlatform
+        );
     }
 
     #[test]

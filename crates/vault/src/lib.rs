@@ -68,6 +68,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
+pub mod account;
 mod atomic;
 pub mod audit;
 pub mod balance;
@@ -95,6 +96,10 @@ mod store;
 pub mod throttle;
 mod vault;
 
+pub use account::{
+    BalanceReading, NewReconciliation, Outcome as ReconciliationOutcome, StoredReading,
+    StoredReconciliation,
+};
 pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport, ChainLink};
 pub use balance::Balance;
 pub use catalog::{CatalogStoreError, CatalogStored, StoredCatalog};

@@ -400,6 +400,52 @@ CREATE TABLE provider_verification (
 ) STRICT;
 CREATE INDEX provider_verification_expires_at ON provider_verification (expires_at);
 "#,
+    // v8: accounts (issue 13); see `account.rs`. A provider account is the ledger source
+    // `provider-<id>` the receipts already book into; its balance at the provider is mirrored
+    // from the provider's signed `GET /v1/balance` (one row per reading and currency, class
+    // `receipt`: it is the evidence a reconciliation and a dispute rest on), and every
+    // comparison of that reading with the vault's running balance is kept (same class). A
+    // platform account may name the provider that holds its money (`held_by_provider`). A
+    // redemption names the account it draws on; redemptions stored before v8 drew on their
+    // provider's account, the only one they could have drawn on, so that is filled in.
+    r#"
+ALTER TABLE source ADD COLUMN held_by_provider TEXT;
+ALTER TABLE redemption ADD COLUMN account_id TEXT;
+UPDATE redemption SET account_id = 'provider-' || provider_id;
+
+CREATE TABLE balance_reading (
+    id               INTEGER PRIMARY KEY,
+    provider_id      TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    amount_minor     INTEGER NOT NULL,
+    as_of            INTEGER NOT NULL,
+    read_at          INTEGER NOT NULL,
+    response         TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX balance_reading_account ON balance_reading (provider_id, currency, as_of);
+CREATE INDEX balance_reading_expires_at ON balance_reading (expires_at);
+
+CREATE TABLE reconciliation (
+    id               INTEGER PRIMARY KEY,
+    provider_id      TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    reading_id       INTEGER REFERENCES balance_reading (id) ON DELETE SET NULL,
+    provider_minor   INTEGER NOT NULL,
+    vault_minor      INTEGER NOT NULL,
+    outcome          TEXT NOT NULL CHECK (outcome IN
+                         ('matched', 'credited', 'pending', 'unexplained', 'double_charge')),
+    detail           TEXT NOT NULL,
+    at               INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'receipt' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX reconciliation_account ON reconciliation (provider_id, currency, at);
+CREATE INDEX reconciliation_expires_at ON reconciliation (expires_at);
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -494,6 +540,35 @@ mod tests {
     }
 
     #[test]
+    fn v8_attaches_every_stored_redemption_to_its_providers_account() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO redemption (id, provider_id, catalog_version, created_at, expires_at)
+             VALUES ('rx_a', 'edupoints', 1, 0, 99), ('rx_b', 'telco', 2, 0, 99);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), Some((7, SCHEMA_VERSION)));
+        let accounts: Vec<(String, String)> = conn
+            .prepare("SELECT id, account_id FROM redemption ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            accounts,
+            [
+                ("rx_a".to_owned(), "provider-edupoints".to_owned()),
+                ("rx_b".to_owned(), "provider-telco".to_owned())
+            ]
+        );
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
@@ -539,6 +614,7 @@ mod tests {
             vec![
                 "audit_log",
                 "auto_cash_out",
+                "balance_reading",
                 "catalog",
                 "device_key",
                 "draft",
@@ -548,6 +624,7 @@ mod tests {
                 "provider",
                 "provider_verification",
                 "receipt",
+                "reconciliation",
                 "redemption",
                 "redemption_leg",
                 "redemption_network",

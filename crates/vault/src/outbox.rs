@@ -102,6 +102,8 @@ pub struct NewRedemption {
     pub id: String,
     /// Provider.
     pub provider_id: String,
+    /// The provider account it draws on (the ledger source every leg and fee is booked in).
+    pub account_id: String,
     /// The catalog version the plan was made with.
     pub catalog_version: u64,
     /// Legs, in order.
@@ -117,6 +119,8 @@ pub struct StoredLeg {
     pub seq: u32,
     /// The redemption's provider.
     pub provider_id: String,
+    /// The account its redemption draws on.
+    pub account_id: Option<String>,
     /// Product id.
     pub product: String,
     /// ISO 4217 code.
@@ -150,6 +154,8 @@ pub struct StoredRedemption {
     pub id: String,
     /// Provider.
     pub provider_id: String,
+    /// The account it draws on.
+    pub account_id: Option<String>,
     /// Catalog version of the plan.
     pub catalog_version: u64,
     /// When it was planned.
@@ -199,13 +205,14 @@ fn leg_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLeg> {
         provider_redemption_id: r.get(12)?,
         updated_at: time(r.get(13)?),
         provider_id: r.get(14)?,
+        account_id: r.get(15)?,
     })
 }
 
 const LEG_COLUMNS: &str = "redemption_id, seq, product, currency, amount_minor, fee_minor, body, \
      idempotency_key, state, attempts, next_attempt_at, last_error, provider_redemption_id, \
-     updated_at, (SELECT provider_id FROM redemption WHERE redemption.id = redemption_id) \
-     FROM redemption_leg";
+     updated_at, (SELECT provider_id FROM redemption WHERE redemption.id = redemption_id), \
+     (SELECT account_id FROM redemption WHERE redemption.id = redemption_id) FROM redemption_leg";
 
 fn mark_sending(
     conn: &Connection,
@@ -356,10 +363,10 @@ impl Vault {
             .map_err(err)?
             .unwrap_or(i64::MAX);
         tx.execute(
-            "INSERT INTO redemption (id, provider_id, catalog_version, created_at, expires_at,
-                                     retention_class)
-             VALUES (:id, :p, :v, :now, :exp, :class)",
-            named_params! {":id": r.id, ":p": r.provider_id,
+            "INSERT INTO redemption (id, provider_id, account_id, catalog_version, created_at,
+                                     expires_at, retention_class)
+             VALUES (:id, :p, :account, :v, :now, :exp, :class)",
+            named_params! {":id": r.id, ":p": r.provider_id, ":account": r.account_id,
             ":v": i64::try_from(r.catalog_version).unwrap_or(i64::MAX),
             ":now": now.timestamp(), ":exp": exp, ":class": CLASS},
         )
@@ -457,26 +464,37 @@ impl Vault {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StoredRedemption>, StoreError> {
-        let head: Option<(String, String, i64, i64, Option<i64>)> = self
+        type Head = (String, String, i64, i64, Option<i64>, Option<String>);
+        let head: Option<Head> = self
             .conn()
             .query_row(
                 &format!(
-                    "SELECT id, provider_id, catalog_version, created_at, approved_at
+                    "SELECT id, provider_id, catalog_version, created_at, approved_at, account_id
                      FROM redemption WHERE id = :id AND {}",
                     retention::LIVE
                 ),
                 named_params! {":id": id, ":now": now.timestamp()},
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()
             .map_err(|e| self.sql_err(e))?;
-        let Some((id, provider_id, version, created, approved)) = head else {
+        let Some((id, provider_id, version, created, approved, account_id)) = head else {
             return Ok(None);
         };
         let legs = self.legs_where("redemption_id = :id", &id, now)?;
         Ok(Some(StoredRedemption {
             id,
             provider_id,
+            account_id,
             catalog_version: u64::try_from(version).unwrap_or(0),
             created_at: time(created),
             approved_at: approved.map(time),
@@ -490,7 +508,7 @@ impl Vault {
             let conn = self.conn();
             let mut stmt = conn
                 .prepare(&format!(
-                    "SELECT id, provider_id, catalog_version, created_at, approved_at
+                    "SELECT id, provider_id, catalog_version, created_at, approved_at, account_id
                      FROM redemption WHERE {} ORDER BY created_at DESC, id",
                     retention::LIVE
                 ))
@@ -503,6 +521,7 @@ impl Vault {
                         catalog_version: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
                         created_at: time(r.get(3)?),
                         approved_at: r.get::<_, Option<i64>>(4)?.map(time),
+                        account_id: r.get(5)?,
                         legs: Vec::new(),
                     })
                 })

@@ -8,6 +8,8 @@ mod ledger_support;
 #[path = "vault/support.rs"]
 mod support;
 
+#[path = "vault/account.rs"]
+mod account;
 #[path = "vault/audit.rs"]
 mod audit;
 #[path = "vault/balance.rs"]

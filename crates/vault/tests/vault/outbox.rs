@@ -16,6 +16,7 @@ fn redemption(id: &str, keys: &[&str]) -> NewRedemption {
     NewRedemption {
         id: id.into(),
         provider_id: "demo-provider".into(),
+        account_id: "provider-demo-provider".into(),
         catalog_version: 3,
         legs: keys
             .iter()

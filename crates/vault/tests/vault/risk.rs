@@ -13,6 +13,7 @@ fn planned(vault: &mut tipvault_vault::Vault, id: &str) {
             &NewRedemption {
                 id: id.into(),
                 provider_id: "demo-provider".into(),
+                account_id: "provider-demo-provider".into(),
                 catalog_version: 3,
                 legs: vec![NewLeg {
                     product: "krw-mobile-top-up".into(),
