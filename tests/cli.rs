@@ -1121,8 +1121,38 @@ fn an_imported_catalog_previews_the_vaults_balances() {
     assert_eq!(older.status.code(), Some(2), "{}", older.stderr);
     assert!(older.stderr.contains("not newer"), "{}", older.stderr);
 
-    // kofi.csv leaves USD 20.50 and EUR 10.00; with a EUR→USD rate both can reach the USD
-    // gift card of the cached (acme) catalog.
+    // kofi.csv: USD 20.50 and EUR 10.00 that Ko-fi already paid out to PayPal. No provider
+    // holds it, so nothing is planned: the refusal says where the money went.
+    let refused = with_stdin(
+        dir.path(),
+        &pass(),
+        &["preview", "--from-balance", "--prefer", "gift-card"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("paid out to PayPal or Stripe"),
+        "{}",
+        refused.stderr
+    );
+
+    // A sandbox holding USD 20.50 and EUR 10.00: with a EUR→USD rate both reach its USD gift
+    // card.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut config = tipvault_sandbox_provider::Config::new(dir.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1234-5678".into());
+    config.demo_balances = vec![("USD".into(), 2050), ("EUR".into(), 1000)];
+    let sandbox = rt
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .unwrap();
+    let url = sandbox.base_url();
+    for args in [
+        vec!["provider", "add", "--sandbox", url.as_str()],
+        vec!["provider", "pair", "1234-5678"],
+        vec!["account", "reconcile", "demo-provider"],
+    ] {
+        let out = with_stdin(dir.path(), &pass(), &args);
+        assert!(out.status.success(), "{args:?}: {}", out.stderr);
+    }
     let preview = json(&with_stdin(
         dir.path(),
         &pass(),
@@ -1130,13 +1160,15 @@ fn an_imported_catalog_previews_the_vaults_balances() {
             "--json",
             "preview",
             "--from-balance",
+            "--provider",
+            "demo-provider",
             "--prefer",
             "gift-card",
             "--rate",
             "EUR/USD=1.08",
         ],
     ));
-    assert_eq!(preview["provider"], "acme");
+    assert_eq!(preview["provider"], "demo-provider");
     let sources = preview["best"]["sources"].as_array().unwrap();
     assert_eq!(sources.len(), 2, "{sources:?}");
     for s in sources {

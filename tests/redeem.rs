@@ -266,19 +266,66 @@ fn kill_run(kills: u32, seed: u64) {
         days > 0 && provider_days > 1,
         "{days} days passed; the provider saw {provider_days}"
     );
-    let balances = json(&vault, &offset, &["balance"]);
+    // The books equal the provider: every confirmed leg and fee booked once, the opening
+    // balance read from the provider's signed balance (reconciled once more here, with every
+    // leg settled, so nothing is left pending).
     let provider_total: i64 = provider.values().map(|(a, f)| a + f).sum();
-    let ledger: i64 = balances
+    let mut drawn = 0_i64;
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec![
+            "history",
+            "--kind",
+            "redemption",
+            "--kind",
+            "fee",
+            "--limit",
+            "1000",
+        ];
+        if let Some(cursor) = &after {
+            args.extend(["--after", cursor.as_str()]);
+        }
+        let page = json(&vault, &offset, &args);
+        drawn += page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["net"]["minor"].as_i64().unwrap())
+            .sum::<i64>();
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        drawn, -provider_total,
+        "the ledger equals the provider's records"
+    );
+    let reconciled = json(&vault, &offset, &["account", "reconcile", "demo-provider"]);
+    assert!(
+        matches!(
+            reconciled[0]["outcome"].as_str(),
+            Some("matched" | "credited")
+        ),
+        "{reconciled}"
+    );
+    let held: i64 = sandbox
+        .store()
+        .lock()
+        .query_row(
+            "SELECT minor FROM balances WHERE currency = 'KRW'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let books: i64 = json(&vault, &offset, &["balance"])
         .as_array()
         .unwrap()
         .iter()
         .filter(|b| b["source"].as_str() == Some("provider-demo-provider"))
         .map(|b| b["net"]["minor"].as_i64().unwrap())
         .sum();
-    assert_eq!(
-        ledger, -provider_total,
-        "the ledger equals the provider's records"
-    );
+    assert_eq!(books, held, "the books equal the provider's balance");
     eprintln!(
         "{killed} kills, {finished} runs finished, {} legs confirmed once each, {} refused by \
          the provider, {days} days passed",
@@ -348,5 +395,87 @@ fn catalog_refresh_renews_a_reissued_catalog_from_the_command_line() {
     assert_eq!(listed[0]["freshness"], "fresh", "{listed}");
     let refreshed = json(&vault, &offset, &["catalog", "refresh"]);
     assert_eq!(refreshed[0]["outcome"], "unchanged", "{refreshed}");
+    rt.block_on(sandbox.stop());
+}
+
+/// "Why was I charged ₩300 twice?": the sandbox applies a donation twice; the redemption's
+/// own reconciliation finds it, names the leg, and the dispute goes out from the command line
+/// with evidence that verifies offline.
+#[test]
+fn a_double_charge_is_found_after_the_redemption_and_disputed_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let offset: Offset = Arc::new(AtomicI64::new(0));
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1234-5678".into());
+    config.demo_balances = vec![("KRW".into(), 10_000)];
+    let mut sandbox = rt.block_on(Sandbox::start(config)).unwrap();
+    ok(&vault, &offset, &["init", "--kdf-minimum"]);
+    let url = sandbox.base_url();
+    ok(&vault, &offset, &["provider", "add", "--sandbox", &url]);
+    ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
+    ok(&vault, &offset, &["risk", "sandbox-waiver", "on"]);
+    let opened = json(&vault, &offset, &["account", "reconcile"]);
+    assert_eq!(opened[0]["outcome"], "credited", "{opened}");
+    assert_eq!(opened[0]["provider_balance"]["minor"], 10_000);
+
+    let redeem = |amount: &str, prefer: &str| {
+        let mut args = vec![
+            "redeem",
+            "--amount",
+            amount,
+            "--currency",
+            "KRW",
+            "--prefer",
+            prefer,
+            "--account",
+            "provider-demo-provider",
+            "--yes",
+        ];
+        if prefer == "topup" {
+            args.extend(["--dest", "krw-mobile-top-up.phone_number=01012345678"]);
+        }
+        ok(&vault, &offset, &args)
+    };
+    let first = redeem("1000", "topup");
+    assert!(first.stdout.contains("→ matched"), "{}", first.stdout);
+    sandbox.set_double_charge(true);
+    let second = redeem("300", "donation");
+    assert!(
+        second.stdout.contains("double charge") && second.stdout.contains("charged twice"),
+        "{}",
+        second.stdout
+    );
+
+    let shown = json(&vault, &offset, &["account", "show", "demo-provider"]);
+    let found = &shown["reconciliations"][0];
+    assert_eq!(found["outcome"], "double_charge", "{shown}");
+    assert_eq!(found["difference"]["minor"], -300);
+    // The books now say what the provider holds, the extra charge on a line of its own.
+    assert_eq!(
+        shown["account"]["redeemable"][0]["minor"],
+        10_000 - 1_000 - 600
+    );
+    let list = ok(&vault, &offset, &["account", "list"]);
+    assert!(
+        list.stdout.contains("At a provider (redeemable)") && list.stdout.contains("double charge"),
+        "{}",
+        list.stdout
+    );
+
+    let id = found["dispute"]
+        .as_str()
+        .expect("the leg to dispute")
+        .to_owned();
+    let bundle = tmp.path().join("dispute.json");
+    let bundle_arg = bundle.to_str().unwrap();
+    ok(
+        &vault,
+        &offset,
+        &["dispute", &id, "--reason", "duplicate", "--out", bundle_arg],
+    );
+    let verified = json(&vault, &offset, &["verify-bundle", bundle_arg]);
+    assert_eq!(verified["reason"], "duplicate", "{verified}");
     rt.block_on(sandbox.stop());
 }

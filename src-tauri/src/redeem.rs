@@ -73,6 +73,7 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
                 let db = d.location.dir().with_extension("sandbox.sqlite");
                 let mut config = Config::new(db);
                 config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                config.demo_balances = vec![("KRW".into(), app::providers::DEMO_BALANCE_KRW)];
                 let sandbox = net
                     .runtime()
                     .block_on(Sandbox::start(config))

@@ -299,98 +299,80 @@ fn committed_minor(r: &tipvault_vault::StoredRedemption) -> i128 {
         .sum()
 }
 
-/// What each source has left for its rules, in minor units of its currency: the least of
+/// What each rule's account has left, in minor units of the rule's currency, keyed by the
+/// rule's source: the running balance of the provider account that holds the source's money
+/// (every confirmed leg and fee is booked there, so it falls the moment a receipt arrives)
+/// less what is on its way out of that account and not booked yet — legs approved, sent or of
+/// unknown outcome, and legs held for the user's key (planned under a pause or step-up that
+/// was neither verified nor cancelled). A source no paired provider holds has nothing to draw
+/// on. Sources held by one provider share one account, so `account` maps each to it.
 ///
-/// - its balance less what its rules' redemptions took or may still take (a redemption is
-///   booked to its provider's ledger source, not to the source it drew on, so the source's
-///   own balance never falls when a rule cashes it out; counted from the `autocashout.fired`
-///   audit entries, paused ones included, cancelled and refused legs not), and
-/// - its currency's balance across every source less the legs approved or sent but not yet
-///   confirmed (the total falls only when a receipt is booked) and the legs of rule firings
-///   held for the user's key.
-///
-/// So a rule never fires again on money it already took (with one source or several), nor on
-/// money a manual redemption is spending.
+/// So a rule never fires again on money it already took (the balance fell), nor on money any
+/// redemption, manual or automatic, is spending.
+struct Headroom {
+    /// Rule source → account key (`provider:CUR`).
+    account: BTreeMap<String, String>,
+    /// Account key → what is left.
+    left: BTreeMap<String, Money>,
+}
+
 fn headroom(
     session: &mut Session,
     stored: &[StoredAutoCashOut],
     now: DateTime<Utc>,
-) -> Result<BTreeMap<String, Money>, AppError> {
+) -> Result<Headroom, AppError> {
+    let accounts = crate::accounts::drawable(session, now)?;
     let vault = session.vault_at(now);
-    let balances = vault.balances(now)?;
-    let redemptions: BTreeMap<String, tipvault_vault::StoredRedemption> = vault
-        .redemptions(now)?
+    let held: std::collections::BTreeSet<String> = vault
+        .risk_decisions(now)?
         .into_iter()
-        .map(|r| (r.id.clone(), r))
+        .filter(|d| {
+            matches!(d.outcome.as_str(), "pause" | "step_up")
+                && d.verified_at.is_none()
+                && d.cancelled_at.is_none()
+        })
+        .map(|d| d.redemption_id)
         .collect();
-    // Per currency: money on its way out that no balance shows yet.
-    let mut pending: BTreeMap<String, i128> = BTreeMap::new();
-    for leg in redemptions.values().flat_map(|r| &r.legs) {
-        if matches!(
-            leg.state,
-            LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
-        ) {
-            *pending.entry(leg.currency.clone()).or_default() +=
-                i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
-        }
-    }
-    let rule_source: BTreeMap<&str, &str> = stored
-        .iter()
-        .map(|r| (r.id.as_str(), r.source_id.as_str()))
-        .collect();
-    let mut taken: BTreeMap<String, i128> = BTreeMap::new();
-    for (_, detail) in vault.audit_events_of_kind("autocashout.fired", now)? {
-        let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
-            continue;
-        };
-        // Entries written before the source was recorded name only the rule.
-        let source = detail["source"].as_str().or_else(|| {
-            detail["rule"]
-                .as_str()
-                .and_then(|r| rule_source.get(r).copied())
-        });
-        // A refused firing queued nothing; a failed one planned nothing.
-        if !matches!(detail["outcome"].as_str(), Some("approved" | "paused")) {
-            continue;
-        }
-        let redemption = detail["redemption"]
-            .as_str()
-            .and_then(|id| redemptions.get(id));
-        if let (Some(source), Some(r)) = (source, redemption) {
-            *taken.entry(source.to_owned()).or_default() += committed_minor(r);
-            // Held for the user's key: not spent yet, but it may be once verified.
-            for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
-                *pending.entry(leg.currency.clone()).or_default() +=
-                    i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+    let mut pending: BTreeMap<(String, String), i128> = BTreeMap::new();
+    for r in vault.redemptions(now)? {
+        for leg in &r.legs {
+            let leaving = matches!(
+                leg.state,
+                LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
+            ) || (leg.state == LegState::Planned && held.contains(&r.id));
+            if leaving {
+                *pending
+                    .entry((r.provider_id.clone(), leg.currency.clone()))
+                    .or_default() += i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
             }
         }
     }
-    left_per_source(&balances, &pending, &taken)
-}
-
-/// [`headroom`]'s arithmetic: per source, the least of its balance less what its rules took
-/// (`taken`, by source) and its currency's balance across all sources less what is on its way
-/// out (`pending`, by currency).
-fn left_per_source(
-    balances: &[tipvault_vault::Balance],
-    pending: &BTreeMap<String, i128>,
-    taken: &BTreeMap<String, i128>,
-) -> Result<BTreeMap<String, Money>, AppError> {
-    let mut totals: BTreeMap<&str, i128> = BTreeMap::new();
-    for b in balances {
-        *totals.entry(b.currency.code()).or_default() += b.net.to_minor_i128();
+    let mut out = Headroom {
+        account: BTreeMap::new(),
+        left: BTreeMap::new(),
+    };
+    for rule in stored {
+        let currency = Currency::from_code(&rule.currency).map_err(|_| damaged())?;
+        let (key, left) = match accounts.holder.get(&SourceId::new(&rule.source_id)) {
+            Some(provider) => {
+                let balance = accounts
+                    .balances
+                    .get(&(provider.clone(), currency))
+                    .map_or(0, |m| m.to_minor_i128());
+                let out_now = pending
+                    .get(&(provider.clone(), rule.currency.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                (format!("{provider}:{}", rule.currency), balance - out_now)
+            }
+            None => (format!("{}:{}", rule.source_id, rule.currency), 0),
+        };
+        let left = Money::from_minor_i128(left.max(0), currency)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+        out.account.insert(rule.source_id.clone(), key.clone());
+        out.left.insert(key, left);
     }
-    balances
-        .iter()
-        .map(|b| {
-            let own = b.net.to_minor_i128() - taken.get(b.source.as_str()).copied().unwrap_or(0);
-            let total = totals.get(b.currency.code()).copied().unwrap_or(0)
-                - pending.get(b.currency.code()).copied().unwrap_or(0);
-            let left = Money::from_minor_i128(own.min(total), b.currency)
-                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
-            Ok((b.source.as_str().to_owned(), left))
-        })
-        .collect()
+    Ok(out)
 }
 
 /// Runs every rule that fires now: plans its template, judges it unattended (a step-up
@@ -415,12 +397,14 @@ pub fn run_auto_cashouts(
         .iter()
         .map(engine_rule)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut left = headroom(session, &stored, now)?;
-    let balances: Vec<SourceBalance> = left
+    let Headroom { account, mut left } = headroom(session, &stored, now)?;
+    let balances: Vec<SourceBalance> = account
         .iter()
-        .map(|(source, balance)| SourceBalance {
-            source: tipvault_risk::SourceId::new(source),
-            balance: *balance,
+        .filter_map(|(source, key)| {
+            Some(SourceBalance {
+                source: tipvault_risk::SourceId::new(source),
+                balance: *left.get(key)?,
+            })
         })
         .collect();
     let firing = match tipvault_risk::firing(&rules, &balances, tier) {
@@ -457,8 +441,9 @@ pub fn run_auto_cashouts(
         let Some(row) = stored.iter().find(|s| s.id == fire.rule) else {
             continue;
         };
-        // An earlier rule in this run may have taken this source's money.
-        let balance = left.get(&row.source_id).copied().unwrap_or(fire.balance);
+        // An earlier rule in this run may have taken this account's money.
+        let key = account.get(&row.source_id).cloned().unwrap_or_default();
+        let balance = left.get(&key).copied().unwrap_or(fire.balance);
         if balance.to_minor_i128() < i128::from(row.threshold_minor) {
             continue;
         }
@@ -502,7 +487,7 @@ pub fn run_auto_cashouts(
             };
         if let (Some(id), "approved" | "paused") = (&redemption_id, outcome)
             && let Some(r) = session.vault_at(now).redemption(id, now)?
-            && let Some(left) = left.get_mut(&row.source_id)
+            && let Some(left) = left.get_mut(&key)
         {
             let rest = left.to_minor_i128() - committed_minor(&r);
             *left = Money::from_minor_i128(rest, left.currency())
@@ -525,57 +510,4 @@ pub fn run_auto_cashouts(
         });
     }
     Ok(run)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn balance(source: &str, net: i64) -> tipvault_vault::Balance {
-        let m = |minor| Money::from_minor(minor, Currency::KRW);
-        tipvault_vault::Balance {
-            source: SourceId::new(source),
-            currency: Currency::KRW,
-            entries: 1,
-            gross: m(net),
-            fee: m(0),
-            net: m(net),
-        }
-    }
-
-    fn left(
-        balances: &[tipvault_vault::Balance],
-        pending: i128,
-        taken: &[(&str, i128)],
-    ) -> BTreeMap<String, i64> {
-        let pending = BTreeMap::from([("KRW".to_owned(), pending)]);
-        let taken = taken.iter().map(|(s, t)| ((*s).to_owned(), *t)).collect();
-        left_per_source(balances, &pending, &taken)
-            .unwrap()
-            .into_iter()
-            .map(|(s, m)| (s, m.to_minor().unwrap()))
-            .collect()
-    }
-
-    #[test]
-    fn a_rule_never_spends_another_sources_money_nor_money_on_its_way_out() {
-        // Two sources of ₩100,000; a rule on A cashed out all of A (booked to the provider).
-        let after = [
-            balance("a", 100_000),
-            balance("b", 100_000),
-            balance("provider-p", -100_000),
-        ];
-        let got = left(&after, 0, &[("a", 100_000)]);
-        assert_eq!(
-            got["a"], 0,
-            "A's money is gone, though the currency still has B's"
-        );
-        assert_eq!(got["b"], 100_000);
-        // ₩30,000 approved and not yet confirmed: neither source may count it again.
-        let got = left(&after, 30_000, &[("a", 100_000)]);
-        assert_eq!(got["b"], 70_000);
-        // A manual redemption (no rule) spent from the currency: the total caps every source.
-        let manual = [balance("a", 100_000), balance("provider-p", -80_000)];
-        assert_eq!(left(&manual, 0, &[])["a"], 20_000);
-    }
 }

@@ -7,6 +7,7 @@
 //! can be tested at any date.
 
 pub mod about;
+pub mod accounts;
 pub mod audit;
 pub mod authenticators;
 pub mod autocashout;
@@ -35,6 +36,11 @@ pub mod step_up;
 pub mod view;
 
 pub use about::{AppInfo, app_info};
+pub use accounts::{
+    AccountDetailView, AccountKind, AccountView, LegRef, Location, ReconciliationView,
+    account_provider, link_account, list_accounts, not_redeemable, reconcile_account,
+    redeemable_balances, show_account,
+};
 pub use audit::{audit_entries, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
 pub use autocashout::{

@@ -297,7 +297,8 @@ fn run(
 #[ts(export)]
 #[serde(default)]
 pub struct BalancePreviewQuery {
-    /// Source ids to include; empty = every source with a positive balance.
+    /// The account to draw on (`provider-<id>` or the provider's id); empty = the account
+    /// of the catalog's provider. Only an account a paired provider holds can be planned.
     pub sources: Vec<String>,
     /// The provider whose catalog to use (see [`crate::choose_catalog`]).
     pub provider: Option<String>,
@@ -360,38 +361,63 @@ pub fn preview_balances(
     query: &BalancePreviewQuery,
     now: DateTime<Utc>,
 ) -> Result<PreviewResult, AppError> {
-    let balances = session.vault_at(now).balances(now)?;
-    let wanted =
-        |id: &str| query.sources.is_empty() || query.sources.iter().any(|s| s.trim() == id);
+    // Only money a paired provider holds can be planned, and only through that provider's
+    // own catalog: the accounts of `catalog`'s provider, one planner source per currency.
+    let provider = catalog.provider_id().to_owned();
+    let account = crate::redeem::provider_source_id(&provider).to_string();
     for s in &query.sources {
-        if !balances.iter().any(|b| b.source.as_str() == s.trim()) {
+        let s = s.trim();
+        if s != account && s != provider {
             return Err(AppError::new(
                 ErrorCode::InvalidInput,
-                format!("There is no balance in a source called {s:?}; see `tipvault balance`."),
+                format!(
+                    "{s:?} is not the account of {provider}, whose catalog this preview uses: \
+                     only {account} can be planned with it."
+                ),
             ));
         }
     }
-    // One planner source per (source, currency); a source with balances in two currencies
-    // (PayPal) becomes `paypal-main:USD` and `paypal-main:EUR`.
-    let multi =
-        |id: &tipvault_ledger::SourceId| balances.iter().filter(|b| &b.source == id).count() > 1;
-    let sources: Vec<Source> = balances
+    let held: Vec<Money> = crate::accounts::redeemable_balances(session, now)?
+        .into_iter()
+        .filter(|(p, _)| *p == provider)
+        .map(|(_, m)| m)
+        .collect();
+    let sources: Vec<Source> = held
         .iter()
-        .filter(|b| wanted(b.source.as_str()) && b.net.is_positive())
-        .map(|b| Source {
-            id: if multi(&b.source) {
-                format!("{}:{}", b.source, b.currency.code())
+        .map(|m| Source {
+            id: if held.len() > 1 {
+                format!("{account}:{}", m.currency().code())
             } else {
-                b.source.to_string()
+                account.clone()
             },
-            balance: b.net,
+            balance: *m,
         })
         .collect();
     if sources.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "There is no positive balance to preview: import your platforms' exports first.",
-        ));
+        let elsewhere = crate::accounts::not_redeemable(session, now)?;
+        let mut message = format!(
+            "{provider} holds no balance of yours, so there is nothing to cash out through it."
+        );
+        if !elsewhere.is_empty() {
+            message.push_str(" Where your money is: ");
+            message.push_str(
+                &elsewhere
+                    .iter()
+                    .map(|a| {
+                        let amounts: Vec<&str> = a.balances.iter().map(|b| b.en.as_str()).collect();
+                        let rule = a
+                            .payout
+                            .as_ref()
+                            .map(|p| format!(", payout {p}"))
+                            .unwrap_or_default();
+                        format!("{} {}: {}{rule}", a.label, amounts.join(" + "), a.where_en)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            message.push('.');
+        }
+        return Err(AppError::new(ErrorCode::InvalidInput, message));
     }
     let headroom = crate::risk::cash_out_headroom(session, now)?;
     let mut request = PlanRequest {

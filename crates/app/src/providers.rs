@@ -377,6 +377,13 @@ pub fn list_providers(
     Ok(out)
 }
 
+/// The demo tips, KRW: they add up to [`DEMO_BALANCE_KRW`].
+pub const DEMO_TIPS_KRW: [i64; 3] = [50_000, 30_000, 7_300];
+
+/// What the demo sandbox holds for the user at the start (KRW): the demo tips, so the
+/// provider's signed balance and the books agree to the unit from the first reconciliation.
+pub const DEMO_BALANCE_KRW: i64 = DEMO_TIPS_KRW[0] + DEMO_TIPS_KRW[1] + DEMO_TIPS_KRW[2];
+
 /// Demo mode: a source of sandbox tips (₩87,300) when the vault holds no balance yet, so a
 /// newcomer can preview and redeem end to end. Returns whether it imported anything.
 ///
@@ -413,7 +420,7 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
             now,
         )?;
     }
-    let entries = [50_000, 30_000, 7_300]
+    let entries = DEMO_TIPS_KRW
         .iter()
         .enumerate()
         .map(|(i, amount)| {
@@ -437,6 +444,9 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
         })
         .collect::<Result<Vec<_>, _>>()?;
     vault.import_entries(&id, &entries, now)?;
+    // The demo tips arrived at the sandbox, which holds them: they are that provider
+    // account's income (and the sandbox is started with exactly this balance).
+    vault.set_source_holder(&id, Some(crate::preview::DEMO_PROVIDER_ID), now)?;
     vault.audit_append(
         &AuditEvent::new("demo.balance_imported", json!({"source": id.as_str()}))?,
         now,

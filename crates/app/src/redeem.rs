@@ -111,6 +111,10 @@ pub struct OutboxRun {
     /// Not sent (offline, or not due yet): still queued.
     pub queued: u32,
     pub requests_sent: u32,
+    /// The accounts drawn on, reconciled with their provider's balance after this run.
+    pub reconciliations: Vec<crate::accounts::ReconciliationView>,
+    /// Accounts that could not be reconciled now, with why.
+    pub unreconciled: Vec<String>,
 }
 
 fn state_rank(s: LegState) -> u8 {
@@ -350,6 +354,7 @@ pub fn plan_redemption(
             format!("The catalog of {provider_id} has expired: refresh it before redeeming."),
         ));
     }
+    crate::accounts::check_covered(session, &provider_id, plan, now)?;
     for product in request.destinations.keys() {
         if !plan.legs.iter().any(|l| l.product_id.as_str() == product) {
             return Err(invalid(format!(
@@ -449,6 +454,17 @@ fn minor(m: Money) -> Result<i64, AppError> {
 
 /// Why a leg may not be sent under the current catalog, if it may not.
 fn recheck(leg: &StoredLeg, catalog: Option<&Catalog>, now: DateTime<Utc>) -> Option<String> {
+    // A redemption draws on exactly one provider account: only that account's provider may
+    // send it (a redemption stored before accounts existed drew on its own provider's).
+    let account = provider_source_id(&leg.provider_id);
+    if let Some(drawn) = &leg.account_id
+        && drawn != account.as_str()
+    {
+        return Some(format!(
+            "it draws on the account {drawn}, which {} does not hold",
+            leg.provider_id
+        ));
+    }
     let Some(catalog) = catalog else {
         return Some("the provider's catalog is no longer in the vault".into());
     };
@@ -673,6 +689,7 @@ fn process(
     let now = net.now();
     let pending = session.vault_at(now).outbox_pending(now)?;
     let mut run = OutboxRun::default();
+    let mut confirmed_at = std::collections::BTreeSet::new();
     let mut contexts: BTreeMap<String, Ctx> = BTreeMap::new();
     let mut work = Vec::new();
     for leg in pending {
@@ -745,6 +762,7 @@ fn process(
                             &mut batch, &w.leg, &booked, &body, &receipt, request, now,
                         )?;
                         run.confirmed += 1;
+                        confirmed_at.insert(w.leg.provider_id.clone());
                         (LegState::Confirmed, None, false)
                     }
                     Some(Err(e)) => {
@@ -841,6 +859,16 @@ fn process(
         work = next_round;
         if !work.is_empty() {
             net.sleep(wait);
+        }
+    }
+    // After each redemption, its account is reconciled with the provider's signed balance
+    // (a double charge shows here, not weeks later). A failure to read the balance never
+    // undoes what was confirmed: it is reported, and `account reconcile` tries again.
+    for provider in confirmed_at {
+        let account = provider_source_id(&provider);
+        match crate::accounts::reconcile_account(session, net, account.as_str(), net.now()) {
+            Ok(found) => run.reconciliations.extend(found),
+            Err(e) => run.unreconciled.push(format!("{provider}: {}", e.message)),
         }
     }
     Ok(run)
@@ -1183,4 +1211,46 @@ fn booking(
         entries.push(entry(EntryKind::Fee, fee, key(":fee"))?);
     }
     Ok((source, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(provider: &str, account: Option<&str>) -> StoredLeg {
+        StoredLeg {
+            redemption_id: "rx_1".into(),
+            seq: 0,
+            provider_id: provider.into(),
+            account_id: account.map(str::to_owned),
+            product: "krw-mobile-top-up".into(),
+            currency: "KRW".into(),
+            amount_minor: 1000,
+            fee_minor: 0,
+            body: Vec::new(),
+            idempotency_key: "k".into(),
+            state: LegState::Approved,
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            provider_redemption_id: None,
+            updated_at: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn only_the_provider_holding_the_account_may_send_a_leg() {
+        let now = Utc::now();
+        let catalog = crate::preview::demo_catalog(now).unwrap();
+        let own = leg("demo-provider", Some("provider-demo-provider"));
+        assert_eq!(recheck(&own, Some(&catalog), now), None);
+        // Stored before accounts existed: it drew on its own provider's account.
+        assert_eq!(
+            recheck(&leg("demo-provider", None), Some(&catalog), now),
+            None
+        );
+        let other = leg("demo-provider", Some("provider-edupoints"));
+        let refused = recheck(&other, Some(&catalog), now).expect("refused before sending");
+        assert!(refused.contains("provider-edupoints"), "{refused}");
+    }
 }

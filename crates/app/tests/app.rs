@@ -1,6 +1,7 @@
 //! Integration tests for `tipvault-app`; modules mirror `src/`. Vaults are real SQLCipher vaults
 //! in temporary directories, with the minimum Argon2id cost to keep the suite quick.
 mod app {
+    mod accounts;
     mod audit;
     mod catalogs;
     mod dashboard;

@@ -576,3 +576,100 @@ pub fn preview_text(result: &PreviewResult, korean: bool) -> String {
     }
     text
 }
+
+/// `account list`: one group per place the money is, each account with its balances and its
+/// last reconciliation.
+pub fn accounts_text(accounts: &[tipvault_app::AccountView]) -> String {
+    if accounts.is_empty() {
+        return "No accounts yet: import a platform's export or pair a provider.".into();
+    }
+    let heading = |l: tipvault_app::Location| match l {
+        tipvault_app::Location::AtProvider => "At a provider (redeemable)",
+        tipvault_app::Location::AtPlatform => "At a platform until payout",
+        tipvault_app::Location::InWallet => "In a payment wallet until withdrawn",
+        tipvault_app::Location::PaidOut => "Paid out (history, not cash-out money)",
+    };
+    let mut text = String::new();
+    let mut last = None;
+    for a in accounts {
+        if last != Some(a.location) {
+            if last.is_some() {
+                text.push('\n');
+            }
+            text.push_str(heading(a.location));
+            text.push_str(":\n");
+            last = Some(a.location);
+        }
+        let shown = if a.redeemable.is_empty() {
+            &a.balances
+        } else {
+            &a.redeemable
+        };
+        let amounts: Vec<&str> = shown.iter().map(|m| m.en.as_str()).collect();
+        text.push_str(&format!(
+            "  {:<28} {:<18} {}{}\n",
+            printable(&a.id),
+            if amounts.is_empty() {
+                "—".to_owned()
+            } else {
+                amounts.join(" + ")
+            },
+            a.where_en,
+            if a.sandbox {
+                " [SANDBOX: demo money]"
+            } else {
+                ""
+            }
+        ));
+        if let Some(p) = &a.payout {
+            text.push_str(&format!("  {:<28} payout {}\n", "", printable(p)));
+        }
+        for r in &a.reconciled {
+            text.push_str(&format!(
+                "  {:<28} {} reconciled {}: {}\n",
+                "",
+                r.currency,
+                r.at.format("%Y-%m-%d %H:%M UTC"),
+                r.outcome.replace('_', " ")
+            ));
+        }
+    }
+    text.trim_end().to_owned()
+}
+
+/// `account show`.
+pub fn account_detail_text(detail: &tipvault_app::AccountDetailView) -> String {
+    let mut text = accounts_text(std::slice::from_ref(&detail.account));
+    if !detail.reconciliations.is_empty() {
+        text.push_str("\n\nReconciliations (newest first):\n");
+        text.push_str(&reconciliations_text(&detail.reconciliations));
+    }
+    text
+}
+
+/// `account reconcile`: each comparison, its explanation, and the dispute to open.
+pub fn reconciliations_text(found: &[tipvault_app::ReconciliationView]) -> String {
+    found
+        .iter()
+        .map(|r| {
+            let mut line = format!(
+                "{} {} at {}: provider {}, your books {} → {}. {}",
+                r.at.format("%Y-%m-%d %H:%M UTC"),
+                printable(&r.account),
+                r.currency,
+                r.provider_balance.en,
+                r.vault_balance.en,
+                r.outcome.replace('_', " "),
+                r.explanation_en
+            );
+            if let Some(id) = &r.dispute {
+                line.push_str(&format!(
+                    "\n  Dispute it: tipvault dispute {} --reason duplicate --out FILE",
+                    printable(id)
+                ));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

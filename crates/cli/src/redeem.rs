@@ -70,8 +70,11 @@ pub struct RedeemArgs {
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
     /// The provider (default: the only one).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "account")]
     provider: Option<String>,
+    /// The account to draw on (`tipvault account list`): its provider sends the requests.
+    #[arg(long)]
+    account: Option<String>,
     /// A destination field: PRODUCT.FIELD=VALUE (repeatable).
     #[arg(long = "dest", value_name = "PRODUCT.FIELD=VALUE")]
     dest: Vec<String>,
@@ -316,7 +319,7 @@ pub fn run(
                     ));
                 }
             };
-            let request = tipvault_app::RedeemRequest {
+            let mut request = tipvault_app::RedeemRequest {
                 query: tipvault_app::PreviewQuery {
                     amount: args.amount.clone(),
                     currency: args.currency.clone(),
@@ -330,6 +333,10 @@ pub fn run(
             };
             let net = net()?;
             let result = with_session(location, access, |s| {
+                if let Some(account) = &args.account {
+                    request.query.provider =
+                        Some(tipvault_app::account_provider(s, account, clock::now())?);
+                }
                 let planned = tipvault_app::plan_redemption(s, &request, clock::now())?;
                 if args.dry_run {
                     return Ok((planned, None));
@@ -356,7 +363,7 @@ pub fn run(
                     Some(run),
                 ))
             })?;
-            let (view, _run) = result;
+            let (view, run) = result;
             out.value(&view, || {
                 if args.dry_run {
                     format!(
@@ -365,7 +372,20 @@ pub fn run(
                         reveals(&view)
                     )
                 } else {
-                    describe(&view)
+                    // The account drawn on was reconciled after sending: say what it found.
+                    let mut text = describe(&view);
+                    if let Some(run) = &run {
+                        if !run.reconciliations.is_empty() {
+                            text.push('\n');
+                            text.push_str(&crate::output::reconciliations_text(
+                                &run.reconciliations,
+                            ));
+                        }
+                        for problem in &run.unreconciled {
+                            text.push_str(&format!("\nNot reconciled: {problem}"));
+                        }
+                    }
+                    text
                 }
             });
         }
@@ -385,10 +405,15 @@ pub fn run(
             let net = net()?;
             let run = with_session(location, access, |s| tipvault_app::reconcile(s, &net))?;
             out.value(&run, || {
-                format!(
+                let mut text = format!(
                     "Confirmed {}, failed {}, outcome unknown {}, still queued {} ({} requests sent).",
                     run.confirmed, run.failed, run.outcome_unknown, run.queued, run.requests_sent
-                )
+                );
+                if !run.reconciliations.is_empty() {
+                    text.push('\n');
+                    text.push_str(&crate::output::reconciliations_text(&run.reconciliations));
+                }
+                text
             });
         }
         Command::Dispute(args) => {
@@ -536,7 +561,8 @@ fn run_demo(
     let net = net()?;
     let db = location.dir().with_extension("sandbox.sqlite");
     // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
-    let config = tipvault_sandbox_provider::Config::new(db);
+    let mut config = tipvault_sandbox_provider::Config::new(db);
+    config.demo_balances = vec![("KRW".into(), tipvault_app::providers::DEMO_BALANCE_KRW)];
     let sandbox = net
         .runtime()
         .block_on(tipvault_sandbox_provider::Sandbox::start(config))

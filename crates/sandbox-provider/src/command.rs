@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// Lie in every redemption answer, to test a client against a hostile provider.
     #[arg(long, value_enum, value_name = "LIE")]
     pub hostile: Option<Hostility>,
+    /// Charge every redemption twice (the receipt tells of one): a double charge for the
+    /// client's reconciliation to find.
+    #[arg(long)]
+    pub double_charge: bool,
     /// Restart (stop and start on the same state) every N seconds; 0 = never.
     #[arg(long, default_value_t = 0)]
     pub restart_every_secs: u64,
@@ -98,6 +102,7 @@ impl RunArgs {
                 .map(|b| (b, Duration::from_millis(self.drip_ms))),
             seed: self.seed,
             hostility: self.hostile,
+            double_charge: self.double_charge,
         };
         Ok(config)
     }

@@ -75,6 +75,11 @@ pub struct Faults {
     pub seed: u64,
     /// Lie in every redemption answer (switchable while running: [`Sandbox::set_hostility`]).
     pub hostility: Option<Hostility>,
+    /// Charge every newly applied redemption twice: the balance pays amount + fee a second
+    /// time under a second provider redemption id for the same idempotency key, while the
+    /// answer (and its receipt) is the honest one. The fault a client finds only by comparing
+    /// the provider's balance with its own books (switchable: [`Sandbox::set_double_charge`]).
+    pub double_charge: bool,
 }
 
 /// How a hostile or broken provider answers redemptions (`POST /v1/redemptions` and
@@ -310,6 +315,12 @@ impl Sandbox {
     pub fn set_hostility(&mut self, hostility: Option<Hostility>) {
         self.app.set_hostility(hostility);
         self.config.faults.hostility = hostility;
+    }
+
+    /// Starts or stops charging redemptions twice (kept across [`Sandbox::restart`]).
+    pub fn set_double_charge(&mut self, on: bool) {
+        self.app.set_double_charge(on);
+        self.config.faults.double_charge = on;
     }
 
     /// The state (tests inspect it).

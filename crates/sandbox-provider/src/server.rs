@@ -65,6 +65,7 @@ pub(crate) struct App {
     faults: Faults,
     rng: Mutex<FaultRng>,
     hostility: Mutex<Option<Hostility>>,
+    double_charge: std::sync::atomic::AtomicBool,
     max_body: usize,
 }
 
@@ -88,6 +89,7 @@ impl App {
             faults: config.faults.clone(),
             rng: Mutex::new(FaultRng(config.faults.seed)),
             hostility: Mutex::new(config.faults.hostility),
+            double_charge: std::sync::atomic::AtomicBool::new(config.faults.double_charge),
             max_body: config.max_body_bytes,
         })
     }
@@ -97,6 +99,15 @@ impl App {
             .hostility
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = hostility;
+    }
+
+    pub(crate) fn set_double_charge(&self, on: bool) {
+        self.double_charge
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn double_charge(&self) -> bool {
+        self.double_charge.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn hostility(&self) -> Option<Hostility> {
@@ -545,6 +556,7 @@ fn balance(app: &App, caller: &Caller) -> Result<Answer, Refusal> {
         status: 200,
         body: protocol::to_bytes(&Balance {
             v: V1,
+            device_id: caller.keyid.clone(),
             balances,
             as_of: now_time(app),
         }),
@@ -738,6 +750,19 @@ fn redeem(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10)",
         params![id, caller.keyid, account, req.product, req.currency.code(), net_minor, fee_minor, day, receipt_json, now.timestamp()],
     )?;
+    if app.double_charge() {
+        // The fault: the same request applied a second time under another id (a provider's
+        // retry bug), charged again; the client is told only of the first.
+        tx.execute(
+            "UPDATE balances SET minor = minor - ?1 WHERE account = ?2 AND currency = ?3",
+            params![gross, account, req.currency.code()],
+        )?;
+        tx.execute(
+            "INSERT INTO redemptions (id, device_id, account, product, currency, amount_minor, fee_minor, day, state, receipt, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10)",
+            params![format!("{id}-again"), caller.keyid, account, req.product, req.currency.code(), net_minor, fee_minor, day, receipt_json, now.timestamp()],
+        )?;
+    }
     Ok((
         201,
         protocol::to_bytes(&RedemptionStatus {

@@ -516,10 +516,25 @@ impl ProviderClient {
 
     /// `GET /v1/balance`.
     pub async fn balance(&self) -> Result<Balance, ClientError> {
-        Ok(self
+        Ok(self.signed_balance().await?.0)
+    }
+
+    /// `GET /v1/balance` with the verified exchange (keep it as evidence of the reading). A
+    /// balance for another device than this one is refused.
+    pub async fn signed_balance(&self) -> Result<(Balance, Exchange), ClientError> {
+        let (balance, exchange): (Balance, _) = self
             .call("GET", "/v1/balance", None, Vec::new(), "balance")
-            .await?
-            .0)
+            .await?;
+        // Unpaired, the request signs with the self-certifying key id, which the provider
+        // refuses for a balance; paired, the answer must be this device's.
+        if balance.device_id != self.keyid() {
+            return Err(Unknown::Malformed(format!(
+                "the balance is for device {}, not this one",
+                balance.device_id
+            ))
+            .into());
+        }
+        Ok((balance, exchange))
     }
 
     /// `POST /v1/quotes`.

@@ -145,24 +145,62 @@ fn query() -> BalancePreviewQuery {
     }
 }
 
+/// A paired sandbox holding `balances` (currency, minor units) for the user, its account
+/// reconciled once (so the vault's books hold that balance).
+fn sandbox_holding(
+    session: &mut tipvault_app::Session,
+    dir: &std::path::Path,
+    balances: &[(&str, i64)],
+) -> (tipvault_app::Network, tipvault_sandbox_provider::Sandbox) {
+    let net = tipvault_app::Network::new().unwrap();
+    let mut config = tipvault_sandbox_provider::Config::new(dir.join("sandbox.sqlite"));
+    config.enrollment_code = Some("1111-2222".into());
+    config.demo_balances = balances.iter().map(|(c, m)| ((*c).into(), *m)).collect();
+    let sandbox = net
+        .runtime()
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .unwrap();
+    let now = chrono::Utc::now();
+    let kind = tipvault_app::providers::ProviderKind::Sandbox;
+    tipvault_app::add_provider(session, &net, &sandbox.base_url(), kind, now).unwrap();
+    tipvault_app::pair_provider(session, &net, None, "1111-2222", now).unwrap();
+    let found = tipvault_app::reconcile_account(session, &net, "demo-provider", now).unwrap();
+    assert!(found.iter().all(|r| r.outcome == "credited"), "{found:?}");
+    (net, sandbox)
+}
+
 #[test]
-fn the_vaults_balances_preview_across_sources_and_currencies() {
-    let (_dir, _loc, mut session) = new_vault();
-    let catalog = choose_catalog(&mut session, None, t0()).unwrap();
+fn a_balance_preview_draws_only_on_money_a_paired_provider_holds() {
+    let (dir, _loc, mut session) = new_vault();
+    let now = chrono::Utc::now();
+    let catalog = choose_catalog(&mut session, None, now).unwrap();
     // No balance yet: a clear refusal, not an empty plan that looks like a result.
-    let err = preview_balances(&mut session, &catalog, &query(), t0()).unwrap_err();
+    let err = preview_balances(&mut session, &catalog, &query(), now).unwrap_err();
+    assert!(err.message.contains("holds no balance"), "{}", err.message);
+
+    // kofi.csv: USD 20.50 and EUR 10.00 that Ko-fi already paid out to PayPal. History, not
+    // money to cash out: the refusal says where it went instead of planning it.
+    kofi_with_tips(&mut session);
+    let err = preview_balances(&mut session, &catalog, &query(), now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(
-        err.message.contains("no positive balance"),
+        err.message.contains("paid out to PayPal or Stripe") && err.message.contains("$20.50"),
         "{}",
         err.message
     );
 
-    // kofi.csv: USD 20.50 and EUR 10.00 in one source.
-    kofi_with_tips(&mut session);
-    let result = preview_balances(&mut session, &catalog, &query(), t0()).unwrap();
+    // The sandbox holds USD 20.50 and EUR 10.00: one account, one planner source a currency.
+    let (_net, _sandbox) =
+        sandbox_holding(&mut session, dir.path(), &[("USD", 2050), ("EUR", 1000)]);
+    let catalog = choose_catalog(&mut session, None, now).unwrap();
+    let result = preview_balances(&mut session, &catalog, &query(), now).unwrap();
     let plan = &result.preview.best;
     let sources: Vec<String> = plan.sources.iter().map(|s| s.source_id.clone()).collect();
-    assert_eq!(sources, ["kofi-main:EUR", "kofi-main:USD"]);
+    assert_eq!(
+        sources,
+        ["provider-demo-provider:EUR", "provider-demo-provider:USD"],
+        "the Ko-fi income is not among them"
+    );
     // Conservation per currency: what each source pays plus what it keeps is its balance.
     for s in &plan.sources {
         assert_eq!(
@@ -173,12 +211,14 @@ fn the_vaults_balances_preview_across_sources_and_currencies() {
         );
     }
     // The demo catalog has no EUR products and no rate was given: EUR stays, untouched.
-    let eur = plan
-        .sources
-        .iter()
-        .find(|s| s.source_id == "kofi-main:EUR")
-        .unwrap();
-    assert!(eur.debited.is_zero());
+    let eur = |plan: &tipvault_preview::Plan| {
+        plan.sources
+            .iter()
+            .find(|s| s.source_id == "provider-demo-provider:EUR")
+            .unwrap()
+            .clone()
+    };
+    assert!(eur(plan).debited.is_zero());
 
     // With a EUR→USD rate the EUR balance can reach the USD gift card.
     let with_rate = BalancePreviewQuery {
@@ -186,16 +226,8 @@ fn the_vaults_balances_preview_across_sources_and_currencies() {
         prefer: vec!["gift-card".into()],
         ..BalancePreviewQuery::default()
     };
-    let result = preview_balances(&mut session, &catalog, &with_rate, t0()).unwrap();
-    let eur = result
-        .preview
-        .best
-        .sources
-        .iter()
-        .find(|s| s.source_id == "kofi-main:EUR")
-        .unwrap()
-        .clone();
-    assert!(eur.debited.is_positive(), "{eur:?}");
+    let result = preview_balances(&mut session, &catalog, &with_rate, now).unwrap();
+    assert!(eur(&result.preview.best).debited.is_positive());
 
     for (bad, says) in [
         (vec!["EUR-USD=1.08".to_owned()], "not a rate"),
@@ -205,15 +237,22 @@ fn the_vaults_balances_preview_across_sources_and_currencies() {
             rates: bad,
             ..BalancePreviewQuery::default()
         };
-        let err = preview_balances(&mut session, &catalog, &q, t0()).unwrap_err();
+        let err = preview_balances(&mut session, &catalog, &q, now).unwrap_err();
         assert!(err.message.contains(says), "{}", err.message);
     }
-    let unknown = BalancePreviewQuery {
-        sources: vec!["nope".into()],
+    // A platform account is never an account to draw on, even by name.
+    let kofi = BalancePreviewQuery {
+        sources: vec!["kofi-main".into()],
         ..BalancePreviewQuery::default()
     };
-    let err = preview_balances(&mut session, &catalog, &unknown, t0()).unwrap_err();
-    assert!(err.message.contains("\"nope\""), "{}", err.message);
+    let err = preview_balances(&mut session, &catalog, &kofi, now).unwrap_err();
+    assert!(err.message.contains("\"kofi-main\""), "{}", err.message);
+    let own = BalancePreviewQuery {
+        sources: vec!["provider-demo-provider".into()],
+        prefer: vec!["gift-card".into()],
+        ..BalancePreviewQuery::default()
+    };
+    assert!(preview_balances(&mut session, &catalog, &own, now).is_ok());
 }
 
 #[test]
@@ -255,13 +294,15 @@ fn limits_follow_the_risk_engine_through_the_users_rates_rounded_down() {
 
 #[test]
 fn a_balance_preview_never_plans_above_what_may_leave_now() {
-    let (_dir, _loc, mut session) = new_vault();
-    // kofi.csv: USD 20.50 and EUR 10.00; the demo's dollar gift cards are $5, $10 and $25.
-    kofi_with_tips(&mut session);
+    let (dir, _loc, mut session) = new_vault();
+    let now = chrono::Utc::now();
+    // The sandbox holds USD 20.50 and EUR 10.00; the demo's dollar gift cards are $5, $10, $25.
+    let (_net, _sandbox) =
+        sandbox_holding(&mut session, dir.path(), &[("USD", 2050), ("EUR", 1000)]);
     // The user lowered the dollar limit to $5.00 per redemption (lowering needs no key).
-    tipvault_app::set_limit(&mut session, "USD", "per-claim", Some("5.00"), None, t0()).unwrap();
-    let catalog = choose_catalog(&mut session, None, t0()).unwrap();
-    let result = preview_balances(&mut session, &catalog, &query(), t0()).unwrap();
+    tipvault_app::set_limit(&mut session, "USD", "per-claim", Some("5.00"), None, now).unwrap();
+    let catalog = choose_catalog(&mut session, None, now).unwrap();
+    let result = preview_balances(&mut session, &catalog, &query(), now).unwrap();
     let plan = &result.preview.best;
     let usd_debit: i64 = plan
         .legs

@@ -98,11 +98,7 @@ fn leg(w: &mut World, id: &str) -> RedemptionLegView {
 
 /// The net sum the ledger holds (the vault starts empty, so only bookings count).
 fn booked(w: &mut World) -> i64 {
-    tipvault_app::balances(&mut w.session, Utc::now())
-        .unwrap()
-        .iter()
-        .map(|b| b.net.minor)
-        .sum()
+    super::support::drawn(&mut w.session)
 }
 
 /// The leg is safe and says why in words from `expect`; nothing is booked or stored.

@@ -109,9 +109,30 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
     // A reconcile asks again about nothing and books nothing twice.
     let again = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
     assert_eq!(again.requests_sent, 0);
-    let balances = tipvault_app::balances(&mut w.session, Utc::now()).unwrap();
-    let net: i64 = balances.iter().map(|b| b.net.minor).sum();
-    assert_eq!(net, -4000, "two legs booked once: ₩3,000 + ₩1,000");
+    assert_eq!(
+        super::support::drawn(&mut w.session),
+        -4000,
+        "two legs booked once: ₩3,000 + ₩1,000"
+    );
+    // The run reconciled the account: its books equal what the provider holds.
+    assert!(run.unreconciled.is_empty(), "{:?}", run.unreconciled);
+    let krw = run
+        .reconciliations
+        .iter()
+        .find(|r| r.currency == "KRW")
+        .expect("the KRW account was reconciled");
+    assert_eq!(krw.outcome, "credited", "the opening balance: {krw:?}");
+    assert_eq!(krw.provider_balance.minor, 1_000_000 - 4000);
+    let books: i64 = tipvault_app::balances(&mut w.session, Utc::now())
+        .unwrap()
+        .iter()
+        .filter(|b| b.currency == "KRW")
+        .map(|b| b.net.minor)
+        .sum();
+    assert_eq!(
+        books, krw.provider_balance.minor,
+        "the books equal the provider"
+    );
     assert_eq!(
         w.sandbox
             .as_ref()
@@ -196,9 +217,7 @@ fn many_redemptions_go_out_together_with_live_progress_and_conserve_value() {
         }
     }
     // Booked once each: the ledger moved by exactly what was planned (amounts plus fees).
-    let balances = tipvault_app::balances(&mut w.session, Utc::now()).unwrap();
-    let net: i64 = balances.iter().map(|b| b.net.minor).sum();
-    assert_eq!(net, -planned);
+    assert_eq!(super::support::drawn(&mut w.session), -planned);
     assert_eq!(
         w.sandbox
             .as_ref()

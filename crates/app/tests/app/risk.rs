@@ -70,13 +70,18 @@ impl World {
 }
 
 fn world() -> World {
+    world_holding(100_000_000)
+}
+
+/// A world whose sandbox holds `krw` (minor units) for the user.
+fn world_holding(krw: i64) -> World {
     let (tmp, location, mut session) = new_vault();
     let net = Network::new()
         .unwrap()
         .with_identity(NetworkIdentity::new("test-home"));
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
     config.enrollment_code = Some("1111-2222".into());
-    config.demo_balances = vec![("KRW".into(), 100_000_000)];
+    config.demo_balances = vec![("KRW".into(), krw)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
     tipvault_app::add_provider(
@@ -514,7 +519,8 @@ fn donation_rule(id: &str, threshold: &str) -> tipvault_app::NewAutoCashOut {
 
 #[test]
 fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
-    let mut w = world();
+    // The sandbox holds exactly the demo tips, as in demo mode.
+    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap(); // ₩87,300 of demo tips
     make_trusted(&mut w, now); // ₩20,000 of it cashed out
@@ -526,8 +532,8 @@ fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     assert_eq!(run.fired[0].outcome, "approved", "{run:?}");
     assert_eq!(w.outbox().confirmed, 1);
 
-    // ₩66,300 is left to cash out, though the demo-tips source alone still shows ₩87,300 (a
-    // redemption is booked to its provider): a rule at ₩70,000 must not fire.
+    // ₩66,300 is left in the account the demo tips arrived at (every redemption is booked
+    // there, so its balance fell): a rule at ₩70,000 must not fire.
     tipvault_app::add_auto_cashout(w.s(), &donation_rule("seventy", "70000"), now).unwrap();
     let again = w.auto(now + Duration::hours(1));
     let fired: Vec<&str> = again.fired.iter().map(|f| f.rule.as_str()).collect();
@@ -555,7 +561,8 @@ fn rule(
 
 #[test]
 fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
-    let mut w = world();
+    // The sandbox holds exactly the demo tips, as in demo mode.
+    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     make_trusted(&mut w, now); // ₩67,300 left of ₩87,300
@@ -569,7 +576,8 @@ fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
 
 #[test]
 fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
-    let mut w = world();
+    // The sandbox holds exactly the demo tips, as in demo mode.
+    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     make_trusted(&mut w, now); // ₩67,300 left

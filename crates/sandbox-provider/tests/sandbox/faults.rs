@@ -234,3 +234,35 @@ async fn a_stopped_provider_is_not_sent() {
         "a refused connection sends nothing: {err}"
     );
 }
+
+#[tokio::test]
+async fn a_double_charge_takes_the_balance_twice_and_answers_honestly() {
+    let mut env = paired().await;
+    let krw = |b: &tipvault_wire::protocol::Balance| {
+        b.balances
+            .iter()
+            .find(|l| l.currency.code() == "KRW")
+            .map(|l| l.amount.as_str().to_owned())
+    };
+    let (before, _) = env.client.signed_balance().await.unwrap();
+    assert_eq!(before.device_id, env.client.device_id().unwrap());
+    env.sandbox.set_double_charge(true);
+    let first = env.client.redeem("leg-1", &top_up("1000")).await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.receipt.amount.as_str(), "1000");
+    let after = env.client.balance().await.unwrap();
+    assert_eq!(krw(&before).as_deref(), Some("1000000"));
+    assert_eq!(krw(&after).as_deref(), Some("998000"), "charged twice");
+    assert_eq!(env.sandbox.store().redemption_count().unwrap(), 2);
+    // A repeat of the same request is answered from the idempotency record: no third charge.
+    let again = env.client.redeem("leg-1", &top_up("1000")).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(krw(&env.client.balance().await.unwrap()), krw(&after));
+    // Switched off, the next redemption is charged once.
+    env.sandbox.set_double_charge(false);
+    env.client.redeem("leg-2", &top_up("1000")).await.unwrap();
+    assert_eq!(
+        krw(&env.client.balance().await.unwrap()).as_deref(),
+        Some("997000")
+    );
+}

@@ -257,6 +257,9 @@ pub struct BalanceLine {
 pub struct Balance {
     /// Protocol version.
     pub v: V1,
+    /// The device whose account this is (the caller's key id): a balance read for one device
+    /// can never be taken for another's.
+    pub device_id: String,
     /// Per currency.
     pub balances: Vec<BalanceLine>,
     /// The provider's time of the snapshot.

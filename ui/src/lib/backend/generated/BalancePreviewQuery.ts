@@ -6,7 +6,8 @@
  */
 export type BalancePreviewQuery = { 
 /**
- * Source ids to include; empty = every source with a positive balance.
+ * The account to draw on (`provider-<id>` or the provider's id); empty = the account
+ * of the catalog's provider. Only an account a paired provider holds can be planned.
  */
 sources: Array<string>, 
 /**

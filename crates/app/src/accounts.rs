@@ -1,0 +1,893 @@
+//! Accounts: where each balance the app shows sits (DESIGN.md §2), and reconciliation of a
+//! provider account with the provider's signed balance.
+//!
+//! Two kinds. A *platform account* is a ledger source of imported income; its platform either
+//! holds the money until a payout, paid it straight out (Ko-fi → PayPal: history, never
+//! cash-out money), or is the user's wallet (PayPal, Stripe). A *provider account* is the value
+//! a paired provider holds; its books are the ledger source `provider-<id>` (every leg and fee
+//! a redemption draws is booked there, see `redeem.rs`) together with the platform accounts
+//! linked to that provider (income that arrived at it). Only provider accounts can be cashed
+//! out: nothing is ever planned against money no paired provider holds.
+//!
+//! The one decision to know: reconciliation makes the books say what the provider's signed
+//! balance says, and *explains* the difference instead of hiding it. More at the provider than
+//! in the books is booked as a credit; less is booked as a charge of its own line, flagged
+//! `double_charge` when it equals exactly what one confirmed leg cost (the ₩300 charged twice)
+//! and `unexplained` otherwise, so the account's history accounts for every unit and a dispute
+//! is one action away. A difference that legs still in flight may explain is left `pending`:
+//! they book themselves when their receipts arrive.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use tipvault_ledger::entry::NewEntry;
+use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId, Whereabouts};
+use tipvault_money::{Currency, Money};
+use tipvault_vault::{
+    AuditEvent, BalanceReading, LegState, NewReconciliation, ReconciliationOutcome, StoredProvider,
+    StoredReconciliation,
+};
+use ts_rs::TS;
+
+use crate::error::{AppError, ErrorCode};
+use crate::network::Network;
+use crate::providers::{client_for, invalid, provider_error, stored_provider};
+use crate::redeem::{PROVIDER_PLATFORM, provider_source_id};
+use crate::session::Session;
+use crate::view::MoneyView;
+
+/// `platform` or `provider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AccountKind {
+    Platform,
+    Provider,
+}
+
+/// Where an account's money is, for grouping (Overview) and for deciding what can be cashed
+/// out (`at_provider` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Location {
+    /// A paired provider holds it: redeemable.
+    AtProvider,
+    /// The platform holds it until a payout.
+    AtPlatform,
+    /// The user's own balance at a payment service, until withdrawn.
+    InWallet,
+    /// Paid straight out: income history only.
+    PaidOut,
+}
+
+/// One account and where its money is.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountView {
+    /// The ledger source id (`provider-<id>` for a provider account).
+    pub id: String,
+    pub label: String,
+    pub kind: AccountKind,
+    pub location: Location,
+    /// "at Toonation until payout", "at edupoints, redeemable", "paid out to PayPal or Stripe".
+    pub where_en: String,
+    pub where_ko: String,
+    /// The provider holding the money (a provider account's own; a linked platform account's).
+    pub provider: Option<String>,
+    /// Demo money at a sandbox.
+    pub sandbox: bool,
+    /// Net balance per currency from the account's own entries.
+    pub balances: Vec<MoneyView>,
+    /// A provider account's running balance per currency: its entries plus those of the
+    /// platform accounts linked to it. This is what previews and redemptions draw on.
+    pub redeemable: Vec<MoneyView>,
+    /// The payout rule of a platform that holds the money ("₩40,000: request 1st–10th").
+    pub payout: Option<String>,
+    /// The latest reconciliation per currency (provider accounts).
+    pub reconciled: Vec<ReconciliationView>,
+}
+
+/// A redemption leg a reconciliation points at.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LegRef {
+    pub redemption_id: String,
+    pub seq: u32,
+    pub provider_redemption_id: Option<String>,
+    pub product: String,
+    /// Amount + fee: what the leg took from the account.
+    pub cost: MoneyView,
+    /// `sent`, `outcome_unknown`, `confirmed`, …
+    pub state: String,
+}
+
+/// One comparison of a provider's signed balance with the books.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReconciliationView {
+    pub account: String,
+    pub provider: String,
+    pub currency: String,
+    /// What the provider's signed balance said.
+    pub provider_balance: MoneyView,
+    /// The running balance of the books before this reconciliation.
+    pub vault_balance: MoneyView,
+    /// Provider − books.
+    pub difference: MoneyView,
+    /// `matched`, `credited`, `pending`, `unexplained`, `double_charge`.
+    pub outcome: String,
+    pub explanation_en: String,
+    pub explanation_ko: String,
+    /// The leg that looks charged twice (`double_charge`).
+    pub suspect: Option<LegRef>,
+    /// Legs whose charge may not be booked yet (`pending`).
+    pub in_flight: Vec<LegRef>,
+    /// The dispute to open for a double charge: the provider redemption id to name.
+    pub dispute: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// An account with its reconciliations, for `account show`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountDetailView {
+    pub account: AccountView,
+    /// Newest first.
+    pub reconciliations: Vec<ReconciliationView>,
+}
+
+/// The platform accounts linked to a provider, and provider accounts, by provider.
+struct Books {
+    sources: Vec<Source>,
+    holders: BTreeMap<SourceId, String>,
+    providers: Vec<StoredProvider>,
+    balances: Vec<tipvault_vault::Balance>,
+}
+
+impl Books {
+    fn read(session: &mut Session, now: DateTime<Utc>) -> Result<Books, AppError> {
+        let vault = session.vault_at(now);
+        Ok(Books {
+            sources: vault.sources(now)?,
+            holders: vault.source_holders(now)?.into_iter().collect(),
+            providers: vault.providers(now)?,
+            balances: vault.balances(now)?,
+        })
+    }
+
+    fn provider(&self, id: &str) -> Option<&StoredProvider> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// The provider a source's money is at, if any: its own (a provider account) or the one
+    /// it is linked to.
+    fn provider_of(&self, source: &SourceId) -> Option<String> {
+        if let Some(id) = source.as_str().strip_prefix("provider-")
+            && self.provider(id).is_some()
+        {
+            return Some(id.to_owned());
+        }
+        self.holders.get(source).cloned()
+    }
+
+    /// The running balance of provider `id`'s account per currency: its own entries and those
+    /// of the platform accounts linked to it.
+    fn redeemable(&self, id: &str) -> BTreeMap<Currency, Money> {
+        let mut out: BTreeMap<Currency, Money> = BTreeMap::new();
+        for b in &self.balances {
+            if self.provider_of(&b.source).as_deref() == Some(id) {
+                let sum = out.entry(b.currency).or_insert(Money::zero(b.currency));
+                *sum = sum.checked_add(b.net).unwrap_or(*sum);
+            }
+        }
+        out
+    }
+}
+
+fn is_provider_source(s: &Source) -> bool {
+    s.platform == Platform::Generic(PROVIDER_PLATFORM.into())
+}
+
+/// The provider account's ledger source (added when it first books anything).
+pub(crate) fn provider_account(provider: &StoredProvider, currency: Currency) -> Source {
+    Source {
+        id: provider_source_id(&provider.id),
+        label: if provider.sandbox {
+            format!("{} (sandbox)", provider.id)
+        } else {
+            provider.id.clone()
+        },
+        platform: Platform::Generic(PROVIDER_PLATFORM.into()),
+        currency,
+        payout: None,
+    }
+}
+
+fn payout_text(s: &Source) -> Option<String> {
+    s.payout
+        .as_ref()
+        .map(|p| format!("{}: {}", MoneyView::from(&p.threshold).en, p.schedule))
+}
+
+fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) -> AccountView {
+    let provider = books.provider_of(&s.id);
+    let sandbox = provider
+        .as_deref()
+        .and_then(|p| books.provider(p))
+        .is_some_and(|p| p.sandbox);
+    let kind = if is_provider_source(s) {
+        AccountKind::Provider
+    } else {
+        AccountKind::Platform
+    };
+    let name = s.platform.display_name().to_owned();
+    let (location, where_en, where_ko) = match (&provider, s.platform.whereabouts()) {
+        (Some(p), _) if kind == AccountKind::Provider => (
+            Location::AtProvider,
+            format!("at {p}, redeemable"),
+            format!("{p}에 보관 중, 교환 가능"),
+        ),
+        (Some(p), _) => (
+            Location::AtProvider,
+            format!("at {p}, redeemable (arrived from {name})"),
+            format!("{p}에 보관 중, 교환 가능 ({name}에서 들어옴)"),
+        ),
+        (None, Whereabouts::PaidOut { to }) => (
+            Location::PaidOut,
+            format!("paid out to {to}"),
+            format!("{to}(으)로 지급 완료"),
+        ),
+        (None, Whereabouts::Wallet) => (
+            Location::InWallet,
+            format!("in your {name} balance until you withdraw it"),
+            format!("출금 전까지 {name} 잔액에 있음"),
+        ),
+        (None, Whereabouts::HeldByPlatform) => (
+            Location::AtPlatform,
+            format!("at {name} until payout"),
+            format!("지급 전까지 {name}에 보관 중"),
+        ),
+    };
+    let balances = books
+        .balances
+        .iter()
+        .filter(|b| b.source == s.id)
+        .map(|b| MoneyView::from(&b.net))
+        .collect();
+    let redeemable = match (&provider, kind) {
+        (Some(p), AccountKind::Provider) => {
+            books.redeemable(p).values().map(MoneyView::from).collect()
+        }
+        _ => Vec::new(),
+    };
+    AccountView {
+        id: s.id.to_string(),
+        label: s.label.clone(),
+        kind,
+        location,
+        where_en,
+        where_ko,
+        provider,
+        sandbox,
+        balances,
+        redeemable,
+        payout: (location == Location::AtPlatform)
+            .then(|| payout_text(s))
+            .flatten(),
+        reconciled,
+    }
+}
+
+fn latest_per_currency(rows: Vec<StoredReconciliation>, account: &str) -> Vec<ReconciliationView> {
+    let mut seen = std::collections::BTreeSet::new();
+    rows.into_iter()
+        .filter(|r| seen.insert(r.reconciliation.provider.currency().code()))
+        .map(|r| stored_view(&r, account))
+        .collect()
+}
+
+/// Every account, grouped by where the money is (at a provider, at a platform, in a wallet,
+/// paid out), then by label.
+pub fn list_accounts(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountView>, AppError> {
+    let books = Books::read(session, now)?;
+    let mut out = Vec::with_capacity(books.sources.len());
+    for s in &books.sources {
+        let reconciled = match s.id.as_str().strip_prefix("provider-") {
+            Some(p) if is_provider_source(s) => latest_per_currency(
+                session.vault_at(now).reconciliations(p, 20, now)?,
+                s.id.as_str(),
+            ),
+            _ => Vec::new(),
+        };
+        out.push(account_view(&books, s, reconciled));
+    }
+    // A paired provider that has booked nothing yet still holds an account to show.
+    for p in &books.providers {
+        let id = provider_source_id(&p.id);
+        if p.device_id.is_some() && !books.sources.iter().any(|s| s.id == id) {
+            let s = provider_account(p, Currency::KRW);
+            out.push(account_view(&books, &s, Vec::new()));
+        }
+    }
+    out.sort_by(|a, b| (a.location, &a.label).cmp(&(b.location, &b.label)));
+    Ok(out)
+}
+
+/// Resolves what the user typed to an account id: the id itself, or a provider's id.
+fn resolve(books: &Books, text: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if books.sources.iter().any(|s| s.id.as_str() == text) {
+        return Ok(text.to_owned());
+    }
+    if books.provider(text).is_some() {
+        return Ok(provider_source_id(text).to_string());
+    }
+    Err(invalid(format!(
+        "There is no account {text:?}. The accounts are: {}.",
+        books
+            .sources
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// One account with its reconciliations (newest first).
+pub fn show_account(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<AccountDetailView, AppError> {
+    let books = Books::read(session, now)?;
+    let id = resolve(&books, id)?;
+    let reconciliations = match (
+        id.strip_prefix("provider-"),
+        books.provider_of(&SourceId::new(&id)),
+    ) {
+        (Some(p), Some(_)) => session
+            .vault_at(now)
+            .reconciliations(p, 100, now)?
+            .iter()
+            .map(|r| stored_view(r, &id))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let reconciled = latest_per_currency(
+        match id.strip_prefix("provider-") {
+            Some(p) => session.vault_at(now).reconciliations(p, 20, now)?,
+            None => Vec::new(),
+        },
+        &id,
+    );
+    let source = books
+        .sources
+        .iter()
+        .find(|s| s.id.as_str() == id)
+        .cloned()
+        .or_else(|| {
+            id.strip_prefix("provider-")
+                .and_then(|p| books.provider(p))
+                .map(|p| provider_account(p, Currency::KRW))
+        })
+        .ok_or_else(|| invalid(format!("There is no account {id:?}.")))?;
+    Ok(AccountDetailView {
+        account: account_view(&books, &source, reconciled),
+        reconciliations,
+    })
+}
+
+/// Links a platform account to the provider that holds its money (`None` unlinks): its
+/// income then counts in that provider account's books and reconciliation.
+pub fn link_account(
+    session: &mut Session,
+    source: &str,
+    provider: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<AccountView, AppError> {
+    if let Some(p) = provider {
+        stored_provider(session, p, now)?;
+    }
+    let id = SourceId::new(source.trim());
+    if id.as_str().starts_with("provider-") {
+        return Err(invalid(
+            "A provider account is its provider's own; only a platform account can be linked.",
+        ));
+    }
+    if !session
+        .vault_at(now)
+        .set_source_holder(&id, provider, now)?
+    {
+        return Err(invalid(format!("There is no platform account {source:?}.")));
+    }
+    session.vault_at(now).audit_append(
+        &AuditEvent::new(
+            "account.linked",
+            json!({"account": id.as_str(), "provider": provider}),
+        )?,
+        now,
+    )?;
+    let books = Books::read(session, now)?;
+    let s = books
+        .sources
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| invalid(format!("There is no platform account {source:?}.")))?;
+    Ok(account_view(&books, s, Vec::new()))
+}
+
+/// The balances previews and redemptions may draw on: every paired provider's account, per
+/// currency, when positive. `(provider, balance)`.
+pub fn redeemable_balances(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Money)>, AppError> {
+    let books = Books::read(session, now)?;
+    let mut out = Vec::new();
+    for p in books.providers.iter().filter(|p| p.device_id.is_some()) {
+        for (_, m) in books.redeemable(&p.id) {
+            if m.is_positive() {
+                out.push((p.id.clone(), m));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What auto cash-out rules watch: which provider holds each source's money (its own account,
+/// or the one a platform account is linked to) and each provider account's running balance.
+pub(crate) struct Drawable {
+    pub(crate) holder: BTreeMap<SourceId, String>,
+    pub(crate) balances: BTreeMap<(String, Currency), Money>,
+}
+
+pub(crate) fn drawable(session: &mut Session, now: DateTime<Utc>) -> Result<Drawable, AppError> {
+    let books = Books::read(session, now)?;
+    let mut holder = BTreeMap::new();
+    for s in &books.sources {
+        if let Some(p) = books.provider_of(&s.id)
+            && books.provider(&p).is_some_and(|p| p.device_id.is_some())
+        {
+            holder.insert(s.id.clone(), p);
+        }
+    }
+    let mut balances = BTreeMap::new();
+    for p in &books.providers {
+        for (c, m) in books.redeemable(&p.id) {
+            balances.insert((p.id.clone(), c), m);
+        }
+    }
+    Ok(Drawable { holder, balances })
+}
+
+/// The provider whose account `account` is (a provider account's id, a linked platform
+/// account's id, or the provider's own id): what `redeem --account` draws on.
+pub fn account_provider(
+    session: &mut Session,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let books = Books::read(session, now)?;
+    let id = resolve(&books, account)?;
+    books.provider_of(&SourceId::new(&id)).ok_or_else(|| {
+        let where_ = books
+            .sources
+            .iter()
+            .find(|s| s.id.as_str() == id)
+            .map(|s| account_view(&books, s, Vec::new()).where_en)
+            .unwrap_or_default();
+        invalid(format!(
+            "No paired provider holds the money of {id} ({where_}), so nothing can be cashed \
+             out from it."
+        ))
+    })
+}
+
+/// Refuses a plan that would draw more from the provider's account than its books hold, once
+/// the provider's balance has been read (before the first reading the books know nothing, and
+/// the provider itself refuses what its balance does not cover).
+pub(crate) fn check_covered(
+    session: &mut Session,
+    provider: &str,
+    plan: &tipvault_preview::Plan,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut debit: BTreeMap<Currency, Money> = BTreeMap::new();
+    for leg in &plan.legs {
+        let c = leg.debit.currency();
+        let sum = debit.entry(c).or_insert(Money::zero(c));
+        *sum = sum.checked_add(leg.debit).unwrap_or(*sum);
+    }
+    let books = Books::read(session, now)?;
+    let held = books.redeemable(provider);
+    for (currency, wanted) in debit {
+        if session
+            .vault_at(now)
+            .latest_reading(provider, currency, now)?
+            .is_none()
+        {
+            continue;
+        }
+        let have = held
+            .get(&currency)
+            .copied()
+            .unwrap_or(Money::zero(currency));
+        if wanted.to_minor_i128() > have.to_minor_i128() {
+            let (w, h) = (MoneyView::from(&wanted), MoneyView::from(&have));
+            return Err(invalid(format!(
+                "This plan takes {} from your account at {provider}, which holds {} by your \
+                 books (as of its last reconciliation).",
+                w.en, h.en
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Why money is not redeemable: every account with a positive balance that no paired
+/// provider holds, with where it is (and its payout rule).
+pub fn not_redeemable(
+    session: &mut Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountView>, AppError> {
+    Ok(list_accounts(session, now)?
+        .into_iter()
+        .filter(|a| a.location != Location::AtProvider && a.balances.iter().any(|b| b.minor > 0))
+        .collect())
+}
+
+fn leg_ref(leg: &tipvault_vault::StoredLeg, currency: Currency) -> LegRef {
+    LegRef {
+        redemption_id: leg.redemption_id.clone(),
+        seq: leg.seq,
+        provider_redemption_id: leg.provider_redemption_id.clone(),
+        product: leg.product.clone(),
+        cost: MoneyView::from(&Money::from_minor(
+            leg.amount_minor.saturating_add(leg.fee_minor),
+            currency,
+        )),
+        state: leg.state.as_str().to_owned(),
+    }
+}
+
+fn explain(
+    outcome: ReconciliationOutcome,
+    difference: Money,
+    suspect: Option<&LegRef>,
+) -> (String, String) {
+    let abs = if difference.is_negative() {
+        difference.negated()
+    } else {
+        difference
+    };
+    let view = MoneyView::from(&abs);
+    let (en, ko) = (view.en, view.ko);
+    match outcome {
+        ReconciliationOutcome::Matched => (
+            "The provider's balance equals your books to the unit.".into(),
+            "제공자 잔액이 장부와 정확히 같습니다.".into(),
+        ),
+        ReconciliationOutcome::Credited => (
+            format!(
+                "The provider holds {en} more than your books: booked as a credit at the provider."
+            ),
+            format!("제공자가 장부보다 {ko} 더 보관하고 있어 제공자 적립으로 기록했습니다."),
+        ),
+        ReconciliationOutcome::Pending => (
+            format!(
+                "{en} apart from your books while legs are still in flight: nothing is booked \
+                 until they settle; reconcile again then."
+            ),
+            format!("처리 중인 요청이 있어 장부와 {ko} 차이가 납니다. 정산 후 다시 대조하세요."),
+        ),
+        ReconciliationOutcome::DoubleCharge => {
+            let (leg, pid) = suspect.map_or((String::new(), String::new()), |s| {
+                (
+                    format!("{} leg {}", s.redemption_id, s.seq + 1),
+                    s.provider_redemption_id.clone().unwrap_or_default(),
+                )
+            });
+            (
+                format!(
+                    "The provider took {en} more than your receipts say: exactly what {leg} \
+                     ({pid}) cost, so it looks charged twice. It is booked as its own line; \
+                     dispute it as a duplicate."
+                ),
+                format!(
+                    "영수증보다 {ko}이(가) 더 빠져나갔습니다. {leg} ({pid})의 금액과 같아 \
+                     이중 청구로 보입니다. 중복으로 이의를 제기하세요."
+                ),
+            )
+        }
+        ReconciliationOutcome::Unexplained => (
+            format!(
+                "The provider holds {en} less than your books and no leg explains it. It is \
+                 booked as an unexplained charge; ask the provider."
+            ),
+            format!("제공자 잔액이 장부보다 {ko} 적고 이를 설명하는 요청이 없습니다."),
+        ),
+    }
+}
+
+fn stored_view(r: &StoredReconciliation, account: &str) -> ReconciliationView {
+    let rec = &r.reconciliation;
+    let detail: serde_json::Value = serde_json::from_str(&rec.detail).unwrap_or_default();
+    let suspect: Option<LegRef> = detail
+        .get("suspect")
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let in_flight: Vec<LegRef> = detail
+        .get("in_flight")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let difference = rec
+        .provider
+        .checked_sub(rec.vault)
+        .unwrap_or(Money::zero(rec.provider.currency()));
+    let (explanation_en, explanation_ko) = explain(rec.outcome, difference, suspect.as_ref());
+    ReconciliationView {
+        account: account.to_owned(),
+        provider: r.provider_id.clone(),
+        currency: rec.provider.currency().code().to_owned(),
+        provider_balance: MoneyView::from(&rec.provider),
+        vault_balance: MoneyView::from(&rec.vault),
+        difference: MoneyView::from(&difference),
+        outcome: rec.outcome.as_str().to_owned(),
+        explanation_en,
+        explanation_ko,
+        dispute: suspect
+            .as_ref()
+            .and_then(|s| s.provider_redemption_id.clone())
+            .filter(|_| rec.outcome == ReconciliationOutcome::DoubleCharge),
+        suspect,
+        in_flight,
+        at: r.at,
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LegRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            redemption_id: String,
+            seq: u32,
+            provider_redemption_id: Option<String>,
+            product: String,
+            cost_minor: i64,
+            currency: String,
+            state: String,
+        }
+        let r = Raw::deserialize(d)?;
+        let currency = Currency::from_code(&r.currency).map_err(serde::de::Error::custom)?;
+        Ok(LegRef {
+            redemption_id: r.redemption_id,
+            seq: r.seq,
+            provider_redemption_id: r.provider_redemption_id,
+            product: r.product,
+            cost: MoneyView::from(&Money::from_minor(r.cost_minor, currency)),
+            state: r.state,
+        })
+    }
+}
+
+fn leg_json(l: &LegRef) -> serde_json::Value {
+    json!({"redemption_id": l.redemption_id, "seq": l.seq,
+           "provider_redemption_id": l.provider_redemption_id, "product": l.product,
+           "cost_minor": l.cost.minor, "currency": l.cost.currency, "state": l.state})
+}
+
+/// Reads the provider's signed balance and reconciles each of its currencies (and each
+/// currency the books hold there) with the account's running balance. A reading that is not
+/// this device's (checked by the client), older than the last one kept, or lists a currency
+/// twice is refused before anything is written: the previous reading stays.
+pub fn reconcile_account(
+    session: &mut Session,
+    net: &Network,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReconciliationView>, AppError> {
+    let books = Books::read(session, now)?;
+    let id = resolve(&books, account)?;
+    let provider_id = books.provider_of(&SourceId::new(&id)).ok_or_else(|| {
+        invalid(format!(
+            "{id} is not held by a paired provider: there is no provider balance to \
+                 reconcile it with."
+        ))
+    })?;
+    let provider = stored_provider(session, &provider_id, now)?;
+    let client = client_for(session, net, &provider, now)?;
+    let (balance, exchange) = net
+        .block_on(client.signed_balance())
+        .map_err(|e| provider_error(&e))?;
+    let response = json!({
+        "status": exchange.response.status(),
+        "headers": exchange.response.headers(),
+        "body": String::from_utf8_lossy(exchange.response.body()),
+    })
+    .to_string();
+    let mut readings: BTreeMap<Currency, Money> = BTreeMap::new();
+    for line in &balance.balances {
+        let amount = line.amount.money(line.currency).map_err(|e| {
+            AppError::new(
+                ErrorCode::Provider,
+                format!("{provider_id}'s balance is unusable: {e}."),
+            )
+        })?;
+        if readings.insert(line.currency, amount).is_some() {
+            return Err(AppError::new(
+                ErrorCode::Provider,
+                format!(
+                    "{provider_id}'s balance lists {} twice: refused.",
+                    line.currency.code()
+                ),
+            ));
+        }
+    }
+    let books_now = books.redeemable(&provider_id);
+    for c in books_now.keys() {
+        readings.entry(*c).or_insert(Money::zero(*c));
+    }
+    // Refuse before writing anything: every currency's reading must be newer.
+    for c in readings.keys() {
+        if let Some(last) = session
+            .vault_at(now)
+            .latest_reading(&provider_id, *c, now)?
+            && balance.as_of < last.reading.as_of
+        {
+            return Err(AppError::new(
+                ErrorCode::Provider,
+                format!(
+                    "{provider_id}'s balance is dated {}, older than the last one kept ({}): \
+                     refused as a replay, the previous reading is kept.",
+                    balance.as_of.to_rfc3339(),
+                    last.reading.as_of.to_rfc3339()
+                ),
+            ));
+        }
+    }
+    let redemptions = session.vault_at(now).redemptions(now)?;
+    let legs: Vec<&tipvault_vault::StoredLeg> = redemptions
+        .iter()
+        .filter(|r| r.provider_id == provider_id)
+        .flat_map(|r| r.legs.iter())
+        .collect();
+    let mut out = Vec::new();
+    for (currency, reading) in readings {
+        let vault = books_now
+            .get(&currency)
+            .copied()
+            .unwrap_or(Money::zero(currency));
+        let difference = reading.checked_sub(vault).map_err(|e| {
+            AppError::new(
+                ErrorCode::Provider,
+                format!("{provider_id}'s balance is unusable: {e}."),
+            )
+        })?;
+        let of_currency = |l: &&&tipvault_vault::StoredLeg| l.currency == currency.code();
+        let in_flight: Vec<LegRef> = legs
+            .iter()
+            .filter(of_currency)
+            .filter(|l| matches!(l.state, LegState::Sent | LegState::OutcomeUnknown))
+            .map(|l| leg_ref(l, currency))
+            .collect();
+        let missing = difference.negated().to_minor().unwrap_or(i64::MAX);
+        let suspect = if difference.is_negative() {
+            legs.iter()
+                .filter(of_currency)
+                .filter(|l| l.state == LegState::Confirmed)
+                .filter(|l| l.amount_minor.saturating_add(l.fee_minor) == missing)
+                .max_by_key(|l| l.updated_at)
+                .map(|l| leg_ref(l, currency))
+        } else {
+            None
+        };
+        // While a leg is in flight nobody knows whether the provider applied it yet, so no
+        // difference can be booked honestly (a credit now would be a charge later): wait.
+        let outcome = if difference.is_zero() {
+            ReconciliationOutcome::Matched
+        } else if !in_flight.is_empty() {
+            ReconciliationOutcome::Pending
+        } else if difference.is_positive() {
+            ReconciliationOutcome::Credited
+        } else if suspect.is_some() {
+            ReconciliationOutcome::DoubleCharge
+        } else {
+            ReconciliationOutcome::Unexplained
+        };
+        let detail = json!({
+            "suspect": suspect.as_ref().map(leg_json),
+            "in_flight": in_flight.iter().map(leg_json).collect::<Vec<_>>(),
+        })
+        .to_string();
+        let account_source = provider_account(&provider, currency);
+        let adjustment = match outcome {
+            ReconciliationOutcome::Matched | ReconciliationOutcome::Pending => Vec::new(),
+            _ => vec![adjusting_entry(
+                &account_source,
+                outcome,
+                difference,
+                balance.as_of,
+            )?],
+        };
+        let rec = NewReconciliation {
+            provider: reading,
+            vault,
+            outcome,
+            detail,
+        };
+        let event = AuditEvent::new(
+            "account.reconciled",
+            json!({"account": account_source.id.as_str(), "provider": provider_id,
+                   "currency": currency.code(), "provider_balance": reading.to_string(),
+                   "vault_balance": vault.to_string(), "outcome": outcome.as_str(),
+                   "suspect": suspect.as_ref().and_then(|s| s.provider_redemption_id.clone())}),
+        )?;
+        let row = session.vault_at(now).record_reconciliation(
+            &BalanceReading {
+                provider_id: provider_id.clone(),
+                amount: reading,
+                as_of: balance.as_of,
+                read_at: now,
+                response: response.clone(),
+            },
+            &rec,
+            &account_source,
+            &adjustment,
+            &event,
+            now,
+        )?;
+        out.push(stored_view(
+            &StoredReconciliation {
+                id: row,
+                provider_id: provider_id.clone(),
+                reading_id: None,
+                reconciliation: rec,
+                at: now,
+            },
+            account_source.id.as_str(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The entry that brings the books to the provider's balance: a credit found at the provider,
+/// or a charge no receipt explains (its own line, so "where did my points go?" has an answer).
+fn adjusting_entry(
+    account: &Source,
+    outcome: ReconciliationOutcome,
+    difference: Money,
+    at: DateTime<Utc>,
+) -> Result<Entry, AppError> {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("No randomness available: {e}."),
+        )
+    })?;
+    let kind = match outcome {
+        ReconciliationOutcome::Credited => EntryKind::Credit,
+        _ => EntryKind::Other,
+    };
+    Entry::new(NewEntry {
+        source: account.id.clone(),
+        kind,
+        occurred_at: at,
+        gross: difference,
+        fee: Money::zero(difference.currency()),
+        net: difference,
+        key: EntryKey::TransactionId {
+            platform: PROVIDER_PLATFORM.into(),
+            source: account.id.clone(),
+            id: format!("reconciliation:{}:{}", outcome.as_str(), hex::encode(nonce)),
+        },
+        payer: None,
+        message: None,
+    })
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))
+}
