@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "providers",
     "start_demo",
     "refresh_catalogs",
+    "reconcile_account",
     "plan_redemption",
     "send_redemption",
     "redemptions",

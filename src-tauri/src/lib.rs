@@ -67,6 +67,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             redeem::providers,
             redeem::start_demo,
             redeem::refresh_catalogs,
+            redeem::reconcile_account,
             redeem::plan_redemption,
             redeem::send_redemption,
             redeem::redemptions,

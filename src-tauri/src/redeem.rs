@@ -59,6 +59,9 @@ pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppE
     .await
 }
 
+/// Debug builds: the demo sandbox charges every redemption twice (see `Faults::double_charge`).
+const DOUBLE_CHARGE_ENV: &str = "TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE";
+
 /// Starts the sandbox provider on loopback (once per app run), adds and pairs it, and imports
 /// a demo balance when the vault has none.
 #[tauri::command]
@@ -74,6 +77,10 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
                 let mut config = Config::new(db);
                 config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
                 config.demo_balances = vec![("KRW".into(), app::providers::DEMO_BALANCE_KRW)];
+                // Debug builds only: the WebDriver test of a double charge found and disputed
+                // runs the demo sandbox with that fault.
+                config.faults.double_charge = cfg!(debug_assertions)
+                    && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
                 let sandbox = net
                     .runtime()
                     .block_on(Sandbox::start(config))
@@ -113,6 +120,22 @@ pub async fn refresh_catalogs(
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
         d.with_session(|s| app::refresh_catalogs(s, net, provider.as_deref(), Utc::now()))
+    })
+    .await
+}
+
+/// Reads the provider's signed balance for `account` and compares it with the books: the
+/// Overview's "Reconcile now".
+#[tauri::command]
+pub async fn reconcile_account(
+    handle: AppHandle,
+    account: String,
+) -> Result<Vec<app::ReconciliationView>, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::reconcile_account(s, net, &account, Utc::now()))
     })
     .await
 }

@@ -145,7 +145,9 @@ export const config = {
     else delete process.env.TIPVAULT_AUTO_LOCK_SECS;
     // The ledger spec imports a generated export and saves exports: a debug build takes the
     // file the native dialogs would return from these (WebDriver cannot drive a native dialog).
-    if (specs.some((s) => s.includes('ledger') || s.includes('demo'))) {
+    if (specs.some((s) => s.includes('double-charge'))) process.env.TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE = '1';
+    else delete process.env.TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE;
+    if (specs.some((s) => s.includes('ledger') || s.includes('demo') || s.includes('double-charge'))) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-files-'));
       process.env.TIPVAULT_TEST_PICK_FILE = writeKofiExport(path.join(work, 'ko-fi-export.csv'));
       process.env.TIPVAULT_TEST_SAVE_DIR = fs.mkdtempSync(path.join(work, 'exports-'));

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::accounts::{AccountView, list_accounts};
 use crate::error::AppError;
 use crate::review::{ForecastView, balances, forecast};
 use crate::session::Session;
@@ -16,10 +17,12 @@ use crate::view::{BalanceView, SourceView};
 /// Payout forecasts use the net income of this many trailing days.
 pub const FORECAST_WINDOW_DAYS: u32 = 30;
 
-/// Sources, their balances and their payout forecasts.
+/// Sources, their balances and their payout forecasts, and every account grouped by where its
+/// money is (the Overview's groups).
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct DashboardView {
+    pub accounts: Vec<AccountView>,
     pub sources: Vec<SourceView>,
     pub balances: Vec<BalanceView>,
     pub forecasts: Vec<ForecastView>,
@@ -28,6 +31,7 @@ pub struct DashboardView {
 /// Everything the dashboard shows, at `now`.
 pub fn dashboard(session: &mut Session, now: DateTime<Utc>) -> Result<DashboardView, AppError> {
     Ok(DashboardView {
+        accounts: list_accounts(session, now)?,
         sources: list_sources(session, now)?,
         balances: balances(session, now)?,
         forecasts: forecast(session, FORECAST_WINDOW_DAYS, now)?,

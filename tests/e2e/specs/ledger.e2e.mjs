@@ -98,13 +98,18 @@ describe('the ledger', () => {
     expect(lines.length).toBe(KOFI_ROWS + 1);
   });
 
-  it('edits a payout threshold, and the dashboard follows', async () => {
+  it('edits a payout threshold; the overview shows Ko-fi income as paid out, not as money waiting', async () => {
     await $('#nav-import').click();
     await press('tr[data-source="kofi-main"] .edit-threshold');
     await $('#threshold-kofi-main').setValue('25000.00');
     await press('tr[data-source="kofi-main"] .save-threshold');
     await expect($('tr[data-source="kofi-main"]')).toHaveText(expect.stringContaining('$25,000.00'));
     await $('#nav-home').click();
-    await expect($('li[data-source="kofi-main"] .threshold')).toHaveText(expect.stringContaining('Payout at $25,000.00'));
+    // Ko-fi paid every tip straight to PayPal: history under "Paid out", with no payout bar.
+    const account = $('li[data-source="kofi-main"]');
+    await expect(account).toHaveAttribute('data-location', 'paid_out');
+    await expect(account).toHaveText(expect.stringContaining('paid out to PayPal or Stripe'));
+    await expect($('li[data-source="kofi-main"] .threshold')).not.toBeExisting();
+    await expect($('#group-paid_out')).toHaveText(expect.stringContaining('not money to cash out'));
   });
 });

@@ -32,6 +32,7 @@ import type {
   AuditVerifyView,
   Created,
   DashboardView,
+  ReconciliationView,
   ErrorCode,
   LockReason,
   PreviewQuery,
@@ -166,6 +167,8 @@ export const backend = {
   startDemo: () => call<DemoStarted>('start_demo'),
   /** Fetches a provider's catalog (or every provider's) and renews or replaces the cached copy. */
   refreshCatalogs: (provider: string | null) => call<CatalogRefreshed[]>('refresh_catalogs', { provider }),
+  /** Reads the provider's signed balance and compares it with the books. */
+  reconcileAccount: (account: string) => call<ReconciliationView[]>('reconcile_account', { account }),
   planRedemption: (request: RedeemRequest) => call<RedemptionView>('plan_redemption', { request }),
   sendRedemption: (id: string) => call<RedemptionView>('send_redemption', { id }),
   redemptions: () => call<RedemptionView[]>('redemptions'),

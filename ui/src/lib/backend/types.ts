@@ -1,5 +1,6 @@
 // The app's types as the UI sees them, generated from crates/app by ts-rs (`cargo test` writes
 // ./generated; scripts/test.sh fails if that changes a committed file). Do not edit generated/.
+export type { AccountView } from './generated/AccountView';
 export type { AppError } from './generated/AppError';
 export type { AppInfo } from './generated/AppInfo';
 export type { AuditEntryView } from './generated/AuditEntryView';
@@ -60,6 +61,7 @@ export type { RiskDecisionView } from './generated/RiskDecisionView';
 export type { RiskLimitsView } from './generated/RiskLimitsView';
 export type { RiskReasonView } from './generated/RiskReasonView';
 export type { RiskRuleView } from './generated/RiskRuleView';
+export type { ReconciliationView } from './generated/ReconciliationView';
 export type { RiskStatusView } from './generated/RiskStatusView';
 export type { RiskText } from './generated/RiskText';
 export type { RowErrorView } from './generated/RowErrorView';

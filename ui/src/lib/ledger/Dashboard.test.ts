@@ -1,57 +1,159 @@
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen } from '@testing-library/svelte';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
 import Dashboard from './Dashboard.svelte';
 
 const usd = (amount: string, minor: number) => ({ amount, currency: 'USD', minor, en: `$${amount}`, ko: `$${amount}` });
+const krw = (minor: number) => ({
+  amount: String(minor),
+  currency: 'KRW',
+  minor,
+  en: `₩${minor.toLocaleString('en')}`,
+  ko: `${minor.toLocaleString('en')}원`,
+});
+
+const kofi = {
+  id: 'kofi-main',
+  label: 'Ko-fi',
+  kind: 'platform',
+  location: 'paid_out',
+  where_en: 'paid out to PayPal or Stripe',
+  where_ko: 'PayPal or Stripe(으)로 지급 완료',
+  provider: null,
+  sandbox: false,
+  balances: [usd('20.50', 2050)],
+  redeemable: [],
+  payout: null,
+  reconciled: [],
+};
+
+const toonation = {
+  ...kofi,
+  id: 'toonation',
+  label: 'Toonation',
+  location: 'at_platform',
+  where_en: 'at Toonation until payout',
+  where_ko: '지급 전까지 Toonation에 보관 중',
+  balances: [usd('20.50', 2050)],
+  payout: '$50.00: request 1st–10th',
+};
+
+const doubleCharge = {
+  account: 'provider-demo-provider',
+  provider: 'demo-provider',
+  currency: 'KRW',
+  provider_balance: krw(8400),
+  vault_balance: krw(8700),
+  difference: krw(-300),
+  outcome: 'double_charge',
+  explanation_en: 'The provider took ₩300 more than your receipts say: it looks charged twice.',
+  explanation_ko: '이중 청구로 보입니다.',
+  suspect: null,
+  in_flight: [],
+  dispute: 'rd_twice',
+  at: '2026-12-04T10:00:00Z',
+};
+
+const sandbox = {
+  ...kofi,
+  id: 'provider-demo-provider',
+  label: 'demo-provider (sandbox)',
+  kind: 'provider',
+  location: 'at_provider',
+  where_en: 'at demo-provider, redeemable',
+  where_ko: 'demo-provider에 보관 중, 교환 가능',
+  provider: 'demo-provider',
+  sandbox: true,
+  balances: [krw(-1600)],
+  redeemable: [krw(8400)],
+  reconciled: [doubleCharge],
+};
+
+const forecast = {
+  source: 'toonation',
+  threshold: usd('50.00', 5000),
+  balance: usd('20.50', 2050),
+  schedule: '',
+  outcome: 'expected_at',
+  expected_at: '2026-12-24T00:00:00Z',
+  remaining: usd('29.50', 2950),
+  inflow: usd('20.50', 2050),
+  window_days: 30,
+};
+
+const view = (accounts: unknown[]) => ({
+  accounts,
+  sources: [],
+  balances: [
+    { source: 'toonation', currency: 'USD', entries: 3, gross: usd('20.50', 2050), fee: usd('0.00', 0), net: usd('20.50', 2050) },
+  ],
+  forecasts: [forecast],
+});
 
 describe('Dashboard', () => {
-  it('explains how to add sources when there are none', async () => {
-    mockIPC((cmd) => (cmd === 'dashboard' ? { sources: [], balances: [], forecasts: [] } : undefined));
+  it('explains how to add accounts when there are none', async () => {
+    mockIPC((cmd) => (cmd === 'dashboard' ? view([]) : undefined));
     render(Dashboard);
     expect(await screen.findByText(/No accounts yet/)).toBeInTheDocument();
   });
 
-  it('shows each balance and how far the payout threshold is', async () => {
-    mockIPC((cmd) =>
-      cmd === 'dashboard'
-        ? {
-            sources: [
-              {
-                id: 'kofi-main',
-                label: 'Ko-fi',
-                platform: 'kofi',
-                platform_name: 'Ko-fi',
-                currency: 'USD',
-                payout_threshold: usd('50.00', 5000),
-                payout_schedule: null,
-              },
-            ],
-            balances: [
-              { source: 'kofi-main', currency: 'USD', entries: 3, gross: usd('20.50', 2050), fee: usd('0.00', 0), net: usd('20.50', 2050) },
-            ],
-            forecasts: [
-              {
-                source: 'kofi-main',
-                threshold: usd('50.00', 5000),
-                balance: usd('20.50', 2050),
-                schedule: '',
-                outcome: 'expected_at',
-                expected_at: '2026-12-24T00:00:00Z',
-                remaining: usd('29.50', 2950),
-                inflow: usd('20.50', 2050),
-                window_days: 30,
-              },
-            ],
-          }
-        : undefined,
-    );
+  it('groups accounts by where the money is, with payout thresholds at platforms', async () => {
+    mockIPC((cmd) => (cmd === 'dashboard' ? view([sandbox, toonation, kofi]) : undefined));
     const { container } = render(Dashboard);
-    expect(await screen.findByText('$20.50')).toBeInTheDocument();
-    expect(screen.getByText('3 entries')).toBeInTheDocument();
+    expect(await screen.findByText('At a provider: yours to cash out')).toBeInTheDocument();
+    const groups = [...container.querySelectorAll('h2.group')].map((h) => h.textContent);
+    expect(groups).toEqual([
+      'At a provider: yours to cash out',
+      'At a platform until payout',
+      'Paid out: income history, not money to cash out',
+    ]);
+    // Paid-out income is shown as history, under its own heading, with where it went.
+    const paid = container.querySelector('[data-source="kofi-main"]')!;
+    expect(paid).toHaveAttribute('data-location', 'paid_out');
+    expect(paid).toHaveTextContent('paid out to PayPal or Stripe');
+    // The provider account shows what it holds, not only what left it, and says DEMO.
+    const demo = container.querySelector('[data-source="provider-demo-provider"]')!;
+    expect(demo).toHaveTextContent('₩8,400');
+    expect(demo).not.toHaveTextContent('-₩1,600');
+    expect(demo).toHaveTextContent('DEMO');
     expect(screen.getByText(/Payout at \$50.00/)).toHaveTextContent('$29.50 to go');
-    expect(screen.getByText(/Payout at \$50.00/)).toHaveTextContent('24 December 2026');
     const bar = container.querySelector<HTMLElement>('.threshold .bar span')!;
     expect(bar.style.width).toBe('41%');
+  });
+
+  it('flags a double charge and disputes it as a duplicate in one action', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === 'dashboard') return view([sandbox]);
+      if (cmd === 'dispute_redemption') return { reason: 'duplicate' };
+      return undefined;
+    });
+    render(Dashboard);
+    expect(await screen.findByText(/charged twice/, { selector: '.reconciled' })).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Dispute as a duplicate' }));
+    expect(await screen.findByText(/Dispute sent/)).toBeInTheDocument();
+    expect(calls).toContainEqual(['dispute_redemption', { id: 'rd_twice', reason: 'duplicate' }]);
+  });
+
+  it('reconciles an account on request and shows the new reading', async () => {
+    let reconciled = false;
+    mockIPC((cmd, args) => {
+      if (cmd === 'reconcile_account') {
+        expect(args).toEqual({ account: 'provider-demo-provider' });
+        reconciled = true;
+        return [];
+      }
+      if (cmd === 'dashboard') {
+        const matched = { ...doubleCharge, outcome: 'matched', dispute: null };
+        return view([{ ...sandbox, reconciled: reconciled ? [matched] : [] }]);
+      }
+      return undefined;
+    });
+    const { container } = render(Dashboard);
+    expect(await screen.findByText('Not read yet')).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Reconcile now' }));
+    expect(await screen.findByText(/matches your books/)).toBeInTheDocument();
+    expect(container.querySelector('.reconciled')).toHaveAttribute('data-outcome', 'matched');
   });
 });
