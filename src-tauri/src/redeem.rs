@@ -79,8 +79,8 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
                 config.demo_balances = vec![("KRW".into(), app::providers::DEMO_BALANCE_KRW)];
                 // Debug builds only: the WebDriver test of a double charge found and disputed
                 // runs the demo sandbox with that fault.
-                config.faults.double_charge = cfg!(debug_assertions)
-                    && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
+                config.faults.double_charge =
+                    cfg!(debug_assertions) && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
                 let sandbox = net
                     .runtime()
                     .block_on(Sandbox::start(config))

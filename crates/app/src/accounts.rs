@@ -400,6 +400,15 @@ pub fn link_account(
             "A provider account is its provider's own; only a platform account can be linked.",
         ));
     }
+    if provider.is_some()
+        && let Some(source) = session.vault_at(now).source(&id, now)?
+        && let Whereabouts::PaidOut { to } = source.platform.whereabouts()
+    {
+        return Err(invalid(format!(
+            "{} paid this income straight out to {to}: no provider holds it.",
+            source.platform.display_name()
+        )));
+    }
     if !session
         .vault_at(now)
         .set_source_holder(&id, provider, now)?
@@ -489,45 +498,102 @@ pub fn account_provider(
     })
 }
 
-/// Refuses a plan that would draw more from the provider's account than its books hold, once
-/// the provider's balance has been read (before the first reading the books know nothing, and
-/// the provider itself refuses what its balance does not cover).
+/// Refuses a plan that would draw more from the provider's account than its books hold less
+/// what other redemptions are already taking from it, once the provider's balance has been read
+/// (before the first reading the books know nothing, and the provider itself refuses what its
+/// balance does not cover). Called when planning and again when approving (`except` = the
+/// redemption being approved, whose own legs are in `debit`).
 pub(crate) fn check_covered(
     session: &mut Session,
     provider: &str,
-    plan: &tipvault_preview::Plan,
+    debit: &BTreeMap<Currency, i128>,
+    except: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut debit: BTreeMap<Currency, Money> = BTreeMap::new();
-    for leg in &plan.legs {
-        let c = leg.debit.currency();
-        let sum = debit.entry(c).or_insert(Money::zero(c));
-        *sum = sum.checked_add(leg.debit).unwrap_or(*sum);
-    }
     let books = Books::read(session, now)?;
     let held = books.redeemable(provider);
+    let pending = on_its_way_out(session, except, now)?;
     for (currency, wanted) in debit {
         if session
             .vault_at(now)
-            .latest_reading(provider, currency, now)?
+            .latest_reading(provider, *currency, now)?
             .is_none()
         {
             continue;
         }
         let have = held
-            .get(&currency)
-            .copied()
-            .unwrap_or(Money::zero(currency));
-        if wanted.to_minor_i128() > have.to_minor_i128() {
-            let (w, h) = (MoneyView::from(&wanted), MoneyView::from(&have));
+            .get(currency)
+            .map_or(0, |m| m.to_minor_i128())
+            .saturating_sub(
+                pending
+                    .get(&(provider.to_owned(), currency.code().to_owned()))
+                    .copied()
+                    .unwrap_or(0),
+            );
+        if *wanted > have {
+            let show = |minor: i128| {
+                Money::from_minor_i128(minor, *currency)
+                    .map(|m| MoneyView::from(&m).en)
+                    .unwrap_or_default()
+            };
             return Err(invalid(format!(
-                "This plan takes {} from your account at {provider}, which holds {} by your \
-                 books (as of its last reconciliation).",
-                w.en, h.en
+                "This takes {} from your account at {provider}, which has {} left by your \
+                 books (what it holds less what other redemptions are already taking).",
+                show(*wanted),
+                show(have.max(0))
             )));
         }
     }
     Ok(())
+}
+
+/// What a plan takes from its account, per currency (minor units).
+pub(crate) fn plan_debit(plan: &tipvault_preview::Plan) -> BTreeMap<Currency, i128> {
+    let mut debit: BTreeMap<Currency, i128> = BTreeMap::new();
+    for leg in &plan.legs {
+        *debit.entry(leg.debit.currency()).or_default() += leg.debit.to_minor_i128();
+    }
+    debit
+}
+
+/// What is on its way out of each provider account and not booked yet, in minor units, by
+/// `(provider, currency code)`: legs approved, sent or of unknown outcome, and legs held for the
+/// user's key (planned under a pause or step-up neither verified nor cancelled). `except` leaves
+/// one redemption out (the one being approved).
+pub(crate) fn on_its_way_out(
+    session: &mut Session,
+    except: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<(String, String), i128>, AppError> {
+    let vault = session.vault_at(now);
+    let held: std::collections::BTreeSet<String> = vault
+        .risk_decisions(now)?
+        .into_iter()
+        .filter(|d| {
+            matches!(d.outcome.as_str(), "pause" | "step_up")
+                && d.verified_at.is_none()
+                && d.cancelled_at.is_none()
+        })
+        .map(|d| d.redemption_id)
+        .collect();
+    let mut pending: BTreeMap<(String, String), i128> = BTreeMap::new();
+    for r in vault.redemptions(now)? {
+        if except == Some(r.id.as_str()) {
+            continue;
+        }
+        for leg in &r.legs {
+            let leaving = matches!(
+                leg.state,
+                LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
+            ) || (leg.state == LegState::Planned && held.contains(&r.id));
+            if leaving {
+                *pending
+                    .entry((r.provider_id.clone(), leg.currency.clone()))
+                    .or_default() += i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+            }
+        }
+    }
+    Ok(pending)
 }
 
 /// Why money is not redeemable: every account with a positive balance that no paired
@@ -728,10 +794,8 @@ pub fn reconcile_account(
             ));
         }
     }
+    // A currency the provider does not list is left alone: no reading, nothing booked.
     let books_now = books.redeemable(&provider_id);
-    for c in books_now.keys() {
-        readings.entry(*c).or_insert(Money::zero(*c));
-    }
     // Refuse before writing anything: every currency's reading must be newer.
     for c in readings.keys() {
         if let Some(last) = session
@@ -756,7 +820,28 @@ pub fn reconcile_account(
         .filter(|r| r.provider_id == provider_id)
         .flat_map(|r| r.legs.iter())
         .collect();
-    let mut out = Vec::new();
+    // The newest booking from a receipt: a balance dated before it cannot show that charge yet.
+    let account_id = provider_source_id(&provider_id);
+    let newest_booking = session
+        .vault_at(now)
+        .history(
+            &tipvault_vault::HistoryFilter {
+                source: Some(account_id.clone()),
+                kinds: vec![EntryKind::Redemption, EntryKind::Fee],
+                ..tipvault_vault::HistoryFilter::default()
+            },
+            None,
+            1,
+            now,
+        )?
+        .entries
+        .first()
+        .map(|e| e.entry.occurred_at());
+    let earlier = session
+        .vault_at(now)
+        .reconciliations(&provider_id, 50, now)?;
+    // Everything is decided before anything is written: a refusal writes nothing.
+    let mut decided = Vec::new();
     for (currency, reading) in readings {
         let vault = books_now
             .get(&currency)
@@ -775,22 +860,41 @@ pub fn reconcile_account(
             .filter(|l| matches!(l.state, LegState::Sent | LegState::OutcomeUnknown))
             .map(|l| leg_ref(l, currency))
             .collect();
-        let missing = difference.negated().to_minor().unwrap_or(i64::MAX);
-        let suspect = if difference.is_negative() {
+        let missing = difference.negated().to_minor_i128();
+        let in_flight_cost: i128 = in_flight.iter().map(|l| i128::from(l.cost.minor)).sum();
+        // Only legs confirmed since this currency was last reconciled can explain a new drop
+        // (an older one was already in the books the provider agreed with), and only one leg
+        // of exactly that cost names itself: several of the same cost are not guessed between.
+        let since = earlier
+            .iter()
+            .find(|r| {
+                r.reconciliation.provider.currency() == currency
+                    && r.reconciliation.outcome != ReconciliationOutcome::Pending
+            })
+            .map(|r| r.at);
+        let candidates: Vec<LegRef> = if difference.is_negative() {
             legs.iter()
                 .filter(of_currency)
                 .filter(|l| l.state == LegState::Confirmed)
-                .filter(|l| l.amount_minor.saturating_add(l.fee_minor) == missing)
-                .max_by_key(|l| l.updated_at)
+                .filter(|l| since.is_none_or(|t| l.updated_at >= t))
+                .filter(|l| i128::from(l.amount_minor) + i128::from(l.fee_minor) == missing)
                 .map(|l| leg_ref(l, currency))
+                .collect()
         } else {
-            None
+            Vec::new()
         };
-        // While a leg is in flight nobody knows whether the provider applied it yet, so no
-        // difference can be booked honestly (a credit now would be a charge later): wait.
+        let suspect = match candidates.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
+        let predates_a_booking = newest_booking.is_some_and(|at| balance.as_of < at);
+        // A shortfall that legs still in flight may explain, or a balance dated before the
+        // newest receipt, cannot be booked honestly yet: wait for the legs to settle.
         let outcome = if difference.is_zero() {
             ReconciliationOutcome::Matched
-        } else if !in_flight.is_empty() {
+        } else if predates_a_booking
+            || (difference.is_negative() && !in_flight.is_empty() && missing <= in_flight_cost)
+        {
             ReconciliationOutcome::Pending
         } else if difference.is_positive() {
             ReconciliationOutcome::Credited
@@ -827,6 +931,10 @@ pub fn reconcile_account(
                    "vault_balance": vault.to_string(), "outcome": outcome.as_str(),
                    "suspect": suspect.as_ref().and_then(|s| s.provider_redemption_id.clone())}),
         )?;
+        decided.push((reading, rec, account_source, adjustment, event));
+    }
+    let mut out = Vec::new();
+    for (reading, rec, account_source, adjustment, event) in decided {
         let row = session.vault_at(now).record_reconciliation(
             &BalanceReading {
                 provider_id: provider_id.clone(),

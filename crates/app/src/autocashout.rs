@@ -322,31 +322,7 @@ fn headroom(
     now: DateTime<Utc>,
 ) -> Result<Headroom, AppError> {
     let accounts = crate::accounts::drawable(session, now)?;
-    let vault = session.vault_at(now);
-    let held: std::collections::BTreeSet<String> = vault
-        .risk_decisions(now)?
-        .into_iter()
-        .filter(|d| {
-            matches!(d.outcome.as_str(), "pause" | "step_up")
-                && d.verified_at.is_none()
-                && d.cancelled_at.is_none()
-        })
-        .map(|d| d.redemption_id)
-        .collect();
-    let mut pending: BTreeMap<(String, String), i128> = BTreeMap::new();
-    for r in vault.redemptions(now)? {
-        for leg in &r.legs {
-            let leaving = matches!(
-                leg.state,
-                LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
-            ) || (leg.state == LegState::Planned && held.contains(&r.id));
-            if leaving {
-                *pending
-                    .entry((r.provider_id.clone(), leg.currency.clone()))
-                    .or_default() += i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
-            }
-        }
-    }
+    let pending = crate::accounts::on_its_way_out(session, None, now)?;
     let mut out = Headroom {
         account: BTreeMap::new(),
         left: BTreeMap::new(),
@@ -449,6 +425,29 @@ pub fn run_auto_cashouts(
         }
         let template: AutoCashOutTemplate =
             serde_json::from_str(&row.template).map_err(|_| damaged())?;
+        let holder = key.split_once(':').map(|(p, _)| p.to_owned());
+        if let (Some(named), Some(held)) = (&template.provider, &holder)
+            && named != held
+        {
+            let message = format!(
+                "Its plan names {named}, but the money of {} is at {held}: nothing was planned.",
+                row.source_id
+            );
+            audit(
+                session,
+                "autocashout.fired",
+                json!({"rule": fire.rule, "redemption": null, "outcome": "failed",
+                       "source": row.source_id, "reason": message}),
+                now,
+            )?;
+            run.fired.push(AutoCashOutFiredView {
+                rule: fire.rule,
+                redemption_id: None,
+                outcome: "failed".into(),
+                message: Some(message),
+            });
+            continue;
+        }
         let request = RedeemRequest {
             query: PreviewQuery {
                 amount: template
@@ -464,7 +463,9 @@ pub fn run_auto_cashouts(
                 },
                 keep: None,
                 exclude: template.exclude.clone(),
-                provider: template.provider.clone(),
+                // The headroom was worked out for the provider holding the rule's source: the
+                // plan draws on that account and no other.
+                provider: holder.clone(),
             },
             destinations: template.destinations.clone(),
         };

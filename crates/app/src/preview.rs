@@ -367,7 +367,10 @@ pub fn preview_balances(
     let account = crate::redeem::provider_source_id(&provider).to_string();
     for s in &query.sources {
         let s = s.trim();
-        if s != account && s != provider {
+        // The account itself, its provider, or a platform account linked to that provider.
+        let held_there =
+            crate::accounts::account_provider(session, s, now).is_ok_and(|p| p == provider);
+        if !held_there {
             return Err(AppError::new(
                 ErrorCode::InvalidInput,
                 format!(

@@ -354,7 +354,13 @@ pub fn plan_redemption(
             format!("The catalog of {provider_id} has expired: refresh it before redeeming."),
         ));
     }
-    crate::accounts::check_covered(session, &provider_id, plan, now)?;
+    crate::accounts::check_covered(
+        session,
+        &provider_id,
+        &crate::accounts::plan_debit(plan),
+        None,
+        now,
+    )?;
     for product in request.destinations.keys() {
         if !plan.legs.iter().any(|l| l.product_id.as_str() == product) {
             return Err(invalid(format!(
@@ -570,6 +576,13 @@ fn approve_with(
             ));
         }
     }
+    // Other redemptions may have drawn on the account since this one was planned.
+    let mut debit: BTreeMap<Currency, i128> = BTreeMap::new();
+    for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
+        *debit.entry(currency(&leg.currency)?).or_default() +=
+            i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+    }
+    crate::accounts::check_covered(session, &r.provider_id, &debit, Some(id), now)?;
     crate::risk::gate(session, &r, network, attendance, now)?;
     let vault = session.vault_at(now);
     let changed = vault.outbox_approve(id, now)?;

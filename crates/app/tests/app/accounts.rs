@@ -280,22 +280,63 @@ fn every_account_says_where_its_money_is() {
 }
 
 #[test]
-fn only_a_platform_account_can_be_linked_and_only_to_a_known_provider() {
+fn only_a_platform_account_that_holds_money_can_be_linked_and_only_to_a_known_provider() {
     let mut w = world(0);
     kofi_with_tips(&mut w.session);
     let now = Utc::now();
-    let err =
-        tipvault_app::link_account(&mut w.session, "kofi-main", Some("nobody"), now).unwrap_err();
+    let toonation = tipvault_app::NewSource {
+        id: "toonation".into(),
+        label: "Toonation".into(),
+        platform: "toonation".into(),
+        currency: "KRW".into(),
+        payout_threshold: None,
+        payout_schedule: None,
+    };
+    tipvault_app::add_source(&mut w.session, &toonation, now).unwrap();
+    let err = tipvault_app::link_account(&mut w.session, "toonation", Some("nobody"), now)
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
+    // Ko-fi paid its income out: no provider can hold it.
+    let err = tipvault_app::link_account(&mut w.session, "kofi-main", Some("demo-provider"), now)
+        .unwrap_err();
+    assert!(err.message.contains("straight out"), "{}", err.message);
     let linked =
-        tipvault_app::link_account(&mut w.session, "kofi-main", Some("demo-provider"), now)
+        tipvault_app::link_account(&mut w.session, "toonation", Some("demo-provider"), now)
             .unwrap();
     assert_eq!(linked.location, tipvault_app::Location::AtProvider);
-    let unlinked = tipvault_app::link_account(&mut w.session, "kofi-main", None, now).unwrap();
-    assert_eq!(unlinked.location, tipvault_app::Location::PaidOut);
+    let unlinked = tipvault_app::link_account(&mut w.session, "toonation", None, now).unwrap();
+    assert_eq!(unlinked.location, tipvault_app::Location::AtPlatform);
     assert!(
         tipvault_app::link_account(&mut w.session, "provider-demo-provider", None, now).is_err()
     );
+}
+
+#[test]
+fn an_approval_checks_again_what_other_redemptions_already_take() {
+    let mut w = world(1_500);
+    w.reconcile();
+    let now = Utc::now();
+    let request = RedeemRequest {
+        query: PreviewQuery {
+            amount: "1000".into(),
+            currency: "KRW".into(),
+            prefer: vec!["donation".into()],
+            objective: PreviewObjective::FirstPreference,
+            keep: None,
+            exclude: vec![],
+            provider: None,
+        },
+        destinations: BTreeMap::new(),
+    };
+    // Both fit ₩1,500 when planned; once the first is approved only ₩500 is left for the other.
+    let first = tipvault_app::plan_redemption(&mut w.session, &request, now).unwrap();
+    let second = tipvault_app::plan_redemption(&mut w.session, &request, now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &first.id, now).unwrap();
+    let err = tipvault_app::approve_redemption(&mut w.session, &second.id, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("₩500 left"), "{}", err.message);
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!((run.confirmed, run.requests_sent), (1, 1), "only the first went out");
 }
 
 #[test]

@@ -701,3 +701,22 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
 fn debit(view: &tipvault_app::RedemptionView) -> i64 {
     view.legs.iter().map(|l| l.amount.minor + l.fee.minor).sum()
 }
+
+#[test]
+fn an_automatic_cash_out_draws_only_on_the_account_that_holds_its_source() {
+    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
+    let now = Utc::now();
+    tipvault_app::import_demo_balance(w.s(), now).unwrap();
+    make_trusted(&mut w, now);
+    // The rule watches the demo tips, which the sandbox holds, but its plan names another
+    // provider: it must not plan there against money checked here.
+    let mut elsewhere = donation_rule("elsewhere", "60000");
+    elsewhere.template.provider = Some("edupoints".into());
+    tipvault_app::add_auto_cashout(w.s(), &elsewhere, now).unwrap();
+    let run = w.auto(now);
+    assert_eq!(run.fired.len(), 1, "{run:?}");
+    assert_eq!(run.fired[0].outcome, "failed");
+    assert!(run.fired[0].redemption_id.is_none());
+    let message = run.fired[0].message.as_deref().unwrap_or_default();
+    assert!(message.contains("demo-provider"), "{message}");
+}
