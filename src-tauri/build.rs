@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "export_ledger",
     "providers",
     "start_demo",
+    "leave_demo",
     "refresh_catalogs",
     "reconcile_account",
     "plan_redemption",

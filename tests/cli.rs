@@ -1458,3 +1458,70 @@ fn the_clock_is_as_far_ahead_as_the_run_says() {
         );
     }
 }
+
+/// Every file under `dir` with its bytes, by relative path.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            for (k, v) in files(&path) {
+                out.insert(format!("{name}/{k}"), v);
+            }
+        } else {
+            out.insert(name, std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_demo_runs_in_its_own_vault_and_never_opens_the_real_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    vault_with_source(&vault);
+    json(&import(&vault, "kofi.csv", &[]));
+    let before = files(&vault);
+
+    // No passphrase is given: the demo never asks for the real one.
+    let started = json(&run(tipvault()
+        .arg("--vault")
+        .arg(&vault)
+        .args(["--json", "demo", "--no-wait"])
+        .stdin(std::process::Stdio::null())));
+    let demo_dir = tmp.path().join("vault.demo");
+    assert_eq!(started["demo_vault"], demo_dir.display().to_string());
+    assert_eq!(started["demo_balance_imported"], true);
+    assert_eq!(
+        files(&vault),
+        before,
+        "not one byte of the real vault changed"
+    );
+
+    // `--demo` opens the demo vault with its public passphrase: the demo tips sit at the
+    // sandbox, labelled as such.
+    let accounts = json(&run(tipvault()
+        .arg("--vault")
+        .arg(&vault)
+        .args(["--json", "--demo", "account", "list"])
+        .stdin(std::process::Stdio::null())));
+    let tips = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "sandbox-demo-tips")
+        .expect("demo tips in the demo vault");
+    assert_eq!(tips["sandbox"], true);
+    assert_eq!(tips["location"], "at_provider");
+
+    // The real vault has none of it.
+    let real = json(&with_stdin(&vault, &pass(), &["--json", "account", "list"]));
+    let ids: Vec<&str> = real
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["kofi-main"], "{real}");
+}

@@ -15,7 +15,6 @@ use tauri::{AppHandle, Manager};
 use tipvault_app as app;
 use tipvault_app::{AppError, AuthenticatorChoice, ErrorCode, IfMissing, PinPrompt};
 
-use crate::redeem::Redeemer;
 use crate::session::blocking;
 
 /// Debug-build test hook: the software test device's state file.
@@ -63,23 +62,19 @@ pub(crate) enum Purpose {
 /// Where the software test device lives, if it may be offered.
 ///
 /// - The environment hook (debug builds) names the file for every purpose.
-/// - Demo mode (the sandbox running in this app) offers a file beside the vault.
-/// - A test device registered in demo mode may still be used (unlock, step-up) after the app
-///   restarts, while its file exists; it is never offered for registration outside demo mode.
+/// - In the demo vault, a file beside the demo vault, for registering and for using.
+/// - Anywhere else, never: the demo's test device is never registered on a real vault, never
+///   unlocks one and never approves its money (`crate::demo` in the app keeps the demo apart).
 fn test_device_file(
     env: Option<PathBuf>,
     demo_file: PathBuf,
-    demo_running: bool,
-    purpose: Purpose,
+    in_demo_vault: bool,
+    _purpose: Purpose,
 ) -> Option<PathBuf> {
     if let Some(path) = env {
         return Some(path);
     }
-    match purpose {
-        _ if demo_running => Some(demo_file),
-        Purpose::Use if demo_file.exists() => Some(demo_file),
-        _ => None,
-    }
+    in_demo_vault.then_some(demo_file)
 }
 
 /// The test hook, in debug builds only: a release build ignores the variable.
@@ -99,8 +94,17 @@ fn demo_file(vault_dir: &Path) -> PathBuf {
 }
 
 fn soft_file(handle: &AppHandle, vault_dir: &Path, purpose: Purpose) -> Option<PathBuf> {
-    let demo_running = handle.state::<Redeemer>().demo_running();
-    test_device_file(env_file(), demo_file(vault_dir), demo_running, purpose)
+    let in_demo_vault = handle
+        .state::<crate::session::Desktop>()
+        .with_session(|s| Ok(s.is_demo()))
+        .unwrap_or(false);
+    let demo_vault = app::VaultLocation::at(vault_dir).demo();
+    test_device_file(
+        env_file(),
+        demo_file(demo_vault.dir()),
+        in_demo_vault,
+        purpose,
+    )
 }
 
 /// The kinds of device offered for `purpose`, USB first (the default).
@@ -274,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn the_test_device_is_offered_only_in_demo_mode_or_under_the_test_hook() {
+    fn the_test_device_is_offered_only_in_the_demo_vault_or_under_the_test_hook() {
         let dir = tempfile_dir();
         let demo = dir.join("vault.test-authenticator.json");
         for purpose in [Purpose::Register, Purpose::Use] {
@@ -293,17 +297,11 @@ mod tests {
                 Some(hook)
             );
         }
+        // Its file left from an earlier demo: still never offered outside the demo vault.
         std::fs::write(&demo, b"{}").unwrap();
-        assert_eq!(
-            test_device_file(None, demo.clone(), false, Purpose::Use),
-            Some(demo.clone()),
-            "a test device registered in demo mode can still unlock after a restart"
-        );
-        assert_eq!(
-            test_device_file(None, demo, false, Purpose::Register),
-            None,
-            "but no new one is registered outside demo mode"
-        );
+        for purpose in [Purpose::Register, Purpose::Use] {
+            assert_eq!(test_device_file(None, demo.clone(), false, purpose), None);
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -66,6 +66,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             ledger::export_ledger,
             redeem::providers,
             redeem::start_demo,
+            redeem::leave_demo,
             redeem::refresh_catalogs,
             redeem::reconcile_account,
             redeem::plan_redemption,

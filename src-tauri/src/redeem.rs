@@ -34,14 +34,6 @@ impl Redeemer {
         let net = Network::new()?;
         Ok(self.net.get_or_init(|| net))
     }
-
-    /// Demo mode: the sandbox provider runs in this app (started by the user this run).
-    pub fn demo_running(&self) -> bool {
-        self.sandbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-    }
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -59,17 +51,37 @@ pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppE
     .await
 }
 
+/// Leaves demo mode: locks the demo vault; the window returns to the real vault's unlock
+/// screen. Returns false when no demo vault was open.
+#[tauri::command]
+pub async fn leave_demo(handle: AppHandle) -> Result<bool, AppError> {
+    blocking(handle, |d| {
+        if d.with_session(|s| Ok(s.is_demo())).unwrap_or(false) {
+            d.release(app::LockReason::User)
+        } else {
+            Ok(false)
+        }
+    })
+    .await
+}
+
 /// Debug builds: the demo sandbox charges every redemption twice (see `Faults::double_charge`).
 const DOUBLE_CHARGE_ENV: &str = "TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE";
 
-/// Starts the sandbox provider on loopback (once per app run), adds and pairs it, and imports
-/// a demo balance when the vault has none.
+/// Demo mode: locks the real vault and opens the demo vault beside it in its place (nothing
+/// demo ever enters the real one), starts the sandbox provider on loopback (once per app run),
+/// adds and pairs it, and imports demo tips when the demo vault has no balance yet.
 #[tauri::command]
 pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError> {
     let redeemer_handle = handle.clone();
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
+        if !d.with_session(|s| Ok(s.is_demo())).unwrap_or(false) {
+            d.release(app::LockReason::User)?;
+            let (session, _created) = app::open_demo_vault(&d.location, Utc::now())?;
+            d.hold(session);
+        }
         let (url, code) = {
             let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
             if slot.is_none() {

@@ -190,4 +190,28 @@ describe('App', () => {
       'Tipvault cannot use the vault location. No home directory.',
     );
   });
+
+  it('runs the demo in its own vault under a banner, and goes back to the real vault in one action', async () => {
+    const provider = { id: 'demo-provider', base_url: 'http://127.0.0.1:1', key_id: 'k', device_id: 'd', paired_at: null, sandbox: true, catalog_version: 1 };
+    const calls = backend('locked', {
+      catalogs: () => [],
+      providers: () => [],
+      start_demo: () => ({ provider, url: 'http://127.0.0.1:1', demo_balance_imported: true }),
+      leave_demo: () => true,
+    });
+    const user = userEvent.setup();
+    render(App);
+    await user.type(await screen.findByLabelText('Passphrase'), strong);
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await screen.findByRole('heading', { name: 'Your vault is open' });
+    expect(screen.queryByText(/DEMO/)).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Cash-out preview' }));
+    await user.click(await screen.findByRole('button', { name: 'Start the sandbox demo' }));
+    const banner = await screen.findByText(/DEMO — a separate demo vault/);
+    expect(banner).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Back to my vault' }));
+    expect(await screen.findByText('You left the demo. Unlock your vault to continue.')).toBeInTheDocument();
+    expect(screen.queryByText(/DEMO — a separate demo vault/)).not.toBeInTheDocument();
+    expect(calls.map((c) => c.cmd)).toContain('leave_demo');
+  });
 });

@@ -13,6 +13,7 @@ pub mod authenticators;
 pub mod autocashout;
 pub mod catalogs;
 pub mod dashboard;
+pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod export;
@@ -51,6 +52,7 @@ pub use catalogs::{
     CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
+pub use demo::{DEMO_PASSPHRASE, open_demo_vault};
 pub use error::{AppError, ErrorCode};
 pub use evidence::{
     BundleError, BundleView, PrivacyEntryView, ReceiptView, dispute, parse_reason, privacy_ledger,

@@ -49,11 +49,32 @@ impl VaultLocation {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+
+    /// The demo vault that belongs to this one: a sibling directory `<name>.demo`, so its
+    /// files are never the real vault's (see `crate::demo`).
+    #[must_use]
+    pub fn demo(&self) -> Self {
+        let mut name = self
+            .dir
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string)
+            .unwrap_or_else(|| "vault".into());
+        name.push(".demo");
+        Self::at(self.dir.with_file_name(name))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_vault_is_a_sibling_never_inside_the_real_one() {
+        let real = VaultLocation::at("/data/tipvault/vault.v2");
+        let demo = real.demo();
+        assert_eq!(demo.dir(), Path::new("/data/tipvault/vault.v2.demo"));
+        assert!(!demo.dir().starts_with(real.dir()));
+    }
 
     #[test]
     fn explicit_path_wins() {

@@ -396,6 +396,7 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
     use tipvault_ledger::entry::NewEntry;
     use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
     use tipvault_money::{Currency, Money};
+    crate::demo::require_demo(session, "Demo money")?;
     if session
         .vault_at(now)
         .setting(crate::risk::SANDBOX_WAIVER_SETTING)?

@@ -73,6 +73,8 @@ pub enum LockReason {
 pub struct Session {
     vault: Vault,
     last_activity: DateTime<Utc>,
+    /// The demo vault (marked by `crate::demo::DEMO_SETTING`).
+    pub(crate) demo: bool,
 }
 
 /// What creating a vault chose, shown to the user.
@@ -166,10 +168,24 @@ pub(crate) fn opened(
 
 impl Session {
     pub(crate) fn new(vault: Vault, now: DateTime<Utc>) -> Self {
+        // A mark that cannot be read counts as a real vault: demo-only work is then refused,
+        // which is the safe side.
+        let demo = vault
+            .setting(crate::demo::DEMO_SETTING)
+            .ok()
+            .flatten()
+            .is_some();
         Self {
             vault,
             last_activity: now,
+            demo,
         }
+    }
+
+    /// Whether this is the demo vault (sandbox money only, labelled DEMO everywhere).
+    #[must_use]
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     /// The vault, for the use cases in this crate; marks the session as used.

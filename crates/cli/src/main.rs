@@ -46,6 +46,11 @@ struct Cli {
     #[arg(long, global = true)]
     json: bool,
 
+    /// Work in the demo vault beside your vault (what `tipvault demo` set up: sandbox money
+    /// only, opened with a public passphrase, never your real vault).
+    #[arg(long, global = true)]
+    demo: bool,
+
     /// Read passphrases from standard input, one per line, instead of asking
     /// (TIPVAULT_PASSPHRASE also works).
     #[arg(long, global = true)]
@@ -597,6 +602,8 @@ fn chosen_catalog(
 
 /// How this run opens the vault: the passphrase, or (`--security-key`) a security key.
 pub(crate) struct Access<'a> {
+    /// `--demo`: the demo vault, opened with its public passphrase.
+    demo: bool,
     passphrases: &'a Passphrases,
     security_key: bool,
     device: AuthenticatorChoice,
@@ -626,6 +633,10 @@ impl Access<'_> {
     }
 
     fn unlock(&self, location: &VaultLocation) -> Result<(Session, Unlocked), AppError> {
+        if self.demo {
+            let demo = tipvault_app::SecretString::from(tipvault_app::DEMO_PASSPHRASE.to_owned());
+            return tipvault_app::unlock_vault(location, &demo, clock::now());
+        }
         if self.security_key {
             let mut device = self.authenticator(IfMissing::Refuse)?;
             if !self.is_soft() {
@@ -657,9 +668,11 @@ fn with_session<T>(
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
-    let location = VaultLocation::resolve(cli.vault.as_deref())?;
+    let real = VaultLocation::resolve(cli.vault.as_deref())?;
+    let location = if cli.demo { real.demo() } else { real.clone() };
     let passphrases = Passphrases::new(cli.passphrase_stdin);
     let access = Access {
+        demo: cli.demo,
         passphrases: &passphrases,
         security_key: cli.security_key,
         device: match &cli.soft_authenticator {
@@ -1198,8 +1211,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         | Command::Receipt { .. }
         | Command::VerifyBundle { .. }
         | Command::PrivacyLedger
-        | Command::Sandbox(_)
-        | Command::Demo(_) => redeem::run(&cli.command, out, &location, &access)?,
+        | Command::Sandbox(_) => redeem::run(&cli.command, out, &location, &access)?,
+        // Always beside the real vault, whatever `--demo` says.
+        Command::Demo(args) => redeem::run_demo(args, out, &real)?,
         Command::Risk { command } => risk::run_risk(command, out, &location, &access)?,
         Command::Verify(args) => risk::run_verify(args, out, &location, &access)?,
         Command::Cancel(args) => risk::run_cancel(args, out, &location, &access)?,

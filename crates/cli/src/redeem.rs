@@ -532,7 +532,8 @@ pub fn run(
             });
         }
         Command::Sandbox(args) => run_sandbox(args, out)?,
-        Command::Demo(args) => run_demo(args, out, location, access)?,
+        // Dispatched by `main` with the real vault's location (see `run_demo`).
+        Command::Demo(_) => {}
         _ => {}
     }
     Ok(())
@@ -552,13 +553,15 @@ fn run_sandbox(args: &tipvault_sandbox_provider::RunArgs, out: &Output) -> Resul
     .map_err(internal)
 }
 
-fn run_demo(
+/// `tipvault demo`: the demo vault beside `real` (created on first use), a sandbox on loopback
+/// with demo money, added and paired, demo tips imported. `real` is never opened.
+pub(crate) fn run_demo(
     args: &DemoArgs,
     out: &Output,
-    location: &VaultLocation,
-    access: &crate::Access<'_>,
+    real: &VaultLocation,
 ) -> Result<(), AppError> {
     let net = net()?;
+    let location = real.demo();
     let db = location.dir().with_extension("sandbox.sqlite");
     // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
     let mut config = tipvault_sandbox_provider::Config::new(db);
@@ -569,24 +572,33 @@ fn run_demo(
         .map_err(internal)?;
     let url = sandbox.base_url();
     let code = sandbox.enrollment_code().to_owned();
-    let (provider, imported) = with_session(location, access, |s| {
+    // Demo mode never opens the real vault: the demo vault beside it, created on first use.
+    let (mut session, _created) = tipvault_app::open_demo_vault(real, clock::now())?;
+    let done = (|| {
+        let s = &mut session;
         let now = clock::now();
         let mut p = tipvault_app::add_provider(s, &net, &url, ProviderKind::Sandbox, now)?;
         if p.device_id.is_none() {
             p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;
         }
         let imported = tipvault_app::import_demo_balance(s, now)?;
-        Ok((p, imported))
-    })?;
+        Ok::<_, AppError>((p, imported))
+    })();
+    let locked = session.lock(clock::now(), tipvault_app::LockReason::Exit);
+    let (provider, imported) = done?;
+    locked?;
     let info = serde_json::json!({"provider": provider, "demo_balance_imported": imported,
-                                  "url": url, "sandbox": true});
+                                  "url": url, "sandbox": true,
+                                  "demo_vault": location.dir().display().to_string()});
     out.value(&info, || {
         format!(
-            "DEMO MODE — a SANDBOX provider with demo money (nothing real) runs at {url}.\n\
+            "DEMO MODE — in the demo vault at {}, apart from your vault; a SANDBOX provider \
+             with demo money (nothing real) runs at {url}.\n\
              Provider {} added and paired as {}.{}\n\
-             Try: tipvault preview --from-balance --provider {}\n\
-             \x20    tipvault redeem --amount 1000 --currency KRW --prefer topup \
+             Try: tipvault --demo preview --from-balance --provider {}\n\
+             \x20    tipvault --demo redeem --amount 1000 --currency KRW --prefer topup \
              --dest krw-mobile-top-up.phone_number=01012345678",
+            location.dir().display(),
             provider.id,
             provider.device_id.as_deref().unwrap_or("?"),
             if imported {

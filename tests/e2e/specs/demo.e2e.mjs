@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { createVault, press, screenshot } from './support.mjs';
+import { PASSPHRASE, createVault, press, screenshot } from './support.mjs';
 
 describe('demo mode', () => {
   it('offers the sandbox when no provider is set up, and starts it', async () => {
@@ -17,6 +17,8 @@ describe('demo mode', () => {
     await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
     await expect($('#demo-notice')).toHaveText(expect.stringContaining('demo balance was imported'));
     await expect($('#demo-offer')).not.toBeDisplayed();
+    // The real vault was locked and the demo vault opened in its place, under a banner.
+    await expect($('#demo-banner')).toHaveText(expect.stringContaining('DEMO'));
     // The demo balance previews from "my balances".
     await expect($('#preview-explanation')).toBeDisplayed();
   });
@@ -59,5 +61,18 @@ describe('demo mode', () => {
     const tipvault = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'tipvault');
     const verified = JSON.parse(execFileSync(tipvault, ['--json', 'verify-bundle', path.join(dir, bundle)], { encoding: 'utf8' }));
     expect(verified.reason).toBe('not_received');
+  });
+
+  it('goes back to the real vault in one action, which holds nothing of the demo', async () => {
+    await press('#demo-leave');
+    await $('#unlock-title').waitForDisplayed({ timeout: 20_000 });
+    await $('#unlock-passphrase').setValue(PASSPHRASE);
+    await $('button[type="submit"]').click();
+    await $('#home-title').waitForDisplayed({ timeout: 60_000 });
+    await expect($('#demo-banner')).not.toBeExisting();
+    await expect($('#dashboard-empty')).toBeDisplayed();
+    await expect($('li[data-source="provider-demo-provider"]')).not.toBeExisting();
+    await $('#nav-redemptions').click();
+    await $('#redemptions-empty').waitForDisplayed({ timeout: 20_000 });
   });
 });

@@ -25,7 +25,26 @@ struct World {
 /// A paired sandbox holding `krw` for the user, with the step-up waiver on (these tests are
 /// about the books, not the risk gate).
 fn world(krw: i64) -> World {
-    let (tmp, _location, mut session) = new_vault();
+    world_in(krw, false)
+}
+
+/// [`world`] in the demo vault (beside a real one), as demo mode runs.
+fn demo_world(krw: i64) -> World {
+    world_in(krw, true)
+}
+
+fn world_in(krw: i64, demo: bool) -> World {
+    let (tmp, location, session) = new_vault();
+    let mut session = if demo {
+        session
+            .lock(Utc::now(), tipvault_app::LockReason::User)
+            .unwrap();
+        tipvault_app::open_demo_vault(&location, Utc::now())
+            .unwrap()
+            .0
+    } else {
+        session
+    };
     let provider_offset = Arc::new(AtomicI64::new(0));
     let client = provider_offset.clone();
     let mut net = Network::new().unwrap().with_clock(
@@ -233,7 +252,7 @@ fn a_reading_older_than_the_last_is_refused_and_the_last_is_kept() {
 
 #[test]
 fn every_account_says_where_its_money_is() {
-    let mut w = world(87_300);
+    let mut w = demo_world(87_300);
     let now = Utc::now();
     // Demo tips first: they are imported only into a vault without a balance.
     tipvault_app::import_demo_balance(&mut w.session, now).unwrap();
@@ -293,8 +312,8 @@ fn only_a_platform_account_that_holds_money_can_be_linked_and_only_to_a_known_pr
         payout_schedule: None,
     };
     tipvault_app::add_source(&mut w.session, &toonation, now).unwrap();
-    let err = tipvault_app::link_account(&mut w.session, "toonation", Some("nobody"), now)
-        .unwrap_err();
+    let err =
+        tipvault_app::link_account(&mut w.session, "toonation", Some("nobody"), now).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     // Ko-fi paid its income out: no provider can hold it.
     let err = tipvault_app::link_account(&mut w.session, "kofi-main", Some("demo-provider"), now)
@@ -336,7 +355,11 @@ fn an_approval_checks_again_what_other_redemptions_already_take() {
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.contains("₩500 left"), "{}", err.message);
     let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
-    assert_eq!((run.confirmed, run.requests_sent), (1, 1), "only the first went out");
+    assert_eq!(
+        (run.confirmed, run.requests_sent),
+        (1, 1),
+        "only the first went out"
+    );
 }
 
 #[test]
@@ -375,4 +398,97 @@ fn nothing_is_planned_beyond_what_the_account_holds_once_it_was_read() {
         tipvault_app::account_provider(&mut w.session, "provider-demo-provider", now).unwrap(),
         "demo-provider"
     );
+}
+
+/// Hashes of every file under `dir`, by relative path.
+fn fingerprint(dir: &std::path::Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            for (k, v) in fingerprint(&path) {
+                out.insert(format!("{name}/{k}"), v);
+            }
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            out.insert(name, digest(&bytes));
+        }
+    }
+    out
+}
+
+/// SHA-256 of a file's bytes (the wire crate's helper).
+fn digest(bytes: &[u8]) -> String {
+    tipvault_wire::protocol::Sha256Digest::of(bytes)
+        .as_str()
+        .to_owned()
+}
+
+#[test]
+fn a_whole_demo_session_leaves_the_real_vault_byte_for_byte_unchanged() {
+    let (tmp, location, mut real) = new_vault();
+    let now = Utc::now();
+    kofi_with_tips(&mut real);
+    real.lock(now, tipvault_app::LockReason::User).unwrap();
+    let before = fingerprint(location.dir());
+
+    // Demo mode, start to finish: its own vault, a sandbox, demo money, a redemption that is
+    // reconciled, a dispute, a lock.
+    let (mut demo, created) = tipvault_app::open_demo_vault(&location, now).unwrap();
+    assert!(created && demo.is_demo());
+    let net = Network::new().unwrap();
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1111-2222".into());
+    config.demo_balances = vec![("KRW".into(), tipvault_app::providers::DEMO_BALANCE_KRW)];
+    let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let kind = tipvault_app::providers::ProviderKind::Sandbox;
+    tipvault_app::add_provider(&mut demo, &net, &sandbox.base_url(), kind, now).unwrap();
+    tipvault_app::pair_provider(&mut demo, &net, None, "1111-2222", now).unwrap();
+    assert!(tipvault_app::import_demo_balance(&mut demo, now).unwrap());
+    let request = RedeemRequest {
+        query: PreviewQuery {
+            amount: "1000".into(),
+            currency: "KRW".into(),
+            prefer: vec!["donation".into()],
+            objective: PreviewObjective::FirstPreference,
+            keep: None,
+            exclude: vec![],
+            provider: None,
+        },
+        destinations: BTreeMap::new(),
+    };
+    let planned = tipvault_app::plan_redemption(&mut demo, &request, now).unwrap();
+    tipvault_app::approve_redemption(&mut demo, &planned.id, now).unwrap();
+    let run = tipvault_app::run_outbox(&mut demo, &net).unwrap();
+    assert_eq!(run.confirmed, 1);
+    assert_eq!(run.reconciliations[0].outcome, "matched");
+    demo.lock(Utc::now(), tipvault_app::LockReason::User)
+        .unwrap();
+    // Opening it again finds the same demo vault.
+    let (again, created) = tipvault_app::open_demo_vault(&location, Utc::now()).unwrap();
+    assert!(!created && again.is_demo());
+    again
+        .lock(Utc::now(), tipvault_app::LockReason::User)
+        .unwrap();
+
+    assert_eq!(
+        fingerprint(location.dir()),
+        before,
+        "not one byte of the real vault changed"
+    );
+    assert!(location.demo().dir().exists() && !location.demo().dir().starts_with(location.dir()));
+
+    // And the real vault refuses demo money outright.
+    let (mut real, _) = tipvault_app::unlock_vault(
+        &location,
+        &super::support::secret(super::support::PASSPHRASE),
+        Utc::now(),
+    )
+    .unwrap();
+    assert!(!real.is_demo());
+    let err = tipvault_app::import_demo_balance(&mut real, Utc::now()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let accounts = tipvault_app::list_accounts(&mut real, Utc::now()).unwrap();
+    assert!(accounts.iter().all(|a| !a.sandbox), "{accounts:?}");
 }

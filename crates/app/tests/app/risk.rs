@@ -70,12 +70,27 @@ impl World {
 }
 
 fn world() -> World {
-    world_holding(100_000_000)
+    world_holding(100_000_000, false)
 }
 
-/// A world whose sandbox holds `krw` (minor units) for the user.
-fn world_holding(krw: i64) -> World {
-    let (tmp, location, mut session) = new_vault();
+/// Demo mode: the demo vault (beside a real one), its sandbox holding exactly the demo tips.
+fn demo_world() -> World {
+    world_holding(tipvault_app::providers::DEMO_BALANCE_KRW, true)
+}
+
+/// A world whose sandbox holds `krw` (minor units) for the user; in the demo vault if `demo`.
+fn world_holding(krw: i64, demo: bool) -> World {
+    let (tmp, location, session) = new_vault();
+    let mut session = if demo {
+        session
+            .lock(Utc::now(), tipvault_app::LockReason::User)
+            .unwrap();
+        tipvault_app::open_demo_vault(&location, Utc::now())
+            .unwrap()
+            .0
+    } else {
+        session
+    };
     let net = Network::new()
         .unwrap()
         .with_identity(NetworkIdentity::new("test-home"));
@@ -520,7 +535,7 @@ fn donation_rule(id: &str, threshold: &str) -> tipvault_app::NewAutoCashOut {
 #[test]
 fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     // The sandbox holds exactly the demo tips, as in demo mode.
-    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
+    let mut w = demo_world();
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap(); // ₩87,300 of demo tips
     make_trusted(&mut w, now); // ₩20,000 of it cashed out
@@ -562,7 +577,7 @@ fn rule(
 #[test]
 fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
     // The sandbox holds exactly the demo tips, as in demo mode.
-    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
+    let mut w = demo_world();
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     make_trusted(&mut w, now); // ₩67,300 left of ₩87,300
@@ -577,7 +592,7 @@ fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
 #[test]
 fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
     // The sandbox holds exactly the demo tips, as in demo mode.
-    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
+    let mut w = demo_world();
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     make_trusted(&mut w, now); // ₩67,300 left
@@ -604,7 +619,7 @@ fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
 
 #[test]
 fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
-    let mut w = world();
+    let mut w = world_holding(100_000_000, true);
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     let rule = |id: &str, prefer: &str, dest: Option<&str>| tipvault_app::NewAutoCashOut {
@@ -704,7 +719,7 @@ fn debit(view: &tipvault_app::RedemptionView) -> i64 {
 
 #[test]
 fn an_automatic_cash_out_draws_only_on_the_account_that_holds_its_source() {
-    let mut w = world_holding(tipvault_app::providers::DEMO_BALANCE_KRW);
+    let mut w = demo_world();
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     make_trusted(&mut w, now);

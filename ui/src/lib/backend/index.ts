@@ -165,6 +165,8 @@ export const backend = {
   providers: () => call<ProviderView[]>('providers'),
   /** Starts the sandbox provider on loopback (demo money), adds and pairs it. */
   startDemo: () => call<DemoStarted>('start_demo'),
+  /** Locks the demo vault; the real vault's unlock screen follows. */
+  leaveDemo: () => call<boolean>('leave_demo'),
   /** Fetches a provider's catalog (or every provider's) and renews or replaces the cached copy. */
   refreshCatalogs: (provider: string | null) => call<CatalogRefreshed[]>('refresh_catalogs', { provider }),
   /** Reads the provider's signed balance and compares it with the books. */
