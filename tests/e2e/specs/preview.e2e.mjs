@@ -41,9 +41,9 @@ describe('cash-out preview', () => {
     await expect($('#preview-error')).toHaveText(expect.stringContaining('KRW'));
   });
 
-  it('previews the vault balances, and says so when there are none', async () => {
+  it('previews what a provider holds, and says so when it holds nothing', async () => {
     await $('#preview-mode-balances').click();
-    await expect($('#preview-error')).toHaveText(expect.stringContaining('no positive balance'));
+    await expect($('#preview-error')).toHaveText(expect.stringContaining('holds no balance of yours'));
     await $('#preview-mode-amount').click();
   });
 });
