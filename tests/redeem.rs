@@ -479,3 +479,48 @@ fn a_double_charge_is_found_after_the_redemption_and_disputed_from_the_command_l
     assert_eq!(verified["reason"], "duplicate", "{verified}");
     rt.block_on(sandbox.stop());
 }
+
+/// "Why can't I convert my remaining ₩1,100 into anything usable?": the account holds ₩1,100;
+/// without donations, a ₩1,000 top-up takes most of it, and the preview says what stays, why,
+/// and the smallest amount more that would make it usable.
+#[test]
+fn the_remaining_1100_is_explained_with_the_smallest_addition_that_makes_it_usable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let offset: Offset = Arc::new(AtomicI64::new(0));
+    let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
+    config.enrollment_code = Some("1234-5678".into());
+    config.demo_balances = vec![("KRW".into(), 1_100)];
+    let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
+    ok(&vault, &offset, &["init", "--kdf-minimum"]);
+    let url = sandbox.base_url();
+    ok(&vault, &offset, &["provider", "add", "--sandbox", &url]);
+    ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
+    ok(&vault, &offset, &["account", "reconcile"]);
+    let args = [
+        "preview",
+        "--from-balance",
+        "--prefer",
+        "topup",
+        "--exclude",
+        "krw-donation-green-earth",
+        "--exclude",
+        "krw-transit-credit",
+    ];
+    let preview = json(&vault, &offset, &args);
+    let stranded = &preview["best"]["stranded"][0];
+    assert_eq!(stranded["amount"]["amount"], "100", "{preview}");
+    assert_eq!(
+        stranded["blocked_by"][0]["reason"]["reason"],
+        "no_denomination_fits"
+    );
+    assert_eq!(stranded["unlock"]["more"]["amount"], "900");
+    let text = ok(&vault, &offset, &args).stdout;
+    assert!(
+        text.contains("₩100 stays in your balance")
+            && text.contains("₩900 more and this becomes a ₩1,000 mobile top-up"),
+        "{text}"
+    );
+    rt.block_on(sandbox.stop());
+}
