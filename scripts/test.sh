@@ -86,7 +86,11 @@ npm run --prefix ui --silent tauri -- build --debug --no-bundle
 step "End-to-end tests (real app under Xvfb, WebDriver)"
 # The automatic cash-out spec opens a vault this fixture makes in the trusted tier.
 cargo build "${features[@]}" --locked --example e2e_trusted_vault
-xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent
+# One retry of a spec file: WebKitWebDriver once answered the very first keystroke of a spec
+# with "Could not parse element file upload information" (2026-12-04, a fresh clone; the same
+# specs passed in every run before and since) and every step after it failed; a real failure
+# fails twice.
+TIPVAULT_E2E_RETRIES=1 xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent
 
 step "End-to-end preview and demo redemption, with the app's clock 400 days ahead"
 # One retry of a spec file: the app under libfaketime hung once at its first command in a

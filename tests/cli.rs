@@ -548,6 +548,9 @@ fn every_previewed_plan_conserves_the_balance_to_the_won() {
                 .unwrap()
                 .iter()
                 .chain(plan["kept"].as_array().unwrap())
+                // What the limits hold back stays too (a preview with no vault is held to a
+                // new vault's limits).
+                .chain(plan["held"].as_array().unwrap())
                 .collect();
             assert_eq!(
                 krw(&legs) + krw(&rest),
@@ -1524,4 +1527,38 @@ fn the_demo_runs_in_its_own_vault_and_never_opens_the_real_one() {
         .map(|a| a["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["kofi-main"], "{real}");
+}
+
+#[test]
+fn a_preview_without_a_vault_is_held_to_a_new_vaults_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(tipvault()
+        .arg("--vault")
+        .arg(dir.path().join("none"))
+        .args([
+            "--json",
+            "preview",
+            "--amount",
+            "50000",
+            "--currency",
+            "KRW",
+            "--prefer",
+            "donation",
+        ]));
+    let preview = json(&out);
+    let held: Vec<&str> = preview["best"]["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(held, ["20000"], "₩50,000 asked, ₩30,000 allowed: {preview}");
+    assert_eq!(
+        preview["limits"][0]["en"],
+        "You can cash out up to ₩30,000 now: the new tier's limit for one redemption."
+    );
+    assert!(
+        !dir.path().join("none").exists(),
+        "previewing never creates a vault"
+    );
 }

@@ -2,7 +2,7 @@
 // which launches the app (both on free loopback ports chosen at start, so two suites on one
 // machine cannot steal each other's sessions); each spec file gets its own app process
 // and a fresh, empty vault directory, passed to the app through TIPVAULT_VAULT.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -184,5 +184,13 @@ export const config = {
     driver?.kill();
     fixture?.stdin.end();
     fixture = undefined;
+    // Specs run one at a time, so any app process still alive now belongs to the session that
+    // just ended (one whose WebDriver connection broke can outlive tauri-driver): end it, or
+    // it would be counted by the next spec (exit.e2e.mjs counts app processes) and hold a port.
+    try {
+      execFileSync('pkill', ['-f', 'debug/tipvault-desktop']);
+    } catch {
+      // pkill exits 1 when nothing matched: the normal case.
+    }
   },
 };

@@ -91,8 +91,8 @@ pub use review::{
 pub use risk::{
     LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskDecisionView, RiskLimitsView,
     RiskReasonView, RiskRuleView, RiskStatusView, RiskText, cancel_redemption, cash_out_headroom,
-    explain_redemption, risk_limits, risk_status, set_limit, set_sandbox_step_up_waiver,
-    verify_redemption, verify_tier,
+    explain_redemption, new_vault_headroom, risk_limits, risk_status, set_limit,
+    set_sandbox_step_up_waiver, verify_redemption, verify_tier,
 };
 pub use security_keys::{
     SecurityKeyView, StepUpView, VaultCredentials, limit_change_plan, list_security_keys,
@@ -113,6 +113,8 @@ pub use step_up::{
     StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
     verify_redemption_as_shown,
 };
+/// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).
+pub use tipvault_risk::Headroom;
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
     RetentionView, SourceView,

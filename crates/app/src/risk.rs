@@ -888,6 +888,17 @@ pub fn cash_out_headroom(
         .collect())
 }
 
+/// What a new vault may cash out now: the headroom of a vault with no history and no limits of
+/// its own. A preview made before any vault exists is held to it, like one made in a new vault.
+#[must_use]
+pub fn new_vault_headroom(now: DateTime<Utc>) -> Vec<tipvault_risk::Headroom> {
+    let (history, settings) = (tipvault_risk::History::default(), Settings::default());
+    STATUS_CURRENCIES
+        .into_iter()
+        .filter_map(|c| tipvault_risk::headroom(&history, &settings, c, now))
+        .collect()
+}
+
 fn limits_view(l: &tipvault_risk::Limits) -> RiskLimitsView {
     RiskLimitsView {
         currency: l.currency.code().to_owned(),

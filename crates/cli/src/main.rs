@@ -600,6 +600,34 @@ fn chosen_catalog(
     })
 }
 
+/// [`chosen_catalog`] and what may be cashed out now: the vault's headroom when there is a
+/// vault, a new vault's when there is none (a preview never plans above what would be allowed).
+fn catalog_and_headroom(
+    location: &VaultLocation,
+    access: &Access,
+    provider: Option<&str>,
+) -> Result<
+    (
+        tipvault_app::preview::ProviderCatalog,
+        Vec<tipvault_app::Headroom>,
+    ),
+    AppError,
+> {
+    if !vault_exists(location)? {
+        let catalog = chosen_catalog(location, access, provider)?;
+        return Ok((catalog, tipvault_app::new_vault_headroom(clock::now())));
+    }
+    with_session(location, access, |session| {
+        let now = clock::now();
+        let catalog = if provider == Some("demo") {
+            tipvault_app::demo_catalog(now)?
+        } else {
+            tipvault_app::choose_catalog(session, provider, now)?
+        };
+        Ok((catalog, tipvault_app::cash_out_headroom(session, now)?))
+    })
+}
+
 /// How this run opens the vault: the passphrase, or (`--security-key`) a security key.
 pub(crate) struct Access<'a> {
     /// `--demo`: the demo vault, opened with its public passphrase.
@@ -1015,7 +1043,8 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                         "Give at most one --keep with --amount (in the same currency).",
                     ));
                 }
-                let catalog = chosen_catalog(&location, &access, args.provider.as_deref())?;
+                let (catalog, headroom) =
+                    catalog_and_headroom(&location, &access, args.provider.as_deref())?;
                 let query = tipvault_app::PreviewQuery {
                     amount: args.amount.clone().unwrap_or_default(),
                     currency: args.currency.clone().unwrap_or_default(),
@@ -1025,7 +1054,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                     exclude: args.exclude.clone(),
                     provider: args.provider.clone(),
                 };
-                tipvault_app::preview_query(&catalog, &query, clock::now())?
+                tipvault_app::preview_query_within(&catalog, &query, &headroom, clock::now())?
             };
             out.value(&result, || {
                 output::preview_text(&result, matches!(args.lang, LangArg::Ko))

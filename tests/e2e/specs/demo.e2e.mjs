@@ -63,6 +63,26 @@ describe('demo mode', () => {
     expect(verified.reason).toBe('not_received');
   });
 
+  it("answers where the money went: the account's history has a line for every unit", async () => {
+    await $('#nav-home').click();
+    const account = $('li[data-source="provider-demo-provider"]');
+    await account.waitForDisplayed({ timeout: 20_000 });
+    // ₩87,300 of demo tips at the sandbox, ₩1,300 redeemed: the books and the provider agree.
+    await expect(account).toHaveText(expect.stringContaining('₩86,000'));
+    await expect($('li[data-source="provider-demo-provider"] .reconciled[data-outcome="matched"]')).toBeDisplayed();
+    await $('#nav-history').click();
+    await $('#history-source').selectByAttribute('value', 'provider-demo-provider');
+    await browser.waitUntil(
+      async () => (await $$('#history-rows [role="row"][data-entry]').length) >= 2,
+      { timeout: 20_000, timeoutMsg: 'the legs of the redemption are listed' },
+    );
+    const nets = await browser.execute(() =>
+      [...document.querySelectorAll('#history-rows [role="row"][data-entry]')].map((row) => row.children[5].textContent),
+    );
+    const minor = (text) => Number(text.replace(/[^0-9-]/g, ''));
+    expect(nets.reduce((sum, n) => sum + minor(n), 0)).toBe(-1300);
+  });
+
   it('goes back to the real vault in one action, which holds nothing of the demo', async () => {
     await press('#demo-leave');
     await $('#unlock-title').waitForDisplayed({ timeout: 20_000 });
