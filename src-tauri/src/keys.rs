@@ -94,10 +94,7 @@ fn demo_file(vault_dir: &Path) -> PathBuf {
 }
 
 fn soft_file(handle: &AppHandle, vault_dir: &Path, purpose: Purpose) -> Option<PathBuf> {
-    let in_demo_vault = handle
-        .state::<crate::session::Desktop>()
-        .with_session(|s| Ok(s.is_demo()))
-        .unwrap_or(false);
+    let in_demo_vault = handle.state::<crate::session::Desktop>().in_demo_vault();
     let demo_vault = app::VaultLocation::at(vault_dir).demo();
     test_device_file(
         env_file(),

@@ -56,7 +56,7 @@ pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppE
 #[tauri::command]
 pub async fn leave_demo(handle: AppHandle) -> Result<bool, AppError> {
     blocking(handle, |d| {
-        if d.with_session(|s| Ok(s.is_demo())).unwrap_or(false) {
+        if d.in_demo_vault() {
             d.release(app::LockReason::User)
         } else {
             Ok(false)
@@ -77,7 +77,7 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        if !d.with_session(|s| Ok(s.is_demo())).unwrap_or(false) {
+        if !d.in_demo_vault() {
             d.release(app::LockReason::User)?;
             let (session, _created) = app::open_demo_vault(&d.location, Utc::now())?;
             d.hold(session);

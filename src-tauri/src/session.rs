@@ -120,6 +120,13 @@ impl Desktop {
         work(&mut open.session)
     }
 
+    /// Whether the open session is the demo vault (false when locked).
+    pub fn in_demo_vault(&self) -> bool {
+        self.slot()
+            .as_ref()
+            .is_some_and(|open| open.session.is_demo())
+    }
+
     /// Changes the auto-lock time in the vault and for the running session.
     pub fn set_auto_lock(&self, after: Duration) -> Result<Settings, AppError> {
         let mut slot = self.slot();

@@ -347,25 +347,16 @@ pub fn show_account(
 ) -> Result<AccountDetailView, AppError> {
     let books = Books::read(session, now)?;
     let id = resolve(&books, id)?;
-    let reconciliations = match (
+    // One read: the newest per currency (the account's summary) come from the same rows.
+    let stored = match (
         id.strip_prefix("provider-"),
         books.provider_of(&SourceId::new(&id)),
     ) {
-        (Some(p), Some(_)) => session
-            .vault_at(now)
-            .reconciliations(p, 100, now)?
-            .iter()
-            .map(|r| stored_view(r, &id))
-            .collect(),
+        (Some(p), Some(_)) => session.vault_at(now).reconciliations(p, 100, now)?,
         _ => Vec::new(),
     };
-    let reconciled = latest_per_currency(
-        match id.strip_prefix("provider-") {
-            Some(p) => session.vault_at(now).reconciliations(p, 20, now)?,
-            None => Vec::new(),
-        },
-        &id,
-    );
+    let reconciliations = stored.iter().map(|r| stored_view(r, &id)).collect();
+    let reconciled = latest_per_currency(stored, &id);
     let source = books
         .sources
         .iter()

@@ -741,18 +741,15 @@ fn redeem(
         },
     );
     let receipt_json = String::from_utf8(protocol::to_bytes(&receipt)).unwrap_or_default();
-    tx.execute(
-        "UPDATE balances SET minor = minor - ?1 WHERE account = ?2 AND currency = ?3",
-        params![gross, account, req.currency.code()],
-    )?;
-    tx.execute(
-        "INSERT INTO redemptions (id, device_id, account, product, currency, amount_minor, fee_minor, day, state, receipt, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10)",
-        params![id, caller.keyid, account, req.product, req.currency.code(), net_minor, fee_minor, day, receipt_json, now.timestamp()],
-    )?;
-    if app.double_charge() {
-        // The fault: the same request applied a second time under another id (a provider's
-        // retry bug), charged again; the client is told only of the first.
+    // The double-charge fault applies the same request a second time under another id (a
+    // provider's retry bug) and charges it again; the client is told only of the first.
+    let again = format!("{id}-again");
+    let applied: &[&str] = if app.double_charge() {
+        &[&id, &again]
+    } else {
+        &[&id]
+    };
+    for rid in applied {
         tx.execute(
             "UPDATE balances SET minor = minor - ?1 WHERE account = ?2 AND currency = ?3",
             params![gross, account, req.currency.code()],
@@ -760,7 +757,7 @@ fn redeem(
         tx.execute(
             "INSERT INTO redemptions (id, device_id, account, product, currency, amount_minor, fee_minor, day, state, receipt, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10)",
-            params![format!("{id}-again"), caller.keyid, account, req.product, req.currency.code(), net_minor, fee_minor, day, receipt_json, now.timestamp()],
+            params![rid, caller.keyid, account, req.product, req.currency.code(), net_minor, fee_minor, day, receipt_json, now.timestamp()],
         )?;
     }
     Ok((
