@@ -1149,7 +1149,7 @@ fn an_imported_catalog_previews_the_vaults_balances() {
         .unwrap();
     let url = sandbox.base_url();
     for args in [
-        vec!["provider", "add", "--sandbox", url.as_str()],
+        vec!["provider", "add", url.as_str()],
         vec!["provider", "pair", "1234-5678"],
         vec!["account", "reconcile", "demo-provider"],
     ] {

@@ -32,11 +32,17 @@ type Offset = Arc<AtomicI64>;
 /// The risk gate's refusal (`tipvault` exit code 8).
 const REFUSED: i32 = 8;
 
+/// `tipvault --vault DIR ARGS`. A `DIR` named `<x>.demo` is the demo vault beside `<x>`, reached
+/// as a user reaches it: `--vault <x> --demo` (sandbox providers and the step-up waiver exist
+/// only there).
 fn cmd(dir: &Path, offset: &Offset, args: &[&str]) -> std::process::Command {
     let mut c = tipvault();
-    c.arg("--vault")
-        .arg(dir)
-        .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+    if dir.extension().is_some_and(|e| e == "demo") {
+        c.arg("--vault").arg(dir.with_extension("")).arg("--demo");
+    } else {
+        c.arg("--vault").arg(dir);
+    }
+    c.env("TIPVAULT_PASSPHRASE", PASSPHRASE)
         .env(
             "TIPVAULT_TEST_CLOCK_OFFSET_SECS",
             offset.load(Ordering::SeqCst).to_string(),
@@ -105,7 +111,8 @@ fn top_ups_today(sandbox: &Sandbox, offset: &Offset) -> i64 {
 
 fn kill_run(kills: u32, seed: u64) {
     let tmp = tempfile::tempdir().unwrap();
-    let vault = tmp.path().join("vault");
+    // The demo vault: the soak needs the sandbox step-up waiver, which exists only there.
+    let vault = tmp.path().join("vault.demo");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let offset: Offset = Arc::new(AtomicI64::new(0));
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
@@ -372,11 +379,7 @@ fn catalog_refresh_renews_a_reissued_catalog_from_the_command_line() {
     let sandbox = rt.block_on(Sandbox::start(config(None))).unwrap();
     let addr = sandbox.addr();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
-    ok(
-        &vault,
-        &offset,
-        &["provider", "add", "--sandbox", &sandbox.base_url()],
-    );
+    ok(&vault, &offset, &["provider", "add", &sandbox.base_url()]);
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     let same = json(&vault, &offset, &["catalog", "refresh"]);
     assert_eq!(same[0]["outcome"], "unchanged", "{same}");
@@ -404,14 +407,16 @@ fn catalog_refresh_renews_a_reissued_catalog_from_the_command_line() {
 #[test]
 fn a_double_charge_is_found_after_the_redemption_and_disputed_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let vault = tmp.path().join("vault");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let offset: Offset = Arc::new(AtomicI64::new(0));
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
     config.enrollment_code = Some("1234-5678".into());
     config.demo_balances = vec![("KRW".into(), 10_000)];
     let mut sandbox = rt.block_on(Sandbox::start(config)).unwrap();
-    ok(&vault, &offset, &["init", "--kdf-minimum"]);
+    // In the demo vault, where a sandbox and the step-up waiver may be: the test is about the
+    // books, not the risk gate.
+    let vault = tmp.path().join("vault.demo");
+    ok(&vault, &offset, &["init"]);
     let url = sandbox.base_url();
     ok(&vault, &offset, &["provider", "add", "--sandbox", &url]);
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
@@ -495,7 +500,7 @@ fn the_remaining_1100_is_explained_with_the_smallest_addition_that_makes_it_usab
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
     let url = sandbox.base_url();
-    ok(&vault, &offset, &["provider", "add", "--sandbox", &url]);
+    ok(&vault, &offset, &["provider", "add", &url]);
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     ok(&vault, &offset, &["account", "reconcile"]);
     let args = [

@@ -62,7 +62,7 @@ fn world() -> World {
         _rt: rt,
     };
     ok(&w, &["init", "--kdf-minimum"]);
-    ok(&w, &["provider", "add", "--sandbox", &w.sandbox.base_url()]);
+    ok(&w, &["provider", "add", &w.sandbox.base_url()]);
     ok(&w, &["provider", "pair", "1234-5678"]);
     ok(&w, &["auth", "register", "--label", "test key"]);
     w
@@ -105,6 +105,31 @@ fn redeem(w: &World, amount: &str) -> Run {
 
 fn sent(w: &World) -> i64 {
     w.sandbox.store().redemption_count().unwrap()
+}
+
+/// Demo money never enters a real vault: a sandbox cannot be paired there and the step-up
+/// waiver cannot be turned on; both work in the demo vault beside it.
+#[test]
+fn a_real_vault_refuses_a_sandbox_and_the_waiver_and_the_demo_vault_allows_both() {
+    let w = world();
+    let out = run(&w, &["provider", "add", "--sandbox", &w.sandbox.base_url()]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("demo vault only"), "{}", out.stderr);
+    let out = run(&w, &["risk", "sandbox-waiver", "on"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("demo vault only"), "{}", out.stderr);
+    let providers = json(&w, &["provider", "list"]);
+    assert_eq!(providers[0]["sandbox"], false, "{providers}");
+
+    let demo = json(&w, &["--demo", "init"]);
+    assert_eq!(demo["created"], true, "{demo}");
+    let url = w.sandbox.base_url();
+    let added = json(&w, &["--demo", "provider", "add", "--sandbox", &url]);
+    assert_eq!(added["sandbox"], true, "{added}");
+    ok(&w, &["--demo", "risk", "sandbox-waiver", "on"]);
+    // The real vault still has no waiver.
+    let status = json(&w, &["risk", "status"]);
+    assert_eq!(status["sandbox_step_up_waived"], false, "{status}");
 }
 
 #[test]

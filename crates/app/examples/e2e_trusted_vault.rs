@@ -41,6 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::new(sandbox_dir.join("sandbox.sqlite"));
     config.enrollment_code = Some("1111-2222".into());
     let sandbox = net.runtime().block_on(Sandbox::start(config))?;
+    // Sandbox money only: this fixture is a demo vault (a sandbox, demo tips and the waiver go
+    // nowhere else).
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now)?;
     tipvault_app::add_provider(
         &mut session,
         &net,
@@ -49,8 +52,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         now,
     )?;
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now)?;
-    // Sandbox money only: this fixture is a demo vault (demo tips go nowhere else).
-    tipvault_app::demo::mark_fixture_as_demo(&mut session, now)?;
     tipvault_app::import_demo_balance(&mut session, now)?;
     tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now)?;
 

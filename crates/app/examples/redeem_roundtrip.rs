@@ -49,6 +49,8 @@ fn run(n: usize, concurrency: usize) -> (f64, f64) {
     config.enrollment_code = Some("1111-2222".into());
     config.demo_balances = vec![("KRW".into(), 1_000_000_000)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
+    // A sandbox and its waiver exist only in a demo vault: the benchmark's vault is one.
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, Utc::now()).unwrap();
     tipvault_app::add_provider(
         &mut session,
         &net,

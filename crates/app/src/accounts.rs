@@ -831,6 +831,37 @@ pub fn reconcile_account(
     let earlier = session
         .vault_at(now)
         .reconciliations(&provider_id, 50, now)?;
+    // A currency the account holds value in (by the books, or by the provider's last reading)
+    // must be in the reading: a balance that moved the account to another currency would
+    // otherwise make that value vanish from the books without a word.
+    let mut held: BTreeMap<Currency, Money> = books_now
+        .iter()
+        .filter(|(_, m)| !m.is_zero())
+        .map(|(c, m)| (*c, *m))
+        .collect();
+    for r in &earlier {
+        let last = r.reconciliation.provider;
+        if !last.is_zero() {
+            held.entry(last.currency()).or_insert(last);
+        }
+    }
+    if let Some((currency, amount)) = held.iter().find(|(c, _)| !readings.contains_key(c)) {
+        let listed: Vec<&str> = readings.keys().map(|c| c.code()).collect();
+        return Err(AppError::new(
+            ErrorCode::Provider,
+            format!(
+                "{provider_id}'s balance lists {} but no {}, where this account holds {}: \
+                 refused as a balance in another currency, the previous reading is kept.",
+                if listed.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    listed.join(", ")
+                },
+                currency.code(),
+                tipvault_money::format::format(amount, tipvault_money::format::Locale::En),
+            ),
+        ));
+    }
     // Everything is decided before anything is written: a refusal writes nothing.
     let mut decided = Vec::new();
     for (currency, reading) in readings {

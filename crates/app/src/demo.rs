@@ -74,6 +74,11 @@ pub fn open_demo_vault(
     Ok((session, false))
 }
 
+/// Whether an open vault carries the demo mark (for checks that hold a `Vault`, not a session).
+pub(crate) fn is_demo_vault(vault: &Vault) -> Result<bool, AppError> {
+    Ok(vault.setting(DEMO_SETTING)?.is_some())
+}
+
 /// Refuses demo-only work (demo money, the sandbox step-up waiver) in a real vault.
 pub(crate) fn require_demo(session: &Session, what: &str) -> Result<(), AppError> {
     if session.is_demo() {

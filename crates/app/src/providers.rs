@@ -258,6 +258,10 @@ pub fn add_provider(
     kind: ProviderKind,
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
+    if kind == ProviderKind::Sandbox {
+        // Demo money never enters the real books: a sandbox is paired only in the demo vault.
+        crate::demo::require_demo(session, "A sandbox provider")?;
+    }
     let url = parse_url(url)?;
     let key = device_key(session, now)?;
     let client = net.client(&url, key)?;

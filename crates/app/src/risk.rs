@@ -21,7 +21,9 @@
 //!   mode or `provider add --sandbox`: demo money; a provider cannot declare itself one), and
 //!   records that it did (`risk.step_up_waived`), and only while the vault has no security key
 //!   (with one, the key is asked). Demo mode turns it on so a newcomer's first redemption goes
-//!   through without a key; it never applies to a real provider.
+//!   through without a key; it never applies to a real provider. It exists only in the demo
+//!   vault: turning it on in a real vault is refused, and a setting left in a real vault by an
+//!   older version is ignored (sandbox providers themselves are refused there too).
 
 use std::collections::BTreeMap;
 
@@ -488,10 +490,9 @@ pub(crate) enum Attendance {
 /// demo's step-ups go to it like a real provider's (the waiver exists only for newcomers who
 /// have none).
 fn waiver_on(vault: &Vault) -> Result<bool, AppError> {
-    Ok(
-        vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED)
-            && vault.security_keys()?.is_empty(),
-    )
+    Ok(crate::demo::is_demo_vault(vault)?
+        && vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED)
+        && vault.security_keys()?.is_empty())
 }
 
 fn plan_changed(
@@ -785,6 +786,9 @@ pub fn set_sandbox_step_up_waiver(
     waived: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
+    if waived {
+        crate::demo::require_demo(session, "The sandbox step-up waiver")?;
+    }
     session
         .vault_at(now)
         .set_setting(

@@ -709,6 +709,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         },
     };
     match &cli.command {
+        // `--demo init` creates the demo vault beside yours (as `demo` does, with no sandbox):
+        // marked demo, under the public passphrase, so demo-only work is allowed there.
+        Command::Init(_) if cli.demo => {
+            let (session, created) = tipvault_app::open_demo_vault(&real, clock::now())?;
+            session.lock(clock::now(), LockReason::Exit)?;
+            let path = location.dir().display().to_string();
+            out.value(&serde_json::json!({"path": path, "created": created}), || {
+                if created {
+                    format!("Created the demo vault at {path} (sandbox money only; its passphrase is public).")
+                } else {
+                    format!("The demo vault at {path} already exists.")
+                }
+            });
+        }
         Command::Init(kdf) => {
             let passphrase = passphrases.new_one(PASSPHRASE_ENV)?;
             if !cli.json && !kdf.kdf_minimum {

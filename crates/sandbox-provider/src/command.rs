@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 
-use crate::{Config, Faults, Hostility, Sandbox};
+use crate::{BalanceLie, Config, Faults, Hostility, Sandbox};
 
 /// Run the sandbox provider (demo money, not a real provider) on loopback until Ctrl-C.
 #[derive(Debug, Clone, clap::Args)]
@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// client's reconciliation to find.
     #[arg(long)]
     pub double_charge: bool,
+    /// Lie in every balance answer, to test a client's reconciliation against it.
+    #[arg(long, value_enum, value_name = "LIE")]
+    pub balance_lie: Option<BalanceLie>,
     /// Restart (stop and start on the same state) every N seconds; 0 = never.
     #[arg(long, default_value_t = 0)]
     pub restart_every_secs: u64,
@@ -103,6 +106,7 @@ impl RunArgs {
             seed: self.seed,
             hostility: self.hostile,
             double_charge: self.double_charge,
+            balance_lie: self.balance_lie,
         };
         Ok(config)
     }

@@ -80,6 +80,23 @@ pub struct Faults {
     /// answer (and its receipt) is the honest one. The fault a client finds only by comparing
     /// the provider's balance with its own books (switchable: [`Sandbox::set_double_charge`]).
     pub double_charge: bool,
+    /// Lie in every balance answer (`GET /v1/balance`; switchable:
+    /// [`Sandbox::set_balance_lie`]). The books are untouched: only the answer lies.
+    pub balance_lie: Option<BalanceLie>,
+}
+
+/// How a lying provider answers `GET /v1/balance`: each is a reading a client must refuse,
+/// keeping the reading it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BalanceLie {
+    /// The honest balance, with no signature.
+    Unsigned,
+    /// A signed balance naming another device than the caller.
+    AnotherDevice,
+    /// A signed balance with every amount in another currency (KRW becomes JPY, anything
+    /// else KRW), as if the account had changed currency.
+    AnotherCurrency,
 }
 
 /// How a hostile or broken provider answers redemptions (`POST /v1/redemptions` and
@@ -315,6 +332,12 @@ impl Sandbox {
     pub fn set_hostility(&mut self, hostility: Option<Hostility>) {
         self.app.set_hostility(hostility);
         self.config.faults.hostility = hostility;
+    }
+
+    /// Starts or stops lying in balance answers (kept across [`Sandbox::restart`]).
+    pub fn set_balance_lie(&mut self, lie: Option<BalanceLie>) {
+        self.app.set_balance_lie(lie);
+        self.config.faults.balance_lie = lie;
     }
 
     /// Starts or stops charging redemptions twice (kept across [`Sandbox::restart`]).

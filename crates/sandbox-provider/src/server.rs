@@ -28,7 +28,7 @@ use tipvault_wire::protocol::{
 };
 use tipvault_wire::{Request, Response};
 
-use crate::{Clock, Config, Faults, Hostility, store::Store};
+use crate::{BalanceLie, Clock, Config, Faults, Hostility, store::Store};
 
 mod hostile;
 
@@ -66,6 +66,7 @@ pub(crate) struct App {
     rng: Mutex<FaultRng>,
     hostility: Mutex<Option<Hostility>>,
     double_charge: std::sync::atomic::AtomicBool,
+    balance_lie: Mutex<Option<BalanceLie>>,
     max_body: usize,
 }
 
@@ -90,6 +91,7 @@ impl App {
             rng: Mutex::new(FaultRng(config.faults.seed)),
             hostility: Mutex::new(config.faults.hostility),
             double_charge: std::sync::atomic::AtomicBool::new(config.faults.double_charge),
+            balance_lie: Mutex::new(config.faults.balance_lie),
             max_body: config.max_body_bytes,
         })
     }
@@ -104,6 +106,20 @@ impl App {
     pub(crate) fn set_double_charge(&self, on: bool) {
         self.double_charge
             .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_balance_lie(&self, lie: Option<BalanceLie>) {
+        *self
+            .balance_lie
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = lie;
+    }
+
+    fn balance_lie(&self) -> Option<BalanceLie> {
+        *self
+            .balance_lie
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn double_charge(&self) -> bool {
@@ -265,6 +281,12 @@ async fn dispatch(
     }
     if committed && app.roll(app.faults.drop_after_commit_permille) {
         return dropped();
+    }
+    if app.balance_lie() == Some(BalanceLie::Unsigned)
+        && view.method() == "GET"
+        && view.target_uri().path() == "/v1/balance"
+    {
+        return http_response(status, Vec::new(), body, app.faults.drip);
     }
     // Sign the answer bound to the request. A request too broken to bind to (no signature
     // to cover) gets an unsigned answer, which the client treats as untrustworthy anyway.
@@ -545,8 +567,15 @@ fn balance(app: &App, caller: &Caller) -> Result<Answer, Refusal> {
     let mut balances = Vec::new();
     for row in rows {
         let (code, minor) = row?;
-        let currency = tipvault_money::Currency::from_code(&code)
+        let mut currency = tipvault_money::Currency::from_code(&code)
             .map_err(|_| refuse(503, ErrorCode::Unavailable, "stored currency is unknown"))?;
+        if app.balance_lie() == Some(BalanceLie::AnotherCurrency) {
+            currency = if currency == tipvault_money::Currency::KRW {
+                tipvault_money::Currency::JPY
+            } else {
+                tipvault_money::Currency::KRW
+            };
+        }
         balances.push(BalanceLine {
             currency,
             amount: Amount::from_money(Money::from_minor(minor, currency)),
@@ -556,7 +585,11 @@ fn balance(app: &App, caller: &Caller) -> Result<Answer, Refusal> {
         status: 200,
         body: protocol::to_bytes(&Balance {
             v: V1,
-            device_id: caller.keyid.clone(),
+            device_id: if app.balance_lie() == Some(BalanceLie::AnotherDevice) {
+                "dev_someone_else".to_owned()
+            } else {
+                caller.keyid.clone()
+            },
             balances,
             as_of: now_time(app),
         }),

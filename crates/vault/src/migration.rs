@@ -446,6 +446,63 @@ CREATE TABLE reconciliation (
 CREATE INDEX reconciliation_account ON reconciliation (provider_id, currency, at);
 CREATE INDEX reconciliation_expires_at ON reconciliation (expires_at);
 "#,
+    // v9: demo money out of the real books (issue 13). Before the demo vault existed, demo
+    // mode ran inside the user's vault: its sandbox provider, the demo tips
+    // (`sandbox-demo-tips`), the sandbox's redemptions and their receipts, readings and
+    // reconciliations, and the step-up waiver sat beside real money and counted in its
+    // balances, history, exports and risk tier. A real vault (one without the demo mark
+    // `vault.demo`) now drops all of that in this one transaction; a demo vault keeps it. What
+    // was dropped is noted under `vault.demo_retired` for the unlock that follows to write into
+    // the audit chain (a migration cannot append to the hash chain itself). The privacy ledger
+    // keeps its lines: what left the machine did leave it. Temporary tables only: the schema is
+    // unchanged.
+    r#"
+CREATE TEMP TABLE v9_demo_provider AS
+    SELECT id FROM provider
+    WHERE sandbox = 1 AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'vault.demo');
+CREATE TEMP TABLE v9_demo_source AS
+    SELECT id FROM source
+    WHERE (id = 'sandbox-demo-tips' OR id IN (SELECT 'provider-' || id FROM v9_demo_provider))
+      AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'vault.demo');
+
+INSERT INTO setting (key, value, updated_at)
+SELECT 'vault.demo_retired', json_object(
+        'providers', json((SELECT json_group_array(id)
+                           FROM (SELECT id FROM v9_demo_provider ORDER BY id))),
+        'sources', json((SELECT json_group_array(id)
+                         FROM (SELECT id FROM v9_demo_source ORDER BY id))),
+        'entries', (SELECT count(*) FROM entry WHERE source_id IN (SELECT id FROM v9_demo_source)),
+        'redemptions', (SELECT count(*) FROM redemption
+                        WHERE provider_id IN (SELECT id FROM v9_demo_provider))), 0
+WHERE EXISTS (SELECT 1 FROM v9_demo_provider) OR EXISTS (SELECT 1 FROM v9_demo_source);
+
+DELETE FROM entry_detail WHERE entry_id IN
+    (SELECT id FROM entry WHERE source_id IN (SELECT id FROM v9_demo_source));
+DELETE FROM entry WHERE source_id IN (SELECT id FROM v9_demo_source);
+DELETE FROM auto_cash_out WHERE source_id IN (SELECT id FROM v9_demo_source);
+DELETE FROM source WHERE id IN (SELECT id FROM v9_demo_source);
+UPDATE source SET held_by_provider = NULL
+    WHERE held_by_provider IN (SELECT id FROM v9_demo_provider);
+
+DELETE FROM redemption_network WHERE redemption_id IN
+    (SELECT id FROM redemption WHERE provider_id IN (SELECT id FROM v9_demo_provider));
+DELETE FROM redemption_risk WHERE redemption_id IN
+    (SELECT id FROM redemption WHERE provider_id IN (SELECT id FROM v9_demo_provider));
+DELETE FROM redemption_leg WHERE redemption_id IN
+    (SELECT id FROM redemption WHERE provider_id IN (SELECT id FROM v9_demo_provider));
+DELETE FROM receipt WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM redemption WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM reconciliation WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM balance_reading WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM catalog WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM provider_verification WHERE provider_id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM provider WHERE id IN (SELECT id FROM v9_demo_provider);
+DELETE FROM setting WHERE key = 'risk.sandbox_step_up'
+    AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'vault.demo');
+
+DROP TABLE v9_demo_source;
+DROP TABLE v9_demo_provider;
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -566,6 +623,174 @@ mod tests {
                 ("rx_b".to_owned(), "provider-telco".to_owned())
             ]
         );
+    }
+
+    /// A v8 vault holding real money beside what demo mode left in it before the demo vault
+    /// existed; `demo` marks it as the demo vault.
+    fn v8_with_demo_leftovers(demo: bool) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for sql in &MIGRATIONS[..8] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        if demo {
+            conn.execute_batch("INSERT INTO setting VALUES ('vault.demo', 'sandbox', 0);")
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO setting VALUES ('risk.sandbox_step_up', 'waived', 0);
+             INSERT INTO provider (id, base_url, key_id, public_key, sandbox, created_at, expires_at)
+             VALUES ('demo-provider', 'http://127.0.0.1:1/', 'k', zeroblob(32), 1, 0, 99),
+                    ('edupoints', 'https://edu.example/', 'k', zeroblob(32), 0, 0, 99);
+             INSERT INTO source (id, label, platform, currency, held_by_provider, created_at, expires_at)
+             VALUES ('sandbox-demo-tips', 'Demo tips (sandbox)', 'sandbox-demo', 'KRW', NULL, 0, 99),
+                    ('provider-demo-provider', 'demo', 'provider', 'KRW', NULL, 0, 99),
+                    ('toonation', 'Toonation', 'toonation', 'KRW', 'demo-provider', 0, 99),
+                    ('provider-edupoints', 'EduPoints', 'provider', 'KRW', NULL, 0, 99);
+             INSERT INTO entry (id, source_id, kind, occurred_at, currency, gross_minor, fee_minor,
+                                net_minor, dedup_key, created_at, expires_at)
+             VALUES (1, 'sandbox-demo-tips', 'tip', 0, 'KRW', 87300, 0, 87300, 'a', 0, 99),
+                    (2, 'provider-demo-provider', 'redemption', 0, 'KRW', -1300, 0, -1300, 'b', 0, 99),
+                    (3, 'toonation', 'tip', 0, 'KRW', 5000, 0, 5000, 'c', 0, 99),
+                    (4, 'provider-edupoints', 'redemption', 0, 'KRW', -700, 0, -700, 'd', 0, 99);
+             INSERT INTO entry_detail (entry_id, payer, message, created_at, expires_at)
+             VALUES (1, 'Demo fan', 'demo', 0, 99), (3, 'Real fan', 'thanks', 0, 99);
+             INSERT INTO balance VALUES ('sandbox-demo-tips', 'KRW', 1, 87300, 0, 87300),
+                    ('provider-demo-provider', 'KRW', 1, -1300, 0, -1300),
+                    ('toonation', 'KRW', 1, 5000, 0, 5000),
+                    ('provider-edupoints', 'KRW', 1, -700, 0, -700);
+             INSERT INTO redemption (id, provider_id, catalog_version, created_at, expires_at, account_id)
+             VALUES ('rx_demo', 'demo-provider', 1, 0, 99, 'provider-demo-provider'),
+                    ('rx_real', 'edupoints', 1, 0, 99, 'provider-edupoints');
+             INSERT INTO redemption_leg (redemption_id, seq, product, currency, amount_minor,
+                    fee_minor, body, idempotency_key, state, updated_at, created_at, expires_at)
+             VALUES ('rx_demo', 0, 'p', 'KRW', 1300, 0, x'00', 'i1', 'confirmed', 0, 0, 99),
+                    ('rx_real', 0, 'p', 'KRW', 700, 0, x'00', 'i2', 'confirmed', 0, 0, 99);
+             INSERT INTO receipt (provider_redemption_id, redemption_id, seq, provider_id, document,
+                    created_at, expires_at)
+             VALUES ('pr_1', 'rx_demo', 0, 'demo-provider', '{}', 0, 99),
+                    ('pr_2', 'rx_real', 0, 'edupoints', '{}', 0, 99);
+             INSERT INTO balance_reading (provider_id, currency, amount_minor, as_of, read_at,
+                    response, created_at, expires_at)
+             VALUES ('demo-provider', 'KRW', 86000, 0, 0, '{}', 0, 99),
+                    ('edupoints', 'KRW', 9300, 0, 0, '{}', 0, 99);
+             INSERT INTO catalog (provider_id, version, document, issued_at, stale_after,
+                    doc_expires_at, created_at, expires_at)
+             VALUES ('demo-provider', 1, '{}', 0, 9, 99, 0, 99), ('edupoints', 1, '{}', 0, 9, 99, 0, 99);
+             INSERT INTO privacy_log (provider_id, redemption_id, purpose, fields, sent_at,
+                    created_at, expires_at)
+             VALUES ('demo-provider', 'rx_demo', 'redeem', '[]', 0, 0, 99);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn ids(conn: &Connection, sql: &str) -> Vec<String> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn v9_takes_the_old_demo_money_out_of_a_real_vault_and_notes_what_it_took() {
+        let mut conn = v8_with_demo_leftovers(false);
+        assert_eq!(migrate(&mut conn).unwrap(), Some((8, SCHEMA_VERSION)));
+        assert_eq!(ids(&conn, "SELECT id FROM provider"), ["edupoints"]);
+        assert_eq!(
+            ids(&conn, "SELECT id FROM source ORDER BY id"),
+            ["provider-edupoints", "toonation"]
+        );
+        assert_eq!(
+            ids(
+                &conn,
+                "SELECT source_id || ':' || net_minor FROM balance ORDER BY 1"
+            ),
+            ["provider-edupoints:-700", "toonation:5000"]
+        );
+        assert_eq!(ids(&conn, "SELECT id FROM redemption"), ["rx_real"]);
+        assert_eq!(
+            ids(&conn, "SELECT redemption_id FROM redemption_leg"),
+            ["rx_real"]
+        );
+        assert_eq!(ids(&conn, "SELECT redemption_id FROM receipt"), ["rx_real"]);
+        assert_eq!(
+            ids(&conn, "SELECT provider_id FROM balance_reading"),
+            ["edupoints"]
+        );
+        assert_eq!(ids(&conn, "SELECT provider_id FROM catalog"), ["edupoints"]);
+        // A platform account linked to the demo sandbox is unlinked, not dropped.
+        assert_eq!(
+            ids(
+                &conn,
+                "SELECT coalesce(held_by_provider, '-') FROM source WHERE id = 'toonation'"
+            ),
+            ["-"]
+        );
+        // Full-text search finds only the real payer.
+        assert_eq!(
+            ids(
+                &conn,
+                "SELECT payer FROM entry_fts WHERE entry_fts MATCH 'fan'"
+            ),
+            ["Real fan"]
+        );
+        // What left the machine stays on record; the waiver is gone.
+        assert_eq!(
+            ids(&conn, "SELECT provider_id FROM privacy_log"),
+            ["demo-provider"]
+        );
+        assert_eq!(
+            ids(&conn, "SELECT key FROM setting WHERE key LIKE 'risk.%'"),
+            Vec::<String>::new()
+        );
+        let noted: serde_json::Value = serde_json::from_str(
+            &ids(
+                &conn,
+                "SELECT value FROM setting WHERE key = 'vault.demo_retired'",
+            )[0],
+        )
+        .unwrap();
+        assert_eq!(
+            noted,
+            serde_json::json!({"providers": ["demo-provider"],
+                               "sources": ["provider-demo-provider", "sandbox-demo-tips"],
+                               "entries": 2, "redemptions": 1})
+        );
+        // No temporary table outlives the migration.
+        assert!(ids(&conn, "SELECT name FROM sqlite_temp_master").is_empty());
+    }
+
+    #[test]
+    fn v9_leaves_a_demo_vault_and_a_vault_without_demo_money_alone() {
+        let mut demo = v8_with_demo_leftovers(true);
+        migrate(&mut demo).unwrap();
+        assert_eq!(
+            ids(&demo, "SELECT id FROM provider ORDER BY id"),
+            ["demo-provider", "edupoints"]
+        );
+        assert_eq!(ids(&demo, "SELECT count(*) || '' FROM entry"), ["4"]);
+        assert_eq!(
+            ids(
+                &demo,
+                "SELECT value FROM setting WHERE key = 'risk.sandbox_step_up'"
+            ),
+            ["waived"]
+        );
+        assert!(
+            ids(
+                &demo,
+                "SELECT key FROM setting WHERE key = 'vault.demo_retired'"
+            )
+            .is_empty()
+        );
+
+        let mut clean = Connection::open_in_memory().unwrap();
+        migrate(&mut clean).unwrap();
+        assert!(ids(&clean, "SELECT key FROM setting").is_empty());
     }
 
     #[test]

@@ -37,3 +37,12 @@ pub(crate) fn set(
     )?;
     Ok(previous)
 }
+
+/// Deletes a setting (a note the vault leaves for itself; user settings are only ever changed).
+pub(crate) fn delete(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM setting WHERE key = :key",
+        named_params! { ":key": key },
+    )?;
+    Ok(())
+}

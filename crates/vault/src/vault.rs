@@ -525,6 +525,7 @@ impl Vault {
         // A failed write here is usually the disk (full, read-only): report it as I/O so the
         // user is told to free space, not that the vault is damaged; only real damage is.
         self.record("vault.unlocked", detail, now)
+            .and_then(|_| self.record_demo_retired(now))
             .map_err(|e| match e {
                 StoreError::Damaged { reason } => UnlockError::Damaged {
                     file: VaultFile::Database,
@@ -1185,6 +1186,21 @@ impl Vault {
             json!({ "key": key, "previous": previous, "value": value }),
             now,
         )?;
+        Ok(())
+    }
+
+    /// Migration v9 took the demo money an older version left in a real vault out of its books
+    /// and noted what it took (`vault.demo_retired`): the note goes into the audit chain as
+    /// `demo.retired`, then is dropped. Appended before the note is deleted, so a crash in
+    /// between records it twice rather than never.
+    fn record_demo_retired(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        const NOTE: &str = "vault.demo_retired";
+        let Some(note) = self.setting(NOTE)? else {
+            return Ok(());
+        };
+        let detail = serde_json::from_str(&note).unwrap_or_else(|_| json!({ "note": note }));
+        self.record("demo.retired", detail, now)?;
+        crate::setting::delete(&self.conn, NOTE).map_err(store_err(&self.dir))?;
         Ok(())
     }
 

@@ -23,7 +23,8 @@ struct World {
 }
 
 /// A paired sandbox holding `krw` for the user, with the step-up waiver on (these tests are
-/// about the books, not the risk gate).
+/// about the books, not the risk gate; the waiver exists only in a demo vault, so the fixture
+/// is marked as one).
 fn world(krw: i64) -> World {
     world_in(krw, false)
 }
@@ -43,6 +44,8 @@ fn world_in(krw: i64, demo: bool) -> World {
             .unwrap()
             .0
     } else {
+        let mut session = session;
+        tipvault_app::demo::mark_fixture_as_demo(&mut session, Utc::now()).unwrap();
         session
     };
     let provider_offset = Arc::new(AtomicI64::new(0));
@@ -248,6 +251,41 @@ fn a_reading_older_than_the_last_is_refused_and_the_last_is_kept() {
     let detail = tipvault_app::show_account(&mut w.session, "demo-provider", Utc::now()).unwrap();
     assert_eq!(detail.reconciliations.len(), 1, "nothing written");
     assert_eq!(w.books(), 10_000);
+}
+
+/// A balance that is unsigned, for another device or in another currency is refused with its
+/// own message; the previous reading, the reconciliations and the books are kept as they were.
+#[test]
+fn a_lying_balance_is_refused_and_the_previous_reading_kept() {
+    use tipvault_sandbox_provider::BalanceLie;
+    let mut w = world(10_000);
+    let first = w.reconcile();
+    assert_eq!(first[0].outcome, "credited", "{first:?}");
+    for (lie, says) in [
+        (BalanceLie::Unsigned, "not validly signed"),
+        (
+            BalanceLie::AnotherDevice,
+            "for device dev_someone_else, not this one",
+        ),
+        (
+            BalanceLie::AnotherCurrency,
+            "lists JPY but no KRW, where this account holds ₩10,000",
+        ),
+    ] {
+        w.sandbox.set_balance_lie(Some(lie));
+        let err =
+            tipvault_app::reconcile_account(&mut w.session, &w.net, "demo-provider", Utc::now())
+                .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Provider, "{lie:?}: {}", err.message);
+        assert!(err.message.contains(says), "{lie:?}: {}", err.message);
+        let detail =
+            tipvault_app::show_account(&mut w.session, "demo-provider", Utc::now()).unwrap();
+        assert_eq!(detail.reconciliations.len(), 1, "{lie:?}: nothing written");
+        assert_eq!(w.books(), 10_000, "{lie:?}");
+    }
+    // Honest again: the next reading matches the books.
+    w.sandbox.set_balance_lie(None);
+    assert_eq!(w.reconcile()[0].outcome, "matched");
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn sandbox_holding(
         .block_on(tipvault_sandbox_provider::Sandbox::start(config))
         .unwrap();
     let now = chrono::Utc::now();
-    let kind = tipvault_app::providers::ProviderKind::Sandbox;
+    let kind = tipvault_app::providers::ProviderKind::Real;
     tipvault_app::add_provider(session, &net, &sandbox.base_url(), kind, now).unwrap();
     tipvault_app::pair_provider(session, &net, None, "1111-2222", now).unwrap();
     let found = tipvault_app::reconcile_account(session, &net, "demo-provider", now).unwrap();

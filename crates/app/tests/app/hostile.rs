@@ -46,7 +46,7 @@ fn world() -> World {
         &mut session,
         &net,
         &sandbox.base_url(),
-        ProviderKind::Sandbox,
+        ProviderKind::Real,
         now,
     )
     .unwrap();

@@ -1,4 +1,5 @@
-//! Providers: whether one is a sandbox comes from how it was added, never from the provider.
+//! Providers: whether one is a sandbox comes from how it was added (in the demo vault only),
+//! never from the provider.
 
 use chrono::Utc;
 use tipvault_app::Network;
@@ -30,9 +31,19 @@ fn a_sandbox_is_marked_by_how_it_was_added_and_stays_marked() {
         "a key id is the provider's to choose: it must not label a provider a sandbox"
     );
 
+    // A real vault never pairs a sandbox: demo money stays in the demo vault.
+    let e = tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Sandbox, now)
+        .unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::InvalidInput);
+    assert!(e.message.contains("demo vault only"), "{}", e.message);
+
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     let p =
         tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Sandbox, now).unwrap();
-    assert!(p.sandbox, "added as a sandbox: labelled as one");
+    assert!(
+        p.sandbox,
+        "added as a sandbox (in the demo vault): labelled as one"
+    );
 
     let p = tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Real, now).unwrap();
     assert!(
@@ -85,7 +96,7 @@ fn a_catalog_refresh_renews_a_reissue_and_refuses_rollbacks_tampering_and_other_
         &mut session,
         &net,
         &sandbox.base_url(),
-        ProviderKind::Sandbox,
+        ProviderKind::Real,
         clock(),
     )
     .unwrap();

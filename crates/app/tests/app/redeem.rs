@@ -47,6 +47,10 @@ fn world_on(offset: Option<Offset>) -> World {
     }
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = net.now();
+    // These tests are about the outbox, not the risk gate (see `risk.rs`): a new vault would
+    // need a step-up for every redemption, which the sandbox waiver lets through. The waiver
+    // and sandbox providers exist only in a demo vault, so the fixture is marked as one.
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     let p = tipvault_app::add_provider(
         &mut session,
         &net,
@@ -57,8 +61,6 @@ fn world_on(offset: Option<Offset>) -> World {
     .unwrap();
     assert!(p.sandbox, "the sandbox is labelled as one");
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
-    // These tests are about the outbox, not the risk gate (see `risk.rs`): a new vault would
-    // need a step-up for every redemption, which the sandbox waiver lets through.
     tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now).unwrap();
     World {
         _tmp: tmp,

@@ -103,7 +103,12 @@ fn world_holding(krw: i64, demo: bool) -> World {
         &mut session,
         &net,
         &sandbox.base_url(),
-        tipvault_app::providers::ProviderKind::Sandbox,
+        // Only the demo vault pairs a sandbox (demo money); in a real vault it is a provider.
+        if demo {
+            tipvault_app::providers::ProviderKind::Sandbox
+        } else {
+            tipvault_app::providers::ProviderKind::Real
+        },
         now,
     )
     .unwrap();
@@ -459,8 +464,29 @@ fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_fa
 }
 
 #[test]
-fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() {
+fn the_sandbox_waiver_and_sandbox_providers_are_refused_in_a_real_vault() {
     let mut w = world();
+    let now = Utc::now();
+    let e = tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("demo vault only"), "{}", e.message);
+    let url = w.sandbox.base_url();
+    let kind = tipvault_app::providers::ProviderKind::Sandbox;
+    let session = w.session.as_mut().unwrap();
+    let e = tipvault_app::add_provider(session, &w.net, &url, kind, now).unwrap_err();
+    assert!(e.message.contains("demo vault only"), "{}", e.message);
+    // Nothing changed: the provider is still a real one, and nothing is waived.
+    let providers = tipvault_app::list_providers(w.s(), now).unwrap();
+    assert!(providers.iter().all(|p| !p.sandbox), "{providers:?}");
+    let status = tipvault_app::risk_status(w.s(), now).unwrap();
+    assert!(!status.sandbox_step_up_waived);
+    // Turning it off is always allowed (it is already off).
+    assert!(!tipvault_app::set_sandbox_step_up_waiver(w.s(), false, now).unwrap());
+}
+
+#[test]
+fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() {
+    let mut w = demo_world();
     let now = Utc::now();
     tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap();
     // With a security key registered, the key is asked, waiver or not, and the status says so.

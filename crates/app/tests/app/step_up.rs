@@ -30,6 +30,8 @@ fn world() -> World {
     config.enrollment_code = Some("1111-2222".into());
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
+    // A sandbox (labelled so in the dialog) is paired only in a demo vault.
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     tipvault_app::add_provider(
         &mut session,
         &net,

@@ -185,3 +185,36 @@ fn generate_fixture() {
         std::fs::copy(dir.join(name), target.join(name)).unwrap();
     }
 }
+
+/// Migration v9 notes the demo money it took out of a real vault (its own unit tests show what
+/// it takes); the next unlock writes the note into the audit chain once and drops it.
+#[test]
+fn the_note_of_retired_demo_money_is_audited_once_at_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let pass = SecretString::from(FIXTURE_PASSPHRASE);
+    let now = fixture_time();
+    let mut vault = Vault::create(&dir, &pass, KdfParams::POLICY_MIN, now).unwrap();
+    let note = json!({"providers": ["demo-provider"], "sources": ["sandbox-demo-tips"],
+                      "entries": 3, "redemptions": 1});
+    vault
+        .set_setting("vault.demo_retired", &note.to_string(), now)
+        .unwrap();
+    vault.lock().unwrap();
+    let retired = |vault: &Vault| -> Vec<serde_json::Value> {
+        vault
+            .audit_entries(now, 0, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "demo.retired")
+            .map(|e| e.detail)
+            .collect()
+    };
+    let (vault, _) = Vault::unlock(&dir, &pass, now).unwrap();
+    assert_eq!(retired(&vault), std::slice::from_ref(&note));
+    assert_eq!(vault.setting("vault.demo_retired").unwrap(), None);
+    assert!(vault.audit_verify().unwrap().is_intact());
+    vault.lock().unwrap();
+    let (vault, _) = Vault::unlock(&dir, &pass, now).unwrap();
+    assert_eq!(retired(&vault), [note], "recorded once");
+}

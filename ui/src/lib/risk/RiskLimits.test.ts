@@ -1,8 +1,9 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { i18n } from '../i18n/index.svelte';
+import { demoMode } from '../shell/demo.svelte';
 import { status, won } from './fixtures';
 import RiskLimits from './RiskLimits.svelte';
 
@@ -26,6 +27,10 @@ const row = (currency: string, kind: string) =>
   document.querySelector<HTMLElement>(`#risk-limits tr[data-currency="${currency}"][data-kind="${kind}"]`)!;
 
 describe('RiskLimits', () => {
+  afterEach(() => {
+    demoMode.on = false;
+  });
+
   it('shows the tier, the way to the next one, the limits and every rule with its threshold', async () => {
     backend();
     render(RiskLimits);
@@ -39,7 +44,8 @@ describe('RiskLimits', () => {
     expect(rules[0]).toHaveTextContent('A claim above ₩30,000 is refused.');
     expect(rules[0]).toHaveTextContent('refuses');
     expect(screen.getByText('No provider has verified you.')).toBeInTheDocument();
-    expect(screen.getByLabelText('Let demo-money redemptions through without my security key')).toBeChecked();
+    // A real vault: no demo waiver to offer.
+    expect(screen.queryByLabelText('Let demo-money redemptions through without my security key')).toBeNull();
     i18n.locale = 'ko';
     try {
       expect(await screen.findByText('일반 등급까지 확인된 청구 3건, 4일이 더 필요합니다.')).toBeInTheDocument();
@@ -144,16 +150,29 @@ describe('RiskLimits', () => {
     expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
   });
 
-  it('turns the sandbox waiver off', async () => {
+  it('offers no sandbox waiver in a real vault (it exists only in the demo vault)', async () => {
+    demoMode.on = false;
+    backend(() => undefined);
+    render(RiskLimits);
+    expect(await screen.findByText('No provider has verified you.')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Let demo-money redemptions through without my security key')).toBeNull();
+    expect(screen.queryByText(/demo-money redemptions ask for it too/)).toBeNull();
+  });
+
+  it('shows the demo vault its waiver, on, and turns it off', async () => {
+    demoMode.on = true;
     const calls = backend((cmd) => (cmd === 'set_sandbox_step_up_waiver' ? false : undefined));
     const user = userEvent.setup();
     render(RiskLimits);
-    await user.click(await screen.findByLabelText('Let demo-money redemptions through without my security key'));
+    const waiver = await screen.findByLabelText('Let demo-money redemptions through without my security key');
+    expect(waiver).toBeChecked();
+    await user.click(waiver);
     expect(await screen.findByRole('status')).toHaveTextContent('now ask for your key');
     expect(calls.find((c) => c.cmd === 'set_sandbox_step_up_waiver')?.args).toEqual({ waived: false });
   });
 
   it('says the key is asked instead of offering the waiver once a key is registered', async () => {
+    demoMode.on = true;
     backend((cmd) =>
       cmd === 'risk_status' ? status({ sandbox_step_up_waived: false, security_key_registered: true }) : undefined,
     );
