@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tipvault_ledger::{
     DroppedSummary, Entry, Format, FormatChoice, ImportError, ImportOptions, ImportReport,
-    ImportRequest, MappingProfile, Stream, import_streaming,
+    ImportRequest, MappingProfile, Stream, import_streaming_parallel,
 };
 use tipvault_vault::{AuditEvent, LedgerError};
 use ts_rs::TS;
@@ -304,7 +304,7 @@ pub fn import_file(
                 on_progress: &mut on_progress,
                 is_cancelled: cancel,
             };
-            import_streaming(file, &ledger_request, &mut stream)
+            import_streaming_parallel(file, &ledger_request, &mut stream)
         };
         let report = report.map_err(|e| failure.take().unwrap_or_else(|| e.into()))?;
         check_platform(&source, report.format)?;
@@ -336,7 +336,7 @@ pub fn import_file(
             on_progress: &mut on_progress,
             is_cancelled: cancel,
         };
-        import_streaming(file, &ledger_request, &mut stream)
+        import_streaming_parallel(file, &ledger_request, &mut stream)
     };
     // On any error `import` is dropped here: the transaction rolls back, nothing was written.
     let report = match report {

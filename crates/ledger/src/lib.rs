@@ -40,5 +40,6 @@ pub use entry::{Entry, EntryError, EntryKey, EntryKind, Fingerprint};
 pub use import::{
     DroppedSummary, Format, FormatChoice, ImportError, ImportOptions, ImportReport, ImportRequest,
     MappingProfile, Progress, RowError, Stream, TextEncoding, import, import_streaming,
+    import_streaming_parallel,
 };
 pub use source::{PayoutRule, Platform, Source, SourceId, Whereabouts};

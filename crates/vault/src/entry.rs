@@ -73,8 +73,8 @@ const INSERT_ENTRY: &str = "INSERT INTO entry (source_id, kind, occurred_at, occ
      ON CONFLICT (dedup_key) DO NOTHING";
 
 const INSERT_DETAIL: &str = "INSERT INTO entry_detail (entry_id, payer, message, created_at,
-        expires_at, retention_class)
-     VALUES (?1, ?2, ?3, ?4, ?5, 'payer_detail')";
+        expires_at, retention_class, occurred_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, 'payer_detail', ?6)";
 
 impl<'v> EntryImport<'v> {
     pub(crate) fn begin(
@@ -90,6 +90,19 @@ impl<'v> EntryImport<'v> {
             .map_err(store)?;
         let writer = EntryWriter::begin(&tx, dir, source, now)?;
         Ok(EntryImport { tx, dir, writer })
+    }
+
+    /// The same import on any connection holding the vault's schema, such as a plain SQLite
+    /// file: for the benchmark that compares the vault with plain SQLite in one run. The app
+    /// imports only through [`crate::Vault::begin_import`].
+    #[doc(hidden)]
+    pub fn begin_on(
+        conn: &'v mut Connection,
+        dir: &'v Path,
+        source: &SourceId,
+        now: DateTime<Utc>,
+    ) -> Result<EntryImport<'v>, LedgerError> {
+        Self::begin(conn, dir, source, now)
     }
 
     /// Writes a batch inside the open transaction (nothing is visible to others, or durable,
@@ -213,7 +226,8 @@ impl EntryWriter {
                         entry.payer(),
                         entry.message(),
                         self.now,
-                        self.detail_expires_at
+                        self.detail_expires_at,
+                        at.timestamp(),
                     ])
                     .map_err(store)?;
             }

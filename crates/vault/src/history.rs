@@ -96,12 +96,38 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// How a query reaches the rows: [`FROM`] (every entry, its live detail if any) or, for a
+/// page of search results, [`SEARCH_FROM`] (live details newest first, each with its entry).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    Entries,
+    KeptDetails,
+}
+
+/// Below this many full-text matches a search page looks the matches up and sorts them (each
+/// costs a row lookup, ~10 µs when not cached); from this many on it walks the kept details by
+/// time and stops at the page's end. Either way a page costs a few milliseconds at 200,000
+/// kept messages (`bench_ledger`, docs/BENCHMARKS.md).
+const FEW_MATCHES: usize = 500;
+
+/// How the search term reaches SQL: as the full-text query itself (a subquery, for totals and
+/// exports), or as the ids of its matches, read once by the page (`rarray`, one parameter).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matches {
+    Query,
+    Ids,
+}
+
 /// `WHERE` clause and parameters for `filter` (entries aliased `e`); `:now` is parameter 1.
+/// With [`Matches::Ids`] the returned index is the parameter slot (a placeholder `NULL`) that
+/// the caller fills with the `rarray` of the match ids.
 fn conditions(
     conn: &Connection,
     filter: &HistoryFilter,
     now: DateTime<Utc>,
-) -> rusqlite::Result<(String, Vec<Value>)> {
+    drive: Drive,
+    matches: Matches,
+) -> rusqlite::Result<(String, Vec<Value>, Option<usize>)> {
     let mut sql = vec!["e.expires_at > ?1".to_owned()];
     let mut values = vec![Value::Integer(now.timestamp())];
     if let Some(source) = &filter.source {
@@ -174,16 +200,28 @@ fn conditions(
             sql.push(format!("({})", per_currency.join(" OR ")));
         }
     }
+    let mut slot = None;
     if let Some(query) = filter.search.as_deref().and_then(fts_query) {
-        let q = push(&mut values, Value::Text(query));
-        // `d` is the live detail (LEFT JOIN in `FROM`): an expired, unpurged detail still in
-        // the index must not match.
-        sql.push(format!(
-            "e.id IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?{q}) \
-             AND d.entry_id IS NOT NULL"
-        ));
+        let set = match matches {
+            Matches::Query => {
+                let q = push(&mut values, Value::Text(query));
+                format!("(SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?{q})")
+            }
+            Matches::Ids => {
+                let q = push(&mut values, Value::Null);
+                slot = Some(q - 1);
+                format!("rarray(?{q})")
+            }
+        };
+        // `d` is the live detail: an expired, unpurged detail still in the index must not
+        // match. Driven by the details, the match is tested on the detail's own id, so it is
+        // decided from the time index alone before any row is read.
+        sql.push(match drive {
+            Drive::Entries => format!("e.id IN {set} AND d.entry_id IS NOT NULL"),
+            Drive::KeptDetails => format!("d.entry_id IN {set} AND d.expires_at > ?1"),
+        });
     }
-    Ok((sql.join(" AND "), values))
+    Ok((sql.join(" AND "), values, slot))
 }
 
 /// Appends a parameter; returns its 1-based number for `?N`.
@@ -209,6 +247,13 @@ fn stored_currencies(conn: &Connection) -> rusqlite::Result<Vec<Currency>> {
 const FROM: &str = "FROM entry AS e
     LEFT JOIN entry_detail AS d ON d.entry_id = e.id AND d.expires_at > ?1";
 
+/// A search can only match an entry with a kept detail, so a page of results walks the kept
+/// details by time, newest first (`entry_detail_occurred`, migration v10), tests each against
+/// the full-text matches and stops at the page's end: no sort of every match, which cost
+/// ~90 ms at 200,000 kept messages. `CROSS JOIN` keeps SQLite from reordering the join.
+const SEARCH_FROM: &str = "FROM entry_detail AS d INDEXED BY entry_detail_occurred
+    CROSS JOIN entry AS e ON e.id = d.entry_id";
+
 pub(crate) fn page(
     conn: &Connection,
     filter: &HistoryFilter,
@@ -217,29 +262,45 @@ pub(crate) fn page(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<HistoryPage> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let (mut cond, mut values) = conditions(conn, filter, now)?;
+    let search = filter.search.as_deref().and_then(fts_query);
+    // The full-text query runs once: its matches' ids decide the drive and go into the query.
+    let ids = match &search {
+        Some(query) => Some(match_ids(conn, query)?),
+        None => None,
+    };
+    let drive = match &ids {
+        Some(ids) if ids.len() >= FEW_MATCHES => Drive::KeptDetails,
+        _ => Drive::Entries,
+    };
+    // The same order either way (a detail's time and id are its entry's). With a search and
+    // few matches, `+` keeps the time index out of the ORDER BY, so the query is driven from
+    // the matches and sorts them rather than walking every entry from the newest.
+    let (from, time, id) = match (drive, &search) {
+        (Drive::KeptDetails, _) => (SEARCH_FROM, "d.occurred_at", "d.entry_id"),
+        (Drive::Entries, Some(_)) => (FROM, "+e.occurred_at", "e.id"),
+        (Drive::Entries, None) => (FROM, "e.occurred_at", "e.id"),
+    };
+    let (mut cond, mut values, slot) = conditions(conn, filter, now, drive, Matches::Ids)?;
     if let Some(c) = after {
         values.push(Value::Integer(c.occurred_at));
         let i = values.len();
         values.push(Value::Integer(c.id));
         let j = values.len();
-        cond.push_str(&format!(" AND (e.occurred_at, e.id) < (?{i}, ?{j})"));
+        cond.push_str(&format!(" AND ({time}, {id}) < (?{i}, ?{j})"));
     }
     values.push(Value::Integer(i64::from(limit)));
-    // With a search, drive the query from the (few) matching rows and sort them: walking the
-    // time index from the newest entry and testing each against the matches can read most of
-    // the table first when the matches are old. `+` keeps the time index out of the ORDER BY.
-    let order = if filter.search.as_deref().and_then(fts_query).is_some() {
-        "+e.occurred_at DESC, e.id DESC"
-    } else {
-        "e.occurred_at DESC, e.id DESC"
-    };
     let sql = format!(
-        "SELECT {ROW_COLUMNS} {FROM} WHERE {cond} ORDER BY {order} LIMIT ?{}",
+        "SELECT {ROW_COLUMNS} {from} WHERE {cond} ORDER BY {time} DESC, {id} DESC LIMIT ?{}",
         values.len()
     );
+    let array = ids.unwrap_or_default();
+    let mut params: Vec<&dyn rusqlite::ToSql> =
+        values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+    if let Some(slot) = slot {
+        params[slot] = &array;
+    }
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), entry::from_row)?;
+    let rows = stmt.query_map(&params[..], entry::from_row)?;
     let entries: Vec<StoredEntry> = rows.collect::<Result<_, _>>()?;
     let next = if entries.len() == limit as usize {
         entries.last().map(|last| HistoryCursor {
@@ -252,13 +313,22 @@ pub(crate) fn page(
     Ok(HistoryPage { entries, next })
 }
 
+/// The ids of every entry whose detail matches `query` in the full-text index.
+fn match_ids(conn: &Connection, query: &str) -> rusqlite::Result<rusqlite::vtab::array::Array> {
+    let mut stmt = conn.prepare_cached("SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?1")?;
+    let ids = stmt
+        .query_map([query], |r| r.get::<_, i64>(0).map(Value::Integer))?
+        .collect::<rusqlite::Result<Vec<Value>>>()?;
+    Ok(std::rc::Rc::new(ids))
+}
+
 /// Every live entry matching `filter`, oldest first (for totals and exports).
 pub(crate) fn all(
     conn: &Connection,
     filter: &HistoryFilter,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<StoredEntry>> {
-    let (cond, values) = conditions(conn, filter, now)?;
+    let (cond, values, _) = conditions(conn, filter, now, Drive::Entries, Matches::Query)?;
     let sql = format!(
         "SELECT {ROW_COLUMNS} {FROM} WHERE {cond}
          ORDER BY e.occurred_at, e.occurred_nanos, e.id"

@@ -503,6 +503,17 @@ DELETE FROM setting WHERE key = 'risk.sandbox_step_up'
 DROP TABLE v9_demo_source;
 DROP TABLE v9_demo_provider;
 "#,
+    // v10: search newest first without sorting every match (issue 13's performance goal).
+    // A kept detail carries its entry's time, indexed, so a search walks the kept details from
+    // the newest and stops at a page: only rows that have a kept name or message can match,
+    // and their class (`payer_detail`, 90 days by default) keeps that walk short. Filled for
+    // the details already stored; written by every import from now on.
+    r#"
+ALTER TABLE entry_detail ADD COLUMN occurred_at INTEGER;
+UPDATE entry_detail
+    SET occurred_at = (SELECT e.occurred_at FROM entry AS e WHERE e.id = entry_detail.entry_id);
+CREATE INDEX entry_detail_occurred ON entry_detail (occurred_at);
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -791,6 +802,22 @@ mod tests {
         let mut clean = Connection::open_in_memory().unwrap();
         migrate(&mut clean).unwrap();
         assert!(ids(&clean, "SELECT key FROM setting").is_empty());
+    }
+
+    #[test]
+    fn v10_gives_every_kept_detail_its_entrys_time() {
+        // A detail stored before v10 (the real one; v9 drops the demo's).
+        let mut old = v8_with_demo_leftovers(false);
+        old.execute_batch("UPDATE entry SET occurred_at = 1700000000 WHERE id = 3;")
+            .unwrap();
+        migrate(&mut old).unwrap();
+        assert_eq!(
+            ids(
+                &old,
+                "SELECT entry_id || ':' || occurred_at FROM entry_detail"
+            ),
+            ["3:1700000000"]
+        );
     }
 
     #[test]

@@ -157,6 +157,8 @@ fn configure(conn: &Connection) -> Result<(), OpenError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // `rarray(?)`: a search page hands SQLite the ids of its full-text matches (`history.rs`).
+    rusqlite::vtab::array::load_module(conn)?;
     Ok(())
 }
 

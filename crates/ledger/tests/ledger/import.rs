@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::io::Read;
 use tipvault_ledger::import::{
     ImportRequest, MAX_LISTED, Progress, Stream, TextEncoding, import, import_streaming,
+    import_streaming_parallel,
 };
 use tipvault_ledger::{
     DroppedSummary, EntryKind, Format, FormatChoice, ImportError, ImportOptions, MappingProfile,
@@ -839,4 +840,106 @@ fn kofi_given_is_ignored_next_to_received_and_slash_dates_are_refused() {
         [(4, "DateTime (UTC)".to_owned())],
         "03/04 could be March or April"
     );
+}
+
+/// What a streaming import handed over: every batch (as debug text), every progress report
+/// and the report (or error).
+fn streamed(
+    parallel: bool,
+    input: &[u8],
+    batch_size: usize,
+) -> (Vec<String>, Vec<Progress>, String) {
+    let s = kofi();
+    let request = ImportRequest {
+        source: &s,
+        format: FormatChoice::Auto,
+        profile: None,
+        options: KEEP_ALL,
+    };
+    let mut batches = Vec::new();
+    let mut progress = Vec::new();
+    let mut stream = Stream {
+        total_bytes: Some(input.len() as u64),
+        batch_size,
+        on_batch: &mut |b| {
+            batches.push(format!("{b:?}"));
+            Ok(())
+        },
+        on_progress: &mut |p| progress.push(p),
+        is_cancelled: &|| false,
+    };
+    let report = if parallel {
+        import_streaming_parallel(input, &request, &mut stream)
+    } else {
+        import_streaming(input, &request, &mut stream)
+    };
+    (batches, progress, format!("{report:?}"))
+}
+
+#[test]
+fn the_parallel_import_hands_over_exactly_what_the_sequential_one_does() {
+    let mut generated = Vec::new();
+    GeneratedKoFi::new(20_000)
+        .read_to_end(&mut generated)
+        .unwrap();
+    // With bad rows among good ones, too.
+    let mut damaged = String::from_utf8(generated.clone()).unwrap();
+    damaged.push_str("not a date,1.00,USD\n2024-01-01 00:00:00,abc,USD,Tip,X\n");
+    for input in [
+        generated,
+        damaged.into_bytes(),
+        fixture("kofi_utf16le_bom.csv"),
+    ] {
+        for batch in [1, 7, 4096] {
+            let sequential = streamed(false, &input, batch);
+            let parallel = streamed(true, &input, batch);
+            assert!(!sequential.0.is_empty());
+            assert_eq!(parallel, sequential, "batch size {batch}");
+        }
+    }
+}
+
+#[test]
+fn the_parallel_import_stops_when_cancelled_or_when_the_sink_fails() {
+    let s = kofi();
+    let request = ImportRequest {
+        source: &s,
+        format: FormatChoice::Auto,
+        profile: None,
+        options: ImportOptions::default(),
+    };
+    let polls = Cell::new(0);
+    let cancel = || {
+        polls.set(polls.get() + 1);
+        polls.get() > 3
+    };
+    let batches = Cell::new(0);
+    let mut on_batch = |_| {
+        batches.set(batches.get() + 1);
+        Ok(())
+    };
+    let mut stream = Stream {
+        total_bytes: None,
+        batch_size: 1000,
+        on_batch: &mut on_batch,
+        on_progress: &mut |_| {},
+        is_cancelled: &cancel,
+    };
+    match import_streaming_parallel(GeneratedKoFi::new(1_000_000), &request, &mut stream) {
+        Err(ImportError::Cancelled { .. }) => {}
+        other => panic!("expected a cancellation, got {other:?}"),
+    }
+    // Polled before each batch or progress report: three batches went through, then the
+    // fourth poll cancelled and nothing more was handed over.
+    assert_eq!((polls.get(), batches.get()), (4, 3));
+
+    let mut stream = Stream {
+        total_bytes: None,
+        batch_size: 100,
+        on_batch: &mut |_| Err("disk full".into()),
+        on_progress: &mut |_| {},
+        is_cancelled: &|| false,
+    };
+    let r = import_streaming_parallel(GeneratedKoFi::new(1_000_000), &request, &mut stream);
+    assert!(matches!(r, Err(ImportError::Sink(e)) if e.to_string() == "disk full"));
 }

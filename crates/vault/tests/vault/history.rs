@@ -191,6 +191,76 @@ fn search_finds_kept_messages_only_and_only_while_live() {
     );
 }
 
+/// With many matches a search walks the kept details by time instead of sorting every match
+/// (`history.rs`, migration v10): the pages are the same rows in the same order as the
+/// unfiltered history's rows that hold the word, ties broken by id, imported out of time order,
+/// and an expired detail still matches nothing.
+#[test]
+fn a_search_with_many_matches_pages_newest_first_like_the_history() {
+    let (_tmp, mut vault) = vault_with_source();
+    let n: i64 = 1_200;
+    let entries: Vec<_> = (0..n)
+        .map(|i| {
+            // A shuffled order of times, two entries per hour.
+            let hours = (i * 7_919) % n / 2;
+            let tx = format!("t{i:04}");
+            if i % 5 == 4 {
+                tip("main", &tx, hours, 100, 0)
+            } else {
+                tip_with(
+                    "main",
+                    &tx,
+                    hours,
+                    100,
+                    0,
+                    Some("Fan"),
+                    Some("thanks a lot"),
+                )
+            }
+        })
+        .collect();
+    vault
+        .import_entries(&SourceId::new("main"), &entries, t0())
+        .unwrap();
+    let now = t0();
+    let walk = |filter: &HistoryFilter, now| {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = vault.history(filter, after, 100, now).unwrap();
+            all.extend(ids(&page));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return all,
+            }
+        }
+    };
+    let kept: Vec<String> = walk(&HistoryFilter::default(), now)
+        .into_iter()
+        .filter(|tx| tx[1..].parse::<i64>().unwrap() % 5 != 4)
+        .collect();
+    assert_eq!(
+        kept.len(),
+        960,
+        "the premise: more matches than a sort is allowed"
+    );
+    let search = HistoryFilter {
+        search: Some("thank".into()),
+        ..HistoryFilter::default()
+    };
+    assert_eq!(walk(&search, now), kept);
+    let narrowed = HistoryFilter {
+        kinds: vec![EntryKind::Tip],
+        min_gross: Some(Decimal::from(1)),
+        ..search.clone()
+    };
+    assert_eq!(walk(&narrowed, now), kept, "other filters still apply");
+    assert!(
+        walk(&search, t0() + days(91)).is_empty(),
+        "expired details match nothing"
+    );
+}
+
 #[test]
 fn fts5_is_compiled_into_the_bundled_sqlcipher() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
