@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "leave_demo",
     "refresh_catalogs",
     "reconcile_account",
+    "link_account",
     "plan_redemption",
     "send_redemption",
     "redemptions",

@@ -69,6 +69,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             redeem::leave_demo,
             redeem::refresh_catalogs,
             redeem::reconcile_account,
+            redeem::link_account,
             redeem::plan_redemption,
             redeem::send_redemption,
             redeem::redemptions,

@@ -152,6 +152,20 @@ pub async fn reconcile_account(
     .await
 }
 
+/// Links a platform account to the provider that holds its money (`None` unlinks): the
+/// Overview's "Held by".
+#[tauri::command]
+pub async fn link_account(
+    handle: AppHandle,
+    source: String,
+    provider: Option<String>,
+) -> Result<app::AccountView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::link_account(s, &source, provider.as_deref(), Utc::now()))
+    })
+    .await
+}
+
 /// Plans a redemption from a preview and the destinations typed for each product: nothing is
 /// sent; the answer lists exactly what each request would reveal.
 #[tauri::command]

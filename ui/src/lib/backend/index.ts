@@ -31,6 +31,7 @@ import type {
   AuditEntryView,
   AuditVerifyView,
   Created,
+  AccountView,
   DashboardView,
   ReconciliationView,
   ErrorCode,
@@ -171,6 +172,7 @@ export const backend = {
   refreshCatalogs: (provider: string | null) => call<CatalogRefreshed[]>('refresh_catalogs', { provider }),
   /** Reads the provider's signed balance and compares it with the books. */
   reconcileAccount: (account: string) => call<ReconciliationView[]>('reconcile_account', { account }),
+  linkAccount: (source: string, provider: string | null) => call<AccountView>('link_account', { source, provider }),
   planRedemption: (request: RedeemRequest) => call<RedemptionView>('plan_redemption', { request }),
   sendRedemption: (id: string) => call<RedemptionView>('send_redemption', { id }),
   redemptions: () => call<RedemptionView[]>('redemptions'),

@@ -156,4 +156,39 @@ describe('Dashboard', () => {
     expect(await screen.findByText(/matches your books/)).toBeInTheDocument();
     expect(container.querySelector('.reconciled')).toHaveAttribute('data-outcome', 'matched');
   });
+
+  it('links a platform account to the paired provider that holds its money, and unlinks it', async () => {
+    const calls: Array<[string, unknown]> = [];
+    let linked: string | null = null;
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === 'providers') {
+        return [
+          { id: 'edupoints', device_id: 'dev_1' },
+          { id: 'not-paired', device_id: null },
+        ];
+      }
+      if (cmd === 'link_account') {
+        linked = (args as { provider: string | null }).provider;
+        return { ...toonation, provider: linked };
+      }
+      if (cmd === 'dashboard') {
+        return view([linked ? { ...toonation, location: 'at_provider', provider: linked } : toonation, kofi]);
+      }
+      return undefined;
+    });
+    const { container } = render(Dashboard);
+    const select = await screen.findByLabelText('Which provider holds this money?');
+    // Only a paired provider can hold money for the user; paid-out income offers no link.
+    expect([...select.querySelectorAll('option')].map((o) => o.value)).toEqual(['edupoints']);
+    expect(container.querySelector('[data-source="kofi-main"] .link')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Link' }));
+    expect(await screen.findByText('Linked: its money now counts at edupoints.')).toBeInTheDocument();
+    expect(calls).toContainEqual(['link_account', { source: 'toonation', provider: 'edupoints' }]);
+    expect(await screen.findByText(/Held for you by edupoints/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlink' }));
+    expect(await screen.findByText(/Unlinked/)).toBeInTheDocument();
+    expect(calls).toContainEqual(['link_account', { source: 'toonation', provider: null }]);
+    expect(await screen.findByLabelText('Which provider holds this money?')).toBeInTheDocument();
+  });
 });

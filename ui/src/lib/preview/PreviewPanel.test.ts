@@ -118,6 +118,60 @@ describe('PreviewPanel', () => {
     expect(screen.getByText("You can cash out up to ₩30,000 now: the new tier's limit for one redemption.")).toBeInTheDocument();
   });
 
+  it('previews my balances from the account the user picks, and says where its money is', async () => {
+    const asked: Record<string, unknown>[] = [];
+    const account = (provider: string, label: string, minor: number) => ({
+      id: `provider-${provider}`,
+      label,
+      kind: 'provider',
+      location: 'at_provider',
+      where_en: `at ${provider}, redeemable`,
+      where_ko: `${provider}에 보관 중`,
+      provider,
+      sandbox: false,
+      balances: [],
+      redeemable: [won(minor)],
+      payout: null,
+      reconciled: [],
+    });
+    mockIPC((cmd, args) => {
+      if (cmd === 'catalogs') {
+        return [
+          { provider_id: 'edupoints', version: 1, freshness: 'fresh', built_in: false, products: 3 },
+          { provider_id: 'telco', version: 2, freshness: 'fresh', built_in: false, products: 4 },
+        ];
+      }
+      if (cmd === 'dashboard') {
+        return {
+          accounts: [account('edupoints', 'EduPoints', 12000), account('telco', 'Telco points', 4500)],
+          sources: [],
+          balances: [],
+          forecasts: [],
+        };
+      }
+      if (cmd === 'preview_my_balances') {
+        const query = (args as { query: Record<string, unknown> }).query;
+        asked.push(query);
+        const p = plan(`From ${query.provider}.`, [leg('gift', 'gift_card', 1000)], 0);
+        return { provider: query.provider, demo: false, best: p, alternatives: [], limits: [] };
+      }
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(PreviewPanel);
+    await user.click(await screen.findByRole('button', { name: 'Gift card' }));
+    await user.click(screen.getByRole('tab', { name: 'My balances' }));
+    const picker = await screen.findByLabelText('From the account');
+    expect(await screen.findByRole('option', { name: 'Telco points: ₩4,500' })).toBeInTheDocument();
+    expect(screen.getByRole('option', { name: 'EduPoints: ₩12,000' })).toBeInTheDocument();
+    expect(await screen.findByText('From edupoints.')).toBeInTheDocument();
+    expect(screen.getByText('at edupoints, redeemable')).toBeInTheDocument();
+    await user.selectOptions(picker, 'telco');
+    expect(await screen.findByText('From telco.')).toBeInTheDocument();
+    expect(screen.getByText('at telco, redeemable')).toBeInTheDocument();
+    expect(asked.at(-1)).toMatchObject({ provider: 'telco' });
+  });
+
   it('shows a refused amount as an error, not a plan', async () => {
     mockIPC((cmd) => {
       if (cmd === 'catalogs') return [];
