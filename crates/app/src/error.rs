@@ -215,6 +215,8 @@ impl From<LedgerError> for AppError {
             | LedgerError::AmountTooLarge(_) => ErrorCode::InvalidInput,
             // The import pipeline only hands over entries of the source it was given.
             LedgerError::WrongSource { .. } => ErrorCode::Internal,
+            // Another window or command wrote to the account meanwhile: try again.
+            LedgerError::BooksChanged => ErrorCode::VaultInUse,
             LedgerError::Store(e) => return store_code(e, sentence(&err)),
         };
         AppError::new(code, sentence(&err))

@@ -340,14 +340,14 @@ fn main() {
             .record_reconciliation(
                 &tipvault_vault::BalanceReading {
                     provider_id: "bench".into(),
-                    amount: usd(10_000),
+                    amount: usd(0),
                     as_of: now + chrono::Duration::seconds(i as i64),
                     read_at: now,
                     response: "{}".into(),
                 },
                 &tipvault_vault::NewReconciliation {
-                    provider: usd(10_000),
-                    vault: usd(10_000),
+                    provider: usd(0),
+                    vault: usd(0),
                     outcome: tipvault_vault::ReconciliationOutcome::Matched,
                     detail: "{}".into(),
                 },

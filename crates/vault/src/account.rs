@@ -231,6 +231,15 @@ impl Vault {
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(store)?;
+        // Compare-and-set: the books this reconciliation compared with the provider's balance
+        // must still be the books, inside this write transaction. Another window or command
+        // (a CLI outbox run beside the desktop) may have booked a receipt into the account
+        // since they were read; recording then would book that charge a second time.
+        let books = account_books(&tx, &reading.provider_id, reading.amount.currency(), now)
+            .map_err(store)?;
+        if Some(books) != reconciliation.vault.to_minor().ok() {
+            return Err(LedgerError::BooksChanged);
+        }
         let exp = retention::expires_at(&tx, CLASS, now)
             .map_err(store)?
             .unwrap_or(i64::MAX);
@@ -329,4 +338,41 @@ impl Vault {
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.sql_err(e))
     }
+}
+
+/// A provider account's running balance in `currency`, minor units: its own entries
+/// (`provider-<id>`) and those of the live platform accounts linked to it — what
+/// `tipvault_app::accounts` compares with the provider's balance.
+fn account_books(
+    conn: &rusqlite::Connection,
+    provider_id: &str,
+    currency: Currency,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id FROM source WHERE held_by_provider = :p AND {}",
+        retention::LIVE
+    ))?;
+    let linked: Vec<String> = stmt
+        .query_map(
+            named_params! {":p": provider_id, ":now": now.timestamp()},
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let own = format!("provider-{provider_id}");
+    let mut sum: i64 = 0;
+    for b in crate::balance::list(conn, now)? {
+        let source = b.source.as_str();
+        if b.currency == currency && (source == own || linked.iter().any(|l| l == source)) {
+            let minor = b.net.to_minor().map_err(|e| {
+                rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(
+                    e.to_string(),
+                )))
+            })?;
+            sum = sum
+                .checked_add(minor)
+                .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, minor))?;
+        }
+    }
+    Ok(sum)
 }

@@ -325,6 +325,13 @@ pub enum LedgerError {
     /// An amount does not fit the vault's 64-bit minor units.
     #[error("an amount is too large to store ({0}); check the file's amounts")]
     AmountTooLarge(String),
+    /// A reconciliation compared the provider's balance with books that changed before it
+    /// could be recorded (another window or command booked into the account meanwhile).
+    #[error(
+        "the account's books changed while its balance was being compared (something was \
+         booked into it meanwhile); nothing was recorded: reconcile again"
+    )]
+    BooksChanged,
     /// The database failed; an import in progress was rolled back.
     #[error(transparent)]
     Store(#[from] StoreError),

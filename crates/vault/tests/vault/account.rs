@@ -99,7 +99,8 @@ fn the_latest_reading_is_the_providers_latest_and_expires_with_its_class() {
     let now = t0();
     let matched = |minor| NewReconciliation {
         provider: krw(minor),
-        vault: krw(minor),
+        // The books: nothing booked into the account (recording compares them again).
+        vault: krw(0),
         outcome: ReconciliationOutcome::Matched,
         detail: "{}".into(),
     };
@@ -190,6 +191,111 @@ fn a_reconciliation_that_cannot_book_writes_nothing() {
             .is_empty()
     );
     assert!(vault.balances(now).unwrap().is_empty());
+}
+
+/// A reconciliation is recorded only against the books it compared: if something was booked
+/// into the account (its own entries or a linked platform account's) after they were read,
+/// nothing is written and the caller is told to reconcile again.
+#[test]
+fn a_reconciliation_against_books_that_changed_meanwhile_writes_nothing() {
+    let (_tmp, mut vault) = new_vault();
+    let now = t0();
+    let audit = AuditEvent::new("account.reconciled", json!({})).unwrap();
+    let compared = |books: i64| NewReconciliation {
+        provider: krw(1_000),
+        vault: krw(books),
+        outcome: ReconciliationOutcome::Credited,
+        detail: "{}".into(),
+    };
+    // Books of ₩0 were read; then ₩300 was booked into the account (another window's receipt).
+    vault
+        .record_reconciliation(&reading(0, 0), &compared(0), &account(), &[], &audit, now)
+        .map(|_| ())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let booked = vault
+        .record_reconciliation(
+            &reading(300, 1),
+            &NewReconciliation {
+                provider: krw(300),
+                vault: krw(0),
+                outcome: ReconciliationOutcome::Credited,
+                detail: "{}".into(),
+            },
+            &account(),
+            &[credit(300, "meanwhile")],
+            &audit,
+            now,
+        )
+        .unwrap();
+    let stale = vault.record_reconciliation(
+        &reading(1_000, 2),
+        &compared(0),
+        &account(),
+        &[credit(1_000, "twice")],
+        &audit,
+        now,
+    );
+    assert!(
+        matches!(stale, Err(tipvault_vault::LedgerError::BooksChanged)),
+        "{stale:?}"
+    );
+    let stored = vault.reconciliations("edupoints", 10, now).unwrap();
+    assert_eq!(stored[0].id, booked, "nothing newer was written");
+    assert_eq!(vault.balances(now).unwrap()[0].net, krw(300));
+    // A platform account linked to the provider counts in its books too.
+    let tips = Source {
+        id: SourceId::new("tips"),
+        label: "tips".into(),
+        platform: Platform::Generic("tips".into()),
+        currency: Currency::KRW,
+        payout: None,
+    };
+    vault.add_source(&tips, now).unwrap();
+    let tip = Entry::new(NewEntry {
+        source: tips.id.clone(),
+        kind: EntryKind::Tip,
+        occurred_at: t0(),
+        gross: krw(475),
+        fee: krw(0),
+        net: krw(475),
+        key: EntryKey::TransactionId {
+            platform: "tips".into(),
+            source: tips.id.clone(),
+            id: "t1".into(),
+        },
+        payer: None,
+        message: None,
+    })
+    .unwrap();
+    vault.import_entries(&tips.id, &[tip], now).unwrap();
+    assert!(
+        vault
+            .set_source_holder(&tips.id, Some("edupoints"), now)
+            .unwrap()
+    );
+    let stale = vault.record_reconciliation(
+        &reading(775, 3),
+        &compared(300),
+        &account(),
+        &[],
+        &audit,
+        now,
+    );
+    assert!(matches!(
+        stale,
+        Err(tipvault_vault::LedgerError::BooksChanged)
+    ));
+    vault
+        .record_reconciliation(
+            &reading(775, 3),
+            &compared(775),
+            &account(),
+            &[],
+            &audit,
+            now,
+        )
+        .unwrap();
+    assert!(vault.audit_verify().unwrap().is_intact());
 }
 
 #[test]
