@@ -8,6 +8,7 @@
 //! float. Search runs on the FTS5 index inside the encrypted database; it can only find what
 //! the user chose to keep, and only while that detail is live.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -96,18 +97,10 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// How a query reaches the rows: [`FROM`] (every entry, its live detail if any) or, for a
-/// page of search results, [`SEARCH_FROM`] (live details newest first, each with its entry).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Drive {
-    Entries,
-    KeptDetails,
-}
-
 /// Below this many full-text matches a search page looks the matches up and sorts them (each
 /// costs a row lookup, ~10 µs when not cached); from this many on it walks the kept details by
-/// time and stops at the page's end. Either way a page costs a few milliseconds at 200,000
-/// kept messages (`bench_ledger`, docs/BENCHMARKS.md).
+/// time ([`walk_kept_details`]) and stops at the page's end. Either way a page costs a few
+/// milliseconds at 200,000 kept messages (`bench_ledger`, docs/BENCHMARKS.md).
 const FEW_MATCHES: usize = 500;
 
 /// How the search term reaches SQL: as the full-text query itself (a subquery, for totals and
@@ -125,7 +118,6 @@ fn conditions(
     conn: &Connection,
     filter: &HistoryFilter,
     now: DateTime<Utc>,
-    drive: Drive,
     matches: Matches,
 ) -> rusqlite::Result<(String, Vec<Value>, Option<usize>)> {
     let mut sql = vec!["e.expires_at > ?1".to_owned()];
@@ -213,13 +205,9 @@ fn conditions(
                 format!("rarray(?{q})")
             }
         };
-        // `d` is the live detail: an expired, unpurged detail still in the index must not
-        // match. Driven by the details, the match is tested on the detail's own id, so it is
-        // decided from the time index alone before any row is read.
-        sql.push(match drive {
-            Drive::Entries => format!("e.id IN {set} AND d.entry_id IS NOT NULL"),
-            Drive::KeptDetails => format!("d.entry_id IN {set} AND d.expires_at > ?1"),
-        });
+        // `d` is the live detail (LEFT JOIN in `FROM`): an expired, unpurged detail still in
+        // the index must not match.
+        sql.push(format!("e.id IN {set} AND d.entry_id IS NOT NULL"));
     }
     Ok((sql.join(" AND "), values, slot))
 }
@@ -247,13 +235,6 @@ fn stored_currencies(conn: &Connection) -> rusqlite::Result<Vec<Currency>> {
 const FROM: &str = "FROM entry AS e
     LEFT JOIN entry_detail AS d ON d.entry_id = e.id AND d.expires_at > ?1";
 
-/// A search can only match an entry with a kept detail, so a page of results walks the kept
-/// details by time, newest first (`entry_detail_occurred`, migration v10), tests each against
-/// the full-text matches and stops at the page's end: no sort of every match, which cost
-/// ~90 ms at 200,000 kept messages. `CROSS JOIN` keeps SQLite from reordering the join.
-const SEARCH_FROM: &str = "FROM entry_detail AS d INDEXED BY entry_detail_occurred
-    CROSS JOIN entry AS e ON e.id = d.entry_id";
-
 pub(crate) fn page(
     conn: &Connection,
     filter: &HistoryFilter,
@@ -263,45 +244,62 @@ pub(crate) fn page(
 ) -> rusqlite::Result<HistoryPage> {
     let limit = limit.clamp(1, MAX_PAGE);
     let search = filter.search.as_deref().and_then(fts_query);
-    // The full-text query runs once: its matches' ids decide the drive and go into the query.
+    // The full-text query runs once; its matches' ids decide how the page is found.
     let ids = match &search {
         Some(query) => Some(match_ids(conn, query)?),
         None => None,
     };
-    let drive = match &ids {
-        Some(ids) if ids.len() >= FEW_MATCHES => Drive::KeptDetails,
-        _ => Drive::Entries,
+    if let Some(ids) = &ids
+        && ids.len() >= FEW_MATCHES
+    {
+        return walk_kept_details(conn, filter, ids, after, limit, now);
+    }
+    // With a search (few matches), `+` keeps the time index out of the ORDER BY, so the query
+    // is driven from the matches and sorts them rather than walking every entry from the
+    // newest.
+    let time = if search.is_some() {
+        "+e.occurred_at"
+    } else {
+        "e.occurred_at"
     };
-    // The same order either way (a detail's time and id are its entry's). With a search and
-    // few matches, `+` keeps the time index out of the ORDER BY, so the query is driven from
-    // the matches and sorts them rather than walking every entry from the newest.
-    let (from, time, id) = match (drive, &search) {
-        (Drive::KeptDetails, _) => (SEARCH_FROM, "d.occurred_at", "d.entry_id"),
-        (Drive::Entries, Some(_)) => (FROM, "+e.occurred_at", "e.id"),
-        (Drive::Entries, None) => (FROM, "e.occurred_at", "e.id"),
-    };
-    let (mut cond, mut values, slot) = conditions(conn, filter, now, drive, Matches::Ids)?;
+    let (mut cond, mut values, slot) = conditions(conn, filter, now, Matches::Ids)?;
     if let Some(c) = after {
         values.push(Value::Integer(c.occurred_at));
         let i = values.len();
         values.push(Value::Integer(c.id));
         let j = values.len();
-        cond.push_str(&format!(" AND ({time}, {id}) < (?{i}, ?{j})"));
+        cond.push_str(&format!(" AND ({time}, e.id) < (?{i}, ?{j})"));
     }
     values.push(Value::Integer(i64::from(limit)));
     let sql = format!(
-        "SELECT {ROW_COLUMNS} {from} WHERE {cond} ORDER BY {time} DESC, {id} DESC LIMIT ?{}",
+        "SELECT {ROW_COLUMNS} {FROM} WHERE {cond} ORDER BY {time} DESC, e.id DESC LIMIT ?{}",
         values.len()
     );
-    let array = ids.unwrap_or_default();
+    let array = rarray(ids.as_deref().unwrap_or_default());
+    let entries = fetch(conn, &sql, &values, slot, &array)?;
+    Ok(finish(entries, limit))
+}
+
+/// Runs `sql` with `values`, the match ids in parameter `slot`.
+fn fetch(
+    conn: &Connection,
+    sql: &str,
+    values: &[Value],
+    slot: Option<usize>,
+    ids: &rusqlite::vtab::array::Array,
+) -> rusqlite::Result<Vec<StoredEntry>> {
     let mut params: Vec<&dyn rusqlite::ToSql> =
         values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
     if let Some(slot) = slot {
-        params[slot] = &array;
+        params[slot] = ids;
     }
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(&params[..], entry::from_row)?;
-    let entries: Vec<StoredEntry> = rows.collect::<Result<_, _>>()?;
+    rows.collect()
+}
+
+/// The page and the cursor of the next one (a full page may have a next one).
+fn finish(entries: Vec<StoredEntry>, limit: u32) -> HistoryPage {
     let next = if entries.len() == limit as usize {
         entries.last().map(|last| HistoryCursor {
             occurred_at: last.entry.occurred_at().timestamp(),
@@ -310,16 +308,74 @@ pub(crate) fn page(
     } else {
         None
     };
-    Ok(HistoryPage { entries, next })
+    HistoryPage { entries, next }
+}
+
+/// A search with many matches: only an entry with a kept detail can match, so walk the kept
+/// details newest first on their time index (`entry_detail_occurred`, migration v10; the walk
+/// reads the index alone), keep the ids among the matches (a hash set: no temporary index of
+/// every match is built), and read the rows of each run of candidates with the filter's other
+/// conditions, in the page's order, until the page is full. Before, every match was read and
+/// sorted (~90 ms at 200,000 kept messages).
+fn walk_kept_details(
+    conn: &Connection,
+    filter: &HistoryFilter,
+    ids: &[i64],
+    after: Option<HistoryCursor>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<HistoryPage> {
+    let matches: HashSet<i64> = ids.iter().copied().collect();
+    let (cond, values, slot) = conditions(conn, filter, now, Matches::Ids)?;
+    let sql =
+        format!("SELECT {ROW_COLUMNS} {FROM} WHERE {cond} ORDER BY +e.occurred_at DESC, e.id DESC");
+    let mut walk = conn.prepare_cached(
+        "SELECT entry_id FROM entry_detail INDEXED BY entry_detail_occurred
+         WHERE (occurred_at, entry_id) < (?1, ?2) ORDER BY occurred_at DESC, entry_id DESC",
+    )?;
+    let (t, id) = after.map_or((i64::MAX, i64::MAX), |c| (c.occurred_at, c.id));
+    let mut details = walk.query([t, id])?;
+    let limit_len = limit as usize;
+    let mut entries = Vec::with_capacity(limit_len);
+    let mut candidates = Vec::new();
+    loop {
+        let detail = details.next()?;
+        let walked_all = detail.is_none();
+        if let Some(row) = detail {
+            let id: i64 = row.get(0)?;
+            if matches.contains(&id) {
+                candidates.push(id);
+            }
+        }
+        // Some candidates may fail the other conditions (or have expired): read a few more
+        // than the page still needs at a time.
+        let wanted = (limit_len - entries.len()).max(64);
+        if candidates.len() >= wanted || (walked_all && !candidates.is_empty()) {
+            let found = fetch(conn, &sql, &values, slot, &rarray(&candidates))?;
+            entries.extend(found);
+            candidates.clear();
+            if entries.len() >= limit_len {
+                entries.truncate(limit_len);
+                break;
+            }
+        }
+        if walked_all {
+            break;
+        }
+    }
+    Ok(finish(entries, limit))
 }
 
 /// The ids of every entry whose detail matches `query` in the full-text index.
-fn match_ids(conn: &Connection, query: &str) -> rusqlite::Result<rusqlite::vtab::array::Array> {
+fn match_ids(conn: &Connection, query: &str) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached("SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?1")?;
-    let ids = stmt
-        .query_map([query], |r| r.get::<_, i64>(0).map(Value::Integer))?
-        .collect::<rusqlite::Result<Vec<Value>>>()?;
-    Ok(std::rc::Rc::new(ids))
+    let ids = stmt.query_map([query], |r| r.get::<_, i64>(0))?;
+    ids.collect()
+}
+
+/// Ids as an `rarray(?)` parameter.
+fn rarray(ids: &[i64]) -> rusqlite::vtab::array::Array {
+    std::rc::Rc::new(ids.iter().map(|&id| Value::Integer(id)).collect())
 }
 
 /// Every live entry matching `filter`, oldest first (for totals and exports).
@@ -328,7 +384,7 @@ pub(crate) fn all(
     filter: &HistoryFilter,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<StoredEntry>> {
-    let (cond, values, _) = conditions(conn, filter, now, Drive::Entries, Matches::Query)?;
+    let (cond, values, _) = conditions(conn, filter, now, Matches::Query)?;
     let sql = format!(
         "SELECT {ROW_COLUMNS} {FROM} WHERE {cond}
          ORDER BY e.occurred_at, e.occurred_nanos, e.id"

@@ -222,6 +222,26 @@ fn a_search_with_many_matches_pages_newest_first_like_the_history() {
     vault
         .import_entries(&SourceId::new("main"), &entries, t0())
         .unwrap();
+    // Another source whose messages match as well, its times among main's: a page of main's
+    // matches passes over them.
+    vault.add_source(&kofi("other"), t0()).unwrap();
+    let others: Vec<_> = (0..n)
+        .map(|i| {
+            let hours = (i * 4_999) % n / 2;
+            tip_with(
+                "other",
+                &format!("o{i:04}"),
+                hours,
+                100,
+                0,
+                None,
+                Some("thanks again"),
+            )
+        })
+        .collect();
+    vault
+        .import_entries(&SourceId::new("other"), &others, t0())
+        .unwrap();
     let now = t0();
     let walk = |filter: &HistoryFilter, now| {
         let mut all = Vec::new();
@@ -235,20 +255,36 @@ fn a_search_with_many_matches_pages_newest_first_like_the_history() {
             }
         }
     };
-    let kept: Vec<String> = walk(&HistoryFilter::default(), now)
-        .into_iter()
-        .filter(|tx| tx[1..].parse::<i64>().unwrap() % 5 != 4)
+    let everything = walk(&HistoryFilter::default(), now);
+    let with_message: Vec<String> = everything
+        .iter()
+        .filter(|tx| tx.starts_with('o') || tx[1..].parse::<i64>().unwrap() % 5 != 4)
+        .cloned()
         .collect();
     assert_eq!(
-        kept.len(),
-        960,
+        with_message.len(),
+        2_160,
         "the premise: more matches than a sort is allowed"
     );
-    let search = HistoryFilter {
+    let kept: Vec<String> = with_message
+        .iter()
+        .filter(|tx| tx.starts_with('t'))
+        .cloned()
+        .collect();
+    let anywhere = HistoryFilter {
         search: Some("thank".into()),
         ..HistoryFilter::default()
     };
-    assert_eq!(walk(&search, now), kept);
+    assert_eq!(walk(&anywhere, now), with_message);
+    let search = HistoryFilter {
+        source: Some(SourceId::new("main")),
+        ..anywhere.clone()
+    };
+    assert_eq!(
+        walk(&search, now),
+        kept,
+        "half the matches are another source's"
+    );
     let narrowed = HistoryFilter {
         kinds: vec![EntryKind::Tip],
         min_gross: Some(Decimal::from(1)),
