@@ -831,20 +831,20 @@ pub fn reconcile_account(
     let earlier = session
         .vault_at(now)
         .reconciliations(&provider_id, 50, now)?;
-    // A currency the account holds value in (by the books, or by the provider's last reading)
-    // must be in the reading: a balance that moved the account to another currency would
-    // otherwise make that value vanish from the books without a word.
-    let mut held: BTreeMap<Currency, Money> = books_now
-        .iter()
-        .filter(|(_, m)| !m.is_zero())
-        .map(|(c, m)| (*c, *m))
-        .collect();
+    // A currency the provider itself last said the account holds value in must be in the
+    // reading: a balance that moved the account to another currency would otherwise make that
+    // value vanish from the books without a word. Only the newest reading per currency counts
+    // (`earlier` is newest first), so a currency spent to zero may then be left out; a
+    // currency the provider never listed (a linked platform account's) is left alone.
+    let mut last_read: BTreeMap<Currency, Money> = BTreeMap::new();
     for r in &earlier {
         let last = r.reconciliation.provider;
-        if !last.is_zero() {
-            held.entry(last.currency()).or_insert(last);
-        }
+        last_read.entry(last.currency()).or_insert(last);
     }
+    let held: BTreeMap<Currency, Money> = last_read
+        .into_iter()
+        .filter(|(_, m)| !m.is_zero())
+        .collect();
     if let Some((currency, amount)) = held.iter().find(|(c, _)| !readings.contains_key(c)) {
         let listed: Vec<&str> = readings.keys().map(|c| c.code()).collect();
         return Err(AppError::new(

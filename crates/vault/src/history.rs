@@ -331,10 +331,19 @@ fn walk_kept_details(
         format!("SELECT {ROW_COLUMNS} {FROM} WHERE {cond} ORDER BY +e.occurred_at DESC, e.id DESC");
     let mut walk = conn.prepare_cached(
         "SELECT entry_id FROM entry_detail INDEXED BY entry_detail_occurred
-         WHERE (occurred_at, entry_id) < (?1, ?2) ORDER BY occurred_at DESC, entry_id DESC",
+         WHERE (occurred_at, entry_id) < (?1, ?2) AND occurred_at >= ?3
+         ORDER BY occurred_at DESC, entry_id DESC",
     )?;
-    let (t, id) = after.map_or((i64::MAX, i64::MAX), |c| (c.occurred_at, c.id));
-    let mut details = walk.query([t, id])?;
+    // The walk covers only the dates asked for (to the second; the fetch applies them
+    // exactly), starting at the cursor or the end of the range, whichever is earlier.
+    let (mut t, mut id) = after.map_or((i64::MAX, i64::MAX), |c| (c.occurred_at, c.id));
+    if let Some(to) = filter.to
+        && (to.timestamp(), i64::MAX) < (t, id)
+    {
+        (t, id) = (to.timestamp(), i64::MAX);
+    }
+    let from = filter.from.map_or(i64::MIN, |f| f.timestamp());
+    let mut details = walk.query([t, id, from])?;
     let limit_len = limit as usize;
     let mut entries = Vec::with_capacity(limit_len);
     let mut candidates = Vec::new();

@@ -291,6 +291,10 @@ pub fn import_streaming_parallel<R: Read + Send>(
         Progress(Progress),
     }
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed>(2);
+    // Set when the consumer stops (cancel, a failed sink): the parser then stops at its next
+    // check (every `PROGRESS_EVERY` rows), even if no batch is left to send.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stop = &stop;
     let batch_size = stream.batch_size;
     let total_bytes = stream.total_bytes;
     let mut stopped: Option<ImportError> = None;
@@ -312,8 +316,7 @@ pub fn import_streaming_parallel<R: Read + Send>(
                 batch_size,
                 on_batch: &mut on_batch,
                 on_progress: &mut on_progress,
-                // The consumer cancels by hanging up: the next send fails.
-                is_cancelled: &|| false,
+                is_cancelled: &|| stop.load(std::sync::atomic::Ordering::Relaxed),
             };
             import_streaming(input, request, &mut inner)
         });
@@ -335,6 +338,7 @@ pub fn import_streaming_parallel<R: Read + Send>(
                 }
             }
         }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
         drop(receiver);
         parser.join()
     });

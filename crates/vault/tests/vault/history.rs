@@ -285,6 +285,18 @@ fn a_search_with_many_matches_pages_newest_first_like_the_history() {
         kept,
         "half the matches are another source's"
     );
+    // A date range: the walk covers only it, and finds what the history lists in it.
+    let range = |f: HistoryFilter| HistoryFilter {
+        from: Some(t0() - Span::days(30) + Span::hours(100)),
+        to: Some(t0() - Span::days(30) + Span::hours(300)),
+        ..f
+    };
+    let in_range: Vec<String> = walk(&range(HistoryFilter::default()), now)
+        .into_iter()
+        .filter(|tx| with_message.contains(tx))
+        .collect();
+    assert!(!in_range.is_empty() && in_range.len() < with_message.len());
+    assert_eq!(walk(&range(anywhere.clone()), now), in_range);
     let narrowed = HistoryFilter {
         kinds: vec![EntryKind::Tip],
         min_gross: Some(Decimal::from(1)),
