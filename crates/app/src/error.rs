@@ -173,6 +173,10 @@ impl From<KeyChangeError> for AppError {
         let code = match &err {
             KeyChangeError::EmptyPassphrase => ErrorCode::InvalidInput,
             KeyChangeError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            KeyChangeError::Throttled { retry_after } => {
+                return AppError::new(ErrorCode::Throttled, sentence(&err))
+                    .with_retry(Some(*retry_after));
+            }
             KeyChangeError::Io { .. } => ErrorCode::Io,
             KeyChangeError::Store(e) => return store_code(e, sentence(&err)),
             KeyChangeError::Kdf(_) | KeyChangeError::Random(_) => ErrorCode::Internal,

@@ -4,7 +4,7 @@
 //! a power cut, so we write a temp file in the same directory, fsync it, rename it over the
 //! target, then fsync the directory so the rename itself is durable.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -34,7 +34,11 @@ pub(crate) fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
 }
 
 fn write_then_rename(tmp: &Path, path: &Path, dir: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
+    // Owner-only from the first byte (the sidecar, the throttle counter, exports).
+    let mut file = crate::files::private_options()
+        .write(true)
+        .create_new(true)
+        .open(tmp)?;
     file.write_all(contents)?;
     file.sync_all()?;
     drop(file);

@@ -200,9 +200,15 @@ pub enum KeyChangeError {
     /// The new passphrase is empty.
     #[error("the new passphrase is empty; choose a passphrase")]
     EmptyPassphrase,
-    /// The current passphrase given does not open any slot.
+    /// The current passphrase given does not open any slot (counted by the unlock throttle).
     #[error("the current passphrase is wrong")]
     WrongPassphrase,
+    /// Too many wrong passphrases recently (the unlock throttle counts these attempts too).
+    #[error("too many wrong passphrases; try again after {retry_after}")]
+    Throttled {
+        /// When the next attempt is allowed.
+        retry_after: DateTime<Utc>,
+    },
     /// Parameters below policy or beyond what this build accepts.
     #[error(transparent)]
     Kdf(#[from] KdfError),
@@ -227,6 +233,22 @@ pub enum KeyChangeError {
     /// Removing this slot would leave the vault without a passphrase slot, its recovery path.
     #[error("the passphrase slot is the vault's recovery path and cannot be removed")]
     LastPassphraseSlot,
+}
+
+impl KeyChangeError {
+    /// A passphrase check inside a key change failed the way an unlock attempt can.
+    pub(crate) fn from_attempt(e: UnlockError) -> Self {
+        match e {
+            UnlockError::WrongPassphrase { .. } => Self::WrongPassphrase,
+            UnlockError::Throttled { retry_after } => Self::Throttled { retry_after },
+            UnlockError::Kdf(e) => Self::Kdf(e),
+            UnlockError::Random(e) => Self::Random(e),
+            UnlockError::Io { path, source } => Self::Io { path, source },
+            other => Self::Store(StoreError::Damaged {
+                reason: other.to_string(),
+            }),
+        }
+    }
 }
 
 /// Errors from storing security-key credential records.

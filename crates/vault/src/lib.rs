@@ -77,6 +77,7 @@ pub mod device;
 pub mod draft;
 pub mod entry;
 mod error;
+pub mod files;
 pub mod history;
 pub mod kdf;
 pub mod key;

@@ -20,8 +20,9 @@ use crate::key::{self, DataKey, Kek, NONCE_LEN, OpenFailed, RandomError, Sealed,
 pub const FILE_NAME: &str = "vault.keys";
 /// Value of the `format` field: tells a Tipvault sidecar apart from any other JSON file.
 const FORMAT: &str = "tipvault-vault-keys";
-/// Newest sidecar format this build reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Newest sidecar format this build reads and the one it writes. Version 2 added
+/// `throttle_file` (the vault keeps an unlock counter file that must not go missing).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Random identifier of a vault, shared by its sidecar and its database.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,6 +105,10 @@ pub(crate) struct Sidecar {
     pub(crate) slots: Vec<Slot>,
     pub(crate) data_key: WrappedDataKey,
     pub(crate) pending_data_key: Option<WrappedDataKey>,
+    /// The vault keeps its unlock counter (`unlock-throttle.json`) at all times, so a missing
+    /// counter means it was deleted and the throttle fails closed (see [`crate::throttle`]).
+    /// False only for vaults last written by a version before 2, until their next unlock.
+    pub(crate) throttle_file: bool,
 }
 
 /// Why a sidecar could not be read.
@@ -146,6 +151,9 @@ struct BodyV1 {
     slots: Vec<SlotV1>,
     data_key: WrappedV1,
     pending_data_key: Option<WrappedV1>,
+    /// Version 2 and later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    throttle_file: bool,
 }
 
 // No deny_unknown_fields here: serde does not support it together with `flatten`; the
@@ -365,6 +373,7 @@ impl Sidecar {
                 .as_ref()
                 .map(WrappedV1::decode)
                 .transpose()?,
+            throttle_file: body.throttle_file,
         })
     }
 
@@ -403,6 +412,7 @@ impl Sidecar {
                 .collect(),
             data_key: WrappedV1::encode(&self.data_key),
             pending_data_key: self.pending_data_key.as_ref().map(WrappedV1::encode),
+            throttle_file: self.throttle_file,
         };
         let body = serde_json::to_value(&body).map_err(io::Error::other)?;
         let checksum = checksum_of(FORMAT, FORMAT_VERSION, &body).map_err(io::Error::other)?;
@@ -559,6 +569,7 @@ mod tests {
             slots: vec![slot],
             data_key: wrap_data_key(&vault_id, 1, &vault_key, &data_key).unwrap(),
             pending_data_key: None,
+            throttle_file: true,
         };
         (sidecar, vault_key, data_key, kek)
     }
@@ -621,10 +632,10 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_reported_as_too_new_and_foreign_json_as_foreign() {
-        let newer = br#"{"format":"tipvault-vault-keys","version":2,"body":{},"checksum":""}"#;
+        let newer = br#"{"format":"tipvault-vault-keys","version":3,"body":{},"checksum":""}"#;
         assert!(matches!(
             Sidecar::decode(newer),
-            Err(ReadError::TooNew { found: 2 })
+            Err(ReadError::TooNew { found: 3 })
         ));
         assert!(matches!(
             Sidecar::decode(br#"{"name":"x"}"#),

@@ -267,7 +267,7 @@ impl Vault {
                 return Err(CreateError::AlreadyExists { path: existing });
             }
         }
-        std::fs::create_dir_all(dir).map_err(|source| CreateError::Io {
+        crate::files::create_private_dir(dir).map_err(|source| CreateError::Io {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -345,9 +345,19 @@ impl Vault {
             slots: vec![slot],
             data_key: sidecar::wrap_data_key(&vault_id, 1, &vault_key, &data_key)?,
             pending_data_key: None,
+            throttle_file: true,
         };
+        throttle::create(dir).map_err(|source| CreateError::Io {
+            path: dir.join(throttle::FILE_NAME),
+            source,
+        })?;
         sidecar.write(dir).map_err(|source| CreateError::Io {
             path: Sidecar::path(dir),
+            source,
+        })?;
+        // SQLite made vault.db and its WAL with the umask's mode (inside a 0700 directory).
+        crate::files::restrict_vault(dir).map_err(|source| CreateError::Io {
+            path: dir.to_path_buf(),
             source,
         })?;
         let mut vault = Vault {
@@ -375,31 +385,19 @@ impl Vault {
         passphrase: &SecretString,
         now: DateTime<Utc>,
     ) -> Result<(Vault, UnlockReport), UnlockError> {
-        let mut sidecar = preflight(dir, Some(now))?;
-
-        // Try each passphrase slot.
-        let mut opened = None;
-        let mut any_passphrase_slot = false;
-        for (index, slot) in sidecar.passphrase_slots() {
-            let SlotKind::Passphrase { kdf, salt } = &slot.kind else {
-                continue;
-            };
-            any_passphrase_slot = true;
-            let kek = kdf::derive_kek(passphrase, salt, kdf)?;
-            if let Ok(vault_key) = sidecar::open_slot(&sidecar.vault_id, slot, &kek) {
-                opened = Some((index, *kdf, vault_key));
-                break;
-            }
+        let mut sidecar = preflight(dir)?;
+        let (slot_index, slot_kdf, vault_key) =
+            open_passphrase_slot(dir, &sidecar, passphrase, now)?;
+        // Tighten modes left by older versions (best effort: a read-only copy still opens).
+        let _ = crate::files::restrict_vault(dir);
+        if !sidecar.throttle_file {
+            // A vault from before sidecar version 2: its counter now exists (the successful
+            // attempt wrote it), so from here on a missing counter fails closed.
+            let mut next = sidecar.clone();
+            next.throttle_file = true;
+            next.write(dir).map_err(io_err(&Sidecar::path(dir)))?;
+            sidecar = next;
         }
-        if !any_passphrase_slot {
-            return Err(UnlockError::NoPassphraseSlot);
-        }
-        let Some((slot_index, slot_kdf, vault_key)) = opened else {
-            // A read-only directory must still report the wrong passphrase, not an I/O error.
-            let retry_after = throttle::record_failure(dir, now).ok().flatten();
-            return Err(UnlockError::WrongPassphrase { retry_after });
-        };
-        let _ = throttle::reset(dir);
 
         let mut report = UnlockReport::default();
         let (conn, data_key) = open_database(dir, &mut sidecar, &vault_key, &mut report)?;
@@ -444,7 +442,7 @@ impl Vault {
     /// caller needs to ask each key for its hmac-secret (credential id and salt) before
     /// [`Vault::unlock_with_security_key`].
     pub fn security_key_slots(dir: &Path) -> Result<SecurityKeySlots, UnlockError> {
-        let sidecar = preflight(dir, None)?;
+        let sidecar = preflight(dir)?;
         let slots = sidecar
             .slots
             .iter()
@@ -479,7 +477,7 @@ impl Vault {
         kek: Zeroizing<[u8; key::KEY_LEN]>,
         now: DateTime<Utc>,
     ) -> Result<(Vault, UnlockReport), UnlockError> {
-        let mut sidecar = preflight(dir, None)?;
+        let mut sidecar = preflight(dir)?;
         let index = sidecar
             .security_key_slot(credential_id)
             .ok_or(UnlockError::NoSecurityKeySlot)?;
@@ -579,7 +577,7 @@ impl Vault {
                 .collect(),
             data_key_generation: sidecar.data_key.generation,
             rotation_pending: sidecar.pending_data_key.is_some(),
-            retry_after: throttle::retry_after(dir, now),
+            retry_after: throttle::retry_after(dir, sidecar.throttle_file, now),
             wal_present: std::fs::metadata(store::wal_path(dir)).is_ok_and(|m| m.len() > 0),
         }))
     }
@@ -601,6 +599,24 @@ impl Vault {
         self.data_key.to_hex()
     }
 
+    /// Proves the passphrase again while the vault is open: the re-authentication before a
+    /// sensitive change. The same throttled attempt as an unlock (counted before the key is
+    /// derived, refused while a delay is due), and it must open *this* vault's key.
+    pub fn verify_passphrase(
+        &self,
+        passphrase: &SecretString,
+        now: DateTime<Utc>,
+    ) -> Result<(), UnlockError> {
+        let (_, _, vault_key) = open_passphrase_slot(&self.dir, &self.sidecar, passphrase, now)?;
+        if vault_key.as_bytes() != self.vault_key.as_bytes() {
+            return Err(sidecar_damaged(
+                &self.dir,
+                "its passphrase slot holds another vault key than the open vault's",
+            ));
+        }
+        Ok(())
+    }
+
     /// Replaces the passphrase slot that `current` opens with one for `new` (the database is
     /// untouched; only the vault key is re-wrapped).
     pub fn change_passphrase(
@@ -614,17 +630,9 @@ impl Vault {
             return Err(KeyChangeError::EmptyPassphrase);
         }
         kdf.check_for_new_slot()?;
-        let mut found = None;
-        for (index, slot) in self.sidecar.passphrase_slots() {
-            if let SlotKind::Passphrase { kdf, salt } = &slot.kind {
-                let kek = kdf::derive_kek(current, salt, kdf)?;
-                if sidecar::open_slot(&self.sidecar.vault_id, slot, &kek).is_ok() {
-                    found = Some(index);
-                    break;
-                }
-            }
-        }
-        let index = found.ok_or(KeyChangeError::WrongPassphrase)?;
+        // Throttled like an unlock: an open session must not become a fast passphrase oracle.
+        let (index, _, _) = open_passphrase_slot(&self.dir, &self.sidecar, current, now)
+            .map_err(KeyChangeError::from_attempt)?;
         let slot = new_passphrase_slot(&self.sidecar.vault_id, new, kdf, &self.vault_key)?;
         let mut next = self.sidecar.clone();
         if let Some(entry) = next.slots.get_mut(index) {
@@ -1242,10 +1250,51 @@ fn sidecar_damaged(dir: &Path, reason: &str) -> UnlockError {
     }
 }
 
+/// Opens the passphrase slot `passphrase` opens, as one throttled attempt: refused while a delay
+/// is due, counted before any key derivation, forgotten on success (see [`throttle`]). Returns
+/// the slot's index, its KDF parameters and the vault key.
+fn open_passphrase_slot(
+    dir: &Path,
+    sidecar: &Sidecar,
+    passphrase: &SecretString,
+    now: DateTime<Utc>,
+) -> Result<(usize, KdfParams, VaultKey), UnlockError> {
+    if sidecar.passphrase_slots().next().is_none() {
+        return Err(UnlockError::NoPassphraseSlot);
+    }
+    let attempt = match throttle::begin(dir, sidecar.throttle_file, now) {
+        Ok(attempt) => attempt,
+        Err(throttle::Refused::Wait(retry_after)) => {
+            return Err(UnlockError::Throttled { retry_after });
+        }
+        // No attempt that cannot be counted (a read-only copy must be made writable first).
+        Err(throttle::Refused::Io(source)) => {
+            return Err(UnlockError::Io {
+                path: dir.join(throttle::FILE_NAME),
+                source,
+            });
+        }
+    };
+    for (index, slot) in sidecar.passphrase_slots() {
+        let SlotKind::Passphrase { kdf, salt } = &slot.kind else {
+            continue;
+        };
+        let kek = kdf::derive_kek(passphrase, salt, kdf)?;
+        if let Ok(vault_key) = sidecar::open_slot(&sidecar.vault_id, slot, &kek) {
+            attempt
+                .succeeded()
+                .map_err(io_err(&dir.join(throttle::FILE_NAME)))?;
+            return Ok((index, *kdf, vault_key));
+        }
+    }
+    Err(UnlockError::WrongPassphrase {
+        retry_after: attempt.failed(),
+    })
+}
+
 /// What every unlock checks before touching a key: the directory, the sidecar, the database's
-/// size and that the two files belong together. With `throttle_at`, a delayed passphrase
-/// attempt is refused here too (before any key derivation).
-fn preflight(dir: &Path, throttle_at: Option<DateTime<Utc>>) -> Result<Sidecar, UnlockError> {
+/// size and that the two files belong together.
+fn preflight(dir: &Path) -> Result<Sidecar, UnlockError> {
     if !dir.is_dir() {
         return Err(UnlockError::NotAVault {
             path: dir.to_path_buf(),
@@ -1264,11 +1313,6 @@ fn preflight(dir: &Path, throttle_at: Option<DateTime<Utc>>) -> Result<Sidecar, 
         }
         Err(e) => return Err(io_err(&db_path)(e)),
     };
-    if let Some(now) = throttle_at
-        && let Some(retry_after) = throttle::retry_after(dir, now)
-    {
-        return Err(UnlockError::Throttled { retry_after });
-    }
     if db_len < store::PAGE_SIZE || db_len % store::PAGE_SIZE != 0 {
         return Err(UnlockError::Damaged {
             file: VaultFile::Database,

@@ -72,7 +72,7 @@ fn missing_foreign_or_newer_sidecars_have_their_own_errors() {
 
     let newer = String::from_utf8(original.clone())
         .unwrap()
-        .replace("\"version\": 1", "\"version\": 7");
+        .replace("\"version\": 2", "\"version\": 7");
     assert_ne!(
         newer.as_bytes(),
         original.as_slice(),
@@ -86,7 +86,7 @@ fn missing_foreign_or_newer_sidecars_have_their_own_errors() {
             UnlockError::TooNew {
                 file: VaultFile::Sidecar,
                 found: 7,
-                supported: 1
+                supported: 2
             }
         ),
         "{err:?}"
