@@ -342,7 +342,8 @@ pub fn dispute(
     };
     let bytes = serde_json::to_vec_pretty(&bundle)
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
-    std::fs::write(out, &bytes).map_err(|e| {
+    // Owner-only: the bundle is plaintext outside the vault (receipts, amounts, the reason).
+    write_private(out, &bytes).map_err(|e| {
         AppError::new(
             ErrorCode::Io,
             format!("Cannot write {}: {e}.", out.display()),
@@ -484,4 +485,18 @@ pub fn privacy_ledger(
             }
         })
         .collect())
+}
+
+/// Writes `bytes` to `path`, creating it readable by the user only (0600 on Unix; an existing
+/// file is tightened too).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = tipvault_vault::files::private_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    tipvault_vault::files::restrict_file(&file)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

@@ -16,13 +16,17 @@ use crate::{BalanceLie, Config, Faults, Hostility, Sandbox};
 /// Run the sandbox provider (demo money, not a real provider) on loopback until Ctrl-C.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// SQLite state file, created on first run and reused so restarts keep state
-    /// [default: tipvault-sandbox.sqlite3 in the temporary directory].
+    /// SQLite state file, created on first run (readable by you only) and reused so restarts
+    /// keep state [default: sandbox/tipvault-sandbox.sqlite3 in your Tipvault data folder].
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// Address to listen on (loopback is recommended).
+    /// Address to listen on: loopback only, unless `--allow-remote`.
     #[arg(long, default_value = "127.0.0.1:8787", conflicts_with = "port")]
     pub listen: SocketAddr,
+    /// Allow a `--listen` address other machines can reach. Anyone who reaches it may try
+    /// enrollment codes (five wrong ones close pairing until a restart).
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Listen on 127.0.0.1 at this port instead (0: any free port).
     #[arg(long)]
     pub port: Option<u16>,
@@ -72,21 +76,35 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// The state file: `--db` or the default.
-    #[must_use]
-    pub fn db_path(&self) -> PathBuf {
-        self.db
-            .clone()
-            .unwrap_or_else(|| std::env::temp_dir().join("tipvault-sandbox.sqlite3"))
+    /// The state file: `--db`, or one in a folder of the user's own (never the shared
+    /// temporary directory, where another account could read or replace it).
+    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(db) = &self.db {
+            return Ok(db.clone());
+        }
+        let dirs = directories::ProjectDirs::from("app", "Tipvault", "tipvault")
+            .context("no home folder to keep the sandbox's state in: pass --db FILE")?;
+        Ok(dirs
+            .data_dir()
+            .join("sandbox")
+            .join("tipvault-sandbox.sqlite3"))
     }
 
-    /// The sandbox configuration these arguments describe (reads `--catalog`).
+    /// The sandbox configuration these arguments describe (reads `--catalog`). Refuses a
+    /// listen address other machines can reach unless `--allow-remote` says so.
     pub fn config(&self) -> anyhow::Result<Config> {
-        let mut config = Config::new(self.db_path());
-        config.listen = match self.port {
+        let listen = match self.port {
             Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
             None => self.listen,
         };
+        if !listen.ip().is_loopback() && !self.allow_remote {
+            anyhow::bail!(
+                "{listen} can be reached from other machines; the sandbox listens on loopback \
+                 only (127.0.0.1) unless you pass --allow-remote"
+            );
+        }
+        let mut config = Config::new(self.db_path()?);
+        config.listen = listen;
         config.catalog_version = self.catalog_version;
         config.enrollment_code.clone_from(&self.enrollment_code);
         config.max_body_bytes = self.max_body_bytes;

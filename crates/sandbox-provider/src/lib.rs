@@ -41,6 +41,7 @@ use tipvault_wire::protocol::SignedCatalog;
 use zeroize::Zeroizing;
 
 pub use command::{RunArgs, Started, run};
+pub use server::MAX_WRONG_CODES;
 pub use store::Store;
 
 /// Reads UNIX seconds; tests inject a fixed or skewed clock.

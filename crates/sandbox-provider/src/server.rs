@@ -68,7 +68,13 @@ pub(crate) struct App {
     double_charge: std::sync::atomic::AtomicBool,
     balance_lie: Mutex<Option<BalanceLie>>,
     max_body: usize,
+    /// Wrong enrollment codes since start: after [`MAX_WRONG_CODES`], pairing is closed until a
+    /// restart (a new code), so an 8-digit code cannot be guessed by trying them all.
+    wrong_codes: std::sync::atomic::AtomicU32,
 }
+
+/// Wrong enrollment codes a running sandbox accepts before it stops pairing.
+pub const MAX_WRONG_CODES: u32 = 5;
 
 impl App {
     pub(crate) fn new(
@@ -93,6 +99,7 @@ impl App {
             double_charge: std::sync::atomic::AtomicBool::new(config.faults.double_charge),
             balance_lie: Mutex::new(config.faults.balance_lie),
             max_body: config.max_body_bytes,
+            wrong_codes: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -522,6 +529,15 @@ fn pair(
         ));
     };
     let now = (app.clock)();
+    use std::sync::atomic::Ordering;
+    if app.wrong_codes.load(Ordering::SeqCst) >= MAX_WRONG_CODES {
+        return Err(refuse(
+            422,
+            ErrorCode::InvalidEnrollmentCode,
+            "too many wrong enrollment codes: pairing is closed until the provider restarts \
+             with a new code",
+        ));
+    }
     let account: Option<String> = tx
         .query_row(
             "SELECT account FROM enrollment_codes WHERE code = ?1 AND used_at IS NULL",
@@ -530,6 +546,7 @@ fn pair(
         )
         .optional()?;
     let Some(account) = account else {
+        app.wrong_codes.fetch_add(1, Ordering::SeqCst);
         return Err(refuse(
             422,
             ErrorCode::InvalidEnrollmentCode,

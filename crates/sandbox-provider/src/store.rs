@@ -45,9 +45,38 @@ CREATE TABLE IF NOT EXISTS disputes (
     evidence_digest TEXT NOT NULL, opened_at INTEGER NOT NULL);
 ";
 
+/// Creates the state file's folder (0700 when it is new) and the file itself readable by the
+/// user only, before SQLite opens it (its WAL and shared-memory files take the file's mode).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        private_file(path).map_err(|e| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("cannot create {}: {e}", path.display())),
+            )
+        })?;
         let conn = Connection::open(path)?;
         // WAL + NORMAL: durable across process crashes (the failure the sandbox simulates)
         // and fast enough for the round-trip benchmark.

@@ -159,6 +159,15 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
         tipvault_app::dispute(&mut w.session, &w.net, &rd, reason, &out, Utc::now()).unwrap();
     assert!(view.acknowledged);
     assert!(tipvault_app::verify_bundle_file(&out).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "a bundle is plaintext outside the vault: owner only"
+        );
+    }
     let text = std::fs::read_to_string(&out).unwrap();
     for (from, to) in [
         ("redemption.leg_sent", "redemption.leg_sEnt"),

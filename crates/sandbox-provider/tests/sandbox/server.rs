@@ -51,6 +51,73 @@ async fn catalog_is_signed_by_the_provider_and_pairing_is_one_time() {
 }
 
 #[tokio::test]
+async fn five_wrong_enrollment_codes_close_pairing_until_a_restart() {
+    let (_dir, sandbox) = support::start_with(|_| {}).await;
+    let max = tipvault_sandbox_provider::MAX_WRONG_CODES;
+    for attempt in 0..max {
+        let mut guesser = client_for(&sandbox, device_seed()).await;
+        assert_eq!(
+            code(guesser.pair(&format!("0000-{attempt:04}")).await),
+            ErrorCode::InvalidEnrollmentCode
+        );
+    }
+    // Now even the right code is refused: an 8-digit code cannot be walked through.
+    let mut owner = client_for(&sandbox, device_seed()).await;
+    let refused = owner.pair(sandbox.enrollment_code()).await.unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::InvalidEnrollmentCode));
+    assert!(refused.to_string().contains("too many"), "{refused}");
+}
+
+#[test]
+fn the_command_line_sandbox_listens_on_loopback_and_keeps_its_state_privately() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: tipvault_sandbox_provider::RunArgs,
+    }
+    let parse = |args: &[&str]| {
+        Cli::try_parse_from([&["sandbox"], args].concat())
+            .unwrap()
+            .run
+    };
+    let remote = parse(&["--listen", "0.0.0.0:8787"])
+        .config()
+        .map(|_| ())
+        .unwrap_err();
+    assert!(remote.to_string().contains("--allow-remote"), "{remote}");
+    assert!(
+        parse(&["--listen", "0.0.0.0:8787", "--allow-remote"])
+            .config()
+            .is_ok()
+    );
+    assert!(parse(&["--listen", "[::1]:8787"]).config().is_ok());
+    let default = parse(&[]).db_path().unwrap();
+    assert!(
+        !default.starts_with(std::env::temp_dir()),
+        "never the shared temporary directory: {}",
+        default.display()
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_state_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new-folder").join("state.sqlite3");
+    let sandbox = tipvault_sandbox_provider::Sandbox::start(
+        tipvault_sandbox_provider::Config::new(db.clone()),
+    )
+    .await
+    .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    drop(sandbox);
+}
+
+#[tokio::test]
 async fn a_stale_catalog_is_reissued_with_the_same_version_and_offer() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
