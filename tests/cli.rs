@@ -2,17 +2,29 @@
 //! would. Vaults use the minimum Argon2id cost (`--kdf-minimum`) to keep the suite quick.
 
 use std::path::Path;
+use std::process::Command;
 
 use tipvault_tests::{Run, run, tipvault};
 
 const PASSPHRASE: &str = "harbour violet quantum tangerine";
 
 /// Runs `tipvault --vault DIR --passphrase-stdin ARGS` with `stdin` as its input.
+/// `--vault DIR`, or for a directory named `<x>.demo` the demo vault beside `<x>`
+/// (`--vault <x> --demo`): the software authenticator is a test device, which only the demo
+/// vault accepts.
+fn at(dir: &Path) -> Command {
+    let mut c = tipvault();
+    if dir.extension().is_some_and(|e| e == "demo") {
+        c.arg("--vault").arg(dir.with_extension("")).arg("--demo");
+    } else {
+        c.arg("--vault").arg(dir);
+    }
+    c
+}
+
 fn with_stdin(dir: &Path, stdin: &str, args: &[&str]) -> Run {
     use std::io::Write;
-    let mut child = tipvault()
-        .arg("--vault")
-        .arg(dir)
+    let mut child = at(dir)
         .arg("--passphrase-stdin")
         .args(args)
         .stdin(std::process::Stdio::piped())
@@ -27,6 +39,46 @@ fn with_stdin(dir: &Path, stdin: &str, args: &[&str]) -> Run {
         .write_all(stdin.as_bytes())
         .expect("stdin accepts the passphrase");
     child.wait_with_output().expect("tipvault finishes").into()
+}
+
+/// `export-key` as a user runs it: typed at a terminal. The passphrase goes through a
+/// pseudo-terminal (`script` from util-linux, in every Debian install), which the command
+/// insists on; what it printed (prompt, warning and JSON) comes back as `stdout`.
+fn export_key_at_a_terminal(dir: &Path) -> Run {
+    use std::io::Write;
+    let program = tipvault_tests::binary("tipvault-cli", "tipvault");
+    let line = format!(
+        "{} --vault {} --json export-key",
+        program.display(),
+        dir.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("TIPVAULT_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    // After the prompt has switched echo off.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin
+        .write_all(format!("{PASSPHRASE}\n").as_bytes())
+        .expect("the terminal takes the passphrase");
+    drop(stdin);
+    child.wait_with_output().expect("script finishes").into()
+}
+
+/// The 64-hex-digit key in what `export-key` printed.
+fn exported_key(out: &Run) -> String {
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let start = out
+        .stdout
+        .find("\"key\":\"")
+        .expect("the JSON names the key")
+        + 7;
+    out.stdout[start..start + 64].to_owned()
 }
 
 fn init(dir: &Path) {
@@ -389,10 +441,10 @@ fn rekey_changes_the_data_key_and_the_vault_still_opens() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());
     let p = format!("{PASSPHRASE}\n");
-    let before = json(&with_stdin(dir.path(), &p, &["--json", "export-key"]))["key"].clone();
+    let before = exported_key(&export_key_at_a_terminal(dir.path()));
     let rekeyed = json(&with_stdin(dir.path(), &p, &["--json", "rekey"]));
     assert_eq!(rekeyed["generation"], 2);
-    let after = json(&with_stdin(dir.path(), &p, &["--json", "export-key"]))["key"].clone();
+    let after = exported_key(&export_key_at_a_terminal(dir.path()));
     assert_ne!(before, after, "a rotation must change the data key");
     assert_eq!(
         json(&with_stdin(dir.path(), &p, &["--json", "audit", "verify"]))["intact"],
@@ -405,14 +457,37 @@ fn export_key_opens_the_vault_in_sqlcipher_and_audit_verify_catches_an_edit() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());
     let p = format!("{PASSPHRASE}\n");
-    let exported = with_stdin(dir.path(), &p, &["--json", "export-key"]);
+    // Only typed at a terminal: standard input and the environment are refused.
+    let piped = with_stdin(dir.path(), &p, &["--json", "export-key"]);
+    assert_eq!(piped.status.code(), Some(2), "{}", piped.stderr);
     assert!(
-        exported.stderr.contains("WARNING"),
-        "exporting the key must warn: {}",
-        exported.stderr
+        piped.stderr.contains("at the terminal only"),
+        "{}",
+        piped.stderr
     );
-    let key = json(&exported)["key"].as_str().unwrap().to_owned();
-    assert_eq!(key.len(), 64, "a 256-bit key in hex");
+    let from_env = run(tipvault()
+        .arg("--vault")
+        .arg(dir.path())
+        .args(["--json", "export-key"])
+        .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(from_env.status.code(), Some(2), "{}", from_env.stderr);
+    assert!(
+        from_env.stderr.contains("TIPVAULT_PASSPHRASE"),
+        "{}",
+        from_env.stderr
+    );
+    let exported = export_key_at_a_terminal(dir.path());
+    assert!(
+        exported.stdout.contains("WARNING"),
+        "exporting the key must warn: {}",
+        exported.stdout
+    );
+    let key = exported_key(&exported);
+    assert!(
+        key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "a 256-bit key in hex: {key}"
+    );
 
     // Open the vault as any SQLCipher 4 client would, with only the raw key, and tamper.
     let conn = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
@@ -1148,8 +1223,15 @@ fn an_imported_catalog_previews_the_vaults_balances() {
         .block_on(tipvault_sandbox_provider::Sandbox::start(config))
         .unwrap();
     let url = sandbox.base_url();
+    let fingerprint = sandbox.key_fingerprint();
     for args in [
-        vec!["provider", "add", url.as_str()],
+        vec![
+            "provider",
+            "add",
+            url.as_str(),
+            "--fingerprint",
+            &fingerprint,
+        ],
         vec!["provider", "pair", "1234-5678"],
         vec!["account", "reconcile", "demo-provider"],
     ] {
@@ -1232,9 +1314,7 @@ fn an_imported_catalog_previews_the_vaults_balances() {
 /// Runs `tipvault --vault DIR --soft-authenticator SOFT ARGS` with no passphrase available at
 /// all (no stdin, no environment, no terminal): what opens must open with the key alone.
 fn with_key(dir: &Path, soft: &Path, args: &[&str]) -> Run {
-    run(tipvault()
-        .arg("--vault")
-        .arg(dir)
+    run(at(dir)
         .arg("--soft-authenticator")
         .arg(soft)
         .args(args)
@@ -1270,7 +1350,7 @@ fn audit_events(dir: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn a_security_key_opens_the_vault_alone_and_removing_it_leaves_the_passphrase() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("vault");
+    let dir = tmp.path().join("vault.demo");
     let soft = tmp.path().join("soft-key.json");
     init(&dir);
     let key = register_key(&dir, &soft, "blue key");
@@ -1318,10 +1398,7 @@ fn a_security_key_opens_the_vault_alone_and_removing_it_leaves_the_passphrase() 
         ],
     ));
     assert_eq!(renamed["label"], "green key");
-    let status = json(&run(tipvault()
-        .arg("--vault")
-        .arg(&dir)
-        .args(["--json", "status"])));
+    let status = json(&run(at(&dir).args(["--json", "status"])));
     assert_eq!(status["security_keys"], serde_json::json!(["green key"]));
 
     let removed = json(&with_key(
@@ -1329,7 +1406,11 @@ fn a_security_key_opens_the_vault_alone_and_removing_it_leaves_the_passphrase() 
         &soft,
         &["--security-key", "--json", "auth", "remove", &id],
     ));
-    assert_eq!(removed["id"], id.as_str());
+    assert_eq!(removed["key"]["id"], id.as_str());
+    assert_eq!(
+        removed["data_key_generation"], 2,
+        "the vault key and data key were replaced"
+    );
     let refused = with_key(&dir, &soft, &["--security-key", "unlock"]);
     assert_eq!(refused.status.code(), Some(6), "{}", refused.stderr);
     assert!(
@@ -1360,8 +1441,8 @@ fn a_security_key_opens_the_vault_alone_and_removing_it_leaves_the_passphrase() 
 #[test]
 fn another_or_missing_authenticator_file_is_refused_clearly() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("vault");
-    let other_vault = tmp.path().join("other-vault");
+    let dir = tmp.path().join("vault.demo");
+    let other_vault = tmp.path().join("other-vault.demo");
     init(&dir);
     init(&other_vault);
     let mine = tmp.path().join("mine.json");
@@ -1386,9 +1467,7 @@ fn another_or_missing_authenticator_file_is_refused_clearly() {
     // default). This machine has no key plugged in: no key answers within the (shortened) time
     // and it says so, or, where the platform's USB monitor cannot run at all, the authenticator
     // failure is named. Either way the vault stays locked.
-    let out = run(tipvault()
-        .arg("--vault")
-        .arg(&dir)
+    let out = run(at(&dir)
         .args(["--security-key", "unlock"])
         .env_remove("TIPVAULT_SOFT_AUTHENTICATOR")
         .env("TIPVAULT_TEST_USB_TIMEOUT_MS", "1500")
@@ -1406,7 +1485,7 @@ fn another_or_missing_authenticator_file_is_refused_clearly() {
 #[test]
 fn a_cloned_authenticator_file_is_refused_and_audited() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("vault");
+    let dir = tmp.path().join("vault.demo");
     let soft = tmp.path().join("soft.json");
     let clone = tmp.path().join("copied.json");
     init(&dir);

@@ -142,7 +142,14 @@ fn kill_run(kills: u32, seed: u64) {
     ok(
         &vault,
         &offset,
-        &["provider", "add", "--sandbox", &sandbox.base_url()],
+        &[
+            "provider",
+            "add",
+            "--sandbox",
+            &sandbox.base_url(),
+            "--fingerprint",
+            &sandbox.key_fingerprint(),
+        ],
     );
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     // This test is about the outbox under SIGKILL, not the risk gate (`tests/risk.rs`): the
@@ -399,7 +406,15 @@ fn catalog_refresh_renews_a_reissued_catalog_from_the_command_line() {
     let sandbox = rt.block_on(Sandbox::start(config(None))).unwrap();
     let addr = sandbox.addr();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
-    ok(&vault, &offset, &["provider", "add", &sandbox.base_url()]);
+    let fingerprint = sandbox.key_fingerprint();
+    let add = [
+        "provider",
+        "add",
+        &sandbox.base_url(),
+        "--fingerprint",
+        &fingerprint,
+    ];
+    ok(&vault, &offset, &add);
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     let same = json(&vault, &offset, &["catalog", "refresh"]);
     assert_eq!(same[0]["outcome"], "unchanged", "{same}");
@@ -438,7 +453,16 @@ fn a_double_charge_is_found_after_the_redemption_and_disputed_from_the_command_l
     let vault = tmp.path().join("vault.demo");
     ok(&vault, &offset, &["init"]);
     let url = sandbox.base_url();
-    ok(&vault, &offset, &["provider", "add", "--sandbox", &url]);
+    let fingerprint = sandbox.key_fingerprint();
+    let add = [
+        "provider",
+        "add",
+        "--sandbox",
+        &url,
+        "--fingerprint",
+        &fingerprint,
+    ];
+    ok(&vault, &offset, &add);
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     ok(&vault, &offset, &["risk", "sandbox-waiver", "on"]);
     let opened = json(&vault, &offset, &["account", "reconcile"]);
@@ -520,7 +544,12 @@ fn the_remaining_1100_is_explained_with_the_smallest_addition_that_makes_it_usab
     let sandbox = rt.block_on(Sandbox::start(config)).unwrap();
     ok(&vault, &offset, &["init", "--kdf-minimum"]);
     let url = sandbox.base_url();
-    ok(&vault, &offset, &["provider", "add", &url]);
+    let fingerprint = sandbox.key_fingerprint();
+    ok(
+        &vault,
+        &offset,
+        &["provider", "add", &url, "--fingerprint", &fingerprint],
+    );
     ok(&vault, &offset, &["provider", "pair", "1234-5678"]);
     ok(&vault, &offset, &["account", "reconcile"]);
     let args = [

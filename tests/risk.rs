@@ -1,8 +1,10 @@
 //! The risk gate as a process: the real `tipvault` binary against the real sandbox over
 //! loopback. A new vault's redemption is paused with its reasons, survives the process, and
-//! goes out only after `tipvault verify` with the software authenticator; a limit raised
-//! without the key is refused and audited; a refusal over the limit queues nothing; a
-//! cancelled redemption is never sent.
+//! goes out only after `tipvault verify` with the software authenticator; a limit raise is
+//! confirmed with the passphrase and audited; a refusal over the limit queues nothing; a
+//! cancelled redemption is never sent. The software authenticator is a test device, which only
+//! the demo vault accepts: these worlds are demo vaults (`--demo`), except where a test is about
+//! the real vault's refusals.
 
 use std::process::Stdio;
 
@@ -14,14 +16,19 @@ const PASSPHRASE: &str = "harbour violet quantum tangerine";
 struct World {
     _tmp: tempfile::TempDir,
     vault: std::path::PathBuf,
+    /// Commands go to the demo vault beside `vault`.
+    demo: bool,
     soft: std::path::PathBuf,
     sandbox: Sandbox,
     _rt: tokio::runtime::Runtime,
 }
 
 fn run(w: &World, args: &[&str]) -> Run {
-    tipvault()
-        .arg("--vault")
+    let mut cmd = tipvault();
+    if w.demo && !args.contains(&"--demo") {
+        cmd.arg("--demo");
+    }
+    cmd.arg("--vault")
         .arg(&w.vault)
         .arg("--soft-authenticator")
         .arg(&w.soft)
@@ -46,7 +53,17 @@ fn json(w: &World, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(w, &all).stdout).expect("one JSON document")
 }
 
+/// A demo vault with a provider, paired, and the test device registered.
 fn world() -> World {
+    world_in(true)
+}
+
+/// A real vault with a provider, paired; no test device (it would be refused).
+fn real_world() -> World {
+    world_in(false)
+}
+
+fn world_in(demo: bool) -> World {
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
     let soft = tmp.path().join("soft.json");
@@ -57,14 +74,27 @@ fn world() -> World {
     let w = World {
         _tmp: tmp,
         vault,
+        demo,
         soft,
         sandbox,
         _rt: rt,
     };
     ok(&w, &["init", "--kdf-minimum"]);
-    ok(&w, &["provider", "add", &w.sandbox.base_url()]);
+    let fingerprint = w.sandbox.key_fingerprint();
+    ok(
+        &w,
+        &[
+            "provider",
+            "add",
+            &w.sandbox.base_url(),
+            "--fingerprint",
+            &fingerprint,
+        ],
+    );
     ok(&w, &["provider", "pair", "1234-5678"]);
-    ok(&w, &["auth", "register", "--label", "test key"]);
+    if demo {
+        ok(&w, &["auth", "register", "--label", "test key"]);
+    }
     w
 }
 
@@ -111,8 +141,20 @@ fn sent(w: &World) -> i64 {
 /// waiver cannot be turned on; both work in the demo vault beside it.
 #[test]
 fn a_real_vault_refuses_a_sandbox_and_the_waiver_and_the_demo_vault_allows_both() {
-    let w = world();
-    let out = run(&w, &["provider", "add", "--sandbox", &w.sandbox.base_url()]);
+    let w = real_world();
+    let fingerprint = w.sandbox.key_fingerprint();
+    let url = w.sandbox.base_url();
+    let out = run(
+        &w,
+        &[
+            "provider",
+            "add",
+            "--sandbox",
+            &url,
+            "--fingerprint",
+            &fingerprint,
+        ],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("demo vault only"), "{}", out.stderr);
     let out = run(&w, &["risk", "sandbox-waiver", "on"]);
@@ -123,8 +165,26 @@ fn a_real_vault_refuses_a_sandbox_and_the_waiver_and_the_demo_vault_allows_both(
 
     let demo = json(&w, &["--demo", "init"]);
     assert_eq!(demo["created"], true, "{demo}");
-    let url = w.sandbox.base_url();
-    let added = json(&w, &["--demo", "provider", "add", "--sandbox", &url]);
+    let out = run(&w, &["--demo", "provider", "add", "--sandbox", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(10),
+        "the key is shown, not trusted: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&fingerprint), "{}", out.stderr);
+    let added = json(
+        &w,
+        &[
+            "--demo",
+            "provider",
+            "add",
+            "--sandbox",
+            &url,
+            "--fingerprint",
+            &fingerprint,
+        ],
+    );
     assert_eq!(added["sandbox"], true, "{added}");
     ok(&w, &["--demo", "risk", "sandbox-waiver", "on"]);
     // The real vault still has no waiver.
@@ -173,67 +233,75 @@ fn redeem_pauses_with_its_reasons_then_verify_with_the_key_sends_it() {
 }
 
 #[test]
-fn a_limit_raise_without_the_key_is_refused_and_audited() {
+fn a_limit_raise_is_confirmed_and_audited_and_a_test_device_cannot_confirm_it_in_a_real_vault() {
     let w = world();
     // Lowering is free: the test device is at hand but not asked.
-    let lowered = json(
-        &w,
-        &[
-            "risk",
-            "limits",
-            "set",
-            "--currency",
-            "KRW",
-            "--kind",
-            "per-claim",
-            "20000",
-        ],
-    );
+    let set = |amount: &str| {
+        vec![
+            "risk".to_owned(),
+            "limits".into(),
+            "set".into(),
+            "--currency".into(),
+            "KRW".into(),
+            "--kind".into(),
+            "per-claim".into(),
+            amount.into(),
+        ]
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let lowered = json(&w, &args(&set("20000")));
     assert_eq!(lowered["stepped_up"], false);
-    // Raising without a key: a run without --soft-authenticator.
+    // Raising: the test device (named with --soft-authenticator) approves exactly this change.
+    let raised = json(&w, &args(&set("25000")));
+    assert_eq!(raised["stepped_up"], true);
+    let approved: Vec<_> = audit_kinds(&w)
+        .into_iter()
+        .filter(|(k, _)| k == "auth.step_up_approved")
+        .collect();
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0].1["provider"], "tipvault.local/limits");
+
+    // In a real vault the passphrase this run was given confirms it; the test device cannot.
+    let real = real_world();
+    json(&real, &args(&set("20000")));
     let out: Run = tipvault()
         .arg("--vault")
-        .arg(&w.vault)
+        .arg(&real.vault)
         .env("TIPVAULT_PASSPHRASE", PASSPHRASE)
-        .args([
-            "risk",
-            "limits",
-            "set",
-            "--currency",
-            "KRW",
-            "--kind",
-            "per-claim",
-            "25000",
-        ])
+        .args(args(&set("25000")))
         .stdin(Stdio::null())
         .output()
         .unwrap()
         .into();
-    assert_eq!(out.status.code(), Some(7), "{}", out.stderr);
-    assert!(out.stderr.contains("security key"), "{}", out.stderr);
-    let refused: Vec<_> = audit_kinds(&w)
-        .into_iter()
-        .filter(|(k, _)| k == "risk.limit_refused")
+    assert!(out.status.success(), "{}", out.stderr);
+    let kinds = audit_kinds(&real);
+    let reauth: Vec<_> = kinds
+        .iter()
+        .filter(|(k, _)| k == "auth.reauthenticated")
         .collect();
-    assert_eq!(refused.len(), 1);
-    assert_eq!(refused[0].1["reason"], "needs_step_up");
-    let limits = json(&w, &["risk", "limits"]);
-    assert_eq!(limits[0]["per_claim"]["minor"], 20_000, "unchanged");
-    // With the key it goes through.
-    let raised = json(
-        &w,
-        &[
-            "risk",
-            "limits",
-            "set",
-            "--currency",
-            "KRW",
-            "--kind",
-            "per-claim",
-            "25000",
-        ],
+    assert_eq!(
+        reauth.len(),
+        2,
+        "the provider added, and the raise: {kinds:?}"
     );
-    assert_eq!(raised["stepped_up"], true);
+    assert!(
+        reauth[1].1["change"]
+            .as_str()
+            .unwrap()
+            .starts_with("raise-limit")
+    );
+    let out = run(&real, &["--security-key", "unlock"]);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "no test device opens a real vault: {}",
+        out.stderr
+    );
+    let out = run(&real, &["auth", "register", "--label", "test key"]);
+    assert_eq!(out.status.code(), Some(6), "{}", out.stderr);
+    assert!(out.stderr.contains("test device"), "{}", out.stderr);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use tauri::{AppHandle, State};
 use tipvault_app as app;
 use tipvault_app::{AppError, KdfChoice, LockReason, SecretString};
 
+use crate::reauth::{ReauthInput, with_proof};
 use crate::session::{Desktop, blocking};
 
 #[tauri::command]
@@ -78,15 +79,20 @@ pub async fn retention_classes(handle: AppHandle) -> Result<Vec<app::RetentionVi
     .await
 }
 
+/// Shortening a class asks the dialog's proof (`reauth`); lengthening needs none.
 #[tauri::command]
 pub async fn set_retention(
     handle: AppHandle,
     class: String,
     seconds: u64,
+    reauth: Option<ReauthInput>,
 ) -> Result<app::RetentionChanged, AppError> {
     let duration = Duration::from_secs(seconds);
+    let inner = handle.clone();
     blocking(handle, move |d| {
-        d.with_session(|s| app::set_retention(s, &class, duration, Utc::now()))
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            d.with_session(|s| app::set_retention(s, &class, duration, proof, Utc::now()))
+        })
     })
     .await
 }
@@ -124,10 +130,18 @@ pub async fn settings(handle: AppHandle) -> Result<app::Settings, AppError> {
     blocking(handle, |d| d.with_session(|s| app::settings(s, Utc::now()))).await
 }
 
+/// Longer than the default asks the dialog's proof (`reauth`).
 #[tauri::command]
-pub async fn set_auto_lock(handle: AppHandle, seconds: u64) -> Result<app::Settings, AppError> {
+pub async fn set_auto_lock(
+    handle: AppHandle,
+    seconds: u64,
+    reauth: Option<ReauthInput>,
+) -> Result<app::Settings, AppError> {
+    let inner = handle.clone();
     blocking(handle, move |d| {
-        d.set_auto_lock(Duration::from_secs(seconds))
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            d.set_auto_lock(Duration::from_secs(seconds), proof)
+        })
     })
     .await
 }

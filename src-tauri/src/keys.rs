@@ -15,6 +15,7 @@ use tauri::{AppHandle, Manager};
 use tipvault_app as app;
 use tipvault_app::{AppError, AuthenticatorChoice, ErrorCode, IfMissing, PinPrompt};
 
+use crate::reauth::{ReauthInput, with_proof};
 use crate::session::blocking;
 
 /// Debug-build test hook: the software test device's state file.
@@ -192,18 +193,25 @@ pub async fn security_keys(handle: AppHandle) -> Result<Vec<app::SecurityKeyView
     .await
 }
 
-/// Registers a key under `label` (two touches: the credential, then its unlock slot).
+/// Registers a key under `label` (two touches: the credential, then its unlock slot), once the
+/// dialog's proof (`reauth`: the passphrase or another registered key) is checked.
 #[tauri::command]
 pub async fn register_security_key(
     handle: AppHandle,
     label: String,
     device: String,
     pin: Option<String>,
+    reauth: Option<ReauthInput>,
 ) -> Result<app::SecurityKeyView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
-        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Register)?;
-        d.with_session(|s| app::register_security_key(s, &mut *authenticator, &label, Utc::now()))
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            let mut authenticator =
+                open(&inner, d.location.dir(), &device, pin, Purpose::Register)?;
+            d.with_session(|s| {
+                app::register_security_key(s, proof, &mut *authenticator, &label, Utc::now())
+            })
+        })
     })
     .await
 }
@@ -220,14 +228,19 @@ pub async fn rename_security_key(
     .await
 }
 
-/// Removes a key and its unlock slot; the passphrase slot is never touched.
+/// Removes a key and replaces the vault key, with the passphrase from the dialog (`reauth`);
+/// other keys keep approving and lose only their unlock slot.
 #[tauri::command]
 pub async fn remove_security_key(
     handle: AppHandle,
     id: String,
-) -> Result<app::SecurityKeyView, AppError> {
+    reauth: Option<ReauthInput>,
+) -> Result<app::SecurityKeyRemoved, AppError> {
+    let passphrase = crate::reauth::passphrase(reauth);
     blocking(handle, move |d| {
-        d.with_session(|s| app::remove_security_key(s, &id, Utc::now()))
+        d.with_session(|s| {
+            app::remove_security_key(s, passphrase.as_ref(), &id, &mut [], Utc::now())
+        })
     })
     .await
 }

@@ -9,6 +9,7 @@ mod commands;
 mod dialogs;
 mod keys;
 mod ledger;
+mod reauth;
 mod redeem;
 mod risk;
 mod session;

@@ -82,7 +82,7 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
             let (session, _created) = app::open_demo_vault(&d.location, Utc::now())?;
             d.hold(session);
         }
-        let (url, code) = {
+        let (url, code, key) = {
             let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
             if slot.is_none() {
                 let db = d.location.dir().with_extension("sandbox.sqlite");
@@ -100,22 +100,13 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
                 *slot = Some(sandbox);
             }
             let sandbox = slot.as_ref().ok_or_else(|| internal("no sandbox"))?;
-            (sandbox.base_url(), sandbox.enrollment_code().to_owned())
+            (
+                sandbox.base_url(),
+                sandbox.enrollment_code().to_owned(),
+                sandbox.provider_key().1,
+            )
         };
-        d.with_session(|s| {
-            let now = Utc::now();
-            let kind = app::providers::ProviderKind::Sandbox;
-            let mut provider = app::add_provider(s, net, &url, kind, now)?;
-            if provider.device_id.is_none() {
-                provider = app::pair_provider(s, net, Some(&provider.id), &code, now)?;
-            }
-            let demo_balance_imported = app::import_demo_balance(s, now)?;
-            Ok(app::DemoStarted {
-                provider,
-                url: url.clone(),
-                demo_balance_imported,
-            })
-        })
+        d.with_session(|s| app::add_demo_sandbox(s, net, &url, &key, &code, Utc::now()))
     })
     .await
 }

@@ -14,6 +14,7 @@ use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode};
 
 use crate::keys::{Purpose, open};
+use crate::reauth::{ReauthInput, with_proof};
 use crate::redeem::{REDEMPTION_PROGRESS_EVENT, Redeemer};
 use crate::session::{Desktop, blocking};
 
@@ -36,34 +37,23 @@ pub async fn risk_status(handle: AppHandle) -> Result<app::RiskStatusView, AppEr
     .await
 }
 
-/// Sets a limit (`amount: None` goes back to the tier's). Lowering needs no key; a raise is
-/// refused with `step_up_required` unless `device` names a key, which then approves exactly
-/// this change.
+/// Sets a limit (`amount: None` goes back to the tier's). Lowering needs nothing; a raise is
+/// answered `reauth_required` unless the dialog's proof (`reauth`: the passphrase, or a key
+/// that then approves exactly this change) comes with it.
 #[tauri::command]
 pub async fn set_limit(
     handle: AppHandle,
     currency: String,
     kind: String,
     amount: Option<String>,
-    device: Option<String>,
-    pin: Option<String>,
+    reauth: Option<ReauthInput>,
 ) -> Result<app::LimitChangedView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
-        let mut authenticator = device
-            .map(|device| open(&inner, d.location.dir(), &device, pin, Purpose::Use))
-            .transpose()?;
-        d.with_session(|s| {
-            app::set_limit(
-                s,
-                &currency,
-                &kind,
-                amount.as_deref(),
-                authenticator
-                    .as_deref_mut()
-                    .map(|a| a as &mut dyn app::auth::Authenticator),
-                Utc::now(),
-            )
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            d.with_session(|s| {
+                app::set_limit(s, &currency, &kind, amount.as_deref(), proof, Utc::now())
+            })
         })
     })
     .await
@@ -110,10 +100,18 @@ pub async fn cancel_redemption(
 }
 
 /// Demo money only: whether the check's step-ups at sandbox providers are let through.
+/// Turning it on asks the dialog's proof (`reauth`); off is free.
 #[tauri::command]
-pub async fn set_sandbox_step_up_waiver(handle: AppHandle, waived: bool) -> Result<bool, AppError> {
+pub async fn set_sandbox_step_up_waiver(
+    handle: AppHandle,
+    waived: bool,
+    reauth: Option<ReauthInput>,
+) -> Result<bool, AppError> {
+    let inner = handle.clone();
     blocking(handle, move |d| {
-        d.with_session(|s| app::set_sandbox_step_up_waiver(s, waived, Utc::now()))
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            d.with_session(|s| app::set_sandbox_step_up_waiver(s, waived, proof, Utc::now()))
+        })
     })
     .await
 }

@@ -128,10 +128,14 @@ impl Desktop {
     }
 
     /// Changes the auto-lock time in the vault and for the running session.
-    pub fn set_auto_lock(&self, after: Duration) -> Result<Settings, AppError> {
+    pub fn set_auto_lock(
+        &self,
+        after: Duration,
+        proof: Option<tipvault_app::Proof<'_>>,
+    ) -> Result<Settings, AppError> {
         let mut slot = self.slot();
         let open = slot.as_mut().ok_or_else(locked_error)?;
-        let settings = tipvault_app::set_auto_lock(&mut open.session, after, Utc::now())?;
+        let settings = tipvault_app::set_auto_lock(&mut open.session, after, proof, Utc::now())?;
         if self.idle_override.is_none() {
             open.idle_limit = after;
         }

@@ -44,16 +44,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Sandbox money only: this fixture is a demo vault (a sandbox, demo tips and the waiver go
     // nowhere else).
     tipvault_app::demo::mark_fixture_as_demo(&mut session, now)?;
+    // The fixture started this sandbox, so it confirms the key it knows it has.
+    let proof = || Some(tipvault_app::Proof::Passphrase(&passphrase));
     tipvault_app::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
         tipvault_app::providers::ProviderKind::Sandbox,
+        Some(&tipvault_app::key_fingerprint(&sandbox.provider_key().1)),
+        proof(),
         now,
     )?;
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now)?;
     tipvault_app::import_demo_balance(&mut session, now)?;
-    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now)?;
+    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, proof(), now)?;
 
     let donation = RedeemRequest {
         query: PreviewQuery {

@@ -56,13 +56,21 @@ fn run(n: usize, concurrency: usize) -> (f64, f64) {
         &net,
         &sandbox.base_url(),
         tipvault_app::providers::ProviderKind::Sandbox,
+        Some(&tipvault_app::key_fingerprint(&sandbox.provider_key().1)),
+        Some(tipvault_app::Proof::Passphrase(&pass)),
         Utc::now(),
     )
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", Utc::now()).unwrap();
     // A new vault verifies every redemption; the sandbox waiver lets the step-ups through
     // (still judged and recorded) so the benchmark measures the outbox, not a key touch.
-    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, Utc::now()).unwrap();
+    tipvault_app::set_sandbox_step_up_waiver(
+        &mut session,
+        true,
+        Some(tipvault_app::Proof::Passphrase(&pass)),
+        Utc::now(),
+    )
+    .unwrap();
     for i in 0..n {
         let req = RedeemRequest {
             query: PreviewQuery {

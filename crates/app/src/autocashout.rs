@@ -261,17 +261,29 @@ pub fn remove_auto_cashout(
     )
 }
 
-/// Each rule's last firing, from its `autocashout.fired` audit entries (oldest first, so the
+/// A rule fired: recorded where the once-a-day guard reads it (the fixed `risk_state` class,
+/// which no retention change reaches) and in the audit chain.
+fn fired(
+    session: &mut Session,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    session
+        .vault_at(now)
+        .risk_event_append(FIRED, &detail, now)?;
+    audit(session, FIRED, detail, now)
+}
+
+const FIRED: &str = "autocashout.fired";
+
+/// Each rule's last firing, from its `autocashout.fired` risk events (oldest first, so the
 /// last one read wins).
 fn last_firings(
     session: &mut Session,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, AutoCashOutLastFiredView>, AppError> {
     let mut out = BTreeMap::new();
-    for (at, detail) in session
-        .vault_at(now)
-        .audit_events_of_kind("autocashout.fired", now)?
-    {
+    for (at, detail) in session.vault_at(now).risk_events_of_kind(FIRED, now)? {
         let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
             continue;
         };
@@ -433,9 +445,8 @@ pub fn run_auto_cashouts(
                 "Its plan names {named}, but the money of {} is at {held}: nothing was planned.",
                 row.source_id
             );
-            audit(
+            fired(
                 session,
-                "autocashout.fired",
                 json!({"rule": fire.rule, "redemption": null, "outcome": "failed",
                        "source": row.source_id, "reason": message}),
                 now,
@@ -494,9 +505,8 @@ pub fn run_auto_cashouts(
             *left = Money::from_minor_i128(rest, left.currency())
                 .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
         }
-        audit(
+        fired(
             session,
-            "autocashout.fired",
             json!({"rule": fire.rule, "redemption": redemption_id, "outcome": outcome,
                    "source": row.source_id,
                    "balance": balance.amount().to_string(),

@@ -67,6 +67,13 @@ pub enum ErrorCode {
     Provider,
     /// A signature, receipt or evidence bundle does not verify (tampered or not genuine).
     NotVerified,
+    /// A sensitive change (a key, retention, a limit raise, a waiver, a provider, the raw key)
+    /// needs the user to confirm it is them: the passphrase, or a registered security key. Ask,
+    /// then call again with the proof; nothing was changed.
+    ReauthRequired,
+    /// A provider's signing key must be confirmed by the user before it is trusted (the first
+    /// time, or because it changed): compare its fingerprint, then add it again with it.
+    ConfirmProviderKey,
     /// A failure that is not the user's to fix (a bug, or the operating system's random source).
     Internal,
 }
@@ -191,7 +198,10 @@ impl From<KeyChangeError> for AppError {
 impl From<RetentionError> for AppError {
     fn from(err: RetentionError) -> Self {
         match &err {
-            RetentionError::UnknownClass(_) | RetentionError::InvalidDuration => {
+            RetentionError::UnknownClass(_)
+            | RetentionError::InvalidDuration
+            | RetentionError::Fixed(_)
+            | RetentionError::BelowFloor { .. } => {
                 AppError::new(ErrorCode::InvalidInput, sentence(&err))
             }
             RetentionError::Store(e) => store_code(e, sentence(&err)),

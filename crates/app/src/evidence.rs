@@ -349,15 +349,14 @@ pub fn dispute(
             format!("Cannot write {}: {e}.", out.display()),
         )
     })?;
-    session.vault_at(now).audit_append(
-        &AuditEvent::new(
-            "redemption.disputed",
-            json!({"redemption": stored.redemption_id,
-                   "provider_redemption_id": stored.provider_redemption_id,
-                   "reason": reason, "acknowledged": bundle.acknowledgement.is_some()}),
-        )?,
-        now,
-    )?;
+    let detail = json!({"redemption": stored.redemption_id,
+                        "provider_redemption_id": stored.provider_redemption_id,
+                        "reason": reason, "acknowledged": bundle.acknowledgement.is_some()});
+    // The risk engine counts disputes from the fixed `risk_state` class (no retention change
+    // can erase one and lift the tier); the audit chain records it as well.
+    let vault = session.vault_at(now);
+    vault.risk_event_append("redemption.disputed", &detail, now)?;
+    vault.audit_append(&AuditEvent::new("redemption.disputed", detail)?, now)?;
     if let Some(p) = problem {
         return Err(AppError::new(
             p.code,

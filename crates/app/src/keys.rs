@@ -81,6 +81,44 @@ pub fn rotate_data_key(
     })
 }
 
+/// What replacing the vault key did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct VaultKeyReplacedView {
+    /// Security keys that still unlock (they answered during the replacement).
+    pub security_keys_kept: u32,
+    /// Unlock slots dropped (keys that were not asked).
+    pub slots_dropped: u32,
+    pub data_key_generation: u64,
+}
+
+/// Replaces the vault key (and then the data key) on request: after this, no copy of the key
+/// file taken before opens the vault as it is now, with any passphrase or key that opened that
+/// copy. Needs the passphrase (it seals the new key); security keys in `others` that answer
+/// keep unlocking, the others lose their unlock slot. Audited.
+pub fn replace_vault_key(
+    session: &mut Session,
+    passphrase: &SecretString,
+    others: &mut [&mut dyn tipvault_auth::Authenticator],
+    now: DateTime<Utc>,
+) -> Result<VaultKeyReplacedView, AppError> {
+    crate::reauth::confirm(
+        session,
+        Some(crate::reauth::Proof::Passphrase(passphrase)),
+        &crate::reauth::Sensitive::ReplaceVaultKey,
+        now,
+    )?;
+    let keep = crate::security_keys::unlock_keks(session, others, None, now)?;
+    let replaced = session
+        .vault_at(now)
+        .replace_vault_key(passphrase, keep, now, |_| {})?;
+    Ok(VaultKeyReplacedView {
+        security_keys_kept: replaced.security_key_slots_kept,
+        slots_dropped: replaced.slots_dropped,
+        data_key_generation: replaced.data_key_generation,
+    })
+}
+
 /// The raw data key (hex), after proving the passphrase again. Recorded in the audit log.
 ///
 /// Takes the location rather than a session on purpose: it always unlocks afresh, so an

@@ -24,6 +24,7 @@ pub mod network;
 pub mod passphrase;
 pub mod preview;
 pub mod providers;
+pub mod reauth;
 pub mod redeem;
 pub mod retention;
 pub mod review;
@@ -63,7 +64,10 @@ pub use import::{
     ChosenFile, DroppedView, ImportFile, ImportProgress, ImportSettings, ImportSummary,
     RowErrorView, SkippedRowView, import_file, parse_format,
 };
-pub use keys::{RekeyProgress, Rekeyed, change_passphrase, export_data_key, rotate_data_key};
+pub use keys::{
+    RekeyProgress, Rekeyed, VaultKeyReplacedView, change_passphrase, export_data_key,
+    replace_vault_key, rotate_data_key,
+};
 pub use location::VaultLocation;
 pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::check_new_passphrase;
@@ -73,9 +77,11 @@ pub use preview::{
     preview_balance, preview_balances, preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
-    CatalogRefreshed, DemoStarted, ProviderView, add_provider, import_demo_balance, list_providers,
-    pair_provider, refresh_catalogs,
+    CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_demo_sandbox, add_provider,
+    import_demo_balance, inspect_provider, key_fingerprint, list_providers, pair_provider,
+    refresh_catalogs,
 };
+pub use reauth::{Proof, Reauthenticated, Sensitive};
 pub use redeem::{
     LegProgress, OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField,
     approve_redemption, approve_redemption_from, list_redemptions, plan_redemption, reconcile,
@@ -95,9 +101,10 @@ pub use risk::{
     set_sandbox_step_up_waiver, verify_redemption, verify_tier,
 };
 pub use security_keys::{
-    SecurityKeyView, StepUpView, VaultCredentials, limit_change_plan, list_security_keys,
-    register_security_key, remove_security_key, rename_security_key, step_up_for_limit_change,
-    step_up_for_plan, step_up_proof, unlock_with_security_key,
+    SecurityKeyRemoved, SecurityKeyView, StepUpView, VaultCredentials, enable_security_key_unlock,
+    limit_change_plan, list_security_keys, register_security_key, remove_security_key,
+    rename_security_key, step_up_for_limit_change, step_up_for_plan, step_up_proof,
+    unlock_with_security_key,
 };
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,

@@ -1,12 +1,17 @@
-//! Providers: add one by its address (its signed catalog pins its key), pair this device with
+//! Providers: add one by its address (its signed catalog carries its key), pair this device with
 //! a one-time enrollment code, list them.
 //!
-//! The one decision to know: trust is established once, on `add_provider` (trust on first
-//! use, like SSH), and confirmed by pairing; afterwards every catalog, response and receipt
-//! must verify under the pinned key, and a provider that shows up with another key is refused
-//! rather than re-pinned. Whether a provider is a sandbox is decided the same way — by how
-//! it was added ([`ProviderKind`]), never by anything the provider says about itself — and a
-//! sandbox stays one.
+//! The decisions to know:
+//! - **Trust on first use, made explicit** (as ssh does): `add_provider` shows the provider's key
+//!   fingerprint ([`key_fingerprint`]) and pins the key only when the caller hands back that
+//!   exact fingerprint, which the user compared with the one the provider publishes. A provider
+//!   that shows up with another key is refused until the user confirms the new fingerprint the
+//!   same way. Adding a provider is a sensitive change ([`crate::reauth`]). Afterwards every
+//!   catalog, response and receipt must verify under the pinned key.
+//! - **HTTPS only**, except on this computer (loopback), where the sandbox runs.
+//! - Whether a provider is a sandbox is decided by how it was added ([`ProviderKind`]), never by
+//!   anything the provider says about itself; a sandbox is on loopback, in the demo vault only,
+//!   and stays one.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -34,6 +39,8 @@ pub struct ProviderView {
     /// A sandbox with demo money: label it as such.
     pub sandbox: bool,
     pub catalog_version: Option<u64>,
+    /// The pinned key's fingerprint ([`key_fingerprint`]), to compare with the provider's.
+    pub key_fingerprint: String,
 }
 
 /// How a provider is being added. Only the user's side says "sandbox" (demo mode, `provider
@@ -65,21 +72,54 @@ fn view(p: &StoredProvider, catalog_version: Option<u64>) -> ProviderView {
         paired_at: p.paired_at,
         sandbox: p.sandbox,
         catalog_version,
+        key_fingerprint: VerifyingKey::from_bytes(&p.public_key)
+            .map(|k| key_fingerprint(&k))
+            .unwrap_or_else(|_| "(damaged)".into()),
     }
 }
 
-fn parse_url(url: &str) -> Result<String, AppError> {
+/// A provider's address: `https://host[:port]`, or `http://` only to this computer (loopback,
+/// where the sandbox runs: nothing crosses a network there). Returns the address and whether
+/// it is on loopback.
+fn parse_url(url: &str) -> Result<(String, bool), AppError> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| invalid(format!("{url:?} is not an http(s) address.")))?;
+    let (rest, https) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, true),
+        (None, Some(rest)) => (rest, false),
+        (None, None) => return Err(invalid(format!("{url:?} is not an https address."))),
+    };
     if rest.is_empty() || rest.contains('/') || rest.contains('@') {
         return Err(invalid(format!(
             "{url:?} must be just scheme, host and port (like https://provider.example)."
         )));
     }
-    Ok(url.to_owned())
+    let loopback = is_loopback_host(rest);
+    if !https && !loopback {
+        return Err(invalid(format!(
+            "{url:?} is plain HTTP: a provider is reached over HTTPS (plain HTTP only to this \
+             computer, 127.0.0.1 or localhost)."
+        )));
+    }
+    Ok((url.to_owned(), loopback))
+}
+
+/// Whether `host[:port]` names this computer: `localhost`, 127.0.0.0/8 or `[::1]`.
+fn is_loopback_host(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A provider key's fingerprint as people compare it: `SHA256:` and the base64 (no padding)
+/// of the SHA-256 of the 32-byte Ed25519 public key, as ssh prints host keys.
+#[must_use]
+pub fn key_fingerprint(key: &VerifyingKey) -> String {
+    protocol::key_fingerprint(&key.to_bytes())
 }
 
 /// The device's signing key (from the vault; zeroized when dropped).
@@ -248,32 +288,94 @@ pub fn refresh_catalogs(
     Ok(out)
 }
 
-/// Fetches and verifies the provider's signed catalog at `url`, pins its key, caches the
-/// catalog. Adding a known provider again updates its address if the key is the same. `kind`
-/// says whether the user is adding a sandbox ([`ProviderKind`]).
+/// Fetches and verifies the provider's signed catalog at `url` and, once the user confirmed
+/// its key, pins the key and caches the catalog. `confirmed_fingerprint` must be the key's
+/// [`key_fingerprint`]; without it (or with another) nothing is stored and the answer is
+/// [`ErrorCode::ConfirmProviderKey`], whose message shows the fingerprint to compare. A known
+/// provider with the same key gets its address updated; one with a new key gets the new key
+/// only when that key's fingerprint is confirmed (audited `provider.key_changed`). A sensitive
+/// change: `proof` is checked before anything is stored. `kind` says whether the user is adding
+/// a sandbox ([`ProviderKind`]): only on loopback, only in the demo vault.
 pub fn add_provider(
     session: &mut Session,
     net: &Network,
     url: &str,
     kind: ProviderKind,
+    confirmed_fingerprint: Option<&str>,
+    proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
+    let (url, loopback) = parse_url(url)?;
     if kind == ProviderKind::Sandbox {
-        // Demo money never enters the real books: a sandbox is paired only in the demo vault.
+        // Demo money never enters the real books: a sandbox is paired only in the demo vault,
+        // and it runs on this computer: a remote address is not a sandbox, whatever it says.
         crate::demo::require_demo(session, "A sandbox provider")?;
+        if !loopback {
+            return Err(invalid(format!(
+                "{url} is not on this computer: only a provider on loopback (127.0.0.1) can be \
+                 added as a sandbox."
+            )));
+        }
     }
-    let url = parse_url(url)?;
     let key = device_key(session, now)?;
     let client = net.client(&url, key)?;
     let verified = net
         .block_on(client.catalog())
         .map_err(|e| provider_error(&e))?;
     let id = verified.catalog.provider_id().to_owned();
-    let was_sandbox = session
-        .vault_at(now)
-        .provider(&id, now)?
-        .is_some_and(|p| p.sandbox);
-    let sandbox = kind == ProviderKind::Sandbox || was_sandbox;
+    let fingerprint = key_fingerprint(&verified.key);
+    let existing = session.vault_at(now).provider(&id, now)?;
+    let pinned = existing
+        .as_ref()
+        .map(|p| {
+            VerifyingKey::from_bytes(&p.public_key)
+                .map(|k| key_fingerprint(&k))
+                .map_err(|_| {
+                    AppError::new(
+                        ErrorCode::VaultDamaged,
+                        format!("The pinned key of {id} is not an Ed25519 key."),
+                    )
+                })
+        })
+        .transpose()?;
+    let key_changed = pinned.as_ref().is_some_and(|p| *p != fingerprint);
+    if confirmed_fingerprint.map(str::trim) != Some(fingerprint.as_str()) {
+        let message = match &pinned {
+            Some(old) if key_changed => format!(
+                "{id} at {url} now signs with another key: {fingerprint} (Tipvault pinned \
+                 {old}). Nothing was changed. Accept the new key only if {id} announced the \
+                 change and publishes that fingerprint; then add it again with it."
+            ),
+            _ => format!(
+                "{id} at {url} signs with the key {fingerprint}. Compare it with the \
+                 fingerprint {id} publishes; if they are the same, add the provider again \
+                 with it. Nothing was stored."
+            ),
+        };
+        return Err(AppError::new(ErrorCode::ConfirmProviderKey, message));
+    }
+    crate::reauth::confirm(
+        session,
+        proof,
+        &crate::reauth::Sensitive::AddProvider {
+            url: url.clone(),
+            fingerprint: fingerprint.clone(),
+        },
+        now,
+    )?;
+    let sandbox = kind == ProviderKind::Sandbox || existing.as_ref().is_some_and(|p| p.sandbox);
+    if key_changed {
+        let vault = session.vault_at(now);
+        vault.replace_provider_key(&id, &verified.key_id, &verified.key.to_bytes())?;
+        vault.audit_append(
+            &AuditEvent::new(
+                "provider.key_changed",
+                json!({"provider": id, "url": url, "key_id": verified.key_id,
+                       "fingerprint": fingerprint, "previous": pinned}),
+            )?,
+            now,
+        )?;
+    }
     let provider = StoredProvider {
         id: id.clone(),
         base_url: url.clone(),
@@ -291,8 +393,7 @@ pub fn add_provider(
             tipvault_vault::ProviderStoreError::KeyChanged { .. } => AppError::new(
                 ErrorCode::NotVerified,
                 format!(
-                    "{} Tipvault keeps the key it pinned; remove the provider only if it \
-                     announced a key change.",
+                    "{} Tipvault keeps the key it pinned.",
                     crate::error::sentence(&e)
                 ),
             ),
@@ -306,12 +407,90 @@ pub fn add_provider(
         &AuditEvent::new(
             "provider.added",
             json!({"provider": id, "url": url, "key_id": verified.key_id,
+                   "fingerprint": fingerprint,
                    "catalog_version": verified.catalog.version(), "sandbox": sandbox}),
         )?,
         now,
     )?;
     let stored = stored_provider(session, &id, now)?;
     Ok(view(&stored, Some(verified.catalog.version())))
+}
+
+/// A provider's key as it presents it now, for the user to compare before trusting it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderKeyView {
+    pub provider_id: String,
+    pub url: String,
+    pub key_id: String,
+    /// [`key_fingerprint`] of the key its catalog is signed with.
+    pub fingerprint: String,
+    /// The fingerprint pinned for this provider, if it is known already.
+    pub pinned: Option<String>,
+}
+
+/// Fetches the provider's signed catalog at `url` and shows its key; stores nothing. What a
+/// front end shows before [`add_provider`], so the user can compare the fingerprint.
+pub fn inspect_provider(
+    session: &mut Session,
+    net: &Network,
+    url: &str,
+    now: DateTime<Utc>,
+) -> Result<ProviderKeyView, AppError> {
+    let (url, _) = parse_url(url)?;
+    let key = device_key(session, now)?;
+    let client = net.client(&url, key)?;
+    let verified = net
+        .block_on(client.catalog())
+        .map_err(|e| provider_error(&e))?;
+    let provider_id = verified.catalog.provider_id().to_owned();
+    let pinned = session
+        .vault_at(now)
+        .provider(&provider_id, now)?
+        .and_then(|p| VerifyingKey::from_bytes(&p.public_key).ok())
+        .map(|k| key_fingerprint(&k));
+    Ok(ProviderKeyView {
+        provider_id,
+        url,
+        key_id: verified.key_id,
+        fingerprint: key_fingerprint(&verified.key),
+        pinned,
+    })
+}
+
+/// Demo mode's provider: the sandbox the front end just started on loopback (`url`, signing
+/// with `key`), added to the demo vault as a sandbox and paired with `code`, and demo tips
+/// imported when the demo vault holds no balance yet. The key's fingerprint is confirmed from
+/// the sandbox object itself (the front end started it), and the re-authentication is the demo
+/// vault's own public passphrase: the demo holds no real money.
+pub fn add_demo_sandbox(
+    session: &mut Session,
+    net: &Network,
+    url: &str,
+    key: &VerifyingKey,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<DemoStarted, AppError> {
+    crate::demo::require_demo(session, "The demo sandbox")?;
+    let demo = secrecy::SecretString::from(crate::demo::DEMO_PASSPHRASE.to_owned());
+    let mut provider = add_provider(
+        session,
+        net,
+        url,
+        ProviderKind::Sandbox,
+        Some(&key_fingerprint(key)),
+        Some(crate::reauth::Proof::Passphrase(&demo)),
+        now,
+    )?;
+    if provider.device_id.is_none() {
+        provider = pair_provider(session, net, Some(&provider.id), code, now)?;
+    }
+    let demo_balance_imported = import_demo_balance(session, now)?;
+    Ok(DemoStarted {
+        provider,
+        url: url.to_owned(),
+        demo_balance_imported,
+    })
 }
 
 /// Pairs this device with `provider` (or the only provider) using a one-time code.
@@ -391,23 +570,14 @@ pub const DEMO_BALANCE_KRW: i64 = DEMO_TIPS_KRW[0] + DEMO_TIPS_KRW[1] + DEMO_TIP
 /// Demo mode: a source of sandbox tips (₩87,300) when the vault holds no balance yet, so a
 /// newcomer can preview and redeem end to end. Returns whether it imported anything.
 ///
-/// Demo mode also turns on the sandbox step-up waiver (`crate::risk`): redemptions at a
-/// *sandbox* provider are still judged and recorded, but a step-up is let through (a newcomer
-/// may have no security key yet; the desktop's Security & limits and the CLI's `risk
-/// sandbox-waiver off` turn it off). Pauses and refusals still apply; real providers are
-/// unaffected.
+/// The sandbox step-up waiver stays off: a demo redemption that needs a step-up asks for the
+/// demo's test device, or for the user to turn the waiver on (a confirmed, audited choice in
+/// Security & limits or `risk sandbox-waiver on`).
 pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<bool, AppError> {
     use tipvault_ledger::entry::NewEntry;
     use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
     use tipvault_money::{Currency, Money};
     crate::demo::require_demo(session, "Demo money")?;
-    if session
-        .vault_at(now)
-        .setting(crate::risk::SANDBOX_WAIVER_SETTING)?
-        .is_none()
-    {
-        crate::risk::set_sandbox_step_up_waiver(session, true, now)?;
-    }
     let vault = session.vault_at(now);
     if !vault.balances(now)?.is_empty() {
         return Ok(false);

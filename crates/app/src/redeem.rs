@@ -888,6 +888,39 @@ fn process(
 }
 
 /// One round over `work`: returns each leg's outcome, in order.
+/// Why redemption `id`'s stored requests may not leave: their plan's digest differs from the
+/// one its risk decision recorded (the plan that was judged, shown and approved), or it has no
+/// decision at all. Audited once per run and redemption (`redemption.plan_mismatch`).
+fn plan_mismatch(
+    session: &mut Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let vault = session.vault_at(now);
+    let Some(r) = vault.redemption(id, now)? else {
+        return Ok(Some("the redemption is gone".into()));
+    };
+    let decision = vault.risk_decision(id, now)?;
+    let sent = crate::step_up::legs(&r).and_then(|l| crate::step_up::plan_of(&r, &l));
+    let digest = sent.and_then(|plan| crate::step_up::digest(&plan));
+    let why = match (&decision, &digest) {
+        (Some(d), Ok(digest)) if *digest == d.plan_digest => return Ok(None),
+        (None, _) => "it was never judged by the risk check".to_owned(),
+        (Some(_), Err(e)) => format!("its stored requests cannot be read ({})", e.message),
+        (Some(_), Ok(_)) => "its requests differ from the plan you approved".to_owned(),
+    };
+    vault.audit_append(
+        &AuditEvent::new(
+            "redemption.plan_mismatch",
+            json!({"redemption": id,
+                   "approved": decision.as_ref().map(|d| d.plan_digest.clone()),
+                   "sending": digest.ok(), "reason": why}),
+        )?,
+        now,
+    )?;
+    Ok(Some(why))
+}
+
 fn round(
     session: &mut Session,
     net: &Network,
@@ -918,8 +951,20 @@ fn round(
     }
     // 2. Fresh legs (never sent, or certainly not applied): re-check the plan before it leaves.
     let now = net.now();
+    let mut approved_as: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, w) in work.iter().enumerate() {
         if w.leg.state != LegState::Approved {
+            continue;
+        }
+        // Approved means sent: the bodies about to leave must digest to the plan the risk gate
+        // judged and the user approved; anything else stops the leg, audited.
+        let id = &w.leg.redemption_id;
+        if !approved_as.contains_key(id) {
+            let mismatch = plan_mismatch(session, id, now)?;
+            approved_as.insert(id.clone(), mismatch);
+        }
+        if let Some(Some(why)) = approved_as.get(id) {
+            outcomes[i] = Some(Outcome::Refused(format!("not sent: {why}")));
             continue;
         }
         let ctx = contexts.get(&w.leg.provider_id);

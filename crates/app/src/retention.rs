@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::reauth::{Proof, Sensitive};
 use crate::session::Session;
 use crate::view::{PurgeView, RetentionView};
 
@@ -33,13 +34,37 @@ pub struct RetentionChanged {
     pub records_shortened: u64,
 }
 
-/// Sets how long records of `class` live.
+/// Sets how long records of `class` live. Shortening deletes records sooner, so it is a
+/// sensitive change: `proof` is checked first (lengthening needs none). The vault refuses a
+/// duration below the class's floor.
 pub fn set_retention(
     session: &mut Session,
     class: &str,
     duration: Duration,
+    proof: Option<Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<RetentionChanged, AppError> {
+    let current = session
+        .vault_at(now)
+        .retention_classes()?
+        .into_iter()
+        .find(|c| c.name == class.trim())
+        .map(|c| c.duration);
+    if current.is_some_and(|current| duration < current) {
+        // The floor is checked before the proof, so nobody types a passphrase for a refusal.
+        session
+            .vault_at(now)
+            .check_retention(class.trim(), duration)?;
+        crate::reauth::confirm(
+            session,
+            proof,
+            &Sensitive::ShortenRetention {
+                class: class.trim().to_owned(),
+                seconds: duration.as_secs(),
+            },
+            now,
+        )?;
+    }
     let change = session.vault_at(now).set_retention(class, duration, now)?;
     Ok(RetentionChanged {
         class: change.class,

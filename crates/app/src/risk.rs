@@ -49,6 +49,17 @@ use crate::providers::{invalid, stored_provider};
 use crate::session::Session;
 use crate::view::MoneyView;
 
+/// How long a step-up approval of a redemption stays good: a plan verified with the key is
+/// queued within this window or the key is asked again. Long enough to read the plan, touch
+/// the key and send; short enough that an approval left on an unattended screen (or one a
+/// failed send left behind) is not reused hours later.
+pub const APPROVAL_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Whether an approval given `at` still holds at `now` (a clock set back does not stretch it).
+pub(crate) fn approval_fresh(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at <= now && now - at <= APPROVAL_WINDOW
+}
+
 /// The setting that waives step-ups for sandbox providers (see the module docs).
 pub const SANDBOX_WAIVER_SETTING: &str = "risk.sandbox_step_up";
 const WAIVED: &str = "waived";
@@ -394,7 +405,7 @@ pub(crate) fn history(
         .collect();
     let networks: BTreeMap<String, String> = vault.risk_networks(now)?.into_iter().collect();
     let disputes = vault
-        .audit_events_of_kind("redemption.disputed", now)?
+        .risk_events_of_kind("redemption.disputed", now)?
         .into_iter()
         .map(|(at, detail)| {
             let claim = serde_json::from_str::<serde_json::Value>(&detail)
@@ -587,7 +598,9 @@ pub(crate) fn gate(
     if unattended {
         decision = decision.unattended();
     }
-    let verified = existing.as_ref().is_some_and(|d| d.verified_at.is_some());
+    let verified = existing
+        .as_ref()
+        .is_some_and(|d| d.verified_at.is_some_and(|at| approval_fresh(at, now)));
     if verified {
         // The user confirmed this very plan: only a refusal (a limit, a malformed plan) can
         // still stop it, and only that is recorded again.
@@ -726,7 +739,9 @@ pub fn verify_redemption(
             now,
         ));
     }
-    if stored.verified_at.is_none() {
+    // Not verified yet, or verified longer ago than the approval window: the key is asked
+    // (again) for this very plan.
+    if !stored.verified_at.is_some_and(|at| approval_fresh(at, now)) {
         if stored.outcome == "deny" {
             return Err(decision_error(&stored_view(&stored)?));
         }
@@ -780,14 +795,22 @@ pub fn cancel_redemption(
     crate::redeem::redemption(session, id, now)
 }
 
-/// Turns the sandbox step-up waiver on or off (see the module docs). Audited as a setting.
+/// Turns the sandbox step-up waiver on or off (see the module docs). Off by default; turning
+/// it on is a sensitive change (`proof`), and only in the demo vault. Audited as a setting.
 pub fn set_sandbox_step_up_waiver(
     session: &mut Session,
     waived: bool,
+    proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     if waived {
         crate::demo::require_demo(session, "The sandbox step-up waiver")?;
+        crate::reauth::confirm(
+            session,
+            proof,
+            &crate::reauth::Sensitive::SandboxWaiver,
+            now,
+        )?;
     }
     session
         .vault_at(now)
@@ -1024,15 +1047,16 @@ pub struct LimitChangedView {
 }
 
 /// Sets one of the user's limits (`amount: None` goes back to the tier's). Lowering is free;
-/// raising (or removing a lower limit) needs `authenticator` to approve exactly this change
-/// (`step_up_for_limit_change`); without one it is refused with `step_up_required`. Every
-/// change and refusal is audited.
+/// raising (or removing a lower limit) is a sensitive change: `proof` must confirm exactly this
+/// change (the passphrase, or a registered key whose challenge is the change's plan; never a
+/// test device in a real vault); without one it is refused with `reauth_required`. Every change
+/// and refusal is audited.
 pub fn set_limit(
     session: &mut Session,
     currency: &str,
     kind: &str,
     amount: Option<&str>,
-    authenticator: Option<&mut dyn Authenticator>,
+    proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<LimitChangedView, AppError> {
     let currency = Currency::from_code(currency.trim()).map_err(|e| invalid(sentence(&e)))?;
@@ -1062,23 +1086,31 @@ pub fn set_limit(
     let changed = match tipvault_risk::change_limit(&mut user, &history, &change, None, now) {
         Ok(changed) => changed,
         Err(LimitError::NeedsStepUp { .. }) => {
-            let Some(authenticator) = authenticator else {
-                let error = AppError::new(
-                    ErrorCode::StepUpRequired,
-                    "Raising a limit needs confirmation with your security key: run it again \
-                     with your key (or `--soft-authenticator FILE` for the test device). \
-                     Nothing was changed.",
-                );
-                return Err(refuse(session, "needs_step_up", error));
+            let sensitive = crate::reauth::Sensitive::RaiseLimit {
+                change: change.canonical(),
             };
-            let proof = match crate::security_keys::step_up_for_limit_change(
-                session,
-                authenticator,
-                &change,
-                now,
-            ) {
+            let Some(given) = proof else {
+                let error = crate::reauth::required(&sensitive);
+                return Err(refuse(session, "needs_reauth", error));
+            };
+            let proof = match given {
+                // A key approves the limit change's own plan (the challenge covers it).
+                crate::reauth::Proof::SecurityKey(authenticator) => {
+                    crate::security_keys::step_up_for_limit_change(
+                        session,
+                        authenticator,
+                        &change,
+                        now,
+                    )
+                }
+                passphrase @ crate::reauth::Proof::Passphrase(_) => {
+                    crate::reauth::confirm(session, Some(passphrase), &sensitive, now)
+                        .and_then(|r| crate::security_keys::reauth_proof(&r, &change))
+                }
+            };
+            let proof = match proof {
                 Ok(proof) => proof,
-                Err(e) => return Err(refuse(session, "step_up_refused", e)),
+                Err(e) => return Err(refuse(session, "reauth_refused", e)),
             };
             match tipvault_risk::change_limit(&mut user, &history, &change, Some(&proof), now) {
                 Ok(changed) => changed,

@@ -33,7 +33,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{AppError, ErrorCode, sentence};
 use crate::location::VaultLocation;
+use crate::reauth::{self, Proof, Sensitive};
 use crate::session::{LockReason, Session, Unlocked, opened};
+use secrecy::SecretString;
 
 /// Setting that holds the vault's random WebAuthn user handle (hex).
 const USER_HANDLE_SETTING: &str = "auth.user_handle";
@@ -315,6 +317,23 @@ fn refused(
     }
 }
 
+/// A test device (the software authenticator) asked to act on a real vault.
+fn test_device_refused(what: &str) -> AppError {
+    AppError::new(
+        ErrorCode::SecurityKeyRefused,
+        format!(
+            "A test device cannot be {what} your real vault: its keys sit in a file anyone \
+             who copies it can use. Use a security key (or your passphrase); the demo vault \
+             accepts the test device."
+        ),
+    )
+}
+
+/// Whether an open vault is the demo vault (the session's mark, for code holding the vault).
+fn session_is_demo(vault: &Vault) -> Result<bool, CeremonyError> {
+    crate::demo::is_demo_vault(vault).map_err(|e| CeremonyError::Internal(e.message))
+}
+
 fn relying_party() -> Result<RelyingParty, AppError> {
     RelyingParty::desktop().map_err(AppError::from)
 }
@@ -374,18 +393,42 @@ fn resolve(records: &[CredentialRecord], id: &str) -> Result<CredentialRecord, A
 
 /// Registers `authenticator` (user verification required) and, if it has hmac-secret, enrols
 /// it as a way to unlock the vault (a second touch). Every step and refusal is audited.
+///
+/// A sensitive change: `proof` (the passphrase, or another registered key) is checked first
+/// ([`crate::reauth`]). A test device is refused in a real vault: its secrets sit in a file, so
+/// it would let whoever copies that file unlock the vault and approve its money.
 pub fn register_security_key(
     session: &mut Session,
+    proof: Option<Proof<'_>>,
     authenticator: &mut dyn Authenticator,
     label: &str,
     now: DateTime<Utc>,
 ) -> Result<SecurityKeyView, AppError> {
     let rp = relying_party()?;
-    let vault = session.vault_at(now);
-    let user = user_identity(vault, now)?;
     let device = authenticator.info();
     let base =
         json!({"label": label, "device": device.label, "test_device": device.is_test_device});
+    if device.is_test_device && !session.is_demo() {
+        let vault = session.vault_at(now);
+        return Err(refused(
+            vault,
+            "auth.register_refused",
+            "test_device",
+            base,
+            test_device_refused("registered on"),
+            now,
+        ));
+    }
+    reauth::confirm(
+        session,
+        proof,
+        &Sensitive::RegisterKey {
+            label: label.trim().to_owned(),
+        },
+        now,
+    )?;
+    let vault = session.vault_at(now);
+    let user = user_identity(vault, now)?;
 
     let registered = rp.register(
         &mut VaultCredentials::new(vault, now),
@@ -522,29 +565,195 @@ pub fn rename_security_key(
     ))
 }
 
-/// Removes a key: its unlock slot (the wrapped copy of the vault key) first, then its record.
-/// The passphrase slot is never touched.
+/// What removing a key did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SecurityKeyRemoved {
+    pub key: SecurityKeyView,
+    /// Other keys whose unlock slot was re-sealed under the new vault key (they were asked).
+    pub unlock_kept: Vec<String>,
+    /// Other keys that can no longer unlock (they were not asked); they still approve step-ups,
+    /// and `enable_security_key_unlock` gives them an unlock slot again.
+    pub unlock_dropped: Vec<String>,
+    /// The data key's generation after the rotation.
+    pub data_key_generation: u64,
+}
+
+/// Removes a key and replaces the vault key, so that no copy of the key file taken while the
+/// key could unlock opens the vault as it is after this: its slot and record go, a new vault
+/// key is sealed under `passphrase` (needed for that: it is the re-authentication too) and
+/// under each key of `others` that answers now, and the data key is rotated under it. Keys not
+/// in `others` lose their unlock slot (not their registration). Audited.
 pub fn remove_security_key(
     session: &mut Session,
+    passphrase: Option<&SecretString>,
     id: &str,
+    others: &mut [&mut dyn Authenticator],
     now: DateTime<Utc>,
-) -> Result<SecurityKeyView, AppError> {
-    let vault = session.vault_at(now);
-    let records = credential::list(&VaultCredentials::new(vault, now))
-        .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
+) -> Result<SecurityKeyRemoved, AppError> {
+    let records = {
+        let vault = session.vault_at(now);
+        credential::list(&VaultCredentials::new(vault, now))
+            .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?
+    };
     let record = resolve(&records, id)?;
-    // Slot first: if removing the record then fails, the key already cannot unlock, and
-    // running the removal again finishes it.
+    let change = Sensitive::RemoveKey {
+        id: record.id.to_base64url(),
+    };
+    let Some(passphrase) = passphrase else {
+        return Err(AppError::new(
+            ErrorCode::ReauthRequired,
+            "Removing a security key replaces the vault key, which needs your passphrase. \
+             Nothing was changed.",
+        ));
+    };
+    reauth::confirm(session, Some(Proof::Passphrase(passphrase)), &change, now)?;
+    // The keys that should keep unlocking answer now, before anything changes.
+    let answered = unlock_keks(session, others, Some(&record.id), now)?;
+    let kept_ids: Vec<String> = answered
+        .iter()
+        .map(|(id, _)| CredentialId::new(id.clone()).to_base64url())
+        .collect();
+    let keep = answered;
+    let vault = session.vault_at(now);
+    let slots = Vault::security_key_slots(vault.dir())?;
+    let dropped: Vec<String> = slots
+        .slots
+        .iter()
+        .map(|s| CredentialId::new(s.credential_id.clone()).to_base64url())
+        .filter(|c| *c != record.id.to_base64url() && !kept_ids.contains(c))
+        .collect();
+    // Slot and record first: if the replacement then fails, the key already opens nothing
+    // through the current key file, and running the removal of another key (or `rekey
+    // --vault-key`) finishes the job.
     let slot_removed = vault.remove_security_key_slot(record.id.as_bytes(), now)?;
     credential::remove(&mut VaultCredentials::new(vault, now), &record.id)
         .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
+    let replaced = vault.replace_vault_key(passphrase, keep, now, |_| {})?;
     audit(
         vault,
         "auth.removed",
-        json!({"credential_id": record.id.to_base64url(), "label": record.label, "slot_removed": slot_removed}),
+        json!({"credential_id": record.id.to_base64url(), "label": record.label,
+               "slot_removed": slot_removed, "unlock_kept": kept_ids,
+               "unlock_dropped": dropped, "data_key_generation": replaced.data_key_generation}),
         now,
     )?;
-    Ok(view(&record, false))
+    Ok(SecurityKeyRemoved {
+        key: view(&record, false),
+        unlock_kept: kept_ids,
+        unlock_dropped: dropped,
+        data_key_generation: replaced.data_key_generation,
+    })
+}
+
+/// A security key's credential id and the KEK its hmac-secret gave for its unlock slot now.
+pub(crate) type UnlockKek = (Vec<u8>, Zeroizing<[u8; 32]>);
+
+/// Asks each of `devices` for the KEK of its unlock slot (one touch each), verifying every
+/// answer against the stored record; `except` is skipped (the key being removed). A device
+/// that holds none of the slots' credentials is passed over. The KEKs seal the new vault key
+/// when it is replaced.
+pub(crate) fn unlock_keks(
+    session: &mut Session,
+    devices: &mut [&mut dyn Authenticator],
+    except: Option<&CredentialId>,
+    now: DateTime<Utc>,
+) -> Result<Vec<UnlockKek>, AppError> {
+    let rp = relying_party()?;
+    let vault = session.vault_at(now);
+    let vault_id = *vault.vault_id().as_bytes();
+    let slots = Vault::security_key_slots(vault.dir())?;
+    let mut keks: Vec<UnlockKek> = Vec::new();
+    for device in devices.iter_mut() {
+        for slot in &slots.slots {
+            if except.is_some_and(|e| e.as_bytes() == slot.credential_id.as_slice())
+                || keks.iter().any(|(id, _)| *id == slot.credential_id)
+            {
+                continue;
+            }
+            let credential = CredentialId::new(slot.credential_id.clone());
+            let salt = HmacSecretSalt::from_bytes(slot.prf_salt);
+            match unlock_assertion(&mut **device, rp.config(), &credential, salt, &vault_id) {
+                Ok(assertion) => {
+                    rp.verify_unlock(
+                        &mut VaultCredentials::new(vault, now),
+                        &assertion.challenge,
+                        assertion.response,
+                        now.timestamp(),
+                    )?;
+                    keks.push((
+                        slot.credential_id.clone(),
+                        Zeroizing::new(*assertion.kek.as_bytes()),
+                    ));
+                    break;
+                }
+                Err(KeyUnlockError::Authenticator(AuthenticatorError::NoCredentials)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(keks)
+}
+
+/// Gives an already registered key an unlock slot again (after another key's removal replaced
+/// the vault key, or for a key registered without one): a sensitive change, confirmed first.
+pub fn enable_security_key_unlock(
+    session: &mut Session,
+    proof: Option<Proof<'_>>,
+    authenticator: &mut dyn Authenticator,
+    now: DateTime<Utc>,
+) -> Result<SecurityKeyView, AppError> {
+    let records = {
+        let vault = session.vault_at(now);
+        credential::list(&VaultCredentials::new(vault, now))
+            .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?
+    };
+    if authenticator.info().is_test_device && !session.is_demo() {
+        return Err(test_device_refused("used to unlock"));
+    }
+    let candidates: Vec<CredentialRecord> = {
+        let vault = session.vault_at(now);
+        records
+            .into_iter()
+            .filter(|r| r.hmac_secret && !vault.has_security_key_slot(r.id.as_bytes()))
+            .collect()
+    };
+    if candidates.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "Every registered key that can unlock already has its unlock slot.",
+        ));
+    }
+    reauth::confirm(
+        session,
+        proof,
+        &Sensitive::RegisterKey {
+            label: "unlock slot".into(),
+        },
+        now,
+    )?;
+    let rp = relying_party()?;
+    let vault = session.vault_at(now);
+    for record in &candidates {
+        match enrol_unlock(vault, &rp, authenticator, record, now) {
+            Ok(()) => {
+                audit(
+                    vault,
+                    "auth.unlock_enabled",
+                    json!({"credential_id": record.id.to_base64url(), "label": record.label}),
+                    now,
+                )?;
+                return Ok(view(record, true));
+            }
+            // This device does not hold that credential: try the next.
+            Err((_, reason)) if reason == "not_registered_on_device" => {}
+            Err((error, _)) => return Err(error),
+        }
+    }
+    Err(AppError::new(
+        ErrorCode::SecurityKeyRefused,
+        "This security key is not one of the registered keys without an unlock slot.",
+    ))
 }
 
 /// Unlocks the vault at `location` with a security key instead of the passphrase.
@@ -602,6 +811,20 @@ pub fn unlock_with_security_key(
         assertion.response,
         now.timestamp(),
     );
+    let test_device = authenticator.info().is_test_device;
+    let verified = verified.and_then(|v| {
+        // A test device's secrets sit in a file: it never opens a real vault (one registered
+        // by an older version still has a slot; removing it replaces the vault key).
+        if test_device && !session_is_demo(vault)? {
+            Err(CeremonyError::Rejected(
+                "a test device cannot unlock a real vault; unlock with your passphrase and \
+                 remove it"
+                    .into(),
+            ))
+        } else {
+            Ok(v)
+        }
+    });
     match verified {
         Ok(verified) => {
             audit(
@@ -641,6 +864,17 @@ pub fn step_up_for_plan(
     let digest = plan
         .digest()
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, sentence(&e)))?;
+    if authenticator.info().is_test_device && !session.is_demo() {
+        let vault = session.vault_at(now);
+        return Err(refused(
+            vault,
+            "auth.step_up_refused",
+            "test_device",
+            json!({"plan_digest": digest.to_hex(), "provider": plan.provider_id}),
+            test_device_refused("used to approve anything in"),
+            now,
+        ));
+    }
     let vault = session.vault_at(now);
     let result = rp.step_up(
         &mut VaultCredentials::new(vault, now),
@@ -712,6 +946,27 @@ pub fn step_up_proof(
     Ok(StepUpProof::from_verified_assertion(
         change.canonical(),
         time(approval.approved_at()),
+    ))
+}
+
+/// The other place a risk-engine [`StepUpProof`] is made: from a passphrase re-authentication
+/// given for exactly `change` ([`crate::reauth::confirm`] with `Sensitive::RaiseLimit`).
+pub(crate) fn reauth_proof(
+    reauth: &crate::reauth::Reauthenticated,
+    change: &LimitChange,
+) -> Result<StepUpProof, AppError> {
+    let sensitive = Sensitive::RaiseLimit {
+        change: change.canonical(),
+    };
+    if !reauth.covers(&sensitive) {
+        return Err(AppError::new(
+            ErrorCode::SecurityKeyRefused,
+            "That confirmation was given for another change.",
+        ));
+    }
+    Ok(StepUpProof::from_verified_assertion(
+        change.canonical(),
+        reauth.at(),
     ))
 }
 

@@ -55,10 +55,13 @@ pub fn settings(session: &mut Session, now: DateTime<Utc>) -> Result<Settings, A
     })
 }
 
-/// Sets the auto-lock time (between one minute and eight hours).
+/// Sets the auto-lock time (between one minute and eight hours). Longer than the default (5
+/// minutes) leaves an unattended vault open longer, so it is a sensitive change: `proof` is
+/// checked first; a shorter one needs none.
 pub fn set_auto_lock(
     session: &mut Session,
     after: Duration,
+    proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<Settings, AppError> {
     if !(MIN_AUTO_LOCK..=MAX_AUTO_LOCK).contains(&after) {
@@ -66,6 +69,16 @@ pub fn set_auto_lock(
             ErrorCode::InvalidInput,
             "Choose an auto-lock time between 1 minute and 8 hours.",
         ));
+    }
+    if after > DEFAULT_IDLE_LIMIT {
+        crate::reauth::confirm(
+            session,
+            proof,
+            &crate::reauth::Sensitive::AutoLock {
+                seconds: after.as_secs(),
+            },
+            now,
+        )?;
     }
     // Whole seconds: sub-second precision means nothing for an idle timer.
     let secs = after.as_secs();

@@ -104,8 +104,14 @@ enum Command {
         #[command(subcommand)]
         command: PassphraseCommand,
     },
-    /// Re-encrypt the whole vault under a new random data key.
-    Rekey,
+    /// Re-encrypt the whole vault under a new random data key; with --vault-key, replace the
+    /// vault key first (needs the passphrase; security keys lose their unlock slot).
+    Rekey {
+        /// Also replace the vault key, so that no old copy of the key file (with an old
+        /// passphrase or a removed key) opens the vault as it is now.
+        #[arg(long)]
+        vault_key: bool,
+    },
     /// Delete every record whose retention period has ended.
     Purge {
         /// Only count what would be deleted.
@@ -232,8 +238,12 @@ enum AuthCommand {
     List,
     /// Rename a key (ID as shown by `auth list`, or a unique prefix of it).
     Rename { id: String, name: String },
-    /// Remove a key: its unlock slot and its record. The passphrase keeps working.
+    /// Remove a key and replace the vault key (needs the passphrase): no copy of the key file
+    /// taken before opens the vault afterwards. Other keys keep approving; to unlock with them
+    /// again, run `auth enable-unlock` with each.
     Remove { id: String },
+    /// Give a registered key (the one at hand) its unlock slot again.
+    EnableUnlock,
 }
 
 #[derive(Debug, Subcommand)]
@@ -564,6 +574,8 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::SecurityKeyRefused | ErrorCode::SecurityKeyUnavailable => 6,
         ErrorCode::StepUpRequired | ErrorCode::Paused => 7,
         ErrorCode::RiskRefused => 8,
+        ErrorCode::ReauthRequired => 9,
+        ErrorCode::ConfirmProviderKey => 10,
         _ => 1,
     }
 }
@@ -635,6 +647,9 @@ pub(crate) struct Access<'a> {
     passphrases: &'a Passphrases,
     security_key: bool,
     device: AuthenticatorChoice,
+    /// The passphrase this run unlocked with (it is read once: standard input cannot be read
+    /// twice), for the re-authentication a sensitive change needs.
+    unlocked_with: std::cell::RefCell<Option<tipvault_app::SecretString>>,
 }
 
 impl Access<'_> {
@@ -661,7 +676,7 @@ impl Access<'_> {
     }
 
     fn unlock(&self, location: &VaultLocation) -> Result<(Session, Unlocked), AppError> {
-        if self.demo {
+        if self.demo && !self.security_key {
             let demo = tipvault_app::SecretString::from(tipvault_app::DEMO_PASSPHRASE.to_owned());
             return tipvault_app::unlock_vault(location, &demo, clock::now());
         }
@@ -673,11 +688,57 @@ impl Access<'_> {
             return tipvault_app::unlock_with_security_key(location, &mut *device, clock::now());
         }
         let passphrase = self.passphrases.current()?;
-        tipvault_app::unlock_vault(location, &passphrase, clock::now())
+        let unlocked = tipvault_app::unlock_vault(location, &passphrase, clock::now());
+        *self.unlocked_with.borrow_mut() = Some(passphrase);
+        unlocked
     }
 
     pub(crate) fn is_soft(&self) -> bool {
         matches!(self.device, AuthenticatorChoice::SoftFile(_))
+    }
+
+    /// A software test device was named and its file exists (so it can be asked).
+    pub(crate) fn soft_device_exists(&self) -> bool {
+        matches!(&self.device, AuthenticatorChoice::SoftFile(path) if path.exists())
+    }
+
+    /// Runs `work` with the proof a sensitive change needs (`tipvault_app::reauth`): in the demo
+    /// vault its public passphrase; after a `--security-key` unlock, the key again (one more
+    /// touch, bound to the change); otherwise the passphrase this run was given (at the prompt,
+    /// on standard input or in `TIPVAULT_PASSPHRASE`) moments ago, checked again.
+    pub(crate) fn with_proof<T>(
+        &self,
+        work: impl FnOnce(Option<tipvault_app::Proof<'_>>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        if self.demo {
+            let demo = tipvault_app::SecretString::from(tipvault_app::DEMO_PASSPHRASE.to_owned());
+            return work(Some(tipvault_app::Proof::Passphrase(&demo)));
+        }
+        if self.security_key {
+            let mut device = self.authenticator(IfMissing::Refuse)?;
+            if !self.is_soft() {
+                eprintln!("Touch your security key to confirm this change…");
+            }
+            return work(Some(tipvault_app::Proof::SecurityKey(&mut *device)));
+        }
+        self.with_passphrase(|p| work(Some(tipvault_app::Proof::Passphrase(p))))
+    }
+
+    /// Runs `work` with the vault's passphrase: the one this run unlocked with, or (after a
+    /// security-key unlock) asked for now.
+    pub(crate) fn with_passphrase<T>(
+        &self,
+        work: impl FnOnce(&tipvault_app::SecretString) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        if self.demo {
+            let demo = tipvault_app::SecretString::from(tipvault_app::DEMO_PASSPHRASE.to_owned());
+            return work(&demo);
+        }
+        if let Some(passphrase) = self.unlocked_with.borrow().as_ref() {
+            return work(passphrase);
+        }
+        let passphrase = self.passphrases.current()?;
+        work(&passphrase)
     }
 }
 
@@ -707,6 +768,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             Some(path) => AuthenticatorChoice::SoftFile(path.clone()),
             None => AuthenticatorChoice::Usb,
         },
+        unlocked_with: std::cell::RefCell::new(None),
     };
     match &cli.command {
         // `--demo init` creates the demo vault beside yours (as `demo` does, with no sandbox):
@@ -766,7 +828,15 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                             "Touch your security key twice (register, then enrol it for unlock)…"
                         );
                     }
-                    tipvault_app::register_security_key(session, &mut *device, label, clock::now())
+                    access.with_proof(|proof| {
+                        tipvault_app::register_security_key(
+                            session,
+                            proof,
+                            &mut *device,
+                            label,
+                            clock::now(),
+                        )
+                    })
                 })?;
                 out.value(&key, || {
                     let mut text = format!("Registered {:?} (id {}).", key.label, key.id);
@@ -794,12 +864,37 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&key, || format!("Renamed {} to {:?}.", key.id, key.label));
             }
             AuthCommand::Remove { id } => {
+                let removed = with_session(&location, &access, |session| {
+                    access.with_passphrase(|passphrase| {
+                        tipvault_app::remove_security_key(
+                            session,
+                            Some(passphrase),
+                            id,
+                            &mut [],
+                            clock::now(),
+                        )
+                    })
+                })?;
+                out.value(&removed, || output::key_removed_text(&removed));
+            }
+            AuthCommand::EnableUnlock => {
                 let key = with_session(&location, &access, |session| {
-                    tipvault_app::remove_security_key(session, id, clock::now())
+                    let mut device = access.authenticator(IfMissing::Refuse)?;
+                    if !access.is_soft() {
+                        eprintln!("Touch your security key…");
+                    }
+                    access.with_proof(|proof| {
+                        tipvault_app::enable_security_key_unlock(
+                            session,
+                            proof,
+                            &mut *device,
+                            clock::now(),
+                        )
+                    })
                 })?;
                 out.value(&key, || {
                     format!(
-                        "Removed {:?} (id {}): its unlock slot and its record. Your passphrase keeps working.",
+                        "{:?} (id {}) can unlock the vault again.",
                         key.label, key.id
                     )
                 });
@@ -853,7 +948,20 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             });
             locked?;
         }
-        Command::Rekey => {
+        Command::Rekey { vault_key: true } => {
+            let replaced = with_session(&location, &access, |session| {
+                access.with_passphrase(|passphrase| {
+                    tipvault_app::replace_vault_key(session, passphrase, &mut [], clock::now())
+                })
+            })?;
+            out.value(&replaced, || {
+                format!(
+                    "Replaced the vault key and the data key (generation {}). {} security-key unlock slot(s) dropped: run `auth enable-unlock` with each key to unlock with it again.",
+                    replaced.data_key_generation, replaced.slots_dropped
+                )
+            });
+        }
+        Command::Rekey { vault_key: false } => {
             let json = cli.json;
             let rekeyed = with_session(&location, &access, |session| {
                 tipvault_app::rotate_data_key(session, clock::now(), |progress| {
@@ -892,7 +1000,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             }
             RetentionCommand::Set { class, duration } => {
                 let change = with_session(&location, &access, |session| {
-                    tipvault_app::set_retention(session, class, *duration, clock::now())
+                    access.with_proof(|proof| {
+                        tipvault_app::set_retention(session, class, *duration, proof, clock::now())
+                    })
                 })?;
                 out.value(&change, || {
                     format!(
@@ -1077,9 +1187,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         Command::Settings { command } => {
             let settings = with_session(&location, &access, |session| match command {
                 SettingsCommand::Show => tipvault_app::settings(session, clock::now()),
-                SettingsCommand::AutoLock { after } => {
-                    tipvault_app::set_auto_lock(session, *after, clock::now())
-                }
+                SettingsCommand::AutoLock { after } => access.with_proof(|proof| {
+                    tipvault_app::set_auto_lock(session, *after, proof, clock::now())
+                }),
             })?;
             out.value(&settings, || {
                 format!(
@@ -1264,7 +1374,9 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
             risk::run_autocashout(command, out, &location, &access)?;
         }
         Command::ExportKey => {
-            let passphrase = passphrases.current()?;
+            // Only typed at the terminal: never from the environment or standard input, where
+            // a script (or anyone able to set them) could take the key unattended.
+            let passphrase = passphrases.interactive("Passphrase (to show the raw key): ")?;
             let (session, key) =
                 tipvault_app::export_data_key(&location, &passphrase, clock::now())?;
             // The export is already in the audit log: show the key even if locking then fails.

@@ -58,6 +58,24 @@ impl Output {
 
 /// A duration in whole days when it is one, else in hours or seconds.
 /// Registered security keys, one a line.
+/// What `auth remove` did, for people.
+pub fn key_removed_text(removed: &tipvault_app::SecurityKeyRemoved) -> String {
+    let mut text = format!(
+        "Removed {:?} (id {}), and replaced the vault key and the data key (generation {}): \
+         no copy of the key file taken before opens the vault as it is now. Your passphrase \
+         keeps working.",
+        removed.key.label, removed.key.id, removed.data_key_generation
+    );
+    if !removed.unlock_dropped.is_empty() {
+        text.push_str(&format!(
+            "\n{} other key(s) still approve but no longer unlock; run `auth enable-unlock` \
+             with each to unlock with it again.",
+            removed.unlock_dropped.len()
+        ));
+    }
+    text
+}
+
 pub fn security_keys_table(keys: &[tipvault_app::SecurityKeyView]) -> String {
     if keys.is_empty() {
         return "No security keys registered. Add one with `tipvault auth register --label NAME`."

@@ -102,6 +102,33 @@ impl Passphrases {
         self.prompt("Passphrase: ", "passphrase")
     }
 
+    /// The passphrase typed at the terminal now, and nowhere else: `--passphrase-stdin` and
+    /// `TIPVAULT_PASSPHRASE` are refused, so a script or a process that can set the
+    /// environment cannot take what this guards (the raw data key) unattended.
+    pub fn interactive(&self, prompt: &str) -> Result<SecretString, AppError> {
+        let refused = |how: &str| {
+            AppError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "This command asks for your passphrase at the terminal only, not {how}: \
+                     run it in a terminal and type it."
+                ),
+            )
+        };
+        if self.from_stdin {
+            return Err(refused("from standard input (--passphrase-stdin)"));
+        }
+        if std::env::var_os(PASSPHRASE_ENV).is_some() {
+            return Err(refused(&format!("from {PASSPHRASE_ENV}")));
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(refused("from a pipe or file"));
+        }
+        rpassword::prompt_password(prompt)
+            .map(SecretString::from)
+            .map_err(|_| no_passphrase("passphrase"))
+    }
+
     /// A new passphrase: for `init` the usual sources, for a change `TIPVAULT_NEW_PASSPHRASE`.
     pub fn new_one(&self, env: &str) -> Result<SecretString, AppError> {
         if self.from_stdin {

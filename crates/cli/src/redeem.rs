@@ -20,9 +20,14 @@ pub enum ProviderCommand {
         /// `https://provider.example` (or the sandbox's `http://127.0.0.1:PORT`).
         url: String,
         /// It is a sandbox (demo money): label it as one everywhere. A provider cannot
-        /// label itself; once marked, it stays a sandbox.
+        /// label itself; once marked, it stays a sandbox. Only on loopback, in the demo vault.
         #[arg(long)]
         sandbox: bool,
+        /// The fingerprint of the provider's key as the provider publishes it (`SHA256:…`):
+        /// trusts that key without asking. Without it, the fingerprint is shown and, at a
+        /// terminal, you are asked to confirm it.
+        #[arg(long, value_name = "SHA256:…")]
+        fingerprint: Option<String>,
     },
     /// Pair this device with a provider using its one-time enrollment code.
     Pair {
@@ -222,7 +227,11 @@ pub fn run(
 ) -> Result<(), AppError> {
     match command {
         Command::Provider { command } => match command {
-            ProviderCommand::Add { url, sandbox } => {
+            ProviderCommand::Add {
+                url,
+                sandbox,
+                fingerprint,
+            } => {
                 let net = net()?;
                 let kind = if *sandbox {
                     ProviderKind::Sandbox
@@ -230,7 +239,26 @@ pub fn run(
                     ProviderKind::Real
                 };
                 let p = with_session(location, access, |s| {
-                    tipvault_app::add_provider(s, &net, url, kind, clock::now())
+                    let confirmed = match fingerprint {
+                        Some(fp) => fp.trim().to_owned(),
+                        None => confirm_key(&tipvault_app::inspect_provider(
+                            s,
+                            &net,
+                            url,
+                            clock::now(),
+                        )?)?,
+                    };
+                    access.with_proof(|proof| {
+                        tipvault_app::add_provider(
+                            s,
+                            &net,
+                            url,
+                            kind,
+                            Some(&confirmed),
+                            proof,
+                            clock::now(),
+                        )
+                    })
                 })?;
                 out.value(&p, || {
                     format!(
@@ -553,6 +581,50 @@ fn run_sandbox(args: &tipvault_sandbox_provider::RunArgs, out: &Output) -> Resul
     .map_err(internal)
 }
 
+/// Trust on first use, made explicit: shows the provider's key fingerprint and, at a
+/// terminal, asks the user to confirm it; elsewhere refuses with the fingerprint to pass as
+/// `--fingerprint` once checked.
+fn confirm_key(key: &tipvault_app::ProviderKeyView) -> Result<String, AppError> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    let changed = key.pinned.as_ref().filter(|p| **p != key.fingerprint);
+    let mut text = format!(
+        "{} at {} signs with the key {}. ",
+        key.provider_id, key.url, key.fingerprint
+    );
+    if let Some(old) = changed {
+        text.push_str(&format!(
+            "This is NOT the key Tipvault pinned ({old}). Accept it only if {} announced a key \
+             change. ",
+            key.provider_id
+        ));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            ErrorCode::ConfirmProviderKey,
+            format!(
+                "{text}Compare it with the fingerprint the provider publishes, then run this \
+                 again with --fingerprint {}.",
+                key.fingerprint
+            ),
+        ));
+    }
+    eprint!("{text}\nIs this the fingerprint the provider publishes? Type yes to trust it: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| AppError::new(ErrorCode::Io, format!("{e}.")))?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(key.fingerprint.clone())
+    } else {
+        Err(AppError::new(
+            ErrorCode::ConfirmProviderKey,
+            "The key was not confirmed; nothing was stored.",
+        ))
+    }
+}
+
 /// `tipvault demo`: the demo vault beside `real` (created on first use), a sandbox on loopback
 /// with demo money, added and paired, demo tips imported. `real` is never opened.
 pub(crate) fn run_demo(
@@ -574,19 +646,12 @@ pub(crate) fn run_demo(
     let code = sandbox.enrollment_code().to_owned();
     // Demo mode never opens the real vault: the demo vault beside it, created on first use.
     let (mut session, _created) = tipvault_app::open_demo_vault(real, clock::now())?;
-    let done = (|| {
-        let s = &mut session;
-        let now = clock::now();
-        let mut p = tipvault_app::add_provider(s, &net, &url, ProviderKind::Sandbox, now)?;
-        if p.device_id.is_none() {
-            p = tipvault_app::pair_provider(s, &net, Some(&p.id), &code, now)?;
-        }
-        let imported = tipvault_app::import_demo_balance(s, now)?;
-        Ok::<_, AppError>((p, imported))
-    })();
+    let (_, key) = sandbox.provider_key();
+    let done = tipvault_app::add_demo_sandbox(&mut session, &net, &url, &key, &code, clock::now());
     let locked = session.lock(clock::now(), tipvault_app::LockReason::Exit);
-    let (provider, imported) = done?;
+    let started = done?;
     locked?;
+    let (provider, imported) = (started.provider, started.demo_balance_imported);
     let info = serde_json::json!({"provider": provider, "demo_balance_imported": imported,
                                   "url": url, "sandbox": true,
                                   "demo_vault": location.dir().display().to_string()});

@@ -233,21 +233,23 @@ pub fn run_risk(
         } => {
             let amount = (amount.trim() != "tier").then_some(amount.as_str());
             let changed = with_session(location, access, |s| {
-                let mut device = if *with_key || access.is_soft() {
-                    Some(authenticator(access)?)
+                // A raise is confirmed with the key (`--with-key`, or the named test device) or
+                // else with the passphrase this run was given; a lowering needs neither.
+                if *with_key || access.soft_device_exists() {
+                    let mut device = authenticator(access)?;
+                    tipvault_app::set_limit(
+                        s,
+                        currency,
+                        kind,
+                        amount,
+                        Some(tipvault_app::Proof::SecurityKey(&mut *device)),
+                        clock::now(),
+                    )
                 } else {
-                    None
-                };
-                tipvault_app::set_limit(
-                    s,
-                    currency,
-                    kind,
-                    amount,
-                    device
-                        .as_deref_mut()
-                        .map(|d| d as &mut dyn tipvault_app::auth::Authenticator),
-                    clock::now(),
-                )
+                    access.with_proof(|proof| {
+                        tipvault_app::set_limit(s, currency, kind, amount, proof, clock::now())
+                    })
+                }
             })?;
             out.value(&changed, || {
                 format!(
@@ -267,7 +269,9 @@ pub fn run_risk(
         RiskCommand::SandboxWaiver { state } => {
             let on = state == "on";
             with_session(location, access, |s| {
-                tipvault_app::set_sandbox_step_up_waiver(s, on, clock::now())
+                access.with_proof(|proof| {
+                    tipvault_app::set_sandbox_step_up_waiver(s, on, proof, clock::now())
+                })
             })?;
             out.value(&serde_json::json!({"sandbox_step_up_waived": on}), || {
                 if on {

@@ -139,6 +139,8 @@ pub struct Started {
     pub enrollment_code: String,
     /// The provider's key id.
     pub provider_key: String,
+    /// Its key's fingerprint, for `tipvault provider add --fingerprint` (users compare it).
+    pub key_fingerprint: String,
     /// The state file.
     pub db: PathBuf,
     /// Always true: demo money only.
@@ -155,10 +157,12 @@ impl Started {
             "Tipvault SANDBOX provider (demo money, not a real provider)\n\
              \x20 listening on     {}\n\
              \x20 provider key     {}\n\
+             \x20 key fingerprint  {}\n\
              \x20 state            {}\n\
              \x20 enrollment code  {} (one-time)",
             self.url,
             self.provider_key,
+            self.key_fingerprint,
             self.db.display(),
             self.enrollment_code
         );
@@ -183,6 +187,7 @@ pub async fn run(args: &RunArgs, announce: impl FnOnce(&Started)) -> anyhow::Res
         url: sandbox.base_url(),
         enrollment_code: sandbox.enrollment_code().to_owned(),
         provider_key: sandbox.provider_key().0.to_owned(),
+        key_fingerprint: sandbox.key_fingerprint(),
         db,
         sandbox: true,
         hostile: args.hostile,

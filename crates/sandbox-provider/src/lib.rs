@@ -329,6 +329,12 @@ impl Sandbox {
         (&self.provider_key_id, self.provider_key)
     }
 
+    /// The fingerprint of its signing key, as a client shows it before trusting it.
+    #[must_use]
+    pub fn key_fingerprint(&self) -> String {
+        tipvault_wire::protocol::key_fingerprint(&self.provider_key.to_bytes())
+    }
+
     /// Starts or stops lying in redemption answers (kept across [`Sandbox::restart`]).
     pub fn set_hostility(&mut self, hostility: Option<Hostility>) {
         self.app.set_hostility(hostility);

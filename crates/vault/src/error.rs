@@ -276,6 +276,23 @@ pub enum SecurityKeyError {
 /// Errors from retention settings.
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
+    /// The class keeps what the risk engine depends on and cannot be changed.
+    #[error(
+        "{0:?} records keep what the risk checks depend on (your limits, automatic cash-out \
+             rules, disputes) for as long as the vault exists; it cannot be shortened"
+    )]
+    Fixed(String),
+    /// Below the class's floor (`retention::floor`).
+    #[error(
+        "{class:?} records must be kept at least {floor_days} days (disputes and taxes need \
+             them)"
+    )]
+    BelowFloor {
+        /// The class.
+        class: String,
+        /// Its floor, in whole days.
+        floor_days: u64,
+    },
     /// No retention class has this name.
     #[error("there is no retention class named {0:?}")]
     UnknownClass(String),

@@ -130,5 +130,5 @@ pub use sidecar::{
 pub use store::DB_FILE;
 pub use vault::{
     KdfUpgrade, RotationProgress, RotationRecovery, RotationReport, SecurityKeySlot,
-    SecurityKeySlots, SlotInfo, UnlockReport, Vault, VaultInfo, VaultStatus,
+    SecurityKeySlots, SlotInfo, UnlockReport, Vault, VaultInfo, VaultKeyReplaced, VaultStatus,
 };

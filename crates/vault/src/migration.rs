@@ -514,6 +514,40 @@ UPDATE entry_detail
     SET occurred_at = (SELECT e.occurred_at FROM entry AS e WHERE e.id = entry_detail.entry_id);
 CREATE INDEX entry_detail_occurred ON entry_detail (occurred_at);
 "#,
+    // v11: retention floors (issue 14). What the risk engine and automatic cash-outs depend on
+    // moves to a class of its own, `risk_state`, which cannot be shortened: the user's limits
+    // (purged, they would revert to the tier's ceiling), the automatic cash-out rules, the
+    // risk salt, and the events the engine counts (disputes, which hold the tier back, and
+    // automatic cash-out firings, which stop a rule firing twice a day). Those events were
+    // read from the audit log, whose class the user could shorten to a minute; they are
+    // copied into `risk_event` from it. The audit log and receipts keep at least two years
+    // (`retention::floor`): classes set shorter are raised to it.
+    r#"
+INSERT INTO retention_class (name, default_secs, duration_secs, updated_at) VALUES
+    ('risk_state', 3162240000, 3162240000, 0);
+
+CREATE TABLE risk_event (
+    seq              INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    at               INTEGER NOT NULL,
+    detail           TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'risk_state' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX risk_event_kind ON risk_event (kind, at);
+
+INSERT INTO risk_event (kind, at, detail, created_at, expires_at, retention_class)
+    SELECT kind, at, detail, at, at + 3162240000, 'risk_state' FROM audit_log
+    WHERE kind IN ('redemption.disputed', 'autocashout.fired') ORDER BY seq;
+
+UPDATE risk_limit SET retention_class = 'risk_state', expires_at = created_at + 3162240000;
+UPDATE auto_cash_out SET retention_class = 'risk_state', expires_at = created_at + 3162240000;
+UPDATE risk_secret SET retention_class = 'risk_state', expires_at = created_at + 3162240000;
+
+UPDATE retention_class SET duration_secs = 63158400
+    WHERE name IN ('audit', 'receipt') AND duration_secs < 63158400;
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -881,6 +915,7 @@ mod tests {
                 "redemption_leg",
                 "redemption_network",
                 "redemption_risk",
+                "risk_event",
                 "risk_limit",
                 "risk_secret",
                 "source"

@@ -116,6 +116,25 @@ impl Vault {
         Ok(())
     }
 
+    /// Pins a new signing key for a provider the user confirmed it for (its fingerprint,
+    /// after the provider announced a key change); false when the provider is unknown. The
+    /// caller audits it.
+    pub fn replace_provider_key(
+        &mut self,
+        id: &str,
+        key_id: &str,
+        public_key: &[u8; 32],
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE provider SET key_id = :kid, public_key = :key WHERE id = :id",
+                named_params! {":id": id, ":kid": key_id, ":key": public_key.as_slice()},
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(n > 0)
+    }
+
     /// Records this device's id at a provider; false when the provider is unknown.
     pub fn set_provider_device(
         &mut self,

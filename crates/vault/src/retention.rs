@@ -32,6 +32,48 @@ const MIN_DURATION: Duration = Duration::from_secs(60);
 /// Longest duration a class may be set to (keeps unix-second arithmetic far from overflow).
 const MAX_DURATION: Duration = Duration::from_secs(100 * 366 * 86_400);
 
+/// The class of what the risk engine and automatic cash-outs depend on (limits, rules, the
+/// risk salt, disputes and firings): kept as long as the vault and never shortened, so no purge
+/// of another class, and no retention change, can loosen the engine.
+pub const RISK_STATE_CLASS: &str = "risk_state";
+
+/// Two years (with a leap day): the floor of the audit log and receipts.
+const TWO_YEARS: Duration = Duration::from_secs(731 * 86_400);
+
+/// The shortest `class` may be set to, or `None` when it cannot be changed at all.
+///
+/// - `receipt` (receipts, redemptions, their risk decisions, readings and reconciliations) and
+///   `audit` (what was sent, approved and disputed, and when) keep at least two years: a tax
+///   year is declared in the following one, and a card chargeback or provider dispute can come
+///   up to 540 days after the payment; the evidence bundle of a dispute is built from both.
+/// - `risk_state` is fixed (see [`RISK_STATE_CLASS`]).
+/// - Everything else may go down to a minute: shortening it only forgets more, which is the
+///   user's choice (a shorter network-fingerprint or verification class makes the risk engine
+///   stricter, never looser).
+pub fn floor(class: &str) -> Option<Duration> {
+    match class {
+        RISK_STATE_CLASS => None,
+        "receipt" | "audit" => Some(TWO_YEARS),
+        _ => Some(MIN_DURATION),
+    }
+}
+
+/// Refuses a duration the class may not take (below its floor, or a fixed class) before
+/// anything is written.
+pub(crate) fn check(class: &str, duration: Duration) -> Result<(), RetentionError> {
+    if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
+        return Err(RetentionError::InvalidDuration);
+    }
+    match floor(class) {
+        None => Err(RetentionError::Fixed(class.to_owned())),
+        Some(floor) if duration < floor => Err(RetentionError::BelowFloor {
+            class: class.to_owned(),
+            floor_days: floor.as_secs().div_ceil(86_400),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 /// A retention class as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetentionClass {
@@ -101,14 +143,12 @@ pub(crate) fn set(
     duration: Duration,
     now: DateTime<Utc>,
 ) -> Result<RetentionChange, RetentionError> {
-    if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
-        return Err(RetentionError::InvalidDuration);
-    }
     let dir_less = |e| RetentionError::Store(crate::error::StoreError::Sql(e));
     let tx = conn.transaction().map_err(dir_less)?;
     let previous = duration_secs(&tx, class)
         .map_err(dir_less)?
         .ok_or_else(|| RetentionError::UnknownClass(class.to_owned()))?;
+    check(class, duration)?;
     let new = secs(duration);
     tx.execute(
         "UPDATE retention_class SET duration_secs = :d, updated_at = :now WHERE name = :c",

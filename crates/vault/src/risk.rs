@@ -23,7 +23,7 @@ pub const DECISION_CLASS: &str = "receipt";
 /// Retention class of network hashes (30 days).
 pub const NETWORK_CLASS: &str = "network_fingerprint";
 /// Retention class of the salt, limits and auto-cash-out rules: until deleted.
-pub const SETTINGS_CLASS: &str = "source";
+pub const SETTINGS_CLASS: &str = crate::retention::RISK_STATE_CLASS;
 /// Retention class of providers' verification tokens.
 pub const VERIFICATION_CLASS: &str = "verification_token";
 
@@ -499,9 +499,33 @@ impl Vault {
         rows.collect::<Result<_, _>>().map_err(|e| self.sql_err(e))
     }
 
-    /// The live audit entries of one kind (time and detail JSON), oldest first: how the risk
-    /// gate finds disputes, which the audit chain records.
-    pub fn audit_events_of_kind(
+    /// Records an event the risk engine counts (a dispute, an automatic cash-out firing) in
+    /// the fixed `risk_state` class, where no retention change or purge of another class
+    /// reaches it. The audit log records it too; this copy is what the engine reads.
+    pub fn risk_event_append(
+        &mut self,
+        kind: &str,
+        detail: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let exp = retention::expires_at(conn, SETTINGS_CLASS, now)
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| StoreError::Damaged {
+                reason: "the risk_state retention class is missing".into(),
+            })?;
+        conn.execute(
+            "INSERT INTO risk_event (kind, at, detail, created_at, expires_at, retention_class)
+             VALUES (:kind, :now, :detail, :now, :exp, :class)",
+            named_params! {":kind": kind, ":now": now.timestamp(), ":detail": detail.to_string(),
+            ":exp": exp, ":class": SETTINGS_CLASS},
+        )
+        .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    /// The risk events of `kind` (time and JSON detail), oldest first.
+    pub fn risk_events_of_kind(
         &self,
         kind: &str,
         now: DateTime<Utc>,
@@ -509,7 +533,7 @@ impl Vault {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT at, detail FROM audit_log WHERE kind = :kind AND {} ORDER BY seq",
+                "SELECT at, detail FROM risk_event WHERE kind = :kind AND {} ORDER BY seq",
                 retention::LIVE
             ))
             .map_err(|e| self.sql_err(e))?;

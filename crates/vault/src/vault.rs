@@ -130,6 +130,17 @@ pub enum VaultStatus {
     Present(VaultInfo),
 }
 
+/// What [`Vault::replace_vault_key`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VaultKeyReplaced {
+    /// Security-key slots re-sealed under the new vault key.
+    pub security_key_slots_kept: u32,
+    /// Slots dropped (security keys that were not asked, or removed).
+    pub slots_dropped: u32,
+    /// The data key's generation after the rotation that followed.
+    pub data_key_generation: u64,
+}
+
 /// Public facts about a vault, from its sidecar and throttle file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VaultInfo {
@@ -794,6 +805,89 @@ impl Vault {
         }
     }
 
+    /// Replaces the vault key, then the data key: what removing a security key (or the user's
+    /// request) needs so that no copy of an old unlock slot opens the vault as it is now.
+    ///
+    /// `passphrase` must open this vault's passphrase slot (a throttled attempt); it seals the new
+    /// vault key in a fresh passphrase slot with the same Argon2id parameters. `keep` gives, for
+    /// each security key that should still unlock, its credential id and the KEK it produced just
+    /// now; each is checked against its current slot before anything is written. Every other
+    /// slot is dropped. Steps, each crash-safe:
+    /// 1. one atomic sidecar write: the new slots and the data key re-wrapped under the new vault
+    ///    key (before it, the old key file opens the vault; after it, only the new one does);
+    /// 2. a data-key rotation under the new vault key ([`Vault::rotate_key`], crash-safe through
+    ///    its pending key), so an old key file with an old slot unwraps only a data key that no
+    ///    longer opens the database.
+    pub fn replace_vault_key(
+        &mut self,
+        passphrase: &SecretString,
+        keep: Vec<(Vec<u8>, Zeroizing<[u8; key::KEY_LEN]>)>,
+        now: DateTime<Utc>,
+        progress: impl FnMut(RotationProgress),
+    ) -> Result<VaultKeyReplaced, KeyChangeError> {
+        let (_, kdf, opened) = open_passphrase_slot(&self.dir, &self.sidecar, passphrase, now)
+            .map_err(KeyChangeError::from_attempt)?;
+        if opened.as_bytes() != self.vault_key.as_bytes() {
+            return Err(KeyChangeError::WrongPassphrase);
+        }
+        if self.sidecar.pending_data_key.is_some() {
+            return Err(KeyChangeError::Store(StoreError::Damaged {
+                reason: "a data-key rotation is still pending; unlock again to finish it first"
+                    .into(),
+            }));
+        }
+        let new_key = VaultKey::generate()?;
+        let vault_id = self.sidecar.vault_id;
+        let mut slots = vec![new_passphrase_slot(&vault_id, passphrase, kdf, &new_key)?];
+        let mut kept = 0u32;
+        for (credential_id, kek) in keep {
+            let Some(at) = self.sidecar.security_key_slot(&credential_id) else {
+                continue;
+            };
+            let old = &self.sidecar.slots[at];
+            let kek = key::Kek::from_bytes(kek);
+            // The KEK must open the key's current slot: a wrong one would seal a slot nobody
+            // can open.
+            if sidecar::open_slot(&vault_id, old, &kek).is_err() {
+                return Err(KeyChangeError::Store(StoreError::Damaged {
+                    reason: "a security key's answer does not open its own unlock slot".into(),
+                }));
+            }
+            slots.push(sidecar::new_slot(
+                &vault_id,
+                old.kind.clone(),
+                &kek,
+                &new_key,
+            )?);
+            kept += 1;
+        }
+        let dropped = u32::try_from(self.sidecar.slots.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1 + kept);
+        let data_key = sidecar::wrap_data_key(
+            &vault_id,
+            self.sidecar.data_key.generation,
+            &new_key,
+            &self.data_key,
+        )?;
+        let mut next = self.sidecar.clone();
+        next.slots = slots;
+        next.data_key = data_key;
+        self.write_sidecar(next)?;
+        self.vault_key = new_key;
+        self.record(
+            "vault.vault_key_replaced",
+            json!({"security_key_slots_kept": kept, "slots_dropped": dropped}),
+            now,
+        )?;
+        let rotation = self.rotate_key(now, progress)?;
+        Ok(VaultKeyReplaced {
+            security_key_slots_kept: kept,
+            slots_dropped: dropped,
+            data_key_generation: rotation.generation,
+        })
+    }
+
     /// Replaces the data key: re-encrypts every page with a new random key (`PRAGMA rekey`).
     ///
     /// Crash-safe: the new key is first saved as *pending* in the sidecar; the rekey commits
@@ -899,8 +993,14 @@ impl Vault {
         retention::list(&self.conn).map_err(store_err(&self.dir))
     }
 
+    /// Whether `class` may be set to `duration` (its floor, a fixed class), without writing.
+    pub fn check_retention(&self, class: &str, duration: Duration) -> Result<(), RetentionError> {
+        retention::check(class, duration)
+    }
+
     /// Sets a class's duration. Shortening also moves existing rows' expiry earlier (to at most
-    /// `created_at + duration`); lengthening affects new rows only.
+    /// `created_at + duration`); lengthening affects new rows only. Refused below the class's
+    /// floor ([`retention::floor`]).
     pub fn set_retention(
         &mut self,
         class: &str,

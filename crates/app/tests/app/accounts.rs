@@ -65,9 +65,21 @@ fn world_in(krw: i64, demo: bool) -> World {
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
     let kind = tipvault_app::providers::ProviderKind::Sandbox;
-    tipvault_app::add_provider(&mut session, &net, &sandbox.base_url(), kind, now).unwrap();
+    let pass = if demo {
+        tipvault_app::DEMO_PASSPHRASE
+    } else {
+        super::support::PASSPHRASE
+    };
+    super::support::add_provider(&mut session, &net, &sandbox.base_url(), kind, pass, now).unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
-    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now).unwrap();
+    let pass = super::support::secret(pass);
+    tipvault_app::set_sandbox_step_up_waiver(
+        &mut session,
+        true,
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap();
     World {
         tmp,
         session,
@@ -481,7 +493,9 @@ fn a_whole_demo_session_leaves_the_real_vault_byte_for_byte_unchanged() {
     config.demo_balances = vec![("KRW".into(), tipvault_app::providers::DEMO_BALANCE_KRW)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let kind = tipvault_app::providers::ProviderKind::Sandbox;
-    tipvault_app::add_provider(&mut demo, &net, &sandbox.base_url(), kind, now).unwrap();
+    let demo_pass = tipvault_app::DEMO_PASSPHRASE;
+    super::support::add_provider(&mut demo, &net, &sandbox.base_url(), kind, demo_pass, now)
+        .unwrap();
     tipvault_app::pair_provider(&mut demo, &net, None, "1111-2222", now).unwrap();
     assert!(tipvault_app::import_demo_balance(&mut demo, now).unwrap());
     let request = RedeemRequest {
@@ -496,6 +510,11 @@ fn a_whole_demo_session_leaves_the_real_vault_byte_for_byte_unchanged() {
         },
         destinations: BTreeMap::new(),
     };
+    // The demo's waiver is off until the user turns it on (confirmed with the demo vault's
+    // public passphrase); a newcomer without a key then sends demo money.
+    let demo_pass = super::support::secret(tipvault_app::DEMO_PASSPHRASE);
+    let proof = super::support::pass_proof(&demo_pass);
+    tipvault_app::set_sandbox_step_up_waiver(&mut demo, true, proof, now).unwrap();
     let planned = tipvault_app::plan_redemption(&mut demo, &request, now).unwrap();
     tipvault_app::approve_redemption(&mut demo, &planned.id, now).unwrap();
     let run = tipvault_app::run_outbox(&mut demo, &net).unwrap();

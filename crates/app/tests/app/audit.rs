@@ -21,6 +21,7 @@ fn entries_page_by_sequence_number() {
             &mut session,
             "draft",
             std::time::Duration::from_secs(3600),
+            super::support::pass_proof(&super::support::secret(super::support::PASSPHRASE)),
             t0(),
         )
         .unwrap();

@@ -162,7 +162,8 @@ fn sandbox_holding(
         .unwrap();
     let now = chrono::Utc::now();
     let kind = tipvault_app::providers::ProviderKind::Real;
-    tipvault_app::add_provider(session, &net, &sandbox.base_url(), kind, now).unwrap();
+    let pass = super::support::PASSPHRASE;
+    super::support::add_provider(session, &net, &sandbox.base_url(), kind, pass, now).unwrap();
     tipvault_app::pair_provider(session, &net, None, "1111-2222", now).unwrap();
     let found = tipvault_app::reconcile_account(session, &net, "demo-provider", now).unwrap();
     assert!(found.iter().all(|r| r.outcome == "credited"), "{found:?}");

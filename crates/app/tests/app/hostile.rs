@@ -42,17 +42,29 @@ fn world() -> World {
     config.enrollment_code = Some(CODE.into());
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
-    tipvault_app::add_provider(
+    super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
         ProviderKind::Real,
+        super::support::PASSPHRASE,
         now,
     )
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, CODE, now).unwrap();
+    // The software authenticator is a test device, which only a demo vault accepts; these
+    // tests are about a hostile provider, so the fixture is marked as one.
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
-    tipvault_app::register_security_key(&mut session, &mut key, "test key", now).unwrap();
+    let pass = super::support::secret(super::support::PASSPHRASE);
+    tipvault_app::register_security_key(
+        &mut session,
+        super::support::pass_proof(&pass),
+        &mut key,
+        "test key",
+        now,
+    )
+    .unwrap();
     World {
         _tmp: tmp,
         session,

@@ -21,7 +21,9 @@ fn a_sandbox_is_marked_by_how_it_was_added_and_stays_marked() {
     let url = sandbox.base_url();
     let now = Utc::now();
 
-    let p = tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Real, now).unwrap();
+    let pass = super::support::PASSPHRASE;
+    let add = super::support::add_provider;
+    let p = add(&mut session, &net, &url, ProviderKind::Real, pass, now).unwrap();
     assert!(
         p.key_id.starts_with("sandbox-"),
         "the premise: its key id looks like a sandbox's"
@@ -32,26 +34,165 @@ fn a_sandbox_is_marked_by_how_it_was_added_and_stays_marked() {
     );
 
     // A real vault never pairs a sandbox: demo money stays in the demo vault.
-    let e = tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Sandbox, now)
-        .unwrap_err();
+    let e = add(&mut session, &net, &url, ProviderKind::Sandbox, pass, now).unwrap_err();
     assert_eq!(e.code, tipvault_app::ErrorCode::InvalidInput);
     assert!(e.message.contains("demo vault only"), "{}", e.message);
 
     tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
-    let p =
-        tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Sandbox, now).unwrap();
+    let p = add(&mut session, &net, &url, ProviderKind::Sandbox, pass, now).unwrap();
     assert!(
         p.sandbox,
         "added as a sandbox (in the demo vault): labelled as one"
     );
 
-    let p = tipvault_app::add_provider(&mut session, &net, &url, ProviderKind::Real, now).unwrap();
+    let p = add(&mut session, &net, &url, ProviderKind::Real, pass, now).unwrap();
     assert!(
         p.sandbox,
         "adding it again cannot hide that it is a sandbox"
     );
     let listed = tipvault_app::list_providers(&mut session, now).unwrap();
     assert!(listed.iter().all(|p| p.sandbox), "{listed:?}");
+}
+
+#[test]
+fn a_providers_key_is_pinned_only_once_the_user_confirmed_its_fingerprint_and_it_is_them() {
+    let (tmp, _location, mut session) = new_vault();
+    let net = Network::new().unwrap();
+    let start = |db: &str, listen: Option<std::net::SocketAddr>| {
+        let mut config = Config::new(tmp.path().join(db));
+        if let Some(addr) = listen {
+            config.listen = addr;
+        }
+        net.runtime().block_on(Sandbox::start(config)).unwrap()
+    };
+    let sandbox = start("first.sqlite", None);
+    let url = sandbox.base_url();
+    let now = Utc::now();
+    let fingerprint = tipvault_app::key_fingerprint(&sandbox.provider_key().1);
+    let pass = super::support::secret(super::support::PASSPHRASE);
+    let providers = |s: &mut tipvault_app::Session| tipvault_app::list_providers(s, now).unwrap();
+
+    // Not confirmed: the fingerprint is shown, nothing is stored.
+    let e = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        None,
+        None,
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::ConfirmProviderKey);
+    assert!(e.message.contains(&fingerprint), "{}", e.message);
+    // Another fingerprint (someone in the middle, a typo): refused the same way.
+    let wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let e = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        Some(wrong),
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::ConfirmProviderKey);
+    // Confirmed but not re-authenticated: a sensitive change waits for the passphrase.
+    let e = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        Some(&fingerprint),
+        None,
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::ReauthRequired);
+    assert!(providers(&mut session).is_empty(), "nothing was stored");
+
+    let added = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        Some(&fingerprint),
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap();
+    assert_eq!(added.key_fingerprint, fingerprint);
+
+    // The same address now answers with another key (a new provider database, a new key):
+    // refused until the user confirms the new fingerprint, then re-pinned and audited.
+    let addr = sandbox.addr();
+    net.runtime().block_on(sandbox.stop());
+    let other = start("second.sqlite", Some(addr));
+    let new_fingerprint = tipvault_app::key_fingerprint(&other.provider_key().1);
+    assert_ne!(new_fingerprint, fingerprint);
+    // Every answer under the new key fails verification against the pinned one.
+    let e = tipvault_app::refresh_catalogs(&mut session, &net, None, now).unwrap_err();
+    assert!(e.message.contains("no key is known"), "{}", e.message);
+    let e = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        Some(&fingerprint),
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::ConfirmProviderKey);
+    assert!(e.message.contains("another key"), "{}", e.message);
+    assert_eq!(
+        providers(&mut session)[0].key_fingerprint,
+        fingerprint,
+        "still the old pin"
+    );
+    let re_pinned = tipvault_app::add_provider(
+        &mut session,
+        &net,
+        &url,
+        ProviderKind::Real,
+        Some(&new_fingerprint),
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap();
+    assert_eq!(re_pinned.key_fingerprint, new_fingerprint);
+    tipvault_app::refresh_catalogs(&mut session, &net, None, now).unwrap();
+    let audit = tipvault_app::audit_entries(&mut session, now, 0, 1000).unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.kind == "provider.key_changed")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn providers_are_reached_over_https_and_a_sandbox_only_on_this_computer() {
+    let (_tmp, _location, mut session) = new_vault();
+    let net = Network::new().unwrap();
+    let now = Utc::now();
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
+    for (url, kind, why) in [
+        ("http://provider.example", ProviderKind::Real, "plain HTTP"),
+        ("http://192.0.2.7:8787", ProviderKind::Real, "plain HTTP"),
+        (
+            "https://provider.example",
+            ProviderKind::Sandbox,
+            "only a provider on loopback",
+        ),
+    ] {
+        let e =
+            tipvault_app::add_provider(&mut session, &net, url, kind, None, None, now).unwrap_err();
+        assert_eq!(e.code, tipvault_app::ErrorCode::InvalidInput, "{url}");
+        assert!(e.message.contains(why), "{url}: {}", e.message);
+    }
 }
 
 /// A sandbox on `listen` (a free port when `None`) with the shared test clock.
@@ -92,11 +233,12 @@ fn a_catalog_refresh_renews_a_reissue_and_refuses_rollbacks_tampering_and_other_
     config.catalog_version = Some(2);
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let addr = sandbox.addr();
-    tipvault_app::add_provider(
+    super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
         ProviderKind::Real,
+        super::support::PASSPHRASE,
         clock(),
     )
     .unwrap();

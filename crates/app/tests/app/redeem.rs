@@ -51,17 +51,25 @@ fn world_on(offset: Option<Offset>) -> World {
     // need a step-up for every redemption, which the sandbox waiver lets through. The waiver
     // and sandbox providers exist only in a demo vault, so the fixture is marked as one.
     tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
-    let p = tipvault_app::add_provider(
+    let p = super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
         tipvault_app::providers::ProviderKind::Sandbox,
+        super::support::PASSPHRASE,
         now,
     )
     .unwrap();
     assert!(p.sandbox, "the sandbox is labelled as one");
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
-    tipvault_app::set_sandbox_step_up_waiver(&mut session, true, now).unwrap();
+    let pass = super::support::secret(super::support::PASSPHRASE);
+    tipvault_app::set_sandbox_step_up_waiver(
+        &mut session,
+        true,
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap();
     World {
         _tmp: tmp,
         session,

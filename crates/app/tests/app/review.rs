@@ -149,6 +149,7 @@ fn expired_entries_are_not_listed_and_the_purge_updates_balances() {
         &mut session,
         "imported_tip",
         std::time::Duration::from_secs(7 * 86_400),
+        super::support::pass_proof(&super::support::secret(super::support::PASSPHRASE)),
         t0(),
     )
     .unwrap();

@@ -42,6 +42,38 @@ impl World {
         self.session = Some(session);
     }
 
+    /// Edits the locked vault's database with its raw key, as someone holding the key (or a
+    /// crash mid-way) could leave it, then unlocks again.
+    fn raw_db(&mut self, edit: impl FnOnce(&rusqlite::Connection)) {
+        self.session
+            .take()
+            .unwrap()
+            .lock(Utc::now(), LockReason::Exit)
+            .unwrap();
+        let (session, key) =
+            tipvault_app::export_data_key(&self.location, &secret(PASSPHRASE), Utc::now()).unwrap();
+        session.lock(Utc::now(), LockReason::Exit).unwrap();
+        {
+            let conn = rusqlite::Connection::open(self.location.dir().join("vault.db")).unwrap();
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.as_str()))
+                .unwrap();
+            edit(&conn);
+        }
+        let (session, _) =
+            tipvault_app::unlock_vault(&self.location, &secret(PASSPHRASE), Utc::now()).unwrap();
+        self.session = Some(session);
+    }
+
+    /// Takes the demo-fixture mark off the vault: a real vault, as one an older version
+    /// registered a test device on.
+    fn restart_as_real(&mut self) {
+        self.raw_db(|conn| {
+            conn.execute("DELETE FROM setting WHERE key = 'vault.demo'", [])
+                .unwrap();
+        });
+        assert!(!self.s().is_demo());
+    }
+
     fn approve(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), tipvault_app::AppError> {
         let network = self.net.identity();
         tipvault_app::approve_redemption_from(self.s(), id, &network, now).map(|_| ())
@@ -69,18 +101,31 @@ impl World {
     }
 }
 
+/// Where a test world's vault is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Vault {
+    /// The demo vault beside a real one, as demo mode opens it.
+    Demo,
+    /// A vault marked as a demo fixture: the gate's rules with the software test device (which
+    /// only a demo vault accepts), a real provider.
+    Fixture,
+    /// A real vault: no test device registered (it would be refused).
+    Real,
+}
+
 fn world() -> World {
-    world_holding(100_000_000, false)
+    world_holding(100_000_000, Vault::Fixture)
 }
 
 /// Demo mode: the demo vault (beside a real one), its sandbox holding exactly the demo tips.
 fn demo_world() -> World {
-    world_holding(tipvault_app::providers::DEMO_BALANCE_KRW, true)
+    world_holding(tipvault_app::providers::DEMO_BALANCE_KRW, Vault::Demo)
 }
 
-/// A world whose sandbox holds `krw` (minor units) for the user; in the demo vault if `demo`.
-fn world_holding(krw: i64, demo: bool) -> World {
+/// A world whose sandbox holds `krw` (minor units) for the user, in `vault`.
+fn world_holding(krw: i64, vault: Vault) -> World {
     let (tmp, location, session) = new_vault();
+    let demo = vault == Vault::Demo;
     let mut session = if demo {
         session
             .lock(Utc::now(), tipvault_app::LockReason::User)
@@ -99,7 +144,7 @@ fn world_holding(krw: i64, demo: bool) -> World {
     config.demo_balances = vec![("KRW".into(), krw)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
-    tipvault_app::add_provider(
+    super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
@@ -109,18 +154,41 @@ fn world_holding(krw: i64, demo: bool) -> World {
         } else {
             tipvault_app::providers::ProviderKind::Real
         },
+        pass_of(vault),
         now,
     )
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
-    let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
-    tipvault_app::register_security_key(&mut session, &mut key, "test key", now).unwrap();
+    if vault != Vault::Real {
+        if vault == Vault::Fixture {
+            tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
+        }
+        let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
+        let pass = secret(pass_of(vault));
+        tipvault_app::register_security_key(
+            &mut session,
+            super::support::pass_proof(&pass),
+            &mut key,
+            "test key",
+            now,
+        )
+        .unwrap();
+    }
     World {
         tmp,
         location,
         session: Some(session),
         net,
         sandbox,
+    }
+}
+
+/// The passphrase a world's vault opens with (the demo vault's is public).
+fn pass_of(vault: Vault) -> &'static str {
+    if vault == Vault::Demo {
+        tipvault_app::DEMO_PASSPHRASE
+    } else {
+        PASSPHRASE
     }
 }
 
@@ -352,10 +420,10 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
 
     let err =
         tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("25000"), None, now).unwrap_err();
-    assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
+    assert_eq!(err.code, ErrorCode::ReauthRequired, "{}", err.message);
     let refused = w.events("risk.limit_refused");
     assert_eq!(refused.len(), 1);
-    assert_eq!(refused[0]["reason"], "needs_step_up");
+    assert_eq!(refused[0]["reason"], "needs_reauth");
     assert_eq!(
         tipvault_app::risk_limits(w.s(), now).unwrap()[0]
             .per_claim
@@ -370,7 +438,7 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
         "KRW",
         "per-claim",
         Some("25000"),
-        Some(&mut key),
+        Some(tipvault_app::Proof::SecurityKey(&mut key)),
         now,
     )
     .unwrap();
@@ -396,12 +464,37 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
         "KRW",
         "per-claim",
         Some("29000"),
-        Some(&mut stranger),
+        Some(tipvault_app::Proof::SecurityKey(&mut stranger)),
         now,
     )
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{}", err.message);
     assert_eq!(w.events("risk.limit_refused").len(), 2);
+
+    // The passphrase confirms a raise too (for exactly that change); a wrong one does not.
+    let wrong = secret("not the passphrase");
+    let err = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        "per-claim",
+        Some("29000"),
+        super::support::pass_proof(&wrong),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::WrongPassphrase, "{}", err.message);
+    let pass = secret(PASSPHRASE);
+    let raised = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        "per-claim",
+        Some("29000"),
+        super::support::pass_proof(&pass),
+        now,
+    )
+    .unwrap();
+    assert!(raised.stepped_up);
+    assert_eq!(raised.after.minor, 29_000);
 }
 
 #[test]
@@ -465,15 +558,17 @@ fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_fa
 
 #[test]
 fn the_sandbox_waiver_and_sandbox_providers_are_refused_in_a_real_vault() {
-    let mut w = world();
+    let mut w = world_holding(100_000_000, Vault::Real);
     let now = Utc::now();
-    let e = tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap_err();
+    let pass = secret(PASSPHRASE);
+    let proof = super::support::pass_proof(&pass);
+    let e = tipvault_app::set_sandbox_step_up_waiver(w.s(), true, proof, now).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(e.message.contains("demo vault only"), "{}", e.message);
     let url = w.sandbox.base_url();
     let kind = tipvault_app::providers::ProviderKind::Sandbox;
     let session = w.session.as_mut().unwrap();
-    let e = tipvault_app::add_provider(session, &w.net, &url, kind, now).unwrap_err();
+    let e = super::support::add_provider(session, &w.net, &url, kind, PASSPHRASE, now).unwrap_err();
     assert!(e.message.contains("demo vault only"), "{}", e.message);
     // Nothing changed: the provider is still a real one, and nothing is waived.
     let providers = tipvault_app::list_providers(w.s(), now).unwrap();
@@ -481,14 +576,24 @@ fn the_sandbox_waiver_and_sandbox_providers_are_refused_in_a_real_vault() {
     let status = tipvault_app::risk_status(w.s(), now).unwrap();
     assert!(!status.sandbox_step_up_waived);
     // Turning it off is always allowed (it is already off).
-    assert!(!tipvault_app::set_sandbox_step_up_waiver(w.s(), false, now).unwrap());
+    assert!(!tipvault_app::set_sandbox_step_up_waiver(w.s(), false, None, now).unwrap());
 }
 
 #[test]
 fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() {
     let mut w = demo_world();
     let now = Utc::now();
-    tipvault_app::set_sandbox_step_up_waiver(w.s(), true, now).unwrap();
+    // Off until the user turns it on, which is a confirmed change.
+    assert!(
+        !tipvault_app::risk_status(w.s(), now)
+            .unwrap()
+            .sandbox_step_up_waived
+    );
+    let e = tipvault_app::set_sandbox_step_up_waiver(w.s(), true, None, now).unwrap_err();
+    assert_eq!(e.code, ErrorCode::ReauthRequired);
+    let demo_pass = secret(tipvault_app::DEMO_PASSPHRASE);
+    let proof = super::support::pass_proof(&demo_pass);
+    tipvault_app::set_sandbox_step_up_waiver(w.s(), true, proof, now).unwrap();
     // With a security key registered, the key is asked, waiver or not, and the status says so.
     let status = tipvault_app::risk_status(w.s(), now).unwrap();
     assert!(status.security_key_registered && !status.sandbox_step_up_waived);
@@ -500,7 +605,7 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     tipvault_app::cancel_redemption(w.s(), &planned.id, now).unwrap();
     let keys = tipvault_app::list_security_keys(w.s(), now).unwrap();
     for k in keys {
-        tipvault_app::remove_security_key(w.s(), &k.id, now).unwrap();
+        tipvault_app::remove_security_key(w.s(), Some(&demo_pass), &k.id, &mut [], now).unwrap();
     }
     // Without one (a newcomer in demo mode), the sandbox's step-up is waived.
     let status = tipvault_app::risk_status(w.s(), now).unwrap();
@@ -645,7 +750,7 @@ fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
 
 #[test]
 fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
-    let mut w = world_holding(100_000_000, true);
+    let mut w = world_holding(100_000_000, Vault::Demo);
     let now = Utc::now();
     tipvault_app::import_demo_balance(w.s(), now).unwrap();
     let rule = |id: &str, prefer: &str, dest: Option<&str>| tipvault_app::NewAutoCashOut {
@@ -760,4 +865,175 @@ fn an_automatic_cash_out_draws_only_on_the_account_that_holds_its_source() {
     assert!(run.fired[0].redemption_id.is_none());
     let message = run.fired[0].message.as_deref().unwrap_or_default();
     assert!(message.contains("demo-provider"), "{message}");
+}
+
+#[test]
+fn a_test_device_never_approves_real_money_raises_a_limit_or_joins_a_real_vault() {
+    let mut w = world_holding(100_000_000, Vault::Real);
+    let now = Utc::now();
+    let pass = secret(PASSPHRASE);
+    let mut device = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let err = tipvault_app::register_security_key(
+        w.s(),
+        super::support::pass_proof(&pass),
+        &mut device,
+        "test key",
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused);
+    assert!(err.message.contains("test device"), "{}", err.message);
+    assert!(
+        tipvault_app::list_security_keys(w.s(), now)
+            .unwrap()
+            .is_empty()
+    );
+
+    // Registered while the vault was a demo fixture (as an older version could have done),
+    // then the vault is a real one again: the device still approves nothing.
+    tipvault_app::demo::mark_fixture_as_demo(w.s(), now).unwrap();
+    tipvault_app::register_security_key(
+        w.s(),
+        super::support::pass_proof(&pass),
+        &mut device,
+        "test key",
+        now,
+    )
+    .unwrap();
+    w.restart_as_real();
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    assert_eq!(
+        w.approve(&planned.id, now).unwrap_err().code,
+        ErrorCode::StepUpRequired
+    );
+    let err = tipvault_app::verify_redemption(w.s(), &planned.id, &mut device, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{}", err.message);
+    let err = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        "per-claim",
+        Some("90000"),
+        Some(tipvault_app::Proof::SecurityKey(&mut device)),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{}", err.message);
+    let refusals = w.events("auth.step_up_refused");
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(refusals.iter().all(|r| r["reason"] == "test_device"));
+    w.outbox();
+    assert_eq!(w.sent(), 0, "nothing left the machine");
+}
+
+#[test]
+fn an_approval_expires_after_its_window_and_the_key_is_asked_again() {
+    let mut w = world();
+    let now = Utc::now();
+    let a = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    let b = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    for id in [&a.id, &b.id] {
+        assert_eq!(
+            w.approve(id, now).unwrap_err().code,
+            ErrorCode::StepUpRequired
+        );
+    }
+    // Both verified at `now`, and the process died before their legs were queued: what a
+    // crash between recording a verification and queueing leaves behind.
+    w.raw_db(|conn| {
+        conn.execute(
+            "UPDATE redemption_risk SET verified_at = ?1, credential_id = 'crashed'",
+            [now.timestamp()],
+        )
+        .unwrap();
+    });
+    let window = tipvault_app::risk::APPROVAL_WINDOW;
+    // Within the window the approval stands …
+    w.approve(&a.id, now + window - Duration::minutes(1))
+        .unwrap();
+    // … after it, the key is asked again, for that very plan.
+    let late = now + window + Duration::minutes(1);
+    let err = w.approve(&b.id, late).unwrap_err();
+    assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
+    let asked = w.events("auth.step_up_approved").len();
+    let mut key = SoftAuthenticator::open(w.tmp.path().join("soft.json")).unwrap();
+    tipvault_app::verify_redemption(w.s(), &b.id, &mut key, late).unwrap();
+    assert_eq!(
+        w.events("auth.step_up_approved").len(),
+        asked + 1,
+        "the key was asked again"
+    );
+    assert_eq!(w.outbox().confirmed, 2);
+}
+
+#[test]
+fn a_request_that_differs_from_the_approved_plan_is_never_sent() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned = tipvault_app::plan_redemption(w.s(), &topup("3000", "01012345678"), now).unwrap();
+    assert_eq!(
+        w.approve(&planned.id, now).unwrap_err().code,
+        ErrorCode::StepUpRequired
+    );
+    let mut key = SoftAuthenticator::open(w.tmp.path().join("soft.json")).unwrap();
+    // Verified and queued: the legs wait in the outbox for the next run.
+    tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, now).unwrap();
+    // Meanwhile someone with the vault's key rewrites the queued request's phone number
+    // (in the column and the body alike, so only the approved digest can tell).
+    w.raw_db(|conn| {
+        let body: Vec<u8> = conn
+            .query_row(
+                "SELECT body FROM redemption_leg WHERE redemption_id = ?1 AND seq = 0",
+                [&planned.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let text = String::from_utf8(body).unwrap();
+        let changed = text.replacen("01012345678", "01099999999", 1);
+        assert_ne!(changed, text);
+        conn.execute(
+            "UPDATE redemption_leg SET body = ?2 WHERE redemption_id = ?1 AND seq = 0",
+            rusqlite::params![planned.id, changed.into_bytes()],
+        )
+        .unwrap();
+    });
+    let run = w.outbox();
+    assert_eq!(run.confirmed, 0, "{run:?}");
+    assert_eq!(w.sent(), 0, "nothing left the machine");
+    let mismatch = w.events("redemption.plan_mismatch");
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
+    assert_eq!(view.state, "failed", "{view:?}");
+}
+
+#[test]
+fn shortening_retention_cannot_loosen_the_risk_engine() {
+    let mut w = demo_world();
+    let now = Utc::now();
+    let demo_pass = secret(tipvault_app::DEMO_PASSPHRASE);
+    // A lowered limit …
+    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("5000"), None, now).unwrap();
+    let classes = tipvault_app::retention_classes(w.s(), now).unwrap();
+    // … then every class that can be shortened is set to its floor, and time moves past it.
+    for class in classes.iter().filter(|c| c.name != "risk_state") {
+        let floor = tipvault_vault::retention::floor(&class.name).unwrap();
+        if floor.as_secs() < class.seconds {
+            tipvault_app::set_retention(
+                w.s(),
+                &class.name,
+                floor,
+                super::support::pass_proof(&demo_pass),
+                now,
+            )
+            .unwrap();
+        }
+    }
+    let later = now + Duration::days(800);
+    tipvault_app::purge_expired(w.s(), later, false).unwrap();
+    let limits = tipvault_app::risk_limits(w.s(), later).unwrap();
+    let krw = limits.iter().find(|l| l.currency == "KRW").unwrap();
+    assert_eq!(
+        krw.per_claim.minor, 5_000,
+        "the lowered limit did not revert to the ceiling"
+    );
+    assert!(krw.per_claim_set_by_user);
 }

@@ -15,7 +15,23 @@ use tipvault_app::{
 use tipvault_money::{Currency, Money};
 use tipvault_risk::{LimitChange, LimitKind};
 
-use super::support::{PASSPHRASE, new_vault, secret, t0};
+use super::support::{PASSPHRASE, secret, t0};
+
+/// A vault for the software authenticator: a test device, which only a demo vault accepts, so
+/// these tests (about the ceremonies, not about which vault) use a vault marked as a demo
+/// fixture; `a_test_device_*` tests elsewhere cover the real vault's refusals.
+fn new_vault() -> (tempfile::TempDir, tipvault_app::VaultLocation, Session) {
+    let (dir, location, mut session) = super::support::new_vault();
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, t0()).unwrap();
+    (dir, location, session)
+}
+
+/// The re-authentication these tests give: the vault's passphrase.
+fn proof() -> Option<tipvault_app::Proof<'static>> {
+    static PASS: std::sync::LazyLock<tipvault_app::SecretString> =
+        std::sync::LazyLock::new(|| secret(PASSPHRASE));
+    Some(tipvault_app::Proof::Passphrase(&PASS))
+}
 
 fn soft(dir: &std::path::Path, name: &str) -> SoftAuthenticator {
     SoftAuthenticator::open_or_create(dir.join(name)).unwrap()
@@ -56,7 +72,7 @@ fn plan(amount: i64) -> StepUpPlan {
 fn a_registered_key_unlocks_the_vault_without_the_passphrase() {
     let (dir, location, mut session) = new_vault();
     let mut device = soft(dir.path(), "soft.json");
-    let key = register_security_key(&mut session, &mut device, "blue key", t0()).unwrap();
+    let key = register_security_key(&mut session, proof(), &mut device, "blue key", t0()).unwrap();
     assert!(key.can_unlock && key.is_test_device, "{key:?}");
     assert_eq!(key.sign_count, 1, "the enrolment assertion was verified");
     session.lock(t0(), LockReason::Exit).unwrap();
@@ -85,7 +101,14 @@ fn a_registered_key_unlocks_the_vault_without_the_passphrase() {
 #[test]
 fn another_authenticator_cannot_unlock() {
     let (dir, location, mut session) = new_vault();
-    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
     session.lock(t0(), LockReason::Exit).unwrap();
     let err =
         unlock_with_security_key(&location, &mut soft(dir.path(), "b.json"), t0()).unwrap_err();
@@ -100,8 +123,14 @@ fn another_authenticator_cannot_unlock() {
 #[test]
 fn rename_and_remove_keep_record_and_slot_together() {
     let (dir, location, mut session) = new_vault();
-    let key =
-        register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "old", t0()).unwrap();
+    let key = register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "old",
+        t0(),
+    )
+    .unwrap();
     let renamed = rename_security_key(&mut session, &key.id[..6], "new name", t0()).unwrap();
     assert_eq!(renamed.label, "new name");
     assert_eq!(
@@ -117,7 +146,14 @@ fn rename_and_remove_keep_record_and_slot_together() {
     );
 
     let (mut session, _) = unlock_vault(&location, &secret(PASSPHRASE), t0()).unwrap();
-    remove_security_key(&mut session, &key.id, t0()).unwrap();
+    remove_security_key(
+        &mut session,
+        Some(&secret(PASSPHRASE)),
+        &key.id,
+        &mut [],
+        t0(),
+    )
+    .unwrap();
     assert!(list_security_keys(&mut session, t0()).unwrap().is_empty());
     assert!(
         events(&mut session)
@@ -139,7 +175,14 @@ fn rename_and_remove_keep_record_and_slot_together() {
 #[test]
 fn a_cloned_authenticator_opens_nothing_and_is_audited() {
     let (dir, location, mut session) = new_vault();
-    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
     session.lock(t0(), LockReason::Exit).unwrap();
     std::fs::copy(dir.path().join("a.json"), dir.path().join("clone.json")).unwrap();
 
@@ -239,7 +282,14 @@ impl Authenticator for Replaying {
 fn step_up_approves_one_plan_and_refusals_are_audited() {
     let (dir, _location, mut session) = new_vault();
     let path = dir.path().join("a.json");
-    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
 
     let approval = step_up_for_plan(
         &mut session,
@@ -283,10 +333,30 @@ fn step_up_approves_one_plan_and_refusals_are_audited() {
 #[test]
 fn a_removed_key_cannot_approve_a_step_up() {
     let (dir, _location, mut session) = new_vault();
-    let a =
-        register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
-    register_security_key(&mut session, &mut soft(dir.path(), "b.json"), "b", t0()).unwrap();
-    remove_security_key(&mut session, &a.id, t0()).unwrap();
+    let a = register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "b.json"),
+        "b",
+        t0(),
+    )
+    .unwrap();
+    remove_security_key(
+        &mut session,
+        Some(&secret(PASSPHRASE)),
+        &a.id,
+        &mut [],
+        t0(),
+    )
+    .unwrap();
     let err = step_up_for_plan(
         &mut session,
         &mut soft(dir.path(), "a.json"),
@@ -304,7 +374,14 @@ fn a_removed_key_cannot_approve_a_step_up() {
 #[test]
 fn a_limit_change_proof_comes_only_from_an_approval_of_that_change() {
     let (dir, _location, mut session) = new_vault();
-    register_security_key(&mut session, &mut soft(dir.path(), "a.json"), "a", t0()).unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
     let change = LimitChange {
         currency: Currency::KRW,
         kind: LimitKind::PerClaim,
@@ -328,4 +405,192 @@ fn a_limit_change_proof_comes_only_from_an_approval_of_that_change() {
     .unwrap();
     let err = step_up_proof(&approval_for_other, &change).unwrap_err();
     assert_eq!(err.code, ErrorCode::SecurityKeyRefused);
+}
+
+#[test]
+fn registering_a_key_needs_the_passphrase_or_an_already_registered_key() {
+    let (dir, _location, mut session) = new_vault();
+    let err = register_security_key(
+        &mut session,
+        None,
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ReauthRequired, "{err:?}");
+    let wrong = secret("not the passphrase");
+    let err = register_security_key(
+        &mut session,
+        Some(tipvault_app::Proof::Passphrase(&wrong)),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::WrongPassphrase, "{err:?}");
+    assert!(
+        list_security_keys(&mut session, t0()).unwrap().is_empty(),
+        "nothing registered"
+    );
+
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
+    // The first key now confirms the second: its assertion is bound to that very change.
+    let mut first = soft(dir.path(), "a.json");
+    register_security_key(
+        &mut session,
+        Some(tipvault_app::Proof::SecurityKey(&mut first)),
+        &mut soft(dir.path(), "b.json"),
+        "b",
+        t0(),
+    )
+    .unwrap();
+    // A key that is not registered confirms nothing.
+    let mut stranger = soft(dir.path(), "stranger.json");
+    let err = register_security_key(
+        &mut session,
+        Some(tipvault_app::Proof::SecurityKey(&mut stranger)),
+        &mut soft(dir.path(), "c.json"),
+        "c",
+        t0(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{err:?}");
+    assert_eq!(list_security_keys(&mut session, t0()).unwrap().len(), 2);
+    let kinds: Vec<String> = events(&mut session).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "auth.reauthenticated")
+            .count(),
+        2
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "auth.reauth_refused").count(),
+        2
+    );
+}
+
+#[test]
+fn removing_a_key_replaces_the_vault_key_so_an_old_key_file_opens_nothing_current() {
+    let (dir, location, mut session) = new_vault();
+    let lost = register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "lost.json"),
+        "lost",
+        t0(),
+    )
+    .unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "kept.json"),
+        "kept",
+        t0(),
+    )
+    .unwrap();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "away.json"),
+        "away",
+        t0(),
+    )
+    .unwrap();
+    let old_keys = std::fs::read(location.dir().join("vault.keys")).unwrap();
+    assert_eq!(
+        remove_security_key(&mut session, None, &lost.id, &mut [], t0())
+            .unwrap_err()
+            .code,
+        ErrorCode::ReauthRequired
+    );
+    let mut kept = soft(dir.path(), "kept.json");
+    let removed = remove_security_key(
+        &mut session,
+        Some(&secret(PASSPHRASE)),
+        &lost.id,
+        &mut [&mut kept],
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(removed.unlock_kept.len(), 1);
+    assert_eq!(
+        removed.unlock_dropped.len(),
+        1,
+        "the key that was not at hand"
+    );
+    assert_eq!(removed.data_key_generation, 2);
+    let keys = list_security_keys(&mut session, t0()).unwrap();
+    let can_unlock: Vec<(&str, bool)> = keys
+        .iter()
+        .map(|k| (k.label.as_str(), k.can_unlock))
+        .collect();
+    assert_eq!(can_unlock, vec![("kept", true), ("away", false)]);
+    session.lock(t0(), LockReason::Exit).unwrap();
+
+    // The kept key unlocks; the removed one does not, not even with the key file from before.
+    let later = t0() + Duration::minutes(1);
+    let (session, _) =
+        unlock_with_security_key(&location, &mut soft(dir.path(), "kept.json"), later).unwrap();
+    session.lock(later, LockReason::Exit).unwrap();
+    let current_keys = std::fs::read(location.dir().join("vault.keys")).unwrap();
+    std::fs::write(location.dir().join("vault.keys"), &old_keys).unwrap();
+    assert!(
+        unlock_with_security_key(&location, &mut soft(dir.path(), "lost.json"), later).is_err(),
+        "an old key file with the removed key opens nothing of the vault as it is now"
+    );
+    std::fs::write(location.dir().join("vault.keys"), &current_keys).unwrap();
+
+    // The key that was away gets its unlock slot back when it is at hand.
+    let (mut session, _) = unlock_vault(&location, &secret(PASSPHRASE), later).unwrap();
+    let back = tipvault_app::enable_security_key_unlock(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "away.json"),
+        later,
+    )
+    .unwrap();
+    assert_eq!(back.label, "away");
+    assert!(back.can_unlock);
+}
+
+#[test]
+fn a_test_device_never_unlocks_a_real_vault() {
+    let (dir, location, mut session) = new_vault();
+    register_security_key(
+        &mut session,
+        proof(),
+        &mut soft(dir.path(), "a.json"),
+        "a",
+        t0(),
+    )
+    .unwrap();
+    // The vault becomes a real one (the mark gone, as in a vault an older version registered a
+    // test device on).
+    session.lock(t0(), LockReason::Exit).unwrap();
+    let (_, key) = tipvault_app::export_data_key(&location, &secret(PASSPHRASE), t0()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(location.dir().join("vault.db")).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.as_str()))
+            .unwrap();
+        conn.execute("DELETE FROM setting WHERE key = 'vault.demo'", [])
+            .unwrap();
+    }
+    let err =
+        unlock_with_security_key(&location, &mut soft(dir.path(), "a.json"), t0()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{err:?}");
+    assert!(err.message.contains("test device"), "{err:?}");
+    let (mut session, _) = unlock_vault(&location, &secret(PASSPHRASE), t0()).unwrap();
+    assert_eq!(
+        refusal(&mut session, "auth.unlock_refused").as_deref(),
+        Some("rejected")
+    );
 }

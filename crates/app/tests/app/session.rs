@@ -76,10 +76,14 @@ fn a_clock_set_backwards_does_not_extend_the_session() {
 #[test]
 fn unlock_purges_what_expired_while_locked() {
     let (_dir, location, mut session) = new_vault();
-    // Keep audit entries one minute, so everything written so far expires.
-    tipvault_app::set_retention(&mut session, "audit", Duration::from_secs(60), t0()).unwrap();
+    // Keep audit entries as short as allowed (its floor, 731 days), then unlock after that: so
+    // everything written so far expires.
+    let pass = secret(PASSPHRASE);
+    let proof = super::support::pass_proof(&pass);
+    let floor = Duration::from_secs(731 * 86_400);
+    tipvault_app::set_retention(&mut session, "audit", floor, proof, t0()).unwrap();
     session.lock(t0(), LockReason::Exit).unwrap();
-    let later = t0() + TimeDelta::minutes(5);
+    let later = t0() + TimeDelta::days(732);
     let (mut session, unlocked) = unlock_vault(&location, &secret(PASSPHRASE), later).unwrap();
     assert!(
         unlocked

@@ -32,11 +32,12 @@ fn world() -> World {
     let now = Utc::now();
     // A sandbox (labelled so in the dialog) is paired only in a demo vault.
     tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
-    tipvault_app::add_provider(
+    super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
         tipvault_app::providers::ProviderKind::Sandbox,
+        super::support::PASSPHRASE,
         now,
     )
     .unwrap();
@@ -122,7 +123,9 @@ fn a_key_approves_the_shown_plan_the_gate_records_it_and_a_changed_one_is_refuse
     let id = planned(&mut w);
     let now = Utc::now();
     let mut device = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
-    register_security_key(&mut w.session, &mut device, "test key", now).unwrap();
+    let pass = super::support::secret(super::support::PASSPHRASE);
+    let proof = super::support::pass_proof(&pass);
+    register_security_key(&mut w.session, proof, &mut device, "test key", now).unwrap();
     // A new vault is in the `new` tier: the risk check holds every redemption for a key.
     let held = approve_redemption(&mut w.session, &id, now).unwrap_err();
     assert_eq!(held.code, ErrorCode::StepUpRequired, "{}", held.message);

@@ -34,3 +34,31 @@ pub fn drawn(session: &mut Session) -> i64 {
     assert!(page.next.is_none());
     page.entries.iter().map(|e| e.net.minor).sum()
 }
+
+/// Adds the provider at `url` as a test that started it itself would: its key's fingerprint
+/// confirmed from what it presents (the test started that sandbox), the vault's `passphrase`
+/// as the re-authentication.
+pub fn add_provider(
+    session: &mut Session,
+    net: &tipvault_app::Network,
+    url: &str,
+    kind: tipvault_app::providers::ProviderKind,
+    passphrase: &str,
+    now: DateTime<Utc>,
+) -> Result<tipvault_app::ProviderView, tipvault_app::AppError> {
+    let key = tipvault_app::inspect_provider(session, net, url, now)?;
+    tipvault_app::add_provider(
+        session,
+        net,
+        url,
+        kind,
+        Some(&key.fingerprint),
+        Some(tipvault_app::Proof::Passphrase(&secret(passphrase))),
+        now,
+    )
+}
+
+/// The re-authentication a test gives for a sensitive change: the vault's passphrase.
+pub fn pass_proof(passphrase: &SecretString) -> Option<tipvault_app::Proof<'_>> {
+    Some(tipvault_app::Proof::Passphrase(passphrase))
+}

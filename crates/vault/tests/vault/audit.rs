@@ -129,11 +129,11 @@ fn purging_old_entries_leaves_an_anchor_and_the_rest_verifies() {
             .audit_append(&AuditEvent::new("test.old", json!({"i": i})).unwrap(), t0())
             .unwrap();
     }
-    // Shorten audit retention so the t0 entries expire, then add newer ones.
+    // Shorten audit retention to its floor so the t0 entries expire, then add newer ones.
     vault
-        .set_retention("audit", std::time::Duration::from_secs(30 * 86_400), t0())
+        .set_retention("audit", std::time::Duration::from_secs(731 * 86_400), t0())
         .unwrap();
-    let later = t0() + days(40);
+    let later = t0() + days(740);
     let kept = vault
         .audit_append(&AuditEvent::new("test.new", json!({})).unwrap(), later)
         .unwrap();
@@ -166,7 +166,7 @@ fn purging_old_entries_leaves_an_anchor_and_the_rest_verifies() {
         .audit_append(&AuditEvent::new("test.after", json!({})).unwrap(), later)
         .unwrap();
     assert!(vault.audit_verify().unwrap().is_intact());
-    let much_later = later + days(60);
+    let much_later = later + days(740);
     vault.purge(much_later, false).unwrap();
     let last = vault.audit_verify().unwrap();
     assert!(last.is_intact(), "{last:?}");
@@ -179,13 +179,13 @@ fn purging_old_entries_leaves_an_anchor_and_the_rest_verifies() {
 fn an_excerpt_naming_a_record_links_up_after_older_entries_are_purged() {
     let (_tmp, mut vault) = support::new_vault();
     vault
-        .set_retention("audit", std::time::Duration::from_secs(86_400), t0())
+        .set_retention("audit", std::time::Duration::from_secs(731 * 86_400), t0())
         .unwrap();
     for i in 0..3 {
         let event = AuditEvent::new("test.old", json!({"i": i})).unwrap();
         vault.audit_append(&event, t0()).unwrap();
     }
-    let later = t0() + days(3);
+    let later = t0() + days(732);
     let name = |kind: &str, r: &str| AuditEvent::new(kind, json!({"redemption": r})).unwrap();
     vault
         .audit_append(&name("test.planned", "r1"), later)

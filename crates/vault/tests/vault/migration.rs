@@ -181,7 +181,8 @@ fn generate_fixture() {
     vault.audit_append(&event, fixture_time()).unwrap();
     vault.lock().unwrap();
     std::fs::create_dir_all(&target).unwrap();
-    for name in ["vault.db", "vault.keys"] {
+    // The whole vault folder: from sidecar version 2 on, the unlock counter belongs to it.
+    for name in ["vault.db", "vault.keys", "unlock-throttle.json"] {
         std::fs::copy(dir.join(name), target.join(name)).unwrap();
     }
 }

@@ -147,6 +147,7 @@ fn purge_reports_every_class_and_keeps_live_rows() {
             "receipt",
             "request_log",
             "risk_observation",
+            "risk_state",
             "source",
             "verification_token"
         ]

@@ -297,3 +297,66 @@ fn credential_records_are_stored_and_their_counter_never_goes_down() {
     assert!(!vault.delete_security_key(&[1, 2, 3]).unwrap());
     assert!(vault.security_keys().unwrap().is_empty());
 }
+
+#[test]
+fn replacing_the_vault_key_shuts_out_old_slots_even_with_an_old_key_file() {
+    let (tmp, mut vault) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    let mut removed = enrol(&mut vault, "lost key");
+    let mut kept = enrol(&mut vault, "spare key");
+    // What a thief kept: the key file as it was while the lost key could still unlock.
+    let old_keys = std::fs::read(dir.join("vault.keys")).unwrap();
+
+    let kek = kek_for(
+        &mut kept.device,
+        &kept.credential,
+        kept.salt,
+        vault.vault_id().as_bytes(),
+    );
+    // A wrong passphrase changes nothing.
+    assert!(matches!(
+        vault.replace_vault_key(&secrecy::SecretString::from("wrong"), vec![], t0(), |_| {}),
+        Err(KeyChangeError::WrongPassphrase)
+    ));
+    let replaced = vault
+        .replace_vault_key(
+            &support::pass(),
+            vec![(kept.credential.as_bytes().to_vec(), kek)],
+            t0(),
+            |_| {},
+        )
+        .unwrap();
+    assert_eq!(replaced.security_key_slots_kept, 1);
+    assert_eq!(replaced.slots_dropped, 1, "the lost key's slot is gone");
+    assert_eq!(
+        replaced.data_key_generation, 2,
+        "the data key was rotated too"
+    );
+    vault.lock().unwrap();
+
+    // The passphrase and the kept key open the vault as it is now; the lost key does not.
+    Vault::unlock(&dir, &support::pass(), t0())
+        .unwrap()
+        .0
+        .lock()
+        .unwrap();
+    open_with(&dir, &mut kept).unwrap().lock().unwrap();
+    assert!(open_with(&dir, &mut removed).is_err());
+
+    // The old key file with the lost key: it unwraps only the old keys, which open nothing
+    // of the vault as it is now.
+    let current_keys = std::fs::read(dir.join("vault.keys")).unwrap();
+    std::fs::write(dir.join("vault.keys"), &old_keys).unwrap();
+    let err = open_with(&dir, &mut removed).map(|_| ()).unwrap_err();
+    assert!(
+        !matches!(err, UnlockError::WrongSecurityKey),
+        "the old slot does open the old vault key ({err:?}), but nothing that key unwraps \
+         decrypts the current database"
+    );
+    std::fs::write(dir.join("vault.keys"), &current_keys).unwrap();
+    Vault::unlock(&dir, &support::pass(), t0())
+        .unwrap()
+        .0
+        .lock()
+        .unwrap();
+}

@@ -207,6 +207,18 @@ pub fn redemption_id(device_id: &str, idempotency_key: &str) -> String {
     format!("rd_{}", URL_SAFE_NO_PAD.encode(&hash[..18]))
 }
 
+/// A provider key's fingerprint as people compare it (a client shows it before trusting the
+/// key; a provider publishes it): `SHA256:` and the base64 (standard alphabet, no padding) of
+/// the SHA-256 of the 32-byte Ed25519 public key, as ssh prints host keys.
+#[must_use]
+pub fn key_fingerprint(public_key: &[u8; 32]) -> String {
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    format!(
+        "SHA256:{}",
+        STANDARD_NO_PAD.encode(Sha256::digest(public_key))
+    )
+}
+
 /// The device id a provider assigns to a public key.
 #[must_use]
 pub fn device_id(public_key: &[u8; 32]) -> String {

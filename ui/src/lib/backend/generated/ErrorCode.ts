@@ -3,4 +3,4 @@
 /**
  * What went wrong, in a form a program can act on.
  */
-export type ErrorCode = "vault_location" | "no_vault" | "vault_exists" | "wrong_passphrase" | "throttled" | "vault_damaged" | "vault_too_new" | "vault_in_use" | "vault_locked" | "weak_passphrase" | "invalid_input" | "io" | "cancelled" | "security_key_unavailable" | "security_key_refused" | "plan_changed" | "step_up_required" | "paused" | "risk_refused" | "provider" | "not_verified" | "internal";
+export type ErrorCode = "vault_location" | "no_vault" | "vault_exists" | "wrong_passphrase" | "throttled" | "vault_damaged" | "vault_too_new" | "vault_in_use" | "vault_locked" | "weak_passphrase" | "invalid_input" | "io" | "cancelled" | "security_key_unavailable" | "security_key_refused" | "plan_changed" | "step_up_required" | "paused" | "risk_refused" | "provider" | "not_verified" | "reauth_required" | "confirm_provider_key" | "internal";

@@ -11,4 +11,8 @@ device_id: string | null, paired_at: string | null,
 /**
  * A sandbox with demo money: label it as such.
  */
-sandbox: boolean, catalog_version: number | null, };
+sandbox: boolean, catalog_version: number | null, 
+/**
+ * The pinned key's fingerprint ([`key_fingerprint`]), to compare with the provider's.
+ */
+key_fingerprint: string, };
