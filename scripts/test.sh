@@ -11,8 +11,10 @@ export TIPVAULT_REQUIRE_INTEROP=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-# One feature set for every cargo step, so tests and the desktop binary share one build.
-features=(--workspace --features tipvault-desktop/custom-protocol)
+# One feature set for every cargo step, so tests and the desktop binary share one build. The
+# test hooks (environment variables that move the clock, name a test device, shorten the
+# auto-lock) exist only in builds with `test-hooks`: these, never the README's run command.
+features=(--workspace --features tipvault-desktop/custom-protocol,tipvault-desktop/test-hooks,tipvault-cli/test-hooks)
 
 step "Rust formatting"
 cargo fmt --all -- --check
@@ -81,7 +83,7 @@ npm test --prefix ui --silent
 # Through the Tauri CLI (the Rust steps above built with plain cargo), so both ways of
 # building the app with the root-level tauri.conf.json are checked on every run.
 step "Desktop binary (Tauri CLI)"
-npm run --prefix ui --silent tauri -- build --debug --no-bundle
+npm run --prefix ui --silent tauri -- build --debug --no-bundle --features test-hooks
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
 # The automatic cash-out spec opens a vault this fixture makes in the trusted tier.

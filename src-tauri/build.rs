@@ -48,6 +48,7 @@ const COMMANDS: &[&str] = &[
     "register_security_key",
     "rename_security_key",
     "remove_security_key",
+    "enable_security_key_unlock",
     "unlock_with_security_key",
     "step_up_plan",
     "risk_status",

@@ -1,9 +1,9 @@
 //! The native file dialogs, opened from Rust so that the web view never sends or receives a
 //! path: a compromised page cannot make the app read or write a file the user did not pick.
 //!
-//! Debug builds take the dialogs' answers from `TIPVAULT_TEST_PICK_FILE` (the file to open)
-//! and `TIPVAULT_TEST_SAVE_DIR` (where to save), because WebDriver cannot drive a native
-//! dialog; a release build ignores both.
+//! Builds with the `test-hooks` feature (the test suite's) take the dialogs' answers from
+//! `TIPVAULT_TEST_PICK_FILE` (the file to open) and `TIPVAULT_TEST_SAVE_DIR` (where to save),
+//! because WebDriver cannot drive a native dialog; every other build ignores both.
 
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ const PICK_ENV: &str = "TIPVAULT_TEST_PICK_FILE";
 const SAVE_DIR_ENV: &str = "TIPVAULT_TEST_SAVE_DIR";
 
 fn test_override(var: &str) -> Option<PathBuf> {
-    if cfg!(debug_assertions) {
+    if cfg!(feature = "test-hooks") {
         std::env::var_os(var).map(PathBuf::from)
     } else {
         None

@@ -4,7 +4,7 @@
 //!
 //! The one decision to know: the web view never names a file. It chooses a kind of device
 //! (`usb` or `test_device`); the software test device's state file is chosen here, from
-//! `TIPVAULT_TEST_SOFT_AUTHENTICATOR` (debug builds only, for the WebDriver tests) or, in demo
+//! `TIPVAULT_TEST_SOFT_AUTHENTICATOR` (the `test-hooks` feature only, for the WebDriver tests) or, in demo
 //! mode, a file beside the vault (never inside it). Without either, only USB keys are offered,
 //! and a build without USB support answers with the app's own sentence saying so.
 
@@ -62,7 +62,8 @@ pub(crate) enum Purpose {
 
 /// Where the software test device lives, if it may be offered.
 ///
-/// - The environment hook (debug builds) names the file for every purpose.
+/// - The environment hook (`test-hooks` builds) names the file for every purpose; the app
+///   still refuses a test device in a real vault.
 /// - In the demo vault, a file beside the demo vault, for registering and for using.
 /// - Anywhere else, never: the demo's test device is never registered on a real vault, never
 ///   unlocks one and never approves its money (`crate::demo` in the app keeps the demo apart).
@@ -78,9 +79,9 @@ fn test_device_file(
     in_demo_vault.then_some(demo_file)
 }
 
-/// The test hook, in debug builds only: a release build ignores the variable.
+/// The test hook, in `test-hooks` builds only: every other build ignores the variable.
 fn env_file() -> Option<PathBuf> {
-    if cfg!(debug_assertions) {
+    if cfg!(feature = "test-hooks") {
         std::env::var_os(SOFT_ENV)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -240,6 +241,27 @@ pub async fn remove_security_key(
     blocking(handle, move |d| {
         d.with_session(|s| {
             app::remove_security_key(s, passphrase.as_ref(), &id, &mut [], Utc::now())
+        })
+    })
+    .await
+}
+
+/// Gives the key at hand (already registered) its unlock slot again, once the dialog's proof
+/// (`reauth`) is checked: after another key's removal replaced the vault key.
+#[tauri::command]
+pub async fn enable_security_key_unlock(
+    handle: AppHandle,
+    device: String,
+    pin: Option<String>,
+    reauth: Option<ReauthInput>,
+) -> Result<app::SecurityKeyView, AppError> {
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+            d.with_session(|s| {
+                app::enable_security_key_unlock(s, proof, &mut *authenticator, Utc::now())
+            })
         })
     })
     .await

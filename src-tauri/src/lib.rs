@@ -82,6 +82,7 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
             keys::register_security_key,
             keys::rename_security_key,
             keys::remove_security_key,
+            keys::enable_security_key_unlock,
             keys::unlock_with_security_key,
             keys::step_up_plan,
             risk::risk_status,

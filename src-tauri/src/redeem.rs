@@ -65,7 +65,7 @@ pub async fn leave_demo(handle: AppHandle) -> Result<bool, AppError> {
     .await
 }
 
-/// Debug builds: the demo sandbox charges every redemption twice (see `Faults::double_charge`).
+/// `test-hooks` builds: the demo sandbox charges every redemption twice (see `Faults::double_charge`).
 const DOUBLE_CHARGE_ENV: &str = "TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE";
 
 /// Demo mode: locks the real vault and opens the demo vault beside it in its place (nothing
@@ -89,10 +89,10 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
                 let mut config = Config::new(db);
                 config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
                 config.demo_balances = vec![("KRW".into(), app::providers::DEMO_BALANCE_KRW)];
-                // Debug builds only: the WebDriver test of a double charge found and disputed
+                // `test-hooks` builds only: the WebDriver test of a double charge found and disputed
                 // runs the demo sandbox with that fault.
                 config.faults.double_charge =
-                    cfg!(debug_assertions) && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
+                    cfg!(feature = "test-hooks") && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
                 let sandbox = net
                     .runtime()
                     .block_on(Sandbox::start(config))

@@ -53,9 +53,9 @@ fn locked_error() -> AppError {
 
 impl Desktop {
     pub fn new(location: VaultLocation) -> Self {
-        // A test hook only: a release build must not let an environment variable weaken the
+        // A test hook only (`test-hooks` builds): no other build lets an environment variable weaken the
         // auto-lock the user chose inside the vault.
-        let idle_override = if cfg!(debug_assertions) {
+        let idle_override = if cfg!(feature = "test-hooks") {
             std::env::var(IDLE_ENV)
                 .ok()
                 .and_then(|s| s.parse().ok())

@@ -165,12 +165,13 @@ export const config = {
     }
     // Automatic cash-outs need the trusted tier, which takes 30 days of history: this spec opens
     // a vault the fixture made that way, judged on the same (test) network as the app.
-    if (specs.some((s) => s.includes('autocashout'))) {
-      process.env.TIPVAULT_TEST_NETWORK = 'e2e-home';
+    if (specs.some((s) => s.includes('autocashout'))) process.env.TIPVAULT_TEST_NETWORK = 'e2e-home';
+    else delete process.env.TIPVAULT_TEST_NETWORK;
+    // The security-key spec needs a vault that accepts the test device: only a demo vault does,
+    // and this fixture is one (marked as a demo fixture) at the app's vault location.
+    if (specs.some((s) => s.includes('autocashout') || s.includes('security-keys'))) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-trusted-'));
       fixture = await startTrustedVault(process.env.TIPVAULT_VAULT, path.join(work, 'sandbox'), process.env);
-    } else {
-      delete process.env.TIPVAULT_TEST_NETWORK;
     }
     driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
       stdio: [null, process.stdout, process.stderr],

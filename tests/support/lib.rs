@@ -44,7 +44,10 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
     }
     if !built.iter().any(|p| p == package) {
         let status = Command::new(env!("CARGO"))
+            // The suite's test hooks (a clock offset, a test network) are in `test-hooks`
+            // builds only.
             .args(["build", "--quiet", "-p", package, "--bin", bin])
+            .args(["--features", &format!("{package}/test-hooks")])
             .current_dir(workspace_root())
             .status()
             .expect("cargo runs");

@@ -63,14 +63,14 @@ pub fn open_authenticator(
 #[cfg(feature = "usb")]
 fn usb(pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
     // 30 s per touch: long enough to find the key, short enough that a forgotten prompt ends.
-    // Debug builds take `TIPVAULT_TEST_USB_TIMEOUT_MS`, so process tests of the no-key path
-    // do not wait 30 s; release builds ignore it.
-    #[cfg(debug_assertions)]
+    // Builds with the `test-hooks` feature take `TIPVAULT_TEST_USB_TIMEOUT_MS`, so process
+    // tests of the no-key path do not wait 30 s; other builds ignore it.
+    #[cfg(feature = "test-hooks")]
     let timeout_ms = std::env::var("TIPVAULT_TEST_USB_TIMEOUT_MS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30_000);
-    #[cfg(not(debug_assertions))]
+    #[cfg(not(feature = "test-hooks"))]
     let timeout_ms = 30_000;
     let device = tipvault_auth::usb::UsbAuthenticator::new(timeout_ms, pin_prompt)
         .map_err(|e| AppError::new(ErrorCode::SecurityKeyUnavailable, sentence(&e)))?;

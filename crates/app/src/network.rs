@@ -80,12 +80,12 @@ impl NetworkIdentity {
         &self.0
     }
 
-    /// This machine's network now, best effort (see the type's docs). Debug builds honour
-    /// `TIPVAULT_TEST_NETWORK` so process tests can move between networks; release builds
-    /// ignore it.
+    /// This machine's network now, best effort (see the type's docs). Builds with the
+    /// `test-hooks` feature honour `TIPVAULT_TEST_NETWORK` so process tests can move between
+    /// networks; other builds ignore it.
     #[must_use]
     pub fn local() -> NetworkIdentity {
-        #[cfg(debug_assertions)]
+        #[cfg(feature = "test-hooks")]
         if let Ok(id) = std::env::var("TIPVAULT_TEST_NETWORK") {
             return NetworkIdentity(format!("test:{id}"));
         }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { PASSPHRASE, createVault, press, screenshot } from './support.mjs';
+import { PASSPHRASE, createVault, letDemoMoneyThrough, press, screenshot } from './support.mjs';
 
 describe('demo mode', () => {
   it('offers the sandbox when no provider is set up, and starts it', async () => {
@@ -24,6 +24,11 @@ describe('demo mode', () => {
   });
 
   it('shows what a redemption reveals before sending, and confirms it with a receipt', async () => {
+    // No key yet: the user lets demo money through (off until chosen, confirmed like any
+    // sensitive change).
+    await letDemoMoneyThrough();
+    await press('#nav-preview');
+    await $('#preview-mode-amount').waitForDisplayed();
     await $('#preview-mode-amount').click();
     await $('#preview-amount').setValue('1300');
     // Not a panel for an amount typed on the way (its phone number would be lost).

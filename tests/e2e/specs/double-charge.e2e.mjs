@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { createVault, press, screenshot } from './support.mjs';
+import { createVault, letDemoMoneyThrough, press, screenshot } from './support.mjs';
 
 describe('a double charge', () => {
   it('is found after the redemption, shown where the money is, and disputed in one action', async () => {
@@ -14,6 +14,9 @@ describe('a double charge', () => {
     await $('#nav-preview').click();
     await $('#demo-start').click();
     await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
+    await letDemoMoneyThrough();
+    await press('#nav-preview');
+    await $('#preview-mode-amount').waitForDisplayed();
     await $('#preview-mode-amount').click();
     await $('#preview-amount').setValue('1000');
     await $('#redeem-panel[data-amount="1000"]').waitForDisplayed({ timeout: 20_000 });

@@ -5,7 +5,7 @@
 // top-up says what becomes of it: a ₩1,000 top-up, ₩100 that stays, why, and the smallest
 // addition that would make it usable.
 import { expect } from '@wdio/globals';
-import { createVault, press, screenshot } from './support.mjs';
+import { createVault, letDemoMoneyThrough, press, screenshot } from './support.mjs';
 
 async function donate(amount) {
   await press('#preview-mode-amount');
@@ -25,6 +25,9 @@ describe('the remaining ₩1,100', () => {
     await $('#nav-preview').click();
     await $('#demo-start').click();
     await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
+    await letDemoMoneyThrough();
+    await press('#nav-preview');
+    await $('.chip[data-kind="mobile_top_up"]').waitForDisplayed({ timeout: 20_000 });
     // Donations only: the top-up chip (chosen by default in the demo) is turned off.
     await press('.chip[data-kind="mobile_top_up"]');
     await expect($('.chip[data-kind="mobile_top_up"]')).toHaveAttribute('aria-pressed', 'false');

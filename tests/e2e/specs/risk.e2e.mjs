@@ -1,12 +1,14 @@
-// The risk gate in the real window, with demo money and the software TEST DEVICE (demo mode
-// offers it): a new vault is in the `new` tier, where every redemption is confirmed with a key.
-// Demo mode waives step-ups for the sandbox's demo money only while no key is registered, so
-// once the test device is, Security & limits says the key is asked; then a redemption is held, the window says why (the app's reasons), the
-// key approves exactly the plan shown and it is sent and confirmed. A second held redemption is
-// cancelled from the Redemptions screen. Then a limit is lowered (at once) and raised back (with
-// the key), and automatic cash-outs explain why they wait for the trusted tier.
+// The risk gate in the real window, with demo money and the software TEST DEVICE (only the demo
+// vault accepts it): a new vault is in the `new` tier, where every redemption is confirmed with
+// a key. Registering the test device is confirmed first (re-authentication: in the demo vault,
+// its public passphrase); with a key registered Security & limits says the key is asked; then a
+// redemption is held, the window says why (the app's reasons), the key approves exactly the
+// plan shown and it is sent and confirmed. A second held redemption is cancelled from the
+// Redemptions screen. Then a limit is lowered (at once) and raised back (confirmed with the
+// key, in the "Confirm it's you" dialog), and automatic cash-outs explain why they wait for the
+// trusted tier.
 import { expect } from '@wdio/globals';
-import { createVault, press, screenshot } from './support.mjs';
+import { confirmInTheDemo, createVault, press, screenshot } from './support.mjs';
 
 async function redeem(amount) {
   await press('#nav-preview');
@@ -34,6 +36,7 @@ describe('risk gate', () => {
     await $('#key-label').setValue('Demo test key');
     await press('#key-device-test_device');
     await press('#key-add');
+    await confirmInTheDemo();
     await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
   });
 
@@ -80,7 +83,7 @@ describe('risk gate', () => {
     await expect($('#redemptions-table .why-open')).not.toBeExisting();
   });
 
-  it('lowers a limit at once and raises it back only with the key', async () => {
+  it('lowers a limit at once and raises it back only once confirmed, here with the key', async () => {
     await press('#nav-limits');
     await $('#risk-limits').waitForDisplayed({ timeout: 20_000 });
     await screenshot('risk-limits');
@@ -93,13 +96,15 @@ describe('risk gate', () => {
     await expect(row).toHaveText(expect.stringContaining('set by you'));
 
     await press('#limit-tier-KRW-per_claim');
-    await $('#raise').waitForDisplayed();
-    await expect($('#raise-sentence')).toHaveText(expect.stringContaining('from ₩20,000 to ₩30,000'));
-    await $('#raise-device-test_device').waitForExist();
-    await press('#raise-device-test_device');
+    await $('#reauth').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#reauth-detail')).toHaveText(expect.stringContaining('from ₩20,000 to ₩30,000'));
+    await press('#reauth-switch');
+    await $('#reauth-device-test_device').waitForExist();
+    await press('#reauth-device-test_device');
     await screenshot('risk-raise-limit');
-    await press('#raise-approve');
-    await expect($('#risk-notice')).toHaveText(expect.stringContaining('approved with your security key'), {
+    await press('#reauth-confirm');
+    await $('#reauth').waitForDisplayed({ reverse: true, timeout: 30_000 });
+    await expect($('#risk-notice')).toHaveText(expect.stringContaining('confirmed by you'), {
       wait: 30_000,
     });
     await expect(row).not.toHaveText(expect.stringContaining('set by you'));

@@ -1,13 +1,18 @@
-// Security keys with the software TEST DEVICE: this spec's app runs with
-// TIPVAULT_TEST_SOFT_AUTHENTICATOR naming its state file (debug builds only; see wdio.conf.mjs),
-// which is what lets settings offer the test device. A key is registered in settings, the vault
-// is locked and unlocked with the key instead of the passphrase, then it is renamed and removed.
+// Security keys with the software TEST DEVICE. A test device never joins a real vault, so this
+// spec's app opens a vault marked as a demo fixture (the one `e2e_trusted_vault` makes, see
+// wdio.conf.mjs), with TIPVAULT_TEST_SOFT_AUTHENTICATOR naming the device's state file (a test
+// hook). Registering the key is confirmed with the passphrase first (re-authentication); the
+// vault is locked and unlocked with the key instead of the passphrase; it is renamed, then
+// removed, which asks for the passphrase again (the vault key is replaced).
 import { expect } from '@wdio/globals';
-import { createVault, press, screenshot } from './support.mjs';
+import { PASSPHRASE, confirmItsMe, press, screenshot } from './support.mjs';
 
 describe('security keys', () => {
-  it('registers the software test device in settings, clearly labelled', async () => {
-    await createVault();
+  it('registers the software test device in settings, after the passphrase confirms it is me', async () => {
+    await $('#unlock-passphrase').waitForDisplayed({ timeout: 30_000 });
+    await $('#unlock-passphrase').setValue(PASSPHRASE);
+    await press('button[type="submit"]');
+    await $('#home-title').waitForDisplayed({ timeout: 60_000 });
     await press('#nav-settings');
     await $('#keys-title').waitForDisplayed();
     await expect($('#keys-empty')).toBeDisplayed();
@@ -18,6 +23,15 @@ describe('security keys', () => {
     await press('#key-device-test_device');
     await expect($('#key-test-note')).toHaveText(expect.stringContaining('never for a real vault'));
     await press('#key-add');
+    // A wrong passphrase is said in the dialog, which stays; the right one goes through.
+    await $('#reauth').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#reauth-passphrase')).toBeFocused();
+    await $('#reauth-passphrase').setValue('not my passphrase');
+    await press('#reauth-confirm');
+    await $('#reauth-error').waitForDisplayed({ timeout: 30_000 });
+    await expect($('#reauth-error')).toHaveText(expect.stringContaining('did not open the vault'));
+    await screenshot('reauth-register-key');
+    await confirmItsMe();
     await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
     await expect($('#keys-notice')).toHaveText('“Blue test key” was added.');
     const row = $('tr[data-label="Blue test key"]');
@@ -38,7 +52,7 @@ describe('security keys', () => {
     await $('#home-title').waitForDisplayed({ timeout: 30_000 });
   });
 
-  it('renames the key, then removes it after saying the passphrase stays the way back in', async () => {
+  it('renames the key, then removes it with the passphrase, which replaces the vault key', async () => {
     await press('#nav-settings');
     const row = $('tr[data-label="Blue test key"]');
     await row.waitForDisplayed();
@@ -56,8 +70,12 @@ describe('security keys', () => {
     );
     await screenshot('security-key-remove');
     await press('#key-remove-yes');
-    await $('#keys-empty').waitForDisplayed();
-    await expect($('#keys-notice')).toHaveText(expect.stringContaining('“Green test key” was removed.'));
+    // Only the passphrase can seal the new vault key: the dialog offers no key.
+    await $('#reauth').waitForDisplayed({ timeout: 20_000 });
+    await expect($('#reauth-switch')).not.toBeExisting();
+    await confirmItsMe();
+    await $('#keys-empty').waitForDisplayed({ timeout: 30_000 });
+    await expect($('#keys-notice')).toHaveText(expect.stringContaining('the vault key was replaced'));
   });
 
   it('offers only the passphrase at unlock once the key is removed', async () => {

@@ -1,6 +1,7 @@
 // Helpers shared by the specs.
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from '@wdio/globals';
 
 /** Saves a screenshot of the window when TIPVAULT_SCREENSHOTS names a directory. */
 export async function screenshot(name) {
@@ -45,4 +46,37 @@ export async function press(selector) {
   // page as well, a no-op when it is already centred.
   await browser.execute((el) => el.scrollIntoView({ block: 'center' }), element);
   await element.click();
+}
+
+/**
+ * Answers the "Confirm it's you" dialog a sensitive change opens (re-authentication) with the
+ * passphrase, and waits until it has closed (the change went through).
+ */
+export async function confirmItsMe(passphrase = PASSPHRASE) {
+  await $('#reauth').waitForDisplayed({ timeout: 20_000 });
+  await $('#reauth-passphrase').setValue(passphrase);
+  await press('#reauth-confirm');
+  await $('#reauth').waitForDisplayed({ reverse: true, timeout: 30_000 });
+}
+
+/** The same dialog in the demo vault, whose passphrase is public: the dialog fills it in. */
+export async function confirmInTheDemo() {
+  await $('#reauth').waitForDisplayed({ timeout: 20_000 });
+  await press('#reauth-demo');
+  await press('#reauth-confirm');
+  await $('#reauth').waitForDisplayed({ reverse: true, timeout: 30_000 });
+}
+
+/**
+ * Demo mode, no key registered: lets demo money through without a security key. The waiver is
+ * off until the user turns it on, and turning it on is confirmed like any sensitive change.
+ */
+export async function letDemoMoneyThrough() {
+  await press('#nav-limits');
+  await $('#risk-sandbox-waiver').waitForDisplayed({ timeout: 20_000 });
+  await expect($('#risk-sandbox-waiver')).not.toBeSelected();
+  await press('#risk-sandbox-waiver');
+  await confirmInTheDemo();
+  await $('#risk-notice').waitForDisplayed({ timeout: 20_000 });
+  await expect($('#risk-sandbox-waiver')).toBeSelected();
 }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { PASSPHRASE, createVault, screenshot, vaultDir } from './support.mjs';
+import { PASSPHRASE, confirmItsMe, createVault, screenshot, vaultDir } from './support.mjs';
 
 describe('the vault', () => {
   it('is created from the first screen and opens', async () => {
@@ -31,6 +31,8 @@ describe('the vault', () => {
     await expect($('#purge-preview')).toHaveText('Nothing has expired.');
     await $('tr[data-class="request_log"] input').setValue('30');
     await $('tr[data-class="request_log"] button').click();
+    // Keeping records for a shorter time is confirmed with the passphrase first.
+    await confirmItsMe();
     await expect($('#retention-notice')).toHaveText(expect.stringContaining('now kept for 30 days'));
     await screenshot('retention');
   });
@@ -51,6 +53,8 @@ describe('the vault', () => {
     await expect($('#autolock-minutes')).toHaveValue('5');
     await $('#autolock-minutes').setValue('15');
     await $('#settings-title').parentElement().$('button[type="submit"]').click();
+    // Longer than the default five minutes: confirmed first.
+    await confirmItsMe();
     await expect($('#settings-notice')).toHaveText('The vault now locks after 15 minutes without use.');
   });
 

@@ -41,6 +41,7 @@ import type {
   PurgeView,
   RetentionChanged,
   RetentionView,
+  SecurityKeyRemoved,
   SecurityKeyView,
   Settings,
   StepUpPlanView,
@@ -55,6 +56,7 @@ import type {
 } from './types';
 
 export type * from './types';
+import type { ReauthInput } from '../vault/reauth.svelte';
 
 /** A kind of security key the user can pick; the test device's file is chosen in Rust. */
 export type DeviceKind = 'usb' | 'test_device';
@@ -136,8 +138,9 @@ export const backend = {
   lockVault: () => call<boolean>('lock_vault'),
   noteActivity: () => call<void>('note_activity'),
   retentionClasses: () => call<RetentionView[]>('retention_classes'),
-  setRetention: (className: string, seconds: number) =>
-    call<RetentionChanged>('set_retention', { class: className, seconds }),
+  /** Shortening asks for a proof (`reauth`; see vault/reauth.svelte.ts). */
+  setRetention: (className: string, seconds: number, reauth: ReauthInput | null = null) =>
+    call<RetentionChanged>('set_retention', { class: className, seconds, reauth }),
   purgeExpired: (dryRun: boolean) => call<PurgeView>('purge_expired', { dryRun }),
   auditEntries: (after: number, limit: number) =>
     call<AuditEntryView[]>('audit_entries', { after, limit }),
@@ -147,7 +150,9 @@ export const backend = {
   previewBalance: (query: PreviewQuery) => call<PreviewView>('preview_balance', { query }),
   previewMyBalances: (query: BalancePreviewQuery) => call<PreviewView>('preview_my_balances', { query }),
   catalogs: () => call<CatalogView[]>('catalogs'),
-  setAutoLock: (seconds: number) => call<Settings>('set_auto_lock', { seconds }),
+  /** Longer than the default asks for a proof (`reauth`). */
+  setAutoLock: (seconds: number, reauth: ReauthInput | null = null) =>
+    call<Settings>('set_auto_lock', { seconds, reauth }),
   platforms: () => call<PlatformView[]>('platforms'),
   sources: () => call<SourceView[]>('sources'),
   addSource: (source: NewSource) => call<SourceView>('add_source', { source }),
@@ -186,11 +191,16 @@ export const backend = {
     call<DeviceKind[]>('security_key_devices', { purpose }),
   securityKeys: () => call<SecurityKeyView[]>('security_keys'),
   /** Registers a key (two touches). A PIN, if typed, travels to Rust only, never back. */
-  registerSecurityKey: (label: string, device: DeviceKind, pin: string | null) =>
-    call<SecurityKeyView>('register_security_key', { label, device, pin }),
+  registerSecurityKey: (label: string, device: DeviceKind, pin: string | null, reauth: ReauthInput | null = null) =>
+    call<SecurityKeyView>('register_security_key', { label, device, pin, reauth }),
   renameSecurityKey: (id: string, label: string) =>
     call<SecurityKeyView>('rename_security_key', { id, label }),
-  removeSecurityKey: (id: string) => call<SecurityKeyView>('remove_security_key', { id }),
+  /** Replaces the vault key too: needs the passphrase (`reauth`). */
+  removeSecurityKey: (id: string, reauth: ReauthInput | null = null) =>
+    call<SecurityKeyRemoved>('remove_security_key', { id, reauth }),
+  /** The key at hand unlocks again (after another key's removal replaced the vault key). */
+  enableSecurityKeyUnlock: (device: DeviceKind, pin: string | null, reauth: ReauthInput | null = null) =>
+    call<SecurityKeyView>('enable_security_key_unlock', { device, pin, reauth }),
   unlockWithSecurityKey: (device: DeviceKind, pin: string | null) =>
     call<Unlocked>('unlock_with_security_key', { device, pin }),
   /** Exactly what a step-up for a redemption approves, with the digest to approve it by. */
@@ -210,15 +220,13 @@ export const backend = {
    * Sets a limit (`amount` null: back to the tier's). Lowering needs no key; raising is refused
    * with `step_up_required` unless a device is named, which then approves exactly this change.
    */
-  setLimit: (
-    currency: string,
-    kind: 'per_claim' | 'per_day',
-    amount: string | null,
-    device: DeviceKind | null,
-    pin: string | null,
-  ) => call<LimitChangedView>('set_limit', { currency, kind, amount, device, pin }),
-  /** Demo mode: whether step-ups at sandbox providers (demo money) are let through. */
-  setSandboxStepUpWaiver: (waived: boolean) => call<boolean>('set_sandbox_step_up_waiver', { waived }),
+  /** A raise asks for a proof (`reauth`: the passphrase, or a key approving exactly it). */
+  setLimit: (currency: string, kind: 'per_claim' | 'per_day', amount: string | null, reauth: ReauthInput | null = null) =>
+    call<LimitChangedView>('set_limit', { currency, kind, amount, reauth }),
+  /** Demo mode: whether step-ups at sandbox providers (demo money) are let through; turning it
+   * on asks for a proof (`reauth`). */
+  setSandboxStepUpWaiver: (waived: boolean, reauth: ReauthInput | null = null) =>
+    call<boolean>('set_sandbox_step_up_waiver', { waived, reauth }),
   /** Asks a paired provider for a tier verification; only its signed, expiring token is kept. */
   verifyTier: (provider: string) => call<ProviderVerificationView>('verify_tier', { provider }),
   autoCashouts: () => call<AutoCashOutView[]>('auto_cashouts'),

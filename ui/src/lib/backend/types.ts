@@ -66,6 +66,7 @@ export type { RiskStatusView } from './generated/RiskStatusView';
 export type { RiskText } from './generated/RiskText';
 export type { RowErrorView } from './generated/RowErrorView';
 export type { SavedExport } from './generated/SavedExport';
+export type { SecurityKeyRemoved } from './generated/SecurityKeyRemoved';
 export type { SecurityKeyView } from './generated/SecurityKeyView';
 export type { Settings } from './generated/Settings';
 export type { SkippedRowView } from './generated/SkippedRowView';

@@ -5,7 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { i18n } from '../i18n/index.svelte';
 import { demoMode } from '../shell/demo.svelte';
 import { status, won } from './fixtures';
+import ReauthDialog from '../vault/ReauthDialog.svelte';
 import RiskLimits from './RiskLimits.svelte';
+
+/** The page and the app-wide "Confirm it's you" dialog, as the window has them. */
+function renderPage() {
+  render(RiskLimits);
+  render(ReauthDialog);
+}
+
+const NEEDS_PROOF = {
+  code: 'reauth_required',
+  message: 'Raising a limit needs you to confirm it is you: enter your passphrase or use a registered security key. Nothing was changed.',
+};
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
@@ -33,7 +45,7 @@ describe('RiskLimits', () => {
 
   it('shows the tier, the way to the next one, the limits and every rule with its threshold', async () => {
     backend();
-    render(RiskLimits);
+    renderPage();
     expect(await screen.findByText('3 more confirmed redemptions and 4 more days to become established.')).toBeInTheDocument();
     expect(screen.getByText(/every redemption is confirmed with your security key/)).toBeInTheDocument();
     expect(screen.getByLabelText('Confirmed redemptions: 2')).toHaveValue(0.4);
@@ -63,7 +75,7 @@ describe('RiskLimits', () => {
         : undefined,
     );
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     await screen.findByText(/more days to become established/);
     await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
     await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '20,000');
@@ -73,66 +85,79 @@ describe('RiskLimits', () => {
       currency: 'KRW',
       kind: 'per_claim',
       amount: '20000',
-      device: null,
-      pin: null,
+      reauth: null,
     });
-    expect(document.querySelector('#raise')).toBeNull();
+    expect(document.querySelector('#reauth')).toBeNull();
   });
 
-  it('raises a limit only through the security-key dialog, which says exactly what changes', async () => {
-    const calls = backend((cmd, args) =>
-      cmd === 'set_limit' && args.device
-        ? { currency: 'KRW', kind: 'per_day', before: won(100000), after: won(150000), stepped_up: true }
-        : undefined,
-    );
+  it('raises a limit only once the user confirms it is them, in a dialog that says exactly what changes', async () => {
+    const calls = backend((cmd, args) => {
+      if (cmd !== 'set_limit') return undefined;
+      const reauth = args.reauth as { passphrase?: string } | null;
+      if (!reauth) throw NEEDS_PROOF;
+      if (reauth.passphrase !== 'the right one') throw { code: 'wrong_passphrase', message: 'wrong passphrase.' };
+      return { currency: 'KRW', kind: 'per_day', before: won(100000), after: won(150000), stepped_up: true };
+    });
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     await screen.findByText(/more days to become established/);
     await user.click(within(row('KRW', 'per_day')).getByRole('button', { name: 'Change' }));
     await user.type(screen.getByLabelText('New limit in KRW, per 24 hours'), '150000');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(await screen.findByRole('dialog')).toHaveTextContent(
-      'Your security key approves exactly this change: your limit in KRW, per 24 hours, goes from ₩100,000 to ₩150,000.',
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      'You confirm exactly this change: your limit in KRW, per 24 hours, goes from ₩100,000 to ₩150,000.',
     );
-    expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
-    await user.click(screen.getByLabelText(/Software test device/));
-    await user.click(screen.getByRole('button', { name: 'Raise to ₩150,000 with my key' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('is now ₩150,000: approved with your security key');
-    expect(calls.find((c) => c.cmd === 'set_limit')?.args).toEqual({
-      currency: 'KRW',
-      kind: 'per_day',
-      amount: '150000',
-      device: 'test_device',
-      pin: null,
-    });
+    expect(dialog).toHaveTextContent('Raising a limit needs you to confirm it is you');
+    const field = within(dialog).getByLabelText('Your passphrase');
+    expect(field).toHaveFocus();
+    // A wrong passphrase is said in the dialog, which asks again; the field is cleared.
+    await user.type(field, 'a wrong one');
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await within(screen.getByRole('dialog')).findByRole('alert')).toHaveTextContent('That passphrase did not open the vault');
+    expect(screen.getByLabelText('Your passphrase')).toHaveValue('');
+    await user.type(screen.getByLabelText('Your passphrase'), 'the right one');
+    await user.click(screen.getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('is now ₩150,000: confirmed by you');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    const sent = calls.filter((c) => c.cmd === 'set_limit').map((c) => c.args.reauth);
+    expect(sent).toEqual([null, { passphrase: 'a wrong one' }, { passphrase: 'the right one' }]);
   });
 
-  it("shows the app's reason when a raise is refused", async () => {
-    backend((cmd, args) => {
-      if (cmd === 'set_limit' && args.device)
-        throw { code: 'security_key_refused', message: 'The assertion does not approve this change.' };
+  it('confirms with a registered key instead, and a cancel changes nothing and says nothing', async () => {
+    const calls = backend((cmd, args) => {
+      if (cmd !== 'set_limit') return undefined;
+      const reauth = args.reauth as { device?: string } | null;
+      if (!reauth) throw NEEDS_PROOF;
+      return { currency: 'KRW', kind: 'per_claim', before: won(30000), after: won(40000), stepped_up: true };
     });
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     await screen.findByText(/more days to become established/);
     await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
     await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '40000');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    await user.click(await screen.findByRole('button', { name: 'Raise to ₩40,000 with my key' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('The assertion does not approve this change.');
-    expect(screen.getByRole('dialog')).toBeInTheDocument();
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await user.click(await screen.findByRole('button', { name: 'Use a security key instead' }));
+    await user.click(screen.getByLabelText(/Software test device/));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('is now ₩40,000');
+    expect(calls.filter((c) => c.cmd === 'set_limit').at(-1)?.args.reauth).toEqual({ device: 'test_device', pin: null });
   });
 
-  it('opens the dialog when the app says the change needs a key (back to a higher tier limit)', async () => {
+  it('opens the dialog when the app says the change needs a proof (back to a higher tier limit)', async () => {
     const s = status();
     s.currencies[0]!.limits!.per_claim = won(10000);
     s.currencies[0]!.limits!.per_claim_set_by_user = true;
     const calls = backend((cmd, args) => {
       if (cmd === 'risk_status') return s;
-      if (cmd === 'set_limit' && !args.device) throw { code: 'step_up_required', message: 'Raising a limit needs your key.' };
+      if (cmd === 'set_limit' && !args.reauth) throw NEEDS_PROOF;
     });
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     await user.click(await screen.findByRole('button', { name: "Back to the tier's limit" }));
     expect(await screen.findByRole('dialog')).toHaveTextContent('goes from ₩10,000 to ₩30,000');
     expect(calls.find((c) => c.cmd === 'set_limit')?.args.amount).toBeNull();
@@ -141,7 +166,7 @@ describe('RiskLimits', () => {
   it('refuses an amount the currency cannot hold before asking the app', async () => {
     const calls = backend();
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     await screen.findByText(/more days to become established/);
     await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
     await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '100.5');
@@ -153,7 +178,7 @@ describe('RiskLimits', () => {
   it('offers no sandbox waiver in a real vault (it exists only in the demo vault)', async () => {
     demoMode.on = false;
     backend(() => undefined);
-    render(RiskLimits);
+    renderPage();
     expect(await screen.findByText('No provider has verified you.')).toBeInTheDocument();
     expect(screen.queryByLabelText('Let demo-money redemptions through without my security key')).toBeNull();
     expect(screen.queryByText(/demo-money redemptions ask for it too/)).toBeNull();
@@ -163,12 +188,12 @@ describe('RiskLimits', () => {
     demoMode.on = true;
     const calls = backend((cmd) => (cmd === 'set_sandbox_step_up_waiver' ? false : undefined));
     const user = userEvent.setup();
-    render(RiskLimits);
+    renderPage();
     const waiver = await screen.findByLabelText('Let demo-money redemptions through without my security key');
     expect(waiver).toBeChecked();
     await user.click(waiver);
     expect(await screen.findByRole('status')).toHaveTextContent('now ask for your key');
-    expect(calls.find((c) => c.cmd === 'set_sandbox_step_up_waiver')?.args).toEqual({ waived: false });
+    expect(calls.find((c) => c.cmd === 'set_sandbox_step_up_waiver')?.args).toEqual({ waived: false, reauth: null });
   });
 
   it('says the key is asked instead of offering the waiver once a key is registered', async () => {
@@ -176,7 +201,7 @@ describe('RiskLimits', () => {
     backend((cmd) =>
       cmd === 'risk_status' ? status({ sandbox_step_up_waived: false, security_key_registered: true }) : undefined,
     );
-    render(RiskLimits);
+    renderPage();
     expect(await screen.findByText(/You have a security key, so demo-money redemptions ask for it too/)).toBeInTheDocument();
     expect(screen.queryByLabelText('Let demo-money redemptions through without my security key')).toBeNull();
   });

@@ -26,6 +26,8 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   risk_refused: 'error.risk_refused',
   provider: 'error.provider',
   not_verified: 'error.not_verified',
+  reauth_required: 'error.reauth_required',
+  confirm_provider_key: 'error.confirm_provider_key',
   internal: 'error.internal',
   unexpected: 'error.unexpected',
 };

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
 import type { SecurityKeyView } from '../backend';
+import ReauthDialog from './ReauthDialog.svelte';
 import SecurityKeys from './SecurityKeys.svelte';
 
 const key = (over: Partial<SecurityKeyView> = {}): SecurityKeyView => ({
@@ -40,9 +41,12 @@ function backend(keys: SecurityKeyView[], devices: string[], calls: Calls, regis
         return k;
       }
       case 'remove_security_key': {
-        const { id } = args as { id: string };
+        const { id, reauth } = args as { id: string; reauth: { passphrase?: string } | null };
+        // Removing replaces the vault key: the app asks for the passphrase first.
+        if (!reauth?.passphrase) throw { code: 'reauth_required', message: 'Removing a security key replaces the vault key, which needs your passphrase. Nothing was changed.' };
         const i = keys.findIndex((x) => x.id === id);
-        return keys.splice(i, 1)[0];
+        const removed = keys.splice(i, 1)[0];
+        return { key: removed, unlock_kept: [], unlock_dropped: [], data_key_generation: 2 };
       }
     }
   });
@@ -83,6 +87,7 @@ describe('SecurityKeys', () => {
       label: 'Blue key',
       device: 'test_device',
       pin: null,
+      reauth: null,
     });
     expect(await screen.findByText('Blue key', { selector: 'strong' })).toBeInTheDocument();
   });
@@ -136,11 +141,12 @@ describe('SecurityKeys', () => {
     expect(calls.find((c) => c.cmd === 'rename_security_key')?.args).toEqual({ id: 'AAAA1111', label: 'Green key' });
   });
 
-  it('asks before removing a key and says the passphrase stays the way back in', async () => {
+  it('asks before removing a key, takes the passphrase for the new vault key, and says what changed', async () => {
     const calls: Calls = [];
     backend([key()], ['usb'], calls);
     const user = userEvent.setup();
     render(SecurityKeys);
+    render(ReauthDialog);
     await screen.findByText('Blue key');
     await user.click(screen.getByRole('button', { name: 'Remove' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Remove “Blue key”?' });
@@ -151,7 +157,16 @@ describe('SecurityKeys', () => {
 
     await user.click(screen.getByRole('button', { name: 'Remove' }));
     await user.click(screen.getByRole('button', { name: 'Remove this key' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('“Blue key” was removed.');
+    // Only the passphrase will do: no "use a key instead" here.
+    const confirm = await screen.findByRole('dialog', { name: "Confirm it's you" });
+    expect(within(confirm).queryByRole('button', { name: 'Use a security key instead' })).toBeNull();
+    await user.type(within(confirm).getByLabelText('Your passphrase'), 'my passphrase');
+    await user.click(within(confirm).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('“Blue key” was removed and the vault key was replaced');
+    expect(calls.filter((c) => c.cmd === 'remove_security_key').map((c) => c.args.reauth)).toEqual([
+      null,
+      { passphrase: 'my passphrase' },
+    ]);
     expect(await screen.findByText('No security key is registered.')).toBeInTheDocument();
   });
 });
