@@ -1037,3 +1037,28 @@ fn shortening_retention_cannot_loosen_the_risk_engine() {
     );
     assert!(krw.per_claim_set_by_user);
 }
+
+#[test]
+fn a_waiver_left_in_a_real_vault_by_an_older_version_is_ignored() {
+    let mut w = world_holding(100_000_000, Vault::Real);
+    let now = Utc::now();
+    // What an older version's demo mode could leave in a real vault: the waiver on, and its
+    // provider marked a sandbox (no key registered, so the waiver would apply).
+    w.raw_db(|conn| {
+        conn.execute(
+            "INSERT INTO setting (key, value, updated_at) VALUES ('risk.sandbox_step_up', 'waived', 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE provider SET sandbox = 1", []).unwrap();
+    });
+    let status = tipvault_app::risk_status(w.s(), now).unwrap();
+    assert!(!status.sandbox_step_up_waived, "{status:?}");
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    assert_eq!(
+        w.approve(&planned.id, now).unwrap_err().code,
+        ErrorCode::StepUpRequired,
+        "the real vault asks for a key whatever the old setting says"
+    );
+    assert!(w.events("risk.step_up_waived").is_empty());
+}
