@@ -81,16 +81,13 @@ fn world_in(demo: bool) -> World {
     };
     ok(&w, &["init", "--kdf-minimum"]);
     let fingerprint = w.sandbox.key_fingerprint();
-    ok(
-        &w,
-        &[
-            "provider",
-            "add",
-            &w.sandbox.base_url(),
-            "--fingerprint",
-            &fingerprint,
-        ],
-    );
+    let url = w.sandbox.base_url();
+    // The demo vault pairs only a sandbox; in a real vault it is a provider like any other.
+    let mut add = vec!["provider", "add", &url, "--fingerprint", &fingerprint];
+    if demo {
+        add.push("--sandbox");
+    }
+    ok(&w, &add);
     ok(&w, &["provider", "pair", "1234-5678"]);
     if demo {
         ok(&w, &["auth", "register", "--label", "test key"]);

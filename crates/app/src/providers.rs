@@ -306,6 +306,13 @@ pub fn add_provider(
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
     let (url, loopback) = parse_url(url)?;
+    if kind == ProviderKind::Real && session.is_demo() {
+        // The demo vault's passphrase is public and its test device's file sits beside it: a
+        // real provider paired there would let anyone who copies the folder spend real money.
+        return Err(invalid(
+            "The demo vault pairs only the sandbox provider on this computer (demo money); add              real providers to your own vault.",
+        ));
+    }
     if kind == ProviderKind::Sandbox {
         // Demo money never enters the real books: a sandbox is paired only in the demo vault,
         // and it runs on this computer: a remote address is not a sandbox, whatever it says.

@@ -51,6 +51,8 @@ pub enum Sensitive {
     RegisterKey { label: String },
     /// Removing a security key (which also replaces the vault key).
     RemoveKey { id: String },
+    /// Giving a registered key (the one at hand) its unlock slot again.
+    EnableUnlock,
     /// Replacing the vault key on request.
     ReplaceVaultKey,
     /// Shortening a retention class.
@@ -75,6 +77,7 @@ impl Sensitive {
         match self {
             Sensitive::RegisterKey { label } => format!("register-key label={label}"),
             Sensitive::RemoveKey { id } => format!("remove-key id={id}"),
+            Sensitive::EnableUnlock => "enable-unlock".into(),
             Sensitive::ReplaceVaultKey => "replace-vault-key".into(),
             Sensitive::ShortenRetention { class, seconds } => {
                 format!("shorten-retention class={class} seconds={seconds}")
@@ -94,6 +97,7 @@ impl Sensitive {
         match self {
             Sensitive::RegisterKey { .. } => "Registering a security key",
             Sensitive::RemoveKey { .. } => "Removing a security key",
+            Sensitive::EnableUnlock => "Letting a security key unlock the vault",
             Sensitive::ReplaceVaultKey => "Replacing the vault key",
             Sensitive::ShortenRetention { .. } => "Keeping records for a shorter time",
             Sensitive::RaiseLimit { .. } => "Raising a limit",

@@ -887,7 +887,6 @@ fn process(
     Ok(run)
 }
 
-/// One round over `work`: returns each leg's outcome, in order.
 /// Why redemption `id`'s stored requests may not leave: their plan's digest differs from the
 /// one its risk decision recorded (the plan that was judged, shown and approved), or it has no
 /// decision at all. Audited once per run and redemption (`redemption.plan_mismatch`).
@@ -921,6 +920,7 @@ fn plan_mismatch(
     Ok(Some(why))
 }
 
+/// One round over `work`: returns each leg's outcome, in order.
 fn round(
     session: &mut Session,
     net: &Network,
@@ -951,20 +951,8 @@ fn round(
     }
     // 2. Fresh legs (never sent, or certainly not applied): re-check the plan before it leaves.
     let now = net.now();
-    let mut approved_as: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, w) in work.iter().enumerate() {
         if w.leg.state != LegState::Approved {
-            continue;
-        }
-        // Approved means sent: the bodies about to leave must digest to the plan the risk gate
-        // judged and the user approved; anything else stops the leg, audited.
-        let id = &w.leg.redemption_id;
-        if !approved_as.contains_key(id) {
-            let mismatch = plan_mismatch(session, id, now)?;
-            approved_as.insert(id.clone(), mismatch);
-        }
-        if let Some(Some(why)) = approved_as.get(id) {
-            outcomes[i] = Some(Outcome::Refused(format!("not sent: {why}")));
             continue;
         }
         let ctx = contexts.get(&w.leg.provider_id);
@@ -974,6 +962,23 @@ fn round(
         }
     }
     to_send.sort_unstable();
+    // Approved means sent: the bodies about to leave (fresh, or sent again because the provider
+    // never saw them) must digest to the plan the risk gate judged and the user approved;
+    // anything else stops the leg, audited once per redemption.
+    let mut approved_as: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut checked = Vec::with_capacity(to_send.len());
+    for i in to_send {
+        let id = &work[i].leg.redemption_id;
+        if !approved_as.contains_key(id) {
+            let mismatch = plan_mismatch(session, id, now)?;
+            approved_as.insert(id.clone(), mismatch);
+        }
+        match approved_as.get(id) {
+            Some(Some(why)) => outcomes[i] = Some(Outcome::Refused(format!("not sent: {why}"))),
+            _ => checked.push(i),
+        }
+    }
+    let to_send = checked;
     // 3. One commit marks every leg of this round as leaving, before any of them leaves.
     let mut sending = Vec::with_capacity(to_send.len());
     if !to_send.is_empty() {

@@ -15,8 +15,11 @@
 //! - **Every step and refusal goes into the audit chain** while the vault is open (`auth.*`
 //!   events with a `reason` code). A refusal before the vault opens (no matching key, a key
 //!   that opens no slot) cannot be written anywhere inside the vault: it is only returned.
-//! - **`StepUpProof` is made in exactly one place**, [`step_up_proof`], from a verified
-//!   approval whose plan is the limit change's own plan ([`limit_change_plan`]).
+//! - **`StepUpProof` is made in two places only**: [`step_up_proof`], from a verified approval
+//!   whose plan is the limit change's own plan ([`limit_change_plan`]), and `reauth_proof`, from
+//!   a passphrase re-authentication given for exactly that change.
+//! - **A test device acts only in the demo vault, and there only for sandbox money**: in a real
+//!   vault it cannot register, unlock, approve or confirm anything (refused and audited).
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
@@ -329,6 +332,20 @@ fn test_device_refused(what: &str) -> AppError {
     )
 }
 
+/// Whether `provider` is a provider the vault holds that is not a sandbox: money moves only
+/// through a stored provider, so that is where real money could go. The changes Tipvault itself
+/// asks keys to approve (`tipvault.local/…`: a limit, a re-authentication) name none.
+fn real_provider(
+    session: &mut Session,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    Ok(session
+        .vault_at(now)
+        .provider(provider, now)?
+        .is_some_and(|p| !p.sandbox))
+}
+
 /// Whether an open vault is the demo vault (the session's mark, for code holding the vault).
 fn session_is_demo(vault: &Vault) -> Result<bool, CeremonyError> {
     crate::demo::is_demo_vault(vault).map_err(|e| CeremonyError::Internal(e.message))
@@ -580,8 +597,8 @@ pub struct SecurityKeyRemoved {
 }
 
 /// Removes a key and replaces the vault key, so that no copy of the key file taken while the
-/// key could unlock opens the vault as it is after this: its slot and record go, a new vault
-/// key is sealed under `passphrase` (needed for that: it is the re-authentication too) and
+/// key could unlock opens the vault as it is after this: a new vault key is sealed under
+/// `passphrase` (needed for that: it is the re-authentication too) and
 /// under each key of `others` that answers now, and the data key is rotated under it. Keys not
 /// in `others` lose their unlock slot (not their registration). Audited.
 pub fn remove_security_key(
@@ -623,13 +640,14 @@ pub fn remove_security_key(
         .map(|s| CredentialId::new(s.credential_id.clone()).to_base64url())
         .filter(|c| *c != record.id.to_base64url() && !kept_ids.contains(c))
         .collect();
-    // Slot and record first: if the replacement then fails, the key already opens nothing
-    // through the current key file, and running the removal of another key (or `rekey
-    // --vault-key`) finishes the job.
-    let slot_removed = vault.remove_security_key_slot(record.id.as_bytes(), now)?;
+    // The vault key first: one atomic write drops the removed key's slot with every slot not
+    // re-sealed, and the data-key rotation it owes follows (an unlock finishes it after a
+    // crash). If this fails, nothing of the removal happened and it can simply be run again.
+    let slot_removed = vault.has_security_key_slot(record.id.as_bytes());
+    let replaced = vault.replace_vault_key(passphrase, keep, now, |_| {})?;
+    // Then its record: from here it approves nothing either.
     credential::remove(&mut VaultCredentials::new(vault, now), &record.id)
         .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
-    let replaced = vault.replace_vault_key(passphrase, keep, now, |_| {})?;
     audit(
         vault,
         "auth.removed",
@@ -724,14 +742,7 @@ pub fn enable_security_key_unlock(
             "Every registered key that can unlock already has its unlock slot.",
         ));
     }
-    reauth::confirm(
-        session,
-        proof,
-        &Sensitive::RegisterKey {
-            label: "unlock slot".into(),
-        },
-        now,
-    )?;
+    reauth::confirm(session, proof, &Sensitive::EnableUnlock, now)?;
     let rp = relying_party()?;
     let vault = session.vault_at(now);
     for record in &candidates {
@@ -864,14 +875,24 @@ pub fn step_up_for_plan(
     let digest = plan
         .digest()
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, sentence(&e)))?;
-    if authenticator.info().is_test_device && !session.is_demo() {
+    if authenticator.info().is_test_device
+        && (!session.is_demo() || real_provider(session, &plan.provider_id, now)?)
+    {
+        let error = if session.is_demo() {
+            AppError::new(
+                ErrorCode::SecurityKeyRefused,
+                "A test device approves only demo money at the demo's sandbox provider.",
+            )
+        } else {
+            test_device_refused("used to approve anything in")
+        };
         let vault = session.vault_at(now);
         return Err(refused(
             vault,
             "auth.step_up_refused",
             "test_device",
             json!({"plan_digest": digest.to_hex(), "provider": plan.provider_id}),
-            test_device_refused("used to approve anything in"),
+            error,
             now,
         ));
     }

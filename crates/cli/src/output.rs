@@ -56,8 +56,6 @@ impl Output {
     }
 }
 
-/// A duration in whole days when it is one, else in hours or seconds.
-/// Registered security keys, one a line.
 /// What `auth remove` did, for people.
 pub fn key_removed_text(removed: &tipvault_app::SecurityKeyRemoved) -> String {
     let mut text = format!(
@@ -76,6 +74,7 @@ pub fn key_removed_text(removed: &tipvault_app::SecurityKeyRemoved) -> String {
     text
 }
 
+/// Registered security keys, one a line.
 pub fn security_keys_table(keys: &[tipvault_app::SecurityKeyView]) -> String {
     if keys.is_empty() {
         return "No security keys registered. Add one with `tipvault auth register --label NAME`."
@@ -103,6 +102,7 @@ pub fn security_keys_table(keys: &[tipvault_app::SecurityKeyView]) -> String {
     out.trim_end().to_owned()
 }
 
+/// A duration in whole days when it is one, else in hours or seconds.
 pub fn days(seconds: u64) -> String {
     match seconds {
         s if s % 86_400 == 0 => match s / 86_400 {

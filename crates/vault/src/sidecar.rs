@@ -109,6 +109,10 @@ pub(crate) struct Sidecar {
     /// counter means it was deleted and the throttle fails closed (see [`crate::throttle`]).
     /// False only for vaults last written by a version before 2, until their next unlock.
     pub(crate) throttle_file: bool,
+    /// The vault key was replaced and the data key still has to be rotated under it (see
+    /// `Vault::replace_vault_key`): set in the same atomic write as the new vault key, cleared
+    /// when the rotation is done; an unlock that finds it set finishes the rotation first.
+    pub(crate) rotation_owed: bool,
 }
 
 /// Why a sidecar could not be read.
@@ -154,6 +158,9 @@ struct BodyV1 {
     /// Version 2 and later.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     throttle_file: bool,
+    /// Version 2 and later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    rotation_owed: bool,
 }
 
 // No deny_unknown_fields here: serde does not support it together with `flatten`; the
@@ -374,6 +381,7 @@ impl Sidecar {
                 .map(WrappedV1::decode)
                 .transpose()?,
             throttle_file: body.throttle_file,
+            rotation_owed: body.rotation_owed,
         })
     }
 
@@ -413,6 +421,7 @@ impl Sidecar {
             data_key: WrappedV1::encode(&self.data_key),
             pending_data_key: self.pending_data_key.as_ref().map(WrappedV1::encode),
             throttle_file: self.throttle_file,
+            rotation_owed: self.rotation_owed,
         };
         let body = serde_json::to_value(&body).map_err(io::Error::other)?;
         let checksum = checksum_of(FORMAT, FORMAT_VERSION, &body).map_err(io::Error::other)?;
@@ -570,6 +579,7 @@ mod tests {
             data_key: wrap_data_key(&vault_id, 1, &vault_key, &data_key).unwrap(),
             pending_data_key: None,
             throttle_file: true,
+            rotation_owed: false,
         };
         (sidecar, vault_key, data_key, kek)
     }

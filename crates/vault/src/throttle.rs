@@ -18,7 +18,7 @@
 //!
 //! Time is always passed in; the module never reads a clock.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -111,8 +111,9 @@ pub(crate) fn retry_after(dir: &Path, expected: bool, now: DateTime<Utc>) -> Opt
 pub(crate) enum Refused {
     /// Wait until then.
     Wait(DateTime<Utc>),
-    /// The counter could not be read, locked or written: no attempt without counting it.
-    Io(io::Error),
+    /// The counter (or its lock file) could not be opened, locked or written: no attempt
+    /// without counting it.
+    Io(PathBuf, io::Error),
 }
 
 /// One passphrase attempt, already counted as a failure. Holding it holds the lock, so a
@@ -128,30 +129,33 @@ pub(crate) struct Attempt {
 /// Starts a passphrase attempt: waits for any other attempt on this vault, refuses if a delay
 /// is due, then counts this attempt as a failure (written before any key is derived).
 pub(crate) fn begin(dir: &Path, expected: bool, now: DateTime<Utc>) -> Result<Attempt, Refused> {
-    let lock = OpenOptions::new()
+    let lock_path = dir.join(LOCK_FILE_NAME);
+    let lock_err = |e| Refused::Io(lock_path.clone(), e);
+    let lock = crate::files::private_options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(LOCK_FILE_NAME))
-        .map_err(Refused::Io)?;
-    crate::files::restrict_file(&lock).map_err(Refused::Io)?;
-    lock.lock().map_err(Refused::Io)?;
+        .open(&lock_path)
+        .map_err(lock_err)?;
+    crate::files::restrict_file(&lock).map_err(lock_err)?;
+    lock.lock().map_err(lock_err)?;
+    let write_err = |e| Refused::Io(path(dir), e);
     let mut state = effective(dir, expected, now);
     if DateTime::<Utc>::from_timestamp(state.last_failure_unix, 0).is_some_and(|last| last > now) {
         // The clock went back: serve the whole delay from now, and remember that.
         state.last_failure_unix = now.timestamp();
-        write(dir, &state).map_err(Refused::Io)?;
+        write(dir, &state).map_err(write_err)?;
     }
     if let Some(until) = wait_until(&state, now) {
         if read(dir).is_none() {
             // Record the noticed deletion, so the wait does not move with every look.
-            write(dir, &state).map_err(Refused::Io)?;
+            write(dir, &state).map_err(write_err)?;
         }
         return Err(Refused::Wait(until));
     }
     state.failures = state.failures.saturating_add(1);
     state.last_failure_unix = now.timestamp();
-    write(dir, &state).map_err(Refused::Io)?;
+    write(dir, &state).map_err(write_err)?;
     Ok(Attempt {
         dir: dir.to_path_buf(),
         failures: state.failures,
@@ -263,7 +267,7 @@ mod tests {
                         true
                     }
                     Err(Refused::Wait(_)) => false,
-                    Err(Refused::Io(e)) => panic!("{e}"),
+                    Err(Refused::Io(path, e)) => panic!("{}: {e}", path.display()),
                 })
             })
             .collect();

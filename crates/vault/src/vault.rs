@@ -357,6 +357,7 @@ impl Vault {
             data_key: sidecar::wrap_data_key(&vault_id, 1, &vault_key, &data_key)?,
             pending_data_key: None,
             throttle_file: true,
+            rotation_owed: false,
         };
         throttle::create(dir).map_err(|source| CreateError::Io {
             path: dir.join(throttle::FILE_NAME),
@@ -524,13 +525,26 @@ impl Vault {
             .map(|vault| (vault, report))
     }
 
-    /// Records the unlock in the audit chain.
+    /// Records the unlock in the audit chain, after finishing a data-key rotation a vault-key
+    /// replacement still owes (a crash between its two steps).
     fn finish_unlock(
         mut self,
         detail: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<Vault, UnlockError> {
         let dir = self.dir.clone();
+        if self.sidecar.rotation_owed {
+            self.rotate_key(now, |_| {}).map_err(|e| match e {
+                KeyChangeError::Io { path, source } => UnlockError::Io { path, source },
+                other => UnlockError::Damaged {
+                    file: VaultFile::Database,
+                    path: store::db_path(&dir),
+                    reason: format!(
+                        "finishing the data-key rotation a key removal owes failed: {other}"
+                    ),
+                },
+            })?;
+        }
         // A failed write here is usually the disk (full, read-only): report it as I/O so the
         // user is told to free space, not that the vault is damaged; only real damage is.
         self.record("vault.unlocked", detail, now)
@@ -813,11 +827,15 @@ impl Vault {
     /// each security key that should still unlock, its credential id and the KEK it produced just
     /// now; each is checked against its current slot before anything is written. Every other
     /// slot is dropped. Steps, each crash-safe:
-    /// 1. one atomic sidecar write: the new slots and the data key re-wrapped under the new vault
-    ///    key (before it, the old key file opens the vault; after it, only the new one does);
+    /// 1. one atomic sidecar write: the new slots, the data key re-wrapped under the new vault
+    ///    key, and `rotation_owed` (before it, the old slots are all there; after it, only the
+    ///    new ones are, and the rotation is owed);
     /// 2. a data-key rotation under the new vault key ([`Vault::rotate_key`], crash-safe through
-    ///    its pending key), so an old key file with an old slot unwraps only a data key that no
-    ///    longer opens the database.
+    ///    its pending key), which clears `rotation_owed`: an old key file with an old slot then
+    ///    unwraps only a data key that no longer opens the database. Until it is done, an old
+    ///    key file with a dropped slot still opens the database (the data key is the same); a
+    ///    crash in between is settled by the next unlock, which finishes the rotation before
+    ///    anything else.
     pub fn replace_vault_key(
         &mut self,
         passphrase: &SecretString,
@@ -873,6 +891,7 @@ impl Vault {
         let mut next = self.sidecar.clone();
         next.slots = slots;
         next.data_key = data_key;
+        next.rotation_owed = true;
         self.write_sidecar(next)?;
         self.vault_key = new_key;
         self.record(
@@ -964,6 +983,7 @@ impl Vault {
         let mut next = self.sidecar.clone();
         next.data_key = pending;
         next.pending_data_key = None;
+        next.rotation_owed = false;
         // If this write fails, the next unlock finds the pending key and promotes it.
         next.write(&self.dir).map_err(|source| KeyChangeError::Io {
             path: Sidecar::path(&self.dir),
@@ -1368,11 +1388,8 @@ fn open_passphrase_slot(
             return Err(UnlockError::Throttled { retry_after });
         }
         // No attempt that cannot be counted (a read-only copy must be made writable first).
-        Err(throttle::Refused::Io(source)) => {
-            return Err(UnlockError::Io {
-                path: dir.join(throttle::FILE_NAME),
-                source,
-            });
+        Err(throttle::Refused::Io(path, source)) => {
+            return Err(UnlockError::Io { path, source });
         }
     };
     for (index, slot) in sidecar.passphrase_slots() {
@@ -1575,6 +1592,43 @@ mod tests {
         assert!(
             vault.sidecar.pending_data_key.is_none(),
             "the pending key is discarded"
+        );
+    }
+
+    #[test]
+    fn a_rotation_owed_by_a_vault_key_replacement_is_finished_at_the_next_unlock() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        vault.save_draft("survives the crash", now()).unwrap();
+        let old_key = vault.export_key();
+        // The state a crash right after step 1 of `replace_vault_key` leaves: the new key file
+        // is written (rotation owed), the data key not rotated yet.
+        let mut next = vault.sidecar.clone();
+        next.rotation_owed = true;
+        vault.write_sidecar(next).unwrap();
+        drop(vault);
+
+        let (vault, _) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_ne!(
+            vault.export_key(),
+            old_key,
+            "the owed rotation ran before anything else"
+        );
+        assert!(!vault.sidecar.rotation_owed);
+        assert_eq!(vault.sidecar.data_key.generation, 2);
+        assert_eq!(vault.drafts(now()).unwrap().len(), 1, "data intact");
+        let kinds: Vec<String> = vault
+            .audit_entries(now(), 0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(kinds.iter().any(|k| k == "vault.key_rotated"), "{kinds:?}");
+        vault.lock().unwrap();
+        let (again, _) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_eq!(
+            again.sidecar.data_key.generation, 2,
+            "done once, not at every unlock"
         );
     }
 

@@ -42,19 +42,20 @@ fn world() -> World {
     config.enrollment_code = Some(CODE.into());
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let now = Utc::now();
+    // The software authenticator is a test device, which only a demo vault accepts (and there
+    // only for a sandbox); these tests are about a hostile provider, so the fixture is marked as
+    // a demo vault and the provider added as its sandbox.
+    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     super::support::add_provider(
         &mut session,
         &net,
         &sandbox.base_url(),
-        ProviderKind::Real,
+        ProviderKind::Sandbox,
         super::support::PASSPHRASE,
         now,
     )
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, CODE, now).unwrap();
-    // The software authenticator is a test device, which only a demo vault accepts; these
-    // tests are about a hostile provider, so the fixture is marked as one.
-    tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
     let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
     let pass = super::support::secret(super::support::PASSPHRASE);
     tipvault_app::register_security_key(

@@ -45,11 +45,11 @@ fn a_sandbox_is_marked_by_how_it_was_added_and_stays_marked() {
         "added as a sandbox (in the demo vault): labelled as one"
     );
 
-    let p = add(&mut session, &net, &url, ProviderKind::Real, pass, now).unwrap();
-    assert!(
-        p.sandbox,
-        "adding it again cannot hide that it is a sandbox"
-    );
+    // The demo vault pairs nothing but its sandbox: a real provider there would let anyone
+    // holding its public passphrase and the test device's file spend real money.
+    let e = add(&mut session, &net, &url, ProviderKind::Real, pass, now).unwrap_err();
+    assert_eq!(e.code, tipvault_app::ErrorCode::InvalidInput);
+    assert!(e.message.contains("only the sandbox"), "{}", e.message);
     let listed = tipvault_app::list_providers(&mut session, now).unwrap();
     assert!(listed.iter().all(|p| p.sandbox), "{listed:?}");
 }

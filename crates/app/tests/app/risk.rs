@@ -133,6 +133,10 @@ fn world_holding(krw: i64, vault: Vault) -> World {
         tipvault_app::open_demo_vault(&location, Utc::now())
             .unwrap()
             .0
+    } else if vault == Vault::Fixture {
+        let mut session = session;
+        tipvault_app::demo::mark_fixture_as_demo(&mut session, Utc::now()).unwrap();
+        session
     } else {
         session
     };
@@ -148,11 +152,12 @@ fn world_holding(krw: i64, vault: Vault) -> World {
         &mut session,
         &net,
         &sandbox.base_url(),
-        // Only the demo vault pairs a sandbox (demo money); in a real vault it is a provider.
-        if demo {
-            tipvault_app::providers::ProviderKind::Sandbox
-        } else {
+        // Only the demo vault (and a demo fixture) pairs a sandbox, and only a sandbox; in a
+        // real vault it is a provider like any other.
+        if vault == Vault::Real {
             tipvault_app::providers::ProviderKind::Real
+        } else {
+            tipvault_app::providers::ProviderKind::Sandbox
         },
         pass_of(vault),
         now,
@@ -160,9 +165,6 @@ fn world_holding(krw: i64, vault: Vault) -> World {
     .unwrap();
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
     if vault != Vault::Real {
-        if vault == Vault::Fixture {
-            tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
-        }
         let mut key = SoftAuthenticator::open_or_create(tmp.path().join("soft.json")).unwrap();
         let pass = secret(pass_of(vault));
         tipvault_app::register_security_key(
@@ -1061,4 +1063,34 @@ fn a_waiver_left_in_a_real_vault_by_an_older_version_is_ignored() {
         "the real vault asks for a key whatever the old setting says"
     );
     assert!(w.events("risk.step_up_waived").is_empty());
+}
+
+#[test]
+fn even_in_a_demo_vault_a_test_device_approves_nothing_for_a_real_provider() {
+    // A real provider paired before the vault carried the demo mark (the demo vault refuses to
+    // pair one now): its redemptions are real money, which the test device never approves.
+    let mut w = world_holding(100_000_000, Vault::Real);
+    let now = Utc::now();
+    tipvault_app::demo::mark_fixture_as_demo(w.s(), now).unwrap();
+    let pass = secret(PASSPHRASE);
+    let mut device = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    tipvault_app::register_security_key(
+        w.s(),
+        super::support::pass_proof(&pass),
+        &mut device,
+        "test key",
+        now,
+    )
+    .unwrap();
+    let planned = tipvault_app::plan_redemption(w.s(), &donation("1000"), now).unwrap();
+    assert_eq!(
+        w.approve(&planned.id, now).unwrap_err().code,
+        ErrorCode::StepUpRequired
+    );
+    let err = tipvault_app::verify_redemption(w.s(), &planned.id, &mut device, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SecurityKeyRefused, "{}", err.message);
+    assert!(err.message.contains("only demo money"), "{}", err.message);
+    assert_eq!(w.events("auth.step_up_refused")[0]["reason"], "test_device");
+    w.outbox();
+    assert_eq!(w.sent(), 0);
 }

@@ -268,7 +268,8 @@ fn a_read_only_directory_is_an_io_error_naming_the_path() {
         // passphrase (a wrong one could otherwise be tried without limit on a read-only copy).
         let wrong = Vault::unlock(&dir, &secrecy::SecretString::from("nope"), t0()).unwrap_err();
         assert!(
-            matches!(&wrong, UnlockError::Io { path, .. } if path.ends_with("unlock-throttle.json")),
+            matches!(&wrong, UnlockError::Io { path, .. }
+                if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("unlock-throttle"))),
             "{wrong:?}"
         );
         let created = Vault::create(
