@@ -74,6 +74,8 @@ export async function confirmInTheDemo() {
 export async function letDemoMoneyThrough() {
   await press('#nav-limits');
   await $('#risk-sandbox-waiver').waitForDisplayed({ timeout: 20_000 });
+  // The sandbox's key, as Tipvault pinned it, is there to compare.
+  await expect($('#risk-providers')).toHaveText(expect.stringContaining('SHA256:'));
   await expect($('#risk-sandbox-waiver')).not.toBeSelected();
   await press('#risk-sandbox-waiver');
   await confirmInTheDemo();

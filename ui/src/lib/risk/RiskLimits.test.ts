@@ -175,6 +175,29 @@ describe('RiskLimits', () => {
     expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
   });
 
+  it("shows each provider's pinned key fingerprint, to compare with the provider's", async () => {
+    backend((cmd) =>
+      cmd === 'providers'
+        ? [
+            {
+              id: 'demo-provider',
+              base_url: 'http://127.0.0.1:8787',
+              key_id: 'sandbox-abc',
+              device_id: 'dev_1',
+              paired_at: null,
+              sandbox: true,
+              catalog_version: 1,
+              key_fingerprint: 'SHA256:xiLVznXquwdfpPr4k6EL7w7bTbNVNloOFi7YIE80uLM',
+            },
+          ]
+        : undefined,
+    );
+    renderPage();
+    const row = await screen.findByText('SHA256:xiLVznXquwdfpPr4k6EL7w7bTbNVNloOFi7YIE80uLM');
+    expect(row.closest('tr')).toHaveTextContent('http://127.0.0.1:8787');
+    expect(screen.getByRole('heading', { name: 'Providers and their keys' })).toBeInTheDocument();
+  });
+
   it('offers no sandbox waiver in a real vault (it exists only in the demo vault)', async () => {
     demoMode.on = false;
     backend(() => undefined);
