@@ -2,8 +2,8 @@
 //! read (0600), whatever the umask.
 //!
 //! The one decision to know: modes are set when a file is created (never a window where it is
-//! readable by others) and tightened again at every unlock, so a vault made by an older version
-//! (or copied with a permissive tool) ends up private too. On other systems the user's profile
+//! readable by others) and tightened again at every passphrase unlock, so a vault made by an
+//! older version (or copied with a permissive tool) ends up private too. On other systems the user's profile
 //! folder already keeps other accounts out; these functions do nothing there.
 
 use std::fs::{File, OpenOptions};

@@ -107,7 +107,8 @@ pub(crate) struct Sidecar {
     pub(crate) pending_data_key: Option<WrappedDataKey>,
     /// The vault keeps its unlock counter (`unlock-throttle.json`) at all times, so a missing
     /// counter means it was deleted and the throttle fails closed (see [`crate::throttle`]).
-    /// False only for vaults last written by a version before 2, until their next unlock.
+    /// False only for vaults last written by a version before 2, until their next passphrase
+    /// unlock.
     pub(crate) throttle_file: bool,
     /// The vault key was replaced and the data key still has to be rotated under it (see
     /// `Vault::replace_vault_key`): set in the same atomic write as the new vault key, cleared
