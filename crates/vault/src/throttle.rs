@@ -63,7 +63,19 @@ fn path(dir: &Path) -> PathBuf {
 fn read(dir: &Path) -> Option<State> {
     std::fs::read(path(dir))
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .and_then(|bytes| parse(&bytes))
+}
+
+/// The state in a counter file's bytes, `None` when they are not one.
+fn parse(bytes: &[u8]) -> Option<State> {
+    serde_json::from_slice(bytes).ok()
+}
+
+/// When a counter file holding `bytes` allows the next attempt (for the fuzz target: the file
+/// is outside input, anyone with the folder can write it).
+#[cfg(feature = "fuzzing")]
+pub fn retry_after_bytes(bytes: &[u8], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    wait_until(&parse(bytes)?, now)
 }
 
 /// The state to judge by. `expected` says the vault keeps its counter at all times (the

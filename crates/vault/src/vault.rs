@@ -400,8 +400,6 @@ impl Vault {
         let mut sidecar = preflight(dir)?;
         let (slot_index, slot_kdf, vault_key) =
             open_passphrase_slot(dir, &sidecar, passphrase, now)?;
-        // Tighten modes left by older versions (best effort: a read-only copy still opens).
-        let _ = crate::files::restrict_vault(dir);
         if !sidecar.throttle_file {
             // A vault from before sidecar version 2: its counter now exists (the successful
             // attempt wrote it), so from here on a missing counter fails closed.
@@ -533,6 +531,9 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<Vault, UnlockError> {
         let dir = self.dir.clone();
+        // Tighten modes left by older versions or a copy tool, whichever way the vault was
+        // opened (best effort: a read-only copy still opens).
+        let _ = crate::files::restrict_vault(&dir);
         if self.sidecar.rotation_owed {
             self.rotate_key(now, |_| {}).map_err(|e| match e {
                 KeyChangeError::Io { path, source } => UnlockError::Io { path, source },

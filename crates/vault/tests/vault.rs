@@ -16,6 +16,8 @@ mod audit;
 mod balance;
 #[path = "vault/catalog.rs"]
 mod catalog;
+#[path = "vault/check.rs"]
+mod check;
 #[path = "vault/entry.rs"]
 mod entry;
 #[path = "vault/history.rs"]

@@ -392,3 +392,279 @@ fn a_sandbox_used_daily_for_400_days_keeps_confirming_with_no_catalog_step() {
     let cached = tipvault_app::list_catalogs(&mut session, clock()).unwrap();
     assert_eq!(cached[0].version, 1, "never a new version, only new dates");
 }
+
+/// Writes the seed corpora of the fuzz targets in `tests/fuzz` from a real exchange with the
+/// sandbox: the evidence bundle of a confirmed, disputed redemption, its receipt, request and
+/// dispute bodies, and messages signed the way both sides sign them. Documents and messages the
+/// targets verify are re-signed with the targets' fixed keys (the constants below must match
+/// `tests/fuzz/src/lib.rs`), so each seed starts the fuzzer past the signature check.
+///
+/// `TIPVAULT_GENERATE_FUZZ_SEEDS=1 cargo test -p tipvault-app --test app -- --ignored fuzz_seeds`
+#[test]
+#[ignore = "generator: run with TIPVAULT_GENERATE_FUZZ_SEEDS=1"]
+fn fuzz_seeds_from_a_real_exchange() {
+    use tipvault_wire::httpsig::SigningKey;
+    use tipvault_wire::httpsig::profile::{sign_request, sign_response};
+    use tipvault_wire::protocol::{
+        self, DisputeAck, DocumentKind, ReceiptBody, RedemptionRequest, RedemptionState,
+        RedemptionStatus, SignedCatalog, SignedDocument, SignedReceipt,
+    };
+    use tipvault_wire::{Request, Response};
+
+    if std::env::var_os("TIPVAULT_GENERATE_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    // Must match tests/fuzz/src/lib.rs.
+    const NOW: i64 = 1_796_083_200;
+    const DEVICE_KEYID: &str = "dev_fuzz";
+    const PROVIDER_KEYID: &str = "provider-fuzz";
+    const NONCE: &str = "bm9uY2Vub25jZW5vbmNl";
+    const URL: &str = "https://provider.example/v1/redemptions";
+    const BINDING: &[u8] =
+        br#"{"v":1,"product":"p1","amount":"1000","currency":"KRW","destination":{}}"#;
+    let device = SigningKey::from_bytes(&[7; 32]);
+    let provider = SigningKey::from_bytes(&[9; 32]);
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fuzz/seeds");
+    let write = |target: &str, name: &str, selector: Option<u8>, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut data = selector.map(|s| vec![s]).unwrap_or_default();
+        data.extend_from_slice(bytes);
+        std::fs::write(dir.join(name), data).unwrap();
+    };
+    let header_lines = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\n"))
+            .collect::<String>()
+    };
+
+    // A real redemption, receipt and dispute.
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("4000", "topup"), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    let receipts = tipvault_app::receipt_verify(&mut w.session, &planned.id, Utc::now()).unwrap();
+    let out = w._tmp.path().join("bundle.json");
+    let reason = tipvault_app::parse_reason("wrong_amount").unwrap();
+    tipvault_app::dispute(
+        &mut w.session,
+        &w.net,
+        &receipts[0].provider_redemption_id,
+        reason,
+        &out,
+        Utc::now(),
+    )
+    .unwrap();
+    let bundle_bytes = std::fs::read(&out).unwrap();
+    write("evidence_bundle", "real-dispute.json", None, &bundle_bytes);
+    let bundle: serde_json::Value = serde_json::from_slice(&bundle_bytes).unwrap();
+    let evidence = &bundle["evidence"];
+
+    // Protocol bodies as they crossed the wire.
+    let request_body = evidence["request_body"]
+        .as_str()
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    write(
+        "protocol_body",
+        "redemption-request.json",
+        Some(5),
+        &request_body,
+    );
+    let dispute = serde_json::to_vec(&bundle["dispute"]).unwrap();
+    write("protocol_body", "dispute-request.json", Some(7), &dispute);
+    let ack = serde_json::to_vec(&bundle["acknowledgement"]).unwrap();
+    let ack_parsed: DisputeAck = protocol::parse("ack", &ack).unwrap();
+    write("protocol_body", "dispute-ack.json", Some(8), &ack);
+    let real_receipt: SignedReceipt = serde_json::from_value(evidence["receipt"].clone()).unwrap();
+    let real_key = serde_json::to_vec(&evidence["provider_key"]).unwrap();
+    write(
+        "signed_document",
+        "real-receipt.json",
+        Some(0),
+        &protocol::to_bytes(&real_receipt),
+    );
+    write(
+        "signed_document",
+        "real-provider-key.json",
+        Some(0),
+        &real_key,
+    );
+    let bundle_key: tipvault_wire::protocol::ProviderKey =
+        serde_json::from_slice(&real_key).unwrap();
+    let mut body: ReceiptBody = real_receipt
+        .verify(&bundle_key.verifying_key().unwrap())
+        .unwrap();
+    body.provider_key_id = PROVIDER_KEYID.into();
+    let receipt = SignedReceipt::sign(&provider, &body);
+    write(
+        "signed_document",
+        "receipt.json",
+        Some(0),
+        &protocol::to_bytes(&receipt),
+    );
+    write(
+        "signed_document",
+        "receipt-payload.json",
+        Some(3),
+        &protocol::to_bytes(&body),
+    );
+    let status = RedemptionStatus {
+        v: protocol::V1,
+        redemption_id: ack_parsed.redemption_id.clone(),
+        state: RedemptionState::Confirmed,
+        receipt: receipt.clone(),
+    };
+    write(
+        "protocol_body",
+        "redemption-status.json",
+        Some(6),
+        &protocol::to_bytes(&status),
+    );
+
+    // Catalogs: the demo catalog, signed and as payload.
+    let demo = tipvault_preview::Catalog::parse(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
+    let signed_catalog = SignedCatalog::sign(&provider, PROVIDER_KEYID, &demo);
+    let signed_catalog_bytes = protocol::to_bytes(&signed_catalog);
+    write(
+        "signed_document",
+        "catalog.json",
+        Some(0),
+        &signed_catalog_bytes,
+    );
+    write(
+        "signed_document",
+        "catalog-payload.json",
+        Some(1),
+        demo.canonical_json().as_bytes(),
+    );
+    write(
+        "protocol_body",
+        "signed-catalog.json",
+        Some(11),
+        &signed_catalog_bytes,
+    );
+    write(
+        "catalog",
+        "demo.json",
+        None,
+        tipvault_preview::DEMO_CATALOG_JSON.as_bytes(),
+    );
+    write(
+        "catalog",
+        "demo-canonical.json",
+        None,
+        demo.canonical_json().as_bytes(),
+    );
+    let claims = serde_json::json!({
+        "v": 1, "provider_id": "sandbox", "device_id": DEVICE_KEYID, "tier": "verified",
+        "issued_at": "2026-11-30T00:00:00Z", "expires_at": "2026-12-30T00:00:00Z"
+    })
+    .to_string();
+    write(
+        "signed_document",
+        "verification-payload.json",
+        Some(5),
+        claims.as_bytes(),
+    );
+    let token = SignedDocument::sign(
+        &provider,
+        PROVIDER_KEYID,
+        DocumentKind::Verification,
+        claims,
+    );
+    write(
+        "signed_document",
+        "verification.json",
+        Some(0),
+        &protocol::to_bytes(&token),
+    );
+
+    // Signed messages: a redemption request as the device signs it, and the provider's answer
+    // to the targets' fixed request.
+    let real_request: RedemptionRequest = protocol::parse("redemption", &request_body).unwrap();
+    let mut req = Request::new("POST", URL)
+        .and_then(|r| r.with_header("Idempotency-Key", "idem-seed"))
+        .and_then(|r| r.with_header("Content-Type", "application/json"))
+        .unwrap()
+        .with_body(protocol::to_bytes(&real_request));
+    sign_request(&device, DEVICE_KEYID, &mut req, NOW, NONCE).unwrap();
+    let mut data = header_lines(req.headers()).into_bytes();
+    data.push(0xFF);
+    data.extend_from_slice(req.body());
+    write("http_message", "request.txt", Some(0), &data);
+
+    let mut fixed = Request::new("POST", URL)
+        .and_then(|r| r.with_header("Idempotency-Key", "idem-fuzz"))
+        .and_then(|r| r.with_header("Content-Type", "application/json"))
+        .unwrap()
+        .with_body(BINDING.to_vec());
+    sign_request(&device, DEVICE_KEYID, &mut fixed, NOW, NONCE).unwrap();
+    for (selector, status_code) in [(1u8, 200u16), (3, 201)] {
+        let mut resp = Response::new(status_code)
+            .and_then(|r| r.with_header("Content-Type", "application/json"))
+            .unwrap()
+            .with_body(protocol::to_bytes(&status));
+        sign_response(&provider, PROVIDER_KEYID, &mut resp, &fixed, NOW).unwrap();
+        let mut data = header_lines(resp.headers()).into_bytes();
+        data.push(0xFF);
+        data.extend_from_slice(resp.body());
+        write(
+            "http_message",
+            &format!("response-{status_code}.txt"),
+            Some(selector),
+            &data,
+        );
+    }
+
+    // The bodies no exchange above carried, written as the protocol defines them.
+    for (selector, name, json) in [
+        (
+            0u8,
+            "pairing-request.json",
+            serde_json::json!({"v": 1, "enrollment_code": "1111-2222", "public_key": "AAAA"}),
+        ),
+        (
+            1,
+            "paired.json",
+            serde_json::json!({"v": 1, "device_id": DEVICE_KEYID, "provider_id": "sandbox", "provider_key_id": PROVIDER_KEYID}),
+        ),
+        (
+            2,
+            "balance.json",
+            serde_json::json!({"v": 1, "device_id": DEVICE_KEYID, "balances": [{"currency": "KRW", "amount": "996000"}, {"currency": "USD", "amount": "12.50"}], "as_of": "2026-12-01T00:00:00Z"}),
+        ),
+        (
+            3,
+            "quote-request.json",
+            serde_json::json!({"v": 1, "product": "krw-mobile-top-up", "amount": "3000", "currency": "KRW"}),
+        ),
+        (
+            4,
+            "quote.json",
+            serde_json::json!({"v": 1, "quote_id": "q1", "product": "krw-mobile-top-up", "amount": "3000", "fee": "0", "total": "3000", "currency": "KRW", "expires_at": "2026-12-01T00:05:00Z"}),
+        ),
+        (
+            9,
+            "verification-request.json",
+            serde_json::json!({"v": 1, "tier": "verified", "evidence_digest": ack_parsed.evidence_digest.as_str()}),
+        ),
+        (
+            10,
+            "error.json",
+            serde_json::json!({"v": 1, "error": "replay", "message": "this nonce was seen"}),
+        ),
+    ] {
+        write(
+            "protocol_body",
+            name,
+            Some(selector),
+            json.to_string().as_bytes(),
+        );
+    }
+}

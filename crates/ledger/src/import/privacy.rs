@@ -138,12 +138,12 @@ pub(crate) fn scrub_emails(text: &str) -> (String, u64) {
         let token = piece.trim_end();
         let trailing = &piece[token.len()..];
         if looks_like_email(token) {
-            let start = token
-                .find(|c: char| !"<>()[]{},;:\"'".contains(c))
-                .unwrap_or(0);
-            let end = token
-                .rfind(|c: char| !"<>()[]{},;:\"'".contains(c))
-                .map_or(token.len(), |i| i + 1);
+            // Keep the brackets around the address. `trim_*_matches` cut at character
+            // boundaries: the address may end in any character (the fuzz target `import_csv`
+            // found one ending in a Hangul syllable, which a byte offset + 1 cut in half).
+            let bracket = |c: char| "<>()[]{},;:\"'".contains(c);
+            let start = token.len() - token.trim_start_matches(bracket).len();
+            let end = token.trim_end_matches(bracket).len().max(start);
             out.push_str(&token[..start]);
             out.push_str("[e-mail removed]");
             out.push_str(&token[end..]);
@@ -159,6 +159,16 @@ pub(crate) fn scrub_emails(text: &str) -> (String, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_ending_in_a_multibyte_character_is_scrubbed_whole() {
+        // Found by the fuzz target `import_csv` (tests/fuzz/regressions/import_csv/).
+        assert_eq!(
+            scrub_emails("write to <a@b.co똳> please"),
+            ("write to <[e-mail removed]> please".to_owned(), 1)
+        );
+        assert_eq!(scrub_emails("a@b.co똳"), ("[e-mail removed]".to_owned(), 1));
+    }
 
     #[test]
     fn classifies_real_export_headers() {

@@ -360,3 +360,28 @@ fn replacing_the_vault_key_shuts_out_old_slots_even_with_an_old_key_file() {
         .lock()
         .unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_security_key_unlock_tightens_a_world_readable_vault_like_a_passphrase_unlock() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let (tmp, mut vault) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    let mut key = enrol(&mut vault, "blue key");
+    vault.lock().unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        std::fs::set_permissions(
+            entry.unwrap().path(),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    open_with(&dir, &mut key).unwrap().lock().unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
