@@ -159,6 +159,8 @@ fn kill_run(kills: u32, seed: u64) {
     ok(&vault, &offset, &["risk", "sandbox-waiver", "on"]);
 
     let mut rng = Rng(seed | 1);
+    // How long the last runs that finished on their own took (ms).
+    let mut durations: Vec<u64> = Vec::new();
     let mut killed = 0;
     let mut finished = 0;
     let mut days = 0;
@@ -182,13 +184,38 @@ fn kill_run(kills: u32, seed: u64) {
         )
         .spawn()
         .unwrap();
-        let wait_ms = rng.next() % 1500;
+        // The kill point: uniform over a little more than a typical run (the median of the
+        // last runs that finished on their own), so nearly every round kills and none waits
+        // past the end of its run; 1.5 s until five runs have finished.
+        let bound_ms = if durations.len() >= 5 {
+            let mut sorted = durations.clone();
+            sorted.sort_unstable();
+            (sorted[sorted.len() / 2] * 5 / 4).max(50)
+        } else {
+            1500
+        };
+        let wait = Duration::from_millis(rng.next() % bound_ms);
+        let started = std::time::Instant::now();
+        let ended = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() >= wait {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
         let mut refused_by_gate = false;
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        match child.try_wait().unwrap() {
+        match ended {
             Some(status) => {
                 finished += 1;
                 refused_by_gate |= status.code() == Some(REFUSED);
+                if status.success() {
+                    durations.push(u64::try_from(started.elapsed().as_millis()).unwrap());
+                    if durations.len() > 25 {
+                        durations.remove(0);
+                    }
+                }
             }
             None => {
                 child.kill().unwrap(); // SIGKILL
