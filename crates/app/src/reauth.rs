@@ -61,8 +61,6 @@ pub enum Sensitive {
     RaiseLimit { change: String },
     /// Turning the sandbox step-up waiver on.
     SandboxWaiver,
-    /// Showing the raw data key.
-    ExportKey,
     /// An auto-lock longer than the default.
     AutoLock { seconds: u64 },
     /// Adding a provider, or accepting a new key for one.
@@ -84,7 +82,6 @@ impl Sensitive {
             }
             Sensitive::RaiseLimit { change } => format!("raise-limit {change}"),
             Sensitive::SandboxWaiver => "sandbox-waiver on".into(),
-            Sensitive::ExportKey => "export-key".into(),
             Sensitive::AutoLock { seconds } => format!("auto-lock seconds={seconds}"),
             Sensitive::AddProvider { url, fingerprint } => {
                 format!("add-provider url={url} key={fingerprint}")
@@ -102,7 +99,6 @@ impl Sensitive {
             Sensitive::ShortenRetention { .. } => "Keeping records for a shorter time",
             Sensitive::RaiseLimit { .. } => "Raising a limit",
             Sensitive::SandboxWaiver => "Letting demo money through without a security key",
-            Sensitive::ExportKey => "Showing the vault's raw key",
             Sensitive::AutoLock { .. } => "An auto-lock longer than 5 minutes",
             Sensitive::AddProvider { .. } => "Adding a provider",
         }
@@ -136,12 +132,6 @@ pub struct Reauthenticated {
 }
 
 impl Reauthenticated {
-    /// `passphrase` or `security_key`.
-    #[must_use]
-    pub fn method(&self) -> &'static str {
-        self.method
-    }
-
     /// Whether this proof was given for `change`.
     pub(crate) fn covers(&self, change: &Sensitive) -> bool {
         self.change == change.canonical()
