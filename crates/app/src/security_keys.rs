@@ -647,7 +647,7 @@ pub fn remove_security_key(
         .collect();
     let keep = answered;
     let vault = session.vault_at(now);
-    let slots = Vault::security_key_slots(vault.dir())?;
+    let slots = vault.open_security_key_slots();
     let dropped: Vec<String> = slots
         .slots
         .iter()
@@ -694,7 +694,7 @@ pub(crate) fn unlock_keks(
     let rp = relying_party()?;
     let vault = session.vault_at(now);
     let vault_id = *vault.vault_id().as_bytes();
-    let slots = Vault::security_key_slots(vault.dir())?;
+    let slots = vault.open_security_key_slots();
     let mut keks: Vec<UnlockKek> = Vec::new();
     for device in devices.iter_mut() {
         for slot in &slots.slots {

@@ -236,6 +236,30 @@ fn map_open(dir: &Path, e: OpenError) -> UnlockError {
     }
 }
 
+/// The security-key slots of a key file.
+fn slots_of(sidecar: &Sidecar) -> SecurityKeySlots {
+    let slots = sidecar
+        .slots
+        .iter()
+        .filter_map(|slot| match &slot.kind {
+            SlotKind::SecurityKey {
+                credential_id,
+                prf_salt,
+                label,
+            } => Some(SecurityKeySlot {
+                credential_id: credential_id.clone(),
+                prf_salt: *prf_salt,
+                label: label.clone(),
+            }),
+            SlotKind::Passphrase { .. } => None,
+        })
+        .collect();
+    SecurityKeySlots {
+        vault_id: sidecar.vault_id,
+        slots,
+    }
+}
+
 fn store_err(dir: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |e| StoreError::from_sql(e, dir)
 }
@@ -452,27 +476,14 @@ impl Vault {
     /// caller needs to ask each key for its hmac-secret (credential id and salt) before
     /// [`Vault::unlock_with_security_key`].
     pub fn security_key_slots(dir: &Path) -> Result<SecurityKeySlots, UnlockError> {
-        let sidecar = preflight(dir)?;
-        let slots = sidecar
-            .slots
-            .iter()
-            .filter_map(|slot| match &slot.kind {
-                SlotKind::SecurityKey {
-                    credential_id,
-                    prf_salt,
-                    label,
-                } => Some(SecurityKeySlot {
-                    credential_id: credential_id.clone(),
-                    prf_salt: *prf_salt,
-                    label: label.clone(),
-                }),
-                SlotKind::Passphrase { .. } => None,
-            })
-            .collect();
-        Ok(SecurityKeySlots {
-            vault_id: sidecar.vault_id,
-            slots,
-        })
+        Ok(slots_of(&preflight(dir)?))
+    }
+
+    /// The open vault's security-key slots, from the key file it holds in memory (what
+    /// [`Vault::security_key_slots`] reads from disk before an unlock).
+    #[must_use]
+    pub fn open_security_key_slots(&self) -> SecurityKeySlots {
+        slots_of(&self.sidecar)
     }
 
     /// Unlocks the vault in `dir` with the key-encryption key a security key produced for the
