@@ -172,10 +172,22 @@ struct Generic {
     message: Option<usize>,
 }
 
+/// The largest column position a profile may name (spreadsheets stop at 16,384).
+pub const MAX_COLUMNS: usize = 16_384;
+
 pub(crate) fn bind(profile: &MappingProfile, headers: &[String]) -> Result<Bound, ImportError> {
     profile.validate()?;
     let resolve = |column: &ColumnRef| -> Result<(usize, String), ImportError> {
         match column {
+            // A position is checked against a bound, not trusted: a headerless file's columns
+            // are classified in a table as wide as the largest position (the fuzz target
+            // `import_profile` asked for one of 6 TB).
+            ColumnRef::Position(p) if *p > MAX_COLUMNS => Err(ImportError::InvalidProfile {
+                profile: profile.name.clone(),
+                reason: format!(
+                    "column {p} is past the last column a file can have here ({MAX_COLUMNS})"
+                ),
+            }),
             ColumnRef::Position(p) if *p >= 1 => Ok((
                 p - 1,
                 headers

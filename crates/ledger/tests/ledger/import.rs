@@ -738,6 +738,32 @@ fn the_error_list_is_capped_but_every_error_is_counted() {
 }
 
 #[test]
+fn a_column_position_past_any_file_is_refused_without_allocating_for_it() {
+    // Found by the fuzz target `import_profile` (tests/fuzz/regressions/import_profile/): a
+    // headerless profile naming column 6,000,000,000,000 made the import ask for 6 TB.
+    let p: MappingProfile = serde_json::from_str(
+        r#"{"name":"far","has_header":false,"date":1,"date_format":"%Y-%m-%d",
+            "time_zone":"UTC","decimal_separator":".",
+            "amounts":{"layout":"single","amount":6000000000000},
+            "currency":{"fixed":"USD"},"kind":{"column":null,"default":"tip"}}"#,
+    )
+    .unwrap();
+    let s = source("far", Platform::Generic("far".into()), Currency::USD);
+    let request = ImportRequest {
+        source: &s,
+        format: FormatChoice::Auto,
+        profile: Some(&p),
+        options: ImportOptions::default(),
+    };
+    let err = import(&b"2024-01-01,5.00\n"[..], &request).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::InvalidProfile { reason, .. }
+            if reason.contains("past the last column")),
+        "{err}"
+    );
+}
+
+#[test]
 fn headerless_semicolon_file_with_decimal_commas_and_gross_fee_net_by_position() {
     let p: MappingProfile = serde_json::from_str(
         r#"{"name":"bank sheet","has_header":false,"delimiter":";","date":1,
