@@ -32,6 +32,12 @@ type Offset = Arc<AtomicI64>;
 /// The risk gate's refusal (`tipvault` exit code 8).
 const REFUSED: i32 = 8;
 
+/// The unlock throttle's refusal (`tipvault` exit code 3; the passphrase here is always right).
+/// A run killed while unlocking counts as a failed attempt: the throttle counts an attempt
+/// before the key is derived, so killing the process cannot hide a wrong guess. After a few
+/// kills in a row inside the unlock, runs are refused for up to 15 minutes of the vault's clock.
+const THROTTLED: i32 = 3;
+
 /// `tipvault --vault DIR ARGS`. A `DIR` named `<x>.demo` is the demo vault beside `<x>`, reached
 /// as a user reaches it: `--vault <x> --demo` (sandbox providers and the step-up waiver exist
 /// only there).
@@ -161,6 +167,8 @@ fn kill_run(kills: u32, seed: u64) {
     let mut rng = Rng(seed | 1);
     // How long the last runs that finished on their own took (ms).
     let mut durations: Vec<u64> = Vec::new();
+    // How the runs that finished on their own ended (exit code: count), for the report.
+    let mut exits: BTreeMap<Option<i32>, u32> = BTreeMap::new();
     let mut killed = 0;
     let mut finished = 0;
     let mut days = 0;
@@ -209,7 +217,10 @@ fn kill_run(kills: u32, seed: u64) {
         match ended {
             Some(status) => {
                 finished += 1;
-                refused_by_gate |= status.code() == Some(REFUSED);
+                *exits.entry(status.code()).or_insert(0) += 1;
+                // Either refusal waits on the clock: the gate's day limit, or the throttle's
+                // delay after kills inside the unlock. A day passes for both.
+                refused_by_gate |= matches!(status.code(), Some(REFUSED | THROTTLED));
                 if status.success() {
                     durations.push(u64::try_from(started.elapsed().as_millis()).unwrap());
                     if durations.len() > 25 {
@@ -233,6 +244,9 @@ fn kill_run(kills: u32, seed: u64) {
             let _ = cmd(&vault, &offset, &["reconcile"]).output().unwrap();
         }
     }
+    // The last kills may have left the unlock throttle waiting (see THROTTLED): a day passes
+    // before the recovery, as it would for a user coming back to the app.
+    offset.fetch_add(86_400, Ordering::SeqCst);
     // Recovery: reconcile until nothing is pending (faults still injected).
     let mut pending = usize::MAX;
     for _ in 0..50 {
@@ -389,7 +403,7 @@ fn kill_run(kills: u32, seed: u64) {
     assert_eq!(books, held, "the books equal the provider's balance");
     eprintln!(
         "{killed} kills, {finished} runs finished, {} legs confirmed once each, {} refused by \
-         the provider, {days} days passed",
+         the provider, {days} days passed; finished runs by exit code: {exits:?}",
         confirmed.len(),
         failed.len()
     );
