@@ -72,17 +72,13 @@ impl Vault {
         if structure != ["ok"] {
             problems.push(Inconsistency::Structure(structure.join("; ")));
         }
-        let dangling: u64 = conn
-            .prepare("PRAGMA foreign_key_check")
-            .and_then(|mut s| {
-                s.query_map([], |_| Ok(()))?
-                    .count()
-                    .try_into()
-                    .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))
+        let dangling: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
             })
             .map_err(|e| self.sql_err(e))?;
         if dangling > 0 {
-            problems.push(Inconsistency::ForeignKeys(dangling));
+            problems.push(Inconsistency::ForeignKeys(dangling.unsigned_abs()));
         }
         // FTS5's own check compares the index with its content table (`entry_detail`); it
         // answers SQLITE_CORRUPT_VTAB when they differ. It writes nothing.
