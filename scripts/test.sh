@@ -110,7 +110,8 @@ npm run --prefix ui --silent tauri -- build --debug --no-bundle --features test-
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
 # The automatic cash-out spec opens a vault this fixture makes in the trusted tier.
-cargo build "${features[@]}" --locked --example e2e_trusted_vault
+# The secret-leak scan reads each vault's keys afterwards with e2e_key_material.
+cargo build "${features[@]}" --locked --example e2e_trusted_vault --example e2e_key_material
 # One retry of a spec file: WebKitWebDriver once answered the very first keystroke of a spec
 # with "Could not parse element file upload information" (2026-12-04, a fresh clone; the same
 # specs passed in every run before and since) and every step after it failed; a real failure

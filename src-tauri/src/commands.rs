@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 use tipvault_app as app;
 use tipvault_app::{AppError, KdfChoice, LockReason, SecretString};
 
@@ -24,7 +24,10 @@ pub async fn vault_status(desktop: State<'_, Desktop>) -> Result<app::VaultStatu
 }
 
 #[tauri::command]
-pub async fn create_vault(handle: AppHandle, passphrase: String) -> Result<app::Created, AppError> {
+pub async fn create_vault<R: Runtime>(
+    handle: AppHandle<R>,
+    passphrase: String,
+) -> Result<app::Created, AppError> {
     let passphrase = SecretString::from(passphrase);
     blocking(handle, move |d| {
         let (session, created) =
@@ -36,8 +39,8 @@ pub async fn create_vault(handle: AppHandle, passphrase: String) -> Result<app::
 }
 
 #[tauri::command]
-pub async fn unlock_vault(
-    handle: AppHandle,
+pub async fn unlock_vault<R: Runtime>(
+    handle: AppHandle<R>,
     passphrase: String,
 ) -> Result<app::Unlocked, AppError> {
     let passphrase = SecretString::from(passphrase);
@@ -52,7 +55,7 @@ pub async fn unlock_vault(
 }
 
 #[tauri::command]
-pub async fn lock_vault(handle: AppHandle) -> Result<bool, AppError> {
+pub async fn lock_vault<R: Runtime>(handle: AppHandle<R>) -> Result<bool, AppError> {
     blocking(handle, |d| d.release(LockReason::User)).await
 }
 
@@ -61,7 +64,7 @@ pub async fn lock_vault(handle: AppHandle) -> Result<bool, AppError> {
 ///
 /// On a blocking thread like the rest: while an import holds the vault this waits for it, and
 /// waiting on the async runtime's few workers could starve other commands.
-pub async fn note_activity(handle: AppHandle) -> Result<(), AppError> {
+pub async fn note_activity<R: Runtime>(handle: AppHandle<R>) -> Result<(), AppError> {
     blocking(handle, |d| {
         d.with_session(|s| {
             s.touch(Utc::now());
@@ -72,7 +75,9 @@ pub async fn note_activity(handle: AppHandle) -> Result<(), AppError> {
 }
 
 #[tauri::command]
-pub async fn retention_classes(handle: AppHandle) -> Result<Vec<app::RetentionView>, AppError> {
+pub async fn retention_classes<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::RetentionView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::retention_classes(s, Utc::now()))
     })
@@ -81,8 +86,8 @@ pub async fn retention_classes(handle: AppHandle) -> Result<Vec<app::RetentionVi
 
 /// Shortening a class asks the dialog's proof (`reauth`); lengthening needs none.
 #[tauri::command]
-pub async fn set_retention(
-    handle: AppHandle,
+pub async fn set_retention<R: Runtime>(
+    handle: AppHandle<R>,
     class: String,
     seconds: u64,
     reauth: Option<ReauthInput>,
@@ -98,7 +103,10 @@ pub async fn set_retention(
 }
 
 #[tauri::command]
-pub async fn purge_expired(handle: AppHandle, dry_run: bool) -> Result<app::PurgeView, AppError> {
+pub async fn purge_expired<R: Runtime>(
+    handle: AppHandle<R>,
+    dry_run: bool,
+) -> Result<app::PurgeView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| app::purge_expired(s, Utc::now(), dry_run))
     })
@@ -106,8 +114,8 @@ pub async fn purge_expired(handle: AppHandle, dry_run: bool) -> Result<app::Purg
 }
 
 #[tauri::command]
-pub async fn audit_entries(
-    handle: AppHandle,
+pub async fn audit_entries<R: Runtime>(
+    handle: AppHandle<R>,
     after: u64,
     limit: u32,
 ) -> Result<Vec<app::AuditEntryView>, AppError> {
@@ -118,7 +126,9 @@ pub async fn audit_entries(
 }
 
 #[tauri::command]
-pub async fn verify_audit_log(handle: AppHandle) -> Result<app::AuditVerifyView, AppError> {
+pub async fn verify_audit_log<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<app::AuditVerifyView, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::verify_audit_log(s, Utc::now()))
     })
@@ -126,14 +136,14 @@ pub async fn verify_audit_log(handle: AppHandle) -> Result<app::AuditVerifyView,
 }
 
 #[tauri::command]
-pub async fn settings(handle: AppHandle) -> Result<app::Settings, AppError> {
+pub async fn settings<R: Runtime>(handle: AppHandle<R>) -> Result<app::Settings, AppError> {
     blocking(handle, |d| d.with_session(|s| app::settings(s, Utc::now()))).await
 }
 
 /// Longer than the default asks the dialog's proof (`reauth`).
 #[tauri::command]
-pub async fn set_auto_lock(
-    handle: AppHandle,
+pub async fn set_auto_lock<R: Runtime>(
+    handle: AppHandle<R>,
     seconds: u64,
     reauth: Option<ReauthInput>,
 ) -> Result<app::Settings, AppError> {
@@ -149,8 +159,8 @@ pub async fn set_auto_lock(
 /// Previews an amount over the vault's catalog (the only cached one, the one named in the
 /// query, or the demo catalog).
 #[tauri::command]
-pub async fn preview_balance(
-    handle: AppHandle,
+pub async fn preview_balance<R: Runtime>(
+    handle: AppHandle<R>,
     query: app::PreviewQuery,
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
@@ -168,8 +178,8 @@ pub async fn preview_balance(
 /// Previews the vault's current balances (every source, several currencies, FX at the rates
 /// the user typed).
 #[tauri::command]
-pub async fn preview_my_balances(
-    handle: AppHandle,
+pub async fn preview_my_balances<R: Runtime>(
+    handle: AppHandle<R>,
     query: app::BalancePreviewQuery,
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
@@ -184,7 +194,7 @@ pub async fn preview_my_balances(
 
 /// The cached catalogs and the built-in demo catalog.
 #[tauri::command]
-pub async fn catalogs(handle: AppHandle) -> Result<Vec<app::CatalogView>, AppError> {
+pub async fn catalogs<R: Runtime>(handle: AppHandle<R>) -> Result<Vec<app::CatalogView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_catalogs(s, Utc::now()))
     })
@@ -192,7 +202,7 @@ pub async fn catalogs(handle: AppHandle) -> Result<Vec<app::CatalogView>, AppErr
 }
 
 #[tauri::command]
-pub async fn dashboard(handle: AppHandle) -> Result<app::DashboardView, AppError> {
+pub async fn dashboard<R: Runtime>(handle: AppHandle<R>) -> Result<app::DashboardView, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::dashboard(s, Utc::now()))
     })

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use tauri::AppHandle;
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use tipvault_app::{AppError, ErrorCode};
 
@@ -24,9 +24,9 @@ fn test_override(var: &str) -> Option<PathBuf> {
 
 /// Runs a blocking dialog off the main thread (it runs its own loop) and turns its answer
 /// into a path; `None` when the user closed it.
-async fn run(
-    handle: &AppHandle,
-    show: impl FnOnce(FileDialogBuilder<tauri::Wry>) -> Option<FilePath> + Send + 'static,
+async fn run<R: Runtime>(
+    handle: &AppHandle<R>,
+    show: impl FnOnce(FileDialogBuilder<R>) -> Option<FilePath> + Send + 'static,
 ) -> Result<Option<PathBuf>, AppError> {
     let handle = handle.clone();
     let picked = tauri::async_runtime::spawn_blocking(move || show(handle.dialog().file()))
@@ -43,8 +43,8 @@ async fn run(
 
 /// Asks for a file to open, offering `filter` (a name and extensions). `test_hook`: whether
 /// the debug-build test path may answer (it names the data file to import, nothing else).
-pub async fn open(
-    handle: &AppHandle,
+pub async fn open<R: Runtime>(
+    handle: &AppHandle<R>,
     filter: (&'static str, &'static [&'static str]),
     test_hook: bool,
 ) -> Result<Option<PathBuf>, AppError> {
@@ -58,7 +58,10 @@ pub async fn open(
 }
 
 /// Asks where to save a file, proposing `name`.
-pub async fn save(handle: &AppHandle, name: String) -> Result<Option<PathBuf>, AppError> {
+pub async fn save<R: Runtime>(
+    handle: &AppHandle<R>,
+    name: String,
+) -> Result<Option<PathBuf>, AppError> {
     if let Some(dir) = test_override(SAVE_DIR_ENV) {
         return Ok(Some(dir.join(name)));
     }

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::{AppError, AuthenticatorChoice, ErrorCode, IfMissing, PinPrompt};
 
@@ -95,7 +95,11 @@ fn demo_file(vault_dir: &Path) -> PathBuf {
     vault_dir.with_extension("test-authenticator.json")
 }
 
-fn soft_file(handle: &AppHandle, vault_dir: &Path, purpose: Purpose) -> Option<PathBuf> {
+fn soft_file<R: Runtime>(
+    handle: &AppHandle<R>,
+    vault_dir: &Path,
+    purpose: Purpose,
+) -> Option<PathBuf> {
     let in_demo_vault = handle.state::<crate::session::Desktop>().in_demo_vault();
     let demo_vault = app::VaultLocation::at(vault_dir).demo();
     test_device_file(
@@ -122,8 +126,8 @@ fn pin_once(pin: Option<String>) -> PinPrompt {
     Box::new(move |_retries| pin.take())
 }
 
-fn choice(
-    handle: &AppHandle,
+fn choice<R: Runtime>(
+    handle: &AppHandle<R>,
     vault_dir: &Path,
     device: Device,
     purpose: Purpose,
@@ -142,8 +146,8 @@ fn choice(
 }
 
 /// The authenticator the user picked, for `purpose`.
-pub(crate) fn open(
-    handle: &AppHandle,
+pub(crate) fn open<R: Runtime>(
+    handle: &AppHandle<R>,
     vault_dir: &Path,
     device: &str,
     pin: Option<String>,
@@ -172,8 +176,8 @@ fn purpose(text: &str) -> Result<Purpose, AppError> {
 /// The kinds of security key the UI may offer to register (`register`) or to unlock and
 /// approve with (`use`): `usb`, and `test_device` only in demo mode or under the test hook.
 #[tauri::command]
-pub async fn security_key_devices(
-    handle: AppHandle,
+pub async fn security_key_devices<R: Runtime>(
+    handle: AppHandle<R>,
     purpose: String,
 ) -> Result<Vec<&'static str>, AppError> {
     let purpose = self::purpose(&purpose)?;
@@ -187,7 +191,9 @@ pub async fn security_key_devices(
 }
 
 #[tauri::command]
-pub async fn security_keys(handle: AppHandle) -> Result<Vec<app::SecurityKeyView>, AppError> {
+pub async fn security_keys<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::SecurityKeyView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_security_keys(s, Utc::now()))
     })
@@ -197,8 +203,8 @@ pub async fn security_keys(handle: AppHandle) -> Result<Vec<app::SecurityKeyView
 /// Registers a key under `label` (two touches: the credential, then its unlock slot), once the
 /// dialog's proof (`reauth`: the passphrase or another registered key) is checked.
 #[tauri::command]
-pub async fn register_security_key(
-    handle: AppHandle,
+pub async fn register_security_key<R: Runtime>(
+    handle: AppHandle<R>,
     label: String,
     device: String,
     pin: Option<String>,
@@ -218,8 +224,8 @@ pub async fn register_security_key(
 }
 
 #[tauri::command]
-pub async fn rename_security_key(
-    handle: AppHandle,
+pub async fn rename_security_key<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
     label: String,
 ) -> Result<app::SecurityKeyView, AppError> {
@@ -232,8 +238,8 @@ pub async fn rename_security_key(
 /// Removes a key and replaces the vault key, with the passphrase from the dialog (`reauth`);
 /// other keys keep approving and lose only their unlock slot.
 #[tauri::command]
-pub async fn remove_security_key(
-    handle: AppHandle,
+pub async fn remove_security_key<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
     reauth: Option<ReauthInput>,
 ) -> Result<app::SecurityKeyRemoved, AppError> {
@@ -249,8 +255,8 @@ pub async fn remove_security_key(
 /// Gives the key at hand (already registered) its unlock slot again, once the dialog's proof
 /// (`reauth`) is checked: after another key's removal replaced the vault key.
 #[tauri::command]
-pub async fn enable_security_key_unlock(
-    handle: AppHandle,
+pub async fn enable_security_key_unlock<R: Runtime>(
+    handle: AppHandle<R>,
     device: String,
     pin: Option<String>,
     reauth: Option<ReauthInput>,
@@ -269,8 +275,8 @@ pub async fn enable_security_key_unlock(
 
 /// Unlocks the vault with a registered key instead of the passphrase.
 #[tauri::command]
-pub async fn unlock_with_security_key(
-    handle: AppHandle,
+pub async fn unlock_with_security_key<R: Runtime>(
+    handle: AppHandle<R>,
     device: String,
     pin: Option<String>,
 ) -> Result<app::Unlocked, AppError> {
@@ -290,7 +296,10 @@ pub async fn unlock_with_security_key(
 /// Exactly what a step-up for redemption `id` approves, with the digest to hand back to
 /// `verify_redemption`.
 #[tauri::command]
-pub async fn step_up_plan(handle: AppHandle, id: String) -> Result<app::StepUpPlanView, AppError> {
+pub async fn step_up_plan<R: Runtime>(
+    handle: AppHandle<R>,
+    id: String,
+) -> Result<app::StepUpPlanView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| app::step_up_plan_view(s, &id, Utc::now()))
     })

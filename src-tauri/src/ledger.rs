@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode};
 
-use crate::session::blocking;
+use crate::session::{Desktop, blocking};
 
 /// The event carrying [`app::ImportProgress`] while a file is read.
 pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
@@ -51,7 +51,7 @@ pub fn platforms() -> Vec<app::PlatformView> {
 }
 
 #[tauri::command]
-pub async fn sources(handle: AppHandle) -> Result<Vec<app::SourceView>, AppError> {
+pub async fn sources<R: Runtime>(handle: AppHandle<R>) -> Result<Vec<app::SourceView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_sources(s, Utc::now()))
     })
@@ -59,8 +59,8 @@ pub async fn sources(handle: AppHandle) -> Result<Vec<app::SourceView>, AppError
 }
 
 #[tauri::command]
-pub async fn add_source(
-    handle: AppHandle,
+pub async fn add_source<R: Runtime>(
+    handle: AppHandle<R>,
     source: app::NewSource,
 ) -> Result<app::SourceView, AppError> {
     blocking(handle, move |d| {
@@ -70,8 +70,8 @@ pub async fn add_source(
 }
 
 #[tauri::command]
-pub async fn set_payout_threshold(
-    handle: AppHandle,
+pub async fn set_payout_threshold<R: Runtime>(
+    handle: AppHandle<R>,
     source: String,
     threshold: String,
 ) -> Result<app::SourceView, AppError> {
@@ -84,8 +84,8 @@ pub async fn set_payout_threshold(
 /// Asks the user for the file to import (`what` = `data`) or its mapping profile (`profile`);
 /// `None` when they closed the dialog.
 #[tauri::command]
-pub async fn choose_import_file(
-    handle: AppHandle,
+pub async fn choose_import_file<R: Runtime>(
+    handle: AppHandle<R>,
     imports: State<'_, Imports>,
     what: String,
 ) -> Result<Option<app::ChosenFile>, AppError> {
@@ -104,6 +104,7 @@ pub async fn choose_import_file(
     } else {
         ("CSV export", &["csv", "txt", "tsv"])
     };
+    blocking(handle.clone(), Desktop::require_unlocked).await?;
     let Some(path) = crate::dialogs::open(&handle, filter, what == "data").await? else {
         return Ok(None);
     };
@@ -126,8 +127,8 @@ pub fn clear_import_profile(imports: State<'_, Imports>) {
 /// Imports (or, with `dry_run`, checks) the chosen file, sending progress events; the summary
 /// carries the detected format, the per-row report and what was dropped.
 #[tauri::command]
-pub async fn import_chosen(
-    handle: AppHandle,
+pub async fn import_chosen<R: Runtime>(
+    handle: AppHandle<R>,
     settings: app::ImportSettings,
 ) -> Result<app::ImportSummary, AppError> {
     let imports = handle.state::<Imports>();
@@ -180,8 +181,8 @@ pub fn cancel_import(imports: State<'_, Imports>) {
 }
 
 #[tauri::command]
-pub async fn history(
-    handle: AppHandle,
+pub async fn history<R: Runtime>(
+    handle: AppHandle<R>,
     query: app::HistoryQuery,
     tz: String,
 ) -> Result<app::HistoryPageView, AppError> {
@@ -193,8 +194,8 @@ pub async fn history(
 }
 
 #[tauri::command]
-pub async fn inflow(
-    handle: AppHandle,
+pub async fn inflow<R: Runtime>(
+    handle: AppHandle<R>,
     query: app::HistoryQuery,
     period: String,
     tz: String,
@@ -220,12 +221,13 @@ fn export_name(format: app::ExportFormat) -> String {
 /// Asks where to save, then writes every live entry there (owner-only permissions, replaced
 /// atomically); `None` when the user closed the dialog.
 #[tauri::command]
-pub async fn export_ledger(
-    handle: AppHandle,
+pub async fn export_ledger<R: Runtime>(
+    handle: AppHandle<R>,
     format: app::ExportFormat,
     tz: String,
 ) -> Result<Option<app::SavedExport>, AppError> {
     let tz = app::parse_tz(&tz)?;
+    blocking(handle.clone(), Desktop::require_unlocked).await?;
     let name = export_name(format);
     let target = crate::dialogs::save(&handle, name).await?;
     let Some(target) = target else {

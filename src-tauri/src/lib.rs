@@ -7,6 +7,7 @@
 
 mod commands;
 mod dialogs;
+mod ipc_record;
 mod keys;
 mod ledger;
 mod reauth;
@@ -16,6 +17,7 @@ mod session;
 
 use std::time::Duration;
 
+use tauri::Runtime;
 use tipvault_app::VaultLocation;
 
 pub use session::Desktop;
@@ -23,10 +25,14 @@ pub use session::Desktop;
 /// How often the auto-lock watcher looks at the session.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// Registers the commands and state on a builder.
-pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
-    tauri::Builder::default()
-        .manage(desktop)
+/// Registers the commands and state on `base`: the real window's builder or, in tests, Tauri's
+/// mock runtime's (`tests/ipc.rs` calls the commands through its IPC, capabilities included).
+pub fn builder<R: Runtime>(base: tauri::Builder<R>, desktop: Desktop) -> tauri::Builder<R> {
+    let base = match ipc_record::plugin() {
+        Some(record) => base.plugin(record),
+        None => base,
+    };
+    base.manage(desktop)
         .manage(ledger::Imports::default())
         .manage(redeem::Redeemer::default())
         .plugin(tauri_plugin_dialog::init())
@@ -100,6 +106,11 @@ pub fn builder(desktop: Desktop) -> tauri::Builder<tauri::Wry> {
 
 /// Starts the desktop app.
 pub fn run() {
+    // Before any vault opens: SQLCipher wipes what it frees (decrypted pages), process-wide.
+    if let Err(err) = tipvault_app::wipe_freed_memory() {
+        eprintln!("tipvault: the desktop app could not start: {err}");
+        std::process::exit(1);
+    }
     let location = match VaultLocation::resolve(None) {
         Ok(location) => location,
         Err(err) => {
@@ -107,7 +118,8 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let app = builder(Desktop::new(location)).build(tauri::generate_context!());
+    let app = builder(tauri::Builder::default(), Desktop::new(location))
+        .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use tauri::AppHandle;
+use tauri::{AppHandle, Runtime};
 use tipvault_app::{AppError, Proof, SecretString};
 
 use crate::keys::{Purpose, open};
@@ -23,8 +23,8 @@ pub struct ReauthInput {
 
 /// Runs `work` with the proof in `input` (none when the window sent none: the app then answers
 /// `reauth_required` if the change needs one, and the window asks).
-pub(crate) fn with_proof<T>(
-    handle: &AppHandle,
+pub(crate) fn with_proof<R: Runtime, T>(
+    handle: &AppHandle<R>,
     vault_dir: &Path,
     input: Option<ReauthInput>,
     work: impl FnOnce(Option<Proof<'_>>) -> Result<T, AppError>,

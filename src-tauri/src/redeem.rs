@@ -9,12 +9,12 @@
 use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode, Network};
 use tipvault_sandbox_provider::{Config, Sandbox};
 
-use crate::session::blocking;
+use crate::session::{Desktop, blocking};
 
 /// The event carrying each leg's progress while a redemption is sent or reconciled.
 pub const REDEMPTION_PROGRESS_EVENT: &str = "redemption-progress";
@@ -44,7 +44,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 }
 
 #[tauri::command]
-pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppError> {
+pub async fn providers<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::ProviderView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_providers(s, Utc::now()))
     })
@@ -54,7 +56,7 @@ pub async fn providers(handle: AppHandle) -> Result<Vec<app::ProviderView>, AppE
 /// Leaves demo mode: locks the demo vault; the window returns to the real vault's unlock
 /// screen. Returns false when no demo vault was open.
 #[tauri::command]
-pub async fn leave_demo(handle: AppHandle) -> Result<bool, AppError> {
+pub async fn leave_demo<R: Runtime>(handle: AppHandle<R>) -> Result<bool, AppError> {
     blocking(handle, |d| {
         if d.in_demo_vault() {
             d.release(app::LockReason::User)
@@ -72,7 +74,7 @@ const DOUBLE_CHARGE_ENV: &str = "TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE";
 /// demo ever enters the real one), starts the sandbox provider on loopback (once per app run),
 /// adds and pairs it, and imports demo tips when the demo vault has no balance yet.
 #[tauri::command]
-pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError> {
+pub async fn start_demo<R: Runtime>(handle: AppHandle<R>) -> Result<app::DemoStarted, AppError> {
     let redeemer_handle = handle.clone();
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
@@ -114,8 +116,8 @@ pub async fn start_demo(handle: AppHandle) -> Result<app::DemoStarted, AppError>
 /// Fetches the catalog of `provider` (or of every provider) under its pinned key and renews or
 /// replaces the cached copy: the desktop's "Refresh" wherever a catalog is stale or expired.
 #[tauri::command]
-pub async fn refresh_catalogs(
-    handle: AppHandle,
+pub async fn refresh_catalogs<R: Runtime>(
+    handle: AppHandle<R>,
     provider: Option<String>,
 ) -> Result<Vec<app::CatalogRefreshed>, AppError> {
     let redeemer_handle = handle.clone();
@@ -130,8 +132,8 @@ pub async fn refresh_catalogs(
 /// Reads the provider's signed balance for `account` and compares it with the books: the
 /// Overview's "Reconcile now".
 #[tauri::command]
-pub async fn reconcile_account(
-    handle: AppHandle,
+pub async fn reconcile_account<R: Runtime>(
+    handle: AppHandle<R>,
     account: String,
 ) -> Result<Vec<app::ReconciliationView>, AppError> {
     let redeemer_handle = handle.clone();
@@ -146,8 +148,8 @@ pub async fn reconcile_account(
 /// Links a platform account to the provider that holds its money (`None` unlinks): the
 /// Overview's "Held by".
 #[tauri::command]
-pub async fn link_account(
-    handle: AppHandle,
+pub async fn link_account<R: Runtime>(
+    handle: AppHandle<R>,
     source: String,
     provider: Option<String>,
 ) -> Result<app::AccountView, AppError> {
@@ -160,8 +162,8 @@ pub async fn link_account(
 /// Plans a redemption from a preview and the destinations typed for each product: nothing is
 /// sent; the answer lists exactly what each request would reveal.
 #[tauri::command]
-pub async fn plan_redemption(
-    handle: AppHandle,
+pub async fn plan_redemption<R: Runtime>(
+    handle: AppHandle<R>,
     request: app::RedeemRequest,
 ) -> Result<app::RedemptionView, AppError> {
     blocking(handle, move |d| {
@@ -174,8 +176,8 @@ pub async fn plan_redemption(
 /// risk check holds it (a step-up, a pause or a refusal), nothing is sent and the answer is the
 /// redemption with its decision (`risk`), so the window can say why and offer the key.
 #[tauri::command]
-pub async fn send_redemption(
-    handle: AppHandle,
+pub async fn send_redemption<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
 ) -> Result<app::RedemptionView, AppError> {
     let redeemer_handle = handle.clone();
@@ -199,7 +201,9 @@ pub async fn send_redemption(
 }
 
 #[tauri::command]
-pub async fn redemptions(handle: AppHandle) -> Result<Vec<app::RedemptionView>, AppError> {
+pub async fn redemptions<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::RedemptionView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_redemptions(s, Utc::now()))
     })
@@ -208,7 +212,7 @@ pub async fn redemptions(handle: AppHandle) -> Result<Vec<app::RedemptionView>, 
 
 /// Sends what is queued and asks providers about legs whose outcome is unknown.
 #[tauri::command]
-pub async fn reconcile(handle: AppHandle) -> Result<app::OutboxRun, AppError> {
+pub async fn reconcile<R: Runtime>(handle: AppHandle<R>) -> Result<app::OutboxRun, AppError> {
     let redeemer_handle = handle.clone();
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
@@ -223,12 +227,13 @@ pub async fn reconcile(handle: AppHandle) -> Result<app::OutboxRun, AppError> {
 
 /// Sends a signed dispute and saves the evidence bundle where the user chooses.
 #[tauri::command]
-pub async fn dispute_redemption(
-    handle: AppHandle,
+pub async fn dispute_redemption<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
     reason: String,
 ) -> Result<Option<app::BundleView>, AppError> {
     let reason = app::parse_reason(&reason)?;
+    blocking(handle.clone(), Desktop::require_unlocked).await?;
     let name = format!("tipvault-dispute-{id}.json");
     let target = crate::dialogs::save(&handle, name).await?;
     let Some(target) = target else {
@@ -246,7 +251,9 @@ pub async fn dispute_redemption(
 
 /// What was sent to which provider, and when.
 #[tauri::command]
-pub async fn privacy_ledger(handle: AppHandle) -> Result<Vec<app::PrivacyEntryView>, AppError> {
+pub async fn privacy_ledger<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::PrivacyEntryView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::privacy_ledger(s, Utc::now()))
     })

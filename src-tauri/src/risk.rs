@@ -9,7 +9,7 @@
 //! records that approval before the legs are queued and sent here with live progress.
 
 use chrono::Utc;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::{AppError, ErrorCode};
 
@@ -30,7 +30,9 @@ pub fn held(error: &AppError) -> bool {
 /// Tier, progress to the next, limits per currency, every rule with its threshold (en/ko),
 /// providers' verification tokens and the sandbox waiver.
 #[tauri::command]
-pub async fn risk_status(handle: AppHandle) -> Result<app::RiskStatusView, AppError> {
+pub async fn risk_status<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<app::RiskStatusView, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::risk_status(s, Utc::now()))
     })
@@ -41,8 +43,8 @@ pub async fn risk_status(handle: AppHandle) -> Result<app::RiskStatusView, AppEr
 /// answered `reauth_required` unless the dialog's proof (`reauth`: the passphrase, or a key
 /// that then approves exactly this change) comes with it.
 #[tauri::command]
-pub async fn set_limit(
-    handle: AppHandle,
+pub async fn set_limit<R: Runtime>(
+    handle: AppHandle<R>,
     currency: String,
     kind: String,
     amount: Option<String>,
@@ -63,8 +65,8 @@ pub async fn set_limit(
 /// (`plan_digest`): the app records the approval and queues the legs, which are sent now with
 /// live progress (`redemption-progress`).
 #[tauri::command]
-pub async fn verify_redemption(
-    handle: AppHandle,
+pub async fn verify_redemption<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
     plan_digest: String,
     device: String,
@@ -89,8 +91,8 @@ pub async fn verify_redemption(
 
 /// Ends a redemption that was never approved (held or refused): nothing is ever sent.
 #[tauri::command]
-pub async fn cancel_redemption(
-    handle: AppHandle,
+pub async fn cancel_redemption<R: Runtime>(
+    handle: AppHandle<R>,
     id: String,
 ) -> Result<app::RedemptionView, AppError> {
     blocking(handle, move |d| {
@@ -102,8 +104,8 @@ pub async fn cancel_redemption(
 /// Demo money only: whether the check's step-ups at sandbox providers are let through.
 /// Turning it on asks the dialog's proof (`reauth`); off is free.
 #[tauri::command]
-pub async fn set_sandbox_step_up_waiver(
-    handle: AppHandle,
+pub async fn set_sandbox_step_up_waiver<R: Runtime>(
+    handle: AppHandle<R>,
     waived: bool,
     reauth: Option<ReauthInput>,
 ) -> Result<bool, AppError> {
@@ -118,8 +120,8 @@ pub async fn set_sandbox_step_up_waiver(
 
 /// Asks a paired provider to verify the user; only its signed, expiring token is kept.
 #[tauri::command]
-pub async fn verify_tier(
-    handle: AppHandle,
+pub async fn verify_tier<R: Runtime>(
+    handle: AppHandle<R>,
     provider: String,
 ) -> Result<app::ProviderVerificationView, AppError> {
     let inner = handle.clone();
@@ -132,7 +134,9 @@ pub async fn verify_tier(
 }
 
 #[tauri::command]
-pub async fn auto_cashouts(handle: AppHandle) -> Result<Vec<app::AutoCashOutView>, AppError> {
+pub async fn auto_cashouts<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Vec<app::AutoCashOutView>, AppError> {
     blocking(handle, |d| {
         d.with_session(|s| app::list_auto_cashouts(s, Utc::now()))
     })
@@ -141,8 +145,8 @@ pub async fn auto_cashouts(handle: AppHandle) -> Result<Vec<app::AutoCashOutView
 
 /// Adds "when this source reaches X, run this plan" (trusted tier only; the app says why not).
 #[tauri::command]
-pub async fn add_auto_cashout(
-    handle: AppHandle,
+pub async fn add_auto_cashout<R: Runtime>(
+    handle: AppHandle<R>,
     rule: app::NewAutoCashOut,
 ) -> Result<app::AutoCashOutView, AppError> {
     blocking(handle, move |d| {
@@ -152,7 +156,10 @@ pub async fn add_auto_cashout(
 }
 
 #[tauri::command]
-pub async fn remove_auto_cashout(handle: AppHandle, id: String) -> Result<(), AppError> {
+pub async fn remove_auto_cashout<R: Runtime>(
+    handle: AppHandle<R>,
+    id: String,
+) -> Result<(), AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| app::remove_auto_cashout(s, &id, Utc::now()))
     })
@@ -162,14 +169,19 @@ pub async fn remove_auto_cashout(handle: AppHandle, id: String) -> Result<(), Ap
 /// Runs the rules that fire now (each judged unattended: one the check would ask about waits
 /// for the user), then sends what was queued, with live progress.
 #[tauri::command]
-pub async fn run_auto_cashouts(handle: AppHandle) -> Result<app::AutoCashOutRunView, AppError> {
+pub async fn run_auto_cashouts<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<app::AutoCashOutRunView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| run_and_send(&inner, d)).await
 }
 
 /// Judges and queues what fires (local work), then, only if a rule's redemption was queued,
 /// sends it: a run where nothing fired never touches the network or holds the vault for it.
-fn run_and_send(handle: &AppHandle, d: &Desktop) -> Result<app::AutoCashOutRunView, AppError> {
+fn run_and_send<R: Runtime>(
+    handle: &AppHandle<R>,
+    d: &Desktop,
+) -> Result<app::AutoCashOutRunView, AppError> {
     let redeemer = handle.state::<Redeemer>();
     let net = redeemer.net()?;
     let run = d.with_session(|s| app::run_auto_cashouts(s, net, Utc::now()))?;
@@ -200,7 +212,7 @@ pub struct AutoCashOutRan {
 /// once in 24 hours and is judged unattended, so running it on every trigger is safe; the
 /// window hears of it only when a rule fired or something failed. A vault locked meanwhile
 /// (by the user, or idle) is not news.
-pub fn run_auto_cashouts_soon(handle: &AppHandle) {
+pub fn run_auto_cashouts_soon<R: Runtime>(handle: &AppHandle<R>) {
     let handle = handle.clone();
     tauri::async_runtime::spawn(async move {
         let ran = match auto_cashouts_now(handle.clone()).await {
@@ -218,7 +230,9 @@ pub fn run_auto_cashouts_soon(handle: &AppHandle) {
 
 /// The run, if a rule did anything (`waiting`: fired within 24 hours, not again), with the
 /// sending's failure if it failed after the rules had fired.
-async fn auto_cashouts_now(handle: AppHandle) -> Result<Option<AutoCashOutRan>, AppError> {
+async fn auto_cashouts_now<R: Runtime>(
+    handle: AppHandle<R>,
+) -> Result<Option<AutoCashOutRan>, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         // No rules (the common case): one read, no network.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app::{AppError, ErrorCode, LockReason, Session, Settings, VaultLocation};
 
 /// The event the UI listens to, to return to the unlock screen.
@@ -120,6 +120,12 @@ impl Desktop {
         work(&mut open.session)
     }
 
+    /// Refuses while locked, for commands that ask the user something (a file dialog) before
+    /// they use the vault: a locked vault answers at once instead of after a file was chosen.
+    pub fn require_unlocked(&self) -> Result<(), AppError> {
+        self.with_session(|_| Ok(()))
+    }
+
     /// Whether the open session is the demo vault (false when locked).
     pub fn in_demo_vault(&self) -> bool {
         self.slot()
@@ -164,18 +170,23 @@ impl Desktop {
     }
 }
 
-/// Runs vault work on a blocking thread with the desktop state.
-pub async fn blocking<T: Send + 'static>(
-    app: AppHandle,
+/// Runs vault work on a blocking thread with the desktop state, then wipes the stack the work
+/// used on that thread (`tipvault_app::memory`).
+pub async fn blocking<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
     work: impl FnOnce(&Desktop) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tauri::async_runtime::spawn_blocking(move || work(&app.state::<Desktop>()))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("The vault task failed: {e}")))?
+    tauri::async_runtime::spawn_blocking(move || {
+        let result = work(&app.state::<Desktop>());
+        tipvault_app::scrub_stack();
+        result
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("The vault task failed: {e}")))?
 }
 
 /// Locks the vault after the idle limit (telling the window) and purges while it is open.
-pub fn watch_idle(app: AppHandle, every: Duration) {
+pub fn watch_idle<R: Runtime>(app: AppHandle<R>, every: Duration) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(every);
@@ -192,7 +203,7 @@ pub fn watch_idle(app: AppHandle, every: Duration) {
 }
 
 /// Locks on exit so the WAL is checkpointed and the keys are dropped before the process ends.
-pub fn lock_on_exit(app: &AppHandle) {
+pub fn lock_on_exit<R: Runtime>(app: &AppHandle<R>) {
     let desktop = app.state::<Desktop>();
     desktop.closing.store(true, Ordering::SeqCst);
     let _ = desktop.release(LockReason::Exit);
@@ -201,7 +212,7 @@ pub fn lock_on_exit(app: &AppHandle) {
 /// Turns SIGTERM, SIGINT and SIGHUP (a logout, `kill`, Ctrl-C in a terminal) into a normal
 /// exit, so the vault is locked and its exit recorded instead of the process just ending.
 #[cfg(unix)]
-pub fn lock_on_signals(app: AppHandle) {
+pub fn lock_on_signals<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
         let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (

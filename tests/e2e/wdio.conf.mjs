@@ -25,9 +25,21 @@ const tauriDriver =
   process.env.TAURI_DRIVER ?? path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
 // Makes a vault in the trusted tier and serves the sandbox its history went to (see the file).
 const trustedVaultFixture = path.join(targetDir, 'debug', 'examples', 'e2e_trusted_vault');
+// Reads a vault's keys, for the secret-leak scan (specs/secrets.e2e.mjs).
+const keyMaterial = path.join(targetDir, 'debug', 'examples', 'e2e_key_material');
 
 let driver;
 let fixture;
+
+/** The folders the secret-leak scan's app writes outside its vault, each its own. */
+const SCAN_DIRS = {
+  XDG_DATA_HOME: 'data',
+  XDG_CACHE_HOME: 'cache',
+  XDG_CONFIG_HOME: 'config',
+  XDG_STATE_HOME: 'state',
+  TMPDIR: 'tmp',
+};
+const originalEnv = Object.fromEntries(Object.keys(SCAN_DIRS).map((v) => [v, process.env[v]]));
 
 /**
  * Runs the trusted-vault fixture: it creates the vault in `vaultDir` (with the specs'
@@ -132,6 +144,7 @@ export const config = {
       ['the desktop binary (build it with the UI first; see README)', desktopBinary],
       ['tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)', tauriDriver],
       ['the trusted-vault fixture (cargo build -p tipvault-app --example e2e_trusted_vault)', trustedVaultFixture],
+      ['the key reader (cargo build -p tipvault-app --features test-hooks --example e2e_key_material)', keyMaterial],
     ]) {
       if (!fs.existsSync(file)) throw new Error(`Missing ${what}: ${file}`);
     }
@@ -147,7 +160,7 @@ export const config = {
     // file the native dialogs would return from these (WebDriver cannot drive a native dialog).
     if (specs.some((s) => s.includes('double-charge'))) process.env.TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE = '1';
     else delete process.env.TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE;
-    if (specs.some((s) => s.includes('ledger') || s.includes('demo') || s.includes('double-charge'))) {
+    if (specs.some((s) => ['ledger', 'demo', 'double-charge', 'secrets'].some((name) => s.includes(name)))) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-files-'));
       process.env.TIPVAULT_TEST_PICK_FILE = writeKofiExport(path.join(work, 'ko-fi-export.csv'));
       process.env.TIPVAULT_TEST_SAVE_DIR = fs.mkdtempSync(path.join(work, 'exports-'));
@@ -173,10 +186,43 @@ export const config = {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-trusted-'));
       fixture = await startTrustedVault(process.env.TIPVAULT_VAULT, path.join(work, 'sandbox'), process.env);
     }
+    // The secret-leak scan gives the app folders of its own for everything it may write
+    // outside the vault (WebKit's storage and caches, temporary files), records every IPC
+    // answer in the page (a test hook), and keeps the app's output to search.
+    const secrets = specs.some((s) => s.includes('secrets'));
+    let output;
+    if (secrets) {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-secrets-'));
+      for (const [variable, dir] of Object.entries(SCAN_DIRS)) {
+        process.env[variable] = path.join(work, dir);
+        fs.mkdirSync(process.env[variable], { recursive: true });
+      }
+      process.env.TIPVAULT_E2E_SECRETS_WORK = work;
+      process.env.TIPVAULT_TEST_RECORD_IPC = '1';
+      output = fs.openSync(path.join(work, 'app-output.log'), 'a');
+    } else {
+      for (const variable of Object.keys(SCAN_DIRS)) {
+        if (originalEnv[variable] === undefined) delete process.env[variable];
+        else process.env[variable] = originalEnv[variable];
+      }
+      delete process.env.TIPVAULT_E2E_SECRETS_WORK;
+      delete process.env.TIPVAULT_TEST_RECORD_IPC;
+    }
     driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
-      stdio: [null, process.stdout, process.stderr],
+      stdio: [null, secrets ? 'pipe' : process.stdout, secrets ? 'pipe' : process.stderr],
       env: process.env,
     });
+    if (secrets) {
+      // The app's own output reaches us through the drivers, which inherit it.
+      driver.stdout.on('data', (chunk) => {
+        fs.writeSync(output, chunk);
+        process.stdout.write(chunk);
+      });
+      driver.stderr.on('data', (chunk) => {
+        fs.writeSync(output, chunk);
+        process.stderr.write(chunk);
+      });
+    }
     // Both ports, or about half the sessions fail with a disconnect (TOOLCHAIN.md).
     await waitForPorts([driverPort, nativePort], 20_000);
   },

@@ -20,6 +20,7 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod location;
+pub mod memory;
 pub mod network;
 pub mod passphrase;
 pub mod preview;
@@ -69,6 +70,7 @@ pub use keys::{
     replace_vault_key, rotate_data_key,
 };
 pub use location::VaultLocation;
+pub use memory::{scrub_stack, wipe_freed_memory};
 pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{

@@ -153,6 +153,9 @@ impl Network {
     pub fn new() -> Result<Network, AppError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // Requests are signed on these threads: wipe what signing left on their stacks
+            // whenever they go idle (`memory`).
+            .on_thread_park(crate::memory::scrub_stack)
             .enable_all()
             .build()
             .map_err(|e| {

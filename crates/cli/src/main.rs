@@ -555,10 +555,18 @@ enum AuditCommand {
     },
 }
 
+/// Every heap block is zeroed when freed, as in the desktop app (src-tauri/src/main.rs): a
+/// passphrase read from the terminal or standard input, and plaintext in transit, do not
+/// outlive their use in freed memory.
+#[global_allocator]
+static ALLOCATOR: secmem_alloc::zeroizing_alloc::ZeroizeAlloc<std::alloc::System> =
+    secmem_alloc::zeroizing_alloc::ZeroizeAlloc::new(std::alloc::System);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
-    match run(&cli, &out) {
+    // Before any vault opens: SQLCipher wipes what it frees (decrypted pages), process-wide.
+    match tipvault_app::wipe_freed_memory().and_then(|()| run(&cli, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             out.error(&err);

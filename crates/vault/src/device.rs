@@ -46,7 +46,7 @@ impl Vault {
         })
     }
 
-    fn read_device_secret(
+    pub(crate) fn read_device_secret(
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<Zeroizing<[u8; 32]>>, StoreError> {

@@ -30,21 +30,26 @@ pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), RandomError> {
 pub struct RandomError;
 
 /// 32 secret bytes that wipe themselves when dropped.
+///
+/// Boxed: the bytes stay at one heap address for the key's whole life, so moving a key (or a
+/// `Vault` holding one, which moves between threads and into sessions) copies a pointer, not
+/// the key. Inline bytes would leave a copy in every stack frame a move passed through, which
+/// nothing wipes; the secret-leak scan found such copies in a locked app's memory.
 #[derive(Clone)]
-struct KeyBytes(Zeroizing<[u8; KEY_LEN]>);
+struct KeyBytes(Box<Zeroizing<[u8; KEY_LEN]>>);
 
 impl KeyBytes {
     fn generate() -> Result<Self, RandomError> {
-        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        let mut bytes = Box::new(Zeroizing::new([0u8; KEY_LEN]));
         random_bytes(bytes.as_mut_slice())?;
         Ok(Self(bytes))
     }
 
     fn from_slice(slice: &[u8]) -> Option<Self> {
-        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         if slice.len() != KEY_LEN {
             return None;
         }
+        let mut bytes = Box::new(Zeroizing::new([0u8; KEY_LEN]));
         bytes.copy_from_slice(slice);
         Some(Self(bytes))
     }
@@ -121,7 +126,9 @@ pub(crate) struct Kek(KeyBytes);
 
 impl Kek {
     pub(crate) fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
-        Self(KeyBytes(bytes))
+        let mut boxed = Box::new(Zeroizing::new([0u8; KEY_LEN]));
+        boxed.copy_from_slice(bytes.as_slice());
+        Self(KeyBytes(boxed))
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; KEY_LEN] {

@@ -36,15 +36,15 @@
 //!
 //! # DECISIONS
 //!
-//! - **`cipher_memory_security` stays OFF** (SQLCipher's default). It is process-wide, can only
-//!   be switched on (never off again), and roughly doubles insert cost (TOOLCHAIN.md), which
-//!   alone would break the ≤ 1.3× budget against plain SQLite. What it adds is wiping
-//!   SQLCipher's own freed heap; our key material already lives in zeroizing Rust memory, and
-//!   SQLCipher wipes its key contexts on close regardless. The residual risk — decrypted pages
-//!   in freed heap of a running, unlocked process — needs an attacker who can read our memory,
-//!   who could equally read the live page cache. This deviates from DESIGN §4; the app may still
-//!   enable it process-wide for a "paranoid" mode with `PRAGMA cipher_memory_security = ON`
-//!   before the first vault opens.
+//! - **`cipher_memory_security` is ON in the binaries** (desktop and CLI call
+//!   [`wipe_freed_memory`] before any vault opens), off in this crate's own default. It is
+//!   process-wide and can only be switched on. It was off, because it roughly doubles insert
+//!   cost (TOOLCHAIN.md) against a ≤ 1.3× budget over plain SQLite, on the argument that freed
+//!   decrypted pages matter only while the vault is open. The secret-leak scan of the real app
+//!   (tests/e2e/specs/secrets.e2e.mjs) disproved that: after lock, SQLite's freed page cache
+//!   still held the device's signing key (and so any plaintext row). A locked vault that leaves
+//!   its plaintext in memory is the worse trade; the benchmarks (`benches/`) measure the store
+//!   without it and are to be re-measured with it.
 //! - **Two key levels (KEK → VK → DEK)** so rotating the DEK needs neither the passphrase nor
 //!   every registered security key, and a passphrase change never touches the database.
 //! - **Key rotation is crash-safe by a pending slot**: the new DEK is written to the sidecar as
@@ -143,7 +143,9 @@ pub use security_key::StoredSecurityKey;
 pub use sidecar::{
     FILE_NAME as SIDECAR_FILE, FORMAT_VERSION as SIDECAR_VERSION, SlotKind, VaultId,
 };
-pub use store::DB_FILE;
+pub use store::{DB_FILE, wipe_freed_memory};
+#[cfg(feature = "key-material")]
+pub use vault::KeyMaterial;
 pub use vault::{
     KdfUpgrade, RotationProgress, RotationRecovery, RotationReport, SecurityKeySlot,
     SecurityKeySlots, SlotInfo, UnlockReport, Vault, VaultInfo, VaultKeyReplaced, VaultStatus,

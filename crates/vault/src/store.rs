@@ -63,6 +63,23 @@ pub(crate) fn classify(e: rusqlite::Error) -> OpenError {
     }
 }
 
+/// Makes SQLCipher wipe every block of memory it frees, in this whole process, from now on
+/// (`PRAGMA cipher_memory_security = ON`; it cannot be turned off again). Decrypted pages pass
+/// through SQLite's page cache, which it allocates itself (not through Rust's allocator): after
+/// a lock, without this, freed pages still held the device's signing key (the secret-leak
+/// scan, tests/e2e/specs/secrets.e2e.mjs). The binaries call it before opening any vault; see
+/// lib.rs DECISIONS for the cost.
+pub fn wipe_freed_memory() -> Result<(), rusqlite::Error> {
+    let conn = Connection::open_in_memory()?;
+    conn.pragma_update(None, "cipher_memory_security", "ON")?;
+    let on: String = conn.pragma_query_value(None, "cipher_memory_security", |r| r.get(0))?;
+    if on == "1" {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::InvalidQuery)
+    }
+}
+
 pub(crate) fn db_path(dir: &Path) -> PathBuf {
     dir.join(DB_FILE)
 }
@@ -266,8 +283,15 @@ mod tests {
             pragma(&conn, "cipher_version").starts_with('4'),
             "SQLCipher 4"
         );
-        // Pins the documented decision (lib.rs DECISIONS): memory security stays off.
-        assert_eq!(pragma(&conn, "cipher_memory_security"), "0");
+    }
+
+    #[test]
+    fn wiping_freed_memory_is_on_for_every_connection_after_it_is_asked() {
+        super::wipe_freed_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let conn = open(dir.path(), &key, true).unwrap();
+        assert_eq!(pragma(&conn, "cipher_memory_security"), "1");
     }
 
     #[test]

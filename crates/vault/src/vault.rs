@@ -52,6 +52,17 @@ impl fmt::Debug for Vault {
     }
 }
 
+/// The keys an open vault holds (see [`Vault::key_material`]); wiped when dropped.
+#[cfg(feature = "key-material")]
+pub struct KeyMaterial {
+    /// The key every unlock slot wraps.
+    pub vault_key: Zeroizing<[u8; 32]>,
+    /// SQLCipher's raw key.
+    pub data_key: Zeroizing<[u8; 32]>,
+    /// The device's Ed25519 seed, once one was made (the first pairing makes it).
+    pub device_secret: Option<Zeroizing<[u8; 32]>>,
+}
+
 /// What happened during an unlock besides opening the vault.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UnlockReport {
@@ -634,6 +645,19 @@ impl Vault {
     /// vault until the key is rotated.
     pub fn export_key(&self) -> Zeroizing<String> {
         self.data_key.to_hex()
+    }
+
+    /// Every key this open vault holds in memory, as raw bytes: only for the secret-leak scan
+    /// (`tests/e2e/specs/secrets.e2e.mjs`), which must know what to search a run's files, IPC
+    /// traffic and memory for. Compiled only with the `key-material` feature, which only
+    /// test builds turn on (through `tipvault-app/test-hooks`).
+    #[cfg(feature = "key-material")]
+    pub fn key_material(&self, now: DateTime<Utc>) -> Result<KeyMaterial, StoreError> {
+        Ok(KeyMaterial {
+            vault_key: Zeroizing::new(*self.vault_key.as_bytes()),
+            data_key: Zeroizing::new(*self.data_key.as_bytes()),
+            device_secret: self.read_device_secret(now)?,
+        })
     }
 
     /// Proves the passphrase again while the vault is open: the re-authentication before a

@@ -8,7 +8,7 @@
 // key, in the "Confirm it's you" dialog), and automatic cash-outs explain why they wait for the
 // trusted tier.
 import { expect } from '@wdio/globals';
-import { confirmInTheDemo, createVault, press, screenshot } from './support.mjs';
+import { createVault, press, screenshot, startDemoWithTestKey } from './support.mjs';
 
 async function redeem(amount) {
   await press('#nav-preview');
@@ -28,16 +28,7 @@ async function redeem(amount) {
 describe('risk gate', () => {
   it('starts the demo and registers the test device', async () => {
     await createVault();
-    await press('#nav-preview');
-    await press('#demo-start');
-    await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
-    await press('#nav-settings');
-    await $('#key-device-test_device').waitForExist();
-    await $('#key-label').setValue('Demo test key');
-    await press('#key-device-test_device');
-    await press('#key-add');
-    await confirmInTheDemo();
-    await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
+    await startDemoWithTestKey();
   });
 
   it('shows the new tier, and that with a key registered demo money asks for it too', async () => {

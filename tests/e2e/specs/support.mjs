@@ -82,3 +82,20 @@ export async function letDemoMoneyThrough() {
   await $('#risk-notice').waitForDisplayed({ timeout: 20_000 });
   await expect($('#risk-sandbox-waiver')).toBeSelected();
 }
+
+/**
+ * Starts demo mode and registers the software TEST DEVICE as a key (offered only in the demo
+ * vault; registering is confirmed with the demo's public passphrase).
+ */
+export async function startDemoWithTestKey() {
+    await press('#nav-preview');
+    await press('#demo-start');
+    await $('#demo-notice').waitForDisplayed({ timeout: 60_000 });
+    await press('#nav-settings');
+    await $('#key-device-test_device').waitForExist();
+    await $('#key-label').setValue('Demo test key');
+    await press('#key-device-test_device');
+    await press('#key-add');
+    await confirmInTheDemo();
+    await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
+}

@@ -392,9 +392,9 @@ pub fn protocol_body(data: &[u8]) {
     }
 }
 
-/// An evidence bundle handed to the app to verify offline.
+/// An evidence bundle, verified offline as anyone receiving it would.
 pub fn evidence_bundle(data: &[u8]) {
-    let _ = tipvault_app::verify_bundle(data);
+    let _ = tipvault_evidence::verify(data);
 }
 
 /// The vault's key file (`vault.keys`), as anyone with the folder can rewrite it.

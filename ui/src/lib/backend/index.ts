@@ -130,6 +130,19 @@ export function timeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/**
+ * Listens to a backend event. In a test build run for the secret-leak scan, every payload that
+ * reaches the page is also added to the scan's record (`src-tauri/src/ipc_record.rs`, which
+ * records command answers itself); other builds have no record and keep nothing.
+ */
+function subscribe<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(name, (event) => {
+    const record = (globalThis as { __TIPVAULT_IPC_RECORD__?: unknown[] }).__TIPVAULT_IPC_RECORD__;
+    record?.push({ kind: 'event', name, body: JSON.stringify(event.payload) });
+    handler(event.payload);
+  });
+}
+
 export const backend = {
   appInfo: () => call<AppInfo>('app_info'),
   vaultStatus: () => call<VaultStatus>('vault_status'),
@@ -235,16 +248,16 @@ export const backend = {
   /** Runs the rules that fire now (each judged by the risk check, unattended) and sends. */
   runAutoCashouts: () => call<AutoCashOutRunView>('run_auto_cashouts'),
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
-    listen<ImportProgress>(IMPORT_PROGRESS_EVENT, (event) => handler(event.payload)),
+    subscribe<ImportProgress>(IMPORT_PROGRESS_EVENT, handler),
   /** Calls `handler` as each leg is committed as leaving, then confirmed, failed or queued. */
   onRedemptionProgress: (handler: (progress: LegProgress) => void): Promise<UnlistenFn> =>
-    listen<LegProgress>(REDEMPTION_PROGRESS_EVENT, (event) => handler(event.payload)),
+    subscribe<LegProgress>(REDEMPTION_PROGRESS_EVENT, handler),
   /** Calls `handler` when the backend locks the vault by itself. */
   onLocked: (handler: (reason: LockReason) => void): Promise<UnlistenFn> =>
-    listen<{ reason: LockReason }>(LOCKED_EVENT, (event) => handler(event.payload.reason)),
+    subscribe<{ reason: LockReason }>(LOCKED_EVENT, (payload) => handler(payload.reason)),
 
   onAutoCashOut: (handler: (ran: AutoCashOutRan) => void): Promise<UnlistenFn> =>
-    listen<{ run: AutoCashOutRunView | null; error: unknown }>(AUTO_CASH_OUT_EVENT, (event) =>
-      handler(autoCashOutRan(event.payload)),
+    subscribe<{ run: AutoCashOutRunView | null; error: unknown }>(AUTO_CASH_OUT_EVENT, (payload) =>
+      handler(autoCashOutRan(payload)),
     ),
 };
