@@ -53,6 +53,19 @@ describe('RedeemPanel', () => {
     expect(screen.getByText('rd_abc')).toBeInTheDocument();
   });
 
+  it('keeps what was typed when the panel is made again (a later preview answer), through its caller', async () => {
+    mockIPC(() => undefined);
+    const user = userEvent.setup();
+    const kept: Record<string, Record<string, string>> = {};
+    const first = render(RedeemPanel, { plan, query, sandbox: true, values: kept });
+    await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
+    first.unmount();
+    // The caller (the preview screen) holds the values; a new panel for the same plan shows them.
+    expect(kept).toEqual({ 'krw-mobile-top-up': { phone_number: '01012345678' } });
+    render(RedeemPanel, { plan, query, sandbox: true, values: kept });
+    expect(screen.getByLabelText('Mobile top-up: phone number')).toHaveValue('01012345678');
+  });
+
   it('shows why a redemption was paused instead of an error, and nothing more is sent', async () => {
     const paused = {
       ...view('planned'),
