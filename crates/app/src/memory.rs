@@ -1,6 +1,6 @@
 //! Memory hygiene: what the front ends do so that no secret outlives a lock in memory.
 //!
-//! Three layers, each for what the others cannot reach: keys live in zeroized, boxed memory
+//! Four layers, each for what the others cannot reach: keys live in zeroized, boxed memory
 //! (`tipvault-vault`); the binaries' global allocator zeroes every block Rust frees; SQLCipher
 //! wipes every block it frees ([`wipe_freed_memory`]: decrypted pages live in SQLite's own
 //! allocations); and threads that did secret work wipe their stacks ([`scrub_stack`]).
