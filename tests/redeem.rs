@@ -172,6 +172,8 @@ fn kill_run(kills: u32, seed: u64) {
     let mut killed = 0;
     let mut finished = 0;
     let mut days = 0;
+    let mut unfinished_in_a_row = 0_u32;
+    let soak_started = std::time::Instant::now();
     while killed < kills {
         // Top-ups 5000 + 3000 + 1000 and a 500 donation: several legs per redemption.
         let mut child = cmd(
@@ -195,13 +197,19 @@ fn kill_run(kills: u32, seed: u64) {
         // The kill point: uniform over a little more than a typical run (the median of the
         // last runs that finished on their own), so nearly every round kills and none waits
         // past the end of its run; 1.5 s until five runs have finished.
-        let bound_ms = if durations.len() >= 5 {
+        let typical_ms = if durations.len() >= 5 {
             let mut sorted = durations.clone();
             sorted.sort_unstable();
             (sorted[sorted.len() / 2] * 5 / 4).max(50)
         } else {
             1500
         };
+        // Runs slow down as the vault grows and while the machine is busy. A bound learnt from
+        // earlier, faster runs then kills every round before its end, no run finishes to teach
+        // a new one, and the soak stalls killing only unlocks: each 20 rounds in a row without
+        // a run finishing lengthen the bound by a quarter until one does.
+        let stretch = (unfinished_in_a_row / 20).min(12);
+        let bound_ms = typical_ms * 5_u64.pow(stretch) / 4_u64.pow(stretch);
         let wait = Duration::from_millis(rng.next() % bound_ms);
         let started = std::time::Instant::now();
         let ended = loop {
@@ -217,6 +225,7 @@ fn kill_run(kills: u32, seed: u64) {
         match ended {
             Some(status) => {
                 finished += 1;
+                unfinished_in_a_row = 0;
                 *exits.entry(status.code()).or_insert(0) += 1;
                 // Either refusal waits on the clock: the gate's day limit, or the throttle's
                 // delay after kills inside the unlock. A day passes for both.
@@ -232,6 +241,14 @@ fn kill_run(kills: u32, seed: u64) {
                 child.kill().unwrap(); // SIGKILL
                 child.wait().unwrap();
                 killed += 1;
+                unfinished_in_a_row += 1;
+                // A long soak says how far it got (visible with --no-capture).
+                if killed % 500 == 0 {
+                    eprintln!(
+                        "soak: {killed} kills, {finished} runs finished, {days} days, {} s",
+                        soak_started.elapsed().as_secs()
+                    );
+                }
             }
         }
         if refused_by_gate || top_ups_today(&sandbox, &offset) >= TOP_UPS_PER_DAY {
