@@ -20,6 +20,14 @@ features=(--workspace --features tipvault-desktop/custom-protocol,tipvault-deskt
 step "Rust formatting"
 cargo fmt --all -- --check
 
+# Generated from the Rust side and committed: ts-rs and the boundary's test rewrite the UI's
+# types and typed backend while the Rust tests run, and the desktop's build script rewrites the
+# capability file from the same list of commands. If a run changes them, the committed copies
+# were stale.
+generated=(ui/src/lib/backend/generated src-tauri/capabilities)
+fingerprint() { find "${generated[@]}" -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; }
+before=$(fingerprint)
+
 step "UI build (embedded into the desktop binary)"
 npm run --prefix ui build --silent
 
@@ -41,12 +49,6 @@ cargo clippy "${features[@]}" --all-targets --locked -- -D warnings
 # And as the README's run command and releases build it, without the test hooks: the code with
 # every hook compiled out must stand on its own (a check, no second build of the app).
 cargo clippy --workspace --features tipvault-desktop/custom-protocol --locked -- -D warnings
-
-# ts-rs rewrites the UI's generated types while the Rust tests run; if that changes them, the
-# committed copies were stale.
-generated=ui/src/lib/backend/generated
-fingerprint() { find "$generated" -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; }
-before=$(fingerprint)
 
 step "Rust tests"
 # The process tests run the real `tipvault`; build it here with the same features, once.
@@ -89,10 +91,10 @@ step "Fuzz targets: every seed and regression input, then 10 s of fuzzing each"
 # A smoke so the targets never rot (docs/RELIABILITY.md records the long runs).
 scripts/fuzz.sh smoke 10
 
-step "Generated UI types match the Rust types"
+step "Generated UI types, backend and capability match the Rust side"
 if [[ "$(fingerprint)" != "$before" ]]; then
-  echo "The TypeScript types in $generated were out of date and have been regenerated." >&2
-  echo "Review them (git diff -- $generated) and commit them." >&2
+  echo "Files in ${generated[*]} were out of date and have been regenerated." >&2
+  echo "Review them (git diff -- ${generated[*]}) and commit them." >&2
   exit 1
 fi
 echo "up to date"

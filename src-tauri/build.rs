@@ -1,69 +1,68 @@
-//! Listing every command here makes Tauri generate an `allow-`/`deny-` permission per command,
-//! so a command is callable from the UI only when `capabilities/` grants it. A command that is
-//! registered in `lib.rs` but missing here is denied to every window.
+//! Tauri's build step, fed from the boundary's one list (`src/boundary/list.rs`, included
+//! below with a macro of this file's own that keeps only the command names):
+//! - every command gets an `allow-`/`deny-` permission (Tauri generates them from the names);
+//! - `capabilities/default.json`, which grants the main window exactly those commands and
+//!   event listening, is written from the same names (rewritten only when it would change;
+//!   `scripts/test.sh` fails if a committed copy was stale).
 
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "vault_status",
-    "create_vault",
-    "unlock_vault",
-    "lock_vault",
-    "note_activity",
-    "retention_classes",
-    "set_retention",
-    "purge_expired",
-    "audit_entries",
-    "verify_audit_log",
-    "settings",
-    "set_auto_lock",
-    "preview_balance",
-    "preview_my_balances",
-    "catalogs",
-    "dashboard",
-    "platforms",
-    "sources",
-    "add_source",
-    "set_payout_threshold",
-    "choose_import_file",
-    "clear_import_profile",
-    "import_chosen",
-    "cancel_import",
-    "history",
-    "inflow",
-    "export_ledger",
-    "providers",
-    "start_demo",
-    "leave_demo",
-    "refresh_catalogs",
-    "reconcile_account",
-    "link_account",
-    "plan_redemption",
-    "send_redemption",
-    "redemptions",
-    "reconcile",
-    "dispute_redemption",
-    "privacy_ledger",
-    "security_key_devices",
-    "security_keys",
-    "register_security_key",
-    "rename_security_key",
-    "remove_security_key",
-    "enable_security_key_unlock",
-    "unlock_with_security_key",
-    "step_up_plan",
-    "risk_status",
-    "set_limit",
-    "verify_redemption",
-    "cancel_redemption",
-    "set_sandbox_step_up_waiver",
-    "verify_tier",
-    "auto_cashouts",
-    "add_auto_cashout",
-    "remove_auto_cashout",
-    "run_auto_cashouts",
-];
+// A build script stops the build with a message: that is how it reports a broken setup.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+macro_rules! desktop_boundary {
+    (
+        commands {
+            $(
+                $(#[doc = $doc:literal])*
+                $module:ident :: $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $answer:ty ;
+            )*
+        }
+        events { $($events:tt)* }
+    ) => {
+        const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+include!("src/boundary/list.rs");
+
+/// The main window's capability: the app's commands and event listening, nothing else (no
+/// window, path, dialog or other core command; the dialogs are opened from Rust).
+fn capability() -> String {
+    let mut permissions = vec!["core:event:default".to_owned()];
+    permissions.extend(
+        COMMANDS
+            .iter()
+            .map(|name| format!("allow-{}", name.replace('_', "-"))),
+    );
+    let permissions = permissions
+        .iter()
+        .map(|p| format!("    \"{p}\""))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    format!(
+        r#"{{
+  "$schema": "../gen/schemas/desktop-schema.json",
+  "identifier": "default",
+  "description": "What the main window may call: the app's own commands and event listening, nothing else. Written by build.rs from src/boundary/list.rs: do not edit.",
+  "windows": [
+    "main"
+  ],
+  "permissions": [
+{permissions}
+  ]
+}}
+"#
+    )
+}
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/boundary/list.rs");
+    let path = Path::new("capabilities/default.json");
+    let text = capability();
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(path, text).expect("capabilities/default.json is written");
+    }
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

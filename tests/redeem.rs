@@ -14,6 +14,10 @@
 //! however long the soak runs (with some signed refusals in the mix), and the user grows into
 //! the higher tiers as a real one would.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;

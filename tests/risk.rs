@@ -6,6 +6,10 @@
 //! the demo vault accepts: these worlds are demo vaults (`--demo`), except where a test is about
 //! the real vault's refusals.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Stdio;
 
 use tipvault_sandbox_provider::{Config, Sandbox};

@@ -3,27 +3,24 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
+use tipvault_app::clock;
 use tipvault_app::{AppError, KdfChoice, LockReason, SecretString};
 
 use crate::reauth::{ReauthInput, with_proof};
 use crate::session::{Desktop, blocking};
 
-#[tauri::command]
-pub fn app_info() -> app::AppInfo {
-    app::app_info()
+// Every command is async: Tauri runs synchronous commands on the window's main thread, which a
+// slow purge holding the session lock would freeze.
+pub async fn app_info<R: Runtime>(_handle: AppHandle<R>) -> Result<app::AppInfo, AppError> {
+    Ok(app::app_info())
 }
 
-// Every command that touches files or the session lock is async: Tauri runs synchronous
-// commands on the window's main thread, which a slow purge holding the lock would freeze.
-#[tauri::command]
-pub async fn vault_status(desktop: State<'_, Desktop>) -> Result<app::VaultStatus, AppError> {
-    app::vault_status(&desktop.location, Utc::now())
+pub async fn vault_status<R: Runtime>(handle: AppHandle<R>) -> Result<app::VaultStatus, AppError> {
+    app::vault_status(&handle.state::<Desktop>().location, clock::now())
 }
 
-#[tauri::command]
 pub async fn create_vault<R: Runtime>(
     handle: AppHandle<R>,
     passphrase: String,
@@ -31,21 +28,20 @@ pub async fn create_vault<R: Runtime>(
     let passphrase = SecretString::from(passphrase);
     blocking(handle, move |d| {
         let (session, created) =
-            app::create_vault(&d.location, &passphrase, KdfChoice::DEFAULT, Utc::now())?;
+            app::create_vault(&d.location, &passphrase, KdfChoice::DEFAULT, clock::now())?;
         d.hold(session);
         Ok(created)
     })
     .await
 }
 
-#[tauri::command]
 pub async fn unlock_vault<R: Runtime>(
     handle: AppHandle<R>,
     passphrase: String,
 ) -> Result<app::Unlocked, AppError> {
     let passphrase = SecretString::from(passphrase);
     let unlocked = blocking(handle.clone(), move |d| {
-        let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, Utc::now())?;
+        let (session, unlocked) = app::unlock_vault(&d.location, &passphrase, clock::now())?;
         d.hold(session);
         Ok(unlocked)
     })
@@ -54,41 +50,37 @@ pub async fn unlock_vault<R: Runtime>(
     Ok(unlocked)
 }
 
-#[tauri::command]
 pub async fn lock_vault<R: Runtime>(handle: AppHandle<R>) -> Result<bool, AppError> {
     blocking(handle, |d| d.release(LockReason::User)).await
 }
 
 /// The user is active in the window (typing, clicking): postpones the auto-lock.
-#[tauri::command]
 ///
 /// On a blocking thread like the rest: while an import holds the vault this waits for it, and
 /// waiting on the async runtime's few workers could starve other commands.
 pub async fn note_activity<R: Runtime>(handle: AppHandle<R>) -> Result<(), AppError> {
     blocking(handle, |d| {
         d.with_session(|s| {
-            s.touch(Utc::now());
+            s.touch(clock::now());
             Ok(())
         })
     })
     .await
 }
 
-#[tauri::command]
 pub async fn retention_classes<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::RetentionView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::retention_classes(s, Utc::now()))
+        d.with_session(|s| app::retention_classes(s, clock::now()))
     })
     .await
 }
 
 /// Shortening a class asks the dialog's proof (`reauth`); lengthening needs none.
-#[tauri::command]
 pub async fn set_retention<R: Runtime>(
     handle: AppHandle<R>,
-    class: String,
+    class_name: String,
     seconds: u64,
     reauth: Option<ReauthInput>,
 ) -> Result<app::RetentionChanged, AppError> {
@@ -96,52 +88,50 @@ pub async fn set_retention<R: Runtime>(
     let inner = handle.clone();
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
-            d.with_session(|s| app::set_retention(s, &class, duration, proof, Utc::now()))
+            d.with_session(|s| app::set_retention(s, &class_name, duration, proof, clock::now()))
         })
     })
     .await
 }
 
-#[tauri::command]
 pub async fn purge_expired<R: Runtime>(
     handle: AppHandle<R>,
     dry_run: bool,
 ) -> Result<app::PurgeView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::purge_expired(s, Utc::now(), dry_run))
+        d.with_session(|s| app::purge_expired(s, clock::now(), dry_run))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn audit_entries<R: Runtime>(
     handle: AppHandle<R>,
     after: u64,
     limit: u32,
 ) -> Result<Vec<app::AuditEntryView>, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::audit_entries(s, Utc::now(), after, limit))
+        d.with_session(|s| app::audit_entries(s, clock::now(), after, limit))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn verify_audit_log<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<app::AuditVerifyView, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::verify_audit_log(s, Utc::now()))
+        d.with_session(|s| app::verify_audit_log(s, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn settings<R: Runtime>(handle: AppHandle<R>) -> Result<app::Settings, AppError> {
-    blocking(handle, |d| d.with_session(|s| app::settings(s, Utc::now()))).await
+    blocking(handle, |d| {
+        d.with_session(|s| app::settings(s, clock::now()))
+    })
+    .await
 }
 
 /// Longer than the default asks the dialog's proof (`reauth`).
-#[tauri::command]
 pub async fn set_auto_lock<R: Runtime>(
     handle: AppHandle<R>,
     seconds: u64,
@@ -158,14 +148,13 @@ pub async fn set_auto_lock<R: Runtime>(
 
 /// Previews an amount over the vault's catalog (the only cached one, the one named in the
 /// query, or the demo catalog).
-#[tauri::command]
 pub async fn preview_balance<R: Runtime>(
     handle: AppHandle<R>,
     query: app::PreviewQuery,
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| {
-            let now = Utc::now();
+            let now = clock::now();
             let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
             let headroom = app::cash_out_headroom(s, now)?;
             app::preview_query_within(&catalog, &query, &headroom, now)
@@ -177,14 +166,13 @@ pub async fn preview_balance<R: Runtime>(
 
 /// Previews the vault's current balances (every source, several currencies, FX at the rates
 /// the user typed).
-#[tauri::command]
 pub async fn preview_my_balances<R: Runtime>(
     handle: AppHandle<R>,
     query: app::BalancePreviewQuery,
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| {
-            let now = Utc::now();
+            let now = clock::now();
             let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
             app::preview_balances(s, &catalog, &query, now).map(|r| app::preview_view(&r))
         })
@@ -193,18 +181,16 @@ pub async fn preview_my_balances<R: Runtime>(
 }
 
 /// The cached catalogs and the built-in demo catalog.
-#[tauri::command]
 pub async fn catalogs<R: Runtime>(handle: AppHandle<R>) -> Result<Vec<app::CatalogView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_catalogs(s, Utc::now()))
+        d.with_session(|s| app::list_catalogs(s, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn dashboard<R: Runtime>(handle: AppHandle<R>) -> Result<app::DashboardView, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::dashboard(s, Utc::now()))
+        d.with_session(|s| app::dashboard(s, clock::now()))
     })
     .await
 }

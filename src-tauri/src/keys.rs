@@ -10,9 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
+use tipvault_app::clock;
 use tipvault_app::{AppError, AuthenticatorChoice, ErrorCode, IfMissing, PinPrompt};
 
 use crate::reauth::{ReauthInput, with_proof};
@@ -22,7 +23,9 @@ use crate::session::blocking;
 const SOFT_ENV: &str = "TIPVAULT_TEST_SOFT_AUTHENTICATOR";
 
 /// A kind of authenticator the user can pick in the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "DeviceKind")]
 pub enum Device {
     /// A USB CTAP2 security key.
     Usb,
@@ -30,33 +33,14 @@ pub enum Device {
     TestDevice,
 }
 
-impl Device {
-    const USB: &str = "usb";
-    const TEST_DEVICE: &str = "test_device";
-
-    fn parse(text: &str) -> Result<Self, AppError> {
-        match text {
-            Self::USB => Ok(Self::Usb),
-            Self::TEST_DEVICE => Ok(Self::TestDevice),
-            other => Err(AppError::new(
-                ErrorCode::InvalidInput,
-                format!("There is no kind of security key called {other:?}."),
-            )),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Usb => Self::USB,
-            Self::TestDevice => Self::TEST_DEVICE,
-        }
-    }
-}
-
 /// What the device is for: registering a new one, or using one already registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Purpose {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "KeyPurpose")]
+pub enum Purpose {
+    /// Registering a new key.
     Register,
+    /// Unlocking or approving with a key already registered.
     Use,
 }
 
@@ -111,10 +95,10 @@ fn soft_file<R: Runtime>(
 }
 
 /// The kinds of device offered for `purpose`, USB first (the default).
-fn offered(test_device: bool) -> Vec<&'static str> {
-    let mut kinds = vec![Device::Usb.name()];
+fn offered(test_device: bool) -> Vec<Device> {
+    let mut kinds = vec![Device::Usb];
     if test_device {
-        kinds.push(Device::TestDevice.name());
+        kinds.push(Device::TestDevice);
     }
     kinds
 }
@@ -149,11 +133,10 @@ fn choice<R: Runtime>(
 pub(crate) fn open<R: Runtime>(
     handle: &AppHandle<R>,
     vault_dir: &Path,
-    device: &str,
+    device: Device,
     pin: Option<String>,
     purpose: Purpose,
 ) -> Result<Box<dyn app::auth::Authenticator>, AppError> {
-    let device = Device::parse(device)?;
     let choice = choice(handle, vault_dir, device, purpose)?;
     let if_missing = match purpose {
         Purpose::Register => IfMissing::Create,
@@ -162,25 +145,12 @@ pub(crate) fn open<R: Runtime>(
     app::open_authenticator(&choice, if_missing, pin_once(pin))
 }
 
-fn purpose(text: &str) -> Result<Purpose, AppError> {
-    match text {
-        "register" => Ok(Purpose::Register),
-        "use" => Ok(Purpose::Use),
-        other => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            format!("Unknown purpose {other:?}."),
-        )),
-    }
-}
-
 /// The kinds of security key the UI may offer to register (`register`) or to unlock and
 /// approve with (`use`): `usb`, and `test_device` only in demo mode or under the test hook.
-#[tauri::command]
 pub async fn security_key_devices<R: Runtime>(
     handle: AppHandle<R>,
-    purpose: String,
-) -> Result<Vec<&'static str>, AppError> {
-    let purpose = self::purpose(&purpose)?;
+    purpose: Purpose,
+) -> Result<Vec<Device>, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         Ok(offered(
@@ -190,54 +160,49 @@ pub async fn security_key_devices<R: Runtime>(
     .await
 }
 
-#[tauri::command]
 pub async fn security_keys<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::SecurityKeyView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_security_keys(s, Utc::now()))
+        d.with_session(|s| app::list_security_keys(s, clock::now()))
     })
     .await
 }
 
 /// Registers a key under `label` (two touches: the credential, then its unlock slot), once the
 /// dialog's proof (`reauth`: the passphrase or another registered key) is checked.
-#[tauri::command]
 pub async fn register_security_key<R: Runtime>(
     handle: AppHandle<R>,
     label: String,
-    device: String,
+    device: Device,
     pin: Option<String>,
     reauth: Option<ReauthInput>,
 ) -> Result<app::SecurityKeyView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
-            let mut authenticator =
-                open(&inner, d.location.dir(), &device, pin, Purpose::Register)?;
+            let mut authenticator = open(&inner, d.location.dir(), device, pin, Purpose::Register)?;
             d.with_session(|s| {
-                app::register_security_key(s, proof, &mut *authenticator, &label, Utc::now())
+                app::register_security_key(s, proof, &mut *authenticator, &label, clock::now())
             })
         })
     })
     .await
 }
 
-#[tauri::command]
 pub async fn rename_security_key<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
     label: String,
 ) -> Result<app::SecurityKeyView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::rename_security_key(s, &id, &label, Utc::now()))
+        d.with_session(|s| app::rename_security_key(s, &id, &label, clock::now()))
     })
     .await
 }
 
 /// Removes a key and replaces the vault key, with the passphrase from the dialog (`reauth`);
 /// other keys keep approving and lose only their unlock slot.
-#[tauri::command]
 pub async fn remove_security_key<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
@@ -246,7 +211,7 @@ pub async fn remove_security_key<R: Runtime>(
     let passphrase = crate::reauth::passphrase(reauth);
     blocking(handle, move |d| {
         d.with_session(|s| {
-            app::remove_security_key(s, passphrase.as_ref(), &id, &mut [], Utc::now())
+            app::remove_security_key(s, passphrase.as_ref(), &id, &mut [], clock::now())
         })
     })
     .await
@@ -254,19 +219,18 @@ pub async fn remove_security_key<R: Runtime>(
 
 /// Gives the key at hand (already registered) its unlock slot again, once the dialog's proof
 /// (`reauth`) is checked: after another key's removal replaced the vault key.
-#[tauri::command]
 pub async fn enable_security_key_unlock<R: Runtime>(
     handle: AppHandle<R>,
-    device: String,
+    device: Device,
     pin: Option<String>,
     reauth: Option<ReauthInput>,
 ) -> Result<app::SecurityKeyView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
-            let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+            let mut authenticator = open(&inner, d.location.dir(), device, pin, Purpose::Use)?;
             d.with_session(|s| {
-                app::enable_security_key_unlock(s, proof, &mut *authenticator, Utc::now())
+                app::enable_security_key_unlock(s, proof, &mut *authenticator, clock::now())
             })
         })
     })
@@ -274,17 +238,16 @@ pub async fn enable_security_key_unlock<R: Runtime>(
 }
 
 /// Unlocks the vault with a registered key instead of the passphrase.
-#[tauri::command]
 pub async fn unlock_with_security_key<R: Runtime>(
     handle: AppHandle<R>,
-    device: String,
+    device: Device,
     pin: Option<String>,
 ) -> Result<app::Unlocked, AppError> {
     let inner = handle.clone();
     let unlocked = blocking(handle.clone(), move |d| {
-        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
+        let mut authenticator = open(&inner, d.location.dir(), device, pin, Purpose::Use)?;
         let (session, unlocked) =
-            app::unlock_with_security_key(&d.location, &mut *authenticator, Utc::now())?;
+            app::unlock_with_security_key(&d.location, &mut *authenticator, clock::now())?;
         d.hold(session);
         Ok(unlocked)
     })
@@ -295,13 +258,12 @@ pub async fn unlock_with_security_key<R: Runtime>(
 
 /// Exactly what a step-up for redemption `id` approves, with the digest to hand back to
 /// `verify_redemption`.
-#[tauri::command]
 pub async fn step_up_plan<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
 ) -> Result<app::StepUpPlanView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::step_up_plan_view(s, &id, Utc::now()))
+        d.with_session(|s| app::step_up_plan_view(s, &id, clock::now()))
     })
     .await
 }
@@ -312,10 +274,13 @@ mod tests {
 
     #[test]
     fn the_ui_names_a_kind_of_device_never_a_file() {
-        assert_eq!(Device::parse("usb").unwrap(), Device::Usb);
-        assert_eq!(Device::parse("test_device").unwrap(), Device::TestDevice);
-        let err = Device::parse("/tmp/soft.json").unwrap_err();
-        assert_eq!(err.code, ErrorCode::InvalidInput);
+        let parse = |text: &str| serde_json::from_value::<Device>(serde_json::json!(text));
+        assert_eq!(parse("usb").unwrap(), Device::Usb);
+        assert_eq!(parse("test_device").unwrap(), Device::TestDevice);
+        assert!(
+            parse("/tmp/soft.json").is_err(),
+            "a path is not a kind of device"
+        );
     }
 
     #[test]
@@ -348,8 +313,13 @@ mod tests {
 
     #[test]
     fn usb_comes_first_and_the_test_device_is_never_the_default() {
-        assert_eq!(offered(false), ["usb"]);
-        assert_eq!(offered(true), ["usb", "test_device"]);
+        assert_eq!(offered(false), [Device::Usb]);
+        assert_eq!(offered(true), [Device::Usb, Device::TestDevice]);
+        // As the window receives them.
+        assert_eq!(
+            serde_json::to_value(offered(true)).unwrap(),
+            serde_json::json!(["usb", "test_device"])
+        );
     }
 
     #[test]
@@ -373,7 +343,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "tipvault-desktop-keys-{}-{}",
             std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            clock::now().timestamp_nanos_opt().unwrap_or_default()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -9,15 +9,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use serde::Deserialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app as app;
+use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode};
 
 use crate::session::{Desktop, blocking};
 
-/// The event carrying [`app::ImportProgress`] while a file is read.
-pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 /// Progress events are sent at most this often (the ledger reports far more often).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -45,88 +44,84 @@ fn describe(path: &std::path::Path) -> Result<app::ChosenFile, AppError> {
     })
 }
 
-#[tauri::command]
-pub fn platforms() -> Vec<app::PlatformView> {
-    app::platforms()
+pub async fn platforms<R: Runtime>(
+    _handle: AppHandle<R>,
+) -> Result<Vec<app::PlatformView>, AppError> {
+    Ok(app::platforms())
 }
 
-#[tauri::command]
 pub async fn sources<R: Runtime>(handle: AppHandle<R>) -> Result<Vec<app::SourceView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_sources(s, Utc::now()))
+        d.with_session(|s| app::list_sources(s, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn add_source<R: Runtime>(
     handle: AppHandle<R>,
     source: app::NewSource,
 ) -> Result<app::SourceView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::add_source(s, &source, Utc::now()))
+        d.with_session(|s| app::add_source(s, &source, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn set_payout_threshold<R: Runtime>(
     handle: AppHandle<R>,
     source: String,
     threshold: String,
 ) -> Result<app::SourceView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::set_payout_threshold(s, &source, &threshold, None, Utc::now()))
+        d.with_session(|s| app::set_payout_threshold(s, &source, &threshold, None, clock::now()))
     })
     .await
 }
 
-/// Asks the user for the file to import (`what` = `data`) or its mapping profile (`profile`);
-/// `None` when they closed the dialog.
-#[tauri::command]
+/// Which file an import is choosing: the platform's export, or a mapping profile for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportFile {
+    /// The export to import (CSV, TSV or text).
+    Data,
+    /// A mapping profile (JSON) for an export no built-in format reads.
+    Profile,
+}
+
+/// Asks the user for the file to import (`data`) or its mapping profile (`profile`); `None`
+/// when they closed the dialog.
 pub async fn choose_import_file<R: Runtime>(
     handle: AppHandle<R>,
-    imports: State<'_, Imports>,
-    what: String,
+    what: ImportFile,
 ) -> Result<Option<app::ChosenFile>, AppError> {
-    let what = match what.as_str() {
-        "data" => "data",
-        "profile" => "profile",
-        _ => {
-            return Err(AppError::new(
-                ErrorCode::InvalidInput,
-                "Choose a data file or a profile.",
-            ));
-        }
-    };
-    let filter: (&'static str, &'static [&'static str]) = if what == "profile" {
-        ("Mapping profile", &["json"])
-    } else {
-        ("CSV export", &["csv", "txt", "tsv"])
+    let filter: (&'static str, &'static [&'static str]) = match what {
+        ImportFile::Profile => ("Mapping profile", &["json"]),
+        ImportFile::Data => ("CSV export", &["csv", "txt", "tsv"]),
     };
     blocking(handle.clone(), Desktop::require_unlocked).await?;
-    let Some(path) = crate::dialogs::open(&handle, filter, what == "data").await? else {
+    let Some(path) = crate::dialogs::open(&handle, filter, what == ImportFile::Data).await? else {
         return Ok(None);
     };
     let chosen = describe(&path)?;
-    let slot = if what == "data" {
-        &imports.data
-    } else {
-        &imports.profile
+    let imports = handle.state::<Imports>();
+    let slot = match what {
+        ImportFile::Data => &imports.data,
+        ImportFile::Profile => &imports.profile,
     };
     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
     Ok(Some(chosen))
 }
 
 /// Forgets the chosen mapping profile.
-#[tauri::command]
-pub fn clear_import_profile(imports: State<'_, Imports>) {
+pub async fn clear_import_profile<R: Runtime>(handle: AppHandle<R>) -> Result<(), AppError> {
+    let imports = handle.state::<Imports>();
     *imports.profile.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    Ok(())
 }
 
 /// Imports (or, with `dry_run`, checks) the chosen file, sending progress events; the summary
 /// carries the detected format, the per-row report and what was dropped.
-#[tauri::command]
 pub async fn import_chosen<R: Runtime>(
     handle: AppHandle<R>,
     settings: app::ImportSettings,
@@ -153,15 +148,15 @@ pub async fn import_chosen<R: Runtime>(
             let at_end = p.total_bytes == Some(p.bytes_read);
             if at_end || last.elapsed() >= PROGRESS_EVERY {
                 last = Instant::now();
-                let _ = emitter.emit(IMPORT_PROGRESS_EVENT, p);
+                let _ = emitter.emit(crate::boundary::IMPORT_PROGRESS, p);
             }
         };
         let imports = emitter.state::<Imports>();
         let cancelled = || imports.cancel.load(Ordering::SeqCst);
         d.with_session(|s| {
-            let summary = app::import_file(s, &request, Utc::now(), progress, &cancelled);
+            let summary = app::import_file(s, &request, clock::now(), progress, &cancelled);
             // The import kept the user waiting, not away: restart the idle clock.
-            s.touch(Utc::now());
+            s.touch(clock::now());
             summary
         })
     })
@@ -174,13 +169,15 @@ pub async fn import_chosen<R: Runtime>(
 }
 
 /// Asks the running import to stop; it ends with a `cancelled` error and writes nothing.
-/// Synchronous on purpose: it must not wait for the vault the import is holding.
-#[tauri::command]
-pub fn cancel_import(imports: State<'_, Imports>) {
-    imports.cancel.store(true, Ordering::SeqCst);
+/// It takes no lock: it must not wait for the vault the import is holding.
+pub async fn cancel_import<R: Runtime>(handle: AppHandle<R>) -> Result<(), AppError> {
+    handle
+        .state::<Imports>()
+        .cancel
+        .store(true, Ordering::SeqCst);
+    Ok(())
 }
 
-#[tauri::command]
 pub async fn history<R: Runtime>(
     handle: AppHandle<R>,
     query: app::HistoryQuery,
@@ -188,12 +185,11 @@ pub async fn history<R: Runtime>(
 ) -> Result<app::HistoryPageView, AppError> {
     let tz = app::parse_tz(&tz)?;
     blocking(handle, move |d| {
-        d.with_session(|s| app::history(s, &query, tz, Utc::now()))
+        d.with_session(|s| app::history(s, &query, tz, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn inflow<R: Runtime>(
     handle: AppHandle<R>,
     query: app::HistoryQuery,
@@ -203,7 +199,7 @@ pub async fn inflow<R: Runtime>(
     let tz = app::parse_tz(&tz)?;
     let period = app::parse_period(&period)?;
     blocking(handle, move |d| {
-        d.with_session(|s| app::inflow(s, &query, period, tz, Utc::now()))
+        d.with_session(|s| app::inflow(s, &query, period, tz, clock::now()))
     })
     .await
 }
@@ -215,12 +211,11 @@ fn export_name(format: app::ExportFormat) -> String {
         app::ExportFormat::Beancount => "beancount",
         app::ExportFormat::Ledger => "journal",
     };
-    format!("tipvault-{}.{ext}", Utc::now().format("%Y-%m-%d"))
+    format!("tipvault-{}.{ext}", clock::now().format("%Y-%m-%d"))
 }
 
 /// Asks where to save, then writes every live entry there (owner-only permissions, replaced
 /// atomically); `None` when the user closed the dialog.
-#[tauri::command]
 pub async fn export_ledger<R: Runtime>(
     handle: AppHandle<R>,
     format: app::ExportFormat,
@@ -234,7 +229,7 @@ pub async fn export_ledger<R: Runtime>(
         return Ok(None);
     };
     blocking(handle, move |d| {
-        d.with_session(|s| app::export_to_file(s, format, tz, &target, Utc::now()))
+        d.with_session(|s| app::export_to_file(s, format, tz, &target, clock::now()))
             .map(|exported| app::SavedExport {
                 file: target
                     .file_name()

@@ -1,10 +1,12 @@
 //! The desktop shell: a Tauri window over `tipvault-app`.
 //!
-//! Every `#[tauri::command]` here is a one-line adapter: it takes input from the UI, calls one
-//! `tipvault_app` function and returns its result or its `{code, message}` error. Secrets only
-//! ever travel from the UI to Rust (a passphrase being typed), never back. A command must also
-//! be listed in `build.rs` and granted in `capabilities/` or the UI cannot call it.
+//! Every command is an adapter: it takes input from the UI, calls one `tipvault_app` function and
+//! returns its result or its `{code, message}` error. Secrets only ever travel from the UI to
+//! Rust (a passphrase being typed), never back. The commands the window may call are listed
+//! once, in `boundary/list.rs`: registration, permissions, the capability file and the UI's
+//! typed backend are all generated from that list.
 
+pub mod boundary;
 mod commands;
 mod dialogs;
 mod ipc_record;
@@ -20,6 +22,7 @@ use std::time::Duration;
 use tauri::Runtime;
 use tipvault_app::VaultLocation;
 
+pub use boundary::COMMANDS;
 pub use session::Desktop;
 
 /// How often the auto-lock watcher looks at the session.
@@ -32,7 +35,7 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>, desktop: Desktop) -> tauri::
         Some(record) => base.plugin(record),
         None => base,
     };
-    base.manage(desktop)
+    let base = base
         .manage(ledger::Imports::default())
         .manage(redeem::Redeemer::default())
         .plugin(tauri_plugin_dialog::init())
@@ -41,67 +44,8 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>, desktop: Desktop) -> tauri::
             #[cfg(unix)]
             session::lock_on_signals(app.handle().clone());
             Ok(())
-        })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::vault_status,
-            commands::create_vault,
-            commands::unlock_vault,
-            commands::lock_vault,
-            commands::note_activity,
-            commands::retention_classes,
-            commands::set_retention,
-            commands::purge_expired,
-            commands::audit_entries,
-            commands::verify_audit_log,
-            commands::settings,
-            commands::set_auto_lock,
-            commands::preview_balance,
-            commands::preview_my_balances,
-            commands::catalogs,
-            commands::dashboard,
-            ledger::platforms,
-            ledger::sources,
-            ledger::add_source,
-            ledger::set_payout_threshold,
-            ledger::choose_import_file,
-            ledger::clear_import_profile,
-            ledger::import_chosen,
-            ledger::cancel_import,
-            ledger::history,
-            ledger::inflow,
-            ledger::export_ledger,
-            redeem::providers,
-            redeem::start_demo,
-            redeem::leave_demo,
-            redeem::refresh_catalogs,
-            redeem::reconcile_account,
-            redeem::link_account,
-            redeem::plan_redemption,
-            redeem::send_redemption,
-            redeem::redemptions,
-            redeem::reconcile,
-            redeem::dispute_redemption,
-            redeem::privacy_ledger,
-            keys::security_key_devices,
-            keys::security_keys,
-            keys::register_security_key,
-            keys::rename_security_key,
-            keys::remove_security_key,
-            keys::enable_security_key_unlock,
-            keys::unlock_with_security_key,
-            keys::step_up_plan,
-            risk::risk_status,
-            risk::set_limit,
-            risk::verify_redemption,
-            risk::cancel_redemption,
-            risk::set_sandbox_step_up_waiver,
-            risk::verify_tier,
-            risk::auto_cashouts,
-            risk::add_auto_cashout,
-            risk::remove_auto_cashout,
-            risk::run_auto_cashouts,
-        ])
+        });
+    boundary::register(base.manage(desktop))
 }
 
 /// Starts the desktop app.

@@ -11,13 +11,17 @@ use serde::Deserialize;
 use tauri::{AppHandle, Runtime};
 use tipvault_app::{AppError, Proof, SecretString};
 
-use crate::keys::{Purpose, open};
+use crate::keys::{Device, Purpose, open};
 
 /// What the dialog returns: a passphrase, or a kind of device (and its PIN).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReauthInput {
+    #[ts(optional = nullable)]
     passphrase: Option<String>,
-    device: Option<String>,
+    #[ts(optional = nullable)]
+    device: Option<Device>,
+    #[ts(optional = nullable)]
     pin: Option<String>,
 }
 
@@ -37,7 +41,7 @@ pub(crate) fn with_proof<R: Runtime, T>(
         return work(Some(Proof::Passphrase(&passphrase)));
     }
     if let Some(device) = input.device {
-        let mut authenticator = open(handle, vault_dir, &device, input.pin, Purpose::Use)?;
+        let mut authenticator = open(handle, vault_dir, device, input.pin, Purpose::Use)?;
         return work(Some(Proof::SecurityKey(&mut *authenticator)));
     }
     work(None)

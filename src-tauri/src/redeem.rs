@@ -8,22 +8,26 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use chrono::Utc;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app as app;
-use tipvault_app::{AppError, ErrorCode, Network};
-use tipvault_sandbox_provider::{Config, Sandbox};
+use tipvault_app::clock;
+use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions, enter_demo};
+use tipvault_app::{AppError, Network};
 
 use crate::session::{Desktop, blocking};
 
-/// The event carrying each leg's progress while a redemption is sent or reconciled.
-pub const REDEMPTION_PROGRESS_EVENT: &str = "redemption-progress";
+/// Tells the window of each leg's progress (committed as leaving, confirmed, failed, queued).
+pub(crate) fn leg_progress<R: Runtime>(handle: &AppHandle<R>) -> impl FnMut(&app::LegProgress) {
+    move |p| {
+        let _ = handle.emit(crate::boundary::REDEMPTION_PROGRESS, p);
+    }
+}
 
 /// The network runtime (created on first use) and the demo sandbox, when running.
 #[derive(Default)]
 pub struct Redeemer {
     net: OnceLock<Network>,
-    sandbox: Mutex<Option<Sandbox>>,
+    sandbox: Mutex<Option<DemoProvider>>,
 }
 
 impl Redeemer {
@@ -36,26 +40,17 @@ impl Redeemer {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::new(
-        ErrorCode::Internal,
-        format!("The sandbox could not start: {e}."),
-    )
-}
-
-#[tauri::command]
 pub async fn providers<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::ProviderView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_providers(s, Utc::now()))
+        d.with_session(|s| app::list_providers(s, clock::now()))
     })
     .await
 }
 
 /// Leaves demo mode: locks the demo vault; the window returns to the real vault's unlock
 /// screen. Returns false when no demo vault was open.
-#[tauri::command]
 pub async fn leave_demo<R: Runtime>(handle: AppHandle<R>) -> Result<bool, AppError> {
     blocking(handle, |d| {
         if d.in_demo_vault() {
@@ -73,7 +68,6 @@ const DOUBLE_CHARGE_ENV: &str = "TIPVAULT_TEST_SANDBOX_DOUBLE_CHARGE";
 /// Demo mode: locks the real vault and opens the demo vault beside it in its place (nothing
 /// demo ever enters the real one), starts the sandbox provider on loopback (once per app run),
 /// adds and pairs it, and imports demo tips when the demo vault has no balance yet.
-#[tauri::command]
 pub async fn start_demo<R: Runtime>(handle: AppHandle<R>) -> Result<app::DemoStarted, AppError> {
     let redeemer_handle = handle.clone();
     blocking(handle, move |d| {
@@ -81,41 +75,30 @@ pub async fn start_demo<R: Runtime>(handle: AppHandle<R>) -> Result<app::DemoSta
         let net = redeemer.net()?;
         if !d.in_demo_vault() {
             d.release(app::LockReason::User)?;
-            let (session, _created) = app::open_demo_vault(&d.location, Utc::now())?;
+            let (session, _created) = app::open_demo_vault(&d.location, clock::now())?;
             d.hold(session);
         }
-        let (url, code, key) = {
-            let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.is_none() {
-                let db = d.location.dir().with_extension("sandbox.sqlite");
-                let mut config = Config::new(db);
-                config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                config.demo_balances = vec![("KRW".into(), app::providers::DEMO_BALANCE_KRW)];
-                // `test-hooks` builds only: the WebDriver test of a double charge found and disputed
-                // runs the demo sandbox with that fault.
-                config.faults.double_charge =
-                    cfg!(feature = "test-hooks") && std::env::var_os(DOUBLE_CHARGE_ENV).is_some();
-                let sandbox = net
-                    .runtime()
-                    .block_on(Sandbox::start(config))
-                    .map_err(internal)?;
-                *slot = Some(sandbox);
-            }
-            let sandbox = slot.as_ref().ok_or_else(|| internal("no sandbox"))?;
-            (
-                sandbox.base_url(),
-                sandbox.enrollment_code().to_owned(),
-                sandbox.provider_key().1,
-            )
+        let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
+        let provider = match &mut *slot {
+            Some(provider) => provider,
+            none => none.insert(DemoProvider::start(
+                net,
+                &d.location,
+                DemoProviderOptions {
+                    // `test-hooks` builds only: the WebDriver test of a double charge found and
+                    // disputed runs the demo sandbox with that fault.
+                    double_charge: cfg!(feature = "test-hooks")
+                        && std::env::var_os(DOUBLE_CHARGE_ENV).is_some(),
+                },
+            )?),
         };
-        d.with_session(|s| app::add_demo_sandbox(s, net, &url, &key, &code, Utc::now()))
+        d.with_session(|s| enter_demo(s, net, provider, clock::now()))
     })
     .await
 }
 
 /// Fetches the catalog of `provider` (or of every provider) under its pinned key and renews or
 /// replaces the cached copy: the desktop's "Refresh" wherever a catalog is stale or expired.
-#[tauri::command]
 pub async fn refresh_catalogs<R: Runtime>(
     handle: AppHandle<R>,
     provider: Option<String>,
@@ -124,14 +107,13 @@ pub async fn refresh_catalogs<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::refresh_catalogs(s, net, provider.as_deref(), Utc::now()))
+        d.with_session(|s| app::refresh_catalogs(s, net, provider.as_deref(), clock::now()))
     })
     .await
 }
 
 /// Reads the provider's signed balance for `account` and compares it with the books: the
 /// Overview's "Reconcile now".
-#[tauri::command]
 pub async fn reconcile_account<R: Runtime>(
     handle: AppHandle<R>,
     account: String,
@@ -140,34 +122,32 @@ pub async fn reconcile_account<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::reconcile_account(s, net, &account, Utc::now()))
+        d.with_session(|s| app::reconcile_account(s, net, &account, clock::now()))
     })
     .await
 }
 
 /// Links a platform account to the provider that holds its money (`None` unlinks): the
 /// Overview's "Held by".
-#[tauri::command]
 pub async fn link_account<R: Runtime>(
     handle: AppHandle<R>,
     source: String,
     provider: Option<String>,
 ) -> Result<app::AccountView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::link_account(s, &source, provider.as_deref(), Utc::now()))
+        d.with_session(|s| app::link_account(s, &source, provider.as_deref(), clock::now()))
     })
     .await
 }
 
 /// Plans a redemption from a preview and the destinations typed for each product: nothing is
 /// sent; the answer lists exactly what each request would reveal.
-#[tauri::command]
 pub async fn plan_redemption<R: Runtime>(
     handle: AppHandle<R>,
     request: app::RedeemRequest,
 ) -> Result<app::RedemptionView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::plan_redemption(s, &request, Utc::now()))
+        d.with_session(|s| app::plan_redemption(s, &request, clock::now()))
     })
     .await
 }
@@ -175,7 +155,6 @@ pub async fn plan_redemption<R: Runtime>(
 /// Approves a planned redemption (the user saw what it reveals) and sends its legs. When the
 /// risk check holds it (a step-up, a pause or a refusal), nothing is sent and the answer is the
 /// redemption with its decision (`risk`), so the window can say why and offer the key.
-#[tauri::command]
 pub async fn send_redemption<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
@@ -184,49 +163,37 @@ pub async fn send_redemption<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        let mut progress = |p: &app::LegProgress| {
-            let _ = redeemer_handle.emit(REDEMPTION_PROGRESS_EVENT, p);
-        };
+        let mut progress = leg_progress(&redeemer_handle);
         d.with_session(|s| {
-            match app::approve_redemption_from(s, &id, &net.identity(), Utc::now()) {
-                Ok(_) => {}
-                Err(e) if crate::risk::held(&e) => return app::redemption(s, &id, Utc::now()),
-                Err(e) => return Err(e),
-            }
-            app::run_outbox_with(s, net, &mut progress)?;
-            app::redemption(s, &id, Utc::now())
+            app::send_planned(s, net, &id, &mut progress, clock::now())
+                .map(app::SendOutcome::into_redemption)
         })
     })
     .await
 }
 
-#[tauri::command]
 pub async fn redemptions<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::RedemptionView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_redemptions(s, Utc::now()))
+        d.with_session(|s| app::list_redemptions(s, clock::now()))
     })
     .await
 }
 
 /// Sends what is queued and asks providers about legs whose outcome is unknown.
-#[tauri::command]
 pub async fn reconcile<R: Runtime>(handle: AppHandle<R>) -> Result<app::OutboxRun, AppError> {
     let redeemer_handle = handle.clone();
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        let mut progress = |p: &app::LegProgress| {
-            let _ = redeemer_handle.emit(REDEMPTION_PROGRESS_EVENT, p);
-        };
+        let mut progress = leg_progress(&redeemer_handle);
         d.with_session(|s| app::reconcile_with(s, net, &mut progress))
     })
     .await
 }
 
 /// Sends a signed dispute and saves the evidence bundle where the user chooses.
-#[tauri::command]
 pub async fn dispute_redemption<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
@@ -243,19 +210,18 @@ pub async fn dispute_redemption<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::dispute(s, net, &id, reason, &target, Utc::now()))
+        d.with_session(|s| app::dispute(s, net, &id, reason, &target, clock::now()))
             .map(Some)
     })
     .await
 }
 
 /// What was sent to which provider, and when.
-#[tauri::command]
 pub async fn privacy_ledger<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::PrivacyEntryView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::privacy_ledger(s, Utc::now()))
+        d.with_session(|s| app::privacy_ledger(s, clock::now()))
     })
     .await
 }

@@ -8,33 +8,23 @@
 //! say why and offer the key; `verify_redemption` is the only way to approve it, and the app
 //! records that approval before the legs are queued and sent here with live progress.
 
-use chrono::Utc;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tipvault_app as app;
+use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode};
 
 use crate::keys::{Purpose, open};
 use crate::reauth::{ReauthInput, with_proof};
-use crate::redeem::{REDEMPTION_PROGRESS_EVENT, Redeemer};
+use crate::redeem::{Redeemer, leg_progress};
 use crate::session::{Desktop, blocking};
-
-/// The risk check held the redemption (it waits for a key or was refused): nothing was sent,
-/// and the decision is stored on it for the window to show.
-pub fn held(error: &AppError) -> bool {
-    matches!(
-        error.code,
-        ErrorCode::StepUpRequired | ErrorCode::Paused | ErrorCode::RiskRefused
-    )
-}
 
 /// Tier, progress to the next, limits per currency, every rule with its threshold (en/ko),
 /// providers' verification tokens and the sandbox waiver.
-#[tauri::command]
 pub async fn risk_status<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<app::RiskStatusView, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::risk_status(s, Utc::now()))
+        d.with_session(|s| app::risk_status(s, clock::now()))
     })
     .await
 }
@@ -42,7 +32,6 @@ pub async fn risk_status<R: Runtime>(
 /// Sets a limit (`amount: None` goes back to the tier's). Lowering needs nothing; a raise is
 /// answered `reauth_required` unless the dialog's proof (`reauth`: the passphrase, or a key
 /// that then approves exactly this change) comes with it.
-#[tauri::command]
 pub async fn set_limit<R: Runtime>(
     handle: AppHandle<R>,
     currency: String,
@@ -54,7 +43,7 @@ pub async fn set_limit<R: Runtime>(
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
             d.with_session(|s| {
-                app::set_limit(s, &currency, &kind, amount.as_deref(), proof, Utc::now())
+                app::set_limit(s, &currency, &kind, amount.as_deref(), proof, clock::now())
             })
         })
     })
@@ -64,46 +53,47 @@ pub async fn set_limit<R: Runtime>(
 /// Confirms a held redemption with a security key, if its plan is still the one shown
 /// (`plan_digest`): the app records the approval and queues the legs, which are sent now with
 /// live progress (`redemption-progress`).
-#[tauri::command]
 pub async fn verify_redemption<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
     plan_digest: String,
-    device: String,
+    device: crate::keys::Device,
     pin: Option<String>,
 ) -> Result<app::RedemptionView, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
         let redeemer = inner.state::<Redeemer>();
         let net = redeemer.net()?;
-        let mut authenticator = open(&inner, d.location.dir(), &device, pin, Purpose::Use)?;
-        let mut progress = |p: &app::LegProgress| {
-            let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
-        };
+        let mut authenticator = open(&inner, d.location.dir(), device, pin, Purpose::Use)?;
+        let mut progress = leg_progress(&inner);
         d.with_session(|s| {
-            app::verify_redemption_as_shown(s, &mut *authenticator, &id, &plan_digest, Utc::now())?;
+            app::verify_redemption_as_shown(
+                s,
+                &mut *authenticator,
+                &id,
+                &plan_digest,
+                clock::now(),
+            )?;
             app::run_outbox_with(s, net, &mut progress)?;
-            app::redemption(s, &id, Utc::now())
+            app::redemption(s, &id, clock::now())
         })
     })
     .await
 }
 
 /// Ends a redemption that was never approved (held or refused): nothing is ever sent.
-#[tauri::command]
 pub async fn cancel_redemption<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
 ) -> Result<app::RedemptionView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::cancel_redemption(s, &id, Utc::now()))
+        d.with_session(|s| app::cancel_redemption(s, &id, clock::now()))
     })
     .await
 }
 
 /// Demo money only: whether the check's step-ups at sandbox providers are let through.
 /// Turning it on asks the dialog's proof (`reauth`); off is free.
-#[tauri::command]
 pub async fn set_sandbox_step_up_waiver<R: Runtime>(
     handle: AppHandle<R>,
     waived: bool,
@@ -112,14 +102,13 @@ pub async fn set_sandbox_step_up_waiver<R: Runtime>(
     let inner = handle.clone();
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
-            d.with_session(|s| app::set_sandbox_step_up_waiver(s, waived, proof, Utc::now()))
+            d.with_session(|s| app::set_sandbox_step_up_waiver(s, waived, proof, clock::now()))
         })
     })
     .await
 }
 
 /// Asks a paired provider to verify the user; only its signed, expiring token is kept.
-#[tauri::command]
 pub async fn verify_tier<R: Runtime>(
     handle: AppHandle<R>,
     provider: String,
@@ -128,47 +117,43 @@ pub async fn verify_tier<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = inner.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::verify_tier(s, net, &provider, Utc::now()))
+        d.with_session(|s| app::verify_tier(s, net, &provider, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn auto_cashouts<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<Vec<app::AutoCashOutView>, AppError> {
     blocking(handle, |d| {
-        d.with_session(|s| app::list_auto_cashouts(s, Utc::now()))
+        d.with_session(|s| app::list_auto_cashouts(s, clock::now()))
     })
     .await
 }
 
 /// Adds "when this source reaches X, run this plan" (trusted tier only; the app says why not).
-#[tauri::command]
 pub async fn add_auto_cashout<R: Runtime>(
     handle: AppHandle<R>,
     rule: app::NewAutoCashOut,
 ) -> Result<app::AutoCashOutView, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::add_auto_cashout(s, &rule, Utc::now()))
+        d.with_session(|s| app::add_auto_cashout(s, &rule, clock::now()))
     })
     .await
 }
 
-#[tauri::command]
 pub async fn remove_auto_cashout<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
 ) -> Result<(), AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::remove_auto_cashout(s, &id, Utc::now()))
+        d.with_session(|s| app::remove_auto_cashout(s, &id, clock::now()))
     })
     .await
 }
 
 /// Runs the rules that fire now (each judged unattended: one the check would ask about waits
 /// for the user), then sends what was queued, with live progress.
-#[tauri::command]
 pub async fn run_auto_cashouts<R: Runtime>(
     handle: AppHandle<R>,
 ) -> Result<app::AutoCashOutRunView, AppError> {
@@ -184,23 +169,18 @@ fn run_and_send<R: Runtime>(
 ) -> Result<app::AutoCashOutRunView, AppError> {
     let redeemer = handle.state::<Redeemer>();
     let net = redeemer.net()?;
-    let run = d.with_session(|s| app::run_auto_cashouts(s, net, Utc::now()))?;
-    if run.fired.iter().any(|f| f.outcome == "approved") {
-        let mut progress = |p: &app::LegProgress| {
-            let _ = handle.emit(REDEMPTION_PROGRESS_EVENT, p);
-        };
+    let run = d.with_session(|s| app::run_auto_cashouts(s, net, clock::now()))?;
+    if run.queued_any() {
+        let mut progress = leg_progress(handle);
         d.with_session(|s| app::run_outbox_with(s, net, &mut progress))?;
     }
     Ok(run)
 }
 
-/// Event: the automatic cash-out rules ran by themselves (see [`run_auto_cashouts_soon`]) and
-/// something happened: a rule fired, or the run failed.
-pub const AUTO_CASH_OUT_EVENT: &str = "auto-cash-out";
-
-/// What [`AUTO_CASH_OUT_EVENT`] carries: the rules' run, if it got that far, and why it or the
+/// What `boundary::AUTO_CASH_OUT` carries: the rules' run, if it got that far, and why it or the
 /// sending after it failed (a queued redemption stays queued for the next run or reconcile).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AutoCashOutRan {
     pub run: Option<app::AutoCashOutRunView>,
     pub error: Option<AppError>,
@@ -224,7 +204,7 @@ pub fn run_auto_cashouts_soon<R: Runtime>(handle: &AppHandle<R>) {
                 error: Some(error),
             },
         };
-        let _ = handle.emit(AUTO_CASH_OUT_EVENT, ran);
+        let _ = handle.emit(crate::boundary::AUTO_CASH_OUT, ran);
     });
 }
 
@@ -235,59 +215,25 @@ async fn auto_cashouts_now<R: Runtime>(
 ) -> Result<Option<AutoCashOutRan>, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
-        // No rules (the common case): one read, no network.
-        if d.with_session(|s| app::list_auto_cashouts(s, Utc::now()))?
-            .is_empty()
-        {
-            return Ok(None);
-        }
-        // Below the trusted tier no rule can fire and the page says why; running anyway
-        // would only add a "skipped" audit entry on every unlock and import.
-        if d.with_session(|s| app::risk_status(s, Utc::now()))?.tier != "trusted" {
+        if !d.with_session(|s| app::auto_cashouts_may_fire(s, clock::now()))? {
             return Ok(None);
         }
         let redeemer = inner.state::<Redeemer>();
         let net = redeemer.net()?;
-        let run = d.with_session(|s| app::run_auto_cashouts(s, net, Utc::now()))?;
+        let run = d.with_session(|s| app::run_auto_cashouts(s, net, clock::now()))?;
         let mut error = None;
-        if run.fired.iter().any(|f| f.outcome == "approved") {
-            let mut progress = |p: &app::LegProgress| {
-                let _ = inner.emit(REDEMPTION_PROGRESS_EVENT, p);
-            };
+        if run.queued_any() {
+            let mut progress = leg_progress(&inner);
             error = d
                 .with_session(|s| app::run_outbox_with(s, net, &mut progress))
                 .err()
                 .filter(|e| e.code != ErrorCode::VaultLocked);
         }
-        let fired = run.fired.iter().any(|f| f.outcome != "waiting");
+        let fired = run.did_anything();
         Ok((fired || error.is_some()).then_some(AutoCashOutRan {
             run: Some(run),
             error,
         }))
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_held_redemption_is_an_answer_and_anything_else_stays_an_error() {
-        for code in [
-            ErrorCode::StepUpRequired,
-            ErrorCode::Paused,
-            ErrorCode::RiskRefused,
-        ] {
-            assert!(held(&AppError::new(code, "held")), "{code:?} holds it");
-        }
-        for code in [
-            ErrorCode::PlanChanged,
-            ErrorCode::Provider,
-            ErrorCode::VaultLocked,
-            ErrorCode::InvalidInput,
-        ] {
-            assert!(!held(&AppError::new(code, "no")), "{code:?} is a failure");
-        }
-    }
 }

@@ -11,10 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode, LockReason, Session, Settings, VaultLocation};
-
-/// The event the UI listens to, to return to the unlock screen.
-pub const LOCKED_EVENT: &str = "vault-locked";
 
 /// Environment override of the idle limit, in seconds (used by the end-to-end tests).
 const IDLE_ENV: &str = "TIPVAULT_AUTO_LOCK_SECS";
@@ -39,8 +37,10 @@ pub struct Desktop {
     closing: AtomicBool,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct Locked {
+/// What `boundary::VAULT_LOCKED` carries: why the vault locked.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Locked {
     reason: LockReason,
 }
 
@@ -79,7 +79,7 @@ impl Desktop {
 
     /// Keeps a freshly unlocked session (which has just purged), locking any previous one.
     pub fn hold(&self, mut session: Session) {
-        let now = Utc::now();
+        let now = clock::now();
         if self.closing.load(Ordering::SeqCst) {
             let _ = session.lock(now, LockReason::Exit);
             return;
@@ -105,7 +105,7 @@ impl Desktop {
     pub fn release(&self, reason: LockReason) -> Result<bool, AppError> {
         let taken = self.slot().take();
         match taken {
-            Some(open) => open.session.lock(Utc::now(), reason).map(|()| true),
+            Some(open) => open.session.lock(clock::now(), reason).map(|()| true),
             None => Ok(false),
         }
     }
@@ -141,7 +141,7 @@ impl Desktop {
     ) -> Result<Settings, AppError> {
         let mut slot = self.slot();
         let open = slot.as_mut().ok_or_else(locked_error)?;
-        let settings = tipvault_app::set_auto_lock(&mut open.session, after, proof, Utc::now())?;
+        let settings = tipvault_app::set_auto_lock(&mut open.session, after, proof, clock::now())?;
         if self.idle_override.is_none() {
             open.idle_limit = after;
         }
@@ -190,9 +190,9 @@ pub fn watch_idle<R: Runtime>(app: AppHandle<R>, every: Duration) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(every);
-            if app.state::<Desktop>().tick(Utc::now()) {
+            if app.state::<Desktop>().tick(clock::now()) {
                 let _ = app.emit(
-                    LOCKED_EVENT,
+                    crate::boundary::VAULT_LOCKED,
                     Locked {
                         reason: LockReason::Idle,
                     },

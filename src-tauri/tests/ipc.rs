@@ -3,6 +3,10 @@
 //! main window may call, what nothing may call, what a locked vault answers, and that no answer
 //! carries a secret.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
@@ -101,7 +105,7 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ("retention_classes", json!({})),
         (
             "set_retention",
-            json!({ "class": "entry", "seconds": 86_400, "reauth": reauth }),
+            json!({ "className": "entry", "seconds": 86_400, "reauth": reauth }),
         ),
         ("purge_expired", json!({ "dryRun": true })),
         ("audit_entries", json!({ "after": 0, "limit": 10 })),
@@ -130,6 +134,13 @@ fn session_commands() -> Vec<(&'static str, Value)> {
             json!({ "id": "rd_1", "reason": "other" }),
         ),
         ("privacy_ledger", json!({})),
+        ("choose_import_file", json!({ "what": "data" })),
+        ("history", json!({ "query": {}, "tz": "UTC" })),
+        (
+            "inflow",
+            json!({ "query": {}, "period": "week", "tz": "UTC" }),
+        ),
+        ("export_ledger", json!({ "format": "csv", "tz": "UTC" })),
         ("security_keys", json!({})),
         ("rename_security_key", json!({ "id": "k", "label": "Key" })),
         (
@@ -152,6 +163,90 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ("remove_auto_cashout", json!({ "id": "a" })),
         ("run_auto_cashouts", json!({})),
     ]
+}
+
+/// The commands that answer without an open vault, and why.
+const NEED_NO_VAULT: &[(&str, &str)] = &[
+    ("app_info", "the app's name and version"),
+    ("vault_status", "says whether a vault exists and is open"),
+    ("create_vault", "makes one"),
+    ("unlock_vault", "opens one"),
+    ("unlock_with_security_key", "opens one"),
+    ("lock_vault", "answers false when none is open"),
+    ("start_demo", "opens the demo vault"),
+    (
+        "leave_demo",
+        "answers false when the demo vault is not open",
+    ),
+    ("platforms", "the built-in import formats"),
+    (
+        "security_key_devices",
+        "the kinds of key this build can use",
+    ),
+    ("clear_import_profile", "forgets a chosen file, if any"),
+    ("cancel_import", "stops an import, if one runs"),
+];
+
+/// Commands whose argument is a whole form (a preview query, an import's settings, a new
+/// source, a rule or a redemption's request) or that reach a security key first: they pass
+/// through the same session check, reached with real input by the tests of each feature.
+const FORMS: &[&str] = &[
+    "preview_balance",
+    "preview_my_balances",
+    "add_source",
+    "import_chosen",
+    "plan_redemption",
+    "add_auto_cashout",
+    "register_security_key",
+    "enable_security_key_unlock",
+    "verify_redemption",
+];
+
+#[test]
+fn every_command_is_granted_once_and_classified() {
+    use std::collections::BTreeSet;
+    let listed: BTreeSet<String> = tipvault_desktop::COMMANDS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        listed.len(),
+        tipvault_desktop::COMMANDS.len(),
+        "a command listed twice"
+    );
+    let granted: BTreeSet<String> = granted().into_iter().collect();
+    assert_eq!(
+        granted, listed,
+        "the capability grants exactly the listed commands"
+    );
+    let mut classified: BTreeSet<String> = session_commands()
+        .into_iter()
+        .map(|(c, _)| c.to_owned())
+        .collect();
+    classified.extend(NEED_NO_VAULT.iter().map(|(c, _)| c.to_string()));
+    classified.extend(FORMS.iter().map(|c| c.to_string()));
+    assert_eq!(
+        classified, listed,
+        "every command is checked against a locked vault, or says why it needs none"
+    );
+}
+
+#[test]
+fn the_main_window_gets_no_core_permission_beyond_events() {
+    let capability: Value =
+        serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+    let core: Vec<&str> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter(|p| p.starts_with("core:"))
+        .collect();
+    assert_eq!(
+        core,
+        ["core:event:default"],
+        "the UI needs only to listen for events"
+    );
 }
 
 #[test]

@@ -5,6 +5,10 @@
 //! (`CARGO_BIN_EXE_*` is per package). We build them once per test process with the same
 //! cargo that builds the tests, which is a no-op when `cargo test --workspace` already did.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -7,6 +7,10 @@
 //!
 //! `cargo run --release -p tipvault-app --example redeem_roundtrip -- 500`
 
+// A tool run by hand or by the tests stops with a message when its setup is broken;
+// the workspace denies unwrap, expect and panic in product code only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -33,7 +33,7 @@ use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
-use crate::providers::{client_for, invalid, provider_error, stored_provider};
+use crate::providers::{client_for, provider_error, stored_provider};
 use crate::redeem::{PROVIDER_PLATFORM, provider_source_id};
 use crate::session::Session;
 use crate::view::MoneyView;
@@ -328,7 +328,7 @@ fn resolve(books: &Books, text: &str) -> Result<String, AppError> {
     if books.provider(text).is_some() {
         return Ok(provider_source_id(text).to_string());
     }
-    Err(invalid(format!(
+    Err(AppError::invalid(format!(
         "There is no account {text:?}. The accounts are: {}.",
         books
             .sources
@@ -367,7 +367,7 @@ pub fn show_account(
                 .and_then(|p| books.provider(p))
                 .map(|p| provider_account(p, Currency::KRW))
         })
-        .ok_or_else(|| invalid(format!("There is no account {id:?}.")))?;
+        .ok_or_else(|| AppError::invalid(format!("There is no account {id:?}.")))?;
     Ok(AccountDetailView {
         account: account_view(&books, &source, reconciled),
         reconciliations,
@@ -387,7 +387,7 @@ pub fn link_account(
     }
     let id = SourceId::new(source.trim());
     if id.as_str().starts_with("provider-") {
-        return Err(invalid(
+        return Err(AppError::invalid(
             "A provider account is its provider's own; only a platform account can be linked.",
         ));
     }
@@ -395,7 +395,7 @@ pub fn link_account(
         && let Some(source) = session.vault_at(now).source(&id, now)?
         && let Whereabouts::PaidOut { to } = source.platform.whereabouts()
     {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "{} paid this income straight out to {to}: no provider holds it.",
             source.platform.display_name()
         )));
@@ -404,7 +404,9 @@ pub fn link_account(
         .vault_at(now)
         .set_source_holder(&id, provider, now)?
     {
-        return Err(invalid(format!("There is no platform account {source:?}.")));
+        return Err(AppError::invalid(format!(
+            "There is no platform account {source:?}."
+        )));
     }
     session.vault_at(now).audit_append(
         &AuditEvent::new(
@@ -414,11 +416,10 @@ pub fn link_account(
         now,
     )?;
     let books = Books::read(session, now)?;
-    let s = books
-        .sources
-        .iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| invalid(format!("There is no platform account {source:?}.")))?;
+    let s =
+        books.sources.iter().find(|s| s.id == id).ok_or_else(|| {
+            AppError::invalid(format!("There is no platform account {source:?}."))
+        })?;
     Ok(account_view(&books, s, Vec::new()))
 }
 
@@ -482,7 +483,7 @@ pub fn account_provider(
             .find(|s| s.id.as_str() == id)
             .map(|s| account_view(&books, s, Vec::new()).where_en)
             .unwrap_or_default();
-        invalid(format!(
+        AppError::invalid(format!(
             "No paired provider holds the money of {id} ({where_}), so nothing can be cashed \
              out from it."
         ))
@@ -527,7 +528,7 @@ pub(crate) fn check_covered(
                     .map(|m| MoneyView::from(&m).en)
                     .unwrap_or_default()
             };
-            return Err(invalid(format!(
+            return Err(AppError::invalid(format!(
                 "This takes {} from your account at {provider}, which has {} left by your \
                  books (what it holds less what other redemptions are already taking).",
                 show(*wanted),
@@ -751,7 +752,7 @@ pub fn reconcile_account(
     let books = Books::read(session, now)?;
     let id = resolve(&books, account)?;
     let provider_id = books.provider_of(&SourceId::new(&id)).ok_or_else(|| {
-        invalid(format!(
+        AppError::invalid(format!(
             "{id} is not held by a paired provider: there is no provider balance to \
                  reconcile it with."
         ))

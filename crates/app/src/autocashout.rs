@@ -24,7 +24,6 @@ use ts_rs::TS;
 use crate::error::{AppError, ErrorCode, sentence};
 use crate::network::Network;
 use crate::preview::{PreviewObjective, PreviewQuery};
-use crate::providers::invalid;
 use crate::redeem::RedeemRequest;
 use crate::session::Session;
 use crate::view::MoneyView;
@@ -115,6 +114,32 @@ pub struct AutoCashOutRunView {
     pub fired: Vec<AutoCashOutFiredView>,
 }
 
+impl AutoCashOutRunView {
+    /// Whether a rule's redemption was approved: its legs wait in the outbox to be sent.
+    #[must_use]
+    pub fn queued_any(&self) -> bool {
+        self.fired.iter().any(|f| f.outcome == "approved")
+    }
+
+    /// Whether a rule did something the user should hear of (a rule that fired within the last
+    /// day only says so again: that is not news).
+    #[must_use]
+    pub fn did_anything(&self) -> bool {
+        self.fired.iter().any(|f| f.outcome != "waiting")
+    }
+}
+
+/// Whether a background trigger (an unlock, an import) should run the rules: some exist and the
+/// tier lets them fire. Below the trusted tier no rule can fire and the page says why; running
+/// anyway would only add a "skipped" audit entry on every unlock and import.
+pub fn auto_cashouts_may_fire(session: &mut Session, now: DateTime<Utc>) -> Result<bool, AppError> {
+    // No rules (the common case): one read, no network.
+    if session.vault_at(now).auto_cash_outs(now)?.is_empty() {
+        return Ok(false);
+    }
+    Ok(crate::risk::risk_status(session, now)?.tier == "trusted")
+}
+
 fn audit(
     session: &mut Session,
     kind: &str,
@@ -185,16 +210,19 @@ pub fn add_auto_cashout(
 ) -> Result<AutoCashOutView, AppError> {
     let id = rule.id.trim();
     if id.is_empty() || id.len() > 64 {
-        return Err(invalid("Give the rule a name of 1 to 64 characters."));
+        return Err(AppError::invalid(
+            "Give the rule a name of 1 to 64 characters.",
+        ));
     }
     let source = session
         .vault_at(now)
         .source(&SourceId::new(rule.source.trim()), now)?
-        .ok_or_else(|| invalid(format!("There is no source {:?}.", rule.source)))?;
-    let threshold =
-        Money::parse(rule.threshold.trim(), source.currency).map_err(|e| invalid(sentence(&e)))?;
+        .ok_or_else(|| AppError::invalid(format!("There is no source {:?}.", rule.source)))?;
+    let threshold = Money::parse(rule.threshold.trim(), source.currency)
+        .map_err(|e| AppError::invalid(sentence(&e)))?;
     if let Some(amount) = &rule.template.amount {
-        Money::parse(amount.trim(), source.currency).map_err(|e| invalid(sentence(&e)))?;
+        Money::parse(amount.trim(), source.currency)
+            .map_err(|e| AppError::invalid(sentence(&e)))?;
     }
     let tier = crate::risk::tier_now(session, now)?;
     let stored: Vec<StoredAutoCashOut> = session.vault_at(now).auto_cash_outs(now)?;
@@ -222,13 +250,17 @@ pub fn add_auto_cashout(
         id: id.to_owned(),
         source_id: source.id.as_str().to_owned(),
         currency: source.currency.code().to_owned(),
-        threshold_minor: threshold.to_minor().map_err(|e| invalid(sentence(&e)))?,
+        threshold_minor: threshold
+            .to_minor()
+            .map_err(|e| AppError::invalid(sentence(&e)))?,
         template: serde_json::to_string(&rule.template)
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
         created_at: now,
     };
     if !session.vault_at(now).auto_cash_out_add(&row, now)? {
-        return Err(invalid(format!("A rule named {id:?} exists already.")));
+        return Err(AppError::invalid(format!(
+            "A rule named {id:?} exists already."
+        )));
     }
     audit(
         session,
@@ -249,7 +281,7 @@ pub fn remove_auto_cashout(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if !session.vault_at(now).auto_cash_out_remove(id.trim())? {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "There is no automatic cash-out rule {id:?}."
         )));
     }

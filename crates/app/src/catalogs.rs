@@ -18,17 +18,13 @@ use tipvault_preview::{Catalog, Freshness};
 use tipvault_vault::{AuditEvent, CatalogStoreError, CatalogStored, StoredCatalog};
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Hint};
 use crate::preview::demo_catalog;
 use crate::session::Session;
 
 /// The largest catalog file accepted (the demo catalog is about 5 KB; a provider with a few
 /// hundred products stays far below this).
 pub const MAX_CATALOG_BYTES: u64 = 4 * 1024 * 1024;
-
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::InvalidInput, message)
-}
 
 /// A catalog as the front ends list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -87,7 +83,8 @@ pub struct CatalogImported {
 }
 
 fn parse_document(text: &str) -> Result<Catalog, AppError> {
-    Catalog::parse(text).map_err(|e| invalid(format!("This is not a usable catalog: {e}.")))
+    Catalog::parse(text)
+        .map_err(|e| AppError::invalid(format!("This is not a usable catalog: {e}.")))
 }
 
 /// Reads, validates and caches the catalog in `path`. Refused: a file that is not a valid
@@ -108,7 +105,7 @@ pub fn import_catalog(
     file.take(MAX_CATALOG_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => invalid(format!(
+            std::io::ErrorKind::InvalidData => AppError::invalid(format!(
                 "{} is not a catalog: it is not UTF-8 text.",
                 path.display()
             )),
@@ -118,7 +115,7 @@ pub fn import_catalog(
             ),
         })?;
     if text.len() as u64 > MAX_CATALOG_BYTES {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "{} is larger than {} MiB: not a catalog Tipvault accepts.",
             path.display(),
             MAX_CATALOG_BYTES / 1024 / 1024
@@ -126,7 +123,7 @@ pub fn import_catalog(
     }
     let catalog = parse_document(&text)?;
     if catalog.freshness(now) == Freshness::Expired {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "This catalog of {} expired on {}: it cannot be used. Ask the provider for a \
              current one.",
             catalog.provider_id(),
@@ -137,7 +134,7 @@ pub fn import_catalog(
     let vault = session.vault_at(now);
     let outcome = vault.put_catalog(&stored, now).map_err(|e| match e {
         CatalogStoreError::Store(e) => AppError::from(e),
-        refused => invalid(crate::error::sentence(&refused)),
+        refused => AppError::invalid(crate::error::sentence(&refused)),
     })?;
     let (outcome, previous_version) = outcome_name(outcome);
     if outcome != "unchanged" {
@@ -231,30 +228,30 @@ pub fn choose_catalog(
                 .into_iter()
                 .map(|c| c.provider_id)
                 .collect();
-            Err(invalid(format!(
-                "There is no catalog of {id:?} in the vault. Cached: {}. Import one with \
-                 `tipvault catalog import FILE`.",
+            Err(AppError::invalid(format!(
+                "There is no catalog of {id:?} in the vault. Cached: {}.",
                 if known.is_empty() {
                     "none".to_owned()
                 } else {
                     known.join(", ")
                 }
-            )))
+            ))
+            .with_hint(Hint::ImportCatalog))
         }
         None => {
             let mut stored = vault.catalogs(now)?;
             match stored.len() {
                 0 => Ok(demo),
                 1 => read_stored(&stored.remove(0)),
-                _ => Err(invalid(format!(
-                    "The vault holds catalogs of several providers ({}): choose one with \
-                     --provider.",
+                _ => Err(AppError::invalid(format!(
+                    "The vault holds catalogs of several providers ({}): choose one.",
                     stored
                         .iter()
                         .map(|c| c.provider_id.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                ))),
+                ))
+                .with_hint(Hint::ChooseProvider)),
             }
         }
     }
@@ -268,7 +265,7 @@ pub fn remove_catalog(
 ) -> Result<(), AppError> {
     let vault = session.vault_at(now);
     if !vault.remove_catalog(provider.trim())? {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "There is no catalog of {provider:?} in the vault."
         )));
     }

@@ -1,5 +1,5 @@
-//! The error shape every front end receives: a stable `code` to switch on and a message for
-//! people.
+//! The error shape every front end receives: a stable `code` to switch on, a message for
+//! people, and what to do next as data ([`Hint`]).
 //!
 //! Front ends never match on message text: the UI translates by `code`, the CLI prints the
 //! message and maps the code to an exit status. Add a code only when a consumer needs to tell
@@ -78,6 +78,37 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// What the user can do next about an error, as data: each front end says it its own way (the
+/// command line as a `tipvault …` command, the desktop as a translated sentence or button), so
+/// no message of the app names a command-line flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Hint {
+    /// Name where the vault lives (no home directory was found).
+    NameVault,
+    /// Add a provider, or try the demo.
+    AddProvider,
+    /// Several providers (or their catalogs) qualify: name one.
+    ChooseProvider,
+    /// Pair this device with `provider` (with the code the provider gave).
+    PairProvider { provider: String },
+    /// Import the provider's catalog from a file.
+    ImportCatalog,
+    /// Look the product up in the catalogs.
+    ListProducts,
+    /// Look the source (a platform account) up among the vault's sources.
+    ListSources,
+    /// Give the destination `field` (a phone number, an account) for `product`.
+    GiveDestination { product: String, field: String },
+    /// Confirm the held redemption with a security key, or cancel it.
+    VerifyOrCancel { redemption: String },
+    /// Send the redemption first: it is verified only if the risk check asks.
+    SendFirst { redemption: String },
+    /// Remove the security key whose registration failed part-way.
+    RemoveSecurityKey { id: String },
+}
+
 /// An error as the front ends see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, TS)]
 #[ts(export)]
@@ -87,6 +118,8 @@ pub struct AppError {
     pub message: String,
     /// For `throttled` and `wrong_passphrase`: when the next attempt is allowed.
     pub retry_after: Option<DateTime<Utc>>,
+    /// What the user can do next, when the app knows.
+    pub hint: Option<Hint>,
 }
 
 impl AppError {
@@ -95,7 +128,20 @@ impl AppError {
             code,
             message: message.into(),
             retry_after: None,
+            hint: None,
         }
+    }
+
+    /// Refused input: the front end shows it beside what the user typed.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    /// Adds what the user can do next.
+    #[must_use]
+    pub fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(hint);
+        self
     }
 
     fn with_retry(mut self, at: Option<DateTime<Utc>>) -> Self {

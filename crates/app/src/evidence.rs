@@ -21,7 +21,7 @@ use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
-use crate::providers::{client_for, invalid, provider_error, stored_provider};
+use crate::providers::{client_for, provider_error, stored_provider};
 use crate::session::Session;
 
 /// A verified bundle, summarised.
@@ -110,7 +110,7 @@ pub fn verify_bundle_file(path: &Path) -> Result<BundleView, AppError> {
 /// `not_received`, `wrong_amount`, `wrong_destination`, `duplicate`, `other`.
 pub fn parse_reason(text: &str) -> Result<DisputeReason, AppError> {
     serde_json::from_value(json!(text.trim().replace('-', "_"))).map_err(|_| {
-        invalid(format!(
+        AppError::invalid(format!(
             "{text:?} is not a dispute reason: use not_received, wrong_amount, \
              wrong_destination, duplicate or other."
         ))
@@ -131,8 +131,10 @@ fn find_receipt(
     let mut all = vault.receipts_of(id, now)?;
     match all.len() {
         1 => Ok(all.remove(0)),
-        0 => Err(invalid(format!("There is no confirmed redemption {id:?}."))),
-        _ => Err(invalid(format!(
+        0 => Err(AppError::invalid(format!(
+            "There is no confirmed redemption {id:?}."
+        ))),
+        _ => Err(AppError::invalid(format!(
             "{id} has several confirmed legs; name one: {}.",
             all.iter()
                 .map(|r| r.provider_redemption_id.as_str())
@@ -157,12 +159,14 @@ pub fn dispute(
     let r = session
         .vault_at(now)
         .redemption(&stored.redemption_id, now)?
-        .ok_or_else(|| invalid(format!("There is no redemption {}.", stored.redemption_id)))?;
+        .ok_or_else(|| {
+            AppError::invalid(format!("There is no redemption {}.", stored.redemption_id))
+        })?;
     let leg = r
         .legs
         .iter()
         .find(|l| l.seq == stored.seq)
-        .ok_or_else(|| invalid("The receipt's leg is gone."))?;
+        .ok_or_else(|| AppError::invalid("The receipt's leg is gone."))?;
     let receipt: SignedReceipt = serde_json::from_str(&stored.document).map_err(|e| {
         AppError::new(
             ErrorCode::VaultDamaged,
@@ -282,7 +286,9 @@ pub fn receipt_verify(
         None => vault.receipts_of(id, now)?,
     };
     if receipts.is_empty() {
-        return Err(invalid(format!("There is no receipt for {id:?}.")));
+        return Err(AppError::invalid(format!(
+            "There is no receipt for {id:?}."
+        )));
     }
     let mut out = Vec::new();
     for stored in receipts {

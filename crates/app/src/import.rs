@@ -407,11 +407,12 @@ fn check_platform(source: &tipvault_ledger::Source, format: Format) -> Result<()
         ErrorCode::InvalidInput,
         format!(
             "This file is a {format}, but the source {} is on {}: nothing was imported. Import it \
-             into a source of that platform (see `tipvault source list`).",
+             into a source of that platform.",
             source.id,
             source.platform.display_name()
         ),
-    ))
+    )
+    .with_hint(crate::error::Hint::ListSources))
 }
 
 fn format_slug(format: Format) -> &'static str {

@@ -12,8 +12,11 @@ pub mod audit;
 pub mod authenticators;
 pub mod autocashout;
 pub mod catalogs;
+pub mod clock;
 pub mod dashboard;
 pub mod demo;
+#[cfg(feature = "demo")]
+pub mod demo_provider;
 pub mod error;
 pub mod evidence;
 pub mod export;
@@ -31,6 +34,7 @@ pub mod retention;
 pub mod review;
 pub mod risk;
 pub mod security_keys;
+pub mod send;
 pub mod session;
 pub mod settings;
 pub mod sources;
@@ -48,14 +52,15 @@ pub use audit::{VaultCheckView, audit_entries, check_vault, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
 pub use autocashout::{
     AutoCashOutFiredView, AutoCashOutRunView, AutoCashOutTemplate, AutoCashOutView, NewAutoCashOut,
-    add_auto_cashout, list_auto_cashouts, remove_auto_cashout, run_auto_cashouts,
+    add_auto_cashout, auto_cashouts_may_fire, list_auto_cashouts, remove_auto_cashout,
+    run_auto_cashouts,
 };
 pub use catalogs::{
     CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use demo::{DEMO_PASSPHRASE, open_demo_vault};
-pub use error::{AppError, ErrorCode};
+pub use error::{AppError, ErrorCode, Hint};
 pub use evidence::{
     BundleError, BundleView, PrivacyEntryView, ReceiptView, dispute, parse_reason, privacy_ledger,
     receipt_verify, verify_bundle, verify_bundle_file,
@@ -79,7 +84,7 @@ pub use preview::{
     preview_balance, preview_balances, preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
-    CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_demo_sandbox, add_provider,
+    CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_provider,
     import_demo_balance, inspect_provider, key_fingerprint, list_providers, pair_provider,
     refresh_catalogs,
 };
@@ -108,6 +113,7 @@ pub use security_keys::{
     rename_security_key, step_up_for_limit_change, step_up_for_plan, step_up_proof,
     unlock_with_security_key,
 };
+pub use send::{SendOutcome, is_held, send_planned};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,

@@ -37,12 +37,14 @@ impl VaultLocation {
     }
 
     fn platform_default() -> Result<Self, AppError> {
-        let dirs = directories::ProjectDirs::from("app", "Tipvault", "tipvault").ok_or_else(|| {
-            AppError::new(
-                ErrorCode::VaultLocation,
-                "Could not find a home directory for the vault. Pass --vault PATH or set TIPVAULT_VAULT.",
-            )
-        })?;
+        let dirs =
+            directories::ProjectDirs::from("app", "Tipvault", "tipvault").ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::VaultLocation,
+                    "Could not find a home directory for the vault: name where it lives.",
+                )
+                .with_hint(crate::error::Hint::NameVault)
+            })?;
         Ok(Self::at(dirs.data_dir().join("vault")))
     }
 

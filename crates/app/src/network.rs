@@ -149,7 +149,7 @@ impl std::fmt::Debug for Network {
 }
 
 impl Network {
-    /// The real clock and real sleeps.
+    /// The front ends' clock ([`crate::clock::now`]) and real sleeps.
     pub fn new() -> Result<Network, AppError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -166,7 +166,7 @@ impl Network {
             })?;
         Ok(Network {
             runtime,
-            now: Arc::new(Utc::now),
+            now: Arc::new(crate::clock::now),
             sleep: Arc::new(std::thread::sleep),
             identity: None,
             retry: RetryPolicy::default(),

@@ -53,9 +53,10 @@ pub fn parse_preference(catalog: &Catalog, text: &str) -> Result<Preference, App
         None => Err(AppError::new(
             ErrorCode::InvalidInput,
             format!(
-                "There is no destination or product called {text:?}. Use topup, donation, transit, gift-card, bank-payout, or a product id from `tipvault catalog list`."
+                "There is no destination or product called {text:?}. Use topup, donation, transit, gift-card, bank-payout, or a product id from a catalog."
             ),
-        )),
+        )
+        .with_hint(crate::error::Hint::ListProducts)),
     }
 }
 
@@ -67,10 +68,9 @@ pub fn parse_product(catalog: &Catalog, text: &str) -> Result<ProductId, AppErro
         .ok_or_else(|| {
             AppError::new(
                 ErrorCode::InvalidInput,
-                format!(
-                    "There is no product {text:?} in the catalog; see `tipvault catalog list`."
-                ),
+                format!("There is no product {text:?} in the catalog."),
             )
+            .with_hint(crate::error::Hint::ListProducts)
         })
 }
 

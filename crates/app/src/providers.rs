@@ -22,7 +22,7 @@ use tipvault_wire::httpsig::{SigningKey, VerifyingKey};
 use tipvault_wire::protocol;
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::Network;
 use crate::session::Session;
 
@@ -55,10 +55,6 @@ pub enum ProviderKind {
     Sandbox,
 }
 
-pub(crate) fn invalid(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::InvalidInput, message)
-}
-
 pub(crate) fn provider_error(e: &tipvault_wire::client::ClientError) -> AppError {
     AppError::new(ErrorCode::Provider, format!("{e}."))
 }
@@ -86,16 +82,20 @@ fn parse_url(url: &str) -> Result<(String, bool), AppError> {
     let (rest, https) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
         (Some(rest), _) => (rest, true),
         (None, Some(rest)) => (rest, false),
-        (None, None) => return Err(invalid(format!("{url:?} is not an https address."))),
+        (None, None) => {
+            return Err(AppError::invalid(format!(
+                "{url:?} is not an https address."
+            )));
+        }
     };
     if rest.is_empty() || rest.contains('/') || rest.contains('@') {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "{url:?} must be just scheme, host and port (like https://provider.example)."
         )));
     }
     let loopback = is_loopback_host(rest);
     if !https && !loopback {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "{url:?} is plain HTTP: a provider is reached over HTTPS (plain HTTP only to this \
              computer, 127.0.0.1 or localhost)."
         )));
@@ -159,9 +159,8 @@ pub(crate) fn stored_provider(
     now: DateTime<Utc>,
 ) -> Result<StoredProvider, AppError> {
     session.vault_at(now).provider(id, now)?.ok_or_else(|| {
-        invalid(format!(
-            "There is no provider {id:?} in the vault; add it with `tipvault provider add URL`."
-        ))
+        AppError::invalid(format!("There is no provider {id:?} in the vault."))
+            .with_hint(Hint::AddProvider)
     })
 }
 
@@ -250,10 +249,10 @@ pub fn refresh_catalogs(
         None => session.vault_at(now).providers(now)?,
     };
     if providers.is_empty() {
-        return Err(invalid(
-            "No provider is set up, so there is no catalog to refresh: add one with \
-             `tipvault provider add URL`.",
-        ));
+        return Err(
+            AppError::invalid("No provider is set up, so there is no catalog to refresh.")
+                .with_hint(Hint::AddProvider),
+        );
     }
     let mut out = Vec::with_capacity(providers.len());
     for p in &providers {
@@ -309,7 +308,7 @@ pub fn add_provider(
     if kind == ProviderKind::Real && session.is_demo() {
         // The demo vault's passphrase is public and its test device's file sits beside it: a
         // real provider paired there would let anyone who copies the folder spend real money.
-        return Err(invalid(
+        return Err(AppError::invalid(
             "The demo vault pairs only the sandbox provider on this computer (demo money); add              real providers to your own vault.",
         ));
     }
@@ -318,7 +317,7 @@ pub fn add_provider(
         // and it runs on this computer: a remote address is not a sandbox, whatever it says.
         crate::demo::require_demo(session, "A sandbox provider")?;
         if !loopback {
-            return Err(invalid(format!(
+            return Err(AppError::invalid(format!(
                 "{url} is not on this computer: only a provider on loopback (127.0.0.1) can be \
                  added as a sandbox."
             )));
@@ -470,7 +469,8 @@ pub fn inspect_provider(
 /// imported when the demo vault holds no balance yet. The key's fingerprint is confirmed from
 /// the sandbox object itself (the front end started it), and the re-authentication is the demo
 /// vault's own public passphrase: the demo holds no real money.
-pub fn add_demo_sandbox(
+#[cfg(feature = "demo")]
+pub(crate) fn add_demo_sandbox(
     session: &mut Session,
     net: &Network,
     url: &str,
@@ -513,9 +513,8 @@ pub fn pair_provider(
         None => {
             let mut all = session.vault_at(now).providers(now)?;
             if all.len() != 1 {
-                return Err(invalid(
-                    "Name the provider to pair with (--provider ID); see `tipvault provider list`.",
-                ));
+                return Err(AppError::invalid("Name the provider to pair with.")
+                    .with_hint(Hint::ChooseProvider));
             }
             all.remove(0)
         }

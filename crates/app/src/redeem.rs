@@ -35,10 +35,10 @@ use tipvault_wire::protocol::{
 };
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::{Network, NetworkIdentity, random_u64};
 use crate::preview::PreviewQuery;
-use crate::providers::{client_for, invalid, stored_provider};
+use crate::providers::{client_for, stored_provider};
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -266,7 +266,7 @@ pub fn redemption(
     let r = session
         .vault_at(now)
         .redemption(id, now)?
-        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
+        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))?;
     let facts = provider_facts(session, &r.provider_id, now)?;
     let risk = crate::risk::redemption_risk(session, &r.id, now)?;
     view_of(&r, &facts, risk)
@@ -320,27 +320,30 @@ pub fn plan_redemption(
             match all.as_slice() {
                 [one] => one.id.clone(),
                 [] => {
-                    return Err(invalid(
-                        "No provider is set up: add one with `tipvault provider add URL` (or \
-                         try `tipvault demo`).",
-                    ));
+                    return Err(
+                        AppError::invalid("No provider is set up.").with_hint(Hint::AddProvider)
+                    );
                 }
                 _ => {
-                    return Err(invalid(
-                        "Several providers are set up: choose one with --provider.",
-                    ));
+                    return Err(
+                        AppError::invalid("Several providers are set up: choose one.")
+                            .with_hint(Hint::ChooseProvider),
+                    );
                 }
             }
         }
     };
     let provider = stored_provider(session, &provider_id, now)?;
     if provider.device_id.is_none() {
-        return Err(invalid(format!(
-            "This device is not paired with {provider_id} yet: run `tipvault provider pair CODE`."
-        )));
+        return Err(AppError::invalid(format!(
+            "This device is not paired with {provider_id} yet."
+        ))
+        .with_hint(Hint::PairProvider {
+            provider: provider_id.clone(),
+        }));
     }
     let catalog = cached_catalog(session, &provider_id, now)?.ok_or_else(|| {
-        invalid(format!(
+        AppError::invalid(format!(
             "There is no cached catalog of {provider_id}; add the provider again."
         ))
     })?;
@@ -363,16 +366,16 @@ pub fn plan_redemption(
     )?;
     for product in request.destinations.keys() {
         if !plan.legs.iter().any(|l| l.product_id.as_str() == product) {
-            return Err(invalid(format!(
+            return Err(AppError::invalid(format!(
                 "A destination was given for {product:?}, which this plan does not use."
             )));
         }
     }
     let mut legs = Vec::new();
     for leg in &plan.legs {
-        let product = catalog
-            .product(leg.product_id.as_str())
-            .ok_or_else(|| invalid(format!("Unknown product {}.", leg.product_id.as_str())))?;
+        let product = catalog.product(leg.product_id.as_str()).ok_or_else(|| {
+            AppError::invalid(format!("Unknown product {}.", leg.product_id.as_str()))
+        })?;
         let given = request
             .destinations
             .get(leg.product_id.as_str())
@@ -385,7 +388,7 @@ pub fn plan_redemption(
             .collect();
         // Minimal data: exactly the declared fields leave, nothing else.
         if let Some(extra) = given.keys().find(|k| !declared.contains(&k.as_str())) {
-            return Err(invalid(format!(
+            return Err(AppError::invalid(format!(
                 "{} does not ask for {extra:?}; it needs only: {}.",
                 leg.product_id.as_str(),
                 if declared.is_empty() {
@@ -399,11 +402,14 @@ pub fn plan_redemption(
             .iter()
             .find(|d| given.get(**d).is_none_or(|v| v.trim().is_empty()))
         {
-            return Err(invalid(format!(
-                "{} needs a destination {missing:?}: pass --dest {}.{missing}=VALUE.",
+            return Err(AppError::invalid(format!(
+                "{} needs a destination {missing:?}.",
                 leg.product_id.as_str(),
-                leg.product_id.as_str()
-            )));
+            ))
+            .with_hint(Hint::GiveDestination {
+                product: leg.product_id.as_str().to_owned(),
+                field: (*missing).to_owned(),
+            }));
         }
         let destination: BTreeMap<String, String> = given
             .into_iter()
@@ -429,7 +435,7 @@ pub fn plan_redemption(
         }
     }
     if legs.is_empty() {
-        return Err(invalid(
+        return Err(AppError::invalid(
             "This preview redeems nothing: there is no request to send.",
         ));
     }
@@ -558,7 +564,7 @@ fn approve_with(
     let r = session
         .vault_at(now)
         .redemption(id, now)?
-        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))?;
+        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))?;
     let catalog = cached_catalog(session, &r.provider_id, now)?;
     for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
         if let Some(why) = recheck(leg, catalog.as_ref(), now) {
@@ -1008,7 +1014,14 @@ fn round(
                 provider_id: ctx.provider.id.clone(),
                 redemption_id: Some(leg.redemption_id.clone()),
                 purpose: "redemption".into(),
-                fields: serde_json::to_string(&fields).unwrap_or_default(),
+                // A map of strings always serialises; were it ever not to, nothing leaves
+                // rather than a request with an empty privacy record.
+                fields: serde_json::to_string(&fields).map_err(|e| {
+                    AppError::new(
+                        ErrorCode::Internal,
+                        format!("The privacy record could not be written: {e}."),
+                    )
+                })?,
                 sent_at: now,
             })?;
             let attempt = batch.mark_sending(&leg.redemption_id, leg.seq, &pid)?;
@@ -1138,7 +1151,7 @@ fn record_in(
 
 fn provider_redemption_id(ctx: &Ctx, leg: &StoredLeg) -> Result<String, AppError> {
     let device = ctx.provider.device_id.as_deref().ok_or_else(|| {
-        invalid(format!(
+        AppError::invalid(format!(
             "This device is not paired with {}.",
             ctx.provider.id
         ))
@@ -1202,7 +1215,14 @@ fn record_confirmed(
         redemption_id: leg.redemption_id.clone(),
         seq: leg.seq,
         provider_id: leg.provider_id.clone(),
-        document: String::from_utf8(protocol::to_bytes(receipt)).unwrap_or_default(),
+        // JSON is UTF-8; were the bytes ever not, the leg stays unconfirmed (and is reconciled)
+        // rather than confirmed with an empty receipt.
+        document: String::from_utf8(protocol::to_bytes(receipt)).map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("The receipt could not be kept: {e}."),
+            )
+        })?,
         request,
         stored_at: now,
     })?;

@@ -18,13 +18,9 @@ use tipvault_money::Money;
 use tipvault_vault::{HistoryCursor, HistoryFilter};
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::session::Session;
 use crate::view::{BalanceView, EntryView, MoneyView};
-
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::InvalidInput, message)
-}
 
 /// Balances per source and currency.
 pub fn balances(session: &mut Session, now: DateTime<Utc>) -> Result<Vec<BalanceView>, AppError> {
@@ -65,13 +61,13 @@ fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, 
         return Ok(at.with_timezone(&Utc));
     }
     let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        invalid(format!(
+        AppError::invalid(format!(
             "{text:?} is not a date (YYYY-MM-DD) or an RFC 3339 time."
         ))
     })?;
     let date = if end_of_day {
         date.succ_opt()
-            .ok_or_else(|| invalid("That date is out of range."))?
+            .ok_or_else(|| AppError::invalid("That date is out of range."))?
     } else {
         date
     };
@@ -86,18 +82,18 @@ fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, 
                 .earliest()
         })
         .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| invalid(format!("{text:?} does not exist in {tz}.")))
+        .ok_or_else(|| AppError::invalid(format!("{text:?} does not exist in {tz}.")))
 }
 
 fn parse_amount(text: &str) -> Result<Decimal, AppError> {
     Decimal::from_str(text.trim())
-        .map_err(|_| invalid(format!("{text:?} is not an amount (e.g. 5 or 12.50).")))
+        .map_err(|_| AppError::invalid(format!("{text:?} is not an amount (e.g. 5 or 12.50).")))
 }
 
 /// Parses a time zone name (`Asia/Seoul`, `UTC`).
 pub fn parse_tz(text: &str) -> Result<Tz, AppError> {
     text.trim().parse::<Tz>().map_err(|_| {
-        invalid(format!(
+        AppError::invalid(format!(
             "Unknown time zone {text:?}; use an IANA name such as Asia/Seoul or UTC."
         ))
     })
@@ -110,7 +106,7 @@ fn filter_of(query: &HistoryQuery, tz: Tz) -> Result<HistoryFilter, AppError> {
         .map(|k| {
             EntryKind::parse(k).ok_or_else(|| {
                 let names: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
-                invalid(format!(
+                AppError::invalid(format!(
                     "Unknown kind {k:?}; use one of {}.",
                     names.join(", ")
                 ))
@@ -149,7 +145,7 @@ pub fn history(
         .as_deref()
         .map(HistoryCursor::from_str)
         .transpose()
-        .map_err(|e| invalid(format!("{}.", e)))?;
+        .map_err(|e| AppError::invalid(format!("{}.", e)))?;
     let limit = if query.limit == 0 { 100 } else { query.limit };
     let page = session.vault_at(now).history(&filter, after, limit, now)?;
     Ok(HistoryPageView {
@@ -164,7 +160,7 @@ pub fn parse_period(text: &str) -> Result<Period, AppError> {
         "day" => Ok(Period::Day),
         "week" | "iso-week" => Ok(Period::IsoWeek),
         "month" => Ok(Period::Month),
-        _ => Err(invalid(format!(
+        _ => Err(AppError::invalid(format!(
             "Unknown period {text:?}; use day, week or month."
         ))),
     }
@@ -198,7 +194,7 @@ pub fn totals(
     let stored = session.vault_at(now).entries(&filter, now)?;
     let entries: Vec<_> = stored.into_iter().map(|s| s.entry).collect();
     let buckets = review::totals(&entries, tz, period)
-        .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+        .map_err(|e| AppError::invalid(format!("The totals cannot be computed: {e}.")))?;
     Ok(buckets
         .into_iter()
         .map(|b| TotalView {
@@ -239,7 +235,9 @@ pub fn forecast(
     now: DateTime<Utc>,
 ) -> Result<Vec<ForecastView>, AppError> {
     if window_days == 0 {
-        return Err(invalid("The forecast window must be at least one day."));
+        return Err(AppError::invalid(
+            "The forecast window must be at least one day.",
+        ));
     }
     let window = Duration::days(i64::from(window_days));
     let vault = session.vault_at(now);
@@ -264,7 +262,7 @@ pub fn forecast(
             .collect();
         let result =
             review::forecast_threshold(rule.threshold, balance, &entries, &source.id, now, window)
-                .map_err(|e| invalid(format!("The forecast cannot be computed: {e}.")))?;
+                .map_err(|e| AppError::invalid(format!("The forecast cannot be computed: {e}.")))?;
         let (outcome, expected_at, remaining, inflow) = match result {
             Forecast::AlreadyReached => ("already_reached", None, None, None),
             Forecast::ExpectedAt {
@@ -342,7 +340,7 @@ pub fn inflow(
     let stored = session.vault_at(now).entries(&filter, now)?;
     let entries: Vec<_> = stored.into_iter().map(|s| s.entry).collect();
     let buckets = review::totals(&entries, tz, period)
-        .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+        .map_err(|e| AppError::invalid(format!("The totals cannot be computed: {e}.")))?;
     // (currency, start) → (label, count, net), summed over sources.
     let mut sums: std::collections::BTreeMap<(String, NaiveDate), (String, u64, Money)> =
         std::collections::BTreeMap::new();
@@ -351,9 +349,9 @@ pub fn inflow(
         match sums.get_mut(&key) {
             Some((_, count, net)) => {
                 *count += b.count;
-                *net = net
-                    .checked_add(b.net)
-                    .map_err(|e| invalid(format!("The totals cannot be computed: {e}.")))?;
+                *net = net.checked_add(b.net).map_err(|e| {
+                    AppError::invalid(format!("The totals cannot be computed: {e}."))
+                })?;
             }
             None => {
                 sums.insert(key, (b.label, b.count, b.net));

@@ -43,9 +43,9 @@ use tipvault_vault::{AuditEvent, LegState, StoredRedemption, StoredRiskDecision,
 use tipvault_wire::protocol::{self, DocumentKind, RedemptionRequest, SignedDocument};
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode, sentence};
+use crate::error::{AppError, ErrorCode, Hint, sentence};
 use crate::network::{Network, NetworkIdentity};
-use crate::providers::{invalid, stored_provider};
+use crate::providers::stored_provider;
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -172,28 +172,28 @@ fn stored_view(stored: &StoredRiskDecision) -> Result<RiskDecisionView, AppError
 /// The error a front end receives for a decision that stops the redemption.
 fn decision_error(view: &RiskDecisionView) -> AppError {
     let reasons: Vec<&str> = view.reasons.iter().map(|r| r.text.en.as_str()).collect();
-    let (code, next) = match view.outcome.as_str() {
-        "deny" => (
-            ErrorCode::RiskRefused,
-            "Nothing was sent or queued.".to_owned(),
-        ),
+    let (code, next, hint) = match view.outcome.as_str() {
+        "deny" => (ErrorCode::RiskRefused, "Nothing was sent or queued.", None),
         outcome => (
             if outcome == "pause" {
                 ErrorCode::Paused
             } else {
                 ErrorCode::StepUpRequired
             },
-            format!(
-                "Nothing was sent: it waits for you. Confirm it with your security key \
-                 (`tipvault verify {id}`) or cancel it (`tipvault cancel {id}`).",
-                id = view.redemption_id
-            ),
+            "Nothing was sent: it waits for you. Confirm it with your security key or cancel it.",
+            Some(Hint::VerifyOrCancel {
+                redemption: view.redemption_id.clone(),
+            }),
         ),
     };
-    AppError::new(
+    let error = AppError::new(
         code,
         format!("{} {} {next}", view.summary.en, reasons.join(" ")),
-    )
+    );
+    match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }
 
 fn audit(
@@ -291,7 +291,7 @@ pub(crate) fn judge(
             amount: leg.gross,
         });
     }
-    let total = total.ok_or_else(|| invalid("This redemption has no legs."))?;
+    let total = total.ok_or_else(|| AppError::invalid("This redemption has no legs."))?;
     Ok(Judged {
         plan,
         digest,
@@ -338,7 +338,7 @@ fn parse_kind(text: &str) -> Result<LimitKind, AppError> {
     match text.trim().replace('-', "_").as_str() {
         "per_claim" | "claim" => Ok(LimitKind::PerClaim),
         "per_day" | "day" => Ok(LimitKind::PerDay),
-        other => Err(invalid(format!(
+        other => Err(AppError::invalid(format!(
             "{other:?} is not a limit: use per-claim or per-day."
         ))),
     }
@@ -554,7 +554,10 @@ pub(crate) fn gate(
     let mut net_hash = network_hash(&salt, network);
     if let Some(stored) = &existing {
         if stored.cancelled_at.is_some() {
-            return Err(invalid(format!("Redemption {} was cancelled.", r.id)));
+            return Err(AppError::invalid(format!(
+                "Redemption {} was cancelled.",
+                r.id
+            )));
         }
         let shown = stored_view(stored)?;
         // Paused (waiting) or verified: bound to the plan that was judged.
@@ -667,7 +670,7 @@ fn stored_redemption(
     session
         .vault_at(now)
         .redemption(id, now)?
-        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))
+        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))
 }
 
 /// The risk decision on a redemption, if it was judged (for `RedemptionView::risk`).
@@ -693,7 +696,7 @@ pub fn explain_redemption(
 ) -> Result<RiskDecisionView, AppError> {
     stored_redemption(session, id, now)?;
     redemption_risk(session, id, now)?.ok_or_else(|| {
-        invalid(format!(
+        AppError::invalid(format!(
             "Redemption {id} has not been judged yet: it is judged when you send it."
         ))
     })
@@ -713,18 +716,21 @@ pub fn verify_redemption(
 ) -> Result<crate::RedemptionView, AppError> {
     let r = stored_redemption(session, id, now)?;
     if !r.legs.iter().any(|l| l.state == LegState::Planned) {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "Redemption {id} is not waiting for confirmation (it was approved or cancelled)."
         )));
     }
     let Some(stored) = session.vault_at(now).risk_decision(id, now)? else {
-        return Err(invalid(format!(
-            "Redemption {id} has not been judged yet: send it first (`tipvault redeem` or \
-             approve it); it is verified only if the risk check asks for it."
-        )));
+        return Err(AppError::invalid(format!(
+            "Redemption {id} has not been judged yet: send it first; it is verified only if \
+             the risk check asks for it."
+        ))
+        .with_hint(Hint::SendFirst {
+            redemption: id.to_owned(),
+        }));
     };
     if stored.cancelled_at.is_some() {
-        return Err(invalid(format!("Redemption {id} was cancelled.")));
+        return Err(AppError::invalid(format!("Redemption {id} was cancelled.")));
     }
     let salt = session.vault_at(now).risk_salt(now)?;
     let catalog = cached_catalog(session, &r.provider_id, now)?;
@@ -781,7 +787,7 @@ pub fn cancel_redemption(
     let vault = session.vault_at(now);
     let legs = vault.risk_cancel(id, "cancelled by the user before sending", now)?;
     if legs == 0 {
-        return Err(invalid(format!(
+        return Err(AppError::invalid(format!(
             "Redemption {id} has nothing left to cancel: only legs that were never approved \
              can be cancelled."
         )));
@@ -1059,10 +1065,11 @@ pub fn set_limit(
     proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<LimitChangedView, AppError> {
-    let currency = Currency::from_code(currency.trim()).map_err(|e| invalid(sentence(&e)))?;
+    let currency =
+        Currency::from_code(currency.trim()).map_err(|e| AppError::invalid(sentence(&e)))?;
     let kind = parse_kind(kind)?;
     let new = amount
-        .map(|a| Money::parse(a.trim(), currency).map_err(|e| invalid(sentence(&e))))
+        .map(|a| Money::parse(a.trim(), currency).map_err(|e| AppError::invalid(sentence(&e))))
         .transpose()?;
     let change = LimitChange {
         currency,
@@ -1128,7 +1135,7 @@ pub fn set_limit(
     let new_minor = new
         .map(|m| m.to_minor())
         .transpose()
-        .map_err(|e| invalid(sentence(&e)))?;
+        .map_err(|e| AppError::invalid(sentence(&e)))?;
     let vault = session.vault_at(now);
     vault.risk_limit_set(currency.code(), kind_code(kind), new_minor, now)?;
     audit(
@@ -1164,9 +1171,13 @@ pub fn verify_tier(
 ) -> Result<ProviderVerificationView, AppError> {
     let stored = stored_provider(session, provider, now)?;
     if stored.device_id.is_none() {
-        return Err(invalid(format!(
-            "This device is not paired with {provider} yet: run `tipvault provider pair CODE`."
-        )));
+        return Err(
+            AppError::invalid(format!("This device is not paired with {provider} yet.")).with_hint(
+                Hint::PairProvider {
+                    provider: provider.to_owned(),
+                },
+            ),
+        );
     }
     let client = crate::providers::client_for(session, net, &stored, now)?;
     let mut reference = [0u8; 32];

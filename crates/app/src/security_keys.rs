@@ -474,7 +474,7 @@ pub fn register_security_key(
         // Stored but not logged (a write failed at the audit entry): a key the log does not
         // show must not stay registered.
         if !take_back(vault, &record, now) {
-            error.message.push_str(HALF_REGISTERED);
+            error = half_registered(error, &record);
         }
         return Err(error);
     }
@@ -488,7 +488,7 @@ pub fn register_security_key(
         // slot was written, e.g. a full disk at the audit entry) and its credential back out,
         // slot first as in `remove_security_key`, and say if that failed too.
         if !take_back(vault, &record, now) {
-            error.0.message.push_str(HALF_REGISTERED);
+            error.0 = half_registered(error.0, &record);
         }
         return Err(refused(
             vault,
@@ -506,8 +506,15 @@ pub fn register_security_key(
     Ok(view(&record, true))
 }
 
-const HALF_REGISTERED: &str =
-    " The half-registered key could not be removed: run `tipvault auth remove` for it.";
+/// `error`, saying the key it left half registered could not be taken back out, and how to.
+fn half_registered(mut error: AppError, record: &CredentialRecord) -> AppError {
+    error
+        .message
+        .push_str(" The half-registered key could not be removed: remove it yourself.");
+    error.with_hint(crate::error::Hint::RemoveSecurityKey {
+        id: record.id.to_base64url(),
+    })
+}
 
 /// Takes a key whose registration failed part-way back out: its unlock slot (if one was
 /// written) first, as `remove_security_key` does, then its credential. False if either failed.

@@ -12,7 +12,7 @@ use tipvault_money::{Currency, Money};
 use tipvault_vault::AuditEvent;
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::session::Session;
 use crate::view::{MoneyView, SourceView};
 
@@ -32,10 +32,6 @@ pub struct NewSource {
     /// ₩40,000, Twitch $50, …) when the source is in that default's currency.
     pub payout_threshold: Option<String>,
     pub payout_schedule: Option<String>,
-}
-
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::InvalidInput, message)
 }
 
 /// Parses a platform name as `tipvault source add --platform` takes it.
@@ -60,7 +56,7 @@ pub fn parse_platform(text: &str) -> Result<Platform, AppError> {
                 Platform::Generic(name.trim().to_owned())
             }
             _ => {
-                return Err(invalid(format!(
+                return Err(AppError::invalid(format!(
                     "Unknown platform {text:?}. Use kofi, paypal, stripe, github-sponsors, \
                      patreon, buymeacoffee, twitch, toonation, twip, soop, chzzk, or \
                      generic:NAME."
@@ -78,16 +74,18 @@ fn validate(new: &NewSource) -> Result<Source, AppError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !id_ok {
-        return Err(invalid(
+        return Err(AppError::invalid(
             "A source id must be 1–64 characters of a-z, 0-9, '.', '_' or '-' (e.g. kofi-main).",
         ));
     }
     let label = new.label.trim();
     if label.is_empty() || label.chars().count() > 200 {
-        return Err(invalid("A source needs a label of 1–200 characters."));
+        return Err(AppError::invalid(
+            "A source needs a label of 1–200 characters.",
+        ));
     }
     let currency = Currency::from_code(new.currency.trim())
-        .map_err(|e| invalid(format!("The currency is not an ISO 4217 code: {e}.")))?;
+        .map_err(|e| AppError::invalid(format!("The currency is not an ISO 4217 code: {e}.")))?;
     let platform = parse_platform(&new.platform)?;
     let payout = match &new.payout_threshold {
         Some(text) => parse_rule(text, new.payout_schedule.as_deref(), currency)?,
@@ -121,13 +119,15 @@ fn parse_rule(
         return Ok(None);
     }
     let threshold = Money::parse(text, currency).map_err(|e| {
-        invalid(format!(
+        AppError::invalid(format!(
             "The payout threshold {text:?} is not an amount in {}: {e}.",
             currency.code()
         ))
     })?;
     if !threshold.is_positive() {
-        return Err(invalid("A payout threshold must be more than zero."));
+        return Err(AppError::invalid(
+            "A payout threshold must be more than zero.",
+        ));
     }
     Ok(Some(PayoutRule {
         threshold,
@@ -226,8 +226,7 @@ pub(crate) fn find(
         .vault_at(now)
         .source(&SourceId::new(id.trim()), now)?
         .ok_or_else(|| {
-            invalid(format!(
-                "There is no source with the id {id:?}. See `tipvault source list`."
-            ))
+            AppError::invalid(format!("There is no source with the id {id:?}."))
+                .with_hint(crate::error::Hint::ListSources)
         })
 }

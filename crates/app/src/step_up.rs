@@ -22,7 +22,6 @@ use tipvault_wire::protocol::{self, RedemptionRequest};
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode, sentence};
-use crate::providers::invalid;
 use crate::redeem::{RedemptionView, RevealedField};
 use crate::session::Session;
 use crate::view::MoneyView;
@@ -85,7 +84,7 @@ fn stored(
     session
         .vault_at(now)
         .redemption(id, now)?
-        .ok_or_else(|| invalid(format!("There is no redemption {id:?}.")))
+        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))
 }
 
 /// One leg's request body, checked against the leg's own columns.

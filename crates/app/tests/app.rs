@@ -1,10 +1,15 @@
 //! Integration tests for `tipvault-app`; modules mirror `src/`. Vaults are real SQLCipher vaults
 //! in temporary directories, with the minimum Argon2id cost to keep the suite quick.
+
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod app {
     mod accounts;
     mod audit;
     mod catalogs;
     mod dashboard;
+    mod error;
     mod export;
     mod hostile;
     mod import;

@@ -15,7 +15,6 @@
 //! file, kept outside the vault); without it the USB CTAP2 path is used if compiled in
 //! (feature `usb`).
 
-mod clock;
 mod output;
 mod passphrase;
 mod redeem;
@@ -28,7 +27,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use tipvault_app::{
     AppError, AuthenticatorChoice, ErrorCode, IfMissing, KdfChoice, LockReason, Session, Unlocked,
-    VaultLocation, VaultState,
+    VaultLocation, VaultState, clock,
 };
 
 use crate::output::{Output, days};
@@ -210,7 +209,7 @@ enum Command {
     /// What was sent to which provider, and when.
     PrivacyLedger,
     /// Run the sandbox provider (demo money) on loopback until interrupted.
-    Sandbox(tipvault_sandbox_provider::RunArgs),
+    Sandbox(tipvault_app::demo_provider::SandboxArgs),
     /// Demo mode: start the sandbox, add and pair it, import a demo balance (sandbox only).
     Demo(redeem::DemoArgs),
     /// The risk check: your tier, limits and rules; why a redemption waits.
@@ -1101,7 +1100,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 out.value(&detail, || output::account_detail_text(&detail));
             }
             AccountCommand::Reconcile { account } => {
-                let net = clock::network()?;
+                let net = tipvault_app::Network::new()?;
                 let found = with_session(&location, &access, |session| {
                     let now = clock::now();
                     let accounts: Vec<String> = match account {
@@ -1168,7 +1167,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
                 }
             }
             CatalogCommand::Refresh { provider } => {
-                let net = clock::network()?;
+                let net = tipvault_app::Network::new()?;
                 let refreshed = with_session(&location, &access, |session| {
                     tipvault_app::refresh_catalogs(session, &net, provider.as_deref(), clock::now())
                 })?;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use tipvault_app::{
-    AppError, AuditEntryView, BalanceView, ForecastView, HistoryPageView, ImportProgress,
+    AppError, AuditEntryView, BalanceView, ForecastView, Hint, HistoryPageView, ImportProgress,
     ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView, SourceView, TotalView,
     preview::ProviderCatalog,
 };
@@ -37,6 +37,9 @@ impl Output {
         } else {
             // Messages can quote a file's header or cells: keep them from driving the terminal.
             eprintln!("tipvault: {}", printable(&err.message));
+            if let Some(hint) = &err.hint {
+                eprintln!("tipvault: next: {}", printable(&next_step(hint)));
+            }
         }
     }
 
@@ -53,6 +56,33 @@ impl Output {
         } else {
             println!("{hex}");
         }
+    }
+}
+
+/// What to do next about an error, said as this command line says it.
+pub fn next_step(hint: &Hint) -> String {
+    match hint {
+        Hint::NameVault => "pass --vault PATH or set TIPVAULT_VAULT".to_owned(),
+        Hint::AddProvider => {
+            "add one with `tipvault provider add URL` (or try `tipvault demo`)".to_owned()
+        }
+        Hint::ChooseProvider => {
+            "name one with --provider ID (see `tipvault provider list`)".to_owned()
+        }
+        Hint::PairProvider { provider } => {
+            format!("`tipvault provider pair CODE --provider {provider}`")
+        }
+        Hint::ImportCatalog => "`tipvault catalog import FILE`".to_owned(),
+        Hint::ListProducts => "see `tipvault catalog list`".to_owned(),
+        Hint::ListSources => "see `tipvault source list`".to_owned(),
+        Hint::GiveDestination { product, field } => format!("pass --dest {product}.{field}=VALUE"),
+        Hint::VerifyOrCancel { redemption } => {
+            format!("`tipvault verify {redemption}` or `tipvault cancel {redemption}`")
+        }
+        Hint::SendFirst { redemption } => {
+            format!("send it first (`tipvault redeem`, or approve {redemption})")
+        }
+        Hint::RemoveSecurityKey { id } => format!("`tipvault auth remove {id}`"),
     }
 }
 

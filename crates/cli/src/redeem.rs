@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use crate::clock;
 use clap::{Args, Subcommand};
+use tipvault_app::clock;
+use tipvault_app::demo_provider::{
+    DemoProvider, DemoProviderOptions, SandboxArgs, enter_demo, serve_sandbox,
+};
 use tipvault_app::providers::ProviderKind;
 use tipvault_app::{AppError, ErrorCode, Network, RedemptionView, VaultLocation};
 
@@ -111,7 +114,7 @@ pub struct DemoArgs {
 }
 
 fn net() -> Result<Network, AppError> {
-    clock::network()
+    tipvault_app::Network::new()
 }
 
 pub(crate) fn parse_dest(
@@ -378,18 +381,11 @@ pub fn run(
                         ));
                     }
                 }
-                // The risk check may pause it: the error says why and how to `verify` it.
-                tipvault_app::approve_redemption_from(
-                    s,
-                    &planned.id,
-                    &net.identity(),
-                    clock::now(),
-                )?;
-                let run = tipvault_app::run_outbox(s, &net)?;
-                Ok((
-                    tipvault_app::redemption(s, &planned.id, clock::now())?,
-                    Some(run),
-                ))
+                // The risk check may hold it: the error says why and how to `verify` it.
+                let (view, run) =
+                    tipvault_app::send_planned(s, &net, &planned.id, &mut |_| {}, clock::now())?
+                        .sent()?;
+                Ok((view, Some(run)))
             })?;
             let (view, run) = result;
             out.value(&view, || {
@@ -572,9 +568,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 }
 
 /// `tipvault sandbox`: the sandbox provider's own entry point, announced through `out`.
-fn run_sandbox(args: &tipvault_sandbox_provider::RunArgs, out: &Output) -> Result<(), AppError> {
+fn run_sandbox(args: &SandboxArgs, out: &Output) -> Result<(), AppError> {
     let rt = tokio::runtime::Runtime::new().map_err(internal)?;
-    rt.block_on(tipvault_sandbox_provider::run(args, |started| {
+    rt.block_on(serve_sandbox(args, |started| {
         out.value(started, || started.banner());
         let _ = std::io::stdout().flush();
     }))
@@ -634,20 +630,12 @@ pub(crate) fn run_demo(
 ) -> Result<(), AppError> {
     let net = net()?;
     let location = real.demo();
-    let db = location.dir().with_extension("sandbox.sqlite");
     // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
-    let mut config = tipvault_sandbox_provider::Config::new(db);
-    config.demo_balances = vec![("KRW".into(), tipvault_app::providers::DEMO_BALANCE_KRW)];
-    let sandbox = net
-        .runtime()
-        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
-        .map_err(internal)?;
-    let url = sandbox.base_url();
-    let code = sandbox.enrollment_code().to_owned();
+    let sandbox = DemoProvider::start(&net, real, DemoProviderOptions::default())?;
+    let url = sandbox.url();
     // Demo mode never opens the real vault: the demo vault beside it, created on first use.
     let (mut session, _created) = tipvault_app::open_demo_vault(real, clock::now())?;
-    let (_, key) = sandbox.provider_key();
-    let done = tipvault_app::add_demo_sandbox(&mut session, &net, &url, &key, &code, clock::now());
+    let done = enter_demo(&mut session, &net, &sandbox, clock::now());
     let locked = session.lock(clock::now(), tipvault_app::LockReason::Exit);
     let started = done?;
     locked?;
@@ -681,6 +669,6 @@ pub(crate) fn run_demo(
             let _ = tokio::signal::ctrl_c().await;
         });
     }
-    net.runtime().block_on(sandbox.stop());
+    sandbox.stop(&net);
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The risk commands: `risk status|explain|limits`, `verify`, `cancel`, `autocashout`. Thin
 //! adapters over `tipvault_app`'s risk and auto-cash-out use cases.
 
-use crate::clock;
 use clap::{Args, Subcommand};
+use tipvault_app::clock;
 use tipvault_app::{
     AppError, AutoCashOutTemplate, IfMissing, NewAutoCashOut, RiskDecisionView, VaultLocation,
 };
@@ -291,7 +291,7 @@ pub fn run_verify(
     location: &VaultLocation,
     access: &Access<'_>,
 ) -> Result<(), AppError> {
-    let net = clock::network()?;
+    let net = tipvault_app::Network::new()?;
     let view = with_session(location, access, |s| {
         let mut device = authenticator(access)?;
         tipvault_app::verify_redemption(s, &args.id, &mut *device, clock::now())?;
@@ -406,10 +406,10 @@ pub fn run_autocashout(
             });
         }
         AutoCashOutCommand::Run => {
-            let net = clock::network()?;
+            let net = tipvault_app::Network::new()?;
             let run = with_session(location, access, |s| {
                 let run = tipvault_app::run_auto_cashouts(s, &net, clock::now())?;
-                if run.fired.iter().any(|f| f.outcome == "approved") {
+                if run.queued_any() {
                     tipvault_app::run_outbox(s, &net)?;
                 }
                 Ok(run)

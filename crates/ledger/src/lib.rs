@@ -17,16 +17,6 @@
 //!   all good rows in one transaction or none.
 //! - **No clock, no files.** Time (`now`) is passed in; input is any `Read`, output any `Write`.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
 #![deny(clippy::float_arithmetic)]
 #![warn(missing_docs)]
 

@@ -1,5 +1,11 @@
 //! Integration tests of the public API, one module per `src/` module.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// A test reads the workspace's manifests: the pure-crate rule (clippy.toml) is the library's.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "money/allocation.rs"]
 mod allocation;
 #[path = "money/currency.rs"]
@@ -59,13 +65,30 @@ fn every_module_starts_with_a_doc_comment() {
 }
 
 #[test]
-fn the_crate_denies_panicking_shortcuts_outside_tests() {
-    let lib = SOURCES[0].1;
-    for lint in [
-        "clippy::unwrap_used",
-        "clippy::expect_used",
-        "clippy::panic",
-    ] {
-        assert!(lib.contains(lint), "lib.rs must deny {lint}");
+fn every_crate_denies_panicking_shortcuts_outside_tests() {
+    // Once, for the workspace: its lints deny them, and every member takes its lints.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let lints = &workspace[workspace
+        .find("[workspace.lints.clippy]")
+        .expect("the workspace has clippy lints")..];
+    for lint in ["unwrap_used", "expect_used", "panic", "todo"] {
+        assert!(
+            lints.contains(&format!("{lint} = \"deny\"")),
+            "the workspace must deny clippy::{lint}"
+        );
+    }
+    let mut members: Vec<_> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    members.extend([root.join("src-tauri"), root.join("tests")]);
+    for member in members {
+        let manifest = std::fs::read_to_string(member.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("[lints]\nworkspace = true"),
+            "{} takes the workspace's lints",
+            member.display()
+        );
     }
 }

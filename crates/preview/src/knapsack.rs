@@ -239,7 +239,9 @@ pub(crate) struct Solution {
     pub absorber: Option<(i64, Opt)>,
 }
 
-fn gcd(mut a: i64, mut b: i64) -> i64 {
+/// The greatest common divisor (non-negative): the unit a set of debits moves in (here and in
+/// the planner's per-product totals).
+pub(crate) fn gcd(mut a: i64, mut b: i64) -> i64 {
     while b != 0 {
         (a, b) = (b, a % b);
     }

@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::error::PlanError;
 use crate::freshness::Freshness;
 use crate::fx;
-use crate::knapsack::{self, Absorber, Item, Layout, Opt, Pick, Shape};
+use crate::knapsack::{self, Absorber, Item, Layout, Opt, Pick, Shape, gcd};
 use crate::plan::{
     FxDetail, Leg, Note, Plan, PlanRequest, Preference, Preview, Redemption, SourceDebit,
     SourceOutcome, Variant,
@@ -1358,13 +1358,6 @@ fn denomination_shape(
     let entries = frontier(&units, c.count_left, c.sum_left, budget)?;
     let (opts, nets): (Vec<Opt>, Vec<Vec<i64>>) = entries.into_iter().unzip();
     Ok(Some((Shape::Choice(opts), Decode::Frontier(nets))))
-}
-
-fn gcd(mut a: i64, mut b: i64) -> i64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a.abs()
 }
 
 /// Every total one denomination product can reach within `count_limit` redemptions and a net

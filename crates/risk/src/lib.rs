@@ -48,17 +48,6 @@
     clippy::float_cmp,
     clippy::cast_precision_loss
 )]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::todo,
-        clippy::unimplemented,
-        clippy::unreachable
-    )
-)]
 #![warn(missing_docs)]
 
 pub mod autocashout;

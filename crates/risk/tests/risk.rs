@@ -1,6 +1,12 @@
 //! Integration tests of tipvault-risk; modules mirror `src/` (plus `support` and the
 //! simulation's goals).
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests may read the clock and files: the pure-crate rule (clippy.toml) is the library's.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "risk/autocashout.rs"]
 mod autocashout;
 #[path = "risk/decision.rs"]
@@ -86,17 +92,5 @@ fn every_module_starts_with_a_doc_comment() {
             text.starts_with("//!"),
             "{file} must open with a module doc comment"
         );
-    }
-}
-
-#[test]
-fn the_crate_denies_panicking_shortcuts_outside_tests() {
-    let lib = SOURCES[0].1;
-    for lint in [
-        "clippy::unwrap_used",
-        "clippy::expect_used",
-        "clippy::panic",
-    ] {
-        assert!(lib.contains(lint), "lib.rs must deny {lint}");
     }
 }

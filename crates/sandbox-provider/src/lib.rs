@@ -13,14 +13,6 @@
 //! [`Faults`] lets tests add the failures a real network adds, and [`Hostility`] the lies a
 //! broken or hostile provider tells.
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::todo,
-    clippy::unimplemented
-)]
-
 mod command;
 mod server;
 pub mod store;
@@ -44,18 +36,7 @@ pub use command::{RunArgs, Started, run};
 pub use server::MAX_WRONG_CODES;
 pub use store::Store;
 
-/// Reads UNIX seconds; tests inject a fixed or skewed clock.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-#[must_use]
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    })
-}
+pub use tipvault_wire::clock::{Clock, system_clock};
 
 /// The demo account every enrollment code pairs with.
 pub const DEMO_ACCOUNT: &str = "demo";

@@ -2,6 +2,8 @@
 //! Modules: `support` (start, pair), `server` (what the provider enforces), `faults`
 //! (injected failures, restart), `hostile` (a lying provider against the client).
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "sandbox/faults.rs"]

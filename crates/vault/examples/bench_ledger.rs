@@ -9,6 +9,8 @@
 //! Rows without kept details use the default privacy options (names and messages dropped); a
 //! second, smaller import keeps messages so that search has something to find.
 
+// A tool run by hand or by the tests stops with a message when its setup is broken;
+// the workspace denies unwrap, expect and panic in product code only.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../benches/workload/mod.rs"]

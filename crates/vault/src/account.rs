@@ -8,20 +8,17 @@
 //! sum of its live entries, kept by `balance.rs` — always equals the last reading once no leg is
 //! in flight, and its history holds a line for every unit that moved, explained or not.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, named_params};
 use tipvault_money::{Currency, Money};
 
+use crate::columns::unix_time;
 use crate::error::{LedgerError, StoreError};
 use crate::{AuditEvent, Vault, retention};
 
 /// Retention class of readings and reconciliations: evidence of what the provider held, kept
 /// like receipts.
 pub const CLASS: &str = "receipt";
-
-fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
 
 /// One currency of a provider's signed balance, as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,8 +127,8 @@ fn reading_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReading> {
         reading: BalanceReading {
             provider_id: r.get(1)?,
             amount: money(r.get(3)?, &code, 2)?,
-            as_of: time(r.get(4)?),
-            read_at: time(r.get(5)?),
+            as_of: unix_time(4, r.get(4)?)?,
+            read_at: unix_time(5, r.get(5)?)?,
             response: r.get(6)?,
         },
     })
@@ -156,7 +153,7 @@ fn reconciliation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReconcili
             })?,
             detail: r.get(7)?,
         },
-        at: time(r.get(8)?),
+        at: unix_time(8, r.get(8)?)?,
     })
 }
 

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::columns::unix_time;
 use crate::error::AuditError;
 use crate::retention;
 
@@ -261,7 +262,7 @@ pub(crate) fn entries(
             let hash: Vec<u8> = row.get(4)?;
             Ok(AuditEntry {
                 seq: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                at: DateTime::from_timestamp(row.get(1)?, 0).unwrap_or_default(),
+                at: unix_time(1, row.get(1)?)?,
                 kind: row.get(2)?,
                 detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
                 hash: hash.try_into().unwrap_or([0; 32]),

@@ -20,9 +20,10 @@
 //! retention class; the document's own stale/expiry dates are separate and decide whether it
 //! may be used for a redemption.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::retention;
 
@@ -133,26 +134,16 @@ fn undated(document: &str) -> Result<serde_json::Value, &str> {
     }
 }
 
-fn time(secs: i64) -> rusqlite::Result<DateTime<Utc>> {
-    Utc.timestamp_opt(secs, 0).single().ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Integer,
-            format!("{secs} is not a time").into(),
-        )
-    })
-}
-
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCatalog> {
     let version: i64 = row.get(1)?;
     Ok(StoredCatalog {
         provider_id: row.get(0)?,
         version: u64::try_from(version).unwrap_or(0),
         document: row.get(2)?,
-        issued_at: time(row.get(3)?)?,
-        stale_after: time(row.get(4)?)?,
-        expires_at: time(row.get(5)?)?,
-        stored_at: time(row.get(6)?)?,
+        issued_at: unix_time(3, row.get(3)?)?,
+        stale_after: unix_time(4, row.get(4)?)?,
+        expires_at: unix_time(5, row.get(5)?)?,
+        stored_at: unix_time(6, row.get(6)?)?,
     })
 }
 
@@ -233,7 +224,7 @@ pub(crate) fn put(
                     version: catalog.version,
                 });
             }
-            let stored_issue = time(issued_at).map_err(sql)?;
+            let stored_issue = unix_time(0, issued_at).map_err(sql)?;
             if catalog.issued_at <= stored_issue {
                 return Err(CatalogStoreError::NotLaterIssue {
                     provider: catalog.provider_id.clone(),
@@ -243,7 +234,7 @@ pub(crate) fn put(
                 });
             }
             CatalogStored::Renewed {
-                previous_expires_at: time(doc_expires_at).map_err(sql)?,
+                previous_expires_at: unix_time(0, doc_expires_at).map_err(sql)?,
             }
         }
         Some((stored, ..)) if stored > version => {

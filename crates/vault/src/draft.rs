@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::retention;
 
 const CLASS: &str = "draft";
@@ -85,8 +86,8 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     Ok(Draft {
         id: row.get(0)?,
         body: row.get(1)?,
-        created_at: DateTime::from_timestamp(row.get(2)?, 0).unwrap_or_default(),
-        expires_at: DateTime::from_timestamp(row.get(3)?, 0).unwrap_or_default(),
+        created_at: unix_time(2, row.get(2)?)?,
+        expires_at: unix_time(3, row.get(3)?)?,
     })
 }
 

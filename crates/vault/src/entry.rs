@@ -19,6 +19,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use tipvault_ledger::{Entry, EntryKey, EntryKind, Fingerprint, SourceId, entry::NewEntry};
 use tipvault_money::{Currency, Money};
 
+use crate::columns::unix_time;
 use crate::error::{LedgerError, StoreError};
 use crate::retention;
 
@@ -359,8 +360,8 @@ pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEntry>
     Ok(StoredEntry {
         id: row.get(0)?,
         entry,
-        imported_at: DateTime::from_timestamp(row.get(10)?, 0).unwrap_or_default(),
-        expires_at: DateTime::from_timestamp(row.get(11)?, 0).unwrap_or_default(),
+        imported_at: unix_time(10, row.get(10)?)?,
+        expires_at: unix_time(11, row.get(11)?)?,
     })
 }
 

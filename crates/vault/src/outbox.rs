@@ -15,11 +15,12 @@
 //! and the same bytes, which the provider answers with the same receipt instead of paying
 //! twice. Confirming a leg stores its receipt in the same transaction.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::{Vault, retention};
 
@@ -177,10 +178,6 @@ pub struct LegUpdate {
     pub last_error: Option<String>,
 }
 
-fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
-
 fn leg_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLeg> {
     let state: String = r.get(8)?;
     Ok(StoredLeg {
@@ -200,10 +197,13 @@ fn leg_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLeg> {
             )
         })?,
         attempts: r.get(9)?,
-        next_attempt_at: r.get::<_, Option<i64>>(10)?.map(time),
+        next_attempt_at: r
+            .get::<_, Option<i64>>(10)?
+            .map(|at| unix_time(10, at))
+            .transpose()?,
         last_error: r.get(11)?,
         provider_redemption_id: r.get(12)?,
-        updated_at: time(r.get(13)?),
+        updated_at: unix_time(13, r.get(13)?)?,
         provider_id: r.get(14)?,
         account_id: r.get(15)?,
     })
@@ -496,8 +496,11 @@ impl Vault {
             provider_id,
             account_id,
             catalog_version: u64::try_from(version).unwrap_or(0),
-            created_at: time(created),
-            approved_at: approved.map(time),
+            created_at: unix_time(3, created).map_err(|e| self.sql_err(e))?,
+            approved_at: approved
+                .map(|at| unix_time(4, at))
+                .transpose()
+                .map_err(|e| self.sql_err(e))?,
             legs,
         }))
     }
@@ -519,8 +522,11 @@ impl Vault {
                         id: r.get(0)?,
                         provider_id: r.get(1)?,
                         catalog_version: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                        created_at: time(r.get(3)?),
-                        approved_at: r.get::<_, Option<i64>>(4)?.map(time),
+                        created_at: unix_time(3, r.get(3)?)?,
+                        approved_at: r
+                            .get::<_, Option<i64>>(4)?
+                            .map(|at| unix_time(4, at))
+                            .transpose()?,
                         account_id: r.get(5)?,
                         legs: Vec::new(),
                     })

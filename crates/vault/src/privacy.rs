@@ -4,9 +4,10 @@
 //! leaving (before it is sent), so nothing can leave unrecorded; it expires under its own
 //! class `request_log` (90 days by default), independently of the receipts it relates to.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, named_params};
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::{Vault, retention};
 
@@ -78,7 +79,7 @@ impl Vault {
                         redemption_id: r.get(1)?,
                         purpose: r.get(2)?,
                         fields: r.get(3)?,
-                        sent_at: Utc.timestamp_opt(r.get(4)?, 0).single().unwrap_or_default(),
+                        sent_at: unix_time(4, r.get(4)?)?,
                     })
                 },
             )

@@ -6,9 +6,10 @@
 //! different key for a known provider is refused, so a server that changes keys (or an
 //! attacker in its place) cannot sign receipts the app would accept.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::{Vault, retention};
 
@@ -54,10 +55,6 @@ pub enum ProviderStoreError {
     Store(#[from] StoreError),
 }
 
-fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
-
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredProvider> {
     let key: Vec<u8> = r.get(3)?;
     let public_key: [u8; 32] = key.try_into().map_err(|_| {
@@ -73,9 +70,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredProvider> {
         key_id: r.get(2)?,
         public_key,
         device_id: r.get(4)?,
-        paired_at: r.get::<_, Option<i64>>(5)?.map(time),
+        paired_at: r
+            .get::<_, Option<i64>>(5)?
+            .map(|at| unix_time(5, at))
+            .transpose()?,
         sandbox: r.get::<_, i64>(6)? != 0,
-        added_at: time(r.get(7)?),
+        added_at: unix_time(7, r.get(7)?)?,
     })
 }
 

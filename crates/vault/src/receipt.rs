@@ -5,9 +5,10 @@
 //! offline with only the provider's public key for as long as it is kept (class `receipt`,
 //! 5 years). Verifying is the app's job; the vault only stores and returns.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::{Vault, retention};
 
@@ -62,7 +63,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReceipt> {
         provider_id: r.get(3)?,
         document: r.get(4)?,
         request: r.get(5)?,
-        stored_at: Utc.timestamp_opt(r.get(6)?, 0).single().unwrap_or_default(),
+        stored_at: unix_time(6, r.get(6)?)?,
     })
 }
 

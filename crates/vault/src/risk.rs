@@ -11,10 +11,11 @@
 //! `network_fingerprint`), apart from the 5-year decision, so the redemption keeps its reasons
 //! while the network it came from is forgotten on time.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, named_params};
 use zeroize::Zeroizing;
 
+use crate::columns::unix_time;
 use crate::error::StoreError;
 use crate::{Vault, retention};
 
@@ -93,21 +94,23 @@ pub struct StoredVerification {
     pub token_expires_at: DateTime<Utc>,
 }
 
-fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
-
 fn decision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRiskDecision> {
     Ok(StoredRiskDecision {
         redemption_id: r.get(0)?,
         outcome: r.get(1)?,
         decision: r.get(2)?,
         plan_digest: r.get(3)?,
-        decided_at: time(r.get(4)?),
+        decided_at: unix_time(4, r.get(4)?)?,
         unattended: r.get::<_, i64>(5)? != 0,
-        verified_at: r.get::<_, Option<i64>>(6)?.map(time),
+        verified_at: r
+            .get::<_, Option<i64>>(6)?
+            .map(|at| unix_time(6, at))
+            .transpose()?,
         credential_id: r.get(7)?,
-        cancelled_at: r.get::<_, Option<i64>>(8)?.map(time),
+        cancelled_at: r
+            .get::<_, Option<i64>>(8)?
+            .map(|at| unix_time(8, at))
+            .transpose()?,
     })
 }
 
@@ -402,7 +405,7 @@ impl Vault {
                     currency: r.get(2)?,
                     threshold_minor: r.get(3)?,
                     template: r.get(4)?,
-                    created_at: time(r.get(5)?),
+                    created_at: unix_time(5, r.get(5)?)?,
                 })
             })
             .map_err(|e| self.sql_err(e))?;
@@ -491,8 +494,8 @@ impl Vault {
                     provider_id: r.get(0)?,
                     token: r.get(1)?,
                     tier: r.get(2)?,
-                    issued_at: time(r.get(3)?),
-                    token_expires_at: time(r.get(4)?),
+                    issued_at: unix_time(3, r.get(3)?)?,
+                    token_expires_at: unix_time(4, r.get(4)?)?,
                 })
             })
             .map_err(|e| self.sql_err(e))?;
@@ -540,7 +543,7 @@ impl Vault {
         let rows = stmt
             .query_map(
                 named_params! {":kind": kind, ":now": now.timestamp()},
-                |r| Ok((time(r.get(0)?), r.get(1)?)),
+                |r| Ok((unix_time(0, r.get(0)?)?, r.get(1)?)),
             )
             .map_err(|e| self.sql_err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql_err(e))

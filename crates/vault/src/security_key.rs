@@ -10,9 +10,10 @@
 //! expired record would leave a slot whose key can open the vault but never pass the
 //! assertion check.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
+use crate::columns::unix_time;
 use crate::error::{SecurityKeyError, StoreError};
 
 /// One stored credential record.
@@ -35,13 +36,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSecurityKey> {
         credential_id: row.get(0)?,
         record: row.get(1)?,
         sign_count: u32::try_from(count).unwrap_or(u32::MAX),
-        created_at: Utc.timestamp_opt(secs, 0).single().ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                3,
-                rusqlite::types::Type::Integer,
-                format!("{secs} is not a time").into(),
-            )
-        })?,
+        created_at: unix_time(3, secs)?,
     })
 }
 

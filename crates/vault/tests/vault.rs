@@ -1,6 +1,8 @@
 //! Integration tests of `tipvault-vault`, one module per source module (see `vault/`).
 //! Every test works on a real vault in a temporary directory.
 
+// Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
+// them in product code (Cargo.toml's [workspace.lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "vault/ledger_support.rs"]

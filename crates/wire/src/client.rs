@@ -35,18 +35,7 @@ use crate::protocol::{
     VerificationRequest,
 };
 
-/// Reads UNIX seconds; injectable so tests can skew the client's clock.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-#[must_use]
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    })
-}
+pub use crate::clock::{Clock, system_clock};
 
 /// Client settings.
 #[derive(Debug, Clone)]
@@ -627,15 +616,25 @@ impl ProviderClient {
         id: &str,
     ) -> Result<(RedemptionStatus, ReceiptBody), ClientError> {
         let (_, key) = self.require_pinned()?;
+        let status = self.redemption_status(id).await?;
+        let body = status.receipt.verify(key).map_err(Unknown::Receipt)?;
+        if body.redemption_id != id {
+            return Err(Unknown::Malformed("the receipt is for another redemption".into()).into());
+        }
+        Ok((status, body))
+    }
+
+    /// The signed status of redemption `id`, as answered (the caller checks its receipt), and
+    /// refused when it names another redemption.
+    async fn redemption_status(&self, id: &str) -> Result<RedemptionStatus, ClientError> {
         let path = format!("/v1/redemptions/{id}");
         let (status, _): (RedemptionStatus, _) = self
             .call("GET", &path, None, Vec::new(), "redemption")
             .await?;
-        let body = status.receipt.verify(key).map_err(Unknown::Receipt)?;
-        if body.redemption_id != id || status.redemption_id != id {
+        if status.redemption_id != id {
             return Err(Unknown::Malformed("the status is for another redemption".into()).into());
         }
-        Ok((status, body))
+        Ok(status)
     }
 
     /// `GET /v1/redemptions/{id}` for the request `binding` describes (the id is derived from
@@ -656,17 +655,11 @@ impl ProviderClient {
             )));
         }
         let id = protocol::redemption_id(binding.device_id, binding.idempotency_key);
-        let path = format!("/v1/redemptions/{id}");
-        let (status, _): (RedemptionStatus, _) = self
-            .call("GET", &path, None, Vec::new(), "redemption")
-            .await?;
+        let status = self.redemption_status(&id).await?;
         let body = status
             .receipt
             .verify_for(key, binding)
             .map_err(Unknown::Receipt)?;
-        if status.redemption_id != id {
-            return Err(Unknown::Malformed("the status is for another redemption".into()).into());
-        }
         Ok((status, body))
     }
 

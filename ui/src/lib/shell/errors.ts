@@ -1,7 +1,7 @@
 // Turns any failure into a message in the user's language, chosen by the backend's code.
 // The record below is exhaustive over the generated ErrorCode type, so a code added in Rust
 // without a message here fails the type check.
-import { BackendError, type ErrorCode } from '../backend';
+import { BackendError, type ErrorCode, type Hint } from '../backend';
 import { t, type MessageKey } from '../i18n/index.svelte';
 
 const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
@@ -32,9 +32,38 @@ const MESSAGES: Record<ErrorCode | 'unexpected', MessageKey> = {
   unexpected: 'error.unexpected',
 };
 
+/** What to do next, in the user's language (the command line says the same as a command). */
+export function nextStep(hint: Hint): string {
+  switch (hint.kind) {
+    case 'name_vault':
+      return t('hint.name_vault');
+    case 'add_provider':
+      return t('hint.add_provider');
+    case 'choose_provider':
+      return t('hint.choose_provider');
+    case 'pair_provider':
+      return t('hint.pair_provider', { provider: hint.provider });
+    case 'import_catalog':
+      return t('hint.import_catalog');
+    case 'list_products':
+      return t('hint.list_products');
+    case 'list_sources':
+      return t('hint.list_sources');
+    case 'give_destination':
+      return t('hint.give_destination', { product: hint.product, field: hint.field });
+    case 'verify_or_cancel':
+      return t('hint.verify_or_cancel');
+    case 'send_first':
+      return t('hint.send_first');
+    case 'remove_security_key':
+      return t('hint.remove_security_key');
+  }
+}
+
 export function describe(error: unknown): string {
   if (error instanceof BackendError) {
-    return t(MESSAGES[error.code], { message: error.message });
+    const text = t(MESSAGES[error.code], { message: error.message });
+    return error.hint ? `${text} ${nextStep(error.hint)}` : text;
   }
   return t('error.unexpected', { message: String(error) });
 }

@@ -4,14 +4,10 @@
 // wrong answer is shown in the dialog and asked again; Cancel ends it with nothing changed.
 // Nothing the user typed is kept: the passphrase travels with that one call and the field is
 // cleared after every attempt.
-import { BackendError, type DeviceKind } from '../backend';
+import { BackendError, type ReauthInput } from '../backend';
 
 /** What the dialog hands back: a passphrase, or a kind of device (with a USB key's PIN). */
-export interface ReauthInput {
-  passphrase?: string | null;
-  device?: DeviceKind | null;
-  pin?: string | null;
-}
+export type { ReauthInput };
 
 interface Pending {
   /** The app's sentence naming the change. */

@@ -1,0 +1,120 @@
+//! Sending a planned redemption, the one way every front end does it: the user's approval
+//! (which the risk gate judges), then the outbox, then the redemption as it then stands.
+//!
+//! The one decision to know: a redemption the risk gate holds (it wants a security key, it
+//! paused the plan, or it refused it) is an outcome, not a failure: nothing was sent and the
+//! decision is stored on the redemption. [`SendOutcome::Held`] carries both the redemption and
+//! the gate's error, so the desktop shows the redemption with its decision and the command line
+//! exits with the error's status, and neither decides which codes mean "held".
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{AppError, ErrorCode};
+use crate::network::Network;
+use crate::redeem::{
+    LegProgress, OutboxRun, RedemptionView, approve_redemption_from, redemption, run_outbox_with,
+};
+use crate::session::Session;
+
+/// What sending a planned redemption came to.
+#[derive(Debug)]
+pub enum SendOutcome {
+    /// Approved and queued; the outbox ran (legs confirmed, failed, or queued for later).
+    Sent {
+        redemption: RedemptionView,
+        run: OutboxRun,
+    },
+    /// The risk gate held it: nothing was sent. `reason` says why and what to do next.
+    Held {
+        redemption: RedemptionView,
+        reason: AppError,
+    },
+}
+
+impl SendOutcome {
+    /// The redemption as it stands, whatever happened.
+    #[must_use]
+    pub fn redemption(&self) -> &RedemptionView {
+        match self {
+            Self::Sent { redemption, .. } | Self::Held { redemption, .. } => redemption,
+        }
+    }
+
+    /// The redemption as it stands, taken.
+    #[must_use]
+    pub fn into_redemption(self) -> RedemptionView {
+        match self {
+            Self::Sent { redemption, .. } | Self::Held { redemption, .. } => redemption,
+        }
+    }
+
+    /// The redemption, or the gate's reason as an error (the command line's exit status).
+    pub fn sent(self) -> Result<(RedemptionView, OutboxRun), AppError> {
+        match self {
+            Self::Sent { redemption, run } => Ok((redemption, run)),
+            Self::Held { reason, .. } => Err(reason),
+        }
+    }
+}
+
+/// Whether `error` is the risk gate holding a redemption (see the module docs).
+#[must_use]
+pub fn is_held(error: &AppError) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::StepUpRequired | ErrorCode::Paused | ErrorCode::RiskRefused
+    )
+}
+
+/// Approves the planned redemption `id` (the user saw what it reveals) from the network `net`
+/// is on, and sends its legs, reporting each leg's progress.
+pub fn send_planned(
+    session: &mut Session,
+    net: &Network,
+    id: &str,
+    progress: &mut dyn FnMut(&LegProgress),
+    now: DateTime<Utc>,
+) -> Result<SendOutcome, AppError> {
+    match approve_redemption_from(session, id, &net.identity(), now) {
+        Ok(_) => {}
+        Err(reason) if is_held(&reason) => {
+            return Ok(SendOutcome::Held {
+                redemption: redemption(session, id, now)?,
+                reason,
+            });
+        }
+        Err(e) => return Err(e),
+    }
+    let run = run_outbox_with(session, net, progress)?;
+    Ok(SendOutcome::Sent {
+        redemption: redemption(session, id, now)?,
+        run,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gates_decisions_are_held_and_anything_else_stays_an_error() {
+        for code in [
+            ErrorCode::StepUpRequired,
+            ErrorCode::Paused,
+            ErrorCode::RiskRefused,
+        ] {
+            assert!(is_held(&AppError::new(code, "held")), "{code:?} holds it");
+        }
+        for code in [
+            ErrorCode::PlanChanged,
+            ErrorCode::Provider,
+            ErrorCode::VaultLocked,
+            ErrorCode::InvalidInput,
+        ] {
+            assert!(
+                !is_held(&AppError::new(code, "no")),
+                "{code:?} is a failure"
+            );
+        }
+    }
+}
