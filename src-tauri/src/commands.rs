@@ -1,5 +1,6 @@
-//! The commands the UI may call (each also listed in `build.rs` and granted in
-//! `capabilities/default.json`). Each is one call into `tipvault_app`.
+//! The vault's commands: status, create, unlock and lock, retention, audit, settings, previews
+//! and the dashboard. Each is one call into `tipvault_app`; the window reaches them through the
+//! boundary's list (`boundary/list.rs`).
 
 use std::time::Duration;
 

@@ -58,7 +58,14 @@ pub fn run() {
     let location = match VaultLocation::resolve(None) {
         Ok(location) => location,
         Err(err) => {
+            // No window yet to show it in: the only hint this can carry (`NameVault`) is said
+            // here, in the desktop's words.
             eprintln!("tipvault: {}", err.message);
+            if err.hint.is_some() {
+                eprintln!(
+                    "tipvault: set TIPVAULT_VAULT to the folder where the vault should live."
+                );
+            }
             std::process::exit(2);
         }
     };

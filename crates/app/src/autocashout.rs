@@ -21,7 +21,7 @@ use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance};
 use tipvault_vault::{AuditEvent, LegState, StoredAutoCashOut};
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode, sentence};
+use crate::error::{AppError, ErrorCode, Hint, sentence};
 use crate::network::Network;
 use crate::preview::{PreviewObjective, PreviewQuery};
 use crate::redeem::RedeemRequest;
@@ -102,6 +102,8 @@ pub struct AutoCashOutFiredView {
     /// planned) or `waiting` (fired within the last day).
     pub outcome: String,
     pub message: Option<String>,
+    /// What to do next about it (a paused rule's redemption: verify or cancel it).
+    pub hint: Option<Hint>,
 }
 
 /// What a run did.
@@ -455,6 +457,7 @@ pub fn run_auto_cashouts(
                 message: Some(format!(
                     "It fired less than {REFIRE_AFTER_HOURS} hours ago."
                 )),
+                hint: None,
             });
             continue;
         }
@@ -488,6 +491,7 @@ pub fn run_auto_cashouts(
                 redemption_id: None,
                 outcome: "failed".into(),
                 message: Some(message),
+                hint: None,
             });
             continue;
         }
@@ -512,9 +516,9 @@ pub fn run_auto_cashouts(
             },
             destinations: template.destinations.clone(),
         };
-        let (redemption_id, outcome, message) =
+        let (redemption_id, outcome, error) =
             match crate::redeem::plan_redemption(session, &request, now) {
-                Err(e) => (None, "failed", Some(e.message)),
+                Err(e) => (None, "failed", Some(e)),
                 Ok(planned) => {
                     match crate::redeem::approve_unattended(session, &planned.id, &network, now) {
                         Ok(_) => (Some(planned.id), "approved", None),
@@ -524,7 +528,7 @@ pub fn run_auto_cashouts(
                                 ErrorCode::RiskRefused => "refused",
                                 _ => "failed",
                             };
-                            (Some(planned.id), outcome, Some(e.message))
+                            (Some(planned.id), outcome, Some(e))
                         }
                     }
                 }
@@ -549,7 +553,8 @@ pub fn run_auto_cashouts(
             rule: fire.rule,
             redemption_id,
             outcome: outcome.into(),
-            message,
+            message: error.as_ref().map(|e| e.message.clone()),
+            hint: error.and_then(|e| e.hint),
         });
     }
     Ok(run)

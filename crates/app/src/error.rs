@@ -103,6 +103,8 @@ pub enum Hint {
     GiveDestination { product: String, field: String },
     /// Confirm the held redemption with a security key, or cancel it.
     VerifyOrCancel { redemption: String },
+    /// Cancel the redemption, whose plan changed after it was held, and plan it again.
+    CancelAndReplan { redemption: String },
     /// Send the redemption first: it is verified only if the risk check asks.
     SendFirst { redemption: String },
     /// Remove the security key whose registration failed part-way.

@@ -309,7 +309,8 @@ pub fn add_provider(
         // The demo vault's passphrase is public and its test device's file sits beside it: a
         // real provider paired there would let anyone who copies the folder spend real money.
         return Err(AppError::invalid(
-            "The demo vault pairs only the sandbox provider on this computer (demo money); add              real providers to your own vault.",
+            "The demo vault pairs only the sandbox provider on this computer (demo money); add \
+             real providers to your own vault.",
         ));
     }
     if kind == ProviderKind::Sandbox {

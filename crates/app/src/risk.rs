@@ -518,10 +518,12 @@ fn plan_changed(
         ErrorCode::PlanChanged,
         format!(
             "Not sent: redemption {id} no longer matches the plan that was judged and shown \
-             (it changed after it was paused). Cancel it (`tipvault cancel {id}`) and plan \
-             again."
+             (it changed after it was paused). Cancel it and plan again."
         ),
-    );
+    )
+    .with_hint(Hint::CancelAndReplan {
+        redemption: id.to_owned(),
+    });
     match audit(
         session.vault_at(now),
         event,

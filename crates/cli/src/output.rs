@@ -79,6 +79,9 @@ pub fn next_step(hint: &Hint) -> String {
         Hint::VerifyOrCancel { redemption } => {
             format!("`tipvault verify {redemption}` or `tipvault cancel {redemption}`")
         }
+        Hint::CancelAndReplan { redemption } => {
+            format!("`tipvault cancel {redemption}`, then plan it again")
+        }
         Hint::SendFirst { redemption } => {
             format!("send it first (`tipvault redeem`, or approve {redemption})")
         }

@@ -425,7 +425,7 @@ pub fn run_autocashout(
                     .iter()
                     .map(|f| {
                         format!(
-                            "{}: {}{}{}",
+                            "{}: {}{}{}{}",
                             f.rule,
                             f.outcome,
                             f.redemption_id
@@ -435,6 +435,10 @@ pub fn run_autocashout(
                             f.message
                                 .as_deref()
                                 .map(|m| format!(" — {m}"))
+                                .unwrap_or_default(),
+                            f.hint
+                                .as_ref()
+                                .map(|h| format!(" Next: {}.", crate::output::next_step(h)))
                                 .unwrap_or_default()
                         )
                     })

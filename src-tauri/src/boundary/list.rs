@@ -105,7 +105,7 @@ desktop_boundary! {
         risk::run_auto_cashouts() -> app::AutoCashOutRunView;
     }
     events {
-        /// The backend locked the vault by itself (idle, a signal, the app closing).
+        /// The backend locked the vault by itself (the idle limit was reached).
         VAULT_LOCKED "vault-locked" => session::Locked;
         /// An import's progress.
         IMPORT_PROGRESS "import-progress" => app::ImportProgress;

@@ -48,15 +48,17 @@ fn pascal(constant: &str) -> String {
 }
 
 fn doc(out: &mut String, indent: &str, lines: &[&str]) {
+    // A `*/` in a doc comment would end the JSDoc comment early.
+    let clean = |line: &str| line.trim().replace("*/", "*\\/");
     match lines {
         [] => {}
         [line] => {
-            let _ = writeln!(out, "{indent}/** {} */", line.trim());
+            let _ = writeln!(out, "{indent}/** {} */", clean(line));
         }
         lines => {
             let _ = writeln!(out, "{indent}/**");
             for line in lines {
-                let _ = writeln!(out, "{indent} * {}", line.trim());
+                let _ = writeln!(out, "{indent} * {}", clean(line));
             }
             let _ = writeln!(out, "{indent} */");
         }

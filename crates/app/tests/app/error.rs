@@ -3,8 +3,78 @@
 
 use tipvault_app::{AppError, ErrorCode, Hint};
 
-/// Every string literal line of the app's sources (comments left out).
-fn literal_lines() -> Vec<(String, usize, String)> {
+/// The string literals of `code` (comments skipped), each with the line it starts on: a small
+/// lexer, so a message continued over several lines is read whole.
+fn literals(code: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = Vec::new();
+    let (mut i, mut line) = (0, 1);
+    while i < chars.len() {
+        match chars[i] {
+            '\n' => line += 1,
+            '/' if chars.get(i + 1) == Some(&'/') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            // A char literal ('"' or '\''), not a lifetime: skip it whole.
+            '\'' if chars.get(i + 1) == Some(&'\\') => {
+                i += 2;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += 1;
+                }
+            }
+            '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
+            'r' if matches!(chars.get(i + 1), Some('"' | '#')) => {
+                let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
+                if chars.get(i + 1 + hashes) == Some(&'"') {
+                    let (start, mut text) = (line, String::new());
+                    i += 2 + hashes;
+                    let close: String = std::iter::once('"')
+                        .chain("#".repeat(hashes).chars())
+                        .collect();
+                    while i < chars.len()
+                        && !chars[i..].iter().collect::<String>().starts_with(&close)
+                    {
+                        if chars[i] == '\n' {
+                            line += 1;
+                        }
+                        text.push(chars[i]);
+                        i += 1;
+                    }
+                    out.push((start, text));
+                    i += close.len();
+                    continue;
+                }
+            }
+            '"' => {
+                let (start, mut text) = (line, String::new());
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        text.push(chars[i]);
+                        i += 1;
+                    }
+                    if chars.get(i) == Some(&'\n') {
+                        line += 1;
+                    }
+                    if let Some(c) = chars.get(i) {
+                        text.push(*c);
+                    }
+                    i += 1;
+                }
+                out.push((start, text));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every string literal of the app's sources, with its file and line.
+fn source_literals() -> Vec<(String, usize, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -15,22 +85,31 @@ fn literal_lines() -> Vec<(String, usize, String)> {
         let text = std::fs::read_to_string(&path).unwrap();
         // Unit tests at the end of a file may quote anything.
         let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
-        for (i, line) in code.lines().enumerate() {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with("//") || !line.contains('"') && !trimmed.starts_with('`') {
-                continue;
-            }
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            out.push((name, i + 1, line.to_owned()));
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (line, literal) in literals(code) {
+            out.push((name.clone(), line, literal));
         }
     }
     out
 }
 
 #[test]
+fn the_lexer_reads_a_message_continued_over_lines() {
+    let code = "let a = '\"'; // \"not this\"\nf(\"one \\\n   two\", r#\"raw \"x\"\"#, 'b');";
+    let found: Vec<String> = literals(code).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("one ") && found[0].ends_with("two"),
+        "{found:?}"
+    );
+    assert_eq!(found[1], "raw \"x\"");
+}
+
+#[test]
 fn no_app_message_names_a_command_or_a_flag() {
     let mut found = Vec::new();
-    for (file, line, text) in literal_lines() {
+    for (file, line, text) in source_literals() {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let flag = text
             .split(" --")
             .skip(1)

@@ -141,15 +141,32 @@ describe('AutoCashOut', () => {
   it('shows the last background run until the user runs the rules here', async () => {
     backend('trusted', [rule], (cmd) =>
       cmd === 'run_auto_cashouts'
-        ? { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: null, outcome: 'waiting', message: null }] }
+        ? { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: null, outcome: 'waiting', message: null, hint: null }] }
         : undefined,
     );
     const user = userEvent.setup();
     render(AutoCashOut, {
-      background: { tier: 'trusted', skipped: null, fired: [{ rule: 'bus fare', redemption_id: 'rx_1', outcome: 'approved', message: null }] },
+      background: {
+        tier: 'trusted',
+        skipped: null,
+        fired: [
+          { rule: 'bus fare', redemption_id: 'rx_1', outcome: 'approved', message: null, hint: null },
+          {
+            rule: 'rent',
+            redemption_id: 'rx_2',
+            outcome: 'paused',
+            message: 'Nothing was sent: it waits for you.',
+            hint: { kind: 'verify_or_cancel', redemption: 'rx_2' },
+          },
+        ],
+      },
     });
     expect(await screen.findByRole('heading', { name: 'Last automatic run (tier trusted)' })).toBeInTheDocument();
     expect(document.querySelector('#auto-run-results tr[data-outcome="approved"]')).toHaveTextContent('queued and sent');
+    // What to do next comes with a paused rule, in the user's words (no command line).
+    expect(document.querySelector('#auto-run-results tr[data-outcome="paused"]')).toHaveTextContent(
+      'Confirm it with your security key, or cancel it.',
+    );
     await user.click(await screen.findByRole('button', { name: 'Run the rules now' }));
     expect(await screen.findByRole('heading', { name: /^This run/ })).toBeInTheDocument();
     expect(document.querySelector('#auto-run-results tr[data-outcome="waiting"]')).toHaveTextContent('already ran in the last day');

@@ -31,6 +31,7 @@ suite('errors', () => {
       { kind: 'list_sources' },
       { kind: 'give_destination', product: 'p', field: 'f' },
       { kind: 'verify_or_cancel', redemption: 'rx_1' },
+      { kind: 'cancel_and_replan', redemption: 'rx_1' },
       { kind: 'send_first', redemption: 'rx_1' },
       { kind: 'remove_security_key', id: 'k' },
     ];

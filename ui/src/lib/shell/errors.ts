@@ -53,6 +53,8 @@ export function nextStep(hint: Hint): string {
       return t('hint.give_destination', { product: hint.product, field: hint.field });
     case 'verify_or_cancel':
       return t('hint.verify_or_cancel');
+    case 'cancel_and_replan':
+      return t('hint.cancel_and_replan');
     case 'send_first':
       return t('hint.send_first');
     case 'remove_security_key':

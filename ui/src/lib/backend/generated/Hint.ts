@@ -5,4 +5,4 @@
  * command line as a `tipvault …` command, the desktop as a translated sentence or button), so
  * no message of the app names a command-line flag.
  */
-export type Hint = { "kind": "name_vault" } | { "kind": "add_provider" } | { "kind": "choose_provider" } | { "kind": "pair_provider", provider: string, } | { "kind": "import_catalog" } | { "kind": "list_products" } | { "kind": "list_sources" } | { "kind": "give_destination", product: string, field: string, } | { "kind": "verify_or_cancel", redemption: string, } | { "kind": "send_first", redemption: string, } | { "kind": "remove_security_key", id: string, };
+export type Hint = { "kind": "name_vault" } | { "kind": "add_provider" } | { "kind": "choose_provider" } | { "kind": "pair_provider", provider: string, } | { "kind": "import_catalog" } | { "kind": "list_products" } | { "kind": "list_sources" } | { "kind": "give_destination", product: string, field: string, } | { "kind": "verify_or_cancel", redemption: string, } | { "kind": "cancel_and_replan", redemption: string, } | { "kind": "send_first", redemption: string, } | { "kind": "remove_security_key", id: string, };

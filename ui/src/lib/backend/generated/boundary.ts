@@ -218,7 +218,7 @@ export const EVENTS = {
 
 /** A subscriber per event: each returns the function that stops listening. */
 export const events = {
-  /** The backend locked the vault by itself (idle, a signal, the app closing). */
+  /** The backend locked the vault by itself (the idle limit was reached). */
   onVaultLocked: (handler: (payload: Locked) => void): Promise<UnlistenFn> =>
     subscribe<Locked>('vault-locked', handler),
   /** An import's progress. */
