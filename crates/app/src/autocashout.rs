@@ -139,7 +139,7 @@ pub fn auto_cashouts_may_fire(session: &mut Session, now: DateTime<Utc>) -> Resu
     if session.vault_at(now).auto_cash_outs(now)?.is_empty() {
         return Ok(false);
     }
-    Ok(crate::risk::risk_status(session, now)?.tier == "trusted")
+    Ok(crate::risk::risk_status(session, now)?.auto_cash_outs_allowed)
 }
 
 fn audit(

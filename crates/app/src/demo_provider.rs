@@ -78,8 +78,10 @@ impl DemoProvider {
     }
 }
 
+/// `vault.demo` → `vault.sandbox.sqlite`, beside both vaults (where the CLI's demo always kept
+/// it, and the desktop's too unless the vault's own name has a dot).
 fn database(real: &VaultLocation) -> PathBuf {
-    real.dir().with_extension("sandbox.sqlite")
+    real.demo().dir().with_extension("sandbox.sqlite")
 }
 
 /// Enters demo mode in the demo vault's `session`: adds `provider` as a sandbox and pairs it

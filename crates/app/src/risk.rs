@@ -898,6 +898,8 @@ pub struct RiskStatusView {
     pub currencies: Vec<RiskCurrencyView>,
     pub verifications: Vec<ProviderVerificationView>,
     pub auto_cash_out_rules: u32,
+    /// Whether this tier may add automatic cash-out rules and have them fire.
+    pub auto_cash_outs_allowed: bool,
     /// Step-ups for sandbox providers are waived (demo mode): the setting is on and no
     /// security key is registered.
     pub sandbox_step_up_waived: bool,
@@ -1024,6 +1026,7 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
         currencies,
         verifications,
         auto_cash_out_rules: u32::try_from(vault.auto_cash_outs(now)?.len()).unwrap_or(u32::MAX),
+        auto_cash_outs_allowed: p.tier.allows_auto_cash_out(),
         sandbox_step_up_waived: waiver_on(vault)?,
         security_key_registered: !vault.security_keys()?.is_empty(),
     })

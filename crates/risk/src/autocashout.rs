@@ -53,7 +53,7 @@ pub fn add_rule(
     rule: AutoCashOutRule,
     tier: Tier,
 ) -> Result<(), AutoCashOutError> {
-    if tier != Tier::Trusted {
+    if !tier.allows_auto_cash_out() {
         return Err(AutoCashOutError::NotTrusted { tier });
     }
     if !rule.threshold.is_positive() {
@@ -74,7 +74,7 @@ pub fn firing(
     balances: &[SourceBalance],
     tier: Tier,
 ) -> Result<Vec<Firing>, AutoCashOutError> {
-    if tier != Tier::Trusted {
+    if !tier.allows_auto_cash_out() {
         return Err(AutoCashOutError::NotTrusted { tier });
     }
     Ok(rules

@@ -44,6 +44,13 @@ impl Tier {
             Tier::Trusted => ("trusted", "신뢰"),
         }
     }
+
+    /// Whether automatic cash-out rules may be added and fire at this tier (trusted only): the
+    /// one place the rule lives, for the engine, the app's status and the window.
+    #[must_use]
+    pub fn allows_auto_cash_out(self) -> bool {
+        self == Tier::Trusted
+    }
 }
 
 /// Where the user stands and what the next tier needs.

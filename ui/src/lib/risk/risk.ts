@@ -78,9 +78,9 @@ export function tierProgress(status: RiskStatusView): { claims: number; days: nu
   return { claims: part(status.confirmed, status.claims_needed), days: part(status.days, status.days_needed) };
 }
 
-/** Automatic cash-outs are allowed in the trusted tier only (the app refuses them below). */
+/** Whether the tier allows automatic cash-outs: the app says (the rule lives in Rust). */
 export function autoCashOutAllowed(status: RiskStatusView | null): boolean {
-  return status?.tier === 'trusted';
+  return status?.auto_cash_outs_allowed ?? false;
 }
 
 /** Legs that were never approved: what a verification would send, or a cancel would end. */

@@ -16,6 +16,10 @@ tier: string, tier_text: RiskText, confirmed: number, days: number, disputes: nu
  */
 currencies: Array<RiskCurrencyView>, verifications: Array<ProviderVerificationView>, auto_cash_out_rules: number, 
 /**
+ * Whether this tier may add automatic cash-out rules and have them fire.
+ */
+auto_cash_outs_allowed: boolean, 
+/**
  * Step-ups for sandbox providers are waived (demo mode): the setting is on and no
  * security key is registered.
  */
