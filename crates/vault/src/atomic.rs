@@ -4,7 +4,9 @@
 //! a power cut, so we write a temp file in the same directory, fsync it, rename it over the
 //! target, then fsync the directory so the rename itself is durable. A writer killed between
 //! the two leaves its temp file behind; the next write of the same file removes such leftovers
-//! once they are old enough that no writer can still be using them.
+//! once they are old enough that no writer can still be using them. "Old" is judged by the
+//! file system's clock (the new file's own modification time), not the process's, which may
+//! differ (a test's moved clock, a skewed VM).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -21,7 +23,6 @@ pub(crate) fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
-    sweep_leftovers(dir, &name.to_string_lossy(), SystemTime::now());
     let mut suffix = [0u8; 6];
     random_bytes(&mut suffix).map_err(io::Error::other)?;
     let tmp = dir.join(format!(
@@ -34,6 +35,11 @@ pub(crate) fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
         // Best effort: never leave a half-written temp file behind.
         let _ = fs::remove_file(&tmp);
     }
+    if result.is_ok()
+        && let Ok(now) = fs::metadata(path).and_then(|m| m.modified())
+    {
+        sweep_leftovers(dir, &name.to_string_lossy(), now);
+    }
     result
 }
 
@@ -41,8 +47,9 @@ pub(crate) fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// milliseconds from creating its temp file to renaming it.
 const LEFTOVER_AFTER: Duration = Duration::from_secs(60);
 
-/// Removes `.{name}.tmp-*` files in `dir` last modified before `now - LEFTOVER_AFTER` (best
-/// effort: a file that cannot be read or removed is left for the next write).
+/// Removes `.{name}.tmp-*` files in `dir` last modified before `now - LEFTOVER_AFTER`, `now`
+/// being the file system's (best effort: a file that cannot be read or removed is left for the
+/// next write).
 fn sweep_leftovers(dir: &Path, name: &str, now: SystemTime) {
     let prefix = format!(".{name}.tmp-");
     let Ok(entries) = fs::read_dir(dir) else {
@@ -120,7 +127,12 @@ mod tests {
         for path in [&old, &fresh, &other] {
             fs::write(path, b"half").unwrap();
         }
-        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        // An hour before now by the file system's clock (the process's may be moved: the suite
+        // runs again with the clock years ahead).
+        let probe = dir.path().join("probe");
+        fs::write(&probe, b"").unwrap();
+        let fs_now = fs::metadata(&probe).unwrap().modified().unwrap();
+        let long_ago = fs_now - Duration::from_secs(3600);
         for path in [&old, &other] {
             File::options()
                 .write(true)
