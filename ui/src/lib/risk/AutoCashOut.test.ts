@@ -38,7 +38,10 @@ function backend(tier: string, rules: AutoCashOutView[], extra: (cmd: string, ar
     calls.push({ cmd, args: a });
     const answer = extra(cmd, a);
     if (answer !== undefined) return answer;
-    if (cmd === 'risk_status') return status({ tier, next_tier: tier === 'trusted' ? null : 'established' });
+    if (cmd === 'risk_status') {
+      // As the app answers for each tier.
+      return status({ tier, next_tier: tier === 'trusted' ? null : 'established', auto_cash_outs_allowed: tier === 'trusted' });
+    }
     if (cmd === 'auto_cashouts') return rules;
     if (cmd === 'sources') return [source];
   });

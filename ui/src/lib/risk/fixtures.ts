@@ -130,8 +130,7 @@ export function status(over: Partial<RiskStatusView> = {}): RiskStatusView {
     ],
     verifications: [],
     auto_cash_out_rules: 0,
-    // As the app answers: the trusted tier allows them.
-    auto_cash_outs_allowed: over.tier === 'trusted',
+    auto_cash_outs_allowed: false,
     sandbox_step_up_waived: true,
     security_key_registered: false,
     ...over,

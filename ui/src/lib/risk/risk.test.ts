@@ -74,8 +74,10 @@ describe('tier', () => {
 
   it('allows automatic cash-outs in the trusted tier only', () => {
     expect(autoCashOutAllowed(status())).toBe(false);
+    // The window follows the app's answer, whatever the tier's name.
     expect(autoCashOutAllowed(status({ tier: 'established' }))).toBe(false);
-    expect(autoCashOutAllowed(status({ tier: 'trusted' }))).toBe(true);
+    expect(autoCashOutAllowed(status({ tier: 'trusted', auto_cash_outs_allowed: true }))).toBe(true);
+    expect(autoCashOutAllowed(status({ tier: 'trusted', auto_cash_outs_allowed: false }))).toBe(false);
     expect(autoCashOutAllowed(null)).toBe(false);
   });
 
