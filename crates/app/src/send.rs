@@ -34,14 +34,6 @@ pub enum SendOutcome {
 impl SendOutcome {
     /// The redemption as it stands, whatever happened.
     #[must_use]
-    pub fn redemption(&self) -> &RedemptionView {
-        match self {
-            Self::Sent { redemption, .. } | Self::Held { redemption, .. } => redemption,
-        }
-    }
-
-    /// The redemption as it stands, taken.
-    #[must_use]
     pub fn into_redemption(self) -> RedemptionView {
         match self {
             Self::Sent { redemption, .. } | Self::Held { redemption, .. } => redemption,
