@@ -239,11 +239,21 @@ enum AuthCommand {
     /// List the registered security keys.
     List,
     /// Rename a key (ID as shown by `auth list`, or a unique prefix of it).
-    Rename { id: String, name: String },
+    Rename {
+        // A key's id is base64url and may begin with '-' (about one key in 32): it is the id,
+        // not an option.
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+    },
     /// Remove a key and replace the vault key (needs the passphrase): no copy of the key file
     /// taken before opens the vault afterwards. Other keys keep approving; to unlock with them
     /// again, run `auth enable-unlock` with each.
-    Remove { id: String },
+    Remove {
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+    },
     /// Give a registered key (the one at hand) its unlock slot again.
     EnableUnlock,
 }
@@ -1431,4 +1441,26 @@ fn run(cli: &Cli, out: &Output) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite met a key id beginning with '-' ("-V…"), which clap took for a flag.
+    #[test]
+    fn a_key_id_beginning_with_a_hyphen_is_an_id() {
+        let cli = Cli::try_parse_from(["tipvault", "auth", "rename", "-Vx3_q", "blue key"])
+            .expect("parses");
+        assert!(
+            matches!(&cli.command, Command::Auth { command: AuthCommand::Rename { id, name } }
+                if id == "-Vx3_q" && name == "blue key"),
+            "{cli:?}"
+        );
+        let cli = Cli::try_parse_from(["tipvault", "auth", "remove", "-pQ9"]).expect("parses");
+        assert!(
+            matches!(&cli.command, Command::Auth { command: AuthCommand::Remove { id } } if id == "-pQ9"),
+            "{cli:?}"
+        );
+    }
 }
