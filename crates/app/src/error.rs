@@ -238,6 +238,7 @@ impl From<KeyChangeError> for AppError {
             KeyChangeError::SecurityKeySlotExists | KeyChangeError::LastPassphraseSlot => {
                 ErrorCode::InvalidInput
             }
+            KeyChangeError::ChangedElsewhere => ErrorCode::VaultInUse,
         };
         AppError::new(code, sentence(&err))
     }

@@ -155,7 +155,11 @@ pub(crate) fn append(
     event: &AuditEvent,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<u64> {
-    let tx = conn.transaction()?;
+    // Immediate: the append reads the chain's head, then writes after it. A deferred
+    // transaction would fail at once (SQLITE_BUSY, no waiting) when another process appended
+    // in between; this one waits its turn (the connection's busy timeout) and reads the head
+    // under the write lock.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let seq = append_in(&tx, event, now)?;
     tx.commit()?;
     Ok(seq)

@@ -184,7 +184,10 @@ pub(crate) fn put(
     now: DateTime<Utc>,
 ) -> Result<CatalogStored, CatalogStoreError> {
     let sql = |e| CatalogStoreError::Store(StoreError::Sql(e));
-    let tx = conn.transaction().map_err(sql)?;
+    // Immediate: compared with the stored version, then written (see `audit::append`).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
     // An expired row still holds the provider id until the purge: compare with it too, so a
     // purge delay cannot be used to roll a catalog back.
     let existing: Option<(i64, String, i64, i64)> = tx

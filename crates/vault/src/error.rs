@@ -233,6 +233,14 @@ pub enum KeyChangeError {
     /// Removing this slot would leave the vault without a passphrase slot, its recovery path.
     #[error("the passphrase slot is the vault's recovery path and cannot be removed")]
     LastPassphraseSlot,
+    /// Another process replaced the vault's keys (a key rotation or a vault-key replacement)
+    /// after this one unlocked it: the keys this process holds are no longer the vault's, so
+    /// nothing was changed.
+    #[error(
+        "the vault's keys were changed in another window since this one was unlocked; lock \
+         the vault, unlock it again and retry"
+    )]
+    ChangedElsewhere,
 }
 
 impl KeyChangeError {

@@ -9,7 +9,9 @@
 //! | --- | --- |
 //! | `vault.db` (+ `vault.db-wal` while open) | the SQLCipher 4 database, keyed with the raw data key |
 //! | `vault.keys` | the sidecar: versioned JSON with the vault id and the wrapped keys |
-//! | `unlock-throttle.json` | wrong-passphrase counter (only after failures) |
+//! | `unlock-throttle.json` | wrong-passphrase counter (zero failures after a success) |
+//! | `unlock-throttle.lock` | serialises passphrase attempts between processes |
+//! | `vault.keys.lock` | serialises changes of `vault.keys` between processes: each change starts from the file on disk, so a window holding an older copy cannot undo another's change |
 //!
 //! # Keys
 //!

@@ -5,6 +5,12 @@
 //! The one decision to know: the file carries a SHA-256 checksum over its canonical body. It is
 //! not a security control (the AEAD tags are); it lets an unlock tell "this file is damaged"
 //! apart from "wrong passphrase", which otherwise look the same to an AEAD.
+//!
+//! Several processes may have one vault open at once (the desktop app and a `tipvault` command,
+//! say), each with the sidecar it read at unlock. Every change therefore happens under an
+//! exclusive lock on `vault.keys.lock` and starts from the file as it is on disk *then*
+//! ([`SidecarLock`]): a change made from a stale copy would silently undo the other process's
+//! (a passphrase change lost, the old passphrase working again).
 
 use std::fmt;
 use std::io;
@@ -18,6 +24,9 @@ use crate::key::{self, DataKey, Kek, NONCE_LEN, OpenFailed, RandomError, Sealed,
 
 /// File name of the sidecar inside a vault directory.
 pub const FILE_NAME: &str = "vault.keys";
+/// The lock file that serialises changes of the sidecar between processes (its content is
+/// irrelevant).
+pub const LOCK_FILE_NAME: &str = "vault.keys.lock";
 /// Value of the `format` field: tells a Tipvault sidecar apart from any other JSON file.
 const FORMAT: &str = "tipvault-vault-keys";
 /// Newest sidecar format this build reads and the one it writes. Version 2 added
@@ -114,6 +123,35 @@ pub(crate) struct Sidecar {
     /// `Vault::replace_vault_key`): set in the same atomic write as the new vault key, cleared
     /// when the rotation is done; an unlock that finds it set finishes the rotation first.
     pub(crate) rotation_owed: bool,
+}
+
+/// An exclusive hold on a vault's sidecar, across processes: whoever holds it may read the
+/// sidecar and write its next version, and nobody else may change it meanwhile. Released when
+/// dropped (closing the file releases the operating system's lock, also when the process dies).
+///
+/// Taken before the unlock throttle's lock whenever both are held, never after, so two
+/// processes cannot wait for each other.
+#[derive(Debug)]
+pub(crate) struct SidecarLock {
+    _file: std::fs::File,
+}
+
+impl SidecarLock {
+    /// Waits until no other process (or open vault of this one) holds the lock, then takes it.
+    pub(crate) fn acquire(dir: &Path) -> io::Result<Self> {
+        let file = crate::files::private_options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(Self::path(dir))?;
+        crate::files::restrict_file(&file)?;
+        file.lock()?;
+        Ok(Self { _file: file })
+    }
+
+    pub(crate) fn path(dir: &Path) -> PathBuf {
+        dir.join(LOCK_FILE_NAME)
+    }
 }
 
 /// Why a sidecar could not be read.

@@ -30,7 +30,7 @@ use crate::key::{self, DataKey, VaultKey};
 use crate::migration::{self, MigrationError};
 use crate::purge::{self, PurgeReport};
 use crate::retention::{self, RetentionChange, RetentionClass};
-use crate::sidecar::{self, ReadError, Sidecar, SlotKind, VaultId};
+use crate::sidecar::{self, ReadError, Sidecar, SidecarLock, SlotKind, VaultId};
 use crate::store::{self, OpenError};
 use crate::throttle;
 
@@ -398,6 +398,11 @@ impl Vault {
             path: dir.join(throttle::FILE_NAME),
             source,
         })?;
+        // Made with the vault, so the vault's set of files does not change at its first unlock.
+        let _held = SidecarLock::acquire(dir).map_err(|source| CreateError::Io {
+            path: SidecarLock::path(dir),
+            source,
+        })?;
         sidecar.write(dir).map_err(|source| CreateError::Io {
             path: Sidecar::path(dir),
             source,
@@ -432,7 +437,7 @@ impl Vault {
         passphrase: &SecretString,
         now: DateTime<Utc>,
     ) -> Result<(Vault, UnlockReport), UnlockError> {
-        let mut sidecar = preflight(dir)?;
+        let (held, mut sidecar) = preflight_locked(dir)?;
         let (slot_index, slot_kdf, vault_key) =
             open_passphrase_slot(dir, &sidecar, passphrase, now)?;
         if !sidecar.throttle_file {
@@ -464,6 +469,8 @@ impl Vault {
             sidecar = upgraded;
             report.kdf_upgraded = Some(KdfUpgrade { from: slot_kdf, to });
         }
+        // Released before the audit record: finishing an owed rotation takes it again.
+        drop(held);
 
         let vault = Vault {
             dir: dir.to_path_buf(),
@@ -509,7 +516,7 @@ impl Vault {
         kek: Zeroizing<[u8; key::KEY_LEN]>,
         now: DateTime<Utc>,
     ) -> Result<(Vault, UnlockReport), UnlockError> {
-        let mut sidecar = preflight(dir)?;
+        let (held, mut sidecar) = preflight_locked(dir)?;
         let index = sidecar
             .security_key_slot(credential_id)
             .ok_or(UnlockError::NoSecurityKeySlot)?;
@@ -526,6 +533,7 @@ impl Vault {
         drop(kek);
         let mut report = UnlockReport::default();
         let (conn, data_key) = open_database(dir, &mut sidecar, &vault_key, &mut report)?;
+        drop(held);
         let vault = Vault {
             dir: dir.to_path_buf(),
             conn,
@@ -691,19 +699,18 @@ impl Vault {
             return Err(KeyChangeError::EmptyPassphrase);
         }
         kdf.check_for_new_slot()?;
-        // Throttled like an unlock: an open session must not become a fast passphrase oracle.
-        let (index, _, _) = open_passphrase_slot(&self.dir, &self.sidecar, current, now)
-            .map_err(KeyChangeError::from_attempt)?;
-        let slot = new_passphrase_slot(&self.sidecar.vault_id, new, kdf, &self.vault_key)?;
-        let mut next = self.sidecar.clone();
-        if let Some(entry) = next.slots.get_mut(index) {
-            *entry = slot;
-        }
-        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
-            path: Sidecar::path(&self.dir),
-            source,
+        self.update_sidecar(|vault, mut next| {
+            // Throttled like an unlock: an open session must not become a fast passphrase
+            // oracle. Checked against the slots on disk now: after a change in another window,
+            // the passphrase it set is the current one.
+            let (index, _, _) = open_passphrase_slot(&vault.dir, &next, current, now)
+                .map_err(KeyChangeError::from_attempt)?;
+            let slot = new_passphrase_slot(&next.vault_id, new, kdf, &vault.vault_key)?;
+            if let Some(entry) = next.slots.get_mut(index) {
+                *entry = slot;
+            }
+            Ok((next, ()))
         })?;
-        self.sidecar = next;
         self.record(
             "vault.passphrase_changed",
             json!({"kdf": kdf_json(&kdf)}),
@@ -723,24 +730,25 @@ impl Vault {
         kek: Zeroizing<[u8; key::KEY_LEN]>,
         now: DateTime<Utc>,
     ) -> Result<(), KeyChangeError> {
-        if self.sidecar.security_key_slot(credential_id).is_some() {
-            return Err(KeyChangeError::SecurityKeySlotExists);
-        }
         let kek = key::Kek::from_bytes(kek);
-        let slot = sidecar::new_slot(
-            &self.sidecar.vault_id,
-            SlotKind::SecurityKey {
-                credential_id: credential_id.to_vec(),
-                prf_salt,
-                label: label.to_owned(),
-            },
-            &kek,
-            &self.vault_key,
-        )?;
+        self.update_sidecar(|vault, mut next| {
+            if next.security_key_slot(credential_id).is_some() {
+                return Err(KeyChangeError::SecurityKeySlotExists);
+            }
+            let slot = sidecar::new_slot(
+                &next.vault_id,
+                SlotKind::SecurityKey {
+                    credential_id: credential_id.to_vec(),
+                    prf_salt,
+                    label: label.to_owned(),
+                },
+                &kek,
+                &vault.vault_key,
+            )?;
+            next.slots.push(slot);
+            Ok((next, ()))
+        })?;
         drop(kek);
-        let mut next = self.sidecar.clone();
-        next.slots.push(slot);
-        self.write_sidecar(next)?;
         self.record(
             "vault.security_key_slot_added",
             json!({"credential_id": hex::encode(credential_id), "label": label}),
@@ -757,15 +765,19 @@ impl Vault {
         credential_id: &[u8],
         now: DateTime<Utc>,
     ) -> Result<bool, KeyChangeError> {
-        let Some(index) = self.sidecar.security_key_slot(credential_id) else {
+        let removed = self.update_sidecar(|_, mut next| {
+            let Some(index) = next.security_key_slot(credential_id) else {
+                return Ok((next, false));
+            };
+            next.slots.remove(index);
+            if next.passphrase_slots().next().is_none() {
+                return Err(KeyChangeError::LastPassphraseSlot);
+            }
+            Ok((next, true))
+        })?;
+        if !removed {
             return Ok(false);
-        };
-        let mut next = self.sidecar.clone();
-        next.slots.remove(index);
-        if next.passphrase_slots().next().is_none() {
-            return Err(KeyChangeError::LastPassphraseSlot);
         }
-        self.write_sidecar(next)?;
         self.record(
             "vault.security_key_slot_removed",
             json!({"credential_id": hex::encode(credential_id)}),
@@ -781,17 +793,17 @@ impl Vault {
         credential_id: &[u8],
         label: &str,
     ) -> Result<bool, KeyChangeError> {
-        let Some(index) = self.sidecar.security_key_slot(credential_id) else {
-            return Ok(false);
-        };
-        let mut next = self.sidecar.clone();
-        if let Some(SlotKind::SecurityKey { label: old, .. }) =
-            next.slots.get_mut(index).map(|slot| &mut slot.kind)
-        {
-            *old = label.to_owned();
-        }
-        self.write_sidecar(next)?;
-        Ok(true)
+        self.update_sidecar(|_, mut next| {
+            let Some(index) = next.security_key_slot(credential_id) else {
+                return Ok((next, false));
+            };
+            if let Some(SlotKind::SecurityKey { label: old, .. }) =
+                next.slots.get_mut(index).map(|slot| &mut slot.kind)
+            {
+                *old = label.to_owned();
+            }
+            Ok((next, true))
+        })
     }
 
     /// Whether `credential_id` has an unlock slot.
@@ -799,7 +811,54 @@ impl Vault {
         self.sidecar.security_key_slot(credential_id).is_some()
     }
 
-    fn write_sidecar(&mut self, next: Sidecar) -> Result<(), KeyChangeError> {
+    /// Changes the sidecar under its lock: `change` gets the file as it is on disk now (another
+    /// process may have changed its slots since this one unlocked) and returns the next version
+    /// with an answer. Refused, with nothing written, when another process replaced the keys
+    /// themselves ([`KeyChangeError::ChangedElsewhere`]).
+    fn update_sidecar<T>(
+        &mut self,
+        change: impl FnOnce(&Self, Sidecar) -> Result<(Sidecar, T), KeyChangeError>,
+    ) -> Result<T, KeyChangeError> {
+        let held = self.lock_sidecar()?;
+        let current = self.reread_sidecar(&held)?;
+        let (next, answer) = change(self, current)?;
+        self.write_sidecar(next, &held)?;
+        Ok(answer)
+    }
+
+    fn lock_sidecar(&self) -> Result<SidecarLock, KeyChangeError> {
+        SidecarLock::acquire(&self.dir).map_err(|source| KeyChangeError::Io {
+            path: SidecarLock::path(&self.dir),
+            source,
+        })
+    }
+
+    /// The sidecar on disk, which a holder of its lock may change: the same keys as this open
+    /// vault's (slots may differ, another process may have changed them), or
+    /// [`KeyChangeError::ChangedElsewhere`].
+    fn reread_sidecar(&self, _held: &SidecarLock) -> Result<Sidecar, KeyChangeError> {
+        let on_disk = Sidecar::read(&self.dir).map_err(|e| match e {
+            ReadError::Io(source) => KeyChangeError::Io {
+                path: Sidecar::path(&self.dir),
+                source,
+            },
+            other => KeyChangeError::Store(StoreError::Damaged {
+                reason: format!("vault.keys can no longer be read: {other}"),
+            }),
+        })?;
+        // The wrapped data key is sealed afresh (a new nonce) whenever the vault key or the
+        // data key changes, so equal wrappings mean the keys this process holds are current.
+        let same_keys = on_disk.vault_id == self.sidecar.vault_id
+            && on_disk.data_key == self.sidecar.data_key
+            && on_disk.pending_data_key == self.sidecar.pending_data_key
+            && on_disk.rotation_owed == self.sidecar.rotation_owed;
+        if !same_keys {
+            return Err(KeyChangeError::ChangedElsewhere);
+        }
+        Ok(on_disk)
+    }
+
+    fn write_sidecar(&mut self, next: Sidecar, _held: &SidecarLock) -> Result<(), KeyChangeError> {
         next.write(&self.dir).map_err(|source| KeyChangeError::Io {
             path: Sidecar::path(&self.dir),
             source,
@@ -879,56 +938,57 @@ impl Vault {
         now: DateTime<Utc>,
         progress: impl FnMut(RotationProgress),
     ) -> Result<VaultKeyReplaced, KeyChangeError> {
-        let (_, kdf, opened) = open_passphrase_slot(&self.dir, &self.sidecar, passphrase, now)
-            .map_err(KeyChangeError::from_attempt)?;
-        if opened.as_bytes() != self.vault_key.as_bytes() {
-            return Err(KeyChangeError::WrongPassphrase);
-        }
-        if self.sidecar.pending_data_key.is_some() {
-            return Err(KeyChangeError::Store(StoreError::Damaged {
-                reason: "a data-key rotation is still pending; unlock again to finish it first"
-                    .into(),
-            }));
-        }
-        let new_key = VaultKey::generate()?;
-        let vault_id = self.sidecar.vault_id;
-        let mut slots = vec![new_passphrase_slot(&vault_id, passphrase, kdf, &new_key)?];
-        let mut kept = 0u32;
-        for (credential_id, kek) in keep {
-            let Some(at) = self.sidecar.security_key_slot(&credential_id) else {
-                continue;
-            };
-            let old = &self.sidecar.slots[at];
-            let kek = key::Kek::from_bytes(kek);
-            // The KEK must open the key's current slot: a wrong one would seal a slot nobody
-            // can open.
-            if sidecar::open_slot(&vault_id, old, &kek).is_err() {
+        let (new_key, kept, dropped) = self.update_sidecar(|vault, mut next| {
+            let (_, kdf, opened) = open_passphrase_slot(&vault.dir, &next, passphrase, now)
+                .map_err(KeyChangeError::from_attempt)?;
+            if opened.as_bytes() != vault.vault_key.as_bytes() {
+                return Err(KeyChangeError::WrongPassphrase);
+            }
+            if next.pending_data_key.is_some() {
                 return Err(KeyChangeError::Store(StoreError::Damaged {
-                    reason: "a security key's answer does not open its own unlock slot".into(),
+                    reason: "a data-key rotation is still pending; unlock again to finish it \
+                             first"
+                        .into(),
                 }));
             }
-            slots.push(sidecar::new_slot(
+            let new_key = VaultKey::generate()?;
+            let vault_id = next.vault_id;
+            let mut slots = vec![new_passphrase_slot(&vault_id, passphrase, kdf, &new_key)?];
+            let mut kept = 0u32;
+            for (credential_id, kek) in keep {
+                let Some(at) = next.security_key_slot(&credential_id) else {
+                    continue;
+                };
+                let old = &next.slots[at];
+                let kek = key::Kek::from_bytes(kek);
+                // The KEK must open the key's current slot: a wrong one would seal a slot
+                // nobody can open.
+                if sidecar::open_slot(&vault_id, old, &kek).is_err() {
+                    return Err(KeyChangeError::Store(StoreError::Damaged {
+                        reason: "a security key's answer does not open its own unlock slot".into(),
+                    }));
+                }
+                slots.push(sidecar::new_slot(
+                    &vault_id,
+                    old.kind.clone(),
+                    &kek,
+                    &new_key,
+                )?);
+                kept += 1;
+            }
+            let dropped = u32::try_from(next.slots.len())
+                .unwrap_or(u32::MAX)
+                .saturating_sub(1 + kept);
+            next.data_key = sidecar::wrap_data_key(
                 &vault_id,
-                old.kind.clone(),
-                &kek,
+                next.data_key.generation,
                 &new_key,
-            )?);
-            kept += 1;
-        }
-        let dropped = u32::try_from(self.sidecar.slots.len())
-            .unwrap_or(u32::MAX)
-            .saturating_sub(1 + kept);
-        let data_key = sidecar::wrap_data_key(
-            &vault_id,
-            self.sidecar.data_key.generation,
-            &new_key,
-            &self.data_key,
-        )?;
-        let mut next = self.sidecar.clone();
-        next.slots = slots;
-        next.data_key = data_key;
-        next.rotation_owed = true;
-        self.write_sidecar(next)?;
+                &vault.data_key,
+            )?;
+            next.slots = slots;
+            next.rotation_owed = true;
+            Ok((next, (new_key, kept, dropped)))
+        })?;
         self.vault_key = new_key;
         self.record(
             "vault.vault_key_replaced",
@@ -953,9 +1013,12 @@ impl Vault {
         now: DateTime<Utc>,
         mut progress: impl FnMut(RotationProgress),
     ) -> Result<RotationReport, KeyChangeError> {
+        // Held to the end: an unlock elsewhere must not judge the pending key while the rekey
+        // is under way.
+        let held = self.lock_sidecar()?;
         progress(RotationProgress::Checkpointing);
         store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
-        let (new_key, pending) = self.begin_rotation()?;
+        let (new_key, pending) = self.begin_rotation(&held)?;
         let pages = store::page_count(&self.conn).map_err(store_err(&self.dir))?;
         progress(RotationProgress::Rekeying { pages });
         let started = std::time::Instant::now();
@@ -963,14 +1026,13 @@ impl Vault {
             // Nothing committed: forget the pending key so the sidecar stays tidy.
             let mut rolled_back = self.sidecar.clone();
             rolled_back.pending_data_key = None;
-            if rolled_back.write(&self.dir).is_ok() {
-                self.sidecar = rolled_back;
-            }
+            let _ = self.write_sidecar(rolled_back, &held);
             return Err(open_to_store(e, &self.dir).into());
         }
         let elapsed = started.elapsed();
         progress(RotationProgress::Finalizing);
-        self.finish_rotation(new_key, pending)?;
+        self.finish_rotation(new_key, pending, &held)?;
+        drop(held);
         let generation = self.sidecar.data_key.generation;
         self.record(
             "vault.key_rotated",
@@ -988,22 +1050,15 @@ impl Vault {
     /// Step 1 of a rotation: a new key, saved as pending in the sidecar.
     pub(crate) fn begin_rotation(
         &mut self,
+        held: &SidecarLock,
     ) -> Result<(DataKey, sidecar::WrappedDataKey), KeyChangeError> {
+        let mut next = self.reread_sidecar(held)?;
         let new_key = DataKey::generate()?;
-        let generation = self.sidecar.data_key.generation + 1;
-        let pending = sidecar::wrap_data_key(
-            &self.sidecar.vault_id,
-            generation,
-            &self.vault_key,
-            &new_key,
-        )?;
-        let mut next = self.sidecar.clone();
+        let generation = next.data_key.generation + 1;
+        let pending =
+            sidecar::wrap_data_key(&next.vault_id, generation, &self.vault_key, &new_key)?;
         next.pending_data_key = Some(pending.clone());
-        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
-            path: Sidecar::path(&self.dir),
-            source,
-        })?;
-        self.sidecar = next;
+        self.write_sidecar(next, held)?;
         Ok((new_key, pending))
     }
 
@@ -1012,20 +1067,19 @@ impl Vault {
         &mut self,
         new_key: DataKey,
         pending: sidecar::WrappedDataKey,
+        held: &SidecarLock,
     ) -> Result<(), KeyChangeError> {
         // The connection now encrypts with the new key; move the re-encrypted frames into
         // vault.db so no old-key page remains there.
         store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
+        // Written whatever the file says now: the database is on the new key already. The lock
+        // held since `begin_rotation` means nobody else changed the file meanwhile.
         let mut next = self.sidecar.clone();
         next.data_key = pending;
         next.pending_data_key = None;
         next.rotation_owed = false;
         // If this write fails, the next unlock finds the pending key and promotes it.
-        next.write(&self.dir).map_err(|source| KeyChangeError::Io {
-            path: Sidecar::path(&self.dir),
-            source,
-        })?;
-        self.sidecar = next;
+        self.write_sidecar(next, held)?;
         self.data_key = new_key;
         Ok(())
     }
@@ -1481,6 +1535,16 @@ fn preflight(dir: &Path) -> Result<Sidecar, UnlockError> {
     Ok(sidecar)
 }
 
+/// [`preflight`], then the sidecar's lock for the whole unlock (an unlock may write the sidecar:
+/// a recovered rotation, a raised KDF), then the sidecar as it is under the lock. Checked once
+/// before locking so a directory that is no vault does not get a lock file.
+fn preflight_locked(dir: &Path) -> Result<(SidecarLock, Sidecar), UnlockError> {
+    preflight(dir)?;
+    let held = SidecarLock::acquire(dir).map_err(io_err(&SidecarLock::path(dir)))?;
+    let sidecar = preflight(dir)?;
+    Ok((held, sidecar))
+}
+
 /// Opens the database once a slot gave up the vault key, whichever slot it was: unwraps the
 /// data key, resolves an interrupted rotation, checks every page, migrates and checks that the
 /// database is this sidecar's.
@@ -1605,7 +1669,9 @@ mod tests {
         let mut vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
         vault.save_draft("survives the crash", now()).unwrap();
         let old_key = vault.export_key();
-        let (_new_key, _pending) = vault.begin_rotation().unwrap();
+        let (_new_key, _pending) = vault
+            .begin_rotation(&vault.lock_sidecar().unwrap())
+            .unwrap();
         drop(vault); // the "crash": rekey never ran
 
         match Vault::status(dir.path(), now()).unwrap() {
@@ -1641,7 +1707,9 @@ mod tests {
         // is written (rotation owed), the data key not rotated yet.
         let mut next = vault.sidecar.clone();
         next.rotation_owed = true;
-        vault.write_sidecar(next).unwrap();
+        let held = vault.lock_sidecar().unwrap();
+        vault.write_sidecar(next, &held).unwrap();
+        drop(held);
         drop(vault);
 
         let (vault, _) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
@@ -1675,7 +1743,9 @@ mod tests {
         vault.save_draft("survives the crash", now()).unwrap();
         let old_key = vault.export_key();
         store::checkpoint_truncate(&vault.conn).unwrap();
-        let (new_key, _pending) = vault.begin_rotation().unwrap();
+        let (new_key, _pending) = vault
+            .begin_rotation(&vault.lock_sidecar().unwrap())
+            .unwrap();
         store::rekey(&vault.conn, &new_key).unwrap();
 
         // State A: a copy taken now has the re-encrypted pages only in the WAL.

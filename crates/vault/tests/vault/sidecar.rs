@@ -101,3 +101,104 @@ fn missing_foreign_or_newer_sidecars_have_their_own_errors() {
     std::fs::write(&keys, &original).unwrap();
     support::unlock(&dir);
 }
+
+// ----- two processes with one vault open ------------------------------------------------------
+// Each open vault keeps the sidecar it read at unlock; these tests open the same vault twice,
+// as the desktop app and a `tipvault` command can, and change its keys from both.
+
+fn kek(byte: u8) -> zeroize::Zeroizing<[u8; 32]> {
+    zeroize::Zeroizing::new([byte; 32])
+}
+
+#[test]
+fn a_key_change_in_one_window_is_not_undone_by_a_change_in_another() {
+    let (tmp, mut first) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    let mut second = support::unlock(&dir);
+    let new_pass = secrecy::SecretString::from("the passphrase set in the other window");
+    second
+        .change_passphrase(
+            &support::pass(),
+            &new_pass,
+            tipvault_vault::KdfParams::POLICY_MIN,
+            t0(),
+        )
+        .unwrap();
+    // The first window still holds the sidecar from before the change.
+    first
+        .add_security_key_slot(b"credential-a", [1; 32], "key A", kek(1), t0())
+        .unwrap();
+    first.lock().unwrap();
+    second.lock().unwrap();
+
+    let old = Vault::unlock(&dir, &support::pass(), t0())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(old, UnlockError::WrongPassphrase { .. }),
+        "the replaced passphrase must stay replaced: {old:?}"
+    );
+    let (vault, _) = Vault::unlock(&dir, &new_pass, t0()).unwrap();
+    assert!(
+        vault.has_security_key_slot(b"credential-a"),
+        "and the slot added in the first window is there too"
+    );
+    Vault::unlock_with_security_key(&dir, b"credential-a", kek(1), t0())
+        .map(|_| ())
+        .unwrap();
+}
+
+#[test]
+fn slots_added_from_many_threads_at_once_are_all_kept() {
+    let (tmp, vault) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    vault.lock().unwrap();
+    // All open before any change: every one starts from the same, soon stale, key file.
+    let open: Vec<Vault> = (0..6).map(|_| support::unlock(&dir)).collect();
+    let handles: Vec<_> = open
+        .into_iter()
+        .zip(0u8..)
+        .map(|(mut vault, i)| {
+            std::thread::spawn(move || {
+                let id = [b'k', i];
+                vault
+                    .add_security_key_slot(&id, [i; 32], &format!("key {i}"), kek(i), t0())
+                    .unwrap();
+                vault.lock().unwrap();
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let vault = support::unlock(&dir);
+    for i in 0u8..6 {
+        assert!(vault.has_security_key_slot(&[b'k', i]), "slot {i} lost");
+    }
+}
+
+#[test]
+fn a_change_after_the_keys_were_replaced_elsewhere_is_refused_and_writes_nothing() {
+    let (tmp, mut first) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    let mut second = support::unlock(&dir);
+    second.rotate_key(t0(), |_| {}).unwrap();
+    second.lock().unwrap();
+    let before = std::fs::read(dir.join("vault.keys")).unwrap();
+
+    let err = first
+        .add_security_key_slot(b"credential-b", [2; 32], "key B", kek(2), t0())
+        .unwrap_err();
+    assert!(
+        matches!(err, tipvault_vault::KeyChangeError::ChangedElsewhere),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("vault.keys")).unwrap(),
+        before,
+        "the key file is untouched"
+    );
+    drop(first);
+    let vault = support::unlock(&dir);
+    assert!(!vault.has_security_key_slot(b"credential-b"));
+}

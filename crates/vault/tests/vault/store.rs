@@ -264,12 +264,16 @@ fn a_read_only_directory_is_an_io_error_naming_the_path() {
             path.starts_with(&dir),
             "the error names the vault's path: {path:?}"
         );
-        // No attempt that cannot be counted: the counter's path is named, not a verdict on the
-        // passphrase (a wrong one could otherwise be tried without limit on a read-only copy).
+        // No attempt that cannot be counted: a lock file or the counter is named, not a verdict
+        // on the passphrase (a wrong one could otherwise be tried without limit on a read-only
+        // copy). The key file's lock is taken first; the counter's lock right after.
         let wrong = Vault::unlock(&dir, &secrecy::SecretString::from("nope"), t0()).unwrap_err();
         assert!(
             matches!(&wrong, UnlockError::Io { path, .. }
-                if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("unlock-throttle"))),
+            if path.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("unlock-throttle") || n == "vault.keys.lock"
+            })),
             "{wrong:?}"
         );
         let created = Vault::create(
