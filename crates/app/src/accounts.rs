@@ -34,9 +34,17 @@ use ts_rs::TS;
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
 use crate::providers::{client_for, provider_error, stored_provider};
-use crate::redeem::{PROVIDER_PLATFORM, provider_source_id};
 use crate::session::Session;
 use crate::view::MoneyView;
+
+/// The ledger platform slug of provider sources.
+pub const PROVIDER_PLATFORM: &str = "tipvault-provider";
+
+/// The ledger source of a provider.
+#[must_use]
+pub fn provider_source_id(provider: &str) -> SourceId {
+    SourceId::new(format!("provider-{provider}"))
+}
 
 /// `platform` or `provider`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

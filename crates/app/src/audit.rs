@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::error::AppError;
 use crate::session::Session;
 use serde::Serialize;
-use tipvault_vault::Inconsistency;
+use tipvault_vault::{AuditEvent, Inconsistency, Vault};
 use ts_rs::TS;
 
 use crate::view::{AuditEntryView, AuditVerifyView, audit_problem_text};
@@ -66,4 +66,16 @@ pub fn check_vault(session: &mut Session, now: DateTime<Utc>) -> Result<VaultChe
             })
             .collect(),
     })
+}
+
+/// Appends one event to the vault's audit chain: what every use case records its steps and
+/// refusals with.
+pub(crate) fn append(
+    vault: &mut Vault,
+    kind: &str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    vault.audit_append(&AuditEvent::new(kind, detail)?, now)?;
+    Ok(())
 }

@@ -18,13 +18,14 @@ use serde_json::json;
 use tipvault_ledger::SourceId;
 use tipvault_money::{Currency, Money};
 use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance};
-use tipvault_vault::{AuditEvent, LegState, StoredAutoCashOut};
+use tipvault_vault::{LegState, StoredAutoCashOut};
 use ts_rs::TS;
 
+use crate::audit;
 use crate::error::{AppError, ErrorCode, Hint, sentence};
 use crate::network::Network;
 use crate::preview::{PreviewObjective, PreviewQuery};
-use crate::redeem::RedeemRequest;
+use crate::redemption::plan::RedeemRequest;
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -139,19 +140,7 @@ pub fn auto_cashouts_may_fire(session: &mut Session, now: DateTime<Utc>) -> Resu
     if session.vault_at(now).auto_cash_outs(now)?.is_empty() {
         return Ok(false);
     }
-    Ok(crate::risk::risk_status(session, now)?.auto_cash_outs_allowed)
-}
-
-fn audit(
-    session: &mut Session,
-    kind: &str,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    session
-        .vault_at(now)
-        .audit_append(&AuditEvent::new(kind, detail)?, now)?;
-    Ok(())
+    Ok(crate::risk::standing::risk_status(session, now)?.auto_cash_outs_allowed)
 }
 
 fn damaged() -> AppError {
@@ -226,7 +215,7 @@ pub fn add_auto_cashout(
         Money::parse(amount.trim(), source.currency)
             .map_err(|e| AppError::invalid(sentence(&e)))?;
     }
-    let tier = crate::risk::tier_now(session, now)?;
+    let tier = crate::risk::verification::tier_now(session, now)?;
     let stored: Vec<StoredAutoCashOut> = session.vault_at(now).auto_cash_outs(now)?;
     let mut rules = stored
         .iter()
@@ -240,8 +229,8 @@ pub fn add_auto_cashout(
     };
     if let Err(e) = tipvault_risk::add_rule(&mut rules, new, tier) {
         let error = not_trusted(&e);
-        audit(
-            session,
+        audit::append(
+            session.vault_at(now),
             "autocashout.refused",
             json!({"rule": id, "tier": tier.name().0, "message": error.message}),
             now,
@@ -264,8 +253,8 @@ pub fn add_auto_cashout(
             "A rule named {id:?} exists already."
         )));
     }
-    audit(
-        session,
+    audit::append(
+        session.vault_at(now),
         "autocashout.added",
         json!({"rule": id, "source": row.source_id, "threshold": threshold.amount().to_string(),
                "currency": row.currency}),
@@ -287,8 +276,8 @@ pub fn remove_auto_cashout(
             "There is no automatic cash-out rule {id:?}."
         )));
     }
-    audit(
-        session,
+    audit::append(
+        session.vault_at(now),
         "autocashout.removed",
         json!({"rule": id.trim()}),
         now,
@@ -305,7 +294,7 @@ fn fired(
     session
         .vault_at(now)
         .risk_event_append(FIRED, &detail, now)?;
-    audit(session, FIRED, detail, now)
+    audit::append(session.vault_at(now), FIRED, detail, now)
 }
 
 const FIRED: &str = "autocashout.fired";
@@ -406,7 +395,7 @@ pub fn run_auto_cashouts(
     now: DateTime<Utc>,
 ) -> Result<AutoCashOutRunView, AppError> {
     let stored = session.vault_at(now).auto_cash_outs(now)?;
-    let tier = crate::risk::tier_now(session, now)?;
+    let tier = crate::risk::verification::tier_now(session, now)?;
     let mut run = AutoCashOutRunView {
         tier: tier.name().0.to_owned(),
         skipped: None,
@@ -433,8 +422,8 @@ pub fn run_auto_cashouts(
         Ok(firing) => firing,
         Err(e) => {
             let message = sentence(&e);
-            audit(
-                session,
+            audit::append(
+                session.vault_at(now),
                 "autocashout.run",
                 json!({"skipped": "not_trusted", "tier": tier.name().0}),
                 now,
@@ -517,10 +506,15 @@ pub fn run_auto_cashouts(
             destinations: template.destinations.clone(),
         };
         let (redemption_id, outcome, error) =
-            match crate::redeem::plan_redemption(session, &request, now) {
+            match crate::redemption::plan::plan_redemption(session, &request, now) {
                 Err(e) => (None, "failed", Some(e)),
                 Ok(planned) => {
-                    match crate::redeem::approve_unattended(session, &planned.id, &network, now) {
+                    match crate::redemption::approval::approve_unattended(
+                        session,
+                        &planned.id,
+                        &network,
+                        now,
+                    ) {
                         Ok(_) => (Some(planned.id), "approved", None),
                         Err(e) => {
                             let outcome = match e.code {

@@ -19,8 +19,34 @@ use tipvault_vault::{AuditEvent, CatalogStoreError, CatalogStored, StoredCatalog
 use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode, Hint};
-use crate::preview::demo_catalog;
 use crate::session::Session;
+
+/// `provider`'s cached catalog, parsed; `None` when none is cached or the cached document no
+/// longer parses (it was verified when stored: a caller then acts as if there were none).
+pub(crate) fn cached_catalog(
+    session: &mut Session,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Catalog>, AppError> {
+    Ok(session
+        .vault_at(now)
+        .catalog(provider, now)?
+        .and_then(|c| Catalog::parse(&c.document).ok()))
+}
+
+/// The provider id of the demo catalog (checked against the document by a test).
+pub const DEMO_PROVIDER_ID: &str = "demo-provider";
+
+/// The catalog shipped with the app for demos and offline previews, issued at `now` (its file
+/// carries no validity of its own: see [`tipvault_preview::DEMO_CATALOG_JSON`]).
+pub fn demo_catalog(now: DateTime<Utc>) -> Result<Catalog, AppError> {
+    Catalog::demo(now).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("The built-in demo catalog is invalid: {e}"),
+        )
+    })
+}
 
 /// The largest catalog file accepted (the demo catalog is about 5 KB; a provider with a few
 /// hundred products stays far below this).
@@ -272,4 +298,17 @@ pub fn remove_catalog(
     let event = AuditEvent::new("catalog.removed", json!({"provider": provider.trim()}))?;
     vault.audit_append(&event, now)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_provider_id_names_the_built_in_catalog() {
+        assert_eq!(
+            demo_catalog(Utc::now()).unwrap().provider_id(),
+            DEMO_PROVIDER_ID
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! **public** passphrase ([`DEMO_PASSPHRASE`], the minimum Argon2id cost). It holds only
 //! sandbox money, so there is nothing to protect, and keeping it an ordinary vault means demo
 //! mode exercises exactly the code real money runs through. It is marked by the setting
-//! [`DEMO_SETTING`] the moment it is created; a session knows it is demo from that mark (not from
+//! [`DEMO_SETTING`](crate::session::DEMO_SETTING) the moment it is created; a session knows it is demo from that mark (not from
 //! the path), so demo-only use cases can refuse a real vault whatever its location, and a real
 //! vault is never opened as the demo one.
 
@@ -16,13 +16,10 @@ use tipvault_vault::{AuditEvent, KdfParams, Vault};
 
 use crate::error::{AppError, ErrorCode};
 use crate::location::VaultLocation;
-use crate::session::Session;
+use crate::session::{DEMO_SETTING, Session};
 
 /// The demo vault's passphrase: public on purpose (the vault holds only sandbox money).
 pub const DEMO_PASSPHRASE: &str = "tipvault demo vault: sandbox money only";
-
-/// The setting that marks a vault as the demo vault (value `sandbox`).
-pub const DEMO_SETTING: &str = "vault.demo";
 
 /// Opens the demo vault that belongs beside `real` (creating it on first use) and returns it as
 /// a demo session, and whether it was just created. The real vault is not touched: not read,

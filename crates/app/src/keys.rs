@@ -108,7 +108,7 @@ pub fn replace_vault_key(
         &crate::reauth::Sensitive::ReplaceVaultKey,
         now,
     )?;
-    let keep = crate::security_keys::unlock_keks(session, others, None, now)?;
+    let keep = crate::security_keys::unlock::unlock_keks(session, others, None, now)?;
     let replaced = session
         .vault_at(now)
         .replace_vault_key(passphrase, keep, now, |_| {})?;

@@ -29,7 +29,7 @@ pub mod passphrase;
 pub mod preview;
 pub mod providers;
 pub mod reauth;
-pub mod redeem;
+pub mod redemption;
 pub mod retention;
 pub mod review;
 pub mod risk;
@@ -56,7 +56,8 @@ pub use autocashout::{
     run_auto_cashouts,
 };
 pub use catalogs::{
-    CatalogImported, CatalogView, choose_catalog, import_catalog, list_catalogs, remove_catalog,
+    CatalogImported, CatalogView, choose_catalog, demo_catalog, import_catalog, list_catalogs,
+    remove_catalog,
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use demo::{DEMO_PASSPHRASE, open_demo_vault};
@@ -80,8 +81,8 @@ pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::check_new_passphrase;
 pub use preview::{
     BalancePreviewQuery, LimitText, PreviewInput, PreviewQuery, PreviewResult, PreviewView,
-    demo_catalog, limits_for, parse_amount, parse_preference, parse_product, parse_rate,
-    preview_balance, preview_balances, preview_query, preview_query_within, preview_view,
+    limits_for, parse_amount, parse_preference, parse_product, parse_rate, preview_balance,
+    preview_balances, preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
     CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_provider,
@@ -89,10 +90,18 @@ pub use providers::{
     refresh_catalogs,
 };
 pub use reauth::{Proof, Reauthenticated, Sensitive};
-pub use redeem::{
-    LegProgress, OutboxRun, RedeemRequest, RedemptionLegView, RedemptionView, RevealedField,
-    approve_redemption, approve_redemption_from, list_redemptions, plan_redemption, reconcile,
-    reconcile_with, redemption, run_outbox, run_outbox_with,
+pub use redemption::approval::{approve_redemption, approve_redemption_from};
+pub use redemption::held::{cancel_redemption, explain_redemption, verify_redemption};
+pub use redemption::lookup::{
+    RedemptionLegView, RedemptionView, RevealedField, list_redemptions, redemption,
+};
+pub use redemption::outbox::{
+    LegProgress, OutboxRun, reconcile, reconcile_with, run_outbox, run_outbox_with,
+};
+pub use redemption::plan::{RedeemRequest, plan_redemption};
+pub use redemption::verification::{
+    StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
+    verify_redemption_as_shown,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
@@ -101,18 +110,21 @@ pub use review::{
     ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries, TotalView, balances,
     forecast, history, inflow, parse_period, parse_tz, totals,
 };
-pub use risk::{
-    LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskDecisionView, RiskLimitsView,
-    RiskReasonView, RiskRuleView, RiskStatusView, RiskText, cancel_redemption, cash_out_headroom,
-    explain_redemption, new_vault_headroom, risk_limits, risk_status, set_limit,
-    set_sandbox_step_up_waiver, verify_redemption, verify_tier,
+pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
+pub use risk::gate::set_sandbox_step_up_waiver;
+pub use risk::standing::{
+    LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskLimitsView, RiskRuleView,
+    RiskStatusView, cash_out_headroom, new_vault_headroom, risk_limits, risk_status, set_limit,
 };
-pub use security_keys::{
-    SecurityKeyRemoved, SecurityKeyView, StepUpView, VaultCredentials, enable_security_key_unlock,
-    limit_change_plan, list_security_keys, register_security_key, remove_security_key,
-    rename_security_key, step_up_for_limit_change, step_up_for_plan, step_up_proof,
-    unlock_with_security_key,
+pub use risk::verification::verify_tier;
+pub use security_keys::approval::{StepUpView, step_up_for_plan};
+pub use security_keys::credentials::{SecurityKeyView, VaultCredentials};
+pub use security_keys::proof::{limit_change_plan, step_up_for_limit_change, step_up_proof};
+pub use security_keys::registry::{
+    SecurityKeyRemoved, list_security_keys, register_security_key, remove_security_key,
+    rename_security_key,
 };
+pub use security_keys::unlock::{enable_security_key_unlock, unlock_with_security_key};
 pub use send::{SendOutcome, is_held, send_planned};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
@@ -124,10 +136,6 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
-pub use step_up::{
-    StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
-    verify_redemption_as_shown,
-};
 /// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).
 pub use tipvault_risk::Headroom;
 pub use view::{

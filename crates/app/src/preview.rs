@@ -13,25 +13,12 @@ use tipvault_preview::{
 };
 use ts_rs::TS;
 
+use crate::catalogs::DEMO_PROVIDER_ID;
 use crate::error::{AppError, ErrorCode};
 use crate::session::Session;
 use crate::view::MoneyView;
 
 pub use tipvault_preview::{Catalog as ProviderCatalog, Objective as PreviewObjective};
-
-/// The provider id of the demo catalog (checked against the document by a test).
-pub const DEMO_PROVIDER_ID: &str = "demo-provider";
-
-/// The catalog shipped with the app for demos and offline previews, issued at `now` (its file
-/// carries no validity of its own: see [`tipvault_preview::DEMO_CATALOG_JSON`]).
-pub fn demo_catalog(now: DateTime<Utc>) -> Result<Catalog, AppError> {
-    Catalog::demo(now).map_err(|e| {
-        AppError::new(
-            ErrorCode::Internal,
-            format!("The built-in demo catalog is invalid: {e}"),
-        )
-    })
-}
 
 /// Turns what a person typed into a preference: a kind's name (`topup`, `donation`,
 /// `transit`, `gift-card`, `bank-payout`, with common spellings) or a product id in `catalog`.
@@ -364,7 +351,7 @@ pub fn preview_balances(
     // Only money a paired provider holds can be planned, and only through that provider's
     // own catalog: the accounts of `catalog`'s provider, one planner source per currency.
     let provider = catalog.provider_id().to_owned();
-    let account = crate::redeem::provider_source_id(&provider).to_string();
+    let account = crate::accounts::provider_source_id(&provider).to_string();
     for s in &query.sources {
         let s = s.trim();
         // The account itself, its provider, or a platform account linked to that provider.
@@ -422,7 +409,7 @@ pub fn preview_balances(
         }
         return Err(AppError::new(ErrorCode::InvalidInput, message));
     }
-    let headroom = crate::risk::cash_out_headroom(session, now)?;
+    let headroom = crate::risk::standing::cash_out_headroom(session, now)?;
     let mut request = PlanRequest {
         sources,
         preferences: query
@@ -651,18 +638,5 @@ pub fn preview_view(result: &PreviewResult) -> PreviewView {
             .map(|p| plan_view(p, &result.destination_fields))
             .collect(),
         limits: result.limits.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_demo_provider_id_names_the_built_in_catalog() {
-        assert_eq!(
-            demo_catalog(Utc::now()).unwrap().provider_id(),
-            DEMO_PROVIDER_ID
-        );
     }
 }

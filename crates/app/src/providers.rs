@@ -628,7 +628,7 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
     vault.import_entries(&id, &entries, now)?;
     // The demo tips arrived at the sandbox, which holds them: they are that provider
     // account's income (and the sandbox is started with exactly this balance).
-    vault.set_source_holder(&id, Some(crate::preview::DEMO_PROVIDER_ID), now)?;
+    vault.set_source_holder(&id, Some(crate::catalogs::DEMO_PROVIDER_ID), now)?;
     vault.audit_append(
         &AuditEvent::new("demo.balance_imported", json!({"source": id.as_str()}))?,
         now,

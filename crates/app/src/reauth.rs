@@ -175,13 +175,12 @@ pub(crate) fn confirm(
             // `step_up_for_plan` refuses a test device in a real vault and audits its own
             // refusals; the approval must be for exactly this change's plan.
             let plan = change.plan();
-            crate::security_keys::step_up_for_plan(session, authenticator, &plan, now).and_then(
-                |approval| {
+            crate::security_keys::approval::step_up_for_plan(session, authenticator, &plan, now)
+                .and_then(|approval| {
                     approval.check(&plan).map_err(|e| {
                         AppError::new(ErrorCode::SecurityKeyRefused, crate::error::sentence(&e))
                     })
-                },
-            )
+                })
         }
     };
     let vault = session.vault_at(now);

@@ -11,9 +11,12 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
-use crate::redeem::{
-    LegProgress, OutboxRun, RedemptionView, approve_redemption_from, redemption, run_outbox_with,
-};
+use crate::redemption::approval::approve_redemption_from;
+use crate::redemption::lookup::RedemptionView;
+use crate::redemption::lookup::redemption;
+use crate::redemption::outbox::LegProgress;
+use crate::redemption::outbox::OutboxRun;
+use crate::redemption::outbox::run_outbox_with;
 use crate::session::Session;
 
 /// What sending a planned redemption came to.

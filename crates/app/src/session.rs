@@ -18,6 +18,9 @@ use crate::error::{AppError, ErrorCode};
 use crate::location::VaultLocation;
 use crate::view::{KdfView, PurgeView};
 
+/// The setting that marks a vault as the demo vault (value `sandbox`).
+pub const DEMO_SETTING: &str = "vault.demo";
+
 /// Auto-lock after this much idle time unless the user chose otherwise.
 pub const DEFAULT_IDLE_LIMIT: Duration = Duration::from_secs(5 * 60);
 
@@ -73,7 +76,7 @@ pub enum LockReason {
 pub struct Session {
     vault: Vault,
     last_activity: DateTime<Utc>,
-    /// The demo vault (marked by `crate::demo::DEMO_SETTING`).
+    /// The demo vault (marked by `DEMO_SETTING`).
     pub(crate) demo: bool,
 }
 
@@ -170,11 +173,7 @@ impl Session {
     pub(crate) fn new(vault: Vault, now: DateTime<Utc>) -> Self {
         // A mark that cannot be read counts as a real vault: demo-only work is then refused,
         // which is the safe side.
-        let demo = vault
-            .setting(crate::demo::DEMO_SETTING)
-            .ok()
-            .flatten()
-            .is_some();
+        let demo = vault.setting(DEMO_SETTING).ok().flatten().is_some();
         Self {
             vault,
             last_activity: now,

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod app {
     mod accounts;
+    mod architecture;
     mod audit;
     mod catalogs;
     mod dashboard;
@@ -16,7 +17,7 @@ mod app {
     mod keys;
     mod ledger_support;
     mod providers;
-    mod redeem;
+    mod redemption;
     mod retention;
     mod review;
     mod risk;

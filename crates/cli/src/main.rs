@@ -618,7 +618,7 @@ fn chosen_catalog(
     if !vault_exists(location)? {
         return match provider {
             None => tipvault_app::demo_catalog(clock::now()),
-            Some(p) if p == tipvault_app::preview::DEMO_PROVIDER_ID => {
+            Some(p) if p == tipvault_app::catalogs::DEMO_PROVIDER_ID => {
                 tipvault_app::demo_catalog(clock::now())
             }
             Some(p) => Err(AppError::new(

@@ -954,7 +954,7 @@ fn an_approval_expires_after_its_window_and_the_key_is_asked_again() {
         )
         .unwrap();
     });
-    let window = tipvault_app::risk::APPROVAL_WINDOW;
+    let window = tipvault_app::risk::gate::APPROVAL_WINDOW;
     // Within the window the approval stands …
     w.approve(&a.id, now + window - Duration::minutes(1))
         .unwrap();

@@ -1,0 +1,134 @@
+//! A plan as the risk engine's claim: its destinations and network as salted hashes under the
+//! vault's risk secret, its product kinds, and the engine's judgement of it.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+use tipvault_auth::StepUpPlan;
+use tipvault_money::Money;
+use tipvault_preview::Catalog;
+use tipvault_risk::{DestinationFingerprint, NetworkHash, ProductKind, ProviderId};
+use tipvault_vault::StoredRedemption;
+
+use crate::error::AppError;
+use crate::network::NetworkIdentity;
+
+fn salted(salt: &[u8; 32], domain: &str, text: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"tipvault/risk/");
+    h.update(domain.as_bytes());
+    h.update([0u8]);
+    h.update(salt);
+    h.update(text.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// Where a leg's money goes: its product (which charity, which telco's top-up) and the
+/// destination fields. The product counts because a product with no fields (a donation to a
+/// listed charity) is told apart by it alone: without it every such product was one
+/// destination, so a second charity was never new. Recomputed from the stored requests on
+/// every judgement (nothing stores it), so history and the new claim always agree.
+pub(crate) fn destination_fingerprint(
+    salt: &[u8; 32],
+    product: &str,
+    destination: &BTreeMap<String, String>,
+) -> DestinationFingerprint {
+    let mut text = format!("product={product}\n");
+    for (k, v) in destination {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    DestinationFingerprint::new(salted(salt, "destination/v2", &text))
+}
+
+pub(crate) fn network_hash(salt: &[u8; 32], network: &NetworkIdentity) -> NetworkHash {
+    NetworkHash::new(salted(salt, "network/v1", network.as_str()))
+}
+
+/// A stored redemption as the step-up and the engine see it.
+pub(crate) struct Judged {
+    pub(crate) plan: StepUpPlan,
+    pub(crate) digest: String,
+    pub(crate) legs: Vec<tipvault_risk::Leg>,
+    pub(crate) total: Money,
+}
+
+pub(crate) fn kind_of(catalog: Option<&Catalog>, product: &str) -> ProductKind {
+    use tipvault_preview::product::ProductKind as K;
+    match catalog.and_then(|c| c.product(product)).map(|p| p.kind()) {
+        Some(K::Donation) => ProductKind::Donation,
+        Some(K::TransitCredit) => ProductKind::TransitCredit,
+        Some(K::GiftCard) => ProductKind::GiftCard,
+        Some(K::BankPayout) => ProductKind::BankPayout,
+        // A product no longer in the catalog: its kind only labels history.
+        Some(K::MobileTopUp) | None => ProductKind::MobileTopUp,
+    }
+}
+
+/// The plan of `r` (every leg) and its digest, from the one builder the step-up dialog uses
+/// too ([`crate::step_up::plan_of`]: the committed request bodies, checked against the leg
+/// columns), and the engine's legs (debit = amount + fee).
+pub(crate) fn judge(
+    r: &StoredRedemption,
+    catalog: Option<&Catalog>,
+    salt: &[u8; 32],
+) -> Result<Judged, AppError> {
+    let sent = crate::step_up::legs(r)?;
+    let plan = crate::step_up::plan_of(r, &sent)?;
+    let digest = crate::step_up::digest(&plan)?;
+    let mut legs = Vec::new();
+    let mut total: Option<Money> = None;
+    for leg in &sent {
+        total = Some(match total {
+            None => leg.gross,
+            // Mixed currencies: the engine refuses the claim as malformed; keep the first.
+            Some(t) => t.checked_add(leg.gross).unwrap_or(t),
+        });
+        legs.push(tipvault_risk::Leg {
+            provider: ProviderId::new(&r.provider_id),
+            product: kind_of(catalog, &leg.request.product),
+            destination: destination_fingerprint(
+                salt,
+                &leg.request.product,
+                &leg.request.destination,
+            ),
+            amount: leg.gross,
+        });
+    }
+    let total = total.ok_or_else(|| AppError::invalid("This redemption has no legs."))?;
+    Ok(Judged {
+        plan,
+        digest,
+        legs,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_destination_is_its_product_and_its_fields_under_the_vaults_salt() {
+        let salt = [7u8; 32];
+        let none = BTreeMap::new();
+        let phone = BTreeMap::from([("phone_number".to_owned(), "01012345678".to_owned())]);
+        let fp = |product: &str, fields: &BTreeMap<String, String>| {
+            destination_fingerprint(&salt, product, fields)
+        };
+        assert_eq!(fp("krw-donation-a", &none), fp("krw-donation-a", &none));
+        assert_ne!(
+            fp("krw-donation-a", &none),
+            fp("krw-donation-b", &none),
+            "a second charity is a new destination"
+        );
+        assert_ne!(
+            fp("krw-mobile-top-up", &phone),
+            fp("krw-mobile-top-up", &none)
+        );
+        assert_ne!(
+            fp("krw-donation-a", &none),
+            destination_fingerprint(&[8u8; 32], "krw-donation-a", &none),
+            "another vault's salt gives another fingerprint"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! The gate itself: judges a plan at approval, records the decision, and lets it through, holds
+//! it for a step-up, pauses or refuses it; plus the sandbox step-up waiver.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tipvault_risk::{Claim, NetworkHash, Outcome};
+use tipvault_vault::{LegState, StoredRedemption, StoredRiskDecision, Vault};
+
+use crate::audit;
+use crate::catalogs::cached_catalog;
+use crate::error::{AppError, ErrorCode, Hint, sentence};
+use crate::network::NetworkIdentity;
+use crate::providers::stored_provider;
+use crate::risk::claim::{judge, network_hash};
+use crate::risk::decision::{decision_error, decision_view, stored_view};
+use crate::risk::history::{history, settings};
+use crate::session::Session;
+
+/// How long a step-up approval of a redemption stays good: a plan verified with the key is
+/// queued within this window or the key is asked again. Long enough to read the plan, touch
+/// the key and send; short enough that an approval left on an unattended screen (or one a
+/// failed send left behind) is not reused hours later.
+pub const APPROVAL_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Whether an approval given `at` still holds at `now` (a clock set back does not stretch it).
+pub(crate) fn approval_fresh(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at <= now && now - at <= APPROVAL_WINDOW
+}
+
+/// The setting that waives step-ups for sandbox providers (see the module docs).
+pub const SANDBOX_WAIVER_SETTING: &str = "risk.sandbox_step_up";
+const WAIVED: &str = "waived";
+
+/// Who is there to confirm a step-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attendance {
+    /// The user asked for it now.
+    Attended,
+    /// An automatic cash-out: a step-up becomes a pause.
+    Unattended,
+}
+
+/// The waiver is on *and* there is no security key to ask: once the user registers one, the
+/// demo's step-ups go to it like a real provider's (the waiver exists only for newcomers who
+/// have none).
+pub(crate) fn waiver_on(vault: &Vault) -> Result<bool, AppError> {
+    Ok(crate::demo::is_demo_vault(vault)?
+        && vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED)
+        && vault.security_keys()?.is_empty())
+}
+
+pub(crate) fn plan_changed(
+    session: &mut Session,
+    id: &str,
+    judged_digest: &str,
+    current: &str,
+    event: &str,
+    now: DateTime<Utc>,
+) -> AppError {
+    let error = AppError::new(
+        ErrorCode::PlanChanged,
+        format!(
+            "Not sent: redemption {id} no longer matches the plan that was judged and shown \
+             (it changed after it was paused). Cancel it and plan again."
+        ),
+    )
+    .with_hint(Hint::CancelAndReplan {
+        redemption: id.to_owned(),
+    });
+    match audit::append(
+        session.vault_at(now),
+        event,
+        json!({"redemption": id, "reason": "plan_changed", "judged_digest": judged_digest,
+               "current_digest": current}),
+        now,
+    ) {
+        Ok(()) => error,
+        Err(e) => e,
+    }
+}
+
+/// Judges a planned redemption before its legs may be approved: `Ok` lets the caller queue
+/// them; any other answer leaves them `planned` (see the module docs). Every new decision is
+/// stored with the plan digest and audited.
+pub(crate) fn gate(
+    session: &mut Session,
+    r: &StoredRedemption,
+    network: &NetworkIdentity,
+    attendance: Attendance,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if !r.legs.iter().any(|l| l.state == LegState::Planned) {
+        return Ok(());
+    }
+    let salt = session.vault_at(now).risk_salt(now)?;
+    let catalog = cached_catalog(session, &r.provider_id, now)?;
+    let judged = judge(r, catalog.as_ref(), &salt)?;
+    let existing = session.vault_at(now).risk_decision(&r.id, now)?;
+    let mut net_hash = network_hash(&salt, network);
+    if let Some(stored) = &existing {
+        if stored.cancelled_at.is_some() {
+            return Err(AppError::invalid(format!(
+                "Redemption {} was cancelled.",
+                r.id
+            )));
+        }
+        let shown = stored_view(stored)?;
+        // Paused (waiting) or verified: bound to the plan that was judged.
+        let held = stored.verified_at.is_some() || shown.paused;
+        if held && stored.plan_digest != judged.digest {
+            return Err(plan_changed(
+                session,
+                &r.id,
+                &stored.plan_digest,
+                &judged.digest,
+                "risk.plan_changed",
+                now,
+            ));
+        }
+        if shown.paused {
+            // The same decision until it is verified or cancelled.
+            return Err(decision_error(&shown));
+        }
+        if stored.verified_at.is_some() {
+            // Judged from where it was first judged.
+            if let Some((_, hash)) = session
+                .vault_at(now)
+                .risk_networks(now)?
+                .into_iter()
+                .find(|(id, _)| *id == r.id)
+            {
+                net_hash = NetworkHash::new(hash);
+            }
+        }
+    }
+    let history = history(session, &salt, now)?;
+    let settings = settings(session, now)?;
+    let claim = Claim {
+        at: now,
+        network: net_hash.clone(),
+        total: judged.total,
+        legs: judged.legs.clone(),
+    };
+    let mut decision = tipvault_risk::assess(&history, &settings, &claim);
+    let unattended = attendance == Attendance::Unattended;
+    if unattended {
+        decision = decision.unattended();
+    }
+    let verified = existing
+        .as_ref()
+        .is_some_and(|d| d.verified_at.is_some_and(|at| approval_fresh(at, now)));
+    if verified {
+        // The user confirmed this very plan: only a refusal (a limit, a malformed plan) can
+        // still stop it, and only that is recorded again.
+        if decision.outcome != Outcome::Deny {
+            return Ok(());
+        }
+    }
+    let provider = stored_provider(session, &r.provider_id, now)?;
+    let vault = session.vault_at(now);
+    let waived = decision.outcome == Outcome::StepUp
+        && !unattended
+        && !verified
+        && provider.sandbox
+        && waiver_on(vault)?;
+    let view = decision_view(&r.id, &decision, &judged.digest, now, unattended, waived);
+    vault.risk_decision_put(
+        &StoredRiskDecision {
+            redemption_id: r.id.clone(),
+            outcome: view.outcome.clone(),
+            decision: serde_json::to_string(&view)
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
+            plan_digest: judged.digest.clone(),
+            decided_at: now,
+            unattended,
+            verified_at: None,
+            credential_id: None,
+            cancelled_at: None,
+        },
+        now,
+    )?;
+    vault.risk_network_put(&r.id, net_hash.as_str(), now)?;
+    audit::append(
+        vault,
+        "risk.decided",
+        json!({"redemption": r.id, "outcome": view.outcome, "tier": view.tier,
+               "rules": view.reasons.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>(),
+               "reasons": view.reasons.iter().map(|x| x.text.en.as_str()).collect::<Vec<_>>(),
+               "plan_digest": judged.digest, "unattended": unattended, "waived": waived}),
+        now,
+    )?;
+    if waived {
+        audit::append(
+            vault,
+            "risk.step_up_waived",
+            json!({"redemption": r.id, "provider": r.provider_id,
+                   "why": "sandbox provider (demo money); the sandbox step-up waiver is on"}),
+            now,
+        )?;
+    }
+    match decision.outcome {
+        Outcome::Allow => Ok(()),
+        Outcome::StepUp if waived => Ok(()),
+        _ => Err(decision_error(&view)),
+    }
+}
+
+/// Turns the sandbox step-up waiver on or off (see the module docs). Off by default; turning
+/// it on is a sensitive change (`proof`), and only in the demo vault. Audited as a setting.
+pub fn set_sandbox_step_up_waiver(
+    session: &mut Session,
+    waived: bool,
+    proof: Option<crate::reauth::Proof<'_>>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    if waived {
+        crate::demo::require_demo(session, "The sandbox step-up waiver")?;
+        crate::reauth::confirm(
+            session,
+            proof,
+            &crate::reauth::Sensitive::SandboxWaiver,
+            now,
+        )?;
+    }
+    session
+        .vault_at(now)
+        .set_setting(
+            SANDBOX_WAIVER_SETTING,
+            if waived { WAIVED } else { "enforced" },
+            now,
+        )
+        .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
+    Ok(waived)
+}
