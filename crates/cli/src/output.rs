@@ -8,6 +8,7 @@ use tipvault_app::{
     ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView, SourceView, TotalView,
     preview::ProviderCatalog,
 };
+use tipvault_app::{RedemptionView, RiskDecisionView};
 
 pub struct Output {
     json: bool,
@@ -458,6 +459,106 @@ pub fn forecast_text(forecasts: &[ForecastView]) -> String {
 /// copy of the key that is never zeroized). Hex needs no escaping.
 pub fn key_json(hex: &str) -> String {
     format!("{{\"key\":\"{hex}\",\"format\":\"sqlcipher4-raw-key-hex\"}}")
+}
+
+pub(crate) fn describe(r: &RedemptionView) -> String {
+    let mut s = format!(
+        "Redemption {} at {}{} — {}\n",
+        r.id,
+        r.provider,
+        if r.sandbox {
+            " (SANDBOX, demo money)"
+        } else {
+            ""
+        },
+        r.state
+    );
+    for leg in &r.legs {
+        s.push_str(&format!(
+            "  leg {}: {} {} (fee {}) — {}{}{}\n",
+            leg.seq,
+            leg.product,
+            leg.amount.en,
+            leg.fee.en,
+            leg.state,
+            leg.provider_redemption_id
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default(),
+            leg.last_error
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default(),
+        ));
+    }
+    if let Some(risk) = &r.risk {
+        if risk.paused {
+            s.push_str(&format!(
+                "  waiting for your confirmation ({}): `tipvault verify {}` or `tipvault cancel {}`; \
+                 why: `tipvault risk explain {}`\n",
+                risk.outcome, r.id, r.id, r.id
+            ));
+        } else if risk.outcome == "deny" && r.state == "planned" {
+            s.push_str(&format!(
+                "  refused by the risk check: `tipvault risk explain {}`\n",
+                r.id
+            ));
+        }
+    }
+    s.trim_end().to_owned()
+}
+
+pub(crate) fn reveals(r: &RedemptionView) -> String {
+    let mut s = format!(
+        "What these requests reveal to {}{}:\n",
+        r.provider,
+        if r.sandbox { " (sandbox)" } else { "" }
+    );
+    for leg in &r.legs {
+        s.push_str(&format!("  request {} ({}):\n", leg.seq, leg.product));
+        for f in &leg.reveals {
+            s.push_str(&format!(
+                "    {:<28} {}{}\n",
+                f.name,
+                f.value,
+                if f.personal_data {
+                    "   ← personal data"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    s.push_str("  plus this device's id and signature on every request.");
+    s
+}
+
+pub(crate) fn decision_text(d: &RiskDecisionView) -> String {
+    let mut s = format!(
+        "Redemption {}: {} — {}\n",
+        d.redemption_id, d.outcome, d.summary.en
+    );
+    for r in &d.reasons {
+        s.push_str(&format!("  • [{}] {}\n", r.rule, r.text.en));
+    }
+    if d.waived {
+        s.push_str("  (step-up waived: sandbox provider, demo money)\n");
+    }
+    if let Some(at) = d.verified_at {
+        s.push_str(&format!("  Confirmed with a security key at {at}.\n"));
+    }
+    if let Some(at) = d.cancelled_at {
+        s.push_str(&format!("  Cancelled at {at}.\n"));
+    }
+    if d.paused {
+        s.push_str(&format!(
+            "  It waits: `tipvault verify {id}` to confirm it with your security key, or \
+             `tipvault cancel {id}`.\n",
+            id = d.redemption_id
+        ));
+    }
+    s.push_str(&format!("  Plan digest: {}", d.plan_digest));
+    s
 }
 
 #[cfg(test)]

@@ -1,0 +1,17 @@
+//! `tipvault cancel`: ends a held redemption; nothing is sent.
+
+use tipvault_app::{AppError, clock};
+
+use crate::context::Ctx;
+use crate::output::describe;
+use crate::verbs::verify::VerifyArgs;
+
+/// Runs the verb.
+pub(crate) fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<(), AppError> {
+    let Ctx { out, .. } = ctx;
+    let view = ctx.with_session(|s| tipvault_app::cancel_redemption(s, &args.id, clock::now()))?;
+    out.value(&view, || {
+        format!("Cancelled; nothing was sent.\n{}", describe(&view))
+    });
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! One file per verb: its flags (clap), the check that turns them into validated input, and
+//! one `run` that calls `tipvault_app` and shapes the output. `main.rs` dispatches to them.
+
+pub(crate) mod account;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod autocashout;
+pub(crate) mod balance;
+pub(crate) mod cancel;
+pub(crate) mod catalog;
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod dispute;
+pub(crate) mod export;
+pub(crate) mod export_key;
+pub(crate) mod forecast;
+pub(crate) mod history;
+pub(crate) mod import;
+pub(crate) mod init;
+pub(crate) mod passphrase;
+pub(crate) mod preview;
+pub(crate) mod privacy_ledger;
+pub(crate) mod provider;
+pub(crate) mod purge;
+pub(crate) mod receipt;
+pub(crate) mod reconcile;
+pub(crate) mod redeem;
+pub(crate) mod redemptions;
+pub(crate) mod rekey;
+pub(crate) mod retention;
+pub(crate) mod risk;
+pub(crate) mod sandbox;
+pub(crate) mod settings;
+pub(crate) mod source;
+pub(crate) mod status;
+pub(crate) mod totals;
+pub(crate) mod unlock;
+pub(crate) mod verify;
+pub(crate) mod verify_bundle;
