@@ -101,7 +101,7 @@ fn provider_records(sandbox: &Sandbox) -> BTreeMap<String, (i64, i64)> {
         .unwrap()
 }
 
-/// The demo top-up's `per_day_count` (crates/preview/catalogs/demo.json).
+/// The demo top-up's `per_day_count` (crates/catalog/catalogs/demo.json).
 const TOP_UPS_PER_DAY: i64 = 5;
 
 /// Top-ups the provider applied on its current day.

@@ -2,8 +2,9 @@
 //! exactly how a balance turns into things the user can use — "Your ₩1,300 will be: ₩1,000
 //! mobile top-up + ₩300 donation credit" — with fees and time to completion, computed locally.
 //!
-//! Pure: no I/O (the demo catalog is compiled in with `include_str!`), no clock (`now` is
-//! passed in), no randomness, no floating point.
+//! The catalogs it plans over are `tipvault-catalog`'s (re-exported here).
+//!
+//! Pure: no I/O, no clock (`now` is passed in), no randomness, no floating point.
 //!
 //! ```
 //! use chrono::TimeZone;
@@ -49,19 +50,18 @@
 #![deny(clippy::float_arithmetic)]
 #![warn(missing_docs)]
 
-pub mod amount_rule;
-pub mod catalog;
 pub mod conservation;
 pub mod error;
 pub mod explain;
-pub mod fee;
-pub mod freshness;
 mod fx;
 mod knapsack;
 pub mod plan;
 pub mod planner;
-pub mod product;
 mod stranded;
+
+// The catalog types are `tipvault-catalog`'s; re-exported whole so a planner user needs one
+// crate (and `crate::catalog::…` paths inside this one keep working).
+pub use tipvault_catalog::{amount_rule, catalog, fee, freshness, product};
 
 pub use amount_rule::AmountRule;
 pub use catalog::{CATALOG_FORMAT, Catalog, DEMO_CATALOG_JSON, RawCatalog};

@@ -6,18 +6,10 @@
 // Tests read fixtures and measure nothing else: the pure-crate rule (clippy.toml) is the library's.
 #![allow(clippy::disallowed_methods)]
 
-#[path = "preview/amount_rule.rs"]
-mod amount_rule;
-#[path = "preview/catalog.rs"]
-mod catalog;
 #[path = "preview/conservation.rs"]
 mod conservation;
 #[path = "preview/explain.rs"]
 mod explain;
-#[path = "preview/fee.rs"]
-mod fee;
-#[path = "preview/freshness.rs"]
-mod freshness;
 #[path = "preview/oracle.rs"]
 mod oracle;
 #[path = "preview/plan.rs"]

@@ -175,7 +175,7 @@ pub struct Redeemed {
 #[derive(Debug, Clone)]
 pub struct VerifiedCatalog {
     /// The validated catalog.
-    pub catalog: tipvault_preview::Catalog,
+    pub catalog: tipvault_catalog::Catalog,
     /// As received (to store).
     pub document: SignedCatalog,
     /// Provider key id.

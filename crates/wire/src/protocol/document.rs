@@ -14,7 +14,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
-use tipvault_preview::Catalog;
+use tipvault_catalog::Catalog;
 
 use super::V1;
 use crate::httpsig::{ALG_ED25519, SigningKey};

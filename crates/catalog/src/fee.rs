@@ -88,7 +88,7 @@ impl FeeRule {
     }
 
     /// The fee for `net` given and returned in minor units of the rule's currency.
-    pub(crate) fn fee_minor(&self, net_minor: i64) -> Result<i64, MoneyError> {
+    pub fn fee_minor(&self, net_minor: i64) -> Result<i64, MoneyError> {
         self.fee_for(Money::from_minor(net_minor, self.fixed.currency()))?
             .to_minor()
     }

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use chrono::{DateTime, Duration, Utc};
-use tipvault_preview::{Catalog, DEMO_CATALOG_JSON, Freshness};
+use tipvault_catalog::{Catalog, DEMO_CATALOG_JSON, Freshness};
 
 #[test]
 fn the_demo_catalog_is_fresh_then_stale_then_expired_from_when_it_was_issued() {

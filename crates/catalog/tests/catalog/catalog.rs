@@ -2,8 +2,8 @@
 
 use crate::support::*;
 use serde_json::{Value, json};
+use tipvault_catalog::{AmountRule, Catalog, CatalogError, DEMO_CATALOG_JSON, ProductKind};
 use tipvault_money::Currency;
-use tipvault_preview::{AmountRule, Catalog, CatalogError, DEMO_CATALOG_JSON, ProductKind};
 
 /// The demo document as issued at the tests' `now` (the file's own dates are a template).
 fn demo_value() -> Value {
