@@ -9,67 +9,35 @@
 //! `source`).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, named_params};
 use zeroize::Zeroizing;
 
+use crate::Vault;
 use crate::error::StoreError;
-use crate::{Vault, retention};
+use crate::secret_row::SecretRow;
 
 /// Retention class of the device key.
 pub const CLASS: &str = "source";
 
+/// Where the device key lives.
+const ROW: SecretRow = SecretRow {
+    table: "device_key",
+    column: "secret",
+    class: CLASS,
+    what: "the device key",
+};
+
 impl Vault {
     /// The device's Ed25519 seed, generated and stored on first use.
     pub fn device_secret(&mut self, now: DateTime<Utc>) -> Result<Zeroizing<[u8; 32]>, StoreError> {
-        if let Some(secret) = self.read_device_secret(now)? {
-            return Ok(secret);
-        }
-        let mut fresh = Zeroizing::new([0u8; 32]);
-        crate::key::random_bytes(fresh.as_mut_slice()).map_err(|e| StoreError::Io {
-            path: self.dir().join(crate::DB_FILE),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        let conn = self.conn();
-        let expires = retention::expires_at(conn, CLASS, now)
-            .map_err(|e| self.sql_err(e))?
-            .unwrap_or(i64::MAX);
-        // INSERT OR IGNORE: a concurrent first use keeps whichever key was stored first.
-        conn.execute(
-            "INSERT OR IGNORE INTO device_key (id, secret, created_at, expires_at, retention_class)
-             VALUES (1, :secret, :now, :exp, :class)",
-            named_params! {":secret": fresh.as_slice(), ":now": now.timestamp(), ":exp": expires,
-            ":class": CLASS},
-        )
-        .map_err(|e| self.sql_err(e))?;
-        self.read_device_secret(now)?.ok_or(StoreError::Damaged {
-            reason: "the device key was not stored".into(),
-        })
+        self.secret_row(&ROW, now)
     }
 
+    /// The seed if it exists, without making one (for the secret-leak scan's key material).
+    #[cfg(feature = "key-material")]
     pub(crate) fn read_device_secret(
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<Zeroizing<[u8; 32]>>, StoreError> {
-        let row: Option<Zeroizing<Vec<u8>>> = self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT secret FROM device_key WHERE id = 1 AND {}",
-                    retention::LIVE
-                ),
-                named_params! {":now": now.timestamp()},
-                |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
-            )
-            .optional()
-            .map_err(|e| self.sql_err(e))?;
-        let Some(bytes) = row else { return Ok(None) };
-        let mut secret = Zeroizing::new([0u8; 32]);
-        if bytes.len() != 32 {
-            return Err(StoreError::Damaged {
-                reason: "the stored device key has the wrong length".into(),
-            });
-        }
-        secret.copy_from_slice(&bytes);
-        Ok(Some(secret))
+        self.read_secret_row(&ROW, now)
     }
 }

@@ -91,6 +91,7 @@ pub mod purge;
 pub mod receipt;
 pub mod retention;
 pub mod risk;
+mod secret_row;
 pub mod security_key;
 pub mod setting;
 mod sidecar;

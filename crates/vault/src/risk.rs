@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::columns::unix_time;
 use crate::error::StoreError;
+use crate::secret_row::SecretRow;
 use crate::{Vault, retention};
 
 /// Retention class of a redemption's decision: that of the redemption.
@@ -117,59 +118,19 @@ fn decision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRiskDecisi
 const DECISION_COLUMNS: &str = "redemption_id, outcome, decision, plan_digest, decided_at, \
      unattended, verified_at, credential_id, cancelled_at FROM redemption_risk";
 
+/// Where the risk salt lives.
+const SALT_ROW: SecretRow = SecretRow {
+    table: "risk_secret",
+    column: "salt",
+    class: SETTINGS_CLASS,
+    what: "the risk salt",
+};
+
 impl Vault {
     /// The vault's risk salt (32 random bytes, made on first use): destinations and networks
     /// are hashed with it, so their fingerprints mean nothing outside this vault.
     pub fn risk_salt(&mut self, now: DateTime<Utc>) -> Result<Zeroizing<[u8; 32]>, StoreError> {
-        if let Some(salt) = self.read_risk_salt(now)? {
-            return Ok(salt);
-        }
-        let mut fresh = Zeroizing::new([0u8; 32]);
-        crate::key::random_bytes(fresh.as_mut_slice()).map_err(|e| StoreError::Io {
-            path: self.dir().join(crate::DB_FILE),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        let conn = self.conn();
-        let expires = retention::expires_at(conn, SETTINGS_CLASS, now)
-            .map_err(|e| self.sql_err(e))?
-            .unwrap_or(i64::MAX);
-        conn.execute(
-            "INSERT OR IGNORE INTO risk_secret (id, salt, created_at, expires_at, retention_class)
-             VALUES (1, :salt, :now, :exp, :class)",
-            named_params! {":salt": fresh.as_slice(), ":now": now.timestamp(), ":exp": expires,
-            ":class": SETTINGS_CLASS},
-        )
-        .map_err(|e| self.sql_err(e))?;
-        self.read_risk_salt(now)?.ok_or(StoreError::Damaged {
-            reason: "the risk salt was not stored".into(),
-        })
-    }
-
-    fn read_risk_salt(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Zeroizing<[u8; 32]>>, StoreError> {
-        let row: Option<Zeroizing<Vec<u8>>> = self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT salt FROM risk_secret WHERE id = 1 AND {}",
-                    retention::LIVE
-                ),
-                named_params! {":now": now.timestamp()},
-                |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
-            )
-            .optional()
-            .map_err(|e| self.sql_err(e))?;
-        let Some(bytes) = row else { return Ok(None) };
-        if bytes.len() != 32 {
-            return Err(StoreError::Damaged {
-                reason: "the stored risk salt has the wrong length".into(),
-            });
-        }
-        let mut salt = Zeroizing::new([0u8; 32]);
-        salt.copy_from_slice(&bytes);
-        Ok(Some(salt))
+        self.secret_row(&SALT_ROW, now)
     }
 
     /// Records (or replaces) a redemption's decision. A verification or cancellation already
