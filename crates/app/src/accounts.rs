@@ -33,7 +33,7 @@ use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
-use crate::providers::{client_for, provider_error, stored_provider};
+use crate::providers::{client_for, stored_provider};
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -767,9 +767,7 @@ pub fn reconcile_account(
     })?;
     let provider = stored_provider(session, &provider_id, now)?;
     let client = client_for(session, net, &provider, now)?;
-    let (balance, exchange) = net
-        .block_on(client.signed_balance())
-        .map_err(|e| provider_error(&e))?;
+    let (balance, exchange) = net.block_on(client.signed_balance())?;
     let response = json!({
         "status": exchange.response.status(),
         "headers": exchange.response.headers(),

@@ -216,6 +216,14 @@ fn store_code(err: &StoreError, message: String) -> AppError {
     AppError::new(code, message)
 }
 
+/// A provider exchange that failed: the one mapping of the client's errors (a refusal, a bad
+/// signature, no answer…) to what the user is told.
+impl From<tipvault_wire::client::ClientError> for AppError {
+    fn from(err: tipvault_wire::client::ClientError) -> Self {
+        AppError::new(ErrorCode::Provider, sentence(&err))
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         let message = sentence(&err);

@@ -21,7 +21,7 @@ use ts_rs::TS;
 
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
-use crate::providers::{client_for, provider_error, stored_provider};
+use crate::providers::{client_for, stored_provider};
 use crate::session::Session;
 
 /// A verified bundle, summarised.
@@ -211,7 +211,7 @@ pub fn dispute(
     let sent = net.block_on(client.dispute(&stored.provider_redemption_id, &dispute_key, &request));
     let (acknowledgement, problem) = match sent {
         Ok(ack) => (Some(ack), None),
-        Err(e) => (None, Some(provider_error(&e))),
+        Err(e) => (None, Some(AppError::from(e))),
     };
     let bundle = Bundle {
         format: BUNDLE_FORMAT.into(),

@@ -55,10 +55,6 @@ pub enum ProviderKind {
     Sandbox,
 }
 
-pub(crate) fn provider_error(e: &tipvault_wire::client::ClientError) -> AppError {
-    AppError::new(ErrorCode::Provider, format!("{e}."))
-}
-
 fn view(p: &StoredProvider, catalog_version: Option<u64>) -> ProviderView {
     ProviderView {
         id: p.id.clone(),
@@ -257,9 +253,7 @@ pub fn refresh_catalogs(
     let mut out = Vec::with_capacity(providers.len());
     for p in &providers {
         let client = client_for(session, net, p, now)?;
-        let fetched = net
-            .block_on(client.catalog())
-            .map_err(|e| provider_error(&e))?;
+        let fetched = net.block_on(client.catalog())?;
         let outcome = match cache_catalog(session, &fetched.catalog, now)? {
             Cached::Stored(outcome) => outcome,
             Cached::Refused(e) => return Err(e),
@@ -326,9 +320,7 @@ pub fn add_provider(
     }
     let key = device_key(session, now)?;
     let client = net.client(&url, key)?;
-    let verified = net
-        .block_on(client.catalog())
-        .map_err(|e| provider_error(&e))?;
+    let verified = net.block_on(client.catalog())?;
     let id = verified.catalog.provider_id().to_owned();
     let fingerprint = key_fingerprint(&verified.key);
     let existing = session.vault_at(now).provider(&id, now)?;
@@ -447,9 +439,7 @@ pub fn inspect_provider(
     let (url, _) = parse_url(url)?;
     let key = device_key(session, now)?;
     let client = net.client(&url, key)?;
-    let verified = net
-        .block_on(client.catalog())
-        .map_err(|e| provider_error(&e))?;
+    let verified = net.block_on(client.catalog())?;
     let provider_id = verified.catalog.provider_id().to_owned();
     let pinned = session
         .vault_at(now)
@@ -532,9 +522,7 @@ pub fn pair_provider(
         },
         now,
     )?;
-    let paired = net
-        .block_on(client.pair(code.trim()))
-        .map_err(|e| provider_error(&e))?;
+    let paired = net.block_on(client.pair(code.trim()))?;
     let vault = session.vault_at(now);
     vault.set_provider_device(&provider.id, &paired.device_id, now)?;
     vault.audit_append(

@@ -7,7 +7,7 @@ use tipvault_money::Currency;
 use tipvault_wire::protocol::{self};
 
 use crate::audit;
-use crate::error::{AppError, ErrorCode, Hint, sentence};
+use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::Network;
 use crate::providers::stored_provider;
 use crate::risk::decision::code_of;
@@ -51,9 +51,7 @@ pub fn verify_tier(
     };
     let key = tipvault_wire::client::new_idempotency_key()
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
-    let (doc, claims) = net
-        .block_on(client.verification(&key, &request))
-        .map_err(|e| AppError::new(ErrorCode::Provider, sentence(&e)))?;
+    let (doc, claims) = net.block_on(client.verification(&key, &request))?;
     // The provider's clock may run a little ahead of ours.
     let skew = chrono::Duration::minutes(5);
     if claims.issued_at > now + skew || claims.expires_at <= now {
