@@ -117,7 +117,7 @@ pub async fn verify_tier<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = inner.state::<Redeemer>();
         let net = redeemer.net()?;
-        d.with_session(|s| app::verify_tier(s, net, &provider, clock::now()))
+        d.with_session(|s| app::verify_tier(s, net, Some(&provider), clock::now()))
     })
     .await
 }

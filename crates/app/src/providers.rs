@@ -160,6 +160,27 @@ pub(crate) fn stored_provider(
     })
 }
 
+/// The provider a use case works with: the one named, or, when none is named, the only one
+/// set up (the one rule every "which provider?" follows).
+pub(crate) fn chosen_provider(
+    session: &mut Session,
+    named: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<StoredProvider, AppError> {
+    if let Some(id) = named.filter(|id| !id.is_empty()) {
+        return stored_provider(session, id, now);
+    }
+    let mut all = session.vault_at(now).providers(now)?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => Err(AppError::invalid("No provider is set up.").with_hint(Hint::AddProvider)),
+        _ => Err(
+            AppError::invalid("Several providers are set up: choose one.")
+                .with_hint(Hint::ChooseProvider),
+        ),
+    }
+}
+
 /// What handing a fetched (and verified) catalog to the vault did.
 pub(crate) enum Cached {
     /// Stored, renewed or already there.
@@ -499,17 +520,7 @@ pub fn pair_provider(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
-    let provider = match provider {
-        Some(id) => stored_provider(session, id, now)?,
-        None => {
-            let mut all = session.vault_at(now).providers(now)?;
-            if all.len() != 1 {
-                return Err(AppError::invalid("Name the provider to pair with.")
-                    .with_hint(Hint::ChooseProvider));
-            }
-            all.remove(0)
-        }
-    };
+    let provider = chosen_provider(session, provider, now)?;
     let mut client = client_for(session, net, &provider, now)?;
     let public = protocol::self_certifying_keyid(client_public(session, now)?.as_bytes());
     session.vault_at(now).privacy_append(

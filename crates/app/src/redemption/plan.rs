@@ -15,7 +15,7 @@ use crate::accounts::provider_source_id;
 use crate::catalogs::cached_catalog;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::preview::PreviewQuery;
-use crate::providers::stored_provider;
+use crate::providers::chosen_provider;
 use crate::redemption::lookup::{RedemptionView, redemption};
 use crate::session::Session;
 
@@ -48,27 +48,8 @@ pub fn plan_redemption(
     request: &RedeemRequest,
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
-    let provider_id = match request.query.provider.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => p.to_owned(),
-        None => {
-            let all = session.vault_at(now).providers(now)?;
-            match all.as_slice() {
-                [one] => one.id.clone(),
-                [] => {
-                    return Err(
-                        AppError::invalid("No provider is set up.").with_hint(Hint::AddProvider)
-                    );
-                }
-                _ => {
-                    return Err(
-                        AppError::invalid("Several providers are set up: choose one.")
-                            .with_hint(Hint::ChooseProvider),
-                    );
-                }
-            }
-        }
-    };
-    let provider = stored_provider(session, &provider_id, now)?;
+    let provider = chosen_provider(session, request.query.provider.as_deref(), now)?;
+    let provider_id = provider.id.clone();
     if provider.device_id.is_none() {
         return Err(AppError::invalid(format!(
             "This device is not paired with {provider_id} yet."

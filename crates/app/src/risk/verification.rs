@@ -9,7 +9,7 @@ use tipvault_wire::protocol::{self};
 use crate::audit;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::Network;
-use crate::providers::stored_provider;
+use crate::providers::chosen_provider;
 use crate::risk::decision::code_of;
 use crate::risk::history::history;
 use crate::risk::standing::ProviderVerificationView;
@@ -23,10 +23,11 @@ use crate::session::Session;
 pub fn verify_tier(
     session: &mut Session,
     net: &Network,
-    provider: &str,
+    provider: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ProviderVerificationView, AppError> {
-    let stored = stored_provider(session, provider, now)?;
+    let stored = chosen_provider(session, provider, now)?;
+    let provider = stored.id.as_str();
     if stored.device_id.is_none() {
         return Err(
             AppError::invalid(format!("This device is not paired with {provider} yet.")).with_hint(

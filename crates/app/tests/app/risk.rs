@@ -539,9 +539,13 @@ fn the_status_shows_tier_progress_limits_and_every_rule_in_both_languages() {
 fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_familiar() {
     let mut w = world();
     let now = Utc::now();
-    let token =
-        tipvault_app::verify_tier(w.session.as_mut().unwrap(), &w.net, "demo-provider", now)
-            .unwrap();
+    let token = tipvault_app::verify_tier(
+        w.session.as_mut().unwrap(),
+        &w.net,
+        Some("demo-provider"),
+        now,
+    )
+    .unwrap();
     assert!(token.valid && token.tier == "verified");
     assert!(token.expires_at > now);
     let status = tipvault_app::risk_status(w.s(), Utc::now() + Duration::seconds(2)).unwrap();

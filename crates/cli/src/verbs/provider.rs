@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use tipvault_app::providers::ProviderKind;
-use tipvault_app::{AppError, ErrorCode, clock};
+use tipvault_app::{AppError, clock};
 
 use crate::context::Ctx;
 use crate::prompt::confirm_key;
@@ -102,20 +102,7 @@ pub(crate) fn run(ctx: &Ctx, command: &ProviderCommand) -> Result<(), AppError> 
         ProviderCommand::Verify { provider } => {
             let net = tipvault_app::Network::new()?;
             let v = ctx.with_session(|s| {
-                let now = clock::now();
-                let id = match provider {
-                    Some(p) => p.clone(),
-                    None => match tipvault_app::list_providers(s, now)?.as_slice() {
-                        [one] => one.id.clone(),
-                        _ => {
-                            return Err(AppError::new(
-                                ErrorCode::InvalidInput,
-                                "Choose the provider with --provider.",
-                            ));
-                        }
-                    },
-                };
-                tipvault_app::verify_tier(s, &net, &id, now)
+                tipvault_app::verify_tier(s, &net, provider.as_deref(), clock::now())
             })?;
             out.value(&v, || {
                 format!(
