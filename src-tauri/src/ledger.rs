@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode};
@@ -148,7 +148,7 @@ pub async fn import_chosen<R: Runtime>(
             let at_end = p.total_bytes == Some(p.bytes_read);
             if at_end || last.elapsed() >= PROGRESS_EVERY {
                 last = Instant::now();
-                let _ = emitter.emit(crate::boundary::IMPORT_PROGRESS, p);
+                crate::boundary::IMPORT_PROGRESS.emit(&emitter, &p);
             }
         };
         let imports = emitter.state::<Imports>();

@@ -8,7 +8,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::clock;
 use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions, enter_demo};
@@ -19,7 +19,7 @@ use crate::session::{Desktop, blocking};
 /// Tells the window of each leg's progress (committed as leaving, confirmed, failed, queued).
 pub(crate) fn leg_progress<R: Runtime>(handle: &AppHandle<R>) -> impl FnMut(&app::LegProgress) {
     move |p| {
-        let _ = handle.emit(crate::boundary::REDEMPTION_PROGRESS, p);
+        crate::boundary::REDEMPTION_PROGRESS.emit(handle, p);
     }
 }
 

@@ -8,7 +8,7 @@
 //! say why and offer the key; `verify_redemption` is the only way to approve it, and the app
 //! records that approval before the legs are queued and sent here with live progress.
 
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode};
@@ -204,7 +204,7 @@ pub fn run_auto_cashouts_soon<R: Runtime>(handle: &AppHandle<R>) {
                 error: Some(error),
             },
         };
-        let _ = handle.emit(crate::boundary::AUTO_CASH_OUT, ran);
+        crate::boundary::AUTO_CASH_OUT.emit(&handle, &ran);
     });
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app::clock;
 use tipvault_app::{AppError, ErrorCode, LockReason, Session, Settings, VaultLocation};
 
@@ -191,9 +191,9 @@ pub fn watch_idle<R: Runtime>(app: AppHandle<R>, every: Duration) {
         loop {
             std::thread::sleep(every);
             if app.state::<Desktop>().tick(clock::now()) {
-                let _ = app.emit(
-                    crate::boundary::VAULT_LOCKED,
-                    Locked {
+                crate::boundary::VAULT_LOCKED.emit(
+                    &app,
+                    &Locked {
                         reason: LockReason::Idle,
                     },
                 );

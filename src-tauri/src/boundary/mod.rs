@@ -10,10 +10,14 @@
 //!   backend (`ui/src/lib/backend/generated/boundary.ts`; `scripts/test.sh` fails when that
 //!   changes a committed file).
 //!
-//! Events get the same: a constant holding the name, and a typed subscriber in the UI whose
+//! Events get the same: a constant holding the name and, in its type, the payload (a
+//! [`TypedEvent`], whose `emit` takes only that payload), and a typed subscriber in the UI whose
 //! payload type comes from ts-rs.
 
-use tauri::{AppHandle, Runtime};
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Runtime};
 use tipvault_app as app;
 use tipvault_app::AppError;
 
@@ -75,6 +79,33 @@ fn named<T: ts_rs::TS + 'static + ?Sized>(cfg: &ts_rs::Config, into: &mut Vec<ts
     into.append(&mut visitor.found);
 }
 
+/// An event of the list: its name, and its payload's type, so nothing else can be sent under
+/// its name (the UI's subscriber is generated for that type).
+pub struct TypedEvent<P> {
+    name: &'static str,
+    payload: PhantomData<fn(&P)>,
+}
+
+impl<P: Serialize> TypedEvent<P> {
+    const fn new(name: &'static str) -> Self {
+        TypedEvent {
+            name,
+            payload: PhantomData,
+        }
+    }
+
+    /// The event's name on the IPC.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Tells the window. Best effort: a window that is gone, or not listening, misses nothing
+    /// it could act on (each screen reloads its state when it opens).
+    pub fn emit<R: Runtime>(&self, to: &impl Emitter<R>, payload: &P) {
+        let _ = to.emit(self.name, payload);
+    }
+}
+
 macro_rules! desktop_boundary {
     (
         commands {
@@ -95,7 +126,7 @@ macro_rules! desktop_boundary {
 
         $(
             $(#[doc = $edoc])*
-            pub const $constant: &str = $event;
+            pub const $constant: TypedEvent<$payload> = TypedEvent::new($event);
         )*
 
         /// The generated commands, each one call of its adapter.
