@@ -5,7 +5,7 @@
 //! holds the money until a payout, paid it straight out (Ko-fi → PayPal: history, never
 //! cash-out money), or is the user's wallet (PayPal, Stripe). A *provider account* is the value
 //! a paired provider holds; its books are the ledger source `provider-<id>` (every leg and fee
-//! a redemption draws is booked there, see `redeem.rs`) together with the platform accounts
+//! a redemption draws is booked there, see `redemption/booking.rs`) together with the platform accounts
 //! linked to that provider (income that arrived at it). Only provider accounts can be cashed
 //! out: nothing is ever planned against money no paired provider holds.
 //!

@@ -182,7 +182,7 @@ impl From<UnlockError> for AppError {
             }
             UnlockError::NotAVault { .. } => ErrorCode::NoVault,
             UnlockError::Damaged { .. } | UnlockError::Mismatch { .. } => ErrorCode::VaultDamaged,
-            UnlockError::Locked { .. } => ErrorCode::VaultInUse,
+            UnlockError::Locked { .. } | UnlockError::ChangedElsewhere => ErrorCode::VaultInUse,
             UnlockError::TooNew { .. } => ErrorCode::VaultTooNew,
             UnlockError::NoPassphraseSlot => ErrorCode::InvalidInput,
             UnlockError::NoSecurityKeySlot => ErrorCode::SecurityKeyUnavailable,

@@ -111,12 +111,12 @@ pub use review::{
     forecast, history, inflow, parse_period, parse_tz, totals,
 };
 pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
-pub use risk::gate::set_sandbox_step_up_waiver;
 pub use risk::standing::{
     LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskLimitsView, RiskRuleView,
     RiskStatusView, cash_out_headroom, new_vault_headroom, risk_limits, risk_status, set_limit,
 };
 pub use risk::verification::verify_tier;
+pub use risk::waiver::set_sandbox_step_up_waiver;
 pub use security_keys::approval::{StepUpView, step_up_for_plan};
 pub use security_keys::credentials::{SecurityKeyView, VaultCredentials};
 pub use security_keys::proof::{limit_change_plan, step_up_for_limit_change, step_up_proof};

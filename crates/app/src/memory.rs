@@ -28,10 +28,10 @@ pub fn scrub_stack() {
 
 /// Makes SQLCipher wipe every block it frees, in this whole process (decrypted pages in
 /// SQLite's page cache); front ends call it once, before any vault opens.
-pub fn wipe_freed_memory() -> Result<(), crate::AppError> {
+pub fn wipe_freed_memory() -> Result<(), crate::error::AppError> {
     tipvault_vault::wipe_freed_memory().map_err(|e| {
-        crate::AppError::new(
-            crate::ErrorCode::Internal,
+        crate::error::AppError::new(
+            crate::error::ErrorCode::Internal,
             format!("SQLCipher's memory wiping cannot be turned on: {e}."),
         )
     })

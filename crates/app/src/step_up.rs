@@ -19,7 +19,7 @@ pub(crate) fn damaged(what: impl std::fmt::Display) -> AppError {
 }
 
 /// One leg's request body, checked against the leg's own columns.
-pub(crate) fn request(leg: &StoredLeg) -> Result<(RedemptionRequest, Money, Money), AppError> {
+fn request(leg: &StoredLeg) -> Result<(RedemptionRequest, Money, Money), AppError> {
     let req: RedemptionRequest = protocol::parse("redemption", &leg.body).map_err(damaged)?;
     let currency = Currency::from_code(&leg.currency).map_err(damaged)?;
     let net = req.amount.money(req.currency).map_err(damaged)?;

@@ -12,7 +12,9 @@
 //! Exit statuses: 0 success, 1 failure, 2 refused input (including an import refused because
 //! of bad rows: the per-row report is printed, nothing is written), 3 wrong passphrase,
 //! 4 no vault, 5 damaged vault, 6 a security key was refused or none can be used, 7 the risk
-//! check paused the redemption (it waits for `tipvault verify ID`), 8 the risk check refused it.
+//! check paused the redemption (it waits for `tipvault verify ID`), 8 the risk check refused it,
+//! 9 the change needs the passphrase or a security key again, 10 a provider's key must be
+//! confirmed first.
 //!
 //! Security keys: `--security-key` makes every command unlock with a key instead of the
 //! passphrase; `--soft-authenticator FILE` selects the software TEST DEVICE (its secrets in that

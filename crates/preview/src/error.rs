@@ -1,8 +1,6 @@
 //! The errors of the crate: planning's own, and (re-exported) reading a catalog's.
 //!
-//! Decision: every catalog error names the product (and the field) it is about, because the
-//! person who fixes it is a provider's engineer reading a validation report, and every planning
-//! error says what the user can change. Callers switch on the variant, never on the message.
+//! Decision: every planning error says what the user can change. Callers switch on the variant, never on the message.
 
 use tipvault_money::{Currency, MoneyError};
 

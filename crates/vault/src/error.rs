@@ -107,6 +107,13 @@ pub enum UnlockError {
         /// The database path.
         path: PathBuf,
     },
+    /// Another process replaced the vault's keys after this one unlocked it (a passphrase
+    /// check in an open vault, against the key file on disk).
+    #[error(
+        "the vault's keys were changed in another window since this one was unlocked; lock \
+         the vault, unlock it again and retry"
+    )]
+    ChangedElsewhere,
     /// A file was written by a newer Tipvault.
     #[error(
         "{file} was written by a newer version of Tipvault (format {found}, this build supports {supported}); update Tipvault"

@@ -89,7 +89,11 @@ pub(crate) fn update(
     now: DateTime<Utc>,
 ) -> Result<(), SecurityKeyError> {
     let sql = |e| SecurityKeyError::Store(StoreError::Sql(e));
-    let tx = conn.transaction().map_err(sql)?;
+    // Immediate: the stored counter is read, compared, then written; another process's
+    // write in between must wait, not fail the update at once (see `audit::append`).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
     let stored = get(&tx, &key.credential_id)
         .map_err(sql)?
         .ok_or(SecurityKeyError::NotFound)?;

@@ -469,8 +469,6 @@ impl Vault {
             sidecar = upgraded;
             report.kdf_upgraded = Some(KdfUpgrade { from: slot_kdf, to });
         }
-        // Released before the audit record: finishing an owed rotation takes it again.
-        drop(held);
 
         let vault = Vault {
             dir: dir.to_path_buf(),
@@ -486,7 +484,7 @@ impl Vault {
             "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
         });
         vault
-            .finish_unlock(detail, now)
+            .finish_unlock(&held, detail, now)
             .map(|vault| (vault, report))
     }
 
@@ -533,7 +531,6 @@ impl Vault {
         drop(kek);
         let mut report = UnlockReport::default();
         let (conn, data_key) = open_database(dir, &mut sidecar, &vault_key, &mut report)?;
-        drop(held);
         let vault = Vault {
             dir: dir.to_path_buf(),
             conn,
@@ -549,7 +546,7 @@ impl Vault {
             "rotation_recovered": report.rotation_recovered.map(|r| format!("{r:?}")),
         });
         vault
-            .finish_unlock(detail, now)
+            .finish_unlock(&held, detail, now)
             .map(|vault| (vault, report))
     }
 
@@ -557,6 +554,7 @@ impl Vault {
     /// replacement still owes (a crash between its two steps).
     fn finish_unlock(
         mut self,
+        held: &SidecarLock,
         detail: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<Vault, UnlockError> {
@@ -565,16 +563,17 @@ impl Vault {
         // opened (best effort: a read-only copy still opens).
         let _ = crate::files::restrict_vault(&dir);
         if self.sidecar.rotation_owed {
-            self.rotate_key(now, |_| {}).map_err(|e| match e {
-                KeyChangeError::Io { path, source } => UnlockError::Io { path, source },
-                other => UnlockError::Damaged {
-                    file: VaultFile::Database,
-                    path: store::db_path(&dir),
-                    reason: format!(
-                        "finishing the data-key rotation a key removal owes failed: {other}"
-                    ),
-                },
-            })?;
+            self.rotate_key_held(held, now, |_| {})
+                .map_err(|e| match e {
+                    KeyChangeError::Io { path, source } => UnlockError::Io { path, source },
+                    other => UnlockError::Damaged {
+                        file: VaultFile::Database,
+                        path: store::db_path(&dir),
+                        reason: format!(
+                            "finishing the data-key rotation a key removal owes failed: {other}"
+                        ),
+                    },
+                })?;
         }
         // A failed write here is usually the disk (full, read-only): report it as I/O so the
         // user is told to free space, not that the vault is damaged; only real damage is.
@@ -676,7 +675,14 @@ impl Vault {
         passphrase: &SecretString,
         now: DateTime<Utc>,
     ) -> Result<(), UnlockError> {
-        let (_, _, vault_key) = open_passphrase_slot(&self.dir, &self.sidecar, passphrase, now)?;
+        // Against the slots on disk: after a passphrase change in another window, the new
+        // passphrase is the one to give (the file is replaced atomically, so a read needs no
+        // lock).
+        let on_disk = read_sidecar(&self.dir)?;
+        if on_disk.vault_id != self.sidecar.vault_id || on_disk.data_key != self.sidecar.data_key {
+            return Err(UnlockError::ChangedElsewhere);
+        }
+        let (_, _, vault_key) = open_passphrase_slot(&self.dir, &on_disk, passphrase, now)?;
         if vault_key.as_bytes() != self.vault_key.as_bytes() {
             return Err(sidecar_damaged(
                 &self.dir,
@@ -820,9 +826,25 @@ impl Vault {
         change: impl FnOnce(&Self, Sidecar) -> Result<(Sidecar, T), KeyChangeError>,
     ) -> Result<T, KeyChangeError> {
         let held = self.lock_sidecar()?;
-        let current = self.reread_sidecar(&held)?;
-        let (next, answer) = change(self, current)?;
-        self.write_sidecar(next, &held)?;
+        self.update_sidecar_held(&held, change)
+    }
+
+    /// [`Vault::update_sidecar`] under a lock the caller already holds (a change that goes on
+    /// under the same lock, such as the rotation a vault-key replacement owes).
+    fn update_sidecar_held<T>(
+        &mut self,
+        held: &SidecarLock,
+        change: impl FnOnce(&Self, Sidecar) -> Result<(Sidecar, T), KeyChangeError>,
+    ) -> Result<T, KeyChangeError> {
+        let current = self.reread_sidecar(held)?;
+        let (next, answer) = change(self, current.clone())?;
+        if next == current {
+            // Nothing to change (a slot that was not there): no write, but take the file as
+            // it is now.
+            self.sidecar = current;
+        } else {
+            self.write_sidecar(next, held)?;
+        }
         Ok(answer)
     }
 
@@ -938,7 +960,9 @@ impl Vault {
         now: DateTime<Utc>,
         progress: impl FnMut(RotationProgress),
     ) -> Result<VaultKeyReplaced, KeyChangeError> {
-        let (new_key, kept, dropped) = self.update_sidecar(|vault, mut next| {
+        // One lock across both steps: no other window sees the key file between them.
+        let held = self.lock_sidecar()?;
+        let (new_key, kept, dropped) = self.update_sidecar_held(&held, |vault, mut next| {
             let (_, kdf, opened) = open_passphrase_slot(&vault.dir, &next, passphrase, now)
                 .map_err(KeyChangeError::from_attempt)?;
             if opened.as_bytes() != vault.vault_key.as_bytes() {
@@ -995,7 +1019,7 @@ impl Vault {
             json!({"security_key_slots_kept": kept, "slots_dropped": dropped}),
             now,
         )?;
-        let rotation = self.rotate_key(now, progress)?;
+        let rotation = self.rotate_key_held(&held, now, progress)?;
         Ok(VaultKeyReplaced {
             security_key_slots_kept: kept,
             slots_dropped: dropped,
@@ -1011,14 +1035,24 @@ impl Vault {
     pub fn rotate_key(
         &mut self,
         now: DateTime<Utc>,
-        mut progress: impl FnMut(RotationProgress),
+        progress: impl FnMut(RotationProgress),
     ) -> Result<RotationReport, KeyChangeError> {
         // Held to the end: an unlock elsewhere must not judge the pending key while the rekey
         // is under way.
         let held = self.lock_sidecar()?;
+        self.rotate_key_held(&held, now, progress)
+    }
+
+    /// [`Vault::rotate_key`] under the sidecar's lock, which the caller holds.
+    fn rotate_key_held(
+        &mut self,
+        held: &SidecarLock,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(RotationProgress),
+    ) -> Result<RotationReport, KeyChangeError> {
         progress(RotationProgress::Checkpointing);
         store::checkpoint_truncate(&self.conn).map_err(|e| open_to_store(e, &self.dir))?;
-        let (new_key, pending) = self.begin_rotation(&held)?;
+        let (new_key, pending) = self.begin_rotation(held)?;
         let pages = store::page_count(&self.conn).map_err(store_err(&self.dir))?;
         progress(RotationProgress::Rekeying { pages });
         let started = std::time::Instant::now();
@@ -1026,13 +1060,12 @@ impl Vault {
             // Nothing committed: forget the pending key so the sidecar stays tidy.
             let mut rolled_back = self.sidecar.clone();
             rolled_back.pending_data_key = None;
-            let _ = self.write_sidecar(rolled_back, &held);
+            let _ = self.write_sidecar(rolled_back, held);
             return Err(open_to_store(e, &self.dir).into());
         }
         let elapsed = started.elapsed();
         progress(RotationProgress::Finalizing);
-        self.finish_rotation(new_key, pending, &held)?;
-        drop(held);
+        self.finish_rotation(new_key, pending, held)?;
         let generation = self.sidecar.data_key.generation;
         self.record(
             "vault.key_rotated",
@@ -1053,6 +1086,14 @@ impl Vault {
         held: &SidecarLock,
     ) -> Result<(DataKey, sidecar::WrappedDataKey), KeyChangeError> {
         let mut next = self.reread_sidecar(held)?;
+        if next.pending_data_key.is_some() {
+            // The database may already be on that key (a promotion that failed to write): a
+            // second pending key would replace it, and a crash then would lose both.
+            return Err(KeyChangeError::Store(StoreError::Damaged {
+                reason: "a data-key rotation is still pending; unlock again to finish it first"
+                    .into(),
+            }));
+        }
         let new_key = DataKey::generate()?;
         let generation = next.data_key.generation + 1;
         let pending =

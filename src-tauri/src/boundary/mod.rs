@@ -94,11 +94,6 @@ impl<P: Serialize> TypedEvent<P> {
         }
     }
 
-    /// The event's name on the IPC.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// Tells the window. Best effort: a window that is gone, or not listening, misses nothing
     /// it could act on (each screen reloads its state when it opens).
     pub fn emit<R: Runtime>(&self, to: &impl Emitter<R>, payload: &P) {

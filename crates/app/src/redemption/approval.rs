@@ -13,7 +13,7 @@ use crate::accounts::provider_source_id;
 use crate::catalogs::cached_catalog;
 use crate::error::{AppError, ErrorCode};
 use crate::network::NetworkIdentity;
-use crate::redemption::lookup::{RedemptionView, currency, redemption};
+use crate::redemption::lookup::{RedemptionView, currency, redemption, stored_redemption};
 use crate::session::Session;
 
 /// Why a leg may not be sent under the current catalog, if it may not.
@@ -123,10 +123,7 @@ fn approve_with(
     attendance: crate::risk::gate::Attendance,
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
-    let r = session
-        .vault_at(now)
-        .redemption(id, now)?
-        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))?;
+    let r = stored_redemption(session, id, now)?;
     let catalog = cached_catalog(session, &r.provider_id, now)?;
     for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
         if let Some(why) = recheck(leg, catalog.as_ref(), now) {

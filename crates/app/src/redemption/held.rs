@@ -43,7 +43,7 @@ pub fn verify_redemption(
     id: &str,
     authenticator: &mut dyn Authenticator,
     now: DateTime<Utc>,
-) -> Result<crate::RedemptionView, AppError> {
+) -> Result<crate::redemption::lookup::RedemptionView, AppError> {
     let r = stored_redemption(session, id, now)?;
     if !r.legs.iter().any(|l| l.state == LegState::Planned) {
         return Err(AppError::invalid(format!(
@@ -121,7 +121,7 @@ pub fn cancel_redemption(
     session: &mut Session,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<crate::RedemptionView, AppError> {
+) -> Result<crate::redemption::lookup::RedemptionView, AppError> {
     stored_redemption(session, id, now)?;
     let vault = session.vault_at(now);
     let legs = vault.risk_cancel(id, "cancelled by the user before sending", now)?;

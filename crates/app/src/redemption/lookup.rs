@@ -210,10 +210,7 @@ pub fn redemption(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
-    let r = session
-        .vault_at(now)
-        .redemption(id, now)?
-        .ok_or_else(|| AppError::invalid(format!("There is no redemption {id:?}.")))?;
+    let r = stored_redemption(session, id, now)?;
     let facts = provider_facts(session, &r.provider_id, now)?;
     let risk = redemption_risk(session, &r.id, now)?;
     view_of(&r, &facts, risk)

@@ -4,8 +4,8 @@
 //! The decision to know: the dialog is given the plan's digest with the plan
 //! ([`StepUpPlanView::plan_digest`]) and hands it back to [`verify_redemption_as_shown`]: if the
 //! redemption's plan changed in between, no key is asked and nothing is approved, so what the
-//! user read is what the key signs. The approval itself is the risk gate's
-//! ([`crate::redemption::held::verify_redemption`]): recorded on the redemption, then its legs
+//! user read is what the key signs. The approval itself is
+//! [`crate::redemption::held::verify_redemption`]'s: recorded on the redemption, then its legs
 //! are queued; there is no other way for a front end to approve a held redemption.
 
 use std::collections::BTreeMap;
@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tipvault_auth::{Authenticator, StepUpPlan};
 use tipvault_money::Money;
-use tipvault_preview::Catalog;
 use ts_rs::TS;
 
+use crate::catalogs::cached_catalog;
 use crate::error::{AppError, ErrorCode};
 use crate::redemption::lookup::{RedemptionView, RevealedField, stored_redemption};
 use crate::session::Session;
@@ -87,11 +87,9 @@ pub fn step_up_plan_view(
     let r = stored_redemption(session, id, now)?;
     let sent = legs(&r)?;
     let plan_digest = digest(&plan_of(&r, &sent)?)?;
-    let vault = session.vault_at(now);
-    let catalog = vault
-        .catalog(&r.provider_id, now)?
-        .and_then(|c| Catalog::parse(&c.document).ok());
-    let sandbox = vault
+    let catalog = cached_catalog(session, &r.provider_id, now)?;
+    let sandbox = session
+        .vault_at(now)
         .provider(&r.provider_id, now)?
         .is_some_and(|p| p.sandbox);
     // A field the catalog does not describe (or no catalog at all) counts as personal data.

@@ -4,16 +4,17 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use tipvault_risk::{Claim, NetworkHash, Outcome};
-use tipvault_vault::{LegState, StoredRedemption, StoredRiskDecision, Vault};
+use tipvault_vault::{LegState, StoredRedemption, StoredRiskDecision};
 
 use crate::audit;
 use crate::catalogs::cached_catalog;
-use crate::error::{AppError, ErrorCode, Hint, sentence};
+use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::NetworkIdentity;
 use crate::providers::stored_provider;
 use crate::risk::claim::{judge, network_hash};
 use crate::risk::decision::{decision_error, decision_view, stored_view};
 use crate::risk::history::{history, settings};
+use crate::risk::waiver::waiver_on;
 use crate::session::Session;
 
 /// How long a step-up approval of a redemption stays good: a plan verified with the key is
@@ -27,10 +28,6 @@ pub(crate) fn approval_fresh(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     at <= now && now - at <= APPROVAL_WINDOW
 }
 
-/// The setting that waives step-ups for sandbox providers (see the module docs).
-pub const SANDBOX_WAIVER_SETTING: &str = "risk.sandbox_step_up";
-const WAIVED: &str = "waived";
-
 /// Who is there to confirm a step-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Attendance {
@@ -38,15 +35,6 @@ pub(crate) enum Attendance {
     Attended,
     /// An automatic cash-out: a step-up becomes a pause.
     Unattended,
-}
-
-/// The waiver is on *and* there is no security key to ask: once the user registers one, the
-/// demo's step-ups go to it like a real provider's (the waiver exists only for newcomers who
-/// have none).
-pub(crate) fn waiver_on(vault: &Vault) -> Result<bool, AppError> {
-    Ok(crate::demo::is_demo_vault(vault)?
-        && vault.setting(SANDBOX_WAIVER_SETTING)?.as_deref() == Some(WAIVED)
-        && vault.security_keys()?.is_empty())
 }
 
 pub(crate) fn plan_changed(
@@ -203,32 +191,4 @@ pub(crate) fn gate(
         Outcome::StepUp if waived => Ok(()),
         _ => Err(decision_error(&view)),
     }
-}
-
-/// Turns the sandbox step-up waiver on or off (see the module docs). Off by default; turning
-/// it on is a sensitive change (`proof`), and only in the demo vault. Audited as a setting.
-pub fn set_sandbox_step_up_waiver(
-    session: &mut Session,
-    waived: bool,
-    proof: Option<crate::reauth::Proof<'_>>,
-    now: DateTime<Utc>,
-) -> Result<bool, AppError> {
-    if waived {
-        crate::demo::require_demo(session, "The sandbox step-up waiver")?;
-        crate::reauth::confirm(
-            session,
-            proof,
-            &crate::reauth::Sensitive::SandboxWaiver,
-            now,
-        )?;
-    }
-    session
-        .vault_at(now)
-        .set_setting(
-            SANDBOX_WAIVER_SETTING,
-            if waived { WAIVED } else { "enforced" },
-            now,
-        )
-        .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
-    Ok(waived)
 }

@@ -25,10 +25,11 @@
 //!   vault: turning it on in a real vault is refused, and a setting left in a real vault by an
 //!   older version is ignored (sandbox providers themselves are refused there too).
 //!
-//! Files, each one concept, in the order they depend on each other: [`claim`] (a plan as the
-//! engine's claim), [`history`] (what it is judged against), [`decision`] (a decision as stored
-//! and shown), [`gate`] (the judgement at approval), [`verification`] (providers' identity
-//! tokens), [`standing`] (tier, limits and headroom).
+//! Files, each one concept, each using only those before it: [`decision`] (a decision as
+//! stored and shown), [`claim`] (a plan as the engine's claim), [`history`] (what it is judged
+//! against), [`waiver`] (the demo's sandbox step-up waiver), [`gate`] (the judgement at
+//! approval), [`standing`] (tier, limits and headroom), [`verification`] (providers' identity
+//! tokens, and the tier they give).
 
 pub mod claim;
 pub mod decision;
@@ -36,3 +37,4 @@ pub mod gate;
 pub mod history;
 pub mod standing;
 pub mod verification;
+pub mod waiver;

@@ -11,10 +11,10 @@ use ts_rs::TS;
 use crate::audit;
 use crate::error::{AppError, ErrorCode, sentence};
 use crate::risk::decision::{RiskText, code_of};
-use crate::risk::gate::waiver_on;
 use crate::risk::history::{
     history, kind_code, parse_kind, settings, user_limits, verified_tokens,
 };
+use crate::risk::waiver::waiver_on;
 use crate::session::Session;
 use crate::view::MoneyView;
 

@@ -73,19 +73,36 @@ fn literals(code: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Every string literal of the app's sources, with its file and line.
+/// Every string literal of the app's sources (every file under `src/`, folders included), with
+/// its path relative to `src/` and its line.
 fn source_literals() -> Vec<(String, usize, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
         }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(
+        files.iter().any(|f| f.starts_with(src.join("redemption"))),
+        "the walk reaches the module folders"
+    );
+    let mut out = Vec::new();
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         // Unit tests at the end of a file may quote anything.
         let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let name = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         for (line, literal) in literals(code) {
             out.push((name.clone(), line, literal));
         }

@@ -202,3 +202,26 @@ fn a_change_after_the_keys_were_replaced_elsewhere_is_refused_and_writes_nothing
     let vault = support::unlock(&dir);
     assert!(!vault.has_security_key_slot(b"credential-b"));
 }
+
+#[test]
+fn a_passphrase_check_in_an_open_vault_follows_a_change_made_in_another_window() {
+    let (tmp, first) = support::new_vault();
+    let dir = support::vault_dir(&tmp);
+    let mut second = support::unlock(&dir);
+    let new_pass = secrecy::SecretString::from("the passphrase set in the other window");
+    second
+        .change_passphrase(
+            &support::pass(),
+            &new_pass,
+            tipvault_vault::KdfParams::POLICY_MIN,
+            t0(),
+        )
+        .unwrap();
+    // The first window re-authenticates a sensitive change: the new passphrase is the one.
+    first.verify_passphrase(&new_pass, t0()).unwrap();
+    let old = first.verify_passphrase(&support::pass(), t0()).unwrap_err();
+    assert!(
+        matches!(old, UnlockError::WrongPassphrase { .. }),
+        "the replaced passphrase no longer confirms anything: {old:?}"
+    );
+}
