@@ -12,8 +12,6 @@ export default defineConfig({
     // Vite 8: the boolean form; 'esbuild' from older Tauri guides no longer applies.
     minify: !process.env.TAURI_ENV_DEBUG,
     sourcemap: !!process.env.TAURI_ENV_DEBUG,
-    // The only big chunks are zxcvbn's dictionaries, loaded lazily when a passphrase is typed.
-    chunkSizeWarningLimit: 1600,
   },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {

@@ -18,6 +18,19 @@ pub async fn app_info<R: Runtime>(_handle: AppHandle<R>) -> Result<app::AppInfo,
     Ok(app::app_info())
 }
 
+/// Rates a new passphrase as it is typed (the create form's meter and rule): the rule lives in
+/// the app, not in the window. Nothing is kept; the text is wiped when the rating is made.
+pub async fn rate_passphrase<R: Runtime>(
+    _handle: AppHandle<R>,
+    passphrase: String,
+) -> Result<app::PassphraseRating, AppError> {
+    let passphrase = SecretString::from(passphrase);
+    // zxcvbn takes milliseconds on a long phrase: off the window's thread.
+    tauri::async_runtime::spawn_blocking(move || app::rate_passphrase(&passphrase))
+        .await
+        .map_err(|e| AppError::new(app::ErrorCode::Internal, format!("{e}.")))
+}
+
 pub async fn vault_status<R: Runtime>(handle: AppHandle<R>) -> Result<app::VaultStatus, AppError> {
     app::vault_status(&handle.state::<Desktop>().location, clock::now())
 }

@@ -50,6 +50,20 @@ pub async fn set_limit<R: Runtime>(
     .await
 }
 
+/// Reads a typed limit (`₩50,000`, `50000`) and compares it with the one in force, so the
+/// window knows whether a raise needs the security-key dialog. Changes nothing.
+pub async fn draft_limit<R: Runtime>(
+    handle: AppHandle<R>,
+    currency: String,
+    kind: String,
+    typed: String,
+) -> Result<app::LimitDraft, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::draft_limit(s, &currency, &kind, &typed, clock::now()))
+    })
+    .await
+}
+
 /// Confirms a held redemption with a security key, if its plan is still the one shown
 /// (`plan_digest`): the app records the approval and queues the legs, which are sent now with
 /// live progress (`redemption-progress`).

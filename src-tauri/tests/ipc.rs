@@ -150,6 +150,10 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ("step_up_plan", json!({ "id": "rx_1" })),
         ("risk_status", json!({})),
         (
+            "draft_limit",
+            json!({ "currency": "KRW", "kind": "per_claim", "typed": "20000" }),
+        ),
+        (
             "set_limit",
             json!({ "currency": "KRW", "kind": "per_claim", "amount": null, "reauth": null }),
         ),
@@ -168,6 +172,10 @@ fn session_commands() -> Vec<(&'static str, Value)> {
 /// The commands that answer without an open vault, and why.
 const NEED_NO_VAULT: &[(&str, &str)] = &[
     ("app_info", "the app's name and version"),
+    (
+        "rate_passphrase",
+        "rates a new passphrase against the rule; reads no vault",
+    ),
     ("vault_status", "says whether a vault exists and is open"),
     ("create_vault", "makes one"),
     ("unlock_vault", "opens one"),
@@ -313,6 +321,27 @@ fn the_main_window_may_call_the_apps_commands_and_nothing_else() {
         let answer = call(&main, cmd, args);
         assert!(refused_by_acl(&answer), "{cmd}: {answer:?}");
     }
+}
+
+#[test]
+fn a_new_passphrase_is_rated_by_the_app_not_the_window() {
+    let shell = Shell::new();
+    let main = shell.main();
+    let rate = |text: &str| call(&main, "rate_passphrase", json!({ "passphrase": text })).unwrap();
+    let short = rate("short");
+    assert_eq!(short["verdict"], "too_short");
+    assert_eq!(
+        (short["min_length"].as_u64(), short["min_score"].as_u64()),
+        (Some(10), Some(3))
+    );
+    assert_eq!(rate("password1234")["verdict"], "too_weak");
+    let good = rate(PASSPHRASE);
+    assert_eq!(good["verdict"], "ok", "{good}");
+    assert!(good["score"].as_u64().unwrap() >= 3);
+    assert!(
+        !good.to_string().contains("orchard"),
+        "the rating never echoes the text"
+    );
 }
 
 #[test]

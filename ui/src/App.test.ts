@@ -4,6 +4,7 @@ import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
+import { rating } from './lib/test/rating';
 
 const strong = 'harbour violet quantum tangerine';
 const kdf = { memory_mib: 64, iterations: 3, parallelism: 4 };
@@ -20,6 +21,8 @@ function backend(initial: 'absent' | 'locked', overrides: Record<string, (args: 
       switch (cmd) {
         case 'vault_status':
           return { state, path: '/v' };
+        case 'rate_passphrase':
+          return rating((args as { passphrase: string }).passphrase);
         case 'create_vault':
           state = 'locked';
           return { path: '/v', kdf, unlock_ms: 740 };

@@ -85,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let status = tipvault_app::risk_status(&mut session, now)?;
-    if status.tier != "trusted" {
+    if status.tier != tipvault_app::Tier::Trusted {
         return Err(format!("the history made the vault {:?}, not trusted", status.tier).into());
     }
     // Closes the vault for the desktop; the sandbox keeps serving.

@@ -108,8 +108,7 @@ pub struct LegRef {
     pub product: String,
     /// Amount + fee: what the leg took from the account.
     pub cost: MoneyView,
-    /// `sent`, `outcome_unknown`, `confirmed`, …
-    pub state: String,
+    pub state: LegState,
 }
 
 /// One comparison of a provider's signed balance with the books.
@@ -125,8 +124,7 @@ pub struct ReconciliationView {
     pub vault_balance: MoneyView,
     /// Provider − books.
     pub difference: MoneyView,
-    /// `matched`, `credited`, `pending`, `unexplained`, `double_charge`.
-    pub outcome: String,
+    pub outcome: ReconciliationOutcome,
     pub explanation_en: String,
     pub explanation_ko: String,
     /// The leg that looks charged twice (`double_charge`).
@@ -618,7 +616,7 @@ fn leg_ref(leg: &tipvault_vault::StoredLeg, currency: Currency) -> LegRef {
             leg.amount_minor.saturating_add(leg.fee_minor),
             currency,
         )),
-        state: leg.state.as_str().to_owned(),
+        state: leg.state,
     }
 }
 
@@ -703,7 +701,7 @@ fn stored_view(r: &StoredReconciliation, account: &str) -> ReconciliationView {
         provider_balance: MoneyView::from(&rec.provider),
         vault_balance: MoneyView::from(&rec.vault),
         difference: MoneyView::from(&difference),
-        outcome: rec.outcome.as_str().to_owned(),
+        outcome: rec.outcome,
         explanation_en,
         explanation_ko,
         dispute: suspect
@@ -726,7 +724,7 @@ impl<'de> serde::Deserialize<'de> for LegRef {
             product: String,
             cost_minor: i64,
             currency: String,
-            state: String,
+            state: LegState,
         }
         let r = Raw::deserialize(d)?;
         let currency = Currency::from_code(&r.currency).map_err(serde::de::Error::custom)?;

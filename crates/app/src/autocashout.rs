@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tipvault_ledger::SourceId;
 use tipvault_money::{Currency, Money};
-use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance};
+use tipvault_risk::{AutoCashOutError, AutoCashOutRule, SourceBalance, Tier};
 use tipvault_vault::{LegState, StoredAutoCashOut};
 use ts_rs::TS;
 
@@ -82,14 +82,31 @@ pub struct AutoCashOutView {
     pub last_fired: Option<AutoCashOutLastFiredView>,
 }
 
+/// What became of a rule that fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "AutoCashOutOutcome")]
+pub enum FiredOutcome {
+    /// Planned and approved: its legs wait in the outbox to be sent.
+    Approved,
+    /// Planned, and held by the risk check until the user verifies or cancels it.
+    Paused,
+    /// Planned, and refused by the risk check.
+    Refused,
+    /// Could not be planned (or approved for another reason).
+    Failed,
+    /// Fired within the last day: not fired again (not a firing, so never recorded).
+    Waiting,
+}
+
 /// A rule's last firing, read back from the audit chain (the one record of firings, so it
 /// survives restarts and expires with the audit log).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct AutoCashOutLastFiredView {
     pub at: DateTime<Utc>,
-    /// As in [`AutoCashOutFiredView::outcome`] (never `waiting`: that is not a firing).
-    pub outcome: String,
+    /// Never `waiting`: that is not a firing.
+    pub outcome: FiredOutcome,
     pub redemption_id: Option<String>,
 }
 
@@ -99,9 +116,7 @@ pub struct AutoCashOutLastFiredView {
 pub struct AutoCashOutFiredView {
     pub rule: String,
     pub redemption_id: Option<String>,
-    /// `approved` (queued), `paused` (waits for `verify`), `refused`, `failed` (could not be
-    /// planned) or `waiting` (fired within the last day).
-    pub outcome: String,
+    pub outcome: FiredOutcome,
     pub message: Option<String>,
     /// What to do next about it (a paused rule's redemption: verify or cancel it).
     pub hint: Option<Hint>,
@@ -111,7 +126,7 @@ pub struct AutoCashOutFiredView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct AutoCashOutRunView {
-    pub tier: String,
+    pub tier: Tier,
     /// Why nothing ran (below the trusted tier), if so.
     pub skipped: Option<String>,
     pub fired: Vec<AutoCashOutFiredView>,
@@ -121,14 +136,18 @@ impl AutoCashOutRunView {
     /// Whether a rule's redemption was approved: its legs wait in the outbox to be sent.
     #[must_use]
     pub fn queued_any(&self) -> bool {
-        self.fired.iter().any(|f| f.outcome == "approved")
+        self.fired
+            .iter()
+            .any(|f| f.outcome == FiredOutcome::Approved)
     }
 
     /// Whether a rule did something the user should hear of (a rule that fired within the last
     /// day only says so again: that is not news).
     #[must_use]
     pub fn did_anything(&self) -> bool {
-        self.fired.iter().any(|f| f.outcome != "waiting")
+        self.fired
+            .iter()
+            .any(|f| f.outcome != FiredOutcome::Waiting)
     }
 }
 
@@ -310,12 +329,15 @@ fn last_firings(
         let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
             continue;
         };
-        if let (Some(rule), Some(outcome)) = (detail["rule"].as_str(), detail["outcome"].as_str()) {
+        // An entry this version cannot read (damaged, or an outcome it does not know) is not a
+        // firing it can show; the audit chain still holds it.
+        let outcome = serde_json::from_value::<FiredOutcome>(detail["outcome"].clone());
+        if let (Some(rule), Ok(outcome)) = (detail["rule"].as_str(), outcome) {
             out.insert(
                 rule.to_owned(),
                 AutoCashOutLastFiredView {
                     at,
-                    outcome: outcome.to_owned(),
+                    outcome,
                     redemption_id: detail["redemption"].as_str().map(str::to_owned),
                 },
             );
@@ -397,7 +419,7 @@ pub fn run_auto_cashouts(
     let stored = session.vault_at(now).auto_cash_outs(now)?;
     let tier = crate::risk::verification::tier_now(session, now)?;
     let mut run = AutoCashOutRunView {
-        tier: tier.name().0.to_owned(),
+        tier,
         skipped: None,
         fired: Vec::new(),
     };
@@ -442,7 +464,7 @@ pub fn run_auto_cashouts(
             run.fired.push(AutoCashOutFiredView {
                 rule: fire.rule,
                 redemption_id: None,
-                outcome: "waiting".into(),
+                outcome: FiredOutcome::Waiting,
                 message: Some(format!(
                     "It fired less than {REFIRE_AFTER_HOURS} hours ago."
                 )),
@@ -471,14 +493,14 @@ pub fn run_auto_cashouts(
             );
             fired(
                 session,
-                json!({"rule": fire.rule, "redemption": null, "outcome": "failed",
+                json!({"rule": fire.rule, "redemption": null, "outcome": FiredOutcome::Failed,
                        "source": row.source_id, "reason": message}),
                 now,
             )?;
             run.fired.push(AutoCashOutFiredView {
                 rule: fire.rule,
                 redemption_id: None,
-                outcome: "failed".into(),
+                outcome: FiredOutcome::Failed,
                 message: Some(message),
                 hint: None,
             });
@@ -507,7 +529,7 @@ pub fn run_auto_cashouts(
         };
         let (redemption_id, outcome, error) =
             match crate::redemption::plan::plan_redemption(session, &request, now) {
-                Err(e) => (None, "failed", Some(e)),
+                Err(e) => (None, FiredOutcome::Failed, Some(e)),
                 Ok(planned) => {
                     match crate::redemption::approval::approve_unattended(
                         session,
@@ -515,19 +537,21 @@ pub fn run_auto_cashouts(
                         &network,
                         now,
                     ) {
-                        Ok(_) => (Some(planned.id), "approved", None),
+                        Ok(_) => (Some(planned.id), FiredOutcome::Approved, None),
                         Err(e) => {
                             let outcome = match e.code {
-                                ErrorCode::Paused | ErrorCode::StepUpRequired => "paused",
-                                ErrorCode::RiskRefused => "refused",
-                                _ => "failed",
+                                ErrorCode::Paused | ErrorCode::StepUpRequired => {
+                                    FiredOutcome::Paused
+                                }
+                                ErrorCode::RiskRefused => FiredOutcome::Refused,
+                                _ => FiredOutcome::Failed,
                             };
                             (Some(planned.id), outcome, Some(e))
                         }
                     }
                 }
             };
-        if let (Some(id), "approved" | "paused") = (&redemption_id, outcome)
+        if let (Some(id), FiredOutcome::Approved | FiredOutcome::Paused) = (&redemption_id, outcome)
             && let Some(r) = session.vault_at(now).redemption(id, now)?
             && let Some(left) = left.get_mut(&key)
         {
@@ -546,7 +570,7 @@ pub fn run_auto_cashouts(
         run.fired.push(AutoCashOutFiredView {
             rule: fire.rule,
             redemption_id,
-            outcome: outcome.into(),
+            outcome,
             message: error.as_ref().map(|e| e.message.clone()),
             hint: error.and_then(|e| e.hint),
         });

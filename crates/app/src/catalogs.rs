@@ -61,22 +61,14 @@ pub struct CatalogView {
     pub issued_at: DateTime<Utc>,
     pub stale_after: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    /// `fresh`, `stale` (usable; refresh before redeeming if you can) or `expired` (previews
-    /// only; never redeemed against).
-    pub freshness: String,
+    /// `stale`: usable, refresh before redeeming if you can; `expired`: previews only, never
+    /// redeemed against.
+    pub freshness: Freshness,
     pub products: u32,
     /// The demo catalog built into the app (sandbox provider), not one from the vault.
     pub built_in: bool,
     /// When it was stored in the vault.
     pub stored_at: Option<DateTime<Utc>>,
-}
-
-fn freshness_name(f: Freshness) -> &'static str {
-    match f {
-        Freshness::Fresh => "fresh",
-        Freshness::Stale => "stale",
-        Freshness::Expired => "expired",
-    }
 }
 
 pub(crate) fn view(
@@ -90,7 +82,7 @@ pub(crate) fn view(
         issued_at: catalog.issued_at(),
         stale_after: catalog.stale_after(),
         expires_at: catalog.expires_at(),
-        freshness: freshness_name(catalog.freshness(now)).to_owned(),
+        freshness: catalog.freshness(now),
         products: u32::try_from(catalog.products().len()).unwrap_or(u32::MAX),
         built_in: stored_at.is_none(),
         stored_at,
@@ -102,9 +94,7 @@ pub(crate) fn view(
 #[ts(export)]
 pub struct CatalogImported {
     pub catalog: CatalogView,
-    /// `new`, `replaced`, `renewed` (the same version re-issued with later dates) or
-    /// `unchanged`.
-    pub outcome: String,
+    pub outcome: CatalogOutcome,
     pub previous_version: Option<u64>,
 }
 
@@ -162,8 +152,8 @@ pub fn import_catalog(
         CatalogStoreError::Store(e) => AppError::from(e),
         refused => AppError::invalid(crate::error::sentence(&refused)),
     })?;
-    let (outcome, previous_version) = outcome_name(outcome);
-    if outcome != "unchanged" {
+    let (outcome, previous_version) = outcome_of(outcome);
+    if outcome != CatalogOutcome::Unchanged {
         let event = AuditEvent::new(
             "catalog.imported",
             json!({"provider": catalog.provider_id(), "version": catalog.version()}),
@@ -172,18 +162,35 @@ pub fn import_catalog(
     }
     Ok(CatalogImported {
         catalog: view(&catalog, Some(now), now),
-        outcome: outcome.to_owned(),
+        outcome,
         previous_version,
     })
 }
 
-/// The name front ends see for what storing a catalog did, and the version it replaced.
-pub(crate) fn outcome_name(stored: CatalogStored) -> (&'static str, Option<u64>) {
+/// What storing a catalog did, as front ends see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CatalogOutcome {
+    /// The provider's first catalog.
+    New,
+    /// It replaced an older version.
+    Replaced,
+    /// The same version re-issued with later dates.
+    Renewed,
+    /// Already stored as it is.
+    Unchanged,
+}
+
+/// What storing a catalog did, and the version it replaced.
+pub(crate) fn outcome_of(stored: CatalogStored) -> (CatalogOutcome, Option<u64>) {
     match stored {
-        CatalogStored::New => ("new", None),
-        CatalogStored::Replaced { previous_version } => ("replaced", Some(previous_version)),
-        CatalogStored::Renewed { .. } => ("renewed", None),
-        CatalogStored::Unchanged => ("unchanged", None),
+        CatalogStored::New => (CatalogOutcome::New, None),
+        CatalogStored::Replaced { previous_version } => {
+            (CatalogOutcome::Replaced, Some(previous_version))
+        }
+        CatalogStored::Renewed { .. } => (CatalogOutcome::Renewed, None),
+        CatalogStored::Unchanged => (CatalogOutcome::Unchanged, None),
     }
 }
 

@@ -51,13 +51,13 @@ pub use accounts::{
 pub use audit::{VaultCheckView, audit_entries, check_vault, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
 pub use autocashout::{
-    AutoCashOutFiredView, AutoCashOutRunView, AutoCashOutTemplate, AutoCashOutView, NewAutoCashOut,
-    add_auto_cashout, auto_cashouts_may_fire, list_auto_cashouts, remove_auto_cashout,
-    run_auto_cashouts,
+    AutoCashOutFiredView, AutoCashOutRunView, AutoCashOutTemplate, AutoCashOutView, FiredOutcome,
+    NewAutoCashOut, add_auto_cashout, auto_cashouts_may_fire, list_auto_cashouts,
+    remove_auto_cashout, run_auto_cashouts,
 };
 pub use catalogs::{
-    CatalogImported, CatalogView, choose_catalog, demo_catalog, import_catalog, list_catalogs,
-    remove_catalog,
+    CatalogImported, CatalogOutcome, CatalogView, choose_catalog, demo_catalog, import_catalog,
+    list_catalogs, remove_catalog,
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use demo::{DEMO_PASSPHRASE, open_demo_vault};
@@ -78,7 +78,7 @@ pub use keys::{
 pub use location::VaultLocation;
 pub use memory::{scrub_stack, wipe_freed_memory};
 pub use network::{Network, NetworkIdentity, RetryPolicy};
-pub use passphrase::check_new_passphrase;
+pub use passphrase::{PassphraseRating, PassphraseVerdict, check_new_passphrase, rate_passphrase};
 pub use preview::{
     BalancePreviewQuery, LimitText, PreviewInput, PreviewQuery, PreviewResult, PreviewView,
     limits_for, parse_amount, parse_preference, parse_product, parse_rate, preview_balance,
@@ -93,7 +93,7 @@ pub use reauth::{Proof, Reauthenticated, Sensitive};
 pub use redemption::approval::{approve_redemption, approve_redemption_from};
 pub use redemption::held::{cancel_redemption, explain_redemption, verify_redemption};
 pub use redemption::lookup::{
-    RedemptionLegView, RedemptionView, RevealedField, list_redemptions, redemption,
+    Attention, RedemptionLegView, RedemptionView, RevealedField, list_redemptions, redemption,
 };
 pub use redemption::outbox::{
     LegProgress, OutboxRun, reconcile, reconcile_with, run_outbox, run_outbox_with,
@@ -107,13 +107,14 @@ pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
 };
 pub use review::{
-    ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries, TotalView, balances,
-    forecast, history, inflow, parse_period, parse_tz, totals,
+    ForecastOutcome, ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries,
+    TotalView, balances, forecast, history, inflow, parse_period, parse_tz, totals,
 };
 pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
 pub use risk::standing::{
-    LimitChangedView, ProviderVerificationView, RiskCurrencyView, RiskLimitsView, RiskRuleView,
-    RiskStatusView, cash_out_headroom, new_vault_headroom, risk_limits, risk_status, set_limit,
+    LimitChangedView, LimitDirection, LimitDraft, ProviderVerificationView, RiskCurrencyView,
+    RiskLimitsView, RiskRuleView, RiskStatusView, cash_out_headroom, draft_limit,
+    new_vault_headroom, risk_limits, risk_status, set_limit,
 };
 pub use risk::verification::verify_tier;
 pub use risk::waiver::set_sandbox_step_up_waiver;
@@ -136,11 +137,15 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
+pub use tipvault_preview::Freshness;
 /// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).
 pub use tipvault_risk::Headroom;
+/// The states the views carry, for front ends to compare against (the JSON names are theirs).
+pub use tipvault_risk::{LimitKind, Outcome as RiskOutcome, RuleId, Tier};
+pub use tipvault_vault::{LegState, ReconciliationOutcome};
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
-    RetentionView, SourceView,
+    RetentionView, SourceView, WHOLE_BP, code_of, share_bp, split_bp,
 };
 
 /// The WebAuthn crate, for front ends that hold an authenticator (`auth::Authenticator`).

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tipvault_money::{Currency, Locale, Money, Rate};
 use tipvault_preview::{
-    Catalog, Objective, Plan, PlanRequest, Preference, Preview, ProductId, ProductKind, Source,
+    Catalog, Freshness, Objective, Plan, PlanRequest, Preference, Preview, ProductId, ProductKind,
+    Source,
 };
 use ts_rs::TS;
 
@@ -61,19 +62,13 @@ pub fn parse_product(catalog: &Catalog, text: &str) -> Result<ProductId, AppErro
         })
 }
 
-/// Parses an amount a person typed in a currency (exactly: no rounding, no sign).
+/// Reads an amount a person typed in a currency, as the app prints it or as bare digits
+/// (`₩20,000`, `20,000원`, `12.5`): exactly, with no rounding and no sign
+/// ([`tipvault_money::read`]).
 pub fn parse_amount(text: &str, currency: &str) -> Result<Money, AppError> {
     let currency = Currency::from_code(currency)
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
-    let amount = Money::parse(text.trim(), currency)
-        .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
-    if amount.is_negative() {
-        return Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "A balance cannot be negative.",
-        ));
-    }
-    Ok(amount)
+    tipvault_money::read(text, currency).map_err(|e| AppError::invalid(e.to_string()))
 }
 
 /// What the user asks to preview.
@@ -524,6 +519,15 @@ fn views(money: &[Money]) -> Vec<MoneyView> {
     money.iter().map(MoneyView::from).collect()
 }
 
+/// The amounts that are not zero: the lines a front end shows ("kept", "stays").
+fn nonzero_views(money: &[Money]) -> Vec<MoneyView> {
+    money
+        .iter()
+        .filter(|m| !m.is_zero())
+        .map(MoneyView::from)
+        .collect()
+}
+
 /// One destination of a plan.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -543,6 +547,10 @@ pub struct LegView {
     pub eta_worst_seconds: u64,
     /// The destination fields a redemption of this product must give (`phone_number`).
     pub destination_fields: Vec<String>,
+    /// Its width on the value path: what it debits, as a share of the balance (basis points).
+    pub path_bp: u16,
+    /// How much of that width is fee (basis points of the leg's own width).
+    pub fee_of_leg_bp: u16,
 }
 
 /// A plan for display.
@@ -551,20 +559,24 @@ pub struct LegView {
 pub struct PlanView {
     pub balance: Vec<MoneyView>,
     pub legs: Vec<LegView>,
+    /// Kept as asked, per currency (only currencies where something is kept).
     pub kept: Vec<MoneyView>,
+    /// What stays besides, per currency (only currencies where something stays).
     pub remainder: Vec<MoneyView>,
     pub fees: Vec<MoneyView>,
     pub eta_typical_seconds: u64,
     pub eta_worst_seconds: u64,
     /// False when the catalog has expired: it may be previewed but not redeemed.
     pub redeemable: bool,
-    pub freshness: String,
+    pub freshness: Freshness,
     pub explanation_en: String,
     pub explanation_ko: String,
     /// Where every unit goes: what leaves the balance = what each destination receives +
     /// fees + FX granularity and rounding, and what stays (the same lines as the CLI's).
     pub conservation_en: Vec<String>,
     pub conservation_ko: Vec<String>,
+    /// What stays on the value path after the legs (basis points of the balance).
+    pub stays_bp: u16,
 }
 
 /// The best plan and its alternatives, for display.
@@ -587,13 +599,47 @@ fn snake<T: Serialize>(value: T) -> String {
         .unwrap_or_default()
 }
 
+/// The value path's widths: each leg's debit and what stays, as shares of the balance in the
+/// debit's currency, adding up to the whole path exactly ([`crate::view::split_bp`]). A balance
+/// in several currencies gives each currency an equal part of the path (minor units of
+/// different currencies are never added). Returns the legs' widths and what stays.
+fn path_widths(plan: &Plan) -> (Vec<u16>, u16) {
+    let mut widths = vec![0u16; plan.legs.len()];
+    let mut stays = 0u16;
+    let n = u16::try_from(plan.balance.len()).unwrap_or(u16::MAX).max(1);
+    for (i, balance) in plan.balance.iter().enumerate() {
+        // The first currency takes the points an even split leaves over.
+        let part = crate::view::WHOLE_BP / n + if i == 0 { crate::view::WHOLE_BP % n } else { 0 };
+        let legs: Vec<usize> = (0..plan.legs.len())
+            .filter(|l| plan.legs[*l].debit.currency() == balance.currency())
+            .collect();
+        let debits: i128 = legs
+            .iter()
+            .map(|l| plan.legs[*l].debit.to_minor_i128())
+            .sum();
+        let mut parts: Vec<i128> = legs
+            .iter()
+            .map(|l| plan.legs[*l].debit.to_minor_i128())
+            .collect();
+        parts.push(balance.to_minor_i128() - debits);
+        let split = crate::view::split_bp(&parts, part);
+        for (l, w) in legs.iter().zip(&split) {
+            widths[*l] = *w;
+        }
+        stays = stays.saturating_add(split.last().copied().unwrap_or(0));
+    }
+    (widths, stays)
+}
+
 fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String>>) -> PlanView {
+    let (widths, stays_bp) = path_widths(plan);
     PlanView {
         balance: views(&plan.balance),
         legs: plan
             .legs
             .iter()
-            .map(|leg| LegView {
+            .zip(&widths)
+            .map(|(leg, &path_bp)| LegView {
                 product_id: leg.product_id.as_str().to_owned(),
                 product_name: leg.product_name.clone(),
                 kind: snake(leg.kind),
@@ -609,19 +655,25 @@ fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String
                     .get(leg.product_id.as_str())
                     .cloned()
                     .unwrap_or_default(),
+                path_bp,
+                fee_of_leg_bp: crate::view::share_bp(
+                    leg.fee.to_minor_i128(),
+                    leg.gross.to_minor_i128(),
+                ),
             })
             .collect(),
-        kept: views(&plan.kept),
-        remainder: views(&plan.remainder),
+        kept: nonzero_views(&plan.kept),
+        remainder: nonzero_views(&plan.remainder),
         fees: views(&plan.fees()),
         eta_typical_seconds: plan.eta_typical_seconds,
         eta_worst_seconds: plan.eta_worst_seconds,
         redeemable: plan.redeemable,
-        freshness: snake(plan.freshness),
+        freshness: plan.freshness,
         explanation_en: tipvault_preview::explain(plan, Locale::En),
         explanation_ko: tipvault_preview::explain(plan, Locale::Ko),
         conservation_en: tipvault_preview::conservation_lines(plan, Locale::En),
         conservation_ko: tipvault_preview::conservation_lines(plan, Locale::Ko),
+        stays_bp,
     }
 }
 

@@ -245,8 +245,7 @@ pub(crate) fn cache_catalog(
 #[ts(export)]
 pub struct CatalogRefreshed {
     pub provider_id: String,
-    /// `new`, `replaced`, `renewed` or `unchanged`.
-    pub outcome: String,
+    pub outcome: crate::catalogs::CatalogOutcome,
     pub previous_version: Option<u64>,
     /// The catalog the vault holds now.
     pub catalog: crate::catalogs::CatalogView,
@@ -279,7 +278,7 @@ pub fn refresh_catalogs(
             Cached::Stored(outcome) => outcome,
             Cached::Refused(e) => return Err(e),
         };
-        let (outcome, previous_version) = crate::catalogs::outcome_name(outcome);
+        let (outcome, previous_version) = crate::catalogs::outcome_of(outcome);
         // What the vault holds now (the fetched copy, or the cached one it equals).
         let stored = session.vault_at(now).catalog(&p.id, now)?.ok_or_else(|| {
             AppError::new(
@@ -294,7 +293,7 @@ pub fn refresh_catalogs(
         );
         out.push(CatalogRefreshed {
             provider_id: p.id.clone(),
-            outcome: outcome.to_owned(),
+            outcome,
             previous_version,
             catalog,
         });

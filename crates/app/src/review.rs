@@ -218,13 +218,27 @@ pub struct ForecastView {
     pub threshold: MoneyView,
     pub balance: MoneyView,
     pub schedule: String,
-    /// `already_reached`, `expected_at` or `not_at_current_rate`.
-    pub outcome: String,
+    pub outcome: ForecastOutcome,
+    /// How far the balance is towards the threshold (basis points, at most 10 000).
+    pub reached_bp: u16,
     pub expected_at: Option<DateTime<Utc>>,
     pub remaining: Option<MoneyView>,
     /// Net income in the trailing window the rate is based on.
     pub inflow: Option<MoneyView>,
     pub window_days: u32,
+}
+
+/// When a source's balance reaches its payout threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ForecastOutcome {
+    /// It is there already.
+    AlreadyReached,
+    /// At the recent rate, at `expected_at`.
+    ExpectedAt,
+    /// Not at the recent rate (no net income in the window).
+    NotAtCurrentRate,
 }
 
 /// Forecasts, for every source with a payout threshold, when its balance (in the source's
@@ -264,27 +278,34 @@ pub fn forecast(
             review::forecast_threshold(rule.threshold, balance, &entries, &source.id, now, window)
                 .map_err(|e| AppError::invalid(format!("The forecast cannot be computed: {e}.")))?;
         let (outcome, expected_at, remaining, inflow) = match result {
-            Forecast::AlreadyReached => ("already_reached", None, None, None),
+            Forecast::AlreadyReached => (ForecastOutcome::AlreadyReached, None, None, None),
             Forecast::ExpectedAt {
                 at,
                 remaining,
                 inflow,
             } => (
-                "expected_at",
+                ForecastOutcome::ExpectedAt,
                 Some(at),
                 Some(remaining.into()),
                 Some(inflow.into()),
             ),
-            Forecast::NotAtCurrentRate { remaining } => {
-                ("not_at_current_rate", None, Some(remaining.into()), None)
-            }
+            Forecast::NotAtCurrentRate { remaining } => (
+                ForecastOutcome::NotAtCurrentRate,
+                None,
+                Some(remaining.into()),
+                None,
+            ),
         };
         out.push(ForecastView {
             source: source.id.to_string(),
             threshold: rule.threshold.into(),
             balance: balance.into(),
             schedule: rule.schedule.clone(),
-            outcome: outcome.to_owned(),
+            outcome,
+            reached_bp: crate::view::share_bp(
+                balance.to_minor_i128(),
+                rule.threshold.to_minor_i128(),
+            ),
             expected_at,
             remaining,
             inflow,
@@ -312,6 +333,8 @@ pub struct InflowPoint {
     pub start: NaiveDate,
     pub count: u64,
     pub net: MoneyView,
+    /// Its bar's height: `net` as a share of the series' largest point (basis points).
+    pub height_bp: u16,
 }
 
 /// Net money in (tips, donations, subscriptions, shop orders, credits) per period and
@@ -365,6 +388,7 @@ pub fn inflow(
             start,
             count,
             net: net.into(),
+            height_bp: 0,
         };
         match series.last_mut() {
             Some(s) if s.currency == currency => {
@@ -378,6 +402,12 @@ pub fn inflow(
                 max: point.net.clone(),
                 points: vec![point],
             }),
+        }
+    }
+    for s in &mut series {
+        let max = i128::from(s.max.minor);
+        for p in &mut s.points {
+            p.height_bp = crate::view::share_bp(i128::from(p.net.minor), max);
         }
     }
     Ok(series)

@@ -130,6 +130,81 @@ impl From<AuditReport> for AuditVerifyView {
     }
 }
 
+/// A state's name as the JSON carries it (`step_up`, `outcome_unknown`, `trusted`): what the
+/// command line prints and audit details record, so both say what the desktop's types say.
+#[must_use]
+pub fn code_of<T: Serialize>(state: &T) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A whole in basis points: a share of 10 000 is all of it.
+pub const WHOLE_BP: u16 = 10_000;
+
+/// `part` as a share of `whole` in basis points (0 to [`WHOLE_BP`]), rounded down and clamped:
+/// the proportions a front end draws (bar widths), worked out here on exact minor units so
+/// that no front end does arithmetic on money. Nothing of nothing is 0.
+#[must_use]
+pub fn share_bp(part: i128, whole: i128) -> u16 {
+    if whole <= 0 || part <= 0 {
+        return 0;
+    }
+    if part >= whole {
+        return WHOLE_BP;
+    }
+    // Exact while the whole fits in 63 bits (every balance a view can show: its minor units
+    // are an i64). Beyond that, both are halved until it does, so the product cannot overflow;
+    // the share may then be one basis point low, never high.
+    let (mut part, mut whole) = (part, whole);
+    while whole > i128::from(i64::MAX) {
+        part >>= 1;
+        whole >>= 1;
+    }
+    let bp = part * i128::from(WHOLE_BP) / whole;
+    u16::try_from(bp).unwrap_or(WHOLE_BP)
+}
+
+/// Splits `total_bp` basis points among `parts` of a whole (their sum) in proportion, exactly:
+/// each gets its share rounded down, and the points rounding left over go one each to the
+/// parts with the largest remainders (the largest-remainder method), so the widths always add
+/// up to `total_bp` and each is within one point of its exact share. A part of zero gets
+/// nothing; no parts, or a whole of zero, get nothing at all.
+#[must_use]
+pub fn split_bp(parts: &[i128], total_bp: u16) -> Vec<u16> {
+    let parts: Vec<i128> = parts.iter().map(|p| (*p).max(0)).collect();
+    let whole: i128 = parts.iter().fold(0i128, |sum, p| sum.saturating_add(*p));
+    if whole <= 0 {
+        return vec![0; parts.len()];
+    }
+    // As in `share_bp`: exact while the whole fits in 63 bits.
+    let shift = (0..128u32)
+        .find(|s| (whole >> s) <= i128::from(i64::MAX))
+        .unwrap_or(0);
+    let total = i128::from(total_bp);
+    let scaled: Vec<(i128, i128)> = parts
+        .iter()
+        .map(|p| {
+            let p = p >> shift;
+            let w = whole >> shift;
+            ((p * total) / w, (p * total) % w)
+        })
+        .collect();
+    let mut out: Vec<u16> = scaled
+        .iter()
+        .map(|(q, _)| u16::try_from(*q).unwrap_or(total_bp))
+        .collect();
+    let given: i128 = scaled.iter().map(|(q, _)| q).sum();
+    let mut order: Vec<usize> = (0..parts.len()).filter(|i| scaled[*i].1 > 0).collect();
+    order.sort_by(|a, b| scaled[*b].1.cmp(&scaled[*a].1).then(a.cmp(b)));
+    let left = usize::try_from((total - given).max(0)).unwrap_or(0);
+    for i in order.into_iter().take(left) {
+        out[i] = out[i].saturating_add(1);
+    }
+    out
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -144,7 +219,10 @@ pub struct MoneyView {
     pub amount: String,
     /// ISO 4217 code.
     pub currency: String,
-    /// The amount in minor units, for proportions (bar widths) without decimal parsing.
+    /// The amount in minor units, for the command line's JSON and the app's own sums. Not in
+    /// the window's type: the window does no arithmetic on money, and views that draw
+    /// proportions carry them already worked out ([`share_bp`]).
+    #[ts(skip)]
     pub minor: i64,
     pub en: String,
     pub ko: String,

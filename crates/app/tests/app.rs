@@ -16,6 +16,7 @@ mod app {
     mod import;
     mod keys;
     mod ledger_support;
+    mod preview;
     mod providers;
     mod redemption;
     mod retention;
@@ -28,4 +29,5 @@ mod app {
     mod status;
     mod step_up;
     mod support;
+    mod view;
 }

@@ -8,7 +8,9 @@ use tipvault_app::{
     ImportSummary, PreviewResult, PurgeView, RekeyProgress, RetentionView, SourceView, TotalView,
     preview::ProviderCatalog,
 };
-use tipvault_app::{RedemptionView, RiskDecisionView};
+use tipvault_app::{
+    Attention, CatalogOutcome, ForecastOutcome, RedemptionView, RiskDecisionView, code_of,
+};
 
 pub struct Output {
     json: bool,
@@ -436,9 +438,11 @@ pub fn forecast_text(forecasts: &[ForecastView]) -> String {
             "{}: balance {} of {} {}",
             f.source, f.balance.amount, f.threshold.amount, f.threshold.currency
         );
-        let tail = match (f.outcome.as_str(), &f.expected_at, &f.remaining) {
-            ("already_reached", _, _) => "threshold reached: a payout can be requested".to_owned(),
-            ("expected_at", Some(at), Some(rem)) => format!(
+        let tail = match (f.outcome, &f.expected_at, &f.remaining) {
+            (ForecastOutcome::AlreadyReached, _, _) => {
+                "threshold reached: a payout can be requested".to_owned()
+            }
+            (ForecastOutcome::ExpectedAt, Some(at), Some(rem)) => format!(
                 "{} to go, expected around {} at the last {} days' rate",
                 rem.amount,
                 at.format("%Y-%m-%d"),
@@ -471,7 +475,7 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
         } else {
             ""
         },
-        r.state
+        code_of(&r.state)
     );
     for leg in &r.legs {
         s.push_str(&format!(
@@ -480,7 +484,7 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
             leg.product,
             leg.amount.en,
             leg.fee.en,
-            leg.state,
+            code_of(&leg.state),
             leg.provider_redemption_id
                 .as_deref()
                 .map(|p| format!(" [{p}]"))
@@ -491,19 +495,20 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
                 .unwrap_or_default(),
         ));
     }
-    if let Some(risk) = &r.risk {
-        if risk.paused {
-            s.push_str(&format!(
-                "  waiting for your confirmation ({}): `tipvault verify {}` or `tipvault cancel {}`; \
-                 why: `tipvault risk explain {}`\n",
-                risk.outcome, r.id, r.id, r.id
-            ));
-        } else if risk.outcome == "deny" && r.state == "planned" {
-            s.push_str(&format!(
-                "  refused by the risk check: `tipvault risk explain {}`\n",
-                r.id
-            ));
-        }
+    match (&r.risk, r.attention) {
+        (Some(risk), Some(Attention::WaitsForKey)) => s.push_str(&format!(
+            "  waiting for your confirmation ({}): `tipvault verify {}` or `tipvault cancel {}`; \
+             why: `tipvault risk explain {}`\n",
+            code_of(&risk.outcome),
+            r.id,
+            r.id,
+            r.id
+        )),
+        (_, Some(Attention::Refused)) => s.push_str(&format!(
+            "  refused by the risk check: `tipvault risk explain {}`\n",
+            r.id
+        )),
+        _ => {}
     }
     s.trim_end().to_owned()
 }
@@ -536,10 +541,12 @@ pub(crate) fn reveals(r: &RedemptionView) -> String {
 pub(crate) fn decision_text(d: &RiskDecisionView) -> String {
     let mut s = format!(
         "Redemption {}: {} — {}\n",
-        d.redemption_id, d.outcome, d.summary.en
+        d.redemption_id,
+        code_of(&d.outcome),
+        d.summary.en
     );
     for r in &d.reasons {
-        s.push_str(&format!("  • [{}] {}\n", r.rule, r.text.en));
+        s.push_str(&format!("  • [{}] {}\n", code_of(&r.rule), r.text.en));
     }
     if d.waived {
         s.push_str("  (step-up waived: sandbox provider, demo money)\n");
@@ -618,7 +625,7 @@ pub fn catalogs_table(catalogs: &[tipvault_app::CatalogView]) -> String {
             printable(&c.provider_id),
             c.version,
             c.products,
-            c.freshness,
+            code_of(&c.freshness),
             c.expires_at.format("%Y-%m-%d"),
             if c.built_in {
                 "built in (demo)".to_owned()
@@ -636,24 +643,24 @@ pub fn catalogs_table(catalogs: &[tipvault_app::CatalogView]) -> String {
 }
 
 /// What storing a catalog did, in words (imports and refreshes share the outcomes).
-fn catalog_outcome_text(outcome: &str, previous_version: Option<u64>) -> String {
+fn catalog_outcome_text(outcome: CatalogOutcome, previous_version: Option<u64>) -> String {
     match (outcome, previous_version) {
-        ("unchanged", _) => "already cached; nothing changed".to_owned(),
-        ("renewed", _) => "re-issued by the provider; dates renewed".to_owned(),
-        ("replaced", Some(v)) => format!("replaced version {v}"),
-        _ => "cached".to_owned(),
+        (CatalogOutcome::Unchanged, _) => "already cached; nothing changed".to_owned(),
+        (CatalogOutcome::Renewed, _) => "re-issued by the provider; dates renewed".to_owned(),
+        (CatalogOutcome::Replaced, Some(v)) => format!("replaced version {v}"),
+        (CatalogOutcome::Replaced | CatalogOutcome::New, _) => "cached".to_owned(),
     }
 }
 
 pub fn catalog_imported_text(imported: &tipvault_app::CatalogImported) -> String {
     let c = &imported.catalog;
-    let what = catalog_outcome_text(&imported.outcome, imported.previous_version);
+    let what = catalog_outcome_text(imported.outcome, imported.previous_version);
     format!(
         "Catalog of {} version {} ({} products, {}, expires {}): {what}.",
         printable(&c.provider_id),
         c.version,
         c.products,
-        c.freshness,
+        code_of(&c.freshness),
         c.expires_at.format("%Y-%m-%d")
     )
 }
@@ -663,12 +670,12 @@ pub fn catalogs_refreshed_text(refreshed: &[tipvault_app::CatalogRefreshed]) -> 
         .iter()
         .map(|r| {
             let c = &r.catalog;
-            let what = catalog_outcome_text(&r.outcome, r.previous_version);
+            let what = catalog_outcome_text(r.outcome, r.previous_version);
             format!(
                 "Catalog of {} version {} ({}, expires {}): {what}.",
                 printable(&r.provider_id),
                 c.version,
-                c.freshness,
+                code_of(&c.freshness),
                 c.expires_at.format("%Y-%m-%d %H:%M UTC")
             )
         })
@@ -782,7 +789,7 @@ pub fn accounts_text(accounts: &[tipvault_app::AccountView]) -> String {
                 "",
                 r.currency,
                 r.at.format("%Y-%m-%d %H:%M UTC"),
-                r.outcome.replace('_', " ")
+                code_of(&r.outcome).replace('_', " ")
             ));
         }
     }
@@ -811,7 +818,7 @@ pub fn reconciliations_text(found: &[tipvault_app::ReconciliationView]) -> Strin
                 r.currency,
                 r.provider_balance.en,
                 r.vault_balance.en,
-                r.outcome.replace('_', " "),
+                code_of(&r.outcome).replace('_', " "),
                 r.explanation_en
             );
             if let Some(id) = &r.dispute {

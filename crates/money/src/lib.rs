@@ -54,6 +54,7 @@ mod exact;
 pub mod format;
 pub mod fx;
 pub mod money;
+pub mod read;
 pub mod rounding;
 
 pub use allocation::{PercentOf, allocate, allocate_evenly, percent_of};
@@ -62,4 +63,5 @@ pub use error::MoneyError;
 pub use format::{Locale, format, format_machine, parse_machine};
 pub use fx::{Conversion, Rate, convert};
 pub use money::Money;
+pub use read::{ReadError, read};
 pub use rounding::{Rounded, RoundingMode, round_to_currency};

@@ -20,6 +20,7 @@ use tipvault_money::Currency;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "RiskOutcome"))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Send it.

@@ -29,6 +29,7 @@ pub const PROOF_MAX_AGE_SECONDS: i64 = 300;
 
 /// Which limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// The most one claim may debit.

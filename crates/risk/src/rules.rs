@@ -39,6 +39,7 @@ pub const CUMULATIVE_CLAIMS: [(Tier, u32); 3] = [
 
 /// Every rule the engine applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "RiskRuleId"))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleId {
     /// The claim's legs do not add up or mix currencies.

@@ -25,6 +25,7 @@ pub const TRUSTED_DAYS: i64 = 30;
 
 /// How much the engine trusts the user's habits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Every redemption verified, low limits.

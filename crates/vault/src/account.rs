@@ -45,7 +45,13 @@ pub struct StoredReading {
 }
 
 /// How a reading compared with the vault's running balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "ReconciliationOutcome")
+)]
 pub enum Outcome {
     /// Equal to the unit.
     Matched,

@@ -28,7 +28,9 @@ use crate::{Vault, retention};
 pub const CLASS: &str = "receipt";
 
 /// Where a leg is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum LegState {
     /// Stored, not yet approved by the user.
     Planned,

@@ -16,6 +16,8 @@ desktop_boundary! {
         commands::app_info() -> app::AppInfo;
         /// Whether a vault exists here and is unlocked, and how it is protected.
         commands::vault_status() -> app::VaultStatus;
+        /// Rates a new passphrase against the rule a vault's passphrase must meet.
+        commands::rate_passphrase(passphrase: String) -> app::PassphraseRating;
         commands::create_vault(passphrase: String) -> app::Created;
         commands::unlock_vault(passphrase: String) -> app::Unlocked;
         commands::lock_vault() -> bool;
@@ -88,6 +90,8 @@ desktop_boundary! {
         risk::risk_status() -> app::RiskStatusView;
         /// Sets a limit (`amount` null: back to the tier's); a raise asks for a proof (`reauth`).
         risk::set_limit(currency: String, kind: String, amount: Option<String>, reauth: Option<ReauthInput>) -> app::LimitChangedView;
+        /// Reads a typed limit and says whether it lowers, keeps or raises the one in force.
+        risk::draft_limit(currency: String, kind: String, typed: String) -> app::LimitDraft;
         /// Confirms a held redemption with a security key if its plan is still the one shown
         /// (`planDigest`); the legs are then sent, with progress as events.
         risk::verify_redemption(id: String, plan_digest: String, device: keys::Device, pin: Option<String>) -> app::RedemptionView;

@@ -47,8 +47,7 @@ pub struct RedemptionLegView {
     pub product: String,
     pub amount: MoneyView,
     pub fee: MoneyView,
-    /// `planned`, `approved`, `sent`, `confirmed`, `failed`, `outcome_unknown`.
-    pub state: String,
+    pub state: LegState,
     pub attempts: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
@@ -56,6 +55,39 @@ pub struct RedemptionLegView {
     /// Exactly what the request body carries besides the protocol version: product, amount,
     /// currency and the destination fields.
     pub reveals: Vec<RevealedField>,
+}
+
+/// What a redemption needs from the user now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Attention {
+    /// The risk check holds it (a step-up or a pause): the user confirms it with a security
+    /// key, or cancels it.
+    WaitsForKey,
+    /// The risk check refused it: it can only be cancelled (or left as it is).
+    Refused,
+}
+
+impl Attention {
+    /// What `risk` asks of the user about a redemption whose legs are in `states`: only legs
+    /// never approved can still be verified or cancelled.
+    fn of(
+        risk: Option<&RiskDecisionView>,
+        states: impl IntoIterator<Item = LegState>,
+    ) -> Option<Self> {
+        let risk = risk?;
+        if !states.into_iter().any(|s| s == LegState::Planned) {
+            return None;
+        }
+        if risk.paused {
+            Some(Attention::WaitsForKey)
+        } else if risk.outcome == tipvault_risk::Outcome::Deny && risk.cancelled_at.is_none() {
+            Some(Attention::Refused)
+        } else {
+            None
+        }
+    }
 }
 
 /// A redemption and its legs.
@@ -67,12 +99,14 @@ pub struct RedemptionView {
     pub sandbox: bool,
     pub catalog_version: u64,
     /// The aggregate: the least advanced leg's state (`confirmed` only when all are).
-    pub state: String,
+    pub state: LegState,
     pub created_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
     pub legs: Vec<RedemptionLegView>,
     /// The risk check's decision, once it was judged (why it is paused or was refused).
     pub risk: Option<crate::risk::decision::RiskDecisionView>,
+    /// What it needs from the user now, if anything.
+    pub attention: Option<Attention>,
 }
 
 fn state_rank(s: LegState) -> u8 {
@@ -146,7 +180,7 @@ fn leg_view(leg: &StoredLeg, catalog: Option<&Catalog>) -> Result<RedemptionLegV
         product: leg.product.clone(),
         amount: Money::from_minor(leg.amount_minor, cur).into(),
         fee: Money::from_minor(leg.fee_minor, cur).into(),
-        state: leg.state.as_str().to_owned(),
+        state: leg.state,
         attempts: leg.attempts,
         next_attempt_at: leg.next_attempt_at,
         last_error: leg.last_error.clone(),
@@ -192,7 +226,7 @@ fn view_of(
         provider: r.provider_id.clone(),
         sandbox: facts.sandbox,
         catalog_version: r.catalog_version,
-        state: state.as_str().to_owned(),
+        state,
         created_at: r.created_at,
         approved_at: r.approved_at,
         legs: r
@@ -200,6 +234,7 @@ fn view_of(
             .iter()
             .map(|l| leg_view(l, facts.catalog.as_ref()))
             .collect::<Result<_, _>>()?,
+        attention: Attention::of(risk.as_ref(), r.legs.iter().map(|l| l.state)),
         risk,
     })
 }

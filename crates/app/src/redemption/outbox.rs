@@ -50,7 +50,7 @@ pub struct LegProgress {
     pub seq: u32,
     /// `sent` (committed as leaving, request on its way), then one of `confirmed`, `failed`,
     /// `outcome_unknown`, `approved` (not sent: queued again).
-    pub state: String,
+    pub state: LegState,
     pub last_error: Option<String>,
     pub provider_redemption_id: Option<String>,
 }
@@ -292,7 +292,7 @@ fn process(
             reported.push(LegProgress {
                 redemption_id: w.leg.redemption_id.clone(),
                 seq: w.leg.seq,
-                state: state.as_str().to_owned(),
+                state,
                 last_error: error.clone(),
                 provider_redemption_id: ctx.and_then(|c| provider_redemption_id(c, &w.leg).ok()),
             });
@@ -470,7 +470,7 @@ fn round(
             sent.push(LegProgress {
                 redemption_id: leg.redemption_id.clone(),
                 seq: leg.seq,
-                state: LegState::Sent.as_str().to_owned(),
+                state: LegState::Sent,
                 last_error: None,
                 provider_redemption_id: Some(pid),
             });

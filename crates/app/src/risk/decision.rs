@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tipvault_risk::{Decision, Outcome};
+use tipvault_risk::{Decision, Outcome, RuleId, Tier};
 use tipvault_vault::StoredRiskDecision;
 use ts_rs::TS;
 
@@ -30,10 +30,9 @@ impl From<&tipvault_risk::Text> for RiskText {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct RiskReasonView {
-    /// The rule's id (`new_tier`, `new_destination`, `over_claim_limit`, …).
-    pub rule: String,
+    pub rule: RuleId,
     /// What it asks for: `step_up`, `pause` or `deny`.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub text: RiskText,
 }
 
@@ -42,10 +41,8 @@ pub struct RiskReasonView {
 #[ts(export)]
 pub struct RiskDecisionView {
     pub redemption_id: String,
-    /// `allow`, `step_up`, `pause` or `deny`.
-    pub outcome: String,
-    /// `new`, `established` or `trusted`.
-    pub tier: String,
+    pub outcome: Outcome,
+    pub tier: Tier,
     pub summary: RiskText,
     /// Every rule that fired, in check order.
     pub reasons: Vec<RiskReasonView>,
@@ -62,13 +59,6 @@ pub struct RiskDecisionView {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn code_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 pub(crate) fn decision_view(
     redemption_id: &str,
     d: &Decision,
@@ -79,15 +69,15 @@ pub(crate) fn decision_view(
 ) -> RiskDecisionView {
     RiskDecisionView {
         redemption_id: redemption_id.to_owned(),
-        outcome: code_of(&d.outcome),
-        tier: d.tier.name().0.to_owned(),
+        outcome: d.outcome,
+        tier: d.tier,
         summary: (&d.summary).into(),
         reasons: d
             .reasons
             .iter()
             .map(|r| RiskReasonView {
-                rule: code_of(&r.rule),
-                outcome: code_of(&r.outcome),
+                rule: r.rule,
+                outcome: r.outcome,
                 text: (&r.text).into(),
             })
             .collect(),
@@ -117,10 +107,10 @@ pub(crate) fn stored_view(stored: &StoredRiskDecision) -> Result<RiskDecisionVie
 /// The error a front end receives for a decision that stops the redemption.
 pub(crate) fn decision_error(view: &RiskDecisionView) -> AppError {
     let reasons: Vec<&str> = view.reasons.iter().map(|r| r.text.en.as_str()).collect();
-    let (code, next, hint) = match view.outcome.as_str() {
-        "deny" => (ErrorCode::RiskRefused, "Nothing was sent or queued.", None),
+    let (code, next, hint) = match view.outcome {
+        Outcome::Deny => (ErrorCode::RiskRefused, "Nothing was sent or queued.", None),
         outcome => (
-            if outcome == "pause" {
+            if outcome == Outcome::Pause {
                 ErrorCode::Paused
             } else {
                 ErrorCode::StepUpRequired

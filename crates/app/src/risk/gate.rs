@@ -16,6 +16,7 @@ use crate::risk::decision::{decision_error, decision_view, stored_view};
 use crate::risk::history::{history, settings};
 use crate::risk::waiver::waiver_on;
 use crate::session::Session;
+use crate::view::code_of;
 
 /// How long a step-up approval of a redemption stays good: a plan verified with the key is
 /// queued within this window or the key is asked again. Long enough to read the plan, touch
@@ -155,7 +156,7 @@ pub(crate) fn gate(
     vault.risk_decision_put(
         &StoredRiskDecision {
             redemption_id: r.id.clone(),
-            outcome: view.outcome.clone(),
+            outcome: code_of(&view.outcome),
             decision: serde_json::to_string(&view)
                 .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
             plan_digest: judged.digest.clone(),
@@ -172,7 +173,7 @@ pub(crate) fn gate(
         vault,
         "risk.decided",
         json!({"redemption": r.id, "outcome": view.outcome, "tier": view.tier,
-               "rules": view.reasons.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>(),
+               "rules": view.reasons.iter().map(|x| x.rule).collect::<Vec<_>>(),
                "reasons": view.reasons.iter().map(|x| x.text.en.as_str()).collect::<Vec<_>>(),
                "plan_digest": judged.digest, "unattended": unattended, "waived": waived}),
         now,

@@ -16,8 +16,8 @@ use tipvault_wire::protocol::{self, DocumentKind, RedemptionRequest, SignedDocum
 use crate::catalogs::cached_catalog;
 use crate::error::{AppError, ErrorCode};
 use crate::risk::claim::{destination_fingerprint, kind_of};
-use crate::risk::decision::code_of;
 use crate::session::Session;
+use crate::view::code_of;
 
 pub(crate) fn user_limits(vault: &Vault, now: DateTime<Utc>) -> Result<UserLimits, AppError> {
     let bad = || {

@@ -4,13 +4,15 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use tipvault_money::{Currency, Money};
-use tipvault_risk::{LimitChange, LimitError, ProviderVerification, Settings};
+use tipvault_money::Currency;
+use tipvault_risk::{
+    LimitChange, LimitError, LimitKind, Outcome, ProviderVerification, RuleId, Settings, Tier,
+};
 use ts_rs::TS;
 
 use crate::audit;
 use crate::error::{AppError, ErrorCode, sentence};
-use crate::risk::decision::{RiskText, code_of};
+use crate::risk::decision::RiskText;
 use crate::risk::history::{
     history, kind_code, parse_kind, settings, user_limits, verified_tokens,
 };
@@ -23,7 +25,7 @@ use crate::view::MoneyView;
 #[ts(export)]
 pub struct RiskLimitsView {
     pub currency: String,
-    pub tier: String,
+    pub tier: Tier,
     pub per_claim: MoneyView,
     pub per_day: MoneyView,
     pub tier_per_claim: MoneyView,
@@ -36,9 +38,9 @@ pub struct RiskLimitsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RiskRuleView {
-    pub rule: String,
+    pub rule: RuleId,
     /// What it asks for when it fires.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub text: RiskText,
 }
 
@@ -69,15 +71,18 @@ pub struct ProviderVerificationView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RiskStatusView {
-    /// `new`, `established` or `trusted`.
-    pub tier: String,
+    pub tier: Tier,
     pub tier_text: RiskText,
     pub confirmed: u32,
     pub days: i64,
     pub disputes: u32,
-    pub next_tier: Option<String>,
+    pub next_tier: Option<Tier>,
     pub claims_needed: u32,
     pub days_needed: i64,
+    /// How far along each of the next tier's two conditions is (basis points; all of it when
+    /// nothing more is needed).
+    pub claims_progress_bp: u16,
+    pub days_progress_bp: u16,
     pub progress: RiskText,
     /// KRW and USD (the currencies with limits).
     pub currencies: Vec<RiskCurrencyView>,
@@ -124,7 +129,7 @@ pub fn new_vault_headroom(now: DateTime<Utc>) -> Vec<tipvault_risk::Headroom> {
 fn limits_view(l: &tipvault_risk::Limits) -> RiskLimitsView {
     RiskLimitsView {
         currency: l.currency.code().to_owned(),
-        tier: l.tier.name().0.to_owned(),
+        tier: l.tier,
         per_claim: (&l.per_claim).into(),
         per_day: (&l.per_day).into(),
         tier_per_claim: (&l.tier_per_claim).into(),
@@ -132,6 +137,15 @@ fn limits_view(l: &tipvault_risk::Limits) -> RiskLimitsView {
         per_claim_set_by_user: l.per_claim_set_by_user,
         per_day_set_by_user: l.per_day_set_by_user,
     }
+}
+
+/// `have` of `have + need`, in basis points: all of it once nothing more is needed.
+fn progress_bp(have: i64, need: i64) -> u16 {
+    if need <= 0 {
+        return crate::view::WHOLE_BP;
+    }
+    let have = i128::from(have.max(0));
+    crate::view::share_bp(have, have + i128::from(need))
 }
 
 /// The user's standing: tier, progress, limits and every rule with its threshold, in English
@@ -152,8 +166,8 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
                 .rules
                 .iter()
                 .map(|r| RiskRuleView {
-                    rule: code_of(&r.rule),
-                    outcome: code_of(&r.outcome),
+                    rule: r.rule,
+                    outcome: r.outcome,
                     text: (&r.text).into(),
                 })
                 .collect(),
@@ -196,7 +210,7 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
         })
         .collect();
     Ok(RiskStatusView {
-        tier: tier_en.to_owned(),
+        tier: p.tier,
         tier_text: RiskText {
             en: tier_en.to_owned(),
             ko: tier_ko.to_owned(),
@@ -204,9 +218,11 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
         confirmed: p.confirmed,
         days: p.days,
         disputes: p.disputes,
-        next_tier: p.next.map(|t| t.name().0.to_owned()),
+        next_tier: p.next,
         claims_needed: p.claims_needed,
         days_needed: p.days_needed,
+        claims_progress_bp: progress_bp(i64::from(p.confirmed), i64::from(p.claims_needed)),
+        days_progress_bp: progress_bp(p.days, p.days_needed),
         progress: progress_text,
         currencies,
         verifications,
@@ -229,13 +245,79 @@ pub fn risk_limits(
         .collect())
 }
 
+/// Which way a typed limit would move the one in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LimitDirection {
+    /// Lower: applied at once, no verification needed.
+    Lower,
+    /// The limit in force already.
+    Same,
+    /// Higher: needs the user's security key ([`set_limit`] asks for the proof).
+    Raise,
+}
+
+/// A limit as typed, read and compared with the one in force, before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LimitDraft {
+    pub currency: String,
+    pub kind: LimitKind,
+    /// The amount read: pass its `amount` to [`set_limit`]; show its text.
+    pub amount: MoneyView,
+    pub direction: LimitDirection,
+}
+
+/// Reads a limit the user typed (`₩50,000`, `50,000원`, `50000`) and says whether it lowers,
+/// keeps or raises the limit in force, so a front end knows before asking whether to open the
+/// security-key dialog. Changes nothing; [`set_limit`] judges again.
+pub fn draft_limit(
+    session: &mut Session,
+    currency: &str,
+    kind: &str,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<LimitDraft, AppError> {
+    let currency =
+        Currency::from_code(currency.trim()).map_err(|e| AppError::invalid(sentence(&e)))?;
+    let kind = parse_kind(kind)?;
+    let amount =
+        tipvault_money::read(typed, currency).map_err(|e| AppError::invalid(e.to_string()))?;
+    if amount.is_zero() {
+        return Err(AppError::invalid("A limit must be more than zero."));
+    }
+    let limits = risk_limits(session, now)?
+        .into_iter()
+        .find(|l| l.currency == currency.code())
+        .ok_or_else(|| {
+            AppError::invalid(format!("{} has no limits to change.", currency.code()))
+        })?;
+    let current = match kind {
+        LimitKind::PerClaim => &limits.per_claim,
+        LimitKind::PerDay => &limits.per_day,
+    };
+    let typed_minor = amount.to_minor_i128();
+    let current_minor = i128::from(current.minor);
+    let direction = match typed_minor.cmp(&current_minor) {
+        std::cmp::Ordering::Less => LimitDirection::Lower,
+        std::cmp::Ordering::Equal => LimitDirection::Same,
+        std::cmp::Ordering::Greater => LimitDirection::Raise,
+    };
+    Ok(LimitDraft {
+        currency: currency.code().to_owned(),
+        kind,
+        amount: amount.into(),
+        direction,
+    })
+}
+
 /// What a limit change did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct LimitChangedView {
     pub currency: String,
-    /// `per_claim` or `per_day`.
-    pub kind: String,
+    pub kind: LimitKind,
     pub before: MoneyView,
     pub after: MoneyView,
     /// It was a raise, approved with a security key.
@@ -259,7 +341,7 @@ pub fn set_limit(
         Currency::from_code(currency.trim()).map_err(|e| AppError::invalid(sentence(&e)))?;
     let kind = parse_kind(kind)?;
     let new = amount
-        .map(|a| Money::parse(a.trim(), currency).map_err(|e| AppError::invalid(sentence(&e))))
+        .map(|a| tipvault_money::read(a, currency).map_err(|e| AppError::invalid(e.to_string())))
         .transpose()?;
     let change = LimitChange {
         currency,
@@ -339,7 +421,7 @@ pub fn set_limit(
     )?;
     Ok(LimitChangedView {
         currency: currency.code().to_owned(),
-        kind: kind_code(kind).to_owned(),
+        kind,
         before: (&changed.before).into(),
         after: (&changed.after).into(),
         stepped_up: changed.stepped_up,

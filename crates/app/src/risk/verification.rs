@@ -10,10 +10,10 @@ use crate::audit;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::Network;
 use crate::providers::chosen_provider;
-use crate::risk::decision::code_of;
 use crate::risk::history::history;
 use crate::risk::standing::ProviderVerificationView;
 use crate::session::Session;
+use crate::view::code_of;
 
 /// Asks `provider` for a tier verification (`POST /v1/verifications`) and keeps only the
 /// signed, expiring token it returns (verified under the pinned key; class

@@ -26,13 +26,15 @@ pub struct StepUpView {
     pub approved_at: DateTime<Utc>,
 }
 
-impl From<&StepUpApproval> for StepUpView {
-    fn from(approval: &StepUpApproval) -> Self {
-        Self {
+impl TryFrom<&StepUpApproval> for StepUpView {
+    type Error = AppError;
+
+    fn try_from(approval: &StepUpApproval) -> Result<Self, AppError> {
+        Ok(Self {
             plan_digest: approval.digest().to_hex(),
             credential_id: approval.credential_id().to_base64url(),
-            approved_at: time(approval.approved_at()),
-        }
+            approved_at: time(approval.approved_at())?,
+        })
     }
 }
 

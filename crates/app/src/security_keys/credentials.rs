@@ -1,7 +1,7 @@
 //! The credential store over the vault, and what every security-key use case shares: views,
 //! the mapping of ceremony errors, audit of each step and refusal, the relying party.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use tipvault_auth::{
@@ -37,23 +37,31 @@ pub struct SecurityKeyView {
     pub sign_count: u32,
 }
 
-pub(crate) fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+/// A time a security-key record keeps (Unix seconds), or an error: a damaged time is never
+/// read as another date (as the vault's own columns are read, `tipvault_vault::columns`).
+pub(crate) fn time(secs: i64) -> Result<DateTime<Utc>, AppError> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!("A security key's record keeps {secs} as a time, which is not one."),
+        )
+    })
 }
 
-pub(crate) fn view(record: &CredentialRecord, can_unlock: bool) -> SecurityKeyView {
-    SecurityKeyView {
+pub(crate) fn view(
+    record: &CredentialRecord,
+    can_unlock: bool,
+) -> Result<SecurityKeyView, AppError> {
+    Ok(SecurityKeyView {
         id: record.id.to_base64url(),
         label: record.label.clone(),
         device: record.device.clone(),
         is_test_device: record.is_test_device,
         can_unlock,
-        created_at: time(record.created_at),
-        last_used_at: record.last_used_at.map(time),
+        created_at: time(record.created_at)?,
+        last_used_at: record.last_used_at.map(time).transpose()?,
         sign_count: record.sign_count,
-    }
+    })
 }
 
 /// Why the vault-backed credential store failed.
@@ -85,7 +93,8 @@ impl<'a> VaultCredentials<'a> {
             record: serde_json::to_string(record)
                 .map_err(|e| CredentialStoreError::Decode(e.to_string()))?,
             sign_count: record.sign_count,
-            created_at: time(record.created_at),
+            created_at: time(record.created_at)
+                .map_err(|e| CredentialStoreError::Decode(e.message))?,
         })
     }
 

@@ -46,7 +46,7 @@ pub fn step_up_proof(
         .map_err(|e| AppError::new(ErrorCode::SecurityKeyRefused, sentence(&e)))?;
     Ok(StepUpProof::from_verified_assertion(
         change.canonical(),
-        time(approval.approved_at()),
+        time(approval.approved_at())?,
     ))
 }
 

@@ -93,7 +93,7 @@ pub fn register_security_key(
 
     if !record.hmac_secret {
         // Still good for step-up; it just cannot unlock.
-        return Ok(view(&record, false));
+        return view(&record, false);
     }
     if let Err(mut error) = enrol_unlock(vault, &rp, authenticator, &record, now) {
         // Do not leave a key half registered: take its slot (if the failure came after the
@@ -115,7 +115,7 @@ pub fn register_security_key(
         .get(&record.id)
         .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?
         .unwrap_or(record);
-    Ok(view(&record, true))
+    view(&record, true)
 }
 
 /// `error`, saying the key it left half registered could not be taken back out, and how to.
@@ -144,10 +144,10 @@ pub fn list_security_keys(
     let vault = session.vault_at(now);
     let records = credential::list(&VaultCredentials::new(vault, now))
         .map_err(|e| AppError::new(ErrorCode::Internal, sentence(&e)))?;
-    Ok(records
+    records
         .iter()
         .map(|r| view(r, vault.has_security_key_slot(r.id.as_bytes())))
-        .collect())
+        .collect()
 }
 
 /// Gives a key a new label (in its record and on its unlock slot).
@@ -175,10 +175,7 @@ pub fn rename_security_key(
         json!({"credential_id": renamed.id.to_base64url(), "from": record.label, "to": renamed.label}),
         now,
     )?;
-    Ok(view(
-        &renamed,
-        vault.has_security_key_slot(renamed.id.as_bytes()),
-    ))
+    view(&renamed, vault.has_security_key_slot(renamed.id.as_bytes()))
 }
 
 /// What removing a key did.
@@ -256,7 +253,7 @@ pub fn remove_security_key(
         now,
     )?;
     Ok(SecurityKeyRemoved {
-        key: view(&record, false),
+        key: view(&record, false)?,
         unlock_kept: kept_ids,
         unlock_dropped: dropped,
         data_key_generation: replaced.data_key_generation,

@@ -112,7 +112,7 @@ pub fn enable_security_key_unlock(
                     json!({"credential_id": record.id.to_base64url(), "label": record.label}),
                     now,
                 )?;
-                return Ok(view(record, true));
+                return view(record, true);
             }
             // This device does not hold that credential: try the next.
             Err((_, reason)) if reason == "not_registered_on_device" => {}

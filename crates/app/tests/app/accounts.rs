@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use tipvault_app::ReconciliationOutcome;
 
 use chrono::Utc;
 use tipvault_app::preview::PreviewObjective;
@@ -143,17 +144,20 @@ fn the_first_reading_opens_the_account_and_a_redemption_is_reconciled_after_it()
     );
     let opened = w.reconcile();
     assert_eq!(opened.len(), 1);
-    assert_eq!(opened[0].outcome, "credited");
+    assert_eq!(opened[0].outcome, ReconciliationOutcome::Credited);
     assert_eq!(opened[0].provider_balance.minor, 10_000);
     assert_eq!(opened[0].vault_balance.minor, 0);
     assert_eq!(w.books(), 10_000);
     // Asking again changes nothing.
-    assert_eq!(w.reconcile()[0].outcome, "matched");
+    assert_eq!(w.reconcile()[0].outcome, ReconciliationOutcome::Matched);
 
     let run = w.redeem("1300", &["topup", "donation"]);
     assert_eq!(run.confirmed, 2, "₩1,000 top-up + ₩300 donation");
     assert_eq!(run.reconciliations.len(), 1, "{:?}", run.unreconciled);
-    assert_eq!(run.reconciliations[0].outcome, "matched");
+    assert_eq!(
+        run.reconciliations[0].outcome,
+        ReconciliationOutcome::Matched
+    );
     assert_eq!(run.reconciliations[0].provider_balance.minor, 8_700);
     assert_eq!(w.books(), 8_700);
     // The account's own history accounts for every unit that left it.
@@ -161,7 +165,10 @@ fn the_first_reading_opens_the_account_and_a_redemption_is_reconciled_after_it()
     let account = w.account();
     assert_eq!(account.location, tipvault_app::Location::AtProvider);
     assert_eq!(account.where_en, "at demo-provider, redeemable");
-    assert_eq!(account.reconciled[0].outcome, "matched");
+    assert_eq!(
+        account.reconciled[0].outcome,
+        ReconciliationOutcome::Matched
+    );
 }
 
 #[test]
@@ -174,7 +181,11 @@ fn a_double_charge_is_found_booked_on_its_own_line_and_disputed() {
     let run = w.redeem("300", &["donation"]);
     assert_eq!(run.confirmed, 1);
     let found = &run.reconciliations[0];
-    assert_eq!(found.outcome, "double_charge", "{found:?}");
+    assert_eq!(
+        found.outcome,
+        ReconciliationOutcome::DoubleCharge,
+        "{found:?}"
+    );
     assert_eq!(found.difference.minor, -300);
     assert_eq!(found.provider_balance.minor, 10_000 - 1_000 - 600);
     let suspect = found
@@ -192,7 +203,11 @@ fn a_double_charge_is_found_booked_on_its_own_line_and_disputed() {
     // what the receipts say.
     assert_eq!(w.books(), 8_400);
     assert_eq!(drawn(&mut w.session), -1_300);
-    assert_eq!(w.reconcile()[0].outcome, "matched", "found once, not again");
+    assert_eq!(
+        w.reconcile()[0].outcome,
+        ReconciliationOutcome::Matched,
+        "found once, not again"
+    );
 
     // One action away: the dispute names the leg, as a duplicate, with verifiable evidence.
     let id = found.dispute.clone().expect("a dispute to open");
@@ -214,7 +229,11 @@ fn a_drop_no_leg_explains_is_booked_as_unexplained() {
     let run = w.redeem("1300", &["topup", "donation"]);
     assert_eq!(run.confirmed, 2, "{run:?}");
     let found = &run.reconciliations[0];
-    assert_eq!(found.outcome, "unexplained", "{found:?}");
+    assert_eq!(
+        found.outcome,
+        ReconciliationOutcome::Unexplained,
+        "{found:?}"
+    );
     assert_eq!(found.difference.minor, -1_300);
     assert!(found.suspect.is_none() && found.dispute.is_none());
     assert_eq!(w.books(), 10_000 - 2_600);
@@ -229,7 +248,11 @@ fn legs_in_flight_leave_the_difference_pending_until_they_settle() {
     let run = w.redeem("1000", &["topup"]);
     assert_eq!(run.outcome_unknown, 1);
     let found = w.reconcile();
-    assert_eq!(found[0].outcome, "pending", "{found:?}");
+    assert_eq!(
+        found[0].outcome,
+        ReconciliationOutcome::Pending,
+        "{found:?}"
+    );
     assert_eq!(found[0].in_flight.len(), 1);
     assert_eq!(
         w.books(),
@@ -240,7 +263,10 @@ fn legs_in_flight_leave_the_difference_pending_until_they_settle() {
     w.sandbox.set_hostility(None);
     let run = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
     assert_eq!(run.confirmed, 1);
-    assert_eq!(run.reconciliations[0].outcome, "matched");
+    assert_eq!(
+        run.reconciliations[0].outcome,
+        ReconciliationOutcome::Matched
+    );
     assert_eq!(w.books(), 9_000);
 }
 
@@ -272,7 +298,11 @@ fn a_lying_balance_is_refused_and_the_previous_reading_kept() {
     use tipvault_sandbox_provider::BalanceLie;
     let mut w = world(10_000);
     let first = w.reconcile();
-    assert_eq!(first[0].outcome, "credited", "{first:?}");
+    assert_eq!(
+        first[0].outcome,
+        ReconciliationOutcome::Credited,
+        "{first:?}"
+    );
     for (lie, says) in [
         (BalanceLie::Unsigned, "not validly signed"),
         (
@@ -297,7 +327,7 @@ fn a_lying_balance_is_refused_and_the_previous_reading_kept() {
     }
     // Honest again: the next reading matches the books.
     w.sandbox.set_balance_lie(None);
-    assert_eq!(w.reconcile()[0].outcome, "matched");
+    assert_eq!(w.reconcile()[0].outcome, ReconciliationOutcome::Matched);
 }
 
 #[test]
@@ -345,7 +375,7 @@ fn every_account_says_where_its_money_is() {
         tipvault_app::Location::PaidOut
     );
     // The sandbox holds exactly the demo tips: the first reading matches to the unit.
-    assert_eq!(w.reconcile()[0].outcome, "matched");
+    assert_eq!(w.reconcile()[0].outcome, ReconciliationOutcome::Matched);
 }
 
 #[test]
@@ -519,7 +549,10 @@ fn a_whole_demo_session_leaves_the_real_vault_byte_for_byte_unchanged() {
     tipvault_app::approve_redemption(&mut demo, &planned.id, now).unwrap();
     let run = tipvault_app::run_outbox(&mut demo, &net).unwrap();
     assert_eq!(run.confirmed, 1);
-    assert_eq!(run.reconciliations[0].outcome, "matched");
+    assert_eq!(
+        run.reconciliations[0].outcome,
+        ReconciliationOutcome::Matched
+    );
     demo.lock(Utc::now(), tipvault_app::LockReason::User)
         .unwrap();
     // Opening it again finds the same demo vault.

@@ -2,6 +2,7 @@
 //! the choice a preview runs over, and previews of the vault's real balances.
 
 use std::path::PathBuf;
+use tipvault_app::{CatalogOutcome, Freshness, ReconciliationOutcome};
 
 use serde_json::{Value, json};
 use tipvault_app::{
@@ -42,9 +43,9 @@ fn an_imported_catalog_is_listed_and_chosen_for_previews() {
         "demo-provider"
     );
     let imported = import_catalog(&mut session, &write(&dir, "a.json", &acme(2)), t0()).unwrap();
-    assert_eq!(imported.outcome, "new");
+    assert_eq!(imported.outcome, CatalogOutcome::New);
     assert_eq!(imported.catalog.provider_id, "acme");
-    assert_eq!(imported.catalog.freshness, "fresh");
+    assert_eq!(imported.catalog.freshness, Freshness::Fresh);
 
     let listed = list_catalogs(&mut session, t0()).unwrap();
     let ids: Vec<(&str, bool)> = listed
@@ -166,7 +167,12 @@ fn sandbox_holding(
     super::support::add_provider(session, &net, &sandbox.base_url(), kind, pass, now).unwrap();
     tipvault_app::pair_provider(session, &net, None, "1111-2222", now).unwrap();
     let found = tipvault_app::reconcile_account(session, &net, "demo-provider", now).unwrap();
-    assert!(found.iter().all(|r| r.outcome == "credited"), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|r| r.outcome == ReconciliationOutcome::Credited),
+        "{found:?}"
+    );
     (net, sandbox)
 }
 

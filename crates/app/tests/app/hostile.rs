@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tipvault_app::LegState;
 
 use chrono::Utc;
 use tipvault_app::preview::PreviewObjective;
@@ -121,7 +122,7 @@ fn assert_safe(w: &mut World, id: &str, lie: Hostility, when: &str, expect: &[&s
         matches!(leg.state.as_str(), "outcome_unknown" | "approved"),
         "{lie:?} ({when}): the provider applied it, so the leg must stay to be reconciled, \
          not be {}",
-        leg.state
+        tipvault_app::code_of(&leg.state)
     );
     let error = leg.last_error.unwrap_or_default();
     assert!(
@@ -170,7 +171,7 @@ fn survives_with(lie: Hostility, expect: &[&str], timeout: Option<Duration>) {
         run.confirmed, 1,
         "{lie:?}: the honest provider's receipt confirms it"
     );
-    assert_eq!(leg(&mut w, &planned.id).state, "confirmed");
+    assert_eq!(leg(&mut w, &planned.id).state, LegState::Confirmed);
     assert_eq!(
         w.sandbox.store().redemption_count().unwrap(),
         1,

@@ -2,6 +2,7 @@
 //! never from the provider.
 
 use chrono::Utc;
+use tipvault_app::CatalogOutcome;
 use tipvault_app::Network;
 use tipvault_app::providers::ProviderKind;
 use tipvault_sandbox_provider::{Config, Sandbox};
@@ -260,13 +261,13 @@ fn a_catalog_refresh_renews_a_reissue_and_refuses_rollbacks_tampering_and_other_
 
     // Nothing new: unchanged.
     let same = tipvault_app::refresh_catalogs(&mut session, &net, None, clock()).unwrap();
-    assert_eq!(same[0].outcome, "unchanged");
+    assert_eq!(same[0].outcome, CatalogOutcome::Unchanged);
 
     // Day 20: the provider re-issues version 2 unchanged: the cached copy takes its dates.
     restart(20, &|_| {});
     let renewed =
         tipvault_app::refresh_catalogs(&mut session, &net, Some("demo-provider"), clock()).unwrap();
-    assert_eq!(renewed[0].outcome, "renewed");
+    assert_eq!(renewed[0].outcome, CatalogOutcome::Renewed);
     assert_eq!(renewed[0].catalog.version, 2);
     let kept = cached(&mut session);
     assert_eq!(kept.issued_at.timestamp() / DAY, clock().timestamp() / DAY);
@@ -338,4 +339,66 @@ fn a_catalog_refresh_renews_a_reissue_and_refuses_rollbacks_tampering_and_other_
         "{kinds:?}"
     );
     assert!(kinds.contains(&"catalog.renewed"), "{kinds:?}");
+}
+
+#[test]
+fn which_provider_is_the_one_named_or_the_only_one_never_a_guess() {
+    use tipvault_app::{ErrorCode, Hint};
+    let (tmp, _location, mut session) = new_vault();
+    let net = Network::new().unwrap();
+    let now = Utc::now();
+    // None set up: nothing to choose, and the way forward is to add one.
+    let none = tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap_err();
+    assert_eq!(
+        (none.code, none.hint),
+        (ErrorCode::InvalidInput, Some(Hint::AddProvider))
+    );
+
+    // Two set up: neither is guessed.
+    let start = |name: &str, catalog: Option<String>| {
+        let mut config = Config::new(tmp.path().join(format!("{name}.sqlite")));
+        config.enrollment_code = Some("1111-2222".into());
+        config.catalog_json = catalog;
+        net.runtime().block_on(Sandbox::start(config)).unwrap()
+    };
+    let first = start("first", None);
+    let other_id =
+        tipvault_preview::DEMO_CATALOG_JSON.replace("\"demo-provider\"", "\"other-provider\"");
+    let second = start("second", Some(other_id));
+    for sandbox in [&first, &second] {
+        super::support::add_provider(
+            &mut session,
+            &net,
+            &sandbox.base_url(),
+            ProviderKind::Real,
+            super::support::PASSPHRASE,
+            now,
+        )
+        .unwrap();
+    }
+    let two = tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap_err();
+    assert_eq!(
+        (two.code, two.hint),
+        (ErrorCode::InvalidInput, Some(Hint::ChooseProvider))
+    );
+    let paired = |session: &mut tipvault_app::Session| -> Vec<String> {
+        tipvault_app::list_providers(session, now)
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.paired_at.is_some())
+            .map(|p| p.id)
+            .collect()
+    };
+    assert!(
+        paired(&mut session).is_empty(),
+        "nothing was paired on a guess"
+    );
+
+    // Named: that one, and only that one.
+    tipvault_app::pair_provider(&mut session, &net, Some("other-provider"), "1111-2222", now)
+        .unwrap();
+    assert_eq!(paired(&mut session), ["other-provider"]);
+    let unknown = tipvault_app::pair_provider(&mut session, &net, Some("nobody"), "1111-2222", now)
+        .unwrap_err();
+    assert_eq!(unknown.code, ErrorCode::InvalidInput, "{}", unknown.message);
 }

@@ -1,6 +1,7 @@
 //! The redemption engine against the real sandbox provider over loopback.
 
 use std::collections::BTreeMap;
+use tipvault_app::{Freshness, LegState, ReconciliationOutcome};
 
 use chrono::Utc;
 use tipvault_app::preview::PreviewObjective;
@@ -102,7 +103,7 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
     let now = Utc::now();
     let planned =
         tipvault_app::plan_redemption(&mut w.session, &request("4000", "topup"), now).unwrap();
-    assert_eq!(planned.state, "planned");
+    assert_eq!(planned.state, LegState::Planned);
     let fields: Vec<&str> = planned.legs[0]
         .reveals
         .iter()
@@ -131,7 +132,11 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
         .iter()
         .find(|r| r.currency == "KRW")
         .expect("the KRW account was reconciled");
-    assert_eq!(krw.outcome, "credited", "the opening balance: {krw:?}");
+    assert_eq!(
+        krw.outcome,
+        ReconciliationOutcome::Credited,
+        "the opening balance: {krw:?}"
+    );
     assert_eq!(krw.provider_balance.minor, 1_000_000 - 4000);
     let books: i64 = tipvault_app::balances(&mut w.session, Utc::now())
         .unwrap()
@@ -212,7 +217,7 @@ fn many_redemptions_go_out_together_with_live_progress_and_conserve_value() {
         .sum();
     let mut events = Vec::new();
     let run = tipvault_app::run_outbox_with(&mut w.session, &w.net, &mut |p| {
-        events.push((p.redemption_id.clone(), p.seq, p.state.clone()));
+        events.push((p.redemption_id.clone(), p.seq, p.state));
     })
     .unwrap();
     let failed: Vec<_> = tipvault_app::list_redemptions(&mut w.session, Utc::now())
@@ -248,7 +253,7 @@ fn many_redemptions_go_out_together_with_live_progress_and_conserve_value() {
     );
     let listed = tipvault_app::list_redemptions(&mut w.session, Utc::now()).unwrap();
     assert_eq!(listed.len(), 40);
-    assert!(listed.iter().all(|r| r.state == "confirmed"));
+    assert!(listed.iter().all(|r| r.state == LegState::Confirmed));
     let audit = tipvault_app::verify_audit_log(&mut w.session, Utc::now()).unwrap();
     assert!(audit.intact);
 }
@@ -308,7 +313,7 @@ fn offline_legs_stay_queued_and_go_out_when_the_provider_returns() {
         "offline: queued, not failed"
     );
     let r = tipvault_app::redemption(&mut w.session, &planned.id, Utc::now()).unwrap();
-    assert_eq!(r.legs[0].state, "approved");
+    assert_eq!(r.legs[0].state, LegState::Approved);
     let sandbox = w.net.runtime().block_on(Sandbox::start(config)).unwrap();
     let run = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
     assert_eq!(run.confirmed, 1);
@@ -376,7 +381,7 @@ fn a_sandbox_used_daily_for_400_days_keeps_confirming_with_no_catalog_step() {
         let run = tipvault_app::run_outbox(&mut session, &net).unwrap();
         assert_eq!(run.confirmed, 1, "day {day}: {run:?}");
         let cached = tipvault_app::list_catalogs(&mut session, now).unwrap();
-        assert_eq!(cached[0].freshness, "fresh", "day {day}");
+        assert_eq!(cached[0].freshness, Freshness::Fresh, "day {day}");
         renewals.insert(cached[0].issued_at);
     }
     assert_eq!(

@@ -1,4 +1,5 @@
 use chrono::Duration;
+use tipvault_app::ForecastOutcome;
 use tipvault_app::{HistoryQuery, forecast, history, import_file, parse_tz, totals};
 use tipvault_ledger::review::Period;
 
@@ -128,7 +129,7 @@ fn forecast_uses_the_threshold_and_recent_income() {
     let f = forecast(&mut session, 30, now).unwrap();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].balance.amount, "20.50");
-    assert_eq!(f[0].outcome, "not_at_current_rate");
+    assert_eq!(f[0].outcome, ForecastOutcome::NotAtCurrentRate);
     assert_eq!(f[0].remaining.as_ref().unwrap().amount, "29.50");
     // Just after the last tip, the window holds 20.50 USD of income over 30 days: 29.50 more
     // takes ceil(29.50 / 20.50 × 30 days).
@@ -136,7 +137,7 @@ fn forecast_uses_the_threshold_and_recent_income() {
         .unwrap()
         .with_timezone(&chrono::Utc);
     let f = forecast(&mut session, 30, march).unwrap();
-    assert_eq!(f[0].outcome, "expected_at");
+    assert_eq!(f[0].outcome, ForecastOutcome::ExpectedAt);
     let secs = (2950i64 * 30 * 86_400 + 2049) / 2050;
     assert_eq!(f[0].expected_at, Some(march + Duration::seconds(secs)));
 }

@@ -4,6 +4,9 @@
 //! tokens, the sandbox waiver and automatic cash-outs.
 
 use std::collections::BTreeMap;
+use tipvault_app::{
+    Attention, FiredOutcome, LegState, LimitDirection, LimitKind, RiskOutcome, RuleId, Tier,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use tipvault_app::auth::SoftAuthenticator;
@@ -227,8 +230,8 @@ fn donation(amount: &str) -> RedeemRequest {
     }
 }
 
-fn rules(view: &tipvault_app::RiskDecisionView) -> Vec<&str> {
-    view.reasons.iter().map(|r| r.rule.as_str()).collect()
+fn rules(view: &tipvault_app::RiskDecisionView) -> Vec<RuleId> {
+    view.reasons.iter().map(|r| r.rule).collect()
 }
 
 #[test]
@@ -257,11 +260,24 @@ fn a_new_vault_pauses_a_redemption_durably_until_the_key_confirms_that_exact_pla
     let again = w.approve(&planned.id, Utc::now()).unwrap_err();
     assert_eq!(again.code, ErrorCode::StepUpRequired);
     let view = tipvault_app::redemption(w.s(), &planned.id, Utc::now()).unwrap();
-    assert_eq!(view.state, "planned", "nothing was queued");
+    assert_eq!(view.state, LegState::Planned, "nothing was queued");
+    assert_eq!(view.attention, Some(Attention::WaitsForKey));
     let risk = view.risk.expect("the decision is on the redemption");
-    assert!(risk.paused && risk.outcome == "step_up", "{risk:?}");
-    for rule in ["new_tier", "new_destination", "new_provider", "new_network"] {
-        assert!(rules(&risk).contains(&rule), "{rule} in {:?}", rules(&risk));
+    assert!(
+        risk.paused && risk.outcome == RiskOutcome::StepUp,
+        "{risk:?}"
+    );
+    for rule in [
+        RuleId::NewTier,
+        RuleId::NewDestination,
+        RuleId::NewProvider,
+        RuleId::NewNetwork,
+    ] {
+        assert!(
+            rules(&risk).contains(&rule),
+            "{rule:?} in {:?}",
+            rules(&risk)
+        );
     }
     assert!(
         risk.reasons
@@ -280,7 +296,8 @@ fn a_new_vault_pauses_a_redemption_durably_until_the_key_confirms_that_exact_pla
     let mut key = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
     let verified =
         tipvault_app::verify_redemption(w.s(), &planned.id, &mut key, Utc::now()).unwrap();
-    assert!(verified.legs.iter().all(|l| l.state == "approved"));
+    assert!(verified.legs.iter().all(|l| l.state == LegState::Approved));
+    assert_eq!(verified.attention, None, "verified: nothing more to do");
     let run = w.outbox();
     assert_eq!(run.confirmed, 2);
     assert_eq!(w.sent(), 2);
@@ -358,7 +375,8 @@ fn a_plan_changed_by_one_unit_after_pausing_is_refused_and_audited() {
     assert_eq!(w.sent(), 0, "nothing left the machine");
     // It can still be cancelled.
     let cancelled = tipvault_app::cancel_redemption(w.s(), &planned.id, Utc::now()).unwrap();
-    assert_eq!(cancelled.state, "failed");
+    assert_eq!(cancelled.state, LegState::Failed);
+    assert_eq!(cancelled.attention, None, "cancelled: nothing more to do");
     assert!(cancelled.risk.unwrap().cancelled_at.is_some());
     assert_eq!(w.events("redemption.cancelled").len(), 1);
 }
@@ -376,11 +394,12 @@ fn a_claim_over_the_limit_is_refused_and_nothing_is_queued() {
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
     let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
-    assert_eq!(view.state, "planned");
+    assert_eq!(view.state, LegState::Planned);
+    assert_eq!(view.attention, Some(Attention::Refused));
     let risk = view.risk.unwrap();
-    assert_eq!(risk.outcome, "deny");
+    assert_eq!(risk.outcome, RiskOutcome::Deny);
     assert!(
-        rules(&risk).contains(&"over_claim_limit"),
+        rules(&risk).contains(&RuleId::OverClaimLimit),
         "{:?}",
         rules(&risk)
     );
@@ -408,13 +427,55 @@ fn a_clock_set_backwards_pauses_the_redemption() {
     let err = w.approve(&second.id, earlier).unwrap_err();
     assert_eq!(err.code, ErrorCode::Paused, "{}", err.message);
     let risk = tipvault_app::explain_redemption(w.s(), &second.id, earlier).unwrap();
-    assert_eq!(risk.outcome, "pause");
+    assert_eq!(risk.outcome, RiskOutcome::Pause);
     assert!(
-        rules(&risk).contains(&"clock_backwards"),
+        rules(&risk).contains(&RuleId::ClockBackwards),
         "{:?}",
         rules(&risk)
     );
     assert_eq!(w.events("risk.decided").last().unwrap()["outcome"], "pause");
+}
+
+#[test]
+fn a_typed_limit_is_read_as_printed_and_compared_without_changing_anything() {
+    let mut w = world();
+    let now = Utc::now();
+    let draft = |w: &mut World, kind: &str, typed: &str| {
+        tipvault_app::draft_limit(w.s(), "KRW", kind, typed, now)
+    };
+    // A new account's per-claim limit is ₩30,000, its per-day ₩100,000.
+    for (typed, direction) in [
+        ("20000", LimitDirection::Lower),
+        ("₩20,000", LimitDirection::Lower),
+        ("30,000원", LimitDirection::Same),
+        ("30001", LimitDirection::Raise),
+    ] {
+        let d = draft(&mut w, "per-claim", typed).unwrap();
+        assert_eq!(d.direction, direction, "{typed}");
+        assert_eq!(d.kind, LimitKind::PerClaim);
+    }
+    let d = draft(&mut w, "per_day", "₩150,000").unwrap();
+    assert_eq!(
+        (d.direction, d.amount.minor, d.amount.en.as_str()),
+        (LimitDirection::Raise, 150_000, "₩150,000")
+    );
+    for (typed, says) in [
+        ("0", "more than zero"),
+        ("1.5", "KRW amounts have no decimal places."),
+        ("abc", "write it like"),
+        ("-5", "cannot be negative"),
+    ] {
+        let err = draft(&mut w, "per-claim", typed).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{typed}");
+        assert!(err.message.contains(says), "{typed}: {}", err.message);
+    }
+    let limits = tipvault_app::risk_limits(w.s(), now).unwrap();
+    assert_eq!(
+        (limits[0].per_claim.minor, limits[0].per_day.minor),
+        (30_000, 100_000),
+        "a draft changes nothing"
+    );
+    assert!(w.events("risk.limit_changed").is_empty() && w.events("risk.limit_refused").is_empty());
 }
 
 #[test]
@@ -509,8 +570,9 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
 fn the_status_shows_tier_progress_limits_and_every_rule_in_both_languages() {
     let mut w = world();
     let status = tipvault_app::risk_status(w.s(), Utc::now()).unwrap();
-    assert_eq!(status.tier, "new");
-    assert_eq!(status.next_tier.as_deref(), Some("established"));
+    assert_eq!(status.tier, Tier::New);
+    assert_eq!(status.next_tier, Some(Tier::Established));
+    assert_eq!((status.claims_progress_bp, status.days_progress_bp), (0, 0));
     assert_eq!((status.claims_needed, status.days_needed), (5, 7));
     let krw = status
         .currencies
@@ -523,14 +585,14 @@ fn the_status_shows_tier_progress_limits_and_every_rule_in_both_languages() {
         (30_000, 100_000)
     );
     for rule in [
-        "over_claim_limit",
-        "new_tier",
-        "new_network",
-        "burst",
-        "clock_backwards",
+        RuleId::OverClaimLimit,
+        RuleId::NewTier,
+        RuleId::NewNetwork,
+        RuleId::Burst,
+        RuleId::ClockBackwards,
     ] {
-        let r = krw.rules.iter().find(|r| r.rule == rule).expect(rule);
-        assert!(!r.text.en.is_empty() && !r.text.ko.is_empty(), "{rule}");
+        let r = krw.rules.iter().find(|r| r.rule == rule).expect("listed");
+        assert!(!r.text.en.is_empty() && !r.text.ko.is_empty(), "{rule:?}");
     }
     assert!(!status.sandbox_step_up_waived);
 }
@@ -552,7 +614,8 @@ fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_fa
     assert_eq!(status.verifications.len(), 1);
     assert!(status.verifications[0].valid);
     assert_eq!(
-        status.tier, "new",
+        status.tier,
+        Tier::New,
         "a provider's verification never changes the tier"
     );
     // The token is dated by the provider's clock (whole seconds): judge after it.
@@ -561,7 +624,7 @@ fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_fa
     w.approve(&planned.id, now).unwrap_err();
     let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();
     assert!(
-        !rules(&risk).contains(&"new_provider") && rules(&risk).contains(&"new_tier"),
+        !rules(&risk).contains(&RuleId::NewProvider) && rules(&risk).contains(&RuleId::NewTier),
         "{:?}",
         rules(&risk)
     );
@@ -626,7 +689,7 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     w.approve(&planned.id, now).unwrap();
     let risk = tipvault_app::explain_redemption(w.s(), &planned.id, now).unwrap();
     assert!(
-        risk.waived && !risk.paused && risk.outcome == "step_up",
+        risk.waived && !risk.paused && risk.outcome == RiskOutcome::StepUp,
         "{risk:?}"
     );
     assert_eq!(w.events("risk.step_up_waived").len(), 1);
@@ -655,7 +718,7 @@ fn make_trusted(w: &mut World, now: DateTime<Utc>) {
     assert_eq!(w.outbox().confirmed, 20);
     assert_eq!(
         tipvault_app::risk_status(w.s(), now).unwrap().tier,
-        "trusted"
+        Tier::Trusted
     );
 }
 
@@ -687,7 +750,7 @@ fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     assert_eq!(added.last_fired, None, "a new rule has never fired");
     let run = w.auto(now);
     assert_eq!(run.fired.len(), 1, "{run:?}");
-    assert_eq!(run.fired[0].outcome, "approved", "{run:?}");
+    assert_eq!(run.fired[0].outcome, FiredOutcome::Approved, "{run:?}");
     assert_eq!(w.outbox().confirmed, 1);
 
     // ₩66,300 is left in the account the demo tips arrived at (every redemption is booked
@@ -696,7 +759,7 @@ fn an_automatic_cash_out_never_fires_on_money_already_cashed_out() {
     let again = w.auto(now + Duration::hours(1));
     let fired: Vec<&str> = again.fired.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(fired, ["sixty"], "{again:?}");
-    assert_eq!(again.fired[0].outcome, "waiting");
+    assert_eq!(again.fired[0].outcome, FiredOutcome::Waiting);
 }
 
 fn rule(
@@ -728,8 +791,8 @@ fn two_rules_on_one_source_do_not_both_spend_the_same_money_in_one_run() {
     tipvault_app::add_auto_cashout(w.s(), &rule("second", "67000", "1000", None), now).unwrap();
     let run = w.auto(now);
     // Whichever runs first takes ₩1,000; ₩66,300 is then below the other's ₩67,000.
-    let fired: Vec<&str> = run.fired.iter().map(|f| f.outcome.as_str()).collect();
-    assert_eq!(fired, ["approved"], "{run:?}");
+    let fired: Vec<FiredOutcome> = run.fired.iter().map(|f| f.outcome).collect();
+    assert_eq!(fired, [FiredOutcome::Approved], "{run:?}");
 }
 
 #[test]
@@ -743,7 +806,8 @@ fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
     tipvault_app::add_auto_cashout(w.s(), &phone, now).unwrap();
     let run = w.auto(now);
     assert_eq!(
-        run.fired[0].outcome, "paused",
+        run.fired[0].outcome,
+        FiredOutcome::Paused,
         "a new destination waits: {run:?}"
     );
     let held = run.fired[0].redemption_id.clone().unwrap();
@@ -757,7 +821,7 @@ fn a_paused_firing_holds_its_money_until_it_is_cancelled() {
     tipvault_app::cancel_redemption(w.s(), &held, later).unwrap();
     let after = w.auto(later);
     assert_eq!(after.fired.len(), 1, "{after:?}");
-    assert_eq!(after.fired[0].outcome, "paused");
+    assert_eq!(after.fired[0].outcome, FiredOutcome::Paused);
 }
 
 #[test]
@@ -804,13 +868,13 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
         run.fired
             .iter()
             .find(|f| f.rule == id)
-            .map(|f| f.outcome.clone())
+            .map(|f| f.outcome)
             .unwrap()
     };
-    assert_eq!(outcome("daily"), "approved", "{run:?}");
+    assert_eq!(outcome("daily"), FiredOutcome::Approved, "{run:?}");
     assert_eq!(
         outcome("phone"),
-        "paused",
+        FiredOutcome::Paused,
         "a new destination would need a step-up; nobody is there, so it waits: {run:?}"
     );
     let paused_id = run
@@ -821,7 +885,7 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
         .redemption_id
         .clone();
     let risk = tipvault_app::explain_redemption(w.s(), &paused_id.unwrap(), now).unwrap();
-    assert!(risk.unattended && risk.paused && rules(&risk).contains(&"unattended"));
+    assert!(risk.unattended && risk.paused && rules(&risk).contains(&RuleId::Unattended));
     assert_eq!(w.events("autocashout.fired").len(), 2);
     assert_eq!(w.outbox().confirmed, 1);
     // Each rule shows when it last fired and what came of it, read back from the audit chain.
@@ -833,8 +897,8 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
             .and_then(|r| r.last_fired.clone())
             .unwrap()
     };
-    assert_eq!(last("daily").outcome, "approved");
-    assert_eq!(last("phone").outcome, "paused");
+    assert_eq!(last("daily").outcome, FiredOutcome::Approved);
+    assert_eq!(last("phone").outcome, FiredOutcome::Paused);
     let fired_phone = run.fired.iter().find(|f| f.rule == "phone").unwrap();
     assert_eq!(last("phone").redemption_id, fired_phone.redemption_id);
     assert_eq!(
@@ -845,7 +909,10 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
 
     let again = w.auto(now + Duration::hours(1));
     assert!(
-        again.fired.iter().all(|f| f.outcome == "waiting"),
+        again
+            .fired
+            .iter()
+            .all(|f| f.outcome == FiredOutcome::Waiting),
         "{again:?}"
     );
     tipvault_app::remove_auto_cashout(w.s(), "phone", now).unwrap();
@@ -873,7 +940,7 @@ fn an_automatic_cash_out_draws_only_on_the_account_that_holds_its_source() {
     tipvault_app::add_auto_cashout(w.s(), &elsewhere, now).unwrap();
     let run = w.auto(now);
     assert_eq!(run.fired.len(), 1, "{run:?}");
-    assert_eq!(run.fired[0].outcome, "failed");
+    assert_eq!(run.fired[0].outcome, FiredOutcome::Failed);
     assert!(run.fired[0].redemption_id.is_none());
     let message = run.fired[0].message.as_deref().unwrap_or_default();
     assert!(message.contains("demo-provider"), "{message}");
@@ -1014,7 +1081,7 @@ fn a_request_that_differs_from_the_approved_plan_is_never_sent() {
     let mismatch = w.events("redemption.plan_mismatch");
     assert_eq!(mismatch.len(), 1, "{mismatch:?}");
     let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
-    assert_eq!(view.state, "failed", "{view:?}");
+    assert_eq!(view.state, LegState::Failed, "{view:?}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! key is asked, and an approval is recorded by the risk gate, which then queues the legs.
 
 use std::collections::BTreeMap;
+use tipvault_app::LegState;
 
 use chrono::Utc;
 use tipvault_app::auth::SoftAuthenticator;
@@ -151,7 +152,7 @@ fn a_key_approves_the_shown_plan_the_gate_records_it_and_a_changed_one_is_refuse
         verify_redemption_as_shown(&mut w.session, &mut device, &id, &view.plan_digest, now)
             .unwrap();
     assert!(
-        approved.legs.iter().all(|l| l.state == "approved"),
+        approved.legs.iter().all(|l| l.state == LegState::Approved),
         "the approval is recorded and the legs are queued: {:?}",
         approved.legs.iter().map(|l| &l.state).collect::<Vec<_>>()
     );

@@ -1,6 +1,7 @@
 //! `tipvault autocashout`: rules that cash out on their own, and running them.
 
 use clap::Subcommand;
+use tipvault_app::code_of;
 use tipvault_app::{AppError, AutoCashOutTemplate, NewAutoCashOut, clock};
 
 use crate::context::Ctx;
@@ -88,7 +89,7 @@ pub(crate) fn run(ctx: &Ctx, command: &AutoCashOutCommand) -> Result<(), AppErro
                                 format!(
                                     "last ran {} ({})",
                                     f.at.format("%Y-%m-%d %H:%M UTC"),
-                                    f.outcome
+                                    code_of(&f.outcome)
                                 )
                             },
                         );
@@ -133,7 +134,7 @@ pub(crate) fn run(ctx: &Ctx, command: &AutoCashOutCommand) -> Result<(), AppErro
                         format!(
                             "{}: {}{}{}{}",
                             f.rule,
-                            f.outcome,
+                            code_of(&f.outcome),
                             f.redemption_id
                                 .as_deref()
                                 .map(|r| format!(" ({r})"))

@@ -1,6 +1,7 @@
 //! `tipvault risk`: standing, limits, and why a redemption was held.
 
 use clap::Subcommand;
+use tipvault_app::code_of;
 use tipvault_app::{AppError, clock};
 
 use crate::context::Ctx;
@@ -56,7 +57,11 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
             out.value(&status, || {
                 let mut text = format!(
                     "Tier: {} ({} confirmed redemptions over {} days, {} disputes). {}\n",
-                    status.tier, status.confirmed, status.days, status.disputes, status.progress.en
+                    code_of(&status.tier),
+                    status.confirmed,
+                    status.days,
+                    status.disputes,
+                    status.progress.en
                 );
                 if status.sandbox_step_up_waived {
                     text.push_str(
@@ -90,7 +95,9 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
                     for r in &c.rules {
                         text.push_str(&format!(
                             "  {:<32} {:<8} {}\n",
-                            r.rule, r.outcome, r.text.en
+                            code_of(&r.rule),
+                            code_of(&r.outcome),
+                            r.text.en
                         ));
                     }
                 }
@@ -119,7 +126,7 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
                         format!(
                             "{} ({} tier): {} per redemption (tier {}){}, {} per 24 hours (tier {}){}",
                             l.currency,
-                            l.tier,
+                            code_of(&l.tier),
                             l.per_claim.en,
                             l.tier_per_claim.en,
                             if l.per_claim_set_by_user { ", yours" } else { "" },
@@ -165,7 +172,7 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
                 format!(
                     "{} {} limit: {} → {}{}.",
                     changed.currency,
-                    changed.kind,
+                    code_of(&changed.kind),
                     changed.before.en,
                     changed.after.en,
                     if changed.stepped_up {

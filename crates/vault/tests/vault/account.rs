@@ -325,3 +325,24 @@ fn a_platform_account_names_the_provider_that_holds_its_money() {
     );
     assert!(vault.source_holders(now).unwrap().is_empty());
 }
+
+#[test]
+fn a_reconciliation_outcome_has_one_name_stored_and_shown() {
+    for outcome in [
+        ReconciliationOutcome::Matched,
+        ReconciliationOutcome::Credited,
+        ReconciliationOutcome::Pending,
+        ReconciliationOutcome::Unexplained,
+        ReconciliationOutcome::DoubleCharge,
+    ] {
+        assert_eq!(
+            serde_json::to_value(outcome).unwrap(),
+            json!(outcome.as_str())
+        );
+        assert_eq!(
+            ReconciliationOutcome::parse(outcome.as_str()),
+            Some(outcome)
+        );
+    }
+    assert_eq!(ReconciliationOutcome::parse("lost"), None);
+}

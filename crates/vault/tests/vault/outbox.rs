@@ -336,3 +336,24 @@ fn the_privacy_ledger_expires_after_its_own_class() {
     vault.purge(later, false).unwrap();
     assert!(vault.privacy_log(t0(), 10).unwrap().is_empty(), "purged");
 }
+
+#[test]
+fn a_leg_state_has_one_name_stored_and_shown() {
+    // The column keeps `as_str`; front ends get serde's name: they must be the same word, or a
+    // state read back from the vault would be shown (and matched by the window) as another.
+    for state in [
+        LegState::Planned,
+        LegState::Approved,
+        LegState::Sent,
+        LegState::Confirmed,
+        LegState::Failed,
+        LegState::OutcomeUnknown,
+    ] {
+        assert_eq!(serde_json::to_value(state).unwrap(), json!(state.as_str()));
+        assert_eq!(LegState::parse(state.as_str()), Some(state));
+        let back: LegState = serde_json::from_value(json!(state.as_str())).unwrap();
+        assert_eq!(back, state);
+    }
+    assert_eq!(LegState::parse("paid"), None);
+    assert!(serde_json::from_value::<LegState>(json!("paid")).is_err());
+}

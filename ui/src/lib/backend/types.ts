@@ -85,3 +85,20 @@ export type { KeyPurpose } from './generated/KeyPurpose';
 export type { Locked } from './generated/Locked';
 export type { ReauthInput } from './generated/ReauthInput';
 export type { Hint } from './generated/Hint';
+// The domain's states: unions of exactly the names the app sends, so a comparison or a message
+// key built from one is checked by the compiler.
+export type { Attention } from './generated/Attention';
+export type { AutoCashOutOutcome } from './generated/AutoCashOutOutcome';
+export type { CatalogOutcome } from './generated/CatalogOutcome';
+export type { ForecastOutcome } from './generated/ForecastOutcome';
+export type { Freshness } from './generated/Freshness';
+export type { LegState } from './generated/LegState';
+export type { LimitDirection } from './generated/LimitDirection';
+export type { LimitDraft } from './generated/LimitDraft';
+export type { LimitKind } from './generated/LimitKind';
+export type { PassphraseRating } from './generated/PassphraseRating';
+export type { PassphraseVerdict } from './generated/PassphraseVerdict';
+export type { ReconciliationOutcome } from './generated/ReconciliationOutcome';
+export type { RiskOutcome } from './generated/RiskOutcome';
+export type { RiskRuleId } from './generated/RiskRuleId';
+export type { Tier } from './generated/Tier';

@@ -13,6 +13,7 @@ export const en = {
   'create.show': 'Show passphrase',
   'create.submit': 'Create vault',
   'create.mismatch': 'The two passphrases are not the same.',
+  'create.rule': 'At least {min} characters, hard to guess: a few uncommon words work well.',
   'create.tooShort': 'Use at least {min} characters.',
   'create.tooWeak': 'This passphrase is too easy to guess. Add a few uncommon words.',
   'strength.label': 'Strength',

@@ -15,6 +15,7 @@ export const ko: Record<MessageKey, string> = {
   'create.show': '암호문 보기',
   'create.submit': '금고 만들기',
   'create.mismatch': '두 암호문이 서로 다릅니다.',
+  'create.rule': '{min}자 이상, 추측하기 어렵게: 흔하지 않은 단어 몇 개를 이어 쓰면 좋습니다.',
   'create.tooShort': '{min}자 이상 입력하세요.',
   'create.tooWeak': '추측하기 쉬운 암호문입니다. 흔하지 않은 단어를 몇 개 더 넣으세요.',
   'strength.label': '강도',

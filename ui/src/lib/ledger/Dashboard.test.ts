@@ -3,13 +3,12 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
 import Dashboard from './Dashboard.svelte';
 
-const usd = (amount: string, minor: number) => ({ amount, currency: 'USD', minor, en: `$${amount}`, ko: `$${amount}` });
-const krw = (minor: number) => ({
-  amount: String(minor),
+const usd = (amount: string) => ({ amount, currency: 'USD', en: `$${amount}`, ko: `$${amount}` });
+const krw = (n: number) => ({
+  amount: String(n),
   currency: 'KRW',
-  minor,
-  en: `₩${minor.toLocaleString('en')}`,
-  ko: `${minor.toLocaleString('en')}원`,
+  en: `₩${n.toLocaleString('en')}`,
+  ko: `${n.toLocaleString('en')}원`,
 });
 
 const kofi = {
@@ -21,7 +20,7 @@ const kofi = {
   where_ko: 'PayPal or Stripe(으)로 지급 완료',
   provider: null,
   sandbox: false,
-  balances: [usd('20.50', 2050)],
+  balances: [usd('20.50')],
   redeemable: [],
   payout: null,
   reconciled: [],
@@ -34,7 +33,7 @@ const toonation = {
   location: 'at_platform',
   where_en: 'at Toonation until payout',
   where_ko: '지급 전까지 Toonation에 보관 중',
-  balances: [usd('20.50', 2050)],
+  balances: [usd('20.50')],
   payout: '$50.00: request 1st–10th',
 };
 
@@ -71,13 +70,14 @@ const sandbox = {
 
 const forecast = {
   source: 'toonation',
-  threshold: usd('50.00', 5000),
-  balance: usd('20.50', 2050),
+  threshold: usd('50.00'),
+  balance: usd('20.50'),
   schedule: '',
   outcome: 'expected_at',
+  reached_bp: 4100,
   expected_at: '2026-12-24T00:00:00Z',
-  remaining: usd('29.50', 2950),
-  inflow: usd('20.50', 2050),
+  remaining: usd('29.50'),
+  inflow: usd('20.50'),
   window_days: 30,
 };
 
@@ -85,7 +85,7 @@ const view = (accounts: unknown[]) => ({
   accounts,
   sources: [],
   balances: [
-    { source: 'toonation', currency: 'USD', entries: 3, gross: usd('20.50', 2050), fee: usd('0.00', 0), net: usd('20.50', 2050) },
+    { source: 'toonation', currency: 'USD', entries: 3, gross: usd('20.50'), fee: usd('0.00'), net: usd('20.50') },
   ],
   forecasts: [forecast],
 });

@@ -2,17 +2,18 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
+import type { Freshness } from '../backend';
 import PreviewPanel from './PreviewPanel.svelte';
 
-const won = (minor: number) => ({
-  amount: String(minor),
+const won = (n: number) => ({
+  amount: String(n),
   currency: 'KRW',
-  minor,
-  en: `₩${minor.toLocaleString('en')}`,
-  ko: `${minor.toLocaleString('en')}원`,
+  en: `₩${n.toLocaleString('en')}`,
+  ko: `${n.toLocaleString('en')}원`,
 });
 
-const leg = (id: string, kind: string, net: number) => ({
+// The value path's width of a leg of `net` won out of ₩1,300, as the app works it out.
+const leg = (id: string, kind: string, net: number, path_bp = Math.floor((net * 10000) / 1300)) => ({
   product_id: id,
   product_name: id,
   kind,
@@ -24,22 +25,26 @@ const leg = (id: string, kind: string, net: number) => ({
   redemptions: 1,
   eta_typical_seconds: 120,
   eta_worst_seconds: 86_400,
+  destination_fields: [],
+  path_bp,
+  fee_of_leg_bp: 0,
 });
 
 const plan = (explanation: string, legs: ReturnType<typeof leg>[], remainder: number) => ({
   balance: [won(1300)],
   legs,
-  kept: [won(0)],
-  remainder: [won(remainder)],
+  kept: [],
+  remainder: remainder > 0 ? [won(remainder)] : [],
   fees: [won(0)],
   eta_typical_seconds: 120,
   eta_worst_seconds: 86_400,
   redeemable: true,
-  freshness: 'fresh',
+  freshness: 'fresh' as Freshness,
   explanation_en: explanation,
   explanation_ko: explanation,
   conservation_en: ['Leaves the balance: ₩1,300. Stays: ₩0.', '₩1,300: ₩1,300 received + ₩0 fees.'],
   conservation_ko: ['잔액에서 나가는 금액: 1,300원. 남는 금액: 0원.', '1,300원: 받는 금액 1,300원 + 수수료 0원.'],
+  stays_bp: 10000 - legs.reduce((sum, l) => sum + l.path_bp, 0),
 });
 
 describe('PreviewPanel', () => {
@@ -53,8 +58,8 @@ describe('PreviewPanel', () => {
         provider: 'demo-provider',
         demo: true,
         best: plan('Your ₩1,300 will be: ₩1,000 mobile top-up + ₩300 donation credit.', [
-          leg('top-up', 'mobile_top_up', 1000),
-          leg('donation', 'donation', 300),
+          leg('top-up', 'mobile_top_up', 1000, 7692),
+          leg('donation', 'donation', 300, 2308),
         ], 0),
         alternatives: [plan('Alternative: all donation.', [leg('donation', 'donation', 1300)], 0)],
       };
@@ -76,7 +81,7 @@ describe('PreviewPanel', () => {
     expect(lines).toHaveTextContent('₩1,300: ₩1,300 received + ₩0 fees.');
     const segments = container.querySelectorAll<HTMLElement>('.path .seg');
     expect(segments).toHaveLength(2);
-    expect(segments[0]!.style.width).toBe(`${(1000 / 1300) * 100}%`);
+    expect(segments[0]!.style.width).toBe('76.92%');
     await user.click(screen.getByRole('tab', { name: 'Alternative 1' }));
     expect(screen.getByText('Alternative: all donation.')).toBeInTheDocument();
   });

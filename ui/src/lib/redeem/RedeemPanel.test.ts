@@ -2,29 +2,30 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
+import type { LegState } from '../backend';
 import RedeemPanel from './RedeemPanel.svelte';
 
-const won = (minor: number) => ({ amount: String(minor), currency: 'KRW', minor, en: `₩${minor}`, ko: `${minor}원` });
+const won = (n: number) => ({ amount: String(n), currency: 'KRW', en: `₩${n}`, ko: `${n}원` });
 const plan = {
   balance: [won(1300)],
   legs: [
     {
       product_id: 'krw-mobile-top-up', product_name: 'Mobile top-up', kind: 'mobile_top_up', kind_en: 'top-up', kind_ko: '충전',
       gross: won(1000), fee: won(0), net: won(1000), redemptions: 1, eta_typical_seconds: 120, eta_worst_seconds: 1800,
-      destination_fields: ['phone_number'],
+      destination_fields: ['phone_number'], path_bp: 7692, fee_of_leg_bp: 0,
     },
   ],
   kept: [], remainder: [won(300)], fees: [won(0)], eta_typical_seconds: 120, eta_worst_seconds: 1800,
-  redeemable: true, freshness: 'fresh', explanation_en: 'x', explanation_ko: 'x', conservation_en: [], conservation_ko: [],
+  redeemable: true, freshness: 'fresh' as const, explanation_en: 'x', explanation_ko: 'x', conservation_en: [], conservation_ko: [], stays_bp: 2308,
 };
 const query = { amount: '1300', currency: 'KRW', prefer: ['topup'], objective: 'first_preference' as const, keep: null, exclude: [], provider: 'sandbox' };
-const leg = (state: string) => ({
+const leg = (state: LegState) => ({
   seq: 1, product: 'krw-mobile-top-up', amount: won(1000), fee: won(0), state, attempts: state === 'planned' ? 0 : 1,
   next_attempt_at: null, last_error: null, provider_redemption_id: state === 'confirmed' ? 'rd_abc' : null,
   reveals: [{ name: 'phone_number', value: '01012345678', personal_data: true }, { name: 'amount', value: '1000 KRW', personal_data: false }],
 });
-const view = (state: string) => ({
-  id: 'r1', provider: 'sandbox', sandbox: true, catalog_version: 1, state, created_at: '2026-11-24T00:00:00Z', approved_at: null, legs: [leg(state)],
+const view = (state: LegState) => ({
+  id: 'r1', provider: 'sandbox', sandbox: true, catalog_version: 1, state, created_at: '2026-11-24T00:00:00Z', approved_at: null, legs: [leg(state)], risk: null, attention: null,
 });
 
 describe('RedeemPanel', () => {
@@ -76,6 +77,7 @@ describe('RedeemPanel', () => {
         plan_digest: 'ab'.repeat(32), decided_at: '2026-11-24T00:00:00Z', unattended: false, waived: false,
         paused: true, verified_at: null, cancelled_at: null,
       },
+      attention: 'waits_for_key',
     };
     const calls: string[] = [];
     mockIPC((cmd) => {

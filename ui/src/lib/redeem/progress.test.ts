@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { LegProgress, RedemptionView } from '../backend';
+import type { LegProgress, LegState, RedemptionView } from '../backend';
 import { liveLegs } from './progress';
 
-const money = { amount: '1000', currency: 'KRW', minor: 1000, en: '₩1,000', ko: '1,000원' };
+const money = { amount: '1000', currency: 'KRW', en: '₩1,000', ko: '1,000원' };
 const planned = {
   id: 'rx_1',
   legs: [0, 1].map((seq) => ({ seq, product: `p${seq}`, amount: money, fee: money })),
 } as unknown as RedemptionView;
 
-const event = (seq: number, state: string, id = 'rx_1', last_error: string | null = null): LegProgress => ({
+const event = (seq: number, state: LegState, id = 'rx_1', last_error: string | null = null): LegProgress => ({
   redemption_id: id,
   seq,
   state,

@@ -1,12 +1,12 @@
 // Live leg states while a redemption is being sent: the planned legs, each with the latest
 // progress event the backend emitted for it (events arrive in order per leg).
-import type { LegProgress, RedemptionView } from '../backend';
+import type { LegProgress, LegState, RedemptionView } from '../backend';
 
 export interface LiveLeg {
   seq: number;
   product: string;
   /** `approved` until the leg is committed as leaving, then as reported. */
-  state: string;
+  state: LegState;
   last_error: string | null;
 }
 

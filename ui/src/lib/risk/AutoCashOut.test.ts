@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it, vi } from 'vitest';
-import type { AutoCashOutView } from '../backend';
+import type { AutoCashOutView, Tier } from '../backend';
 import AutoCashOut from './AutoCashOut.svelte';
 import { status, won } from './fixtures';
 
@@ -31,7 +31,7 @@ const rule: AutoCashOutView = {
   last_fired: null,
 };
 
-function backend(tier: string, rules: AutoCashOutView[], extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
+function backend(tier: Tier, rules: AutoCashOutView[], extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   mockIPC((cmd, args) => {
     const a = (args ?? {}) as Record<string, unknown>;

@@ -4,6 +4,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { i18n } from '../i18n/index.svelte';
 import { demoMode } from '../shell/demo.svelte';
+import type { LimitDraft, LimitKind } from '../backend';
 import { status, won } from './fixtures';
 import ReauthDialog from '../vault/ReauthDialog.svelte';
 import RiskLimits from './RiskLimits.svelte';
@@ -21,6 +22,21 @@ const NEEDS_PROOF = {
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
+/** What the app answers for the limits these tests type (it reads and compares them; the
+ * Rust tests prove how). */
+function draft(args: Record<string, unknown>): LimitDraft {
+  const known: Record<string, [number, LimitDraft['direction']]> = {
+    '20,000': [20000, 'lower'],
+    '30000': [30000, 'same'],
+    '40000': [40000, 'raise'],
+    '150000': [150000, 'raise'],
+  };
+  const found = known[String(args.typed)];
+  if (!found) throw { code: 'invalid_input', message: 'KRW amounts have no decimal places.' };
+  const [n, direction] = found;
+  return { currency: 'KRW', kind: args.kind as LimitKind, amount: won(n), direction };
+}
+
 function backend(extra: (cmd: string, args: Record<string, unknown>) => unknown = () => undefined) {
   const calls: Call[] = [];
   mockIPC((cmd, args) => {
@@ -29,6 +45,7 @@ function backend(extra: (cmd: string, args: Record<string, unknown>) => unknown 
     const answer = extra(cmd, a);
     if (answer !== undefined) return answer;
     if (cmd === 'risk_status') return status();
+    if (cmd === 'draft_limit') return draft(a);
     if (cmd === 'providers') return [];
     if (cmd === 'security_key_devices') return ['usb', 'test_device'];
   });
@@ -48,7 +65,7 @@ describe('RiskLimits', () => {
     renderPage();
     expect(await screen.findByText('3 more confirmed redemptions and 4 more days to become established.')).toBeInTheDocument();
     expect(screen.getByText(/every redemption is confirmed with your security key/)).toBeInTheDocument();
-    expect(screen.getByLabelText('Confirmed redemptions: 2')).toHaveValue(0.4);
+    expect(screen.getByLabelText('Confirmed redemptions: 2')).toHaveValue(4000);
     expect(row('KRW', 'per_claim')).toHaveTextContent('₩30,000');
     expect(row('KRW', 'per_day')).toHaveTextContent('₩100,000');
     expect(row('USD', 'per_claim')).toHaveTextContent('$25.00');
@@ -163,7 +180,19 @@ describe('RiskLimits', () => {
     expect(calls.find((c) => c.cmd === 'set_limit')?.args.amount).toBeNull();
   });
 
-  it('refuses an amount the currency cannot hold before asking the app', async () => {
+  it('says the same limit is already in force, and changes nothing', async () => {
+    const calls = backend();
+    const user = userEvent.setup();
+    renderPage();
+    await screen.findByText(/more days to become established/);
+    await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
+    await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '30000');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('That is already the limit.')).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
+  });
+
+  it('refuses an amount the app cannot read, changing nothing', async () => {
     const calls = backend();
     const user = userEvent.setup();
     renderPage();
@@ -171,7 +200,8 @@ describe('RiskLimits', () => {
     await user.click(within(row('KRW', 'per_claim')).getByRole('button', { name: 'Change' }));
     await user.type(screen.getByLabelText('New limit in KRW, per redemption'), '100.5');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(screen.getByText(/Type an amount above zero in KRW/)).toBeInTheDocument();
+    expect(await screen.findByText(/Type an amount above zero in KRW/)).toBeInTheDocument();
+    expect(calls.find((c) => c.cmd === 'draft_limit')?.args).toEqual({ currency: 'KRW', kind: 'per_claim', typed: '100.5' });
     expect(calls.some((c) => c.cmd === 'set_limit')).toBe(false);
   });
 

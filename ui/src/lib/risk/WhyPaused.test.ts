@@ -59,7 +59,7 @@ describe('WhyPaused', () => {
       if (cmd === 'step_up_plan') return plan;
       if (cmd === 'security_key_devices') return ['usb', 'test_device'];
       if (cmd === 'verify_redemption')
-        return redemption('confirmed', decision({ paused: false, verified_at: '2026-11-24T12:01:00Z' }));
+        return redemption('confirmed', decision({ paused: false, verified_at: '2026-11-24T12:01:00Z' }), null);
     });
     const onDone = vi.fn();
     const user = userEvent.setup();
@@ -86,7 +86,7 @@ describe('WhyPaused', () => {
       calls.push(cmd);
       if (cmd === 'security_keys') return [key];
       if (cmd === 'cancel_redemption')
-        return redemption('failed', decision({ paused: false, cancelled_at: '2026-11-24T12:01:00Z' }));
+        return redemption('failed', decision({ paused: false, cancelled_at: '2026-11-24T12:01:00Z' }), null);
     });
     const onDone = vi.fn();
     const user = userEvent.setup();
@@ -105,7 +105,7 @@ describe('WhyPaused', () => {
       summary: { en: 'Refused: over your limit.', ko: '거절: 한도를 넘었습니다.' },
       reasons: [{ rule: 'over_claim_limit', outcome: 'deny', text: { en: 'Above ₩30,000 per claim.', ko: '청구 1건당 ₩30,000 초과.' } }],
     });
-    render(WhyPaused, { redemption: redemption('planned', denied) });
+    render(WhyPaused, { redemption: redemption('planned', denied, 'refused') });
     expect(screen.getByText('Why was this redemption refused?')).toBeInTheDocument();
     expect(screen.getByText(/Above ₩30,000 per claim./)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Verify with security key' })).toBeNull();

@@ -1,20 +1,20 @@
 // Shapes the app returns, for the risk screens' tests (the same fields as the generated types).
-import type { MoneyView, RedemptionView, RiskDecisionView, RiskStatusView } from '../backend';
+import type { Attention, LegState, MoneyView, RedemptionView, RiskDecisionView, RiskStatusView } from '../backend';
 
-export const won = (minor: number): MoneyView => ({
-  amount: String(minor),
+/** Whole won, as the app writes them. */
+export const won = (n: number): MoneyView => ({
+  amount: String(n),
   currency: 'KRW',
-  minor,
-  en: `₩${minor.toLocaleString('en')}`,
-  ko: `${minor.toLocaleString('en')}원`,
+  en: `₩${n.toLocaleString('en')}`,
+  ko: `${n.toLocaleString('en')}원`,
 });
 
-export const usd = (minor: number): MoneyView => ({
-  amount: (minor / 100).toFixed(2),
+/** Dollars and cents given as text ("25.00"), as the app writes them. */
+export const usd = (amount: string): MoneyView => ({
+  amount,
   currency: 'USD',
-  minor,
-  en: `$${(minor / 100).toFixed(2)}`,
-  ko: `US$${(minor / 100).toFixed(2)}`,
+  en: `$${amount}`,
+  ko: `$${amount}`,
 });
 
 export function decision(over: Partial<RiskDecisionView> = {}): RiskDecisionView {
@@ -46,7 +46,12 @@ export function decision(over: Partial<RiskDecisionView> = {}): RiskDecisionView
   };
 }
 
-export function redemption(state = 'planned', risk: RiskDecisionView | null = decision()): RedemptionView {
+/** A redemption in `state`, with the app's `attention` (by default: waiting for the key). */
+export function redemption(
+  state: LegState = 'planned',
+  risk: RiskDecisionView | null = decision(),
+  attention: Attention | null = 'waits_for_key',
+): RedemptionView {
   return {
     id: 'rx_1',
     provider: 'sandbox.tipvault.local',
@@ -70,6 +75,7 @@ export function redemption(state = 'planned', risk: RiskDecisionView | null = de
       },
     ],
     risk,
+    attention,
   };
 }
 
@@ -83,6 +89,8 @@ export function status(over: Partial<RiskStatusView> = {}): RiskStatusView {
     next_tier: 'established',
     claims_needed: 3,
     days_needed: 4,
+    claims_progress_bp: 4000,
+    days_progress_bp: 4285,
     progress: {
       en: '3 more confirmed redemptions and 4 more days to become established.',
       ko: '일반 등급까지 확인된 청구 3건, 4일이 더 필요합니다.',
@@ -118,10 +126,10 @@ export function status(over: Partial<RiskStatusView> = {}): RiskStatusView {
         limits: {
           currency: 'USD',
           tier: 'new',
-          per_claim: usd(2500),
-          per_day: usd(8000),
-          tier_per_claim: usd(2500),
-          tier_per_day: usd(8000),
+          per_claim: usd('25.00'),
+          per_day: usd('80.00'),
+          tier_per_claim: usd('25.00'),
+          tier_per_day: usd('80.00'),
           per_claim_set_by_user: false,
           per_day_set_by_user: false,
         },

@@ -1,77 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decision, redemption, status, usd, won } from './fixtures';
+import { decision, redemption, status } from './fixtures';
 import {
   autoCashOutAllowed,
-  formatLike,
   isRefused,
   isWaiting,
-  limitDirection,
   needsAttention,
   parseDestinations,
   parseProducts,
   say,
-  tierProgress,
-  typedAmount,
-  typedMinor,
 } from './risk';
 
-describe('typed amounts', () => {
-  it('reads what people type, in the currency of the limit, without floats', () => {
-    expect(typedMinor('20000', won(30000))).toBe(20000n);
-    expect(typedMinor('₩20,000', won(30000))).toBe(20000n);
-    expect(typedMinor(' 20,000원 ', won(30000))).toBe(20000n);
-    expect(typedMinor('12.5', usd(2500))).toBe(1250n);
-    expect(typedMinor('$12.50', usd(2500))).toBe(1250n);
-    expect(typedMinor('0.07', usd(2500))).toBe(7n);
-    // 2^53 + 1 won: exact, where a float would round.
-    expect(typedMinor('9007199254740993', won(1))).toBe(9007199254740993n);
-  });
-
-  it('refuses more decimals than the currency has, signs and words', () => {
-    expect(typedMinor('20000.5', won(30000))).toBeNull();
-    expect(typedMinor('12.505', usd(2500))).toBeNull();
-    expect(typedMinor('-5', won(30000))).toBeNull();
-    expect(typedMinor('1e5', won(30000))).toBeNull();
-    expect(typedMinor('', won(30000))).toBeNull();
-    expect(typedMinor('twenty', won(30000))).toBeNull();
-  });
-
-  it('gives the app its machine form', () => {
-    expect(typedAmount('₩20,000', won(30000))).toBe('20000');
-    expect(typedAmount('12.5', usd(2500))).toBe('12.50');
-    expect(typedAmount('0.07', usd(2500))).toBe('0.07');
-    expect(typedAmount('3', usd(2500))).toBe('3.00');
-    expect(typedAmount('x', usd(2500))).toBeNull();
-  });
-
-  it('writes a typed amount the way the money crate wrote the limit', () => {
-    expect(formatLike(won(30000), '50000', 'en')).toBe('₩50,000');
-    expect(formatLike(won(30000), '50000', 'ko')).toBe('50,000원');
-    expect(formatLike(won(30000), '1234567', 'en')).toBe('₩1,234,567');
-    expect(formatLike(usd(2500), '1200.50', 'en')).toBe('$1,200.50');
-  });
-});
-
-describe('limitDirection', () => {
-  it('lowers at once, raises with a key, and refuses nonsense', () => {
-    expect(limitDirection(won(30000), '20000')).toBe('lower');
-    expect(limitDirection(won(30000), '30,000')).toBe('same');
-    expect(limitDirection(won(30000), '30001')).toBe('raise');
-    expect(limitDirection(usd(2500), '25.01')).toBe('raise');
-    expect(limitDirection(usd(2500), '24.99')).toBe('lower');
-    expect(limitDirection(won(30000), '0')).toBe('invalid');
-    expect(limitDirection(won(30000), '1.5')).toBe('invalid');
-  });
-});
-
 describe('tier', () => {
-  it('measures the way to the next tier on both of its conditions', () => {
-    expect(tierProgress(status())).toEqual({ claims: 2 / 5, days: 3 / 7 });
-    expect(tierProgress(status({ claims_needed: 0, days_needed: 0, confirmed: 9, days: 12 }))).toEqual({ claims: 1, days: 1 });
-    expect(tierProgress(status({ confirmed: 0, claims_needed: 0, days: 0, days_needed: 0 }))).toEqual({ claims: 1, days: 1 });
-    expect(tierProgress(status({ next_tier: null }))).toBeNull();
-  });
-
   it('allows automatic cash-outs in the trusted tier only', () => {
     expect(autoCashOutAllowed(status())).toBe(false);
     // The window follows the app's answer, whatever the tier's name.
@@ -88,26 +27,24 @@ describe('tier', () => {
 });
 
 describe('a held redemption', () => {
-  it('waits while the decision is paused and legs were never approved', () => {
+  // Whether it waits or was refused is the app's answer (`attention`); the window only reads it.
+  it('waits for the key when the app says so', () => {
     expect(isWaiting(redemption())).toBe(true);
+    expect(isRefused(redemption())).toBe(false);
     expect(needsAttention(redemption())).toBe(true);
-    expect(isWaiting(redemption('planned', decision({ outcome: 'pause' })))).toBe(true);
   });
 
-  it('does not wait once verified, cancelled, sent, waived or never judged', () => {
-    expect(isWaiting(redemption('confirmed', decision({ paused: false, verified_at: '2026-11-24T12:01:00Z' })))).toBe(false);
-    expect(isWaiting(redemption('failed', decision({ paused: false, cancelled_at: '2026-11-24T12:01:00Z' })))).toBe(false);
-    expect(isWaiting(redemption('confirmed', decision({ paused: false, waived: true })))).toBe(false);
-    expect(isWaiting(redemption('planned', null))).toBe(false);
-    expect(needsAttention(redemption('planned', null))).toBe(false);
+  it('was refused when the app says so', () => {
+    const denied = redemption('planned', decision({ outcome: 'deny', paused: false }), 'refused');
+    expect(isRefused(denied)).toBe(true);
+    expect(isWaiting(denied)).toBe(false);
+    expect(needsAttention(denied)).toBe(true);
   });
 
-  it('is refused by a deny until cancelled', () => {
-    const denied = decision({ outcome: 'deny', paused: false });
-    expect(isRefused(redemption('planned', denied))).toBe(true);
-    expect(isWaiting(redemption('planned', denied))).toBe(false);
-    expect(needsAttention(redemption('planned', denied))).toBe(true);
-    expect(isRefused(redemption('failed', { ...denied, cancelled_at: '2026-11-24T12:01:00Z' }))).toBe(false);
+  it('needs nothing once the app says nothing is needed, whatever the decision says', () => {
+    const verified = redemption('confirmed', decision({ paused: true }), null);
+    expect(needsAttention(verified)).toBe(false);
+    expect(isWaiting(verified)).toBe(false);
   });
 });
 

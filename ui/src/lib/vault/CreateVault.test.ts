@@ -1,11 +1,23 @@
 import { render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { rating } from '../test/rating';
 import CreateVault from './CreateVault.svelte';
 
 const strong = 'harbour violet quantum tangerine';
 
 describe('CreateVault', () => {
+  beforeEach(() => {
+    mockIPC((cmd, args) => (cmd === 'rate_passphrase' ? rating((args as { passphrase: string }).passphrase) : undefined));
+  });
+
+  it('states the rule before anything is typed', async () => {
+    render(CreateVault, { onCreate: vi.fn(async () => {}) });
+    expect(await screen.findByText(/At least 10 characters/)).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('');
+  });
+
   it('creates a vault with a strong passphrase typed twice', async () => {
     const onCreate = vi.fn(async () => {});
     const user = userEvent.setup();

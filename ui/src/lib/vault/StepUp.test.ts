@@ -5,12 +5,11 @@ import { describe, expect, it, vi } from 'vitest';
 import type { MoneyView, StepUpPlanView } from '../backend';
 import StepUp from './StepUp.svelte';
 
-const won = (minor: number): MoneyView => ({
-  amount: String(minor),
+const won = (n: number): MoneyView => ({
+  amount: String(n),
   currency: 'KRW',
-  minor,
-  en: `₩${minor.toLocaleString('en')}`,
-  ko: `${minor.toLocaleString('en')}원`,
+  en: `₩${n.toLocaleString('en')}`,
+  ko: `${n.toLocaleString('en')}원`,
 });
 
 function plan(digest = 'ab12cd34ef567890'.repeat(4), first = 3000): StepUpPlanView {

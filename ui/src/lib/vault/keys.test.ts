@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { MoneyView, StepUpTotalView } from '../backend';
 import { defaultDevice, fingerprint, labelOk, pinFor, totalText, when } from './keys';
 
-const m = (minor: number, currency: string, en: string, ko: string): MoneyView => ({
-  amount: String(minor),
+const m = (amount: number, currency: string, en: string, ko: string): MoneyView => ({
+  amount: String(amount),
   currency,
-  minor,
   en,
   ko,
 });

@@ -4,4 +4,8 @@ import type { MoneyView } from "./MoneyView";
 /**
  * One period's money in.
  */
-export type InflowPoint = { period: string, start: string, count: number, net: MoneyView, };
+export type InflowPoint = { period: string, start: string, count: number, net: MoneyView, 
+/**
+ * Its bar's height: `net` as a share of the series' largest point (basis points).
+ */
+height_bp: number, };

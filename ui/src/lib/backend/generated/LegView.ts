@@ -16,4 +16,12 @@ net: MoneyView, redemptions: number, eta_typical_seconds: number, eta_worst_seco
 /**
  * The destination fields a redemption of this product must give (`phone_number`).
  */
-destination_fields: Array<string>, };
+destination_fields: Array<string>, 
+/**
+ * Its width on the value path: what it debits, as a share of the balance (basis points).
+ */
+path_bp: number, 
+/**
+ * How much of that width is fee (basis points of the leg's own width).
+ */
+fee_of_leg_bp: number, };

@@ -13,8 +13,4 @@ amount: string,
 /**
  * ISO 4217 code.
  */
-currency: string, 
-/**
- * The amount in minor units, for proportions (bar widths) without decimal parsing.
- */
-minor: number, en: string, ko: string, };
+currency: string, en: string, ko: string, };

@@ -2,15 +2,17 @@
 import type { ProviderVerificationView } from "./ProviderVerificationView";
 import type { RiskCurrencyView } from "./RiskCurrencyView";
 import type { RiskText } from "./RiskText";
+import type { Tier } from "./Tier";
 
 /**
  * The user's tier, progress to the next, limits and rule book.
  */
-export type RiskStatusView = { 
+export type RiskStatusView = { tier: Tier, tier_text: RiskText, confirmed: number, days: number, disputes: number, next_tier: Tier | null, claims_needed: number, days_needed: number, 
 /**
- * `new`, `established` or `trusted`.
+ * How far along each of the next tier's two conditions is (basis points; all of it when
+ * nothing more is needed).
  */
-tier: string, tier_text: RiskText, confirmed: number, days: number, disputes: number, next_tier: string | null, claims_needed: number, days_needed: number, progress: RiskText, 
+claims_progress_bp: number, days_progress_bp: number, progress: RiskText, 
 /**
  * KRW and USD (the currencies with limits).
  */

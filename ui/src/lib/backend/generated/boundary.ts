@@ -28,10 +28,12 @@ import type { InflowSeries } from './InflowSeries';
 import type { KeyPurpose } from './KeyPurpose';
 import type { LegProgress } from './LegProgress';
 import type { LimitChangedView } from './LimitChangedView';
+import type { LimitDraft } from './LimitDraft';
 import type { Locked } from './Locked';
 import type { NewAutoCashOut } from './NewAutoCashOut';
 import type { NewSource } from './NewSource';
 import type { OutboxRun } from './OutboxRun';
+import type { PassphraseRating } from './PassphraseRating';
 import type { PlatformView } from './PlatformView';
 import type { PreviewQuery } from './PreviewQuery';
 import type { PreviewView } from './PreviewView';
@@ -63,6 +65,9 @@ export const commands = {
   /** Whether a vault exists here and is unlocked, and how it is protected. */
   vaultStatus: (): Promise<VaultStatus> =>
     call<VaultStatus>('vault_status'),
+  /** Rates a new passphrase against the rule a vault's passphrase must meet. */
+  ratePassphrase: (passphrase: string): Promise<PassphraseRating> =>
+    call<PassphraseRating>('rate_passphrase', { passphrase }),
   createVault: (passphrase: string): Promise<Created> =>
     call<Created>('create_vault', { passphrase }),
   unlockVault: (passphrase: string): Promise<Unlocked> =>
@@ -179,6 +184,9 @@ export const commands = {
   /** Sets a limit (`amount` null: back to the tier's); a raise asks for a proof (`reauth`). */
   setLimit: (currency: string, kind: string, amount: string | null = null, reauth: ReauthInput | null = null): Promise<LimitChangedView> =>
     call<LimitChangedView>('set_limit', { currency, kind, amount, reauth }),
+  /** Reads a typed limit and says whether it lowers, keeps or raises the one in force. */
+  draftLimit: (currency: string, kind: string, typed: string): Promise<LimitDraft> =>
+    call<LimitDraft>('draft_limit', { currency, kind, typed }),
   /**
    * Confirms a held redemption with a security key if its plan is still the one shown
    * (`planDigest`); the legs are then sent, with progress as events.
