@@ -60,34 +60,6 @@ pub(crate) fn chosen_catalog(
     })
 }
 
-/// [`chosen_catalog`] and what may be cashed out now: the vault's headroom when there is a
-/// vault, a new vault's when there is none (a preview never plans above what would be allowed).
-pub(crate) fn catalog_and_headroom(
-    location: &VaultLocation,
-    access: &Access,
-    provider: Option<&str>,
-) -> Result<
-    (
-        tipvault_app::preview::ProviderCatalog,
-        Vec<tipvault_app::Headroom>,
-    ),
-    AppError,
-> {
-    if !vault_exists(location)? {
-        let catalog = chosen_catalog(location, access, provider)?;
-        return Ok((catalog, tipvault_app::new_vault_headroom(clock::now())));
-    }
-    with_session(location, access, |session| {
-        let now = clock::now();
-        let catalog = if provider == Some("demo") {
-            tipvault_app::demo_catalog(now)?
-        } else {
-            tipvault_app::choose_catalog(session, provider, now)?
-        };
-        Ok((catalog, tipvault_app::cash_out_headroom(session, now)?))
-    })
-}
-
 impl Ctx<'_> {
     /// Runs `work` on this run's vault, unlocked for it and locked again after
     /// ([`with_session`]).

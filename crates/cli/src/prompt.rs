@@ -21,7 +21,7 @@ pub(crate) fn confirm(prompt: &str) -> Result<bool, AppError> {
 /// terminal, asks the user to confirm it; elsewhere refuses with the fingerprint to pass as
 /// `--fingerprint` once checked.
 pub(crate) fn confirm_key(key: &tipvault_app::ProviderKeyView) -> Result<String, AppError> {
-    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    use std::io::IsTerminal as _;
     let changed = key.pinned.as_ref().filter(|p| **p != key.fingerprint);
     let mut text = format!(
         "{} at {} signs with the key {}. ",

@@ -40,7 +40,9 @@ pub(crate) fn insert_many<'a>(
     bodies: impl IntoIterator<Item = &'a str>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<u64> {
-    let tx = conn.transaction()?;
+    // Immediate: read (the retention), then written; a deferred transaction would fail at once
+    // with "database is locked" if another process wrote in between (see `audit::append`).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let expires_at = retention::expires_at(&tx, CLASS, now)?.unwrap_or(now.timestamp());
     let mut written = 0u64;
     {

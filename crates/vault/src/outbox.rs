@@ -360,7 +360,11 @@ impl Vault {
     ) -> Result<(), StoreError> {
         let dir = self.dir().to_path_buf();
         let err = |e| StoreError::from_sql(e, &dir);
-        let tx = self.conn_mut().transaction().map_err(err)?;
+        // Immediate: the retention is read, then the rows written (see `audit::append`).
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let exp = retention::expires_at(&tx, CLASS, now)
             .map_err(err)?
             .unwrap_or(i64::MAX);
@@ -446,7 +450,11 @@ impl Vault {
     ) -> Result<(), StoreError> {
         let dir = self.dir().to_path_buf();
         let err = |e| StoreError::from_sql(e, &dir);
-        let tx = self.conn_mut().transaction().map_err(err)?;
+        // Immediate: the leg is read (already confirmed?), then written (see `audit::append`).
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         confirm_leg(&tx, receipt, now).map_err(err)?;
         tx.commit().map_err(err)
     }

@@ -38,7 +38,8 @@ pub(crate) fn purge(
         .into_iter()
         .map(|class| (class.name, 0))
         .collect();
-    let tx = conn.transaction()?;
+    // Immediate: read (which tables expire, which rows), then deleted (see `audit::append`).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for table in migration::expiring_tables(&tx)? {
         if table == audit::TABLE {
             continue;

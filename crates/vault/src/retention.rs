@@ -144,7 +144,10 @@ pub(crate) fn set(
     now: DateTime<Utc>,
 ) -> Result<RetentionChange, RetentionError> {
     let dir_less = |e| RetentionError::Store(crate::error::StoreError::Sql(e));
-    let tx = conn.transaction().map_err(dir_less)?;
+    // Immediate: the class is read, then rewritten (see `audit::append`).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(dir_less)?;
     let previous = duration_secs(&tx, class)
         .map_err(dir_less)?
         .ok_or_else(|| RetentionError::UnknownClass(class.to_owned()))?;

@@ -17,12 +17,7 @@ pub(crate) struct DemoArgs {
 
 /// Runs the verb.
 pub(crate) fn run(ctx: &Ctx, args: &DemoArgs) -> Result<(), AppError> {
-    let Ctx {
-        location: _,
-        real,
-        out,
-        ..
-    } = ctx;
+    let Ctx { real, out, .. } = ctx;
     let net = tipvault_app::Network::new()?;
     let location = real.demo();
     // A free loopback port and a fresh enrollment code: the demo pairs with it at once.

@@ -3,7 +3,7 @@
 use clap::Args;
 use tipvault_app::{AppError, ErrorCode, clock};
 
-use crate::context::{Ctx, catalog_and_headroom};
+use crate::context::{Access, Ctx, chosen_catalog, vault_exists, with_session};
 use crate::output;
 
 #[derive(Debug, Args)]
@@ -131,4 +131,32 @@ pub(crate) fn run(ctx: &Ctx, args: &PreviewArgs) -> Result<(), AppError> {
         output::preview_text(&result, matches!(args.lang, LangArg::Ko))
     });
     Ok(())
+}
+
+/// [`chosen_catalog`] and what may be cashed out now: the vault's headroom when there is a
+/// vault, a new vault's when there is none (a preview never plans above what would be allowed).
+fn catalog_and_headroom(
+    location: &tipvault_app::VaultLocation,
+    access: &Access,
+    provider: Option<&str>,
+) -> Result<
+    (
+        tipvault_app::preview::ProviderCatalog,
+        Vec<tipvault_app::Headroom>,
+    ),
+    AppError,
+> {
+    if !vault_exists(location)? {
+        let catalog = chosen_catalog(location, access, provider)?;
+        return Ok((catalog, tipvault_app::new_vault_headroom(clock::now())));
+    }
+    with_session(location, access, |session| {
+        let now = clock::now();
+        let catalog = if provider == Some("demo") {
+            tipvault_app::demo_catalog(now)?
+        } else {
+            tipvault_app::choose_catalog(session, provider, now)?
+        };
+        Ok((catalog, tipvault_app::cash_out_headroom(session, now)?))
+    })
 }

@@ -6,12 +6,7 @@ use crate::context::Ctx;
 
 /// Runs the verb.
 pub(crate) fn run(ctx: &Ctx) -> Result<(), AppError> {
-    let Ctx {
-        location,
-        passphrases: _,
-        out,
-        ..
-    } = ctx;
+    let Ctx { location, out, .. } = ctx;
     let status = tipvault_app::vault_status(location, clock::now())?;
     out.value(&status, || match status.state {
         VaultState::Absent => format!(
