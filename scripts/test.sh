@@ -107,8 +107,10 @@ npm test --prefix ui --silent
 
 # Through the Tauri CLI (the Rust steps above built with plain cargo), so both ways of
 # building the app with the root-level tauri.conf.json are checked on every run.
-step "Desktop binary (Tauri CLI)"
-npm run --prefix ui --silent tauri -- build --debug --no-bundle --features test-hooks
+step "Desktop binary and its .deb (Tauri CLI)"
+# The same debug build the specs drive, bundled as the .deb people install (the release
+# workflow, .github/workflows/release.yml, bundles a release build the same way).
+npm run --prefix ui --silent tauri -- build --debug --bundles deb --features test-hooks
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
 # The automatic cash-out spec opens a vault this fixture makes in the trusted tier.
@@ -119,6 +121,24 @@ cargo build "${features[@]}" --locked --example e2e_trusted_vault --example e2e_
 # specs passed in every run before and since) and every step after it failed; a real failure
 # fails twice.
 TIPVAULT_E2E_RETRIES=1 xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent
+
+step "The installed .deb: dpkg -i, then one spec against the installed app"
+deb=(target/debug/bundle/deb/*.deb)
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then as_root=(sudo -n); fi
+if [[ ${#as_root[@]} -gt 0 ]] && ! sudo -n true 2>/dev/null; then
+  echo "Skipped: installing a package needs root (or sudo without a password) on this machine." >&2
+else
+  package=$(dpkg-deb -f "${deb[0]}" Package)
+  "${as_root[@]}" dpkg -i "${deb[0]}"
+  # Removed again however the spec ends, so a developer's machine keeps no test build installed.
+  trap '"${as_root[@]}" dpkg -r "$package" >/dev/null' EXIT
+  TIPVAULT_DESKTOP_BIN=/usr/bin/tipvault-desktop TIPVAULT_E2E_RETRIES=1 \
+    xvfb-run -a -s "-screen 0 1280x800x24" \
+    npm test --prefix tests/e2e --silent -- --spec specs/installed.deb.mjs
+  "${as_root[@]}" dpkg -r "$package" >/dev/null
+  trap - EXIT
+fi
 
 step "End-to-end preview and demo redemption, with the app's clock 400 days ahead"
 # One retry of a spec file: the app under libfaketime hung once at its first command in a
