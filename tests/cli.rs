@@ -1143,7 +1143,7 @@ fn a_new_source_gets_its_platforms_published_threshold_and_it_can_be_edited() {
     );
     assert_eq!(bad.status.code(), Some(2), "{}", bad.stderr);
     assert!(
-        bad.stderr.contains("not an amount in KRW"),
+        bad.stderr.contains("KRW amounts have no decimal places."),
         "{}",
         bad.stderr
     );

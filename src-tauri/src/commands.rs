@@ -21,14 +21,13 @@ pub async fn app_info<R: Runtime>(_handle: AppHandle<R>) -> Result<app::AppInfo,
 /// Rates a new passphrase as it is typed (the create form's meter and rule): the rule lives in
 /// the app, not in the window. Nothing is kept; the text is wiped when the rating is made.
 pub async fn rate_passphrase<R: Runtime>(
-    _handle: AppHandle<R>,
+    handle: AppHandle<R>,
     passphrase: String,
 ) -> Result<app::PassphraseRating, AppError> {
     let passphrase = SecretString::from(passphrase);
-    // zxcvbn takes milliseconds on a long phrase: off the window's thread.
-    tauri::async_runtime::spawn_blocking(move || app::rate_passphrase(&passphrase))
-        .await
-        .map_err(|e| AppError::new(app::ErrorCode::Internal, format!("{e}.")))
+    // On a blocking thread whose stack is wiped after (zxcvbn works on the text there), like
+    // every command that handles a secret.
+    blocking(handle, move |_| Ok(app::rate_passphrase(&passphrase))).await
 }
 
 pub async fn vault_status<R: Runtime>(handle: AppHandle<R>) -> Result<app::VaultStatus, AppError> {

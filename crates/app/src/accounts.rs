@@ -96,6 +96,14 @@ pub struct AccountView {
     pub payout: Option<String>,
     /// The latest reconciliation per currency (provider accounts).
     pub reconciled: Vec<ReconciliationView>,
+    /// What the account holds, as it is shown: a provider account's redeemable balances, any
+    /// other account's own.
+    pub holds: Vec<MoneyView>,
+    /// Previews and redemptions may draw on it: a provider account of a provider set up here.
+    pub drawable: bool,
+    /// It may be linked to a provider (its income then counts there): a platform account
+    /// whose money is still at the platform.
+    pub linkable: bool,
 }
 
 /// A redemption leg a reconciliation points at.
@@ -257,7 +265,7 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
             format!("지급 전까지 {name}에 보관 중"),
         ),
     };
-    let balances = books
+    let balances: Vec<MoneyView> = books
         .balances
         .iter()
         .filter(|b| b.source == s.id)
@@ -269,6 +277,11 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
         }
         _ => Vec::new(),
     };
+    let holds: Vec<MoneyView> = if kind == AccountKind::Provider {
+        redeemable.clone()
+    } else {
+        balances.clone()
+    };
     AccountView {
         id: s.id.to_string(),
         label: s.label.clone(),
@@ -276,6 +289,8 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
         location,
         where_en,
         where_ko,
+        drawable: kind == AccountKind::Provider && provider.is_some(),
+        linkable: kind == AccountKind::Platform && location == Location::AtPlatform,
         provider,
         sandbox,
         balances,
@@ -284,6 +299,7 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
             .then(|| payout_text(s))
             .flatten(),
         reconciled,
+        holds,
     }
 }
 

@@ -105,8 +105,9 @@ pub enum FiredOutcome {
 #[ts(export)]
 pub struct AutoCashOutLastFiredView {
     pub at: DateTime<Utc>,
-    /// Never `waiting`: that is not a firing.
-    pub outcome: FiredOutcome,
+    /// Never `waiting`: that is not a firing. None: recorded by a newer version, with an
+    /// outcome this one does not know (it still counts as a firing).
+    pub outcome: Option<FiredOutcome>,
     pub redemption_id: Option<String>,
 }
 
@@ -228,11 +229,11 @@ pub fn add_auto_cashout(
         .vault_at(now)
         .source(&SourceId::new(rule.source.trim()), now)?
         .ok_or_else(|| AppError::invalid(format!("There is no source {:?}.", rule.source)))?;
-    let threshold = Money::parse(rule.threshold.trim(), source.currency)
-        .map_err(|e| AppError::invalid(sentence(&e)))?;
+    let threshold = tipvault_money::read(&rule.threshold, source.currency)
+        .map_err(|e| AppError::invalid(e.to_string()))?;
     if let Some(amount) = &rule.template.amount {
-        Money::parse(amount.trim(), source.currency)
-            .map_err(|e| AppError::invalid(sentence(&e)))?;
+        tipvault_money::read(amount, source.currency)
+            .map_err(|e| AppError::invalid(e.to_string()))?;
     }
     let tier = crate::risk::verification::tier_now(session, now)?;
     let stored: Vec<StoredAutoCashOut> = session.vault_at(now).auto_cash_outs(now)?;
@@ -326,24 +327,29 @@ fn last_firings(
 ) -> Result<BTreeMap<String, AutoCashOutLastFiredView>, AppError> {
     let mut out = BTreeMap::new();
     for (at, detail) in session.vault_at(now).risk_events_of_kind(FIRED, now)? {
-        let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
-            continue;
-        };
-        // An entry this version cannot read (damaged, or an outcome it does not know) is not a
-        // firing it can show; the audit chain still holds it.
-        let outcome = serde_json::from_value::<FiredOutcome>(detail["outcome"].clone());
-        if let (Some(rule), Ok(outcome)) = (detail["rule"].as_str(), outcome) {
-            out.insert(
-                rule.to_owned(),
-                AutoCashOutLastFiredView {
-                    at,
-                    outcome,
-                    redemption_id: detail["redemption"].as_str().map(str::to_owned),
-                },
-            );
+        if let Some((rule, firing)) = firing_of(at, &detail) {
+            out.insert(rule, firing);
         }
     }
     Ok(out)
+}
+
+/// One recorded firing: its rule and what came of it. Every firing that names its rule counts,
+/// also one whose outcome this version cannot read (written by a newer one): the day's guard
+/// against firing twice must never fail open.
+fn firing_of(at: DateTime<Utc>, detail: &str) -> Option<(String, AutoCashOutLastFiredView)> {
+    let detail = serde_json::from_str::<serde_json::Value>(detail).ok()?;
+    let rule = detail["rule"].as_str()?.to_owned();
+    let outcome = serde_json::from_value::<FiredOutcome>(detail["outcome"].clone()).ok();
+    let redemption_id = detail["redemption"].as_str().map(str::to_owned);
+    Some((
+        rule,
+        AutoCashOutLastFiredView {
+            at,
+            outcome,
+            redemption_id,
+        },
+    ))
 }
 
 /// The debit of a stored redemption's legs that are not `failed` (refused, or cancelled before
@@ -576,4 +582,30 @@ pub fn run_auto_cashouts(
         });
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_firing_counts_even_when_its_outcome_is_unknown_here() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let (rule, known) = firing_of(
+            at,
+            r#"{"rule":"daily","outcome":"approved","redemption":"rx_1"}"#,
+        )
+        .unwrap();
+        assert_eq!(rule, "daily");
+        assert_eq!(known.outcome, Some(FiredOutcome::Approved));
+        assert_eq!(known.redemption_id.as_deref(), Some("rx_1"));
+        // Written by a newer version: still a firing at `at`, so it still blocks a second one.
+        let (_, newer) = firing_of(at, r#"{"rule":"daily","outcome":"deferred"}"#).unwrap();
+        assert_eq!((newer.at, newer.outcome), (at, None));
+        assert!(
+            firing_of(at, r#"{"outcome":"approved"}"#).is_none(),
+            "no rule: not a firing"
+        );
+        assert!(firing_of(at, "not json").is_none());
+    }
 }

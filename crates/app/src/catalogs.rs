@@ -69,11 +69,17 @@ pub struct CatalogView {
     pub built_in: bool,
     /// When it was stored in the vault.
     pub stored_at: Option<DateTime<Utc>>,
+    /// Real money: a real provider's catalog (neither the built-in demo nor a sandbox's). A
+    /// preview over it chooses no destination for the user.
+    pub real_money: bool,
 }
 
+/// The view of `catalog`, stored at `stored_at` (None: the built-in demo), of a provider that
+/// is a `sandbox` or not.
 pub(crate) fn view(
     catalog: &Catalog,
     stored_at: Option<DateTime<Utc>>,
+    sandbox: bool,
     now: DateTime<Utc>,
 ) -> CatalogView {
     CatalogView {
@@ -85,8 +91,21 @@ pub(crate) fn view(
         freshness: catalog.freshness(now),
         products: u32::try_from(catalog.products().len()).unwrap_or(u32::MAX),
         built_in: stored_at.is_none(),
+        real_money: stored_at.is_some() && !sandbox,
         stored_at,
     }
+}
+
+/// Whether the provider of `provider_id` is set up here as a sandbox.
+fn is_sandbox(
+    session: &mut Session,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    Ok(session
+        .vault_at(now)
+        .provider(provider_id, now)?
+        .is_some_and(|p| p.sandbox))
 }
 
 /// What importing a catalog did.
@@ -160,8 +179,9 @@ pub fn import_catalog(
         )?;
         vault.audit_append(&event, now)?;
     }
+    let sandbox = is_sandbox(session, catalog.provider_id(), now)?;
     Ok(CatalogImported {
-        catalog: view(&catalog, Some(now), now),
+        catalog: view(&catalog, Some(now), sandbox, now),
         outcome,
         previous_version,
     })
@@ -227,15 +247,16 @@ pub fn list_catalogs(
     let stored = session.vault_at(now).catalogs(now)?;
     let mut out = Vec::with_capacity(stored.len() + 1);
     for s in &stored {
-        out.push(view(&read_stored(s)?, Some(s.stored_at), now));
+        let sandbox = is_sandbox(session, &s.provider_id, now)?;
+        out.push(view(&read_stored(s)?, Some(s.stored_at), sandbox, now));
     }
-    out.push(view(&demo_catalog(now)?, None, now));
+    out.push(view(&demo_catalog(now)?, None, false, now));
     Ok(out)
 }
 
 /// The built-in demo catalog as listed (no vault needed).
 pub fn demo_view(now: DateTime<Utc>) -> Result<CatalogView, AppError> {
-    Ok(view(&demo_catalog(now)?, None, now))
+    Ok(view(&demo_catalog(now)?, None, false, now))
 }
 
 /// The catalog a preview runs over: the named provider's (`demo` or the demo's provider id

@@ -107,8 +107,8 @@ pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,
 };
 pub use review::{
-    ForecastOutcome, ForecastView, HistoryPageView, HistoryQuery, InflowPoint, InflowSeries,
-    TotalView, balances, forecast, history, inflow, parse_period, parse_tz, totals,
+    CHART_PERIODS, ForecastOutcome, ForecastView, HistoryPageView, HistoryQuery, InflowPoint,
+    InflowSeries, TotalView, balances, forecast, history, inflow, parse_period, parse_tz, totals,
 };
 pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
 pub use risk::standing::{

@@ -323,16 +323,27 @@ pub fn parse_rate(text: &str, now: DateTime<Utc>) -> Result<Rate, AppError> {
     .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))
 }
 
-/// Parses `"1000 KRW"` (amount, then currency).
+/// Reads an amount with its currency code before or after it (`"1000 KRW"`, `"KRW 1,000"`,
+/// `"20,000원 KRW"`): the code names the currency, the rest is read as people type amounts
+/// ([`tipvault_money::read`]).
 fn parse_money_with_currency(text: &str) -> Result<Money, AppError> {
-    let mut parts = text.split_whitespace();
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(amount), Some(code), None) => parse_amount(amount, code),
-        _ => Err(AppError::new(
+    let text = text.trim();
+    let code_at = |token: Option<&str>| token.and_then(|t| Currency::from_code(t).ok());
+    let (currency, amount) = if let Some((rest, last)) = text.rsplit_once(char::is_whitespace)
+        && let Some(currency) = code_at(Some(last))
+    {
+        (currency, rest)
+    } else if let Some((first, rest)) = text.split_once(char::is_whitespace)
+        && let Some(currency) = code_at(Some(first))
+    {
+        (currency, rest)
+    } else {
+        return Err(AppError::new(
             ErrorCode::InvalidInput,
             format!("{text:?} is not an amount with its currency, e.g. \"1000 KRW\"."),
-        )),
-    }
+        ));
+    };
+    tipvault_money::read(amount, currency).map_err(|e| AppError::invalid(e.to_string()))
 }
 
 /// Previews the vault's current balances (net, per source and currency) over `catalog`.
@@ -534,7 +545,7 @@ fn nonzero_views(money: &[Money]) -> Vec<MoneyView> {
 pub struct LegView {
     pub product_id: String,
     pub product_name: String,
-    pub kind: String,
+    pub kind: ProductKind,
     pub kind_en: String,
     pub kind_ko: String,
     /// What leaves the balance (net + fee).
@@ -592,13 +603,6 @@ pub struct PreviewView {
     pub limits: Vec<LimitText>,
 }
 
-fn snake<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// The value path's widths: each leg's debit and what stays, as shares of the balance in the
 /// debit's currency, adding up to the whole path exactly ([`crate::view::split_bp`]). A balance
 /// in several currencies gives each currency an equal part of the path (minor units of
@@ -642,7 +646,7 @@ fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String
             .map(|(leg, &path_bp)| LegView {
                 product_id: leg.product_id.as_str().to_owned(),
                 product_name: leg.product_name.clone(),
-                kind: snake(leg.kind),
+                kind: leg.kind,
                 kind_en: tipvault_preview::kind_name(leg.kind, Locale::En).to_owned(),
                 kind_ko: tipvault_preview::kind_name(leg.kind, Locale::Ko).to_owned(),
                 gross: (&leg.gross).into(),
@@ -690,5 +694,36 @@ pub fn preview_view(result: &PreviewResult) -> PreviewView {
             .map(|p| plan_view(p, &result.destination_fields))
             .collect(),
         limits: result.limits.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_with_its_currency_is_read_as_people_write_it() {
+        let krw = |n| Money::from_minor(n, Currency::KRW);
+        for text in [
+            "1000 KRW",
+            "KRW 1,000",
+            " 1,000원 KRW ",
+            "₩1,000 KRW",
+            "KRW ₩1,000",
+        ] {
+            assert_eq!(
+                parse_money_with_currency(text).unwrap(),
+                krw(1000),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_money_with_currency("CHF 5.00").unwrap(),
+            Money::from_minor(500, Currency::CHF)
+        );
+        for text in ["1000", "KRW", "1000 XYZ", "1,00 KRW", "-5 KRW"] {
+            let err = parse_money_with_currency(text).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{text}");
+        }
     }
 }

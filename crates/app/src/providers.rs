@@ -289,6 +289,7 @@ pub fn refresh_catalogs(
         let catalog = crate::catalogs::view(
             &crate::catalogs::read_stored(&stored)?,
             Some(stored.stored_at),
+            p.sandbox,
             now,
         );
         out.push(CatalogRefreshed {

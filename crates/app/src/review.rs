@@ -337,10 +337,14 @@ pub struct InflowPoint {
     pub height_bp: u16,
 }
 
+/// The most recent periods a chart shows: a chart of a thousand days would be unreadable.
+pub const CHART_PERIODS: usize = 60;
+
 /// Net money in (tips, donations, subscriptions, shop orders, credits) per period and
 /// currency over the entries `query` selects, summed over sources; `query.kinds` is replaced
 /// by the inflow kinds. One series per currency: amounts in different currencies are never
-/// added together.
+/// added together. Each series keeps its last [`CHART_PERIODS`] periods, and its largest point
+/// and the bars' heights are those of the periods kept.
 pub fn inflow(
     session: &mut Session,
     query: &HistoryQuery,
@@ -405,6 +409,11 @@ pub fn inflow(
         }
     }
     for s in &mut series {
+        let cut = s.points.len().saturating_sub(CHART_PERIODS);
+        s.points.drain(..cut);
+        if let Some(largest) = s.points.iter().max_by_key(|p| p.net.minor) {
+            s.max = largest.net.clone();
+        }
         let max = i128::from(s.max.minor);
         for p in &mut s.points {
             p.height_bp = crate::view::share_bp(i128::from(p.net.minor), max);

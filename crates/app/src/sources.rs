@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tipvault_ledger::{PayoutRule, Platform, Source, SourceId};
-use tipvault_money::{Currency, Money};
+use tipvault_money::Currency;
 use tipvault_vault::AuditEvent;
 use ts_rs::TS;
 
@@ -118,12 +118,9 @@ fn parse_rule(
     if text.is_empty() || text.eq_ignore_ascii_case("none") {
         return Ok(None);
     }
-    let threshold = Money::parse(text, currency).map_err(|e| {
-        AppError::invalid(format!(
-            "The payout threshold {text:?} is not an amount in {}: {e}.",
-            currency.code()
-        ))
-    })?;
+    // Read as people type amounts (`₩20,000`, `50.00`); the error names what was typed.
+    let threshold =
+        tipvault_money::read(text, currency).map_err(|e| AppError::invalid(e.to_string()))?;
     if !threshold.is_positive() {
         return Err(AppError::invalid(
             "A payout threshold must be more than zero.",

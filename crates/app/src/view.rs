@@ -168,9 +168,11 @@ pub fn share_bp(part: i128, whole: i128) -> u16 {
 
 /// Splits `total_bp` basis points among `parts` of a whole (their sum) in proportion, exactly:
 /// each gets its share rounded down, and the points rounding left over go one each to the
-/// parts with the largest remainders (the largest-remainder method), so the widths always add
-/// up to `total_bp` and each is within one point of its exact share. A part of zero gets
-/// nothing; no parts, or a whole of zero, get nothing at all.
+/// parts with the largest remainders (the largest-remainder method), so the widths add up to
+/// `total_bp` and each is within one point of its exact share. A part of zero gets nothing; no
+/// parts, or a whole of zero, get nothing at all. (Exact for wholes up to 2^63 minor units, far
+/// beyond any balance; above that, parts are halved until the whole fits, and the widths may
+/// add up to a point or two less.)
 #[must_use]
 pub fn split_bp(parts: &[i128], total_bp: u16) -> Vec<u16> {
     let parts: Vec<i128> = parts.iter().map(|p| (*p).max(0)).collect();
@@ -282,7 +284,7 @@ impl From<&tipvault_ledger::Source> for SourceView {
 pub struct EntryView {
     pub id: i64,
     pub source: String,
-    pub kind: String,
+    pub kind: tipvault_ledger::EntryKind,
     pub occurred_at: DateTime<Utc>,
     pub gross: MoneyView,
     pub fee: MoneyView,
@@ -301,7 +303,7 @@ impl From<&tipvault_vault::StoredEntry> for EntryView {
         Self {
             id: s.id,
             source: e.source().to_string(),
-            kind: e.kind().as_str().to_owned(),
+            kind: e.kind(),
             occurred_at: e.occurred_at(),
             gross: e.gross().into(),
             fee: e.fee().into(),

@@ -48,6 +48,7 @@ pub(crate) fn is_valid_id(id: &str) -> bool {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
     /// Prepaid mobile credit.

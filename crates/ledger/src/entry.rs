@@ -21,6 +21,7 @@ use tipvault_money::{Currency, Money, MoneyError};
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A tip (one-off, small).

@@ -46,8 +46,11 @@ fn an_imported_catalog_is_listed_and_chosen_for_previews() {
     assert_eq!(imported.outcome, CatalogOutcome::New);
     assert_eq!(imported.catalog.provider_id, "acme");
     assert_eq!(imported.catalog.freshness, Freshness::Fresh);
+    assert!(imported.catalog.real_money, "a real provider's catalog");
 
     let listed = list_catalogs(&mut session, t0()).unwrap();
+    let demo = listed.iter().find(|c| c.built_in).unwrap();
+    assert!(!demo.real_money, "the built-in demo is demo money");
     let ids: Vec<(&str, bool)> = listed
         .iter()
         .map(|c| (c.provider_id.as_str(), c.built_in))

@@ -62,6 +62,12 @@ fn world_on(offset: Option<Offset>) -> World {
     )
     .unwrap();
     assert!(p.sandbox, "the sandbox is labelled as one");
+    tipvault_app::refresh_catalogs(&mut session, &net, None, now).unwrap();
+    let cached = tipvault_app::list_catalogs(&mut session, now).unwrap();
+    assert!(
+        cached.iter().all(|c| !c.real_money),
+        "a sandbox's catalog is demo money: {cached:?}"
+    );
     tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap();
     let pass = super::support::secret(super::support::PASSPHRASE);
     tipvault_app::set_sandbox_step_up_waiver(

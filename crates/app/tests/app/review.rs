@@ -175,3 +175,50 @@ fn expired_entries_are_not_listed_and_the_purge_updates_balances() {
         "the stored sums went with them"
     );
 }
+
+#[test]
+fn the_inflow_chart_keeps_the_last_periods_and_scales_to_them() {
+    let (dir, _loc, mut session) = new_vault();
+    add_kofi(&mut session, "kofi-main");
+    // 70 days of tips, one a day: an old large one (day 0, $100) and then $1 + $0.01·day.
+    let header = "DateTime (UTC),From,Message,Item,Received,Given,Currency,TransactionType,TransactionId,Reference,SalesTax,SalesTaxPercentage,SalesTaxIncludesShipping,BuyerCountry,BuyerStateOrProvince,BuyerEmail,PaymentProvider";
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut csv = format!("{header}\n");
+    for day in 0..70u32 {
+        let date = start + Duration::days(i64::from(day));
+        let cents = if day == 0 { 10_000 } else { 100 + day };
+        csv.push_str(&format!(
+            "{date} 12:00:00,,,,{}.{:02},,USD,Tip,TX-{day},,,,,,,,PayPal\n",
+            cents / 100,
+            cents % 100
+        ));
+    }
+    let path = dir.path().join("tips.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut req = request("kofi.csv", "kofi-main");
+    req.path = path;
+    import_file(&mut session, &req, t0(), |_| {}, &|| false).unwrap();
+
+    let utc = parse_tz("UTC").unwrap();
+    let series = tipvault_app::inflow(
+        &mut session,
+        &HistoryQuery::default(),
+        Period::Day,
+        utc,
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(series.len(), 1);
+    let usd = &series[0];
+    assert_eq!(
+        usd.points.len(),
+        tipvault_app::CHART_PERIODS,
+        "the last 60 days only"
+    );
+    assert_eq!(usd.points[0].start, start + Duration::days(10));
+    // Scaled to what is shown: the old $100 day is gone, the largest kept is the last ($1.69).
+    assert_eq!(usd.max.minor, 169);
+    let last = usd.points.last().unwrap();
+    assert_eq!(last.height_bp, 10_000);
+    assert_eq!(usd.points[0].height_bp, tipvault_app::share_bp(110, 169));
+}

@@ -897,8 +897,8 @@ fn auto_cash_outs_need_the_trusted_tier_and_run_unattended_through_the_gate() {
             .and_then(|r| r.last_fired.clone())
             .unwrap()
     };
-    assert_eq!(last("daily").outcome, FiredOutcome::Approved);
-    assert_eq!(last("phone").outcome, FiredOutcome::Paused);
+    assert_eq!(last("daily").outcome, Some(FiredOutcome::Approved));
+    assert_eq!(last("phone").outcome, Some(FiredOutcome::Paused));
     let fired_phone = run.fired.iter().find(|f| f.rule == "phone").unwrap();
     assert_eq!(last("phone").redemption_id, fired_phone.redemption_id);
     assert_eq!(

@@ -89,7 +89,10 @@ pub(crate) fn run(ctx: &Ctx, command: &AutoCashOutCommand) -> Result<(), AppErro
                                 format!(
                                     "last ran {} ({})",
                                     f.at.format("%Y-%m-%d %H:%M UTC"),
-                                    code_of(&f.outcome)
+                                    f.outcome.map_or_else(
+                                        || "outcome unknown".to_owned(),
+                                        |o| code_of(&o)
+                                    )
                                 )
                             },
                         );

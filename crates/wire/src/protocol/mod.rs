@@ -359,6 +359,7 @@ pub struct RedemptionStatus {
 
 /// Why a user disputes a redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeReason {
     /// The destination never received the value.

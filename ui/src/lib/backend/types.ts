@@ -102,3 +102,6 @@ export type { ReconciliationOutcome } from './generated/ReconciliationOutcome';
 export type { RiskOutcome } from './generated/RiskOutcome';
 export type { RiskRuleId } from './generated/RiskRuleId';
 export type { Tier } from './generated/Tier';
+export type { EntryKind } from './generated/EntryKind';
+export type { ProductKind } from './generated/ProductKind';
+export type { DisputeReason } from './generated/DisputeReason';

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import Dashboard from './Dashboard.svelte';
 
 const usd = (amount: string) => ({ amount, currency: 'USD', en: `$${amount}`, ko: `$${amount}` });
@@ -24,6 +25,9 @@ const kofi = {
   redeemable: [],
   payout: null,
   reconciled: [],
+  holds: [usd('20.50')],
+  drawable: false,
+  linkable: false,
 };
 
 const toonation = {
@@ -35,6 +39,8 @@ const toonation = {
   where_ko: '지급 전까지 Toonation에 보관 중',
   balances: [usd('20.50')],
   payout: '$50.00: request 1st–10th',
+  holds: [usd('20.50')],
+  linkable: true,
 };
 
 const doubleCharge = {
@@ -66,6 +72,8 @@ const sandbox = {
   balances: [krw(-1600)],
   redeemable: [krw(8400)],
   reconciled: [doubleCharge],
+  holds: [krw(8400)],
+  drawable: true,
 };
 
 const forecast = {
@@ -91,10 +99,18 @@ const view = (accounts: unknown[]) => ({
 });
 
 describe('Dashboard', () => {
-  it('explains how to add accounts when there are none', async () => {
+  it('welcomes a new vault with what Tipvault does and the ways forward, no command line', async () => {
     mockIPC((cmd) => (cmd === 'dashboard' ? view([]) : undefined));
-    render(Dashboard);
-    expect(await screen.findByText(/No accounts yet/)).toBeInTheDocument();
+    const welcome = { onImport: vi.fn(), onDemo: vi.fn(), onPreview: vi.fn() };
+    const user = userEvent.setup();
+    const { container } = render(Dashboard, { welcome });
+    expect(await screen.findByRole('heading', { name: 'Welcome to Tipvault' })).toBeInTheDocument();
+    expect(screen.getByText(/Everything stays in this encrypted vault on this computer/)).toBeInTheDocument();
+    expect(container.textContent).not.toMatch(/tipvault |--/);
+    await user.click(screen.getByRole('button', { name: 'Import a platform’s export' }));
+    await user.click(screen.getByRole('button', { name: 'Try the demo' }));
+    await user.click(screen.getByRole('button', { name: 'Preview a cash-out' }));
+    expect([welcome.onImport, welcome.onDemo, welcome.onPreview].map((f) => f.mock.calls.length)).toEqual([1, 1, 1]);
   });
 
   it('groups accounts by where the money is, with payout thresholds at platforms', async () => {

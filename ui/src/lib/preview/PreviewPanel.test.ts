@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
-import type { Freshness } from '../backend';
+import type { Freshness, ProductKind } from '../backend';
 import PreviewPanel from './PreviewPanel.svelte';
 
 const won = (n: number) => ({
@@ -13,7 +13,7 @@ const won = (n: number) => ({
 });
 
 // The value path's width of a leg of `net` won out of ₩1,300, as the app works it out.
-const leg = (id: string, kind: string, net: number, path_bp = Math.floor((net * 10000) / 1300)) => ({
+const leg = (id: string, kind: ProductKind, net: number, path_bp = Math.floor((net * 10000) / 1300)) => ({
   product_id: id,
   product_name: id,
   kind,
@@ -91,8 +91,8 @@ describe('PreviewPanel', () => {
     mockIPC((cmd, args) => {
       if (cmd === 'catalogs') {
         return [
-          { provider_id: 'acme', version: 3, freshness: 'stale', built_in: false, products: 7 },
-          { provider_id: 'demo-provider', version: 1, freshness: 'fresh', built_in: true, products: 7 },
+          { provider_id: 'acme', version: 3, freshness: 'stale', built_in: false, products: 7, real_money: true },
+          { provider_id: 'demo-provider', version: 1, freshness: 'fresh', built_in: true, products: 7, real_money: false },
         ];
       }
       if (cmd === 'preview_balance' || cmd === 'preview_my_balances') {
@@ -138,12 +138,15 @@ describe('PreviewPanel', () => {
       redeemable: [won(minor)],
       payout: null,
       reconciled: [],
+      holds: [won(minor)],
+      drawable: true,
+      linkable: false,
     });
     mockIPC((cmd, args) => {
       if (cmd === 'catalogs') {
         return [
-          { provider_id: 'edupoints', version: 1, freshness: 'fresh', built_in: false, products: 3 },
-          { provider_id: 'telco', version: 2, freshness: 'fresh', built_in: false, products: 4 },
+          { provider_id: 'edupoints', version: 1, freshness: 'fresh', built_in: false, products: 3, real_money: true },
+          { provider_id: 'telco', version: 2, freshness: 'fresh', built_in: false, products: 4, real_money: true },
         ];
       }
       if (cmd === 'dashboard') {

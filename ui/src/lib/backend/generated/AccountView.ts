@@ -40,4 +40,18 @@ payout: string | null,
 /**
  * The latest reconciliation per currency (provider accounts).
  */
-reconciled: Array<ReconciliationView>, };
+reconciled: Array<ReconciliationView>, 
+/**
+ * What the account holds, as it is shown: a provider account's redeemable balances, any
+ * other account's own.
+ */
+holds: Array<MoneyView>, 
+/**
+ * Previews and redemptions may draw on it: a provider account of a provider set up here.
+ */
+drawable: boolean, 
+/**
+ * It may be linked to a provider (its income then counts there): a platform account
+ * whose money is still at the platform.
+ */
+linkable: boolean, };

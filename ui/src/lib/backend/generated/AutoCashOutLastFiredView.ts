@@ -7,6 +7,7 @@ import type { AutoCashOutOutcome } from "./AutoCashOutOutcome";
  */
 export type AutoCashOutLastFiredView = { at: string, 
 /**
- * Never `waiting`: that is not a firing.
+ * Never `waiting`: that is not a firing. None: recorded by a newer version, with an
+ * outcome this one does not know (it still counts as a firing).
  */
-outcome: AutoCashOutOutcome, redemption_id: string | null, };
+outcome: AutoCashOutOutcome | null, redemption_id: string | null, };

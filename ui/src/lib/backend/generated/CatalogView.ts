@@ -17,4 +17,9 @@ built_in: boolean,
 /**
  * When it was stored in the vault.
  */
-stored_at: string | null, };
+stored_at: string | null, 
+/**
+ * Real money: a real provider's catalog (neither the built-in demo nor a sandbox's). A
+ * preview over it chooses no destination for the user.
+ */
+real_money: boolean, };

@@ -8,4 +8,9 @@ import type { SourceView } from "./SourceView";
  * Sources, their balances and their payout forecasts, and every account grouped by where its
  * money is (the Overview's groups).
  */
-export type DashboardView = { accounts: Array<AccountView>, sources: Array<SourceView>, balances: Array<BalanceView>, forecasts: Array<ForecastView>, };
+export type DashboardView = { accounts: Array<AccountView>, sources: Array<SourceView>, balances: Array<BalanceView>, 
+/**
+ * Payout forecasts of the accounts whose money is still at their platform (a payout
+ * threshold means nothing once the money is at a provider or paid out).
+ */
+forecasts: Array<ForecastView>, };
