@@ -108,8 +108,10 @@ npm test --prefix ui --silent
 # Through the Tauri CLI (the Rust steps above built with plain cargo), so both ways of
 # building the app with the root-level tauri.conf.json are checked on every run.
 step "Desktop binary and its .deb (Tauri CLI)"
-# The same debug build the specs drive, bundled as the .deb people install (the release
-# workflow, .github/workflows/release.yml, bundles a release build the same way).
+# The same debug build the specs drive, bundled as a .deb (the release workflow,
+# .github/workflows/release.yml, and `npm run --prefix ui tauri -- build` bundle a release
+# build the same way). The folder is emptied first so the step below installs this build's.
+rm -rf target/debug/bundle/deb
 npm run --prefix ui --silent tauri -- build --debug --bundles deb --features test-hooks
 
 step "End-to-end tests (real app under Xvfb, WebDriver)"
@@ -123,16 +125,25 @@ cargo build "${features[@]}" --locked --example e2e_trusted_vault --example e2e_
 TIPVAULT_E2E_RETRIES=1 xvfb-run -a -s "-screen 0 1280x800x24" npm test --prefix tests/e2e --silent
 
 step "The installed .deb: dpkg -i, then one spec against the installed app"
+# The package is this run's test build (with the test hooks): it is installed for this step
+# only and removed again however the step ends. It is never installed over a Tipvault the
+# machine already has. CI (TIPVAULT_REQUIRE_DEB=1) fails instead of skipping.
 deb=(target/debug/bundle/deb/*.deb)
+package=$(dpkg-deb -f "${deb[0]}" Package)
 as_root=()
 if [[ $(id -u) -ne 0 ]]; then as_root=(sudo -n); fi
+skip=""
 if [[ ${#as_root[@]} -gt 0 ]] && ! sudo -n true 2>/dev/null; then
-  echo "Skipped: installing a package needs root (or sudo without a password) on this machine." >&2
+  skip="installing a package needs root (or sudo without a password) on this machine"
+elif [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == *" ok installed" ]]; then
+  skip="a $package package is already installed here; it is left alone"
+fi
+if [[ -n "$skip" ]]; then
+  if [[ "${TIPVAULT_REQUIRE_DEB:-}" == 1 ]]; then echo "Cannot test the .deb: $skip." >&2; exit 1; fi
+  echo "Skipped: $skip." >&2
 else
-  package=$(dpkg-deb -f "${deb[0]}" Package)
+  trap '"${as_root[@]}" dpkg -r "$package" >/dev/null 2>&1 || true' EXIT
   "${as_root[@]}" dpkg -i "${deb[0]}"
-  # Removed again however the spec ends, so a developer's machine keeps no test build installed.
-  trap '"${as_root[@]}" dpkg -r "$package" >/dev/null' EXIT
   TIPVAULT_DESKTOP_BIN=/usr/bin/tipvault-desktop TIPVAULT_E2E_RETRIES=1 \
     xvfb-run -a -s "-screen 0 1280x800x24" \
     npm test --prefix tests/e2e --silent -- --spec specs/installed.deb.mjs

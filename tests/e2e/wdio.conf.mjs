@@ -235,7 +235,7 @@ export const config = {
     // just ended (one whose WebDriver connection broke can outlive tauri-driver): end it, or
     // it would be counted by the next spec (exit.e2e.mjs counts app processes) and hold a port.
     try {
-      execFileSync('pkill', ['-f', 'debug/tipvault-desktop']);
+      execFileSync('pkill', ['-f', desktopBinary]);
     } catch {
       // pkill exits 1 when nothing matched: the normal case.
     }

@@ -99,7 +99,8 @@ pub struct AccountView {
     /// What the account holds, as it is shown: a provider account's redeemable balances, any
     /// other account's own.
     pub holds: Vec<MoneyView>,
-    /// Previews and redemptions may draw on it: a provider account of a provider set up here.
+    /// Previews and redemptions may draw on it: the account of a provider set up and paired
+    /// here (as `redeemable_balances` draws).
     pub drawable: bool,
     /// It may be linked to a provider (its income then counts there): a platform account
     /// whose money is still at the platform.
@@ -289,7 +290,11 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
         location,
         where_en,
         where_ko,
-        drawable: kind == AccountKind::Provider && provider.is_some(),
+        drawable: kind == AccountKind::Provider
+            && provider
+                .as_deref()
+                .and_then(|p| books.provider(p))
+                .is_some_and(|p| p.device_id.is_some()),
         linkable: kind == AccountKind::Platform && location == Location::AtPlatform,
         provider,
         sandbox,

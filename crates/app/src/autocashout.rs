@@ -230,10 +230,10 @@ pub fn add_auto_cashout(
         .source(&SourceId::new(rule.source.trim()), now)?
         .ok_or_else(|| AppError::invalid(format!("There is no source {:?}.", rule.source)))?;
     let threshold = tipvault_money::read(&rule.threshold, source.currency)
-        .map_err(|e| AppError::invalid(e.to_string()))?;
+        .map_err(|e| AppError::invalid(format!("The rule's threshold: {e}")))?;
     if let Some(amount) = &rule.template.amount {
         tipvault_money::read(amount, source.currency)
-            .map_err(|e| AppError::invalid(e.to_string()))?;
+            .map_err(|e| AppError::invalid(format!("The rule's amount: {e}")))?;
     }
     let tier = crate::risk::verification::tier_now(session, now)?;
     let stored: Vec<StoredAutoCashOut> = session.vault_at(now).auto_cash_outs(now)?;

@@ -119,8 +119,8 @@ fn parse_rule(
         return Ok(None);
     }
     // Read as people type amounts (`₩20,000`, `50.00`); the error names what was typed.
-    let threshold =
-        tipvault_money::read(text, currency).map_err(|e| AppError::invalid(e.to_string()))?;
+    let threshold = tipvault_money::read(text, currency)
+        .map_err(|e| AppError::invalid(format!("Payout threshold: {e}")))?;
     if !threshold.is_positive() {
         return Err(AppError::invalid(
             "A payout threshold must be more than zero.",

@@ -59,8 +59,8 @@ pub struct RiskCurrencyView {
 #[ts(export)]
 pub struct ProviderVerificationView {
     pub provider: String,
-    /// `verified` or `enhanced`.
-    pub tier: String,
+    /// The tier the provider granted.
+    pub tier: tipvault_wire::protocol::Tier,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     /// Signature verified under the provider's pinned key, and not expired.
@@ -199,16 +199,28 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
     let verifications = vault
         .provider_verifications(now)?
         .into_iter()
-        .map(|v| ProviderVerificationView {
-            valid: valid
-                .iter()
-                .any(|(t, _)| t.provider.as_str() == v.provider_id && t.is_valid_at(now)),
-            provider: v.provider_id,
-            tier: v.tier,
-            issued_at: v.issued_at,
-            expires_at: v.token_expires_at,
+        .map(|v| {
+            // Stored as the protocol names it (`code_of` when it was granted).
+            let tier = serde_json::from_value(json!(v.tier)).map_err(|_| {
+                AppError::new(
+                    ErrorCode::VaultDamaged,
+                    format!(
+                        "A stored verification names the tier {:?}, which is not one.",
+                        v.tier
+                    ),
+                )
+            })?;
+            Ok(ProviderVerificationView {
+                valid: valid
+                    .iter()
+                    .any(|(t, _)| t.provider.as_str() == v.provider_id && t.is_valid_at(now)),
+                provider: v.provider_id,
+                tier,
+                issued_at: v.issued_at,
+                expires_at: v.token_expires_at,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(RiskStatusView {
         tier: p.tier,
         tier_text: RiskText {

@@ -84,7 +84,7 @@ pub fn verify_tier(
     )?;
     Ok(ProviderVerificationView {
         provider: stored.id,
-        tier,
+        tier: claims.tier,
         issued_at: claims.issued_at,
         expires_at: claims.expires_at,
         valid: true,

@@ -608,7 +608,7 @@ fn a_provider_verification_keeps_only_the_signed_token_and_makes_the_provider_fa
         now,
     )
     .unwrap();
-    assert!(token.valid && token.tier == "verified");
+    assert!(token.valid && token.tier == tipvault_wire::protocol::Tier::Verified);
     assert!(token.expires_at > now);
     let status = tipvault_app::risk_status(w.s(), Utc::now() + Duration::seconds(2)).unwrap();
     assert_eq!(status.verifications.len(), 1);

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use tipvault_app::providers::ProviderKind;
-use tipvault_app::{AppError, clock};
+use tipvault_app::{AppError, clock, code_of};
 
 use crate::context::Ctx;
 use crate::prompt::confirm_key;
@@ -107,7 +107,9 @@ pub(crate) fn run(ctx: &Ctx, command: &ProviderCommand) -> Result<(), AppError> 
             out.value(&v, || {
                 format!(
                     "{} verified you ({}) until {}. Only its signed token is kept.",
-                    v.provider, v.tier, v.expires_at
+                    v.provider,
+                    code_of(&v.tier),
+                    v.expires_at
                 )
             });
         }

@@ -105,7 +105,7 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
                     text.push_str(&format!(
                         "\nVerified with {} ({}) until {}{}",
                         v.provider,
-                        v.tier,
+                        code_of(&v.tier),
                         v.expires_at,
                         if v.valid { "" } else { " — NOT VALID" }
                     ));

@@ -408,6 +408,11 @@ pub struct DisputeAck {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "VerificationTier")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Higher limits after an identity check.

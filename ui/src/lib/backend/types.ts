@@ -105,3 +105,4 @@ export type { Tier } from './generated/Tier';
 export type { EntryKind } from './generated/EntryKind';
 export type { ProductKind } from './generated/ProductKind';
 export type { DisputeReason } from './generated/DisputeReason';
+export type { VerificationTier } from './generated/VerificationTier';

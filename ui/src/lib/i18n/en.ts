@@ -454,6 +454,8 @@ export const en = {
   'risk.title': "Security & limits",
   'risk.intro': "Every redemption passes a check on this computer that knows your habits; your history never leaves it. Anything unusual waits until you confirm it with your security key.",
   'risk.loading': "Reading your standing…",
+  'risk.verificationTier.verified': 'verified',
+  'risk.verificationTier.enhanced': 'enhanced',
   'risk.tier': "Your tier",
   'risk.tierName.new': "new",
   'risk.tierName.established': "established",

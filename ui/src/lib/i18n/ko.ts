@@ -456,6 +456,8 @@ export const ko: Record<MessageKey, string> = {
   'risk.title': "보안 및 한도",
   'risk.intro': "모든 청구는 사용자의 습관을 아는 이 컴퓨터 안의 검사를 거칩니다. 기록은 이 컴퓨터 밖으로 나가지 않습니다. 평소와 다른 청구는 보안 키로 확인할 때까지 기다립니다.",
   'risk.loading': "등급을 읽는 중…",
+  'risk.verificationTier.verified': '인증됨',
+  'risk.verificationTier.enhanced': '강화 인증',
   'risk.tier': "내 등급",
   'risk.tierName.new': "신규",
   'risk.tierName.established': "일반",

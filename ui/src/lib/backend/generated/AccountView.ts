@@ -47,7 +47,8 @@ reconciled: Array<ReconciliationView>,
  */
 holds: Array<MoneyView>, 
 /**
- * Previews and redemptions may draw on it: a provider account of a provider set up here.
+ * Previews and redemptions may draw on it: the account of a provider set up and paired
+ * here (as `redeemable_balances` draws).
  */
 drawable: boolean, 
 /**
