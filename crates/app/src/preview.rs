@@ -702,6 +702,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_product_kind_is_a_preference_by_its_own_name() {
+        // The window sends the kinds' generated names; the CLI's short names work too.
+        let catalog =
+            tipvault_preview::Catalog::demo(DateTime::from_timestamp(1_800_000_000, 0).unwrap())
+                .unwrap();
+        for kind in [
+            ProductKind::MobileTopUp,
+            ProductKind::Donation,
+            ProductKind::TransitCredit,
+            ProductKind::GiftCard,
+            ProductKind::BankPayout,
+        ] {
+            let name = serde_json::to_value(kind).unwrap();
+            let parsed = parse_preference(&catalog, name.as_str().unwrap()).unwrap();
+            assert_eq!(parsed, Preference::Kind(kind));
+        }
+        assert_eq!(
+            parse_preference(&catalog, "topup").unwrap(),
+            Preference::Kind(ProductKind::MobileTopUp)
+        );
+    }
+
+    #[test]
     fn an_amount_with_its_currency_is_read_as_people_write_it() {
         let krw = |n| Money::from_minor(n, Currency::KRW);
         for text in [

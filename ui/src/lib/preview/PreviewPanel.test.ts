@@ -70,7 +70,7 @@ describe('PreviewPanel', () => {
     expect(queries.at(-1)).toEqual({
       amount: '1300',
       currency: 'KRW',
-      prefer: ['topup', 'donation'],
+      prefer: ['mobile_top_up', 'donation'],
       objective: 'first_preference',
       keep: null,
       exclude: [],
