@@ -80,6 +80,19 @@ describe('WhyPaused', () => {
     expect(onDone.mock.calls[0]![0]).toMatchObject({ state: 'confirmed' });
   });
 
+  it('picks the kind of key the vault has registered: the test device when it is the only one', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'security_keys') return [{ ...key, is_test_device: true }];
+      if (cmd === 'step_up_plan') return plan;
+      if (cmd === 'security_key_devices') return ['usb', 'test_device'];
+    });
+    const user = userEvent.setup();
+    render(WhyPaused, { redemption: redemption() });
+    await user.click(screen.getByRole('button', { name: 'Verify with security key' }));
+    await screen.findByText('To sandbox.tipvault.local');
+    await vi.waitFor(() => expect(screen.getByLabelText(/Software test device/)).toBeChecked());
+  });
+
   it('cancels: nothing is sent', async () => {
     const calls: string[] = [];
     mockIPC((cmd) => {

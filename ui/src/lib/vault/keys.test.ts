@@ -23,11 +23,16 @@ describe('labelOk', () => {
 });
 
 describe('defaultDevice', () => {
-  it('never defaults to the software test device', () => {
+  it('defaults to a USB key unless only the test device is registered', () => {
     expect(defaultDevice(['usb', 'test_device'])).toBe('usb');
     expect(defaultDevice(['test_device', 'usb'])).toBe('usb');
     expect(defaultDevice(['usb'])).toBe('usb');
     expect(defaultDevice([])).toBe('usb');
+    const test = { is_test_device: true };
+    const usb = { is_test_device: false };
+    expect(defaultDevice(['usb', 'test_device'], [test])).toBe('test_device');
+    expect(defaultDevice(['usb', 'test_device'], [test, usb])).toBe('usb');
+    expect(defaultDevice(['usb'], [test])).toBe('usb'); // not offered here: never picked
   });
 });
 

@@ -13,9 +13,17 @@ export function labelOk(label: string): boolean {
   return chars > 0 && chars <= MAX_LABEL_CHARS && !/[\u0000-\u001f\u007f-\u009f]/.test(trimmed);
 }
 
-/** The device picked before the user chooses: a real USB key whenever it is offered, so the
- * software test device is never the default. */
-export function defaultDevice(kinds: readonly DeviceKind[]): DeviceKind {
+/**
+ * The device picked before the user chooses: the kind of key the vault has registered. A real
+ * USB key whenever one is registered (or none is known), so the software test device is the
+ * default only where it is the only kind registered, and offered.
+ */
+export function defaultDevice(
+  kinds: readonly DeviceKind[],
+  registered: readonly { is_test_device: boolean }[] = [],
+): DeviceKind {
+  const onlyTestDevices = registered.length > 0 && registered.every((k) => k.is_test_device);
+  if (onlyTestDevices && kinds.includes('test_device')) return 'test_device';
   return kinds.includes('usb') ? 'usb' : (kinds[0] ?? 'usb');
 }
 
