@@ -152,9 +152,9 @@ else
 fi
 
 step "End-to-end preview and demo redemption, with the app's clock 400 days ahead"
-# One retry of a spec file: the app under libfaketime hung once at its first command in a
-# fresh clone (through the `faketime` wrapper, since replaced); a real dependence on the date
-# fails both attempts.
+# One retry of a spec file: the app under libfaketime has hung before its first page (twice in
+# fresh clones, never locally); the retry runs in a clean state (wdio.conf.mjs ends the hung
+# session's drivers and app first), and a real dependence on the date fails both attempts.
 TIPVAULT_E2E_FAKETIME=+400d TIPVAULT_E2E_RETRIES=1 xvfb-run -a -s "-screen 0 1280x800x24" \
   npm test --prefix tests/e2e --silent -- --spec specs/preview.e2e.mjs --spec specs/demo.e2e.mjs
 

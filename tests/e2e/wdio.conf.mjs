@@ -89,13 +89,47 @@ function portOpen(port) {
   });
 }
 
-async function waitForPorts(ports, timeoutMs) {
+async function waitForPorts(ports, timeoutMs, child) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // A driver that could not take its port exits at once; the port may still answer, held by
+    // another process, and a session there would run with that process's environment.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`tauri-driver exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    }
     const open = await Promise.all(ports.map(portOpen));
     if (open.every(Boolean)) return;
     if (Date.now() > deadline) {
       throw new Error(`tauri-driver did not open ports ${ports.join(' and ')} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Ends every process of this run's drivers and app, and waits until their ports are free.
+ * WebdriverIO calls `afterSession` only for a session that started: when the app hangs before
+ * its first page (it did once under libfaketime), the worker exits with tauri-driver,
+ * WebKitWebDriver and the app still running, and the retry's session would reach that old
+ * driver, which launches the app with the old spec's environment and vault. The launcher runs
+ * this after every worker (`onWorkerEnd`) and each worker before it starts its driver.
+ */
+async function endStaleProcesses() {
+  for (const pattern of [
+    `tauri-driver --port ${driverPort} `,
+    `WebKitWebDriver.*${nativePort}`,
+    desktopBinary,
+  ]) {
+    try {
+      execFileSync('pkill', ['-KILL', '-f', pattern]);
+    } catch {
+      // pkill exits 1 when nothing matched: the normal case.
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while ((await portOpen(driverPort)) || (await portOpen(nativePort))) {
+    if (Date.now() > deadline) {
+      throw new Error(`ports ${driverPort} and ${nativePort} are still taken after ending this run's drivers`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -208,6 +242,7 @@ export const config = {
       delete process.env.TIPVAULT_E2E_SECRETS_WORK;
       delete process.env.TIPVAULT_TEST_RECORD_IPC;
     }
+    await endStaleProcesses();
     driver = spawn(tauriDriver, ['--port', String(driverPort), '--native-port', String(nativePort)], {
       stdio: [null, secrets ? 'pipe' : process.stdout, secrets ? 'pipe' : process.stderr],
       env: process.env,
@@ -224,7 +259,11 @@ export const config = {
       });
     }
     // Both ports, or about half the sessions fail with a disconnect (TOOLCHAIN.md).
-    await waitForPorts([driverPort, nativePort], 20_000);
+    await waitForPorts([driverPort, nativePort], 20_000, driver);
+  },
+
+  async onWorkerEnd() {
+    await endStaleProcesses();
   },
 
   afterSession() {
