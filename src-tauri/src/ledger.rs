@@ -190,6 +190,18 @@ pub async fn history<R: Runtime>(
     .await
 }
 
+pub async fn matching_totals<R: Runtime>(
+    handle: AppHandle<R>,
+    query: app::HistoryQuery,
+    tz: String,
+) -> Result<Vec<app::MatchingTotalView>, AppError> {
+    let tz = app::parse_tz(&tz)?;
+    blocking(handle, move |d| {
+        d.with_session(|s| app::matching_totals(s, &query, tz, clock::now()))
+    })
+    .await
+}
+
 pub async fn inflow<R: Runtime>(
     handle: AppHandle<R>,
     query: app::HistoryQuery,

@@ -136,6 +136,7 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ("privacy_ledger", json!({})),
         ("choose_import_file", json!({ "what": "data" })),
         ("history", json!({ "query": {}, "tz": "UTC" })),
+        ("matching_totals", json!({ "query": {}, "tz": "UTC" })),
         (
             "inflow",
             json!({ "query": {}, "period": "week", "tz": "UTC" }),

@@ -108,7 +108,8 @@ pub use retention::{
 };
 pub use review::{
     CHART_PERIODS, ForecastOutcome, ForecastView, HistoryPageView, HistoryQuery, InflowPoint,
-    InflowSeries, TotalView, balances, forecast, history, inflow, parse_period, parse_tz, totals,
+    InflowSeries, MatchingTotalView, TotalView, balances, forecast, history, inflow,
+    matching_totals, parse_period, parse_tz, totals,
 };
 pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
 pub use risk::standing::{

@@ -210,6 +210,59 @@ pub fn totals(
         .collect())
 }
 
+/// What the rows a history query selects add up to, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct MatchingTotalView {
+    pub currency: String,
+    pub count: u64,
+    pub gross: MoneyView,
+    pub fee: MoneyView,
+    pub net: MoneyView,
+}
+
+/// The totals of every entry `query` selects (its paging fields are ignored), one per currency
+/// in code order: amounts in different currencies are never added together.
+pub fn matching_totals(
+    session: &mut Session,
+    query: &HistoryQuery,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<MatchingTotalView>, AppError> {
+    let filter = filter_of(query, tz)?;
+    let stored = session.vault_at(now).entries(&filter, now)?;
+    let overflow = |e: tipvault_money::MoneyError| {
+        AppError::invalid(format!("The totals cannot be computed: {e}."))
+    };
+    let mut sums: std::collections::BTreeMap<String, (u64, Money, Money, Money)> =
+        std::collections::BTreeMap::new();
+    for s in &stored {
+        let e = &s.entry;
+        let code = e.currency().code().to_owned();
+        match sums.get_mut(&code) {
+            Some((count, gross, fee, net)) => {
+                *count += 1;
+                *gross = gross.checked_add(e.gross()).map_err(overflow)?;
+                *fee = fee.checked_add(e.fee()).map_err(overflow)?;
+                *net = net.checked_add(e.net()).map_err(overflow)?;
+            }
+            None => {
+                sums.insert(code, (1, e.gross(), e.fee(), e.net()));
+            }
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(currency, (count, gross, fee, net))| MatchingTotalView {
+            currency,
+            count,
+            gross: gross.into(),
+            fee: fee.into(),
+            net: net.into(),
+        })
+        .collect())
+}
+
 /// When a source's payout threshold is expected to be reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

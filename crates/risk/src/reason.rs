@@ -191,6 +191,13 @@ fn ko(m: &Money) -> String {
     format(m, Locale::Ko)
 }
 
+/// A count and its English noun, singular for one ("1 redemption", "3 redemptions"); Korean
+/// counts need no plural.
+pub fn count_en(n: impl Into<i64>, one: &str, other: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { other })
+}
+
 fn when(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -310,9 +317,11 @@ fn render(detail: &Detail) -> Text {
             days_needed,
         } => (
             format!(
-                "Your account is new ({confirmed} confirmed redemptions), so every redemption is \
-                 confirmed with your security key. This stops after {claims_needed} more \
-                 redemptions and {days_needed} more days."
+                "Your account is new ({} so far), so every redemption is confirmed with your \
+                 security key. This stops after {} and {}.",
+                count_en(*confirmed, "confirmed redemption", "confirmed redemptions"),
+                count_en(*claims_needed, "more redemption", "more redemptions"),
+                count_en(*days_needed, "more day", "more days"),
             ),
             format!(
                 "새 계정이라(확인된 청구 {confirmed}건) 모든 청구를 보안 키로 확인합니다. 청구 \
@@ -420,8 +429,9 @@ fn render(detail: &Detail) -> Text {
             );
             (
                 format!(
-                    "{claims} redemptions totalling {} without confirmation {since_en}: after \
+                    "{} totalling {} without confirmation {since_en}: after \
                      {claim_threshold} redemptions or {} we ask you to confirm again.",
+                    count_en(*claims, "redemption", "redemptions"),
                     en(sum),
                     en(sum_threshold)
                 ),

@@ -49,6 +49,8 @@ desktop_boundary! {
         ledger::cancel_import() -> ();
         /// `tz`: the user's time zone (IANA name), for dates and days.
         ledger::history(query: app::HistoryQuery, tz: String) -> app::HistoryPageView;
+        /// What the rows `query` selects add up to, per currency.
+        ledger::matching_totals(query: app::HistoryQuery, tz: String) -> Vec<app::MatchingTotalView>;
         /// `period`: `day`, `week` or `month`.
         ledger::inflow(query: app::HistoryQuery, period: String, tz: String) -> Vec<app::InflowSeries>;
         /// Opens the native save dialog and writes the export; null when the user closed it.

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
 import { KOFI_ROWS } from '../wdio.conf.mjs';
-import { createVault, press, screenshot } from './support.mjs';
+import { createVault, emptyField, press, screenshot } from './support.mjs';
 
 const loaded = async () => {
   const text = await $('#history-count').getText();
@@ -71,7 +71,7 @@ describe('the ledger', () => {
     // The oldest tip is the last row: the window follows the scroll position.
     const last = await browser.execute(() => [...document.querySelectorAll('#history-rows [role="row"]')].at(-1)?.textContent ?? '');
     expect(last).toContain('unicorn 0');
-    await expect($$('figure.chart[data-currency="USD"] rect.bar')).toBeElementsArrayOfSize({ gte: 6 });
+    await expect($$('figure.chart[data-currency="USD"] button.bar')).toBeElementsArrayOfSize({ gte: 6 });
     await screenshot('history');
   });
 
@@ -83,13 +83,61 @@ describe('the ledger', () => {
     const shown = await browser.execute(() => document.querySelector('#history-rows')?.textContent ?? '');
     expect(shown).toContain('unicorn 2800');
     expect(shown).not.toContain('thanks');
-    await $('#history-search').clearValue();
+  });
+
+  it('opens an entry with every field kept, and totals the rows the filters select', async () => {
+    // Tips every 400th row, $1.00–$9.99 by a fixed rule: the eight unicorn rows' sum, exactly.
+    const cents = [0, 400, 800, 1200, 1600, 2000, 2400, 2800].reduce((sum, i) => sum + 100 + ((i * 37) % 900), 0);
+    const total = `$${(cents / 100).toFixed(2)}`;
+    await expect($('#history-totals [data-currency="USD"]')).toHaveText(expect.stringContaining(`${total} net`));
+    await $('#history-rows [role="row"][data-entry] button.link').click();
+    await $('#entry-detail').waitForDisplayed();
+    await expect($('#entry-message')).toHaveText(expect.stringMatching(/^unicorn \d+$/));
+    // Payer names were not kept at import: the detail says so instead of showing nothing.
+    await expect($('#entry-payer')).toHaveText('not kept');
+    await expect($('#entry-expires')).toHaveText(expect.stringMatching(/\d{4}/));
+    await screenshot('history-detail');
+    await expect($('#entry-close')).toBeFocused();
+    await browser.keys('Enter');
+    await expect($('#entry-detail')).not.toBeExisting();
+    await emptyField('#history-search');
+  });
+
+  it('filters the table to the period of a chart bar it is clicked on', async () => {
+    await browser.waitUntil(async () => (await loaded()) === 200, { timeoutMsg: 'the search is cleared' });
+    const bar = $('figure.chart[data-currency="USD"] button.bar[data-period="2026-02-01"]');
+    await bar.moveTo();
+    const readout = $('figure.chart[data-currency="USD"] .readout');
+    // 28 days of a tip every two hours (the app and this machine both read UTC here).
+    await expect(readout).toHaveText(expect.stringMatching(/^Feb 2026: \$[\d,.]+ from 336 entries$/));
+    const amount = /: (\$[\d,.]+) from/.exec(await readout.getText())[1];
+    await bar.click();
+    await expect($('#history-from')).toHaveValue('2026-02-01');
+    await expect($('#history-to')).toHaveValue('2026-02-28');
+    // The table now holds that month: its total is the bar's amount, to the cent.
+    await expect($('#history-totals [data-currency="USD"]')).toHaveText(expect.stringContaining(`${amount} net`));
+    await browser.waitUntil(async () => (await loaded()) === 200, { timeoutMsg: 'February is listed' });
+    const first = await $('#history-rows [role="row"][data-entry] button.link').getText();
+    expect(first).toContain('28 Feb 2026');
+    await press('#history-clear-dates');
+    await browser.waitUntil(async () => (await loaded()) === 200, { timeoutMsg: 'every date again' });
+  });
+
+  it('says once, beside the table, why an amount filter is refused, and keeps no spinner', async () => {
+    await $('#history-max').setValue('abc');
+    await $('#history-error').waitForDisplayed();
+    await expect($('#history-error')).toHaveText(expect.stringContaining('abc'));
+    await browser.pause(600); // the chart asks after its own pause
+    await expect($$('section[aria-labelledby="history-title"] [role="alert"]')).toBeElementsArrayOfSize(1);
+    await expect($('#history-count')).toHaveText('');
+    await emptyField('#history-max');
+    await browser.waitUntil(async () => (await loaded()) === 200, { timeoutMsg: 'the rows come back' });
   });
 
   it('exports the ledger to a file only the user can read', async () => {
     await $('#export-format').selectByAttribute('value', 'csv');
     await press('#export-run');
-    await expect($('#export-done')).toHaveText(expect.stringContaining(`Exported ${KOFI_ROWS} entries`));
+    await expect($('#export-done')).toHaveText(expect.stringContaining(`Exported ${KOFI_ROWS.toLocaleString("en-GB")} entries`));
     const dir = process.env.TIPVAULT_TEST_SAVE_DIR;
     const [file] = fs.readdirSync(dir).filter((f) => f.endsWith('.csv'));
     const full = path.join(dir, file);

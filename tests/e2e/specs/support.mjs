@@ -99,3 +99,15 @@ export async function startDemoWithTestKey() {
     await confirmInTheDemo();
     await $('#keys-notice').waitForDisplayed({ timeout: 30_000 });
 }
+
+/**
+ * Empties a text field the way typing does (WebKitWebDriver's clearValue sends no input event,
+ * so the page would still filter by the old text).
+ */
+export async function emptyField(selector) {
+  await browser.execute((sel) => {
+    const field = document.querySelector(sel);
+    field.value = '';
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  }, selector);
+}

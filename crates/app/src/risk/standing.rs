@@ -180,8 +180,13 @@ pub fn risk_status(session: &mut Session, now: DateTime<Utc>) -> Result<RiskStat
             let (next_en, next_ko) = next.name();
             RiskText {
                 en: format!(
-                    "{} more confirmed redemptions and {} more days to become {next_en}.",
-                    p.claims_needed, p.days_needed
+                    "{} and {} to become {next_en}.",
+                    tipvault_risk::reason::count_en(
+                        p.claims_needed,
+                        "more confirmed redemption",
+                        "more confirmed redemptions"
+                    ),
+                    tipvault_risk::reason::count_en(p.days_needed, "more day", "more days"),
                 ),
                 ko: format!(
                     "{next_ko} 등급까지 확인된 청구 {}건, {}일이 더 필요합니다.",

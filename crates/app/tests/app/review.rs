@@ -1,6 +1,8 @@
 use chrono::Duration;
 use tipvault_app::ForecastOutcome;
-use tipvault_app::{HistoryQuery, forecast, history, import_file, parse_tz, totals};
+use tipvault_app::{
+    HistoryQuery, forecast, history, import_file, matching_totals, parse_tz, totals,
+};
 use tipvault_ledger::review::Period;
 
 use super::ledger_support::{add_kofi, request};
@@ -118,6 +120,63 @@ fn totals_are_exact_and_follow_the_time_zone() {
         days.iter()
             .any(|t| t.currency == "EUR" && t.period == "2024-03-04"),
         "{days:?}"
+    );
+}
+
+#[test]
+fn matching_totals_add_up_the_selected_rows_per_currency() {
+    let (_dir, mut session) = imported();
+    let utc = parse_tz("UTC").unwrap();
+    let all = matching_totals(&mut session, &HistoryQuery::default(), utc, t0()).unwrap();
+    let codes: Vec<&str> = all.iter().map(|t| t.currency.as_str()).collect();
+    assert_eq!(codes, ["EUR", "USD"], "one total per currency, never mixed");
+    let usd = &all[1];
+    assert_eq!((usd.count, usd.net.amount.as_str()), (3, "20.50"));
+    // The same filter as the table: rows the filter drops are not counted.
+    let some = matching_totals(
+        &mut session,
+        &HistoryQuery {
+            min: Some("4".into()),
+            ..HistoryQuery::default()
+        },
+        utc,
+        t0(),
+    )
+    .unwrap();
+    let listed = history(
+        &mut session,
+        &HistoryQuery {
+            min: Some("4".into()),
+            ..HistoryQuery::default()
+        },
+        utc,
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(
+        some.iter().map(|t| t.count).sum::<u64>(),
+        listed.entries.len() as u64
+    );
+    for t in &some {
+        let rows = listed
+            .entries
+            .iter()
+            .filter(|e| e.net.currency == t.currency);
+        let minor: i64 = rows.map(|e| e.net.minor).sum();
+        assert_eq!(t.net.minor, minor, "{}", t.currency);
+    }
+    // A bad amount is refused, as the table refuses it.
+    assert!(
+        matching_totals(
+            &mut session,
+            &HistoryQuery {
+                max: Some("abc".into()),
+                ..HistoryQuery::default()
+            },
+            utc,
+            t0(),
+        )
+        .is_err()
     );
 }
 

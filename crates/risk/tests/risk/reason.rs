@@ -182,3 +182,25 @@ fn too_few_redemptions_reads_naturally_for_none_and_one() {
     );
     assert!(one.ko.contains("1건뿐"), "{}", one.ko);
 }
+
+#[test]
+fn english_counts_are_singular_for_one() {
+    use tipvault_risk::reason::count_en;
+    assert_eq!(count_en(1u32, "redemption", "redemptions"), "1 redemption");
+    assert_eq!(count_en(0u32, "redemption", "redemptions"), "0 redemptions");
+    assert_eq!(count_en(2i64, "more day", "more days"), "2 more days");
+    // A new account's first reason: nothing confirmed yet, and the counts to go.
+    let d = assess(
+        &History::default(),
+        &Settings::default(),
+        &claim(now(), krw(1_000)),
+    );
+    let text = d
+        .reasons
+        .iter()
+        .find(|r| r.rule == RuleId::NewTier)
+        .map(|r| r.text.en.clone())
+        .unwrap();
+    assert!(text.contains("(0 confirmed redemptions so far)"), "{text}");
+    assert!(!text.contains(" 1 more days"), "{text}");
+}

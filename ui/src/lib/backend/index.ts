@@ -26,6 +26,7 @@ type PartialQuery = Partial<HistoryQuery>;
 export const backend = {
   ...commands,
   history: (query: PartialQuery) => commands.history(query as HistoryQuery, timeZone()),
+  matchingTotals: (query: PartialQuery) => commands.matchingTotals(query as HistoryQuery, timeZone()),
   inflow: (query: PartialQuery, period: 'day' | 'week' | 'month') =>
     commands.inflow(query as HistoryQuery, period, timeZone()),
   exportLedger: (format: Parameters<typeof commands.exportLedger>[0]) =>

@@ -32,6 +32,7 @@ export type { ImportSettings } from './generated/ImportSettings';
 export type { ImportSummary } from './generated/ImportSummary';
 export type { InflowPoint } from './generated/InflowPoint';
 export type { InflowSeries } from './generated/InflowSeries';
+export type { MatchingTotalView } from './generated/MatchingTotalView';
 export type { KdfView } from './generated/KdfView';
 export type { LegProgress } from './generated/LegProgress';
 export type { LegView } from './generated/LegView';

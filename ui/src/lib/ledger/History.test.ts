@@ -80,3 +80,41 @@ describe('History at scale', () => {
     expect(container.querySelectorAll('#history-rows [role="row"]').length).toBeLessThan(60);
   });
 });
+
+describe('History details and totals', () => {
+  it('shows every kept field of an entry, and what the filtered rows add up to', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'sources') return [{ id: 'kofi-main', label: 'Ko-fi main' }];
+      if (cmd === 'inflow') return [];
+      if (cmd === 'history') return { entries: [entry(1), entry(2)], next: null };
+      if (cmd === 'matching_totals') {
+        return [{ currency: 'USD', count: 2, gross: usd(1000), fee: usd(0), net: usd(1000) }];
+      }
+      return undefined;
+    });
+    render(History);
+    expect(await screen.findByText('Total of these entries in USD: $10.00 net ($10.00 gross, $0.00 fees).')).toBeInTheDocument();
+    const [first] = await screen.findAllByRole('button', { name: /^Details:/ });
+    first!.click();
+    const dialog = await screen.findByRole('dialog', { name: 'Entry details' });
+    expect(dialog).toHaveTextContent('Ko-fi main');
+    expect(dialog.querySelector('#entry-expires')?.textContent).toMatch(/2036/);
+    // Entry 1 kept its message; the payer was not kept.
+    expect(dialog.querySelector('#entry-message')?.textContent).toBe('thanks for the stream');
+    expect(dialog.querySelector('#entry-payer')?.textContent).toBe('not kept');
+  });
+
+  it('says once why a filter is refused, and stops loading', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'sources') return [];
+      const refused = { code: 'invalid_input', message: 'Cannot read “abc” as an amount.', retry_after: null, hint: null };
+      if (cmd === 'inflow' || cmd === 'history' || cmd === 'matching_totals') throw refused;
+      return undefined;
+    });
+    render(History);
+    expect(await screen.findByText('Cannot read “abc” as an amount.')).toBeInTheDocument();
+    await new Promise((r) => setTimeout(r, 400)); // the chart's own pause
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    expect(screen.queryByText('Loading…')).toBeNull();
+  });
+});

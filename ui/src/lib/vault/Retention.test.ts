@@ -11,10 +11,11 @@ describe('Retention', () => {
           { name: 'draft', seconds: 43_200, default_seconds: 43_200 },
           { name: 'request_log', seconds: 30 * 86_400, default_seconds: 90 * 86_400 },
           { name: 'some_future_class', seconds: 86_400, default_seconds: 86_400 },
+          { name: 'entry', seconds: 1826 * 86_400, default_seconds: 36_600 * 86_400 },
         ];
       }
       if (cmd === 'purge_expired') {
-        return { dry_run: true, per_class: { draft: 2, request_log: 0, some_future_class: 0 }, total: 2 };
+        return { dry_run: true, per_class: { draft: 2, request_log: 0, some_future_class: 0, entry: 0 }, total: 2 };
       }
     });
     render(Retention);
@@ -23,5 +24,9 @@ describe('Retention', () => {
     expect(screen.getByText('Request log')).toBeInTheDocument();
     expect(screen.getByText('some_future_class'), 'an unknown class falls back to its name').toBeInTheDocument();
     expect(await screen.findByText('2 expired records')).toBeInTheDocument();
+    // Years as people say them, and each typed number of days read beside its field.
+    expect(screen.getByText('100 years')).toBeInTheDocument();
+    expect(screen.getByText('5 years')).toBeInTheDocument();
+    expect(screen.getByText('30 days', { selector: '.reading' })).toBeInTheDocument();
   });
 });

@@ -1,5 +1,6 @@
 // The logic behind the security-key screens, kept out of the components so it is tested alone.
 import type { DeviceKind, MoneyView, StepUpTotalView } from '../backend';
+import { dateTime } from '../i18n/index.svelte';
 
 /** The app's limit on a key's name (`tipvault_auth::credential::MAX_LABEL_CHARS`). */
 export const MAX_LABEL_CHARS = 64;
@@ -35,10 +36,7 @@ export function pinFor(device: DeviceKind, pin: string): string | null {
 /** A date and time for people, in the UI's language; `null` for never. */
 export function when(iso: string | null, locale: 'en' | 'ko'): string | null {
   if (!iso) return null;
-  return new Date(iso).toLocaleString(locale === 'ko' ? 'ko-KR' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-  });
+  return dateTime(iso, locale);
 }
 
 /** An amount in the UI's language, as the money crate formatted it. */

@@ -30,6 +30,7 @@ import type { LegProgress } from './LegProgress';
 import type { LimitChangedView } from './LimitChangedView';
 import type { LimitDraft } from './LimitDraft';
 import type { Locked } from './Locked';
+import type { MatchingTotalView } from './MatchingTotalView';
 import type { NewAutoCashOut } from './NewAutoCashOut';
 import type { NewSource } from './NewSource';
 import type { OutboxRun } from './OutboxRun';
@@ -122,6 +123,9 @@ export const commands = {
   /** `tz`: the user's time zone (IANA name), for dates and days. */
   history: (query: HistoryQuery, tz: string): Promise<HistoryPageView> =>
     call<HistoryPageView>('history', { query, tz }),
+  /** What the rows `query` selects add up to, per currency. */
+  matchingTotals: (query: HistoryQuery, tz: string): Promise<Array<MatchingTotalView>> =>
+    call<Array<MatchingTotalView>>('matching_totals', { query, tz }),
   /** `period`: `day`, `week` or `month`. */
   inflow: (query: HistoryQuery, period: string, tz: string): Promise<Array<InflowSeries>> =>
     call<Array<InflowSeries>>('inflow', { query, period, tz }),
