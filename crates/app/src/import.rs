@@ -319,7 +319,12 @@ pub fn import_file(
         ));
     }
 
-    let mut import = vault.begin_import(&source.id, now)?;
+    // The file's name only: its folder says nothing about the entries and stays out.
+    let file_name = request
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let mut import = vault.begin_import(&source.id, file_name.as_deref(), now)?;
     let mut failure: Option<LedgerError> = None;
     let report = {
         let mut on_batch = |batch: Vec<Entry>| {

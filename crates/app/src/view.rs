@@ -295,6 +295,9 @@ pub struct EntryView {
     pub message: Option<String>,
     pub imported_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The name of the file it was imported from; none for what Tipvault recorded itself
+    /// (and for imports made before files were noted).
+    pub file_name: Option<String>,
 }
 
 impl From<&tipvault_vault::StoredEntry> for EntryView {
@@ -312,6 +315,7 @@ impl From<&tipvault_vault::StoredEntry> for EntryView {
             message: e.message().map(str::to_owned),
             imported_at: s.imported_at,
             expires_at: s.expires_at,
+            file_name: s.file_name.clone(),
         }
     }
 }

@@ -168,7 +168,7 @@ fn main() {
     drop(plain_conn);
     drop(plain_dir);
     let (inserted, took) = import(
-        || vault.begin_import(&plain.id, now).unwrap(),
+        || vault.begin_import(&plain.id, None, now).unwrap(),
         &plain,
         &data,
         ImportOptions::default(),
@@ -195,7 +195,7 @@ fn main() {
         keep_messages: true,
     };
     let (inserted, took) = import(
-        || vault.begin_import(&kept.id, now).unwrap(),
+        || vault.begin_import(&kept.id, None, now).unwrap(),
         &kept,
         &data,
         keep,

@@ -49,6 +49,8 @@ pub struct EntryImport<'v> {
 /// [`EntryWriter::finish`] adds to `balance`.
 pub(crate) struct EntryWriter {
     source: SourceId,
+    /// The `import_file` row of the file being imported, if any.
+    import_id: Option<i64>,
     now: i64,
     expires_at: i64,
     detail_expires_at: i64,
@@ -69,8 +71,8 @@ impl std::fmt::Debug for EntryImport<'_> {
 
 const INSERT_ENTRY: &str = "INSERT INTO entry (source_id, kind, occurred_at, occurred_nanos,
         currency, gross_minor, fee_minor, net_minor, dedup_key, created_at, expires_at,
-        retention_class)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'imported_tip')
+        retention_class, import_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'imported_tip', ?12)
      ON CONFLICT (dedup_key) DO NOTHING";
 
 const INSERT_DETAIL: &str = "INSERT INTO entry_detail (entry_id, payer, message, created_at,
@@ -82,6 +84,7 @@ impl<'v> EntryImport<'v> {
         conn: &'v mut Connection,
         dir: &'v Path,
         source: &SourceId,
+        file_name: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<EntryImport<'v>, LedgerError> {
         let store = |e| StoreError::from_sql(e, dir);
@@ -89,7 +92,17 @@ impl<'v> EntryImport<'v> {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store)?;
-        let writer = EntryWriter::begin(&tx, dir, source, now)?;
+        let mut writer = EntryWriter::begin(&tx, dir, source, now)?;
+        if let Some(name) = file_name {
+            // Rolled back with the entries when the import is.
+            tx.execute(
+                "INSERT INTO import_file (file_name, created_at, expires_at, retention_class)
+                 VALUES (?1, ?2, ?3, 'imported_tip')",
+                params![name, writer.now, writer.expires_at],
+            )
+            .map_err(store)?;
+            writer.import_id = Some(tx.last_insert_rowid());
+        }
         Ok(EntryImport { tx, dir, writer })
     }
 
@@ -103,7 +116,7 @@ impl<'v> EntryImport<'v> {
         source: &SourceId,
         now: DateTime<Utc>,
     ) -> Result<EntryImport<'v>, LedgerError> {
-        Self::begin(conn, dir, source, now)
+        Self::begin(conn, dir, source, None, now)
     }
 
     /// Writes a batch inside the open transaction (nothing is visible to others, or durable,
@@ -156,6 +169,7 @@ impl EntryWriter {
             .unwrap_or(i64::MAX);
         Ok(EntryWriter {
             source: source.clone(),
+            import_id: None,
             now: now.timestamp(),
             expires_at,
             // A payer's name never outlives the amount it belongs to.
@@ -206,6 +220,7 @@ impl EntryWriter {
                     entry.key().dedup_string(),
                     self.now,
                     self.expires_at,
+                    self.import_id,
                 ])
                 .map_err(store)?;
             if changed == 0 {
@@ -304,7 +319,7 @@ fn length_prefixed(text: &str) -> Option<(&str, &str)> {
 /// The columns [`from_row`] reads, for `SELECT … FROM entry AS e LEFT JOIN entry_detail AS d`.
 pub(crate) const ROW_COLUMNS: &str = "e.id, e.source_id, e.kind, e.occurred_at, e.occurred_nanos,
     e.currency, e.gross_minor, e.fee_minor, e.net_minor, e.dedup_key, e.created_at,
-    e.expires_at, d.payer, d.message";
+    e.expires_at, d.payer, d.message, f.file_name";
 
 /// An entry as stored: the ledger entry plus what the vault knows about the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,6 +332,9 @@ pub struct StoredEntry {
     pub imported_at: DateTime<Utc>,
     /// When it stops being readable and becomes purgeable.
     pub expires_at: DateTime<Utc>,
+    /// The name of the file it was imported from (no folder), while that record is kept;
+    /// none for what Tipvault wrote itself and for imports older than schema v12.
+    pub file_name: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -362,6 +380,7 @@ pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEntry>
         entry,
         imported_at: unix_time(10, row.get(10)?)?,
         expires_at: unix_time(11, row.get(11)?)?,
+        file_name: row.get(14)?,
     })
 }
 

@@ -233,7 +233,8 @@ fn stored_currencies(conn: &Connection) -> rusqlite::Result<Vec<Currency>> {
 }
 
 const FROM: &str = "FROM entry AS e
-    LEFT JOIN entry_detail AS d ON d.entry_id = e.id AND d.expires_at > ?1";
+    LEFT JOIN entry_detail AS d ON d.entry_id = e.id AND d.expires_at > ?1
+    LEFT JOIN import_file AS f ON f.id = e.import_id AND f.expires_at > ?1";
 
 pub(crate) fn page(
     conn: &Connection,

@@ -548,6 +548,22 @@ UPDATE risk_secret SET retention_class = 'risk_state', expires_at = created_at +
 UPDATE retention_class SET duration_secs = 63158400
     WHERE name IN ('audit', 'receipt') AND duration_secs < 63158400;
 "#,
+    // v12: the file each imported entry came from (issue 17's history detail). One row per
+    // import, holding the file's name only (never its folder), kept as long as the entries it
+    // brought (`imported_tip`); an entry keeps the link until either expires. Entries written
+    // by Tipvault itself (booked redemptions, reconciliations) and those imported before this
+    // version have none.
+    r#"
+CREATE TABLE import_file (
+    id               INTEGER PRIMARY KEY,
+    file_name        TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    retention_class  TEXT NOT NULL DEFAULT 'imported_tip' REFERENCES retention_class (name)
+) STRICT;
+CREATE INDEX import_file_expires_at ON import_file (expires_at);
+ALTER TABLE entry ADD COLUMN import_id INTEGER REFERENCES import_file (id) ON DELETE SET NULL;
+"#,
 ];
 
 /// The schema version this build creates and understands.
@@ -906,6 +922,7 @@ mod tests {
                 "draft",
                 "entry",
                 "entry_detail",
+                "import_file",
                 "privacy_log",
                 "provider",
                 "provider_verification",

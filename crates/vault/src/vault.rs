@@ -1312,13 +1312,15 @@ impl Vault {
     }
 
     /// Starts an import into `source`: one write transaction that takes batches and commits
-    /// them all at once (dropping it rolls everything back). See [`EntryImport`].
+    /// them all at once (dropping it rolls everything back). See [`EntryImport`]. `file_name`
+    /// (a name, not a path) is kept with every entry the import writes.
     pub fn begin_import(
         &mut self,
         source: &tipvault_ledger::SourceId,
+        file_name: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<EntryImport<'_>, LedgerError> {
-        EntryImport::begin(&mut self.conn, &self.dir, source, now)
+        EntryImport::begin(&mut self.conn, &self.dir, source, file_name, now)
     }
 
     /// Imports `entries` into `source` in one transaction: all are written (duplicates of
@@ -1329,7 +1331,7 @@ impl Vault {
         entries: &[tipvault_ledger::Entry],
         now: DateTime<Utc>,
     ) -> Result<ImportOutcome, LedgerError> {
-        let mut import = self.begin_import(source, now)?;
+        let mut import = self.begin_import(source, None, now)?;
         import.insert(entries)?;
         Ok(import.commit()?)
     }

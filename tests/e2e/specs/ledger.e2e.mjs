@@ -95,6 +95,7 @@ describe('the ledger', () => {
     await expect($('#entry-message')).toHaveText(expect.stringMatching(/^unicorn \d+$/));
     // Payer names were not kept at import: the detail says so instead of showing nothing.
     await expect($('#entry-payer')).toHaveText('not kept');
+    await expect($('#entry-file')).toHaveText('ko-fi-export.csv');
     await expect($('#entry-expires')).toHaveText(expect.stringMatching(/\d{4}/));
     await screenshot('history-detail');
     await expect($('#entry-close')).toBeFocused();

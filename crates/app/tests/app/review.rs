@@ -25,6 +25,14 @@ fn history_filters_pages_and_searches_kept_messages() {
     let all = history(&mut session, &HistoryQuery::default(), utc, t0()).unwrap();
     assert_eq!(all.entries.len(), 4);
     assert!(all.next.is_none());
+    // Each entry names the file it came from (not its folder).
+    assert!(
+        all.entries
+            .iter()
+            .all(|e| e.file_name.as_deref() == Some("kofi.csv")),
+        "{:?}",
+        all.entries.iter().map(|e| &e.file_name).collect::<Vec<_>>()
+    );
     let first = history(
         &mut session,
         &HistoryQuery {
@@ -226,7 +234,8 @@ fn expired_entries_are_not_listed_and_the_purge_updates_balances() {
         "nor counted, even before the purge"
     );
     let purged = tipvault_app::purge_expired(&mut session, later, false).unwrap();
-    assert_eq!(purged.per_class["imported_tip"], 4);
+    // The four entries, and the record of the file they came from.
+    assert_eq!(purged.per_class["imported_tip"], 4 + 1);
     assert!(
         tipvault_app::balances(&mut session, t0())
             .unwrap()

@@ -43,7 +43,7 @@ fn import_is_idempotent_on_the_dedup_key() {
 #[test]
 fn a_failing_batch_rolls_back_every_earlier_batch() {
     let (_tmp, mut vault) = vault_with_source();
-    let mut import = vault.begin_import(&main(), t0()).unwrap();
+    let mut import = vault.begin_import(&main(), None, t0()).unwrap();
     let good: Vec<_> = (0..50)
         .map(|i| tip("main", &format!("G{i}"), i, 100, 5))
         .collect();
@@ -65,7 +65,7 @@ fn a_failing_batch_rolls_back_every_earlier_batch() {
 #[test]
 fn batches_commit_together_and_count_duplicates_within_the_import() {
     let (_tmp, mut vault) = vault_with_source();
-    let mut import = vault.begin_import(&main(), t0()).unwrap();
+    let mut import = vault.begin_import(&main(), None, t0()).unwrap();
     import.insert(&[tip("main", "A", 1, 500, 25)]).unwrap();
     import
         .insert(&[tip("main", "A", 1, 500, 25), tip("main", "B", 2, 700, 35)])
@@ -123,4 +123,34 @@ fn payer_details_expire_before_the_amounts() {
     let report = vault.purge(after_90_days, false).unwrap();
     assert_eq!(report.per_class["payer_detail"], 1);
     assert_eq!(report.per_class["imported_tip"], 0);
+}
+
+#[test]
+fn an_import_keeps_its_file_name_with_each_entry_and_no_more() {
+    let (_tmp, mut vault) = vault_with_source();
+    let mut import = vault
+        .begin_import(&main(), Some("ko-fi-2026.csv"), t0())
+        .unwrap();
+    import.insert(&[tip("main", "A", 1, 500, 25)]).unwrap();
+    import.commit().unwrap();
+    vault
+        .import_entries(&main(), &[tip("main", "B", 2, 300, 15)], t0())
+        .unwrap();
+    let stored = vault.entries(&HistoryFilter::default(), t0()).unwrap();
+    let names: Vec<Option<&str>> = stored.iter().map(|s| s.file_name.as_deref()).collect();
+    assert_eq!(names, [Some("ko-fi-2026.csv"), None]);
+
+    // A failed import leaves no file record behind: it rolls back with its entries.
+    let import = vault
+        .begin_import(&main(), Some("abandoned.csv"), t0())
+        .unwrap();
+    drop(import);
+    // The file record expires with the entries it brought, and the purge deletes both.
+    let later = stored[0].expires_at + chrono::Duration::seconds(1);
+    let report = vault.purge(later, false).unwrap();
+    assert_eq!(
+        report.per_class.get("imported_tip").copied(),
+        Some(2 + 1),
+        "two entries and one file record, not the abandoned one"
+    );
 }

@@ -258,6 +258,8 @@ export const en = {
   'history.imported': "Imported",
   'history.expires': "Deleted for good on",
   'history.entryId': "Entry number",
+  'history.file': "Imported from",
+  'history.noFile': "no file: recorded by Tipvault, or imported before file names were kept",
   'history.clearDates': "Show all dates",
   'import.title': "Import a platform export",
   'import.intro': "Choose the CSV file your platform exports. Tipvault checks it first and writes nothing until you confirm; a file is imported whole or not at all.",

@@ -260,6 +260,8 @@ export const ko: Record<MessageKey, string> = {
   'history.imported': "가져온 때",
   'history.expires': "완전히 삭제되는 날",
   'history.entryId': "기록 번호",
+  'history.file': "가져온 파일",
+  'history.noFile': "파일 없음: Tipvault가 기록했거나 파일 이름을 보관하기 전에 가져온 기록",
   'history.clearDates': "모든 날짜 보기",
   'import.title': "플랫폼 내보내기 파일 가져오기",
   'import.intro': "플랫폼에서 내보낸 CSV 파일을 고르세요. Tipvault가 먼저 확인하고, 확인 전에는 아무것도 쓰지 않습니다. 파일은 전부 가져오거나 전혀 가져오지 않습니다.",

@@ -18,6 +18,7 @@ const entry = (id: number) => ({
   payer: null,
   message: id === 1 ? 'thanks for the stream' : null,
   imported_at: '2026-11-01T00:00:00Z',
+  file_name: id === 1 ? 'ko-fi-2026.csv' : null,
   expires_at: '2036-11-01T00:00:00Z',
 });
 
@@ -102,6 +103,7 @@ describe('History details and totals', () => {
     // Entry 1 kept its message; the payer was not kept.
     expect(dialog.querySelector('#entry-message')?.textContent).toBe('thanks for the stream');
     expect(dialog.querySelector('#entry-payer')?.textContent).toBe('not kept');
+    expect(dialog.querySelector('#entry-file')?.textContent).toBe('ko-fi-2026.csv');
   });
 
   it('says once why a filter is refused, and stops loading', async () => {

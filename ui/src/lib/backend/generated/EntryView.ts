@@ -13,4 +13,9 @@ payer: string | null,
 /**
  * Only when the user chose to keep messages, and until they expire.
  */
-message: string | null, imported_at: string, expires_at: string, };
+message: string | null, imported_at: string, expires_at: string, 
+/**
+ * The name of the file it was imported from; none for what Tipvault recorded itself
+ * (and for imports made before files were noted).
+ */
+file_name: string | null, };
