@@ -122,6 +122,11 @@ pub struct AppError {
     pub retry_after: Option<DateTime<Utc>>,
     /// What the user can do next, when the app knows.
     pub hint: Option<Hint>,
+    /// For refused input: the name of the input field at fault (as the use case's input type
+    /// names it, e.g. `label` or `currency`), so a form shows the error beside that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl AppError {
@@ -131,12 +136,20 @@ impl AppError {
             message: message.into(),
             retry_after: None,
             hint: None,
+            field: None,
         }
     }
 
     /// Refused input: the front end shows it beside what the user typed.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    /// Names the input field at fault.
+    #[must_use]
+    pub fn in_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
     }
 
     /// Adds what the user can do next.

@@ -134,7 +134,7 @@ pub use session::{
 };
 pub use settings::{Settings, auto_lock_after, set_auto_lock, settings};
 pub use sources::{
-    NewSource, PlatformView, add_source, list_sources, parse_platform, platforms,
+    NewSource, PlatformView, add_source, derive_id, list_sources, parse_platform, platforms,
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};

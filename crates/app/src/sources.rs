@@ -1,8 +1,11 @@
 //! Use cases on sources: add one, list them.
 //!
-//! The one decision to know: the user chooses a source's id (`kofi-main`), because it is part
-//! of every de-duplication key and must stay stable across imports; it is checked here
-//! (1–64 characters of `a-z 0-9 . _ -`) before it reaches the vault.
+//! The one decision to know: a source's id (`kofi-main`) is part of every de-duplication key
+//! and must stay stable across imports. People name an account ("Ko-fi main"); the id is
+//! derived from that name once, when the account is added ([`derive_id`]), unless the caller
+//! chooses one (the command line's `--id`), and is checked here (1–64 characters of
+//! `a-z 0-9 . _ -`) before it reaches the vault. Refused input names its field
+//! ([`AppError::field`]), so a form shows the error beside it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,7 @@ use crate::view::{MoneyView, SourceView};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
 #[ts(export)]
 pub struct NewSource {
+    /// Empty: derived from the label ([`derive_id`]).
     pub id: String,
     pub label: String,
     /// `kofi`, `paypal`, `stripe`, `github-sponsors`, `toonation`, `twip`, `soop`, `chzzk`, or
@@ -66,29 +70,83 @@ pub fn parse_platform(text: &str) -> Result<Platform, AppError> {
     })
 }
 
-fn validate(new: &NewSource) -> Result<Source, AppError> {
-    let id = new.id.trim();
-    let id_ok = !id.is_empty()
-        && id.len() <= 64
+/// An id for a new account named `label` on `platform`, unlike every id in `taken`: the
+/// name's letters and digits in lower case, other characters as `-` (`"Ko-fi main"` →
+/// `ko-fi-main`); the platform's slug when the name has no such character (a name in Korean);
+/// then `-2`, `-3`… until it is free.
+pub fn derive_id(label: &str, platform: &Platform, taken: &[SourceId]) -> SourceId {
+    let mut base = String::new();
+    for c in label.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c.to_ascii_lowercase());
+        } else if !base.ends_with('-') && !base.is_empty() {
+            base.push('-');
+        }
+    }
+    let mut base: String = base.trim_end_matches('-').chars().take(48).collect();
+    base = base.trim_end_matches('-').to_owned();
+    if base.is_empty() {
+        base = platform
+            .slug()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .trim_matches('-')
+            .to_owned();
+    }
+    if base.is_empty() {
+        base = "account".to_owned();
+    }
+    let free = |id: &str| !taken.iter().any(|t| t.as_str() == id);
+    if free(&base) {
+        return SourceId::new(base);
+    }
+    (2u32..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| free(id))
+        .map(SourceId::new)
+        .unwrap_or_else(|| SourceId::new(base))
+}
+
+fn validate(new: &NewSource, taken: &[SourceId]) -> Result<Source, AppError> {
+    let label = new.label.trim();
+    if label.is_empty() || label.chars().count() > 200 {
+        return Err(
+            AppError::invalid("Give the account a name of 1–200 characters.").in_field("label"),
+        );
+    }
+    let platform = parse_platform(&new.platform).map_err(|e| e.in_field("platform"))?;
+    let id = match new.id.trim() {
+        "" => derive_id(label, &platform, taken),
+        chosen => SourceId::new(chosen),
+    };
+    let id_ok = id.as_str().len() <= 64
         && id
+            .as_str()
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !id_ok {
         return Err(AppError::invalid(
             "A source id must be 1–64 characters of a-z, 0-9, '.', '_' or '-' (e.g. kofi-main).",
-        ));
+        )
+        .in_field("id"));
     }
-    let label = new.label.trim();
-    if label.is_empty() || label.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "A source needs a label of 1–200 characters.",
-        ));
-    }
-    let currency = Currency::from_code(new.currency.trim())
-        .map_err(|e| AppError::invalid(format!("The currency is not an ISO 4217 code: {e}.")))?;
-    let platform = parse_platform(&new.platform)?;
+    let currency = Currency::from_code(new.currency.trim()).map_err(|_| {
+        AppError::invalid(format!(
+            "{:?} is not a currency code Tipvault knows, such as USD or KRW.",
+            new.currency.trim()
+        ))
+        .in_field("currency")
+    })?;
     let payout = match &new.payout_threshold {
-        Some(text) => parse_rule(text, new.payout_schedule.as_deref(), currency)?,
+        Some(text) => parse_rule(text, new.payout_schedule.as_deref(), currency)
+            .map_err(|e| e.in_field("payout_threshold"))?,
         None => platform
             .default_payout()
             .filter(|rule| rule.threshold.currency() == currency)
@@ -100,7 +158,7 @@ fn validate(new: &NewSource) -> Result<Source, AppError> {
             }),
     };
     Ok(Source {
-        id: SourceId::new(id),
+        id,
         label: label.to_owned(),
         platform,
         currency,
@@ -193,8 +251,9 @@ pub fn add_source(
     new: &NewSource,
     now: DateTime<Utc>,
 ) -> Result<SourceView, AppError> {
-    let source = validate(new)?;
     let vault = session.vault_at(now);
+    let taken: Vec<SourceId> = vault.sources(now)?.into_iter().map(|s| s.id).collect();
+    let source = validate(new, &taken)?;
     vault.add_source(&source, now)?;
     let event = AuditEvent::new(
         "ledger.source_added",

@@ -24,12 +24,19 @@ describe('the ledger', () => {
     await expect($('#source-threshold')).toHaveValue('50.00');
     await $('#source-platform').selectByAttribute('value', 'kofi');
     await expect($('#source-threshold')).toHaveValue('');
-    await $('#source-id').setValue('kofi-main');
-    await $('#source-label').setValue('Ko-fi');
-    await $('#source-currency').setValue('USD');
+    await $('#source-label').setValue('Ko-fi main');
+    // A refused field says why beside itself, in words, and the message goes once it is fixed.
+    await $('#source-currency').setValue('dol');
     await press('#source-add');
-    await expect($('#sources-notice')).toHaveText('Added Ko-fi.');
-    await expect($('tr[data-source="kofi-main"]')).toBeDisplayed();
+    await expect($('#source-currency-error')).toHaveText('"DOL" is not a currency code Tipvault knows, such as USD or KRW.');
+    await expect($('#source-currency')).toHaveAttribute('aria-invalid', 'true');
+    await expect($('#sources-error')).not.toBeExisting();
+    await $('#source-currency').clearValue();
+    await $('#source-currency').setValue('USD');
+    await expect($('#source-currency-error')).not.toBeExisting();
+    await press('#source-add');
+    await expect($('#sources-notice')).toHaveText('Added Ko-fi main.');
+    await expect($('tr[data-source="ko-fi-main"]')).toBeDisplayed();
   });
 
   it('checks the chosen file, lists the bad row, and imports only the good rows on request', async () => {
@@ -149,16 +156,16 @@ describe('the ledger', () => {
 
   it('edits a payout threshold; the overview shows Ko-fi income as paid out, not as money waiting', async () => {
     await $('#nav-import').click();
-    await press('tr[data-source="kofi-main"] .edit-threshold');
-    await $('#threshold-kofi-main').setValue('25000.00');
-    await press('tr[data-source="kofi-main"] .save-threshold');
-    await expect($('tr[data-source="kofi-main"]')).toHaveText(expect.stringContaining('$25,000.00'));
+    await press('tr[data-source="ko-fi-main"] .edit-threshold');
+    await $('#threshold-ko-fi-main').setValue('25000.00');
+    await press('tr[data-source="ko-fi-main"] .save-threshold');
+    await expect($('tr[data-source="ko-fi-main"]')).toHaveText(expect.stringContaining('$25,000.00'));
     await $('#nav-home').click();
     // Ko-fi paid every tip straight to PayPal: history under "Paid out", with no payout bar.
-    const account = $('li[data-source="kofi-main"]');
+    const account = $('li[data-source="ko-fi-main"]');
     await expect(account).toHaveAttribute('data-location', 'paid_out');
     await expect(account).toHaveText(expect.stringContaining('paid out to PayPal or Stripe'));
-    await expect($('li[data-source="kofi-main"] .threshold')).not.toBeExisting();
+    await expect($('li[data-source="ko-fi-main"] .threshold')).not.toBeExisting();
     await expect($('#group-paid_out')).toHaveText(expect.stringContaining('not money to cash out'));
   });
 });

@@ -90,11 +90,10 @@ describe('secrets never leak', () => {
     await $('#home-title').waitForDisplayed({ timeout: 60_000 });
     await $('#nav-import').click();
     await $('#source-platform').selectByAttribute('value', 'kofi');
-    await $('#source-id').setValue('kofi-main');
-    await $('#source-label').setValue('Ko-fi');
+    await $('#source-label').setValue('Ko-fi main');
     await $('#source-currency').setValue('USD');
     await press('#source-add');
-    await expect($('tr[data-source="kofi-main"]')).toBeDisplayed();
+    await expect($('tr[data-source="ko-fi-main"]')).toBeDisplayed();
     await press('#import-choose');
     await $('#import-summary').waitForDisplayed({ timeout: 30_000 });
     await press('#import-run-partial');

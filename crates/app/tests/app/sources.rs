@@ -70,3 +70,83 @@ fn bad_source_input_is_refused_with_invalid_input() {
         "투네이션"
     );
 }
+
+#[test]
+fn an_account_named_by_people_gets_a_stable_id_derived_once() {
+    let (_dir, _loc, mut session) = new_vault();
+    let named = |label: &str, platform: &str, currency: &str| NewSource {
+        id: String::new(),
+        label: label.into(),
+        platform: platform.into(),
+        currency: currency.into(),
+        payout_threshold: None,
+        payout_schedule: None,
+    };
+    let first = add_source(&mut session, &named("Ko-fi main", "kofi", "USD"), t0()).unwrap();
+    assert_eq!(
+        (first.id.as_str(), first.label.as_str()),
+        ("ko-fi-main", "Ko-fi main")
+    );
+    // The same name again is a second account, never a clash.
+    let second = add_source(&mut session, &named("Ko-fi  main!", "kofi", "USD"), t0()).unwrap();
+    assert_eq!(second.id, "ko-fi-main-2");
+    // A name with no Latin letters or digits takes the platform's slug.
+    let korean = add_source(
+        &mut session,
+        &named("투네이션 후원", "toonation", "KRW"),
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(
+        (korean.id.as_str(), korean.label.as_str()),
+        ("toonation", "투네이션 후원")
+    );
+}
+
+#[test]
+fn refused_account_input_names_the_field_at_fault() {
+    let (_dir, _loc, mut session) = new_vault();
+    let base = NewSource {
+        id: String::new(),
+        label: "Tips".into(),
+        platform: "kofi".into(),
+        currency: "USD".into(),
+        payout_threshold: None,
+        payout_schedule: None,
+    };
+    for (bad, field) in [
+        (
+            NewSource {
+                label: "  ".into(),
+                ..base.clone()
+            },
+            "label",
+        ),
+        (
+            NewSource {
+                currency: "dollars".into(),
+                ..base.clone()
+            },
+            "currency",
+        ),
+        (
+            NewSource {
+                payout_threshold: Some("abc".into()),
+                ..base.clone()
+            },
+            "payout_threshold",
+        ),
+        (
+            NewSource {
+                id: "Has Space".into(),
+                ..base.clone()
+            },
+            "id",
+        ),
+    ] {
+        let err = add_source(&mut session, &bad, t0()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some(field), "{}", err.message);
+        // Written for people: no type names or format strings.
+        assert!(!err.message.contains("ISO 4217 code:"), "{}", err.message);
+    }
+}

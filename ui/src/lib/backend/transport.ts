@@ -15,18 +15,22 @@ export class BackendError extends Error {
   readonly retryAfter: Date | null;
   /** What the user can do next, when the app knows (shown by shell/errors.ts). */
   readonly hint: Hint | null;
+  /** For refused input: the input field at fault, so a form shows the error beside it. */
+  readonly field: string | null;
 
   constructor(
     code: ErrorCode | 'unexpected',
     message: string,
     retryAfter: string | null = null,
     hint: Hint | null = null,
+    field: string | null = null,
   ) {
     super(message);
     this.name = 'BackendError';
     this.code = code;
     this.retryAfter = retryAfter ? new Date(retryAfter) : null;
     this.hint = hint;
+    this.field = field;
   }
 }
 
@@ -43,7 +47,7 @@ export function isAppError(value: unknown): value is AppError {
 /** The app's error as a BackendError; anything else (Tauri's own refusal) as `unexpected`. */
 export function backendError(raw: unknown): BackendError {
   if (isAppError(raw)) {
-    return new BackendError(raw.code, raw.message, raw.retry_after ?? null, raw.hint ?? null);
+    return new BackendError(raw.code, raw.message, raw.retry_after ?? null, raw.hint ?? null, raw.field ?? null);
   }
   // Tauri itself (a denied or unknown command, arguments it cannot read) rejects with a string.
   return new BackendError('unexpected', String(raw));

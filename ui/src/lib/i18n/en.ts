@@ -315,7 +315,7 @@ export const en = {
   'sources.cancel': "Cancel",
   'sources.edit': "Edit",
   'sources.add': "Add an account",
-  'sources.id': "Id (stays fixed)",
+  'sources.labelHelp': "What you call this account, such as “Ko-fi main”. Import every export of that account into it.",
   'sources.label': "Name",
   'sources.currency': "Currency",
   'sources.published': "Published rule: {amount}; {schedule}",

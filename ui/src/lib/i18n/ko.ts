@@ -317,7 +317,7 @@ export const ko: Record<MessageKey, string> = {
   'sources.cancel': "취소",
   'sources.edit': "수정",
   'sources.add': "계정 추가",
-  'sources.id': "ID(바꿀 수 없음)",
+  'sources.labelHelp': "이 계정을 부르는 이름입니다(예: “Ko-fi 메인”). 이 계정의 내보내기 파일은 모두 여기로 가져옵니다.",
   'sources.label': "이름",
   'sources.currency': "통화",
   'sources.published': "공개된 규칙: {amount}, {schedule}",

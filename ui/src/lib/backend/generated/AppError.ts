@@ -13,4 +13,9 @@ retry_after: string | null,
 /**
  * What the user can do next, when the app knows.
  */
-hint: Hint | null, };
+hint: Hint | null, 
+/**
+ * For refused input: the name of the input field at fault (as the use case's input type
+ * names it, e.g. `label` or `currency`), so a form shows the error beside that field.
+ */
+field?: string, };

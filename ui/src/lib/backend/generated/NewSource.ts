@@ -3,7 +3,11 @@
 /**
  * A source as the user typed it (raw input; validated by [`add_source`]).
  */
-export type NewSource = { id: string, label: string, 
+export type NewSource = { 
+/**
+ * Empty: derived from the label ([`derive_id`]).
+ */
+id: string, label: string, 
 /**
  * `kofi`, `paypal`, `stripe`, `github-sponsors`, `toonation`, `twip`, `soop`, `chzzk`, or
  * `generic:NAME` for any other platform imported with a mapping profile.
