@@ -142,7 +142,15 @@ pub(crate) fn open<R: Runtime>(
         Purpose::Register => IfMissing::Create,
         Purpose::Use => IfMissing::Refuse,
     };
-    app::open_authenticator(&choice, if_missing, pin_once(pin))
+    let cancel = handle.state::<crate::session::Desktop>().new_key_wait();
+    app::open_authenticator(&choice, if_missing, pin_once(pin), cancel)
+}
+
+/// Ends the wait for a USB key's touch now in progress (the dialog's Cancel): the waiting
+/// command answers `cancelled` at once. It never touches the session, which that command holds.
+pub async fn cancel_key_wait<R: Runtime>(handle: AppHandle<R>) -> Result<(), AppError> {
+    handle.state::<crate::session::Desktop>().cancel_key_wait();
+    Ok(())
 }
 
 /// The kinds of security key the UI may offer to register (`register`) or to unlock and

@@ -181,6 +181,16 @@ pub async fn redemptions<R: Runtime>(
     .await
 }
 
+pub async fn redemption_detail<R: Runtime>(
+    handle: AppHandle<R>,
+    id: String,
+) -> Result<app::RedemptionDetailView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::redemption_detail(s, &id, clock::now()))
+    })
+    .await
+}
+
 /// Sends what is queued and asks providers about legs whose outcome is unknown.
 pub async fn reconcile<R: Runtime>(handle: AppHandle<R>) -> Result<app::OutboxRun, AppError> {
     let redeemer_handle = handle.clone();

@@ -35,6 +35,8 @@ pub struct Desktop {
     /// Set once the app is exiting: an unlock that finishes after the exit lock must not leave
     /// a session nobody will lock.
     closing: AtomicBool,
+    /// The wait for a security key now in progress, which the window's Cancel ends.
+    key_wait: Mutex<tipvault_app::auth::CancelWait>,
 }
 
 /// What `boundary::VAULT_LOCKED` carries: why the vault locked.
@@ -68,7 +70,23 @@ impl Desktop {
             open: Mutex::new(None),
             idle_override,
             closing: AtomicBool::new(false),
+            key_wait: Mutex::new(tipvault_app::auth::CancelWait::new()),
         }
+    }
+
+    /// A fresh token for a wait that is starting (a Cancel pressed before it no longer counts).
+    pub(crate) fn new_key_wait(&self) -> tipvault_app::auth::CancelWait {
+        let token = tipvault_app::auth::CancelWait::new();
+        *self.key_wait.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
+        token
+    }
+
+    /// Ends the wait for a security key now in progress, if any.
+    pub(crate) fn cancel_key_wait(&self) {
+        self.key_wait
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cancel();
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Open>> {

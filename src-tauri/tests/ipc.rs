@@ -128,6 +128,7 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ),
         ("send_redemption", json!({ "id": "rx_1" })),
         ("redemptions", json!({})),
+        ("redemption_detail", json!({ "id": "rx_1" })),
         ("reconcile", json!({})),
         (
             "dispute_redemption",
@@ -194,6 +195,10 @@ const NEED_NO_VAULT: &[(&str, &str)] = &[
     ),
     ("clear_import_profile", "forgets a chosen file, if any"),
     ("cancel_import", "stops an import, if one runs"),
+    (
+        "cancel_key_wait",
+        "ends a wait for a security key, if one runs; the waiting command holds the session",
+    ),
 ];
 
 /// Commands whose argument is a whole form (a preview query, an import's settings, a new
@@ -289,7 +294,13 @@ fn the_main_window_may_call_the_apps_commands_and_nothing_else() {
     let shell = Shell::new();
     let main = shell.main();
     // Granted: they run (the answer is the command's own, not the access control's).
-    for cmd in ["app_info", "vault_status", "platforms", "settings"] {
+    for cmd in [
+        "app_info",
+        "vault_status",
+        "platforms",
+        "settings",
+        "cancel_key_wait",
+    ] {
         let answer = call(&main, cmd, json!({}));
         assert!(!refused_by_acl(&answer), "{cmd}: {answer:?}");
     }

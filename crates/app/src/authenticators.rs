@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use tipvault_auth::{Authenticator, SoftAuthenticator};
+use tipvault_auth::{Authenticator, CancelWait, SoftAuthenticator};
 
 use crate::error::{AppError, ErrorCode, sentence};
 
@@ -32,11 +32,12 @@ pub enum IfMissing {
 /// A PIN prompt for USB keys: given the retries left (if known), the PIN or `None` to cancel.
 pub type PinPrompt = Box<dyn FnMut(Option<u8>) -> Option<String> + Send>;
 
-/// Opens the chosen authenticator.
+/// Opens the chosen authenticator; `cancel` ends a USB key's wait for its touch early.
 pub fn open_authenticator(
     choice: &AuthenticatorChoice,
     if_missing: IfMissing,
     pin_prompt: PinPrompt,
+    cancel: CancelWait,
 ) -> Result<Box<dyn Authenticator>, AppError> {
     match choice {
         AuthenticatorChoice::SoftFile(path) => {
@@ -56,12 +57,12 @@ pub fn open_authenticator(
             .map_err(|e| AppError::new(ErrorCode::SecurityKeyUnavailable, sentence(&e)))?;
             Ok(Box::new(device))
         }
-        AuthenticatorChoice::Usb => usb(pin_prompt),
+        AuthenticatorChoice::Usb => usb(pin_prompt, cancel),
     }
 }
 
 #[cfg(feature = "usb")]
-fn usb(pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
+fn usb(pin_prompt: PinPrompt, cancel: CancelWait) -> Result<Box<dyn Authenticator>, AppError> {
     // 30 s per touch: long enough to find the key, short enough that a forgotten prompt ends.
     // Builds with the `test-hooks` feature take `TIPVAULT_TEST_USB_TIMEOUT_MS`, so process
     // tests of the no-key path do not wait 30 s; other builds ignore it.
@@ -72,13 +73,13 @@ fn usb(pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
         .unwrap_or(30_000);
     #[cfg(not(feature = "test-hooks"))]
     let timeout_ms = 30_000;
-    let device = tipvault_auth::usb::UsbAuthenticator::new(timeout_ms, pin_prompt)
+    let device = tipvault_auth::usb::UsbAuthenticator::new(timeout_ms, pin_prompt, cancel)
         .map_err(|e| AppError::new(ErrorCode::SecurityKeyUnavailable, sentence(&e)))?;
     Ok(Box::new(device))
 }
 
 #[cfg(not(feature = "usb"))]
-fn usb(_pin_prompt: PinPrompt) -> Result<Box<dyn Authenticator>, AppError> {
+fn usb(_pin_prompt: PinPrompt, _cancel: CancelWait) -> Result<Box<dyn Authenticator>, AppError> {
     Err(AppError::new(
         ErrorCode::SecurityKeyUnavailable,
         "This build of Tipvault has no security-key (USB CTAP2) support compiled in. Use your \

@@ -126,7 +126,7 @@ pub struct AppError {
     /// names it, e.g. `label` or `currency`), so a form shows the error beside that field.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub field: Option<String>,
+    pub field: Option<&'static str>,
 }
 
 impl AppError {
@@ -147,8 +147,8 @@ impl AppError {
 
     /// Names the input field at fault.
     #[must_use]
-    pub fn in_field(mut self, field: &str) -> Self {
-        self.field = Some(field.to_owned());
+    pub fn in_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
         self
     }
 

@@ -30,6 +30,7 @@ pub mod preview;
 pub mod providers;
 pub mod reauth;
 pub mod redemption;
+pub mod redemption_detail;
 pub mod retention;
 pub mod review;
 pub mod risk;
@@ -102,6 +103,9 @@ pub use redemption::plan::{RedeemRequest, plan_redemption};
 pub use redemption::verification::{
     StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
     verify_redemption_as_shown,
+};
+pub use redemption_detail::{
+    DisputeView, RedemptionDetailView, Step, TimelineView, redemption_detail,
 };
 pub use retention::{
     RetentionChanged, purge_expired, purge_expired_unattended, retention_classes, set_retention,

@@ -171,6 +171,29 @@ pub trait Authenticator {
     ) -> Result<AssertionResponse, AuthenticatorError>;
 }
 
+/// Ends a wait for a security key from another thread: the window's Cancel button while a USB
+/// key waits for its touch. Clones share one flag; a device checks it while it waits and
+/// answers [`AuthenticatorError::Cancelled`] at once. The software device never waits.
+#[derive(Debug, Clone, Default)]
+pub struct CancelWait(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CancelWait {
+    /// A token nobody has cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the wait (and any later one on this token).
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`CancelWait::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Why a device could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthenticatorError {

@@ -27,7 +27,7 @@ pub mod usb;
 
 pub use authenticator::{
     AssertionResponse, AttestationResponse, Authenticator, AuthenticatorError, AuthenticatorInfo,
-    CredentialId, GetAssertionRequest, MakeCredentialRequest,
+    CancelWait, CredentialId, GetAssertionRequest, MakeCredentialRequest,
 };
 pub use credential::{CredentialRecord, CredentialStore, ManageError, MemoryCredentialStore};
 pub use hmac_secret::{

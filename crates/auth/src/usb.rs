@@ -11,9 +11,10 @@
 //! and pass its hash), so the relying party verifies exactly the bytes that were signed. Linux
 //! builds need `libudev-dev` (pkg-config `libudev`) at build time and `libudev1` at run time.
 
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use authenticator::authenticatorservice::{AuthenticatorService, RegisterArgs, SignArgs};
 use authenticator::crypto::COSEAlgorithm;
@@ -30,7 +31,8 @@ use zeroize::Zeroizing;
 
 use crate::authenticator::{
     AssertionResponse, AttestationResponse, Authenticator, AuthenticatorError, AuthenticatorInfo,
-    CeremonyKind, CredentialId, GetAssertionRequest, MakeCredentialRequest, client_data_json,
+    CancelWait, CeremonyKind, CredentialId, GetAssertionRequest, MakeCredentialRequest,
+    client_data_json,
 };
 use crate::hmac_secret::HmacSecretOutput;
 
@@ -43,6 +45,7 @@ pub struct UsbAuthenticator {
     service: AuthenticatorService,
     timeout_ms: u64,
     pin_prompt: Arc<Mutex<Box<PinPrompt>>>,
+    cancel: CancelWait,
 }
 
 impl std::fmt::Debug for UsbAuthenticator {
@@ -54,15 +57,41 @@ impl std::fmt::Debug for UsbAuthenticator {
 }
 
 impl UsbAuthenticator {
-    /// Connects to the platform's USB HID transport. `timeout_ms` bounds each touch.
-    pub fn new(timeout_ms: u64, pin_prompt: Box<PinPrompt>) -> Result<Self, AuthenticatorError> {
+    /// Connects to the platform's USB HID transport. `timeout_ms` bounds each touch; `cancel`
+    /// ends a wait early.
+    pub fn new(
+        timeout_ms: u64,
+        pin_prompt: Box<PinPrompt>,
+        cancel: CancelWait,
+    ) -> Result<Self, AuthenticatorError> {
         let mut service = AuthenticatorService::new().map_err(device_error)?;
         service.add_u2f_usb_hid_platform_transports();
         Ok(Self {
             service,
             timeout_ms,
             pin_prompt: Arc::new(Mutex::new(pin_prompt)),
+            cancel,
         })
+    }
+
+    /// Waits for the device's answer, looking at the cancel token ten times a second: a
+    /// cancelled wait stops the device's request and answers `Cancelled` at once.
+    fn answer<T>(&mut self, rx: &Receiver<Result<T, UsbError>>) -> Result<T, AuthenticatorError> {
+        loop {
+            if self.cancel.is_cancelled() {
+                let _ = self.service.cancel();
+                return Err(AuthenticatorError::Cancelled);
+            }
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(result) => return result.map_err(device_error),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(AuthenticatorError::Device(
+                        "no answer from the device".into(),
+                    ));
+                }
+            }
+        }
     }
 
     /// Answers the device's status messages: PIN requests go to the prompt; anything that
@@ -178,10 +207,7 @@ impl Authenticator for UsbAuthenticator {
         self.service
             .register(self.timeout_ms, args, self.status_channel(), callback)
             .map_err(device_error)?;
-        let result = rx
-            .recv()
-            .map_err(|_| AuthenticatorError::Device("no answer from the device".into()))?
-            .map_err(device_error)?;
+        let result = self.answer(&rx)?;
 
         let credential_id = result
             .att_obj
@@ -231,10 +257,7 @@ impl Authenticator for UsbAuthenticator {
         self.service
             .sign(self.timeout_ms, args, self.status_channel(), callback)
             .map_err(device_error)?;
-        let result = rx
-            .recv()
-            .map_err(|_| AuthenticatorError::Device("no answer from the device".into()))?
-            .map_err(device_error)?;
+        let result = self.answer(&rx)?;
 
         let credential_id = result
             .assertion

@@ -114,6 +114,8 @@ impl<'a> Access<'a> {
                 };
                 rpassword::prompt_password(prompt).ok()
             }),
+            // Ctrl+C ends the whole command; nothing else cancels a wait here.
+            tipvault_app::auth::CancelWait::new(),
         )?;
         if device.info().is_test_device {
             eprintln!("Using the software authenticator: a TEST DEVICE, not for real money.");

@@ -69,6 +69,8 @@ desktop_boundary! {
         redeem::plan_redemption(request: app::RedeemRequest) -> app::RedemptionView;
         redeem::send_redemption(id: String) -> app::RedemptionView;
         redeem::redemptions() -> Vec<app::RedemptionView>;
+        /// One redemption's page: its timeline, receipts verified now, disputes, what was sent.
+        redeem::redemption_detail(id: String) -> app::RedemptionDetailView;
         redeem::reconcile() -> app::OutboxRun;
         /// Sends a signed dispute and saves the evidence bundle (native save dialog); null if closed.
         redeem::dispute_redemption(id: String, reason: String) -> Option<app::BundleView>;
@@ -77,6 +79,8 @@ desktop_boundary! {
         /// The kinds of key offered to register a new one, or to unlock and approve with.
         keys::security_key_devices(purpose: keys::Purpose) -> Vec<keys::Device>;
         keys::security_keys() -> Vec<app::SecurityKeyView>;
+        /// Ends the wait for a USB key's touch now in progress; that command answers `cancelled`.
+        keys::cancel_key_wait() -> ();
         /// Registers a key (two touches). A PIN, if typed, travels to Rust only, never back.
         keys::register_security_key(label: String, device: keys::Device, pin: Option<String>, reauth: Option<ReauthInput>) -> app::SecurityKeyView;
         keys::rename_security_key(id: String, label: String) -> app::SecurityKeyView;

@@ -51,7 +51,8 @@ describe('demo mode', () => {
     // Dated by the app's own clock: under TIPVAULT_E2E_FAKETIME ("+400d") that clock is really
     // moved, so this run proves the demo works on that day, not today.
     const days = Number(/^\+(\d+)d$/.exec(process.env.TIPVAULT_E2E_FAKETIME ?? '')?.[1] ?? 0);
-    const appDay = (shift) => new Date(Date.now() + (days + shift) * 86_400_000).toLocaleDateString('en-GB', { timeZone: 'UTC' });
+    const appDay = (shift) =>
+      new Date(Date.now() + (days + shift) * 86_400_000).toLocaleDateString('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
     const shown = await $('#redemptions-table tbody tr td').getText();
     expect([appDay(-1), appDay(0), appDay(1)].some((d) => shown.includes(d))).toBe(true);
     await expect($('#privacy-ledger')).toHaveText(expect.stringContaining('01012345678'));
@@ -66,6 +67,25 @@ describe('demo mode', () => {
     const tipvault = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'tipvault');
     const verified = JSON.parse(execFileSync(tipvault, ['--json', 'verify-bundle', path.join(dir, bundle)], { encoding: 'utf8' }));
     expect(verified.reason).toBe('not_received');
+  });
+
+  it("opens the redemption's page: its timeline, the receipt verified in the app, the dispute", async () => {
+    await press('#redemptions-table tbody tr .rdetail-open');
+    await $('#redemption-detail').waitForDisplayed();
+    const steps = await $$('#rdetail-timeline li').map((li) => li.getAttribute('data-step'));
+    for (const step of ['planned', 'leg_sent', 'leg_confirmed', 'disputed']) expect(steps).toContain(step);
+    expect(steps.indexOf('leg_confirmed')).toBeLessThan(steps.indexOf('disputed'));
+    const receipt = $('#rdetail-receipts li');
+    await expect(receipt).toHaveAttribute('data-verified', 'true');
+    await expect(receipt).toHaveText(expect.stringContaining("Verified by Tipvault just now: signed with the provider's pinned key"));
+    await expect($('#rdetail-disputed')).toHaveText('Disputed');
+    await expect($('#rdetail-disputes li')).toHaveAttribute('data-acknowledged', 'true');
+    await expect($('#rdetail-disputes li')).toHaveText(expect.stringContaining('(Not received)'));
+    // The dispute left this computer too, and the page says so.
+    await expect($$('#rdetail-sent li[data-purpose="dispute"]')).toBeElementsArrayOfSize(1);
+    await screenshot('redemption-detail');
+    await press('#rdetail-close');
+    await expect($('#redemption-detail')).not.toBeExisting();
   });
 
   it("answers where the money went: the account's history has a line for every unit", async () => {

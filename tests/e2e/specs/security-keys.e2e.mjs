@@ -46,6 +46,17 @@ describe('security keys', () => {
     await $('#unlock-key').waitForDisplayed();
     await expect($('#unlock-key')).toHaveText(expect.stringContaining('Registered: Blue test key.'));
     await $('#unlock-key-device-test_device').waitForExist();
+    // No USB key on this machine: the wait for a touch says what to do and stops at once when
+    // asked (the device's own time-out is 30 s, far beyond this test's waits).
+    await press('#unlock-key-device-usb');
+    await press('#unlock-with-key');
+    await expect($('#unlock-key-waiting')).toHaveText(expect.stringContaining('Touch your security key now'));
+    await press('#unlock-key-cancel');
+    await expect($('#app-error')).toHaveText(
+      'You stopped waiting for the security key. Unlock with your passphrase, or try the key again.',
+      { wait: 5_000 },
+    );
+    await expect($('#unlock-key-waiting')).not.toBeExisting();
     await press('#unlock-key-device-test_device');
     await screenshot('unlock-security-key');
     await press('#unlock-with-key');

@@ -115,8 +115,8 @@ pub fn enable_security_key_unlock(
                 return view(record, true);
             }
             // This device does not hold that credential: try the next.
-            Err((_, reason)) if reason == "not_registered_on_device" => {}
-            Err((error, _)) => return Err(error),
+            Err(failed) if failed.1 == "not_registered_on_device" => {}
+            Err(failed) => return Err(failed.0),
         }
     }
     Err(AppError::new(
@@ -228,15 +228,15 @@ pub(crate) fn enrol_unlock(
     authenticator: &mut dyn Authenticator,
     record: &CredentialRecord,
     now: DateTime<Utc>,
-) -> Result<(), (AppError, String)> {
-    let salt =
-        HmacSecretSalt::generate().map_err(|e| (authenticator_error(&e), "random".to_owned()))?;
+) -> Result<(), Box<(AppError, String)>> {
+    let salt = HmacSecretSalt::generate()
+        .map_err(|e| Box::new((authenticator_error(&e), "random".to_owned())))?;
     let salt_bytes = *salt.as_bytes();
     let vault_id = *vault.vault_id().as_bytes();
     let assertion = unlock_assertion(authenticator, rp.config(), &record.id, salt, &vault_id)
         .map_err(|e| {
             let reason = key_unlock_reason(&e).to_owned();
-            (AppError::from(e), reason)
+            Box::new((AppError::from(e), reason))
         })?;
     rp.verify_unlock(
         &mut VaultCredentials::new(vault, now),
@@ -246,11 +246,11 @@ pub(crate) fn enrol_unlock(
     )
     .map_err(|e| {
         let reason = ceremony_reason(&e).to_owned();
-        (AppError::from(e), reason)
+        Box::new((AppError::from(e), reason))
     })?;
     let kek = Zeroizing::new(*assertion.kek.as_bytes());
     drop(assertion.kek);
     vault
         .add_security_key_slot(record.id.as_bytes(), salt_bytes, &record.label, kek, now)
-        .map_err(|e| (AppError::from(e), "slot".to_owned()))
+        .map_err(|e| Box::new((AppError::from(e), "slot".to_owned())))
 }

@@ -1,7 +1,7 @@
 //! The redemption engine against the real sandbox provider over loopback.
 
 use std::collections::BTreeMap;
-use tipvault_app::{Freshness, LegState, ReconciliationOutcome};
+use tipvault_app::{Freshness, LegState, ReconciliationOutcome, Step};
 
 use chrono::Utc;
 use tipvault_app::preview::PreviewObjective;
@@ -178,6 +178,43 @@ fn a_redemption_is_confirmed_booked_once_and_disputable() {
         tipvault_app::dispute(&mut w.session, &w.net, &rd, reason, &out, Utc::now()).unwrap();
     assert!(view.acknowledged);
     assert!(tipvault_app::verify_bundle_file(&out).is_ok());
+
+    // The redemption's page: its life in order from the audit chain, every receipt verified
+    // again, the dispute and its acknowledgement, and everything that left for it.
+    let detail = tipvault_app::redemption_detail(&mut w.session, &planned.id, Utc::now()).unwrap();
+    let steps: Vec<Step> = detail.timeline.iter().map(|t| t.step).collect();
+    let at = |s: Step| {
+        steps
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or_else(|| panic!("{s:?} in {steps:?}"))
+    };
+    assert_eq!(steps.first(), Some(&Step::Planned), "{steps:?}");
+    assert!(at(Step::Planned) < at(Step::LegSent), "{steps:?}");
+    assert!(at(Step::LegSent) < at(Step::LegConfirmed), "{steps:?}");
+    assert!(at(Step::LegConfirmed) < at(Step::Disputed), "{steps:?}");
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .filter(|t| t.step == Step::LegConfirmed)
+            .all(|t| t.leg.is_some()),
+        "a leg's step names its leg"
+    );
+    assert_eq!(detail.receipts.len(), receipts.len());
+    assert!(detail.receipts.iter().all(|r| r.verified));
+    assert_eq!(detail.disputes.len(), 1);
+    let d = &detail.disputes[0];
+    assert_eq!(
+        (d.provider_redemption_id.as_str(), d.reason, d.acknowledged),
+        (rd.as_str(), reason, true)
+    );
+    let purposes: Vec<&str> = detail.sent.iter().map(|p| p.purpose.as_str()).collect();
+    assert_eq!(
+        purposes,
+        ["redemption", "redemption", "dispute"],
+        "oldest first"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -145,7 +145,7 @@ fn refused_account_input_names_the_field_at_fault() {
         ),
     ] {
         let err = add_source(&mut session, &bad, t0()).unwrap_err();
-        assert_eq!(err.field.as_deref(), Some(field), "{}", err.message);
+        assert_eq!(err.field, Some(field), "{}", err.message);
         // Written for people: no type names or format strings.
         assert!(!err.message.contains("ISO 4217 code:"), "{}", err.message);
     }

@@ -111,3 +111,37 @@ describe('StepUp', () => {
     expect(screen.getByRole('button', { name: 'Approve ₩4,101 with my key' })).toBeInTheDocument();
   });
 });
+
+describe('StepUp waiting for a USB key', () => {
+  it('says to touch the key, and its Stop waiting ends the wait with nothing approved', async () => {
+    let release: ((v: unknown) => void) | null = null;
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === 'step_up_plan') return plan();
+      if (cmd === 'security_key_devices') return ['usb'];
+      if (cmd === 'security_keys') return [];
+      if (cmd === 'verify_redemption') {
+        // Waits like a USB key nobody touches, until the wait is cancelled.
+        return new Promise((_, reject) => {
+          release = reject;
+        });
+      }
+      if (cmd === 'cancel_key_wait') {
+        release?.({ code: 'cancelled', message: 'The operation was cancelled.', retry_after: null, hint: null });
+        return null;
+      }
+    });
+    const onCancel = vi.fn();
+    render(StepUp, { redemptionId: 'rx_1', onCancel });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: /Approve/ }));
+    expect(await screen.findByText(/Touch your security key now/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Stop waiting' }));
+    expect(await screen.findByText('You stopped waiting for the security key. Nothing was approved or sent.')).toBeInTheDocument();
+    expect(calls).toContain('cancel_key_wait');
+    // Stopping the wait is not closing the dialog: the user may pick another key.
+    expect(onCancel).not.toHaveBeenCalled();
+    expect(screen.queryByText(/Touch your security key now/)).toBeNull();
+  });
+});

@@ -45,6 +45,7 @@ import type { PurgeView } from './PurgeView';
 import type { ReauthInput } from './ReauthInput';
 import type { ReconciliationView } from './ReconciliationView';
 import type { RedeemRequest } from './RedeemRequest';
+import type { RedemptionDetailView } from './RedemptionDetailView';
 import type { RedemptionView } from './RedemptionView';
 import type { RetentionChanged } from './RetentionChanged';
 import type { RetentionView } from './RetentionView';
@@ -154,6 +155,9 @@ export const commands = {
     call<RedemptionView>('send_redemption', { id }),
   redemptions: (): Promise<Array<RedemptionView>> =>
     call<Array<RedemptionView>>('redemptions'),
+  /** One redemption's page: its timeline, receipts verified now, disputes, what was sent. */
+  redemptionDetail: (id: string): Promise<RedemptionDetailView> =>
+    call<RedemptionDetailView>('redemption_detail', { id }),
   reconcile: (): Promise<OutboxRun> =>
     call<OutboxRun>('reconcile'),
   /** Sends a signed dispute and saves the evidence bundle (native save dialog); null if closed. */
@@ -166,6 +170,9 @@ export const commands = {
     call<Array<DeviceKind>>('security_key_devices', { purpose }),
   securityKeys: (): Promise<Array<SecurityKeyView>> =>
     call<Array<SecurityKeyView>>('security_keys'),
+  /** Ends the wait for a USB key's touch now in progress; that command answers `cancelled`. */
+  cancelKeyWait: (): Promise<null> =>
+    call<null>('cancel_key_wait'),
   /** Registers a key (two touches). A PIN, if typed, travels to Rust only, never back. */
   registerSecurityKey: (label: string, device: DeviceKind, pin: string | null = null, reauth: ReauthInput | null = null): Promise<SecurityKeyView> =>
     call<SecurityKeyView>('register_security_key', { label, device, pin, reauth }),
