@@ -21,8 +21,8 @@ pub enum MoneyError {
 
     /// The amount has non-zero digits below the currency's minor unit.
     #[error(
-        "{currency} allows {allowed} decimal place(s) but the amount has {got}: \
-         round it explicitly with a RoundingMode, or check that the currency is right"
+        "{currency} amounts {}, and this one has {got}: check the amount and its currency",
+        decimals_allowed(*allowed)
     )]
     TooManyDecimals {
         /// The currency whose minor unit was exceeded.
@@ -36,7 +36,7 @@ pub enum MoneyError {
     /// Two amounts in different currencies were combined.
     #[error(
         "currency mismatch: expected {expected}, found {found}: convert one amount with an \
-         explicit Rate first"
+         exchange rate first"
     )]
     CurrencyMismatch {
         /// The currency the operation works in.
@@ -48,7 +48,7 @@ pub enum MoneyError {
     /// A rate was applied to money in a currency that is not the rate's base.
     #[error(
         "cannot convert {money} with a {base}->{quote} rate: the rate converts {base} only; \
-         use a {money}->{quote} rate, or Rate::inverse for the opposite direction"
+         use a {money}->{quote} rate, or the inverse rate for the opposite direction"
     )]
     RateMismatch {
         /// The currency of the money being converted.
@@ -73,8 +73,8 @@ pub enum MoneyError {
     /// An exact intermediate value does not fit in a `Decimal` (at most 28 decimal places and
     /// a 96-bit mantissa, about 28 significant digits).
     #[error(
-        "{operation} cannot be held exactly: the exact value needs more than the 28 significant \
-         digits a Decimal keeps; use a factor or rate with fewer decimal places"
+        "{operation} cannot be held exactly: the exact value needs more than 28 significant \
+         digits; use a factor or rate with fewer decimal places"
     )]
     Precision {
         /// What was being computed.
@@ -118,4 +118,13 @@ pub(crate) fn excerpt(input: &str, max_chars: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// How many decimal places a currency's amounts may have, in words.
+fn decimals_allowed(allowed: u32) -> String {
+    match allowed {
+        0 => "have no decimal places".to_owned(),
+        1 => "have at most 1 decimal place".to_owned(),
+        n => format!("have at most {n} decimal places"),
+    }
 }

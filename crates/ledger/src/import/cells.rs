@@ -92,8 +92,28 @@ pub(crate) fn parse_naive(text: &str, formats: &[&str]) -> Result<NaiveDateTime,
     Err(format!(
         "'{}' is not a valid date and time (expected a real date in the form {})",
         excerpt(text),
-        formats.first().copied().unwrap_or("%Y-%m-%d")
+        formats
+            .first()
+            .map_or_else(|| "YYYY-MM-DD".to_owned(), |f| readable_pattern(f))
     ))
+}
+
+/// A date pattern as people read it: `%Y-%m-%d %H:%M:%S` → `YYYY-MM-DD hh:mm:ss`.
+pub(crate) fn readable_pattern(pattern: &str) -> String {
+    [
+        ("%Y", "YYYY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%z", "+hh:mm"),
+        ("%b", "Mon"),
+    ]
+    .iter()
+    .fold(pattern.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
 }
 
 /// Places a local date-time in `tz`.
@@ -149,6 +169,14 @@ mod tests {
                 .to_string(),
             "1234.56 EUR"
         );
+    }
+
+    #[test]
+    fn date_patterns_are_shown_as_people_read_them() {
+        assert_eq!(readable_pattern("%Y-%m-%d %H:%M:%S"), "YYYY-MM-DD hh:mm:ss");
+        let err = parse_naive("31/12/2024", &["%Y-%m-%d %H:%M"]).unwrap_err();
+        assert!(err.contains("in the form YYYY-MM-DD hh:mm"), "{err}");
+        assert!(!err.contains('%'), "{err}");
     }
 
     #[test]

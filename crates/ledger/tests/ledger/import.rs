@@ -129,7 +129,7 @@ fn bad_rows_are_reported_by_line_and_column_and_good_rows_survive() {
     assert!(reasons[3].contains("not a valid date"), "{}", reasons[3]);
     assert!(reasons[4].contains("malformed row"), "{}", reasons[4]);
     assert!(
-        reasons[6].contains("KRW allows 0 decimal"),
+        reasons[6].contains("KRW amounts have no decimal places"),
         "{}",
         reasons[6]
     );

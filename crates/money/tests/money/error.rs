@@ -13,12 +13,17 @@ fn too_many_decimals_says_what_and_what_to_do() {
     );
     let message = err.to_string();
     assert!(
-        message.contains("USD allows 2 decimal place(s) but the amount has 3"),
+        message.contains("USD amounts have at most 2 decimal places, and this one has 3"),
         "{message}"
     );
     assert!(
-        message.contains("RoundingMode"),
-        "the message names the fix: {message}"
+        message.contains("check the amount and its currency") && !message.contains("RoundingMode"),
+        "the message names the fix in words, not a Rust type: {message}"
+    );
+    let krw = Money::parse("1.5", Currency::KRW).unwrap_err().to_string();
+    assert!(
+        krw.starts_with("KRW amounts have no decimal places"),
+        "{krw}"
     );
 }
 
@@ -29,7 +34,7 @@ fn messages_name_the_currencies_involved() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "currency mismatch: expected USD, found KRW: convert one amount with an explicit Rate first"
+        "currency mismatch: expected USD, found KRW: convert one amount with an exchange rate first"
     );
 }
 

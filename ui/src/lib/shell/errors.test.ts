@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from 'vitest';
-import { BackendError, type Hint } from '../backend';
+import { BackendError, type ErrorCode, type Hint } from '../backend';
 import { i18n } from '../i18n/index.svelte';
 import { describe, nextStep } from './errors';
 
@@ -49,5 +49,26 @@ suite('errors', () => {
   it('shows an error without a hint as before', () => {
     i18n.locale = 'en';
     expect(describe(new BackendError('vault_locked', 'x'))).toBe('The vault is locked. Unlock it to continue.');
+  });
+
+  it('renders every error code in both languages, without a flag, a format string or a type', () => {
+    // A Record over the generated union: a code added in Rust must be added here too.
+    const CODES: Record<ErrorCode, true> = {
+      vault_location: true, no_vault: true, vault_exists: true, wrong_passphrase: true, throttled: true,
+      vault_damaged: true, vault_too_new: true, vault_in_use: true, vault_locked: true, weak_passphrase: true,
+      invalid_input: true, io: true, cancelled: true, security_key_unavailable: true, security_key_refused: true,
+      plan_changed: true, step_up_required: true, paused: true, risk_refused: true, provider: true,
+      not_verified: true, reauth_required: true, confirm_provider_key: true, internal: true,
+    };
+    const message = 'The app says why.';
+    for (const locale of ['en', 'ko'] as const) {
+      i18n.locale = locale;
+      for (const code of Object.keys(CODES) as ErrorCode[]) {
+        const text = describe(new BackendError(code, message));
+        expect(text.trim().length, `${locale} ${code}`).toBeGreaterThan(0);
+        expect(text, `${locale} ${code}`).not.toMatch(/^error\.|\{\w+\}|tipvault [a-z]|--[a-z]|%[YmdHMS]|RoundingMode|::|Option</);
+      }
+    }
+    i18n.locale = 'en';
   });
 });
