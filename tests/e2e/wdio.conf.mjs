@@ -239,6 +239,9 @@ export const config = {
         if (originalEnv[variable] === undefined) delete process.env[variable];
         else process.env[variable] = originalEnv[variable];
       }
+      // Web storage of its own (the chosen language lives there), as on a fresh install: a
+      // spec that ends in Korean must not start the next one in Korean.
+      process.env.XDG_DATA_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'tipvault-e2e-data-'));
       delete process.env.TIPVAULT_E2E_SECRETS_WORK;
       delete process.env.TIPVAULT_TEST_RECORD_IPC;
     }

@@ -101,6 +101,9 @@ pub struct PreviewResult {
     /// The destination fields each planned product needs (what a redemption will ask for).
     #[serde(skip)]
     pub destination_fields: std::collections::BTreeMap<String, Vec<String>>,
+    /// Each planned product's name in Korean, as its catalog gives it (else its own name).
+    #[serde(skip)]
+    pub names_ko: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -257,6 +260,17 @@ fn run(
             )
         })
         .collect();
+    let names_ko = std::iter::once(&preview.best)
+        .chain(preview.alternatives.iter())
+        .flat_map(|plan| plan.legs.iter())
+        .filter_map(|leg| catalog.product(leg.product_id.as_str()))
+        .map(|product| {
+            (
+                product.id().as_str().to_owned(),
+                product.name_in("ko").to_owned(),
+            )
+        })
+        .collect();
     let conservation = tipvault_preview::conservation(&preview.best);
     let conservation_lines = ConservationLines {
         en: tipvault_preview::conservation_lines(&preview.best, Locale::En),
@@ -270,6 +284,7 @@ fn run(
         conservation_lines,
         limits,
         destination_fields,
+        names_ko,
     })
 }
 
@@ -545,6 +560,8 @@ fn nonzero_views(money: &[Money]) -> Vec<MoneyView> {
 pub struct LegView {
     pub product_id: String,
     pub product_name: String,
+    /// The product's name in Korean, when its catalog gives one (else `product_name`).
+    pub product_name_ko: String,
     pub kind: ProductKind,
     pub kind_en: String,
     pub kind_ko: String,
@@ -635,7 +652,8 @@ fn path_widths(plan: &Plan) -> (Vec<u16>, u16) {
     (widths, stays)
 }
 
-fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String>>) -> PlanView {
+fn plan_view(plan: &Plan, result: &PreviewResult) -> PlanView {
+    let fields = &result.destination_fields;
     let (widths, stays_bp) = path_widths(plan);
     PlanView {
         balance: views(&plan.balance),
@@ -646,6 +664,11 @@ fn plan_view(plan: &Plan, fields: &std::collections::BTreeMap<String, Vec<String
             .map(|(leg, &path_bp)| LegView {
                 product_id: leg.product_id.as_str().to_owned(),
                 product_name: leg.product_name.clone(),
+                product_name_ko: result
+                    .names_ko
+                    .get(leg.product_id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| leg.product_name.clone()),
                 kind: leg.kind,
                 kind_en: tipvault_preview::kind_name(leg.kind, Locale::En).to_owned(),
                 kind_ko: tipvault_preview::kind_name(leg.kind, Locale::Ko).to_owned(),
@@ -686,12 +709,12 @@ pub fn preview_view(result: &PreviewResult) -> PreviewView {
     PreviewView {
         provider: result.provider.clone(),
         demo: result.provider == DEMO_PROVIDER_ID,
-        best: plan_view(&result.preview.best, &result.destination_fields),
+        best: plan_view(&result.preview.best, result),
         alternatives: result
             .preview
             .alternatives
             .iter()
-            .map(|p| plan_view(p, &result.destination_fields))
+            .map(|p| plan_view(p, result))
             .collect(),
         limits: result.limits.clone(),
     }

@@ -58,6 +58,11 @@ pub struct RawProduct {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// The display name in other languages, by language code (`{"ko": "휴대폰 충전"}`).
+    /// Optional and additive: a provider may leave it out, and `name` is shown for any
+    /// language it does not list.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub names: std::collections::BTreeMap<String, String>,
     /// What it is.
     pub kind: ProductKind,
     /// ISO 4217 code.
@@ -350,6 +355,7 @@ fn raw_product(p: &Product) -> RawProduct {
     RawProduct {
         id: p.id.0.clone(),
         name: p.name.clone(),
+        names: p.names.clone(),
         kind: p.kind,
         currency: p.currency.code().to_owned(),
         amount: match &p.amount {
@@ -599,9 +605,21 @@ fn validate_product(raw: RawProduct) -> Result<Product, CatalogError> {
         }
     }
 
+    for (language, name) in &raw.names {
+        let code_ok =
+            (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase());
+        if !code_ok || name.trim().is_empty() || name.chars().count() > 200 {
+            return Err(CatalogError::InvalidName {
+                product: raw.id.clone(),
+                language: language.clone(),
+            });
+        }
+    }
+
     Ok(Product {
         id,
         name: raw.name,
+        names: raw.names,
         kind: raw.kind,
         currency,
         amount: amount_rule,

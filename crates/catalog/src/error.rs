@@ -214,4 +214,14 @@ pub enum CatalogError {
         /// The field name.
         name: String,
     },
+
+    /// A name in another language has no language code of two or three lowercase letters, or
+    /// is empty or longer than 200 characters.
+    #[error("product {product:?}: its name for language {language:?} is not usable")]
+    InvalidName {
+        /// The product.
+        product: String,
+        /// The language code as given.
+        language: String,
+    },
 }

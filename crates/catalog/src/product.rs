@@ -136,6 +136,7 @@ pub struct DestinationField {
 pub struct Product {
     pub(crate) id: ProductId,
     pub(crate) name: String,
+    pub(crate) names: std::collections::BTreeMap<String, String>,
     pub(crate) kind: ProductKind,
     pub(crate) currency: Currency,
     pub(crate) amount: AmountRule,
@@ -150,6 +151,11 @@ impl Product {
     pub fn id(&self) -> &ProductId {
         &self.id
     }
+    /// Its display name in `language` (`"ko"`), or its own name when the provider gave none.
+    pub fn name_in(&self, language: &str) -> &str {
+        self.names.get(language).map_or(&self.name, String::as_str)
+    }
+
     /// Its display name, as the provider wrote it.
     pub fn name(&self) -> &str {
         &self.name

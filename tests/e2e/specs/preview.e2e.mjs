@@ -33,7 +33,10 @@ describe('cash-out preview', () => {
   it('explains in Korean', async () => {
     await $('.language select').selectByAttribute('value', 'ko');
     await expect($('#preview-explanation')).toHaveText(expect.stringContaining('6,000원은'));
+    // Product names in the language of the catalog's optional names.
+    await expect($('#preview-legs')).toHaveText(expect.stringContaining('편의점 상품권'));
     await $('.language select').selectByAttribute('value', 'en');
+    await expect($('#preview-legs')).toHaveText(expect.stringContaining('Convenience store gift card'));
   });
 
   it('refuses an amount the currency cannot hold', async () => {

@@ -305,3 +305,35 @@ fn serde_deserialisation_validates_too() {
         "deserialising a Catalog must not bypass validation"
     );
 }
+
+#[test]
+fn products_may_carry_their_name_in_other_languages() {
+    let demo = Catalog::parse(DEMO_CATALOG_JSON).expect("valid");
+    let top_up = demo.product("krw-mobile-top-up").expect("listed");
+    assert_eq!(top_up.name_in("ko"), "휴대폰 충전");
+    // A language the provider did not list shows the product's own name.
+    assert_eq!(top_up.name_in("fr"), "Mobile top-up");
+    // The names survive the catalog's round trip (what the vault stores and signs).
+    let again = Catalog::parse(&serde_json::to_string(&demo).unwrap()).unwrap();
+    assert_eq!(
+        again.product("krw-mobile-top-up").unwrap().name_in("ko"),
+        "휴대폰 충전"
+    );
+    // A catalog without names is read as before (the field is optional and additive).
+    let without = DEMO_CATALOG_JSON.replace("\"names\": { \"ko\": \"휴대폰 충전\" },", "");
+    assert_eq!(
+        Catalog::parse(&without)
+            .unwrap()
+            .product("krw-mobile-top-up")
+            .unwrap()
+            .name_in("ko"),
+        "Mobile top-up"
+    );
+    for bad in [r#""names": { "KO": "x" },"#, r#""names": { "ko": "  " },"#] {
+        let text = DEMO_CATALOG_JSON.replace("\"names\": { \"ko\": \"휴대폰 충전\" },", bad);
+        assert!(
+            matches!(Catalog::parse(&text), Err(CatalogError::InvalidName { .. })),
+            "{bad}"
+        );
+    }
+}

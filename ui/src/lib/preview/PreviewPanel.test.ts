@@ -16,6 +16,7 @@ const won = (n: number) => ({
 const leg = (id: string, kind: ProductKind, net: number, path_bp = Math.floor((net * 10000) / 1300)) => ({
   product_id: id,
   product_name: id,
+  product_name_ko: id,
   kind,
   kind_en: kind,
   kind_ko: kind,

@@ -10,7 +10,7 @@ const plan = {
   balance: [won(1300)],
   legs: [
     {
-      product_id: 'krw-mobile-top-up', product_name: 'Mobile top-up', kind: 'mobile_top_up' as const, kind_en: 'top-up', kind_ko: '충전',
+      product_id: 'krw-mobile-top-up', product_name: 'Mobile top-up', product_name_ko: '휴대폰 충전', kind: 'mobile_top_up' as const, kind_en: 'top-up', kind_ko: '충전',
       gross: won(1000), fee: won(0), net: won(1000), redemptions: 1, eta_typical_seconds: 120, eta_worst_seconds: 1800,
       destination_fields: ['phone_number'], path_bp: 7692, fee_of_leg_bp: 0,
     },

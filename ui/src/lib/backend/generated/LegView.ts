@@ -5,7 +5,11 @@ import type { ProductKind } from "./ProductKind";
 /**
  * One destination of a plan.
  */
-export type LegView = { product_id: string, product_name: string, kind: ProductKind, kind_en: string, kind_ko: string, 
+export type LegView = { product_id: string, product_name: string, 
+/**
+ * The product's name in Korean, when its catalog gives one (else `product_name`).
+ */
+product_name_ko: string, kind: ProductKind, kind_en: string, kind_ko: string, 
 /**
  * What leaves the balance (net + fee).
  */
