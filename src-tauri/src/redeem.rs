@@ -14,6 +14,7 @@ use tipvault_app::clock;
 use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions, enter_demo};
 use tipvault_app::{AppError, Network};
 
+use crate::reauth::{ReauthInput, with_proof};
 use crate::session::{Desktop, blocking};
 
 /// Tells the window of each leg's progress (committed as leaving, confirmed, failed, queued).
@@ -93,6 +94,59 @@ pub async fn start_demo<R: Runtime>(handle: AppHandle<R>) -> Result<app::DemoSta
             )?),
         };
         d.with_session(|s| enter_demo(s, net, provider, clock::now()))
+    })
+    .await
+}
+
+/// Adds a provider by its address. Asked first without `fingerprint`, the answer is
+/// `confirm_provider_key` with the key's fingerprint in its hint, for the user to compare with
+/// the one the provider publishes; asked again with it (and the proof that it is the user), the
+/// provider is stored with that key pinned. In the demo vault it is a sandbox (demo money);
+/// the app refuses a sandbox anywhere else and a remote one anywhere.
+pub async fn add_provider<R: Runtime>(
+    handle: AppHandle<R>,
+    url: String,
+    fingerprint: Option<String>,
+    reauth: Option<ReauthInput>,
+) -> Result<app::ProviderView, AppError> {
+    let redeemer_handle = handle.clone();
+    let inner = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        let kind = if d.in_demo_vault() {
+            app::providers::ProviderKind::Sandbox
+        } else {
+            app::providers::ProviderKind::Real
+        };
+        with_proof(&inner, d.location.dir(), reauth, |proof| {
+            d.with_session(|s| {
+                app::add_provider(
+                    s,
+                    net,
+                    &url,
+                    kind,
+                    fingerprint.as_deref(),
+                    proof,
+                    clock::now(),
+                )
+            })
+        })
+    })
+    .await
+}
+
+/// Pairs this device with `provider`, with the enrolment code the provider gave the user.
+pub async fn pair_provider<R: Runtime>(
+    handle: AppHandle<R>,
+    provider: String,
+    code: String,
+) -> Result<app::ProviderView, AppError> {
+    let redeemer_handle = handle.clone();
+    blocking(handle, move |d| {
+        let redeemer = redeemer_handle.state::<Redeemer>();
+        let net = redeemer.net()?;
+        d.with_session(|s| app::pair_provider(s, net, Some(&provider), &code, clock::now()))
     })
     .await
 }

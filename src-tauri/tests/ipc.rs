@@ -205,6 +205,8 @@ const NEED_NO_VAULT: &[(&str, &str)] = &[
 /// source, a rule or a redemption's request) or that reach a security key first: they pass
 /// through the same session check, reached with real input by the tests of each feature.
 const FORMS: &[&str] = &[
+    "add_provider",
+    "pair_provider",
     "preview_balance",
     "preview_my_balances",
     "add_source",

@@ -109,6 +109,14 @@ pub enum Hint {
     SendFirst { redemption: String },
     /// Remove the security key whose registration failed part-way.
     RemoveSecurityKey { id: String },
+    /// Compare the provider's key fingerprint with the one it publishes; if they match, add
+    /// the provider at `url` again with it. `changed`: a key other than the pinned one.
+    ConfirmProviderKey {
+        provider: String,
+        url: String,
+        fingerprint: String,
+        changed: bool,
+    },
 }
 
 /// An error as the front ends see it.

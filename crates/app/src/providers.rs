@@ -372,7 +372,16 @@ pub fn add_provider(
                  with it. Nothing was stored."
             ),
         };
-        return Err(AppError::new(ErrorCode::ConfirmProviderKey, message));
+        return Err(
+            AppError::new(ErrorCode::ConfirmProviderKey, message).with_hint(
+                crate::error::Hint::ConfirmProviderKey {
+                    provider: id.clone(),
+                    url: url.to_string(),
+                    fingerprint: fingerprint.clone(),
+                    changed: key_changed,
+                },
+            ),
+        );
     }
     crate::reauth::confirm(
         session,

@@ -89,6 +89,9 @@ pub fn next_step(hint: &Hint) -> String {
             format!("send it first (`tipvault redeem`, or approve {redemption})")
         }
         Hint::RemoveSecurityKey { id } => format!("`tipvault auth remove {id}`"),
+        Hint::ConfirmProviderKey {
+            url, fingerprint, ..
+        } => format!("`tipvault provider add {url} --fingerprint {fingerprint}`"),
     }
 }
 

@@ -57,6 +57,11 @@ desktop_boundary! {
         ledger::export_ledger(format: app::ExportFormat, tz: String) -> Option<app::SavedExport>;
 
         redeem::providers() -> Vec<app::ProviderView>;
+        /// Adds a provider by address: without `fingerprint`, answers `confirm_provider_key`
+        /// with the key's fingerprint to compare; with it, and `reauth`, stores it.
+        redeem::add_provider(url: String, fingerprint: Option<String>, reauth: Option<ReauthInput>) -> app::ProviderView;
+        /// Pairs this device with a provider, with the code the provider gave.
+        redeem::pair_provider(provider: String, code: String) -> app::ProviderView;
         /// Starts the sandbox provider on loopback (demo money), adds and pairs it.
         redeem::start_demo() -> app::DemoStarted;
         /// Locks the demo vault; the real vault's unlock screen follows.

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@wdio/globals';
-import { PASSPHRASE, createVault, letDemoMoneyThrough, press, screenshot } from './support.mjs';
+import { PASSPHRASE, confirmInTheDemo, createVault, letDemoMoneyThrough, press, screenshot } from './support.mjs';
 
 describe('demo mode', () => {
   it('offers the sandbox when no provider is set up, and starts it', async () => {
@@ -106,6 +106,24 @@ describe('demo mode', () => {
     );
     const minor = (text) => Number(text.replace(/[^0-9-]/g, ''));
     expect(nets.reduce((sum, n) => sum + minor(n), 0)).toBe(-1300);
+  });
+
+  it('adds a provider by its address once its key is compared, and confirms it is me', async () => {
+    await press('#nav-settings');
+    const listed = $('#providers-list li[data-provider]');
+    await listed.waitForDisplayed();
+    const address = await listed.$('.source-head .muted').getText();
+    const pinned = await listed.$('.fingerprint').getText();
+    await $('#provider-url').setValue(address);
+    await press('#provider-check');
+    // The app read the key the provider signs with; nothing is stored before the user compares.
+    await expect($('#provider-fingerprint')).toHaveText(pinned);
+    await expect($('#provider-confirm')).toHaveText(expect.stringContaining('Add it only if they are the same.'));
+    await screenshot('provider-compare');
+    await press('#provider-accept');
+    await confirmInTheDemo();
+    await expect($('#providers-notice')).toHaveText(expect.stringContaining('its key pinned'));
+    await expect($('#provider-confirm')).not.toBeExisting();
   });
 
   it('goes back to the real vault in one action, which holds nothing of the demo', async () => {

@@ -17,14 +17,24 @@ describe('first run', () => {
     await $('#create-confirm').clearValue();
   });
 
-  it('welcomes the new vault with what Tipvault does and three ways forward', async () => {
+  it('welcomes the new vault with what Tipvault does and the ways forward', async () => {
     await createVault();
     await $('#welcome').waitForDisplayed({ timeout: 20_000 });
     await expect($('#welcome-title')).toHaveText('Welcome to Tipvault');
     await expect($('#welcome')).toHaveText(expect.stringContaining('Everything stays in this encrypted vault on this computer'));
-    for (const id of ['#welcome-import', '#welcome-demo', '#welcome-preview']) await expect($(id)).toBeDisplayed();
+    for (const id of ['#welcome-import', '#welcome-demo', '#welcome-provider', '#welcome-preview']) await expect($(id)).toBeDisplayed();
     // No command line in the window.
     await expect($('main')).not.toHaveText(expect.stringContaining('tipvault source'));
+  });
+
+  it('takes "Add a provider" to the address field', async () => {
+    await press('#welcome-provider');
+    await $('#providers-title').waitForDisplayed();
+    await browser.waitUntil(async () => (await browser.execute(() => document.activeElement?.id)) === 'provider-url', {
+      timeoutMsg: 'the address field is not focused',
+    });
+    await press('#nav-home');
+    await $('#welcome').waitForDisplayed();
   });
 
   it('starts the demo from the welcome in one action', async () => {

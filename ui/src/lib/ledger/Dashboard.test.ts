@@ -101,7 +101,7 @@ const view = (accounts: unknown[]) => ({
 describe('Dashboard', () => {
   it('welcomes a new vault with what Tipvault does and the ways forward, no command line', async () => {
     mockIPC((cmd) => (cmd === 'dashboard' ? view([]) : undefined));
-    const welcome = { onImport: vi.fn(), onDemo: vi.fn(), onPreview: vi.fn() };
+    const welcome = { onImport: vi.fn(), onDemo: vi.fn(), onPreview: vi.fn(), onProviders: vi.fn() };
     const user = userEvent.setup();
     const { container } = render(Dashboard, { welcome });
     expect(await screen.findByRole('heading', { name: 'Welcome to Tipvault' })).toBeInTheDocument();
@@ -110,7 +110,8 @@ describe('Dashboard', () => {
     await user.click(screen.getByRole('button', { name: 'Import a platform’s export' }));
     await user.click(screen.getByRole('button', { name: 'Try the demo' }));
     await user.click(screen.getByRole('button', { name: 'Preview a cash-out' }));
-    expect([welcome.onImport, welcome.onDemo, welcome.onPreview].map((f) => f.mock.calls.length)).toEqual([1, 1, 1]);
+    await user.click(screen.getByRole('button', { name: 'Add a provider' }));
+    expect([welcome.onImport, welcome.onDemo, welcome.onPreview, welcome.onProviders].map((f) => f.mock.calls.length)).toEqual([1, 1, 1, 1]);
   });
 
   it('groups accounts by where the money is, with payout thresholds at platforms', async () => {

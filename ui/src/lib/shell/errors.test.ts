@@ -34,6 +34,7 @@ suite('errors', () => {
       { kind: 'cancel_and_replan', redemption: 'rx_1' },
       { kind: 'send_first', redemption: 'rx_1' },
       { kind: 'remove_security_key', id: 'k' },
+      { kind: 'confirm_provider_key', provider: 'pay', url: 'https://pay.example', fingerprint: 'SHA256:ab', changed: false },
     ];
     for (const locale of ['en', 'ko'] as const) {
       i18n.locale = locale;

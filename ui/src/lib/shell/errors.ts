@@ -59,6 +59,8 @@ export function nextStep(hint: Hint): string {
       return t('hint.send_first');
     case 'remove_security_key':
       return t('hint.remove_security_key');
+    case 'confirm_provider_key':
+      return t('hint.confirm_provider_key', { fingerprint: hint.fingerprint, provider: hint.provider });
   }
 }
 

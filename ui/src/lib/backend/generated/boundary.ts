@@ -135,6 +135,15 @@ export const commands = {
     call<SavedExport | null>('export_ledger', { format, tz }),
   providers: (): Promise<Array<ProviderView>> =>
     call<Array<ProviderView>>('providers'),
+  /**
+   * Adds a provider by address: without `fingerprint`, answers `confirm_provider_key`
+   * with the key's fingerprint to compare; with it, and `reauth`, stores it.
+   */
+  addProvider: (url: string, fingerprint: string | null = null, reauth: ReauthInput | null = null): Promise<ProviderView> =>
+    call<ProviderView>('add_provider', { url, fingerprint, reauth }),
+  /** Pairs this device with a provider, with the code the provider gave. */
+  pairProvider: (provider: string, code: string): Promise<ProviderView> =>
+    call<ProviderView>('pair_provider', { provider, code }),
   /** Starts the sandbox provider on loopback (demo money), adds and pairs it. */
   startDemo: (): Promise<DemoStarted> =>
     call<DemoStarted>('start_demo'),
