@@ -578,7 +578,7 @@ pub fn run_auto_cashouts(
             redemption_id,
             outcome,
             message: error.as_ref().map(|e| e.message.clone()),
-            hint: error.and_then(|e| e.hint),
+            hint: error.and_then(|e| e.hint).map(|h| *h),
         });
     }
     Ok(run)

@@ -128,8 +128,9 @@ pub struct AppError {
     pub message: String,
     /// For `throttled` and `wrong_passphrase`: when the next attempt is allowed.
     pub retry_after: Option<DateTime<Utc>>,
-    /// What the user can do next, when the app knows.
-    pub hint: Option<Hint>,
+    /// What the user can do next, when the app knows. Boxed: every `Result` of the app carries
+    /// this type, and a hint is the rare, large part.
+    pub hint: Option<Box<Hint>>,
     /// For refused input: the name of the input field at fault (as the use case's input type
     /// names it, e.g. `label` or `currency`), so a form shows the error beside that field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -163,7 +164,7 @@ impl AppError {
     /// Adds what the user can do next.
     #[must_use]
     pub fn with_hint(mut self, hint: Hint) -> Self {
-        self.hint = Some(hint);
+        self.hint = Some(Box::new(hint));
         self
     }
 

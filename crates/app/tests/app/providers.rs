@@ -350,7 +350,7 @@ fn which_provider_is_the_one_named_or_the_only_one_never_a_guess() {
     // None set up: nothing to choose, and the way forward is to add one.
     let none = tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap_err();
     assert_eq!(
-        (none.code, none.hint),
+        (none.code, none.hint.map(|h| *h)),
         (ErrorCode::InvalidInput, Some(Hint::AddProvider))
     );
 
@@ -378,7 +378,7 @@ fn which_provider_is_the_one_named_or_the_only_one_never_a_guess() {
     }
     let two = tipvault_app::pair_provider(&mut session, &net, None, "1111-2222", now).unwrap_err();
     assert_eq!(
-        (two.code, two.hint),
+        (two.code, two.hint.map(|h| *h)),
         (ErrorCode::InvalidInput, Some(Hint::ChooseProvider))
     );
     let paired = |session: &mut tipvault_app::Session| -> Vec<String> {

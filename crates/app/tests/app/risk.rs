@@ -242,7 +242,7 @@ fn a_new_vault_pauses_a_redemption_durably_until_the_key_confirms_that_exact_pla
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::StepUpRequired, "{}", err.message);
     assert_eq!(
-        err.hint,
+        err.hint.as_deref().cloned(),
         Some(tipvault_app::Hint::VerifyOrCancel {
             redemption: planned.id.clone()
         }),

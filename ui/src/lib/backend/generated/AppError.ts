@@ -11,7 +11,8 @@ export type AppError = { code: ErrorCode, message: string,
  */
 retry_after: string | null, 
 /**
- * What the user can do next, when the app knows.
+ * What the user can do next, when the app knows. Boxed: every `Result` of the app carries
+ * this type, and a hint is the rare, large part.
  */
 hint: Hint | null, 
 /**
