@@ -244,6 +244,60 @@ fn no_message_names_a_flag_a_format_string_or_a_rust_type() {
     );
 }
 
+/// A command-line command or flag in a text: `` `tipvault … `` or ` --flag`.
+fn cli_syntax(text: &str) -> bool {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flag = text
+        .split(" --")
+        .skip(1)
+        .any(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()));
+    text.contains("`tipvault ") || text.contains("tipvault verify") || flag
+}
+
+#[test]
+fn no_text_of_the_app_is_in_command_line_syntax() {
+    // Every string of the app crate, not only its error texts: views and notices reach the
+    // desktop too.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&root.join("crates/app/src"), &mut files);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("redemption/")),
+        "the walk reaches the module folders"
+    );
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text
+            .find("#[cfg(test)]")
+            .map_or(text.as_str(), |at| &text[..at]);
+        for (at, literal) in literals(code) {
+            if cli_syntax(&literal) {
+                found.push(format!(
+                    "{}:{}: {literal}",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    line_of(code, at)
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "texts in command-line syntax:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_lexer_reads_a_message_continued_over_lines() {
+    let code = "let a = '\"'; // \"not this\"\nf(\"one \\\n   two\", r#\"raw \"x\"\"#, 'b');";
+    let found: Vec<String> = literals(code).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(found, ["one two", "raw \"x\""], "{found:?}");
+    assert!(cli_syntax("pass --dest krw.phone=VALUE") && !cli_syntax("a — b"));
+}
+
 #[test]
 fn the_scan_finds_what_it_forbids() {
     let planted = r##"

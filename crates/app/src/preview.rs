@@ -245,25 +245,24 @@ fn run(
         en: tipvault_preview::explain(&preview.best, Locale::En),
         ko: tipvault_preview::explain(&preview.best, Locale::Ko),
     };
-    let destination_fields = std::iter::once(&preview.best)
+    // The catalog's products the plans use: what a redemption will ask for, and their names.
+    let planned: Vec<&tipvault_preview::Product> = std::iter::once(&preview.best)
         .chain(preview.alternatives.iter())
         .flat_map(|plan| plan.legs.iter())
         .filter_map(|leg| catalog.product(leg.product_id.as_str()))
+        .collect();
+    let destination_fields = planned
+        .iter()
         .map(|product| {
+            let fields = product.destination_fields().iter();
             (
                 product.id().as_str().to_owned(),
-                product
-                    .destination_fields()
-                    .iter()
-                    .map(|f| f.name.clone())
-                    .collect(),
+                fields.map(|f| f.name.clone()).collect(),
             )
         })
         .collect();
-    let names_ko = std::iter::once(&preview.best)
-        .chain(preview.alternatives.iter())
-        .flat_map(|plan| plan.legs.iter())
-        .filter_map(|leg| catalog.product(leg.product_id.as_str()))
+    let names_ko = planned
+        .iter()
         .map(|product| {
             (
                 product.id().as_str().to_owned(),
