@@ -52,6 +52,48 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("unwrap", "a Rust method"),
 ];
 
+/// The command line's verbs (`crates/cli/src/main.rs`): a quoted text that starts with one is
+/// a command to type (`` `auth list` ``), which the desktop has no place for. Quoted values
+/// (`` `rd_123` ``, a header name) are fine.
+const VERBS: &[&str] = &[
+    "init",
+    "status",
+    "unlock",
+    "check",
+    "auth",
+    "passphrase",
+    "rekey",
+    "purge",
+    "retention",
+    "audit",
+    "export-key",
+    "catalog",
+    "account",
+    "preview",
+    "settings",
+    "source",
+    "import",
+    "balance",
+    "history",
+    "totals",
+    "forecast",
+    "export",
+    "provider",
+    "redeem",
+    "redemptions",
+    "reconcile",
+    "dispute",
+    "receipt",
+    "verify-bundle",
+    "privacy-ledger",
+    "sandbox",
+    "demo",
+    "risk",
+    "verify",
+    "cancel",
+    "autocashout",
+];
+
 /// Messages that must name a format string, each with the reason.
 const ALLOWED: &[(&str, &str)] = &[(
     "is not a valid strftime pattern",
@@ -199,6 +241,30 @@ fn messages(text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// What is wrong with one message: each forbidden pattern it contains, with why.
+fn problems_in(message: &str) -> Vec<(&'static str, &'static str)> {
+    if ALLOWED.iter().any(|(m, _)| message.contains(m)) {
+        return Vec::new();
+    }
+    let mut found: Vec<(&'static str, &'static str)> = FORBIDDEN
+        .iter()
+        .filter(|(pattern, _)| message.contains(pattern))
+        .copied()
+        .collect();
+    // Every other piece between backticks is a quoted text.
+    let quoted_command = message.split('`').skip(1).step_by(2).any(|quoted| {
+        let first = quoted.split_whitespace().next().unwrap_or_default();
+        VERBS.contains(&first)
+    });
+    if quoted_command {
+        found.push((
+            "`verb …`",
+            "a command to type (the desktop has no command line)",
+        ));
+    }
+    found
+}
+
 fn line_of(text: &str, at: usize) -> usize {
     text[..at].matches('\n').count() + 1
 }
@@ -217,17 +283,12 @@ fn no_message_names_a_flag_a_format_string_or_a_rust_type() {
         let text = std::fs::read_to_string(file).unwrap();
         for (at, message) in messages(&text) {
             scanned += 1;
-            if ALLOWED.iter().any(|(m, _)| message.contains(m)) {
-                continue;
-            }
-            for (pattern, why) in FORBIDDEN {
-                if message.contains(pattern) {
-                    problems.push(format!(
-                        "{}:{}: {why} ({pattern:?}) in {message:?}",
-                        file.strip_prefix(&root).unwrap_or(file).display(),
-                        line_of(&text, at)
-                    ));
-                }
+            for (pattern, why) in problems_in(&message) {
+                problems.push(format!(
+                    "{}:{}: {why} ({pattern:?}) in {message:?}",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    line_of(&text, at)
+                ));
             }
         }
     }
@@ -307,6 +368,7 @@ fn the_scan_finds_what_it_forbids() {
             AppError::invalid(format!("expected %Y-%m-%d, got {}", x))
         }
         fn g() -> AppError { AppError::new(ErrorCode::Internal, "round it with a RoundingMode") }
+        fn h() -> AppError { AppError::invalid("see `auth list`") }
     "##;
     let found: Vec<String> = messages(planted).into_iter().map(|(_, m)| m).collect();
     assert_eq!(
@@ -314,7 +376,24 @@ fn the_scan_finds_what_it_forbids() {
         [
             "pass --dest {field}=VALUE",
             "expected %Y-%m-%d, got {}",
-            "round it with a RoundingMode"
+            "round it with a RoundingMode",
+            "see `auth list`"
         ]
     );
+    // And each is refused for what it is.
+    let why: Vec<Vec<&str>> = found
+        .iter()
+        .map(|m| problems_in(m).into_iter().map(|(p, _)| p).collect())
+        .collect();
+    assert_eq!(
+        why,
+        [
+            vec!["--"],
+            vec!["%Y", "%m", "%d"],
+            vec!["RoundingMode"],
+            vec!["`verb …`"]
+        ]
+    );
+    assert!(problems_in("the provider key `ab12` is not the pinned key `cd34`").is_empty());
+    assert!(problems_in("Give the account a name of 1–200 characters.").is_empty());
 }

@@ -35,8 +35,9 @@ pub struct Desktop {
     /// Set once the app is exiting: an unlock that finishes after the exit lock must not leave
     /// a session nobody will lock.
     closing: AtomicBool,
-    /// The wait for a security key now in progress, which the window's Cancel ends.
-    key_wait: Mutex<tipvault_app::auth::CancelWait>,
+    /// The wait for a security key now in progress, which the window's Cancel ends, and when
+    /// a Cancel arrived before that wait began (the command had not reached the device yet).
+    key_wait: Mutex<(tipvault_app::auth::CancelWait, Option<std::time::Instant>)>,
 }
 
 /// What `boundary::VAULT_LOCKED` carries: why the vault locked.
@@ -52,6 +53,9 @@ fn locked_error() -> AppError {
         "The vault is locked. Unlock it to continue.",
     )
 }
+
+/// How long a Cancel pressed before a security key's wait began still ends that wait.
+const EARLY_CANCEL: Duration = Duration::from_secs(5);
 
 impl Desktop {
     pub fn new(location: VaultLocation) -> Self {
@@ -70,23 +74,32 @@ impl Desktop {
             open: Mutex::new(None),
             idle_override,
             closing: AtomicBool::new(false),
-            key_wait: Mutex::new(tipvault_app::auth::CancelWait::new()),
+            key_wait: Mutex::new((tipvault_app::auth::CancelWait::new(), None)),
         }
     }
 
-    /// A fresh token for a wait that is starting (a Cancel pressed before it no longer counts).
+    /// A fresh token for a wait that is starting. A Cancel pressed in the moment before (while
+    /// the command was on its way to the device) cancels it at once; an older one does not.
     pub(crate) fn new_key_wait(&self) -> tipvault_app::auth::CancelWait {
         let token = tipvault_app::auth::CancelWait::new();
-        *self.key_wait.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
+        let mut slot = self.key_wait.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.1.take().is_some_and(|at| at.elapsed() < EARLY_CANCEL) {
+            token.cancel();
+        }
+        slot.0 = token.clone();
         token
     }
 
-    /// Ends the wait for a security key now in progress, if any.
+    /// Ends the wait for a security key now in progress; pressed before the wait began, it
+    /// ends the wait that begins next (within [`EARLY_CANCEL`]).
     pub(crate) fn cancel_key_wait(&self) {
-        self.key_wait
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .cancel();
+        let mut slot = self.key_wait.lock().unwrap_or_else(|p| p.into_inner());
+        // The current token, whether its device waits yet or is about to (a finished one
+        // ignores it).
+        slot.0.cancel();
+        if !slot.0.is_waiting() {
+            slot.1 = Some(std::time::Instant::now());
+        }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Open>> {
@@ -249,4 +262,28 @@ pub fn lock_on_signals<R: Runtime>(app: AppHandle<R>) {
         lock_on_exit(&app);
         app.exit(0);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancel_ends_the_wait_now_or_the_one_about_to_begin_and_no_other() {
+        let d = Desktop::new(VaultLocation::at(std::path::Path::new(
+            "/nonexistent/tipvault-key-wait",
+        )));
+        // Pressed while the command was still on its way to the device.
+        d.cancel_key_wait();
+        assert!(d.new_key_wait().is_cancelled());
+        // Used once: the next wait is not cancelled by it.
+        assert!(!d.new_key_wait().is_cancelled());
+        // Pressed while the device waits: that wait ends, and no later one.
+        let token = d.new_key_wait();
+        token.set_waiting(true);
+        d.cancel_key_wait();
+        assert!(token.is_cancelled());
+        token.set_waiting(false);
+        assert!(!d.new_key_wait().is_cancelled());
+    }
 }

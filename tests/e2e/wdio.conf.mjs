@@ -117,7 +117,7 @@ async function waitForPorts(ports, timeoutMs, child) {
 async function endStaleProcesses() {
   for (const pattern of [
     `tauri-driver --port ${driverPort} `,
-    `WebKitWebDriver.*${nativePort}`,
+    `WebKitWebDriver --port=${nativePort}( |$)`,
     desktopBinary,
   ]) {
     try {

@@ -160,11 +160,13 @@ pub fn redemption_detail(
         }
         timeline.push(TimelineView { at, step, leg });
     }
-    let receipts = match receipt_verify(session, &view.id, now) {
-        Ok(r) => r,
-        // No receipt yet (nothing confirmed): an empty list, not an error.
-        Err(e) if e.code == crate::error::ErrorCode::InvalidInput => Vec::new(),
-        Err(e) => return Err(e),
+    // No receipt stored yet (nothing confirmed): an empty list. Any other failure (a provider
+    // record gone, say) is an error, never "no receipt" on an evidence page.
+    let stored = session.vault_at(now).receipts_of(&view.id, now)?;
+    let receipts = if stored.is_empty() {
+        Vec::new()
+    } else {
+        receipt_verify(session, &view.id, now)?
     };
     let mut sent: Vec<PrivacyEntryView> = privacy_ledger(session, now)?
         .into_iter()

@@ -230,35 +230,18 @@ pub fn matching_totals(
     now: DateTime<Utc>,
 ) -> Result<Vec<MatchingTotalView>, AppError> {
     let filter = filter_of(query, tz)?;
-    let stored = session.vault_at(now).entries(&filter, now)?;
-    let overflow = |e: tipvault_money::MoneyError| {
-        AppError::invalid(format!("The totals cannot be computed: {e}."))
-    };
-    let mut sums: std::collections::BTreeMap<String, (u64, Money, Money, Money)> =
-        std::collections::BTreeMap::new();
-    for s in &stored {
-        let e = &s.entry;
-        let code = e.currency().code().to_owned();
-        match sums.get_mut(&code) {
-            Some((count, gross, fee, net)) => {
-                *count += 1;
-                *gross = gross.checked_add(e.gross()).map_err(overflow)?;
-                *fee = fee.checked_add(e.fee()).map_err(overflow)?;
-                *net = net.checked_add(e.net()).map_err(overflow)?;
-            }
-            None => {
-                sums.insert(code, (1, e.gross(), e.fee(), e.net()));
-            }
-        }
-    }
+    let sums = session.vault_at(now).entry_sums(&filter, now)?;
     Ok(sums
         .into_iter()
-        .map(|(currency, (count, gross, fee, net))| MatchingTotalView {
-            currency,
-            count,
-            gross: gross.into(),
-            fee: fee.into(),
-            net: net.into(),
+        .map(|s| {
+            let money = |minor: i64| MoneyView::from(Money::from_minor(minor, s.currency));
+            MatchingTotalView {
+                currency: s.currency.code().to_owned(),
+                count: s.count,
+                gross: money(s.gross_minor),
+                fee: money(s.fee_minor),
+                net: money(s.net_minor),
+            }
         })
         .collect())
 }

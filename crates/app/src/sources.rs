@@ -252,7 +252,8 @@ pub fn add_source(
     now: DateTime<Utc>,
 ) -> Result<SourceView, AppError> {
     let vault = session.vault_at(now);
-    let taken: Vec<SourceId> = vault.sources(now)?.into_iter().map(|s| s.id).collect();
+    // Expired accounts not purged yet keep their ids too: a derived id must avoid them.
+    let taken: Vec<SourceId> = vault.taken_source_ids()?;
     let source = validate(new, &taken)?;
     vault.add_source(&source, now)?;
     let event = AuditEvent::new(

@@ -175,7 +175,13 @@ pub trait Authenticator {
 /// key waits for its touch. Clones share one flag; a device checks it while it waits and
 /// answers [`AuthenticatorError::Cancelled`] at once. The software device never waits.
 #[derive(Debug, Clone, Default)]
-pub struct CancelWait(std::sync::Arc<std::sync::atomic::AtomicBool>);
+pub struct CancelWait(std::sync::Arc<WaitFlags>);
+
+#[derive(Debug, Default)]
+struct WaitFlags {
+    cancelled: std::sync::atomic::AtomicBool,
+    waiting: std::sync::atomic::AtomicBool,
+}
 
 impl CancelWait {
     /// A token nobody has cancelled.
@@ -185,12 +191,26 @@ impl CancelWait {
 
     /// Cancels the wait (and any later one on this token).
     pub fn cancel(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0
+            .cancelled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Whether [`CancelWait::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
+        self.0.cancelled.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether a device is waiting on this token now (set by the device while it waits).
+    pub fn is_waiting(&self) -> bool {
+        self.0.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Marks the wait as running (`true`) or over (`false`).
+    pub fn set_waiting(&self, waiting: bool) {
+        self.0
+            .waiting
+            .store(waiting, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

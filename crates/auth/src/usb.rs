@@ -77,6 +77,13 @@ impl UsbAuthenticator {
     /// Waits for the device's answer, looking at the cancel token ten times a second: a
     /// cancelled wait stops the device's request and answers `Cancelled` at once.
     fn answer<T>(&mut self, rx: &Receiver<Result<T, UsbError>>) -> Result<T, AuthenticatorError> {
+        self.cancel.set_waiting(true);
+        let answer = self.wait_for(rx);
+        self.cancel.set_waiting(false);
+        answer
+    }
+
+    fn wait_for<T>(&mut self, rx: &Receiver<Result<T, UsbError>>) -> Result<T, AuthenticatorError> {
         loop {
             if self.cancel.is_cancelled() {
                 let _ = self.service.cancel();

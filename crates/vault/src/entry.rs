@@ -135,6 +135,12 @@ impl<'v> EntryImport<'v> {
         let dir = self.dir;
         let store = |e| StoreError::from_sql(e, dir);
         let outcome = self.writer.finish(&self.tx).map_err(store)?;
+        // A file that brought nothing new (every row a duplicate) leaves no record of itself.
+        if let (Some(id), 0) = (self.writer.import_id, outcome.inserted) {
+            self.tx
+                .execute("DELETE FROM import_file WHERE id = ?1", [id])
+                .map_err(store)?;
+        }
         self.tx.commit().map_err(store)?;
         Ok(outcome)
     }

@@ -351,7 +351,7 @@ pub enum AuditError {
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// No (live) source has this id.
-    #[error("there is no source with the id {0:?}; add it first (`source add`)")]
+    #[error("there is no account with the id {0:?}; add it first")]
     UnknownSource(String),
     /// The id is taken.
     #[error("a source with the id {0:?} already exists; choose another id")]

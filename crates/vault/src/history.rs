@@ -404,6 +404,51 @@ pub(crate) fn all(
     rows.collect()
 }
 
+/// What the live entries matching a filter add up to in one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrencySums {
+    /// The currency.
+    pub currency: Currency,
+    /// How many entries.
+    pub count: u64,
+    /// Sum of gross, in minor units.
+    pub gross_minor: i64,
+    /// Sum of fees, in minor units.
+    pub fee_minor: i64,
+    /// Sum of net, in minor units.
+    pub net_minor: i64,
+}
+
+/// The sums of every live entry matching `filter`, per currency in code order: added up by
+/// SQLite over the same conditions as the history pages (no row is read into memory; a sum
+/// too large for 64 bits is SQLite's "integer overflow" error, never a wrong total).
+pub(crate) fn sums(
+    conn: &Connection,
+    filter: &HistoryFilter,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<CurrencySums>> {
+    let (cond, values, _) = conditions(conn, filter, now, Matches::Query)?;
+    let sql = format!(
+        "SELECT e.currency, COUNT(*), SUM(e.gross_minor), SUM(e.fee_minor), SUM(e.net_minor)
+         {FROM} WHERE {cond} GROUP BY e.currency ORDER BY e.currency"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |row| {
+        let code: String = row.get(0)?;
+        let currency = Currency::from_code(&code).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        Ok(CurrencySums {
+            currency,
+            count: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+            gross_minor: row.get(2)?,
+            fee_minor: row.get(3)?,
+            net_minor: row.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

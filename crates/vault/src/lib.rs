@@ -128,7 +128,7 @@ pub use error::{
     AuditError, CreateError, KeyChangeError, LedgerError, RetentionError, SecurityKeyError,
     SettingError, StoreError, UnlockError, VaultFile,
 };
-pub use history::{BadCursor, HistoryCursor, HistoryFilter, HistoryPage};
+pub use history::{BadCursor, CurrencySums, HistoryCursor, HistoryFilter, HistoryPage};
 pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
 pub use key::DataKey;
 pub use migration::{MigrationError, SCHEMA_VERSION};

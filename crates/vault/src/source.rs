@@ -78,6 +78,14 @@ pub(crate) fn insert(
 
 /// An expired source still holds its id until the purge; re-adding it before then would make
 /// the purge delete the new one's entries.
+/// Every stored source id, expired ones not purged yet included: the ids a new source may not
+/// take (see [`insert`]).
+pub(crate) fn taken_ids(conn: &Connection) -> rusqlite::Result<Vec<SourceId>> {
+    let mut stmt = conn.prepare("SELECT id FROM source ORDER BY id")?;
+    let ids = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    ids.map(|id| id.map(SourceId::new)).collect()
+}
+
 fn exists_expired(conn: &Connection, id: &SourceId) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM source WHERE id = :id)",

@@ -1302,6 +1302,12 @@ impl Vault {
         crate::source::list(&self.conn, now).map_err(store_err(&self.dir))
     }
 
+    /// Every id a new source may not take: the live sources' and the expired ones' not purged
+    /// yet.
+    pub fn taken_source_ids(&self) -> Result<Vec<tipvault_ledger::SourceId>, StoreError> {
+        crate::source::taken_ids(&self.conn).map_err(store_err(&self.dir))
+    }
+
     /// One live source.
     pub fn source(
         &self,
@@ -1359,6 +1365,15 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredEntry>, StoreError> {
         crate::history::all(&self.conn, filter, now).map_err(store_err(&self.dir))
+    }
+
+    /// What the live entries matching `filter` add up to, per currency (summed by SQLite).
+    pub fn entry_sums(
+        &self,
+        filter: &HistoryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::history::CurrencySums>, StoreError> {
+        crate::history::sums(&self.conn, filter, now).map_err(store_err(&self.dir))
     }
 
     /// Balances per source and currency over live entries.

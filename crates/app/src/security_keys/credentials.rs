@@ -352,7 +352,7 @@ pub(crate) fn resolve(
         [one] => Ok((*one).clone()),
         [] => Err(AppError::new(
             ErrorCode::InvalidInput,
-            format!("No registered security key has the id {id:?} (see `auth list`)."),
+            format!("No registered security key has the id {id:?}."),
         )),
         _ => Err(AppError::new(
             ErrorCode::InvalidInput,

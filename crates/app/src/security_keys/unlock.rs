@@ -140,8 +140,8 @@ pub fn unlock_with_security_key(
     if slots.slots.is_empty() {
         return Err(AppError::new(
             ErrorCode::SecurityKeyUnavailable,
-            "No security key is registered for this vault. Unlock with your passphrase and run \
-             `auth register` first.",
+            "No security key is registered for this vault. Unlock with your passphrase and \
+             register a key first.",
         ));
     }
     let rp = relying_party()?;

@@ -145,6 +145,12 @@ fn an_import_keeps_its_file_name_with_each_entry_and_no_more() {
         .begin_import(&main(), Some("abandoned.csv"), t0())
         .unwrap();
     drop(import);
+    // Nor does a file that brought nothing new.
+    let mut again = vault
+        .begin_import(&main(), Some("ko-fi-2026 (copy).csv"), t0())
+        .unwrap();
+    again.insert(&[tip("main", "A", 1, 500, 25)]).unwrap();
+    assert_eq!(again.commit().unwrap().inserted, 0);
     // The file record expires with the entries it brought, and the purge deletes both.
     let later = stored[0].expires_at + chrono::Duration::seconds(1);
     let report = vault.purge(later, false).unwrap();

@@ -92,6 +92,9 @@ describe('dates and periods', () => {
     expect(days(1826)).toBe('5 years');
     expect(days(36_600)).toBe('100 years');
     expect(days(540)).toBe('540 days');
+    // Never rounded up into years it does not reach.
+    expect(days(1093)).toBe('1,093 days');
+    expect(days(36_425)).toBe('36,425 days');
     i18n.locale = 'ko';
     expect(days(1826)).toBe('5년');
     expect(days(90)).toBe('90일');

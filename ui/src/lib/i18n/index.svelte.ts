@@ -116,13 +116,14 @@ export function month(iso: string): string {
 }
 
 /**
- * A period of whole days as people say it: years when it is a whole number of years (a day's
- * give per year, for leap days: 731 days is 2 years, 36,600 is 100), else days (a month is
- * no fixed number of days, so 90 days stays 90 days).
+ * A period of whole days as people say it: years when it is a whole number of years, leap days
+ * or not (365–366 days a year: 731 days is 2 years, 36,600 is 100, but 1,093 is not 3), else
+ * days (a month is no fixed number of days, so 90 days stays 90 days).
  */
 export function days(n: number): string {
   const years = Math.round(n / 365.25);
-  if (years >= 1 && Math.abs(n - years * 365.25) <= Math.max(1, years)) {
+  // Between 365 and 366 days for each year: exactly that many years, leap days or not.
+  if (years >= 1 && n >= 365 * years && n <= 366 * years) {
     return t('duration.years', { count: count(years) });
   }
   return t('duration.days', { count: count(n) });
