@@ -31,8 +31,13 @@ pub const CATALOG_FORMAT: &str = "tipvault.catalog.v1";
 pub const DEMO_CATALOG_JSON: &str = include_str!("../catalogs/demo.json");
 
 /// The wire shape of a catalog v1 document (what `GET /v1/catalog` returns, before signing).
+///
+/// Unknown members of the catalog and of its products are ignored, not refused: a provider
+/// may add optional, informational members there within v1 (docs/PROTOCOL.md §9.2, as
+/// `names` was added). Everything inside them (amount and fee rules, ETA, limits, destination
+/// fields) stays closed, and an unknown amount-rule `type` or product kind is refused: what a
+/// client must understand is v2. A provider checks its own file with [`Catalog::parse_strict`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawCatalog {
     /// Always [`CATALOG_FORMAT`].
     pub format: String,
@@ -50,9 +55,32 @@ pub struct RawCatalog {
     pub products: Vec<RawProduct>,
 }
 
-/// The wire shape of a product.
+/// The members of [`RawCatalog`] and [`RawProduct`] (for [`Catalog::parse_strict`]; a test
+/// keeps them equal to the structs' own).
+const CATALOG_MEMBERS: &[&str] = &[
+    "format",
+    "provider_id",
+    "version",
+    "issued_at",
+    "stale_after",
+    "expires_at",
+    "products",
+];
+const PRODUCT_MEMBERS: &[&str] = &[
+    "id",
+    "name",
+    "names",
+    "kind",
+    "currency",
+    "amount",
+    "fee",
+    "eta",
+    "limits",
+    "destination_fields",
+];
+
+/// The wire shape of a product (unknown members ignored, see [`RawCatalog`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawProduct {
     /// Unique within the catalog.
     pub id: String,
@@ -162,6 +190,37 @@ impl Catalog {
         Catalog::from_raw(raw)
     }
 
+    /// [`Catalog::parse`] for a provider's own catalog file: a member this version does not
+    /// know, in the catalog or a product, is refused rather than ignored, so a misspelt
+    /// `destination_fields` cannot publish a product that asks for nothing.
+    pub fn parse_strict(json: &str) -> Result<Catalog, CatalogError> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| CatalogError::Malformed {
+                detail: e.to_string(),
+            })?;
+        let unknown = |object: &serde_json::Value, known: &[&str], at: &str| {
+            let members = object.as_object().into_iter().flat_map(|o| o.keys());
+            members
+                .filter(|k| !known.contains(&k.as_str()))
+                .map(|k| format!("unknown member `{k}` in {at}"))
+                .next()
+        };
+        let products = value.get("products").and_then(|p| p.as_array());
+        let found = unknown(&value, CATALOG_MEMBERS, "the catalog").or_else(|| {
+            products
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .find_map(|(i, product)| {
+                    unknown(product, PRODUCT_MEMBERS, &format!("product {}", i + 1))
+                })
+        });
+        if let Some(detail) = found {
+            return Err(CatalogError::Malformed { detail });
+        }
+        Catalog::parse(json)
+    }
+
     /// The demo catalog (`catalogs/demo.json`, compiled in), issued at `now`: fresh for 30
     /// days, usable for a year (see [`DEMO_CATALOG_JSON`]).
     pub fn demo(now: DateTime<Utc>) -> Result<Catalog, CatalogError> {
@@ -265,6 +324,31 @@ impl Catalog {
         out
     }
 
+    /// The canonical text of a catalog document as received: [`Catalog::canonical_json`] with
+    /// the members this version ignores (docs/PROTOCOL.md §9.2) kept, in canonical form too.
+    /// A signed catalog's payload must be exactly this: a provider signs the canonical form,
+    /// and a client that stores it can show the same bytes it verified.
+    pub fn canonical_text(json: &str) -> Result<String, CatalogError> {
+        let catalog = Catalog::parse(json)?;
+        let received: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| CatalogError::Malformed {
+                detail: e.to_string(),
+            })?;
+        let mut value = serde_json::to_value(catalog.to_raw()).unwrap_or_default();
+        keep_unknown(&received, &mut value, CATALOG_MEMBERS);
+        if let (Some(theirs), Some(ours)) = (
+            received.get("products").and_then(|p| p.as_array()),
+            value.get_mut("products").and_then(|p| p.as_array_mut()),
+        ) {
+            for (theirs, ours) in theirs.iter().zip(ours) {
+                keep_unknown(theirs, ours, PRODUCT_MEMBERS);
+            }
+        }
+        let mut out = String::new();
+        write_canonical(&value, &mut out);
+        Ok(out)
+    }
+
     /// The provider's id.
     pub fn provider_id(&self) -> &str {
         &self.provider_id
@@ -309,6 +393,17 @@ impl<'de> serde::Deserialize<'de> for Catalog {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = RawCatalog::deserialize(deserializer)?;
         Catalog::from_raw(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Copies the members of `from` that are not `known` into `into` (both objects).
+fn keep_unknown(from: &serde_json::Value, into: &mut serde_json::Value, known: &[&str]) {
+    if let (Some(from), Some(into)) = (from.as_object(), into.as_object_mut()) {
+        for (key, value) in from {
+            if !known.contains(&key.as_str()) {
+                into.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 

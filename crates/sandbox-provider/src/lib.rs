@@ -228,7 +228,7 @@ impl Sandbox {
         // The catalog, re-issued now with the configured validity.
         let now = (config.clock)();
         let text = config.catalog_json.as_deref().unwrap_or(DEMO_CATALOG_JSON);
-        let mut raw = Catalog::parse(text)
+        let mut raw = Catalog::parse_strict(text)
             .context("the configured catalog is invalid")?
             .to_raw();
         if let Some(v) = config.catalog_version {

@@ -1,6 +1,7 @@
 //! Integration tests of the sandbox provider and the wire client over real loopback HTTP.
 //! Modules: `support` (start, pair), `server` (what the provider enforces), `faults`
-//! (injected failures, restart), `hostile` (a lying provider against the client).
+//! (injected failures, restart), `hostile` (a lying provider against the client),
+//! `protocol` (the published specification's schemas and examples against a real exchange).
 
 // Test code may unwrap, expect and panic: that is how a test fails. The workspace denies
 // them in product code (Cargo.toml's [workspace.lints]).
@@ -10,6 +11,8 @@
 mod faults;
 #[path = "sandbox/hostile.rs"]
 mod hostile;
+#[path = "sandbox/protocol.rs"]
+mod protocol;
 #[path = "sandbox/server.rs"]
 mod server;
 #[path = "sandbox/support.rs"]

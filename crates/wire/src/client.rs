@@ -438,6 +438,19 @@ impl ProviderClient {
         Ok(Exchange { request, response })
     }
 
+    /// Sends a prepared request and returns the provider's answer whatever its status, once
+    /// its signature is verified against the pinned key and bound to `request`. For readers of
+    /// refusals themselves (the conformance kit, the protocol's generated examples); the
+    /// product's calls use [`Self::send`], which maps a status to its meaning.
+    pub async fn send_signed(&self, request: &Request) -> Result<Response, ClientError> {
+        let (key_id, key) = self.require_pinned()?;
+        let raw = self.transport(request).await?;
+        let resolver = |id: &str| (id == key_id).then_some(*key);
+        profile::verify_response(&raw, request, &resolver, (self.clock)())
+            .map_err(Unknown::BadSignature)?;
+        Ok(raw)
+    }
+
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,

@@ -245,11 +245,61 @@ fn other_malformed_documents_get_their_own_errors() {
         matches!(err, Err(CatalogError::InvalidDestinationField { .. })),
         "{err:?}"
     );
-    let err = parse_edited(|d| product_mut(d, 0)["surprise"] = json!(1));
+    let err = parse_edited(|d| product_mut(d, 0)["fee"]["surprise"] = json!(1));
     assert!(
         matches!(err, Err(CatalogError::Malformed { .. })),
-        "unknown fields are refused: {err:?}"
+        "a fee rule is closed: {err:?}"
     );
+    let err = parse_edited(|d| product_mut(d, 0)["amount"]["type"] = json!("share_of_balance"));
+    assert!(
+        matches!(err, Err(CatalogError::Malformed { .. })),
+        "an amount rule this version does not know is v2 (PROTOCOL.md §9.3): {err:?}"
+    );
+}
+
+/// PROTOCOL.md §9.2: a provider may add optional members to the catalog and its products; a
+/// v1 client reads the catalog as if they were not there.
+#[test]
+fn unknown_members_of_the_catalog_and_its_products_are_ignored() {
+    let plain = demo();
+    let extended = parse_edited(|d| {
+        d["publisher_note"] = json!("informational");
+        product_mut(d, 0)["icon"] = json!("https://provider.example/top-up.png");
+    })
+    .expect("ignored, not refused");
+    assert!(extended.same_offer(&plain));
+    assert_eq!(extended.canonical_json(), plain.canonical_json());
+}
+
+/// A provider's own file is read strictly: a misspelt member is refused, not ignored.
+#[test]
+fn a_providers_own_file_is_read_strictly() {
+    // Every member this version writes is known to the strict reader.
+    let canonical = demo().canonical_json();
+    assert!(canonical.contains("\"names\"") && canonical.contains("\"per_day_count\""));
+    Catalog::parse_strict(&canonical).expect("every member the catalog writes is known");
+    type Edit = fn(&mut Value);
+    let misspelt: [(Edit, &str); 2] = [
+        (|d| d["publisher_note"] = json!(1), "the catalog"),
+        (
+            |d| product_mut(d, 0)["destinaton_fields"] = json!([]),
+            "product 1",
+        ),
+    ];
+    for (edit, at) in misspelt {
+        let mut doc = demo_value();
+        edit(&mut doc);
+        let err = Catalog::parse_strict(&doc.to_string()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("unknown member") && text.contains(at),
+            "{text}"
+        );
+        assert!(
+            Catalog::parse(&doc.to_string()).is_ok(),
+            "a client ignores it"
+        );
+    }
 }
 
 #[test]

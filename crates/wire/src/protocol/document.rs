@@ -264,8 +264,11 @@ impl SignedCatalog {
         let payload = self.catalog.verify(&enclosed)?;
         let catalog =
             Catalog::parse(payload).map_err(|e| DocumentError::Malformed(e.to_string()))?;
-        // Only the canonical form is signed; anything else is a different document.
-        if catalog.canonical_json() != payload {
+        // Only the canonical form is signed; anything else is a different document. Members
+        // this version ignores (PROTOCOL.md §9.2) are part of that form, so they are kept.
+        let canonical = Catalog::canonical_text(payload)
+            .map_err(|e| DocumentError::Malformed(e.to_string()))?;
+        if canonical != payload {
             return Err(DocumentError::Malformed(
                 "catalog payload is not canonical".into(),
             ));
@@ -301,6 +304,38 @@ mod tests {
         assert!(matches!(
             back.verify(Some(("prov-1", &other))),
             Err(DocumentError::KeyNotPinned { .. })
+        ));
+    }
+
+    /// PROTOCOL.md §9.2: a provider adds an optional member to its catalog and a product; a v1
+    /// client verifies the document (the member is part of the signed canonical form) and reads
+    /// the catalog without it. The same payload written non-canonically is refused.
+    #[test]
+    fn a_catalog_with_members_this_version_ignores_verifies() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let catalog = Catalog::demo(chrono::DateTime::UNIX_EPOCH).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(&catalog.canonical_json()).unwrap();
+        value["publisher_note"] = serde_json::json!({"b": 1, "a": [true, null]});
+        value["products"][0]["icon"] = serde_json::json!("https://provider.example/i.png");
+        let canonical = Catalog::canonical_text(&value.to_string()).unwrap();
+        assert!(
+            canonical.contains(r#""publisher_note":{"a":[true,null],"b":1}"#),
+            "{canonical}"
+        );
+        let signed = |payload: String| SignedCatalog {
+            v: V1,
+            provider_key: ProviderKey::new("prov-1", &key.verifying_key()),
+            catalog: SignedDocument::sign(&key, "prov-1", DocumentKind::Catalog, payload),
+        };
+        let (read, _, _) = signed(canonical.clone()).verify(None).unwrap();
+        assert!(
+            read.same_offer(&catalog),
+            "read as if the members were not there"
+        );
+        let spaced = serde_json::to_string_pretty(&value).unwrap();
+        assert!(matches!(
+            signed(spaced).verify(None),
+            Err(DocumentError::Malformed(m)) if m.contains("not canonical")
         ));
     }
 
