@@ -1673,3 +1673,95 @@ fn a_preview_without_a_vault_is_held_to_a_new_vaults_limits() {
         "previewing never creates a vault"
     );
 }
+
+/// `tipvault provider check` (the conformance kit, docs/PROTOCOL.md §10) needs no vault and
+/// reports each check with its section: the sandbox passes all of them; a sandbox that states
+/// ten times the amount in its receipts fails the check that names that lie, and the command
+/// exits non-zero.
+#[test]
+fn provider_check_reports_each_check_with_its_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let vault = dir.path().join("no-vault-here");
+    let vault = vault.to_str().unwrap();
+    for (name, lie) in [
+        ("honest", None),
+        (
+            "lying",
+            Some(tipvault_sandbox_provider::Hostility::ChangedAmount),
+        ),
+    ] {
+        let mut config =
+            tipvault_sandbox_provider::Config::new(dir.path().join(format!("{name}.sqlite")));
+        config.enrollment_code = Some("2468-1357".into());
+        let mut sandbox = rt
+            .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+            .unwrap();
+        sandbox.set_hostility(lie);
+        let url = sandbox.base_url();
+        let check = [
+            "--vault",
+            vault,
+            "provider",
+            "check",
+            &url,
+            "--code",
+            "2468-1357",
+        ];
+        let out = run(tipvault().args(["--json"]).args(check));
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let checks = report["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), 22, "{report}");
+        assert!(
+            checks
+                .iter()
+                .all(|c| c["section"].as_str().unwrap().starts_with('§'))
+        );
+        let failed: Vec<&str> = checks
+            .iter()
+            .filter(|c| c["outcome"] != "pass")
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        if lie.is_none() {
+            assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+            assert!(failed.is_empty(), "{failed:?}");
+        } else {
+            assert!(!out.status.success());
+            assert!(failed.contains(&"receipt-binds-request"), "{failed:?}");
+            assert!(!failed.contains(&"receipt-signed"), "{failed:?}");
+            let bound = checks
+                .iter()
+                .find(|c| c["id"] == "receipt-binds-request")
+                .unwrap();
+            assert!(
+                bound["detail"].as_str().unwrap().contains("amount"),
+                "{bound}"
+            );
+            assert!(out.stderr.contains("checks did not pass"), "{}", out.stderr);
+        }
+        assert!(!Path::new(vault).exists(), "the check made no vault");
+    }
+    // The table names each section and what it checks.
+    let mut config = tipvault_sandbox_provider::Config::new(dir.path().join("table.sqlite"));
+    config.enrollment_code = Some("1357-2468".into());
+    let sandbox = rt
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .unwrap();
+    let url = sandbox.base_url();
+    let out = run(tipvault().args([
+        "--vault",
+        vault,
+        "provider",
+        "check",
+        &url,
+        "--code",
+        "1357-2468",
+    ]));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout.contains("PASS  §3.5"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("22 of 22 checks passed."),
+        "{}",
+        out.stdout
+    );
+}

@@ -13,6 +13,7 @@ pub mod authenticators;
 pub mod autocashout;
 pub mod catalogs;
 pub mod clock;
+pub mod conformance;
 pub mod dashboard;
 pub mod demo;
 #[cfg(feature = "demo")]
@@ -59,6 +60,9 @@ pub use autocashout::{
 pub use catalogs::{
     CatalogImported, CatalogOutcome, CatalogView, choose_catalog, demo_catalog, import_catalog,
     list_catalogs, remove_catalog,
+};
+pub use conformance::{
+    CONFORMANCE_CHECKS, ConformanceCheck, ConformanceOutcome, ConformanceReport, check_provider,
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use demo::{DEMO_PASSPHRASE, open_demo_vault};

@@ -217,6 +217,12 @@ impl Network {
         self.runtime.block_on(f)
     }
 
+    /// This network's clock in UNIX seconds, as the wire client signs with it.
+    pub(crate) fn unix_clock(&self) -> tipvault_wire::clock::Clock {
+        let now = self.now.clone();
+        Arc::new(move || now().timestamp())
+    }
+
     /// A client for `base_url` signing with `key`, on this network's clock.
     pub(crate) fn client(
         &self,
@@ -225,11 +231,11 @@ impl Network {
     ) -> Result<ProviderClient, AppError> {
         let mut config = ClientConfig::new(base_url);
         config.timeout = self.timeout;
-        let now = self.now.clone();
+        let clock = self.unix_clock();
         // reqwest needs a runtime context to build its connector.
         let _guard = self.runtime.enter();
         ProviderClient::new(config, key)
-            .map(|c| c.with_clock(Arc::new(move || now().timestamp())))
+            .map(|c| c.with_clock(clock))
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))
     }
 }

@@ -73,7 +73,7 @@ fn view(p: &StoredProvider, catalog_version: Option<u64>) -> ProviderView {
 /// A provider's address: `https://host[:port]`, or `http://` only to this computer (loopback,
 /// where the sandbox runs: nothing crosses a network there). Returns the address and whether
 /// it is on loopback.
-fn parse_url(url: &str) -> Result<(String, bool), AppError> {
+pub(crate) fn parse_url(url: &str) -> Result<(String, bool), AppError> {
     let url = url.trim().trim_end_matches('/');
     let (rest, https) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
         (Some(rest), _) => (rest, true),

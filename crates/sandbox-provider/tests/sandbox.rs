@@ -1,5 +1,6 @@
 //! Integration tests of the sandbox provider and the wire client over real loopback HTTP.
-//! Modules: `support` (start, pair), `server` (what the provider enforces), `faults`
+//! Modules: `support` (start, pair), `server` (what the provider enforces), `conformance`
+//! (the conformance kit against honest and hostile sandboxes), `faults`
 //! (injected failures, restart), `hostile` (a lying provider against the client),
 //! `protocol` (the published specification's schemas and examples against a real exchange).
 
@@ -7,6 +8,8 @@
 // them in product code (Cargo.toml's [workspace.lints]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "sandbox/conformance.rs"]
+mod conformance;
 #[path = "sandbox/faults.rs"]
 mod faults;
 #[path = "sandbox/hostile.rs"]

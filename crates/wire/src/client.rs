@@ -443,10 +443,22 @@ impl ProviderClient {
     /// refusals themselves (the conformance kit, the protocol's generated examples); the
     /// product's calls use [`Self::send`], which maps a status to its meaning.
     pub async fn send_signed(&self, request: &Request) -> Result<Response, ClientError> {
+        self.send_altered(request, request).await
+    }
+
+    /// Sends `altered`, a signed request changed after signing (to see a provider refuse it),
+    /// and verifies the answer as [`Self::send_signed`] does, against `signed`, the request as
+    /// it was signed: the answer's binding (`content-digest;req`, `signature;req`) describes
+    /// the signed request, which `altered` no longer matches.
+    pub async fn send_altered(
+        &self,
+        altered: &Request,
+        signed: &Request,
+    ) -> Result<Response, ClientError> {
         let (key_id, key) = self.require_pinned()?;
-        let raw = self.transport(request).await?;
+        let raw = self.transport(altered).await?;
         let resolver = |id: &str| (id == key_id).then_some(*key);
-        profile::verify_response(&raw, request, &resolver, (self.clock)())
+        profile::verify_response(&raw, signed, &resolver, (self.clock)())
             .map_err(Unknown::BadSignature)?;
         Ok(raw)
     }

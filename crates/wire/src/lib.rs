@@ -59,6 +59,8 @@ pub mod protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod conformance;
 
 pub use digest::{DigestAlgorithm, DigestError};
 pub use httpsig::{

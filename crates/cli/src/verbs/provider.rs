@@ -1,8 +1,11 @@
-//! `tipvault provider`: add, pair and list providers (and verify a tier with one).
+//! `tipvault provider`: add, pair and list providers (and verify a tier with one), and check
+//! a provider against the published protocol (the conformance kit, docs/PROTOCOL.md §10).
 
 use clap::Subcommand;
 use tipvault_app::providers::ProviderKind;
-use tipvault_app::{AppError, clock, code_of};
+use tipvault_app::{
+    AppError, ConformanceCheck, ConformanceOutcome, ConformanceReport, ErrorCode, clock, code_of,
+};
 
 use crate::context::Ctx;
 use crate::prompt::confirm_key;
@@ -33,6 +36,17 @@ pub(crate) enum ProviderCommand {
     },
     /// List providers.
     List,
+    /// Check a provider against protocol v1 (docs/PROTOCOL.md): pairs a throwaway device
+    /// with a test account and makes one real redemption of the smallest amount, then prints
+    /// each check with the section it tests. Needs no vault. Exits non-zero if any check fails.
+    Check {
+        /// The provider's address (`https://provider.example`, or the sandbox's
+        /// `http://127.0.0.1:PORT`).
+        url: String,
+        /// A one-time enrollment code of a test account at that provider.
+        #[arg(long)]
+        code: String,
+    },
     /// Ask a provider to verify you (its identity check happens at the provider); keeps only
     /// its signed, expiring token.
     Verify {
@@ -113,6 +127,22 @@ pub(crate) fn run(ctx: &Ctx, command: &ProviderCommand) -> Result<(), AppError> 
                 )
             });
         }
+        ProviderCommand::Check { url, code } => {
+            let net = tipvault_app::Network::new()?;
+            let report = tipvault_app::check_provider(&net, url, code)?;
+            out.value(&report, || report_table(&report));
+            let failed = report.checks.iter().filter(|c| !is_pass(c)).count();
+            if failed > 0 {
+                return Err(AppError::new(
+                    ErrorCode::Provider,
+                    format!(
+                        "{failed} of {} checks did not pass at {}.",
+                        report.checks.len(),
+                        report.base_url
+                    ),
+                ));
+            }
+        }
         ProviderCommand::List => {
             let list = ctx.with_session(|s| tipvault_app::list_providers(s, clock::now()))?;
             out.value(&list, || {
@@ -138,4 +168,43 @@ pub(crate) fn run(ctx: &Ctx, command: &ProviderCommand) -> Result<(), AppError> 
         }
     }
     Ok(())
+}
+
+fn is_pass(check: &ConformanceCheck) -> bool {
+    check.outcome == ConformanceOutcome::Pass
+}
+
+/// The report as a table: one line per check (result, section, id, what it checks), and under
+/// a check that did not pass, why.
+fn report_table(report: &ConformanceReport) -> String {
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.section.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![format!(
+        "Provider protocol v1 conformance of {}",
+        report.base_url
+    )];
+    for check in &report.checks {
+        let (word, why) = match &check.outcome {
+            ConformanceOutcome::Pass => ("PASS", None),
+            ConformanceOutcome::Fail(why) => ("FAIL", Some(why)),
+            ConformanceOutcome::Skip(why) => ("SKIP", Some(why)),
+        };
+        lines.push(format!(
+            "{word}  {:width$}  {:24}  {}",
+            check.section, check.id, check.title
+        ));
+        if let Some(why) = why {
+            lines.push(format!("      {why}"));
+        }
+    }
+    let passed = report.checks.iter().filter(|c| is_pass(c)).count();
+    lines.push(format!(
+        "{passed} of {} checks passed.",
+        report.checks.len()
+    ));
+    lines.join("\n")
 }
