@@ -214,6 +214,15 @@ pub fn new_idempotency_key() -> Result<String, ClientError> {
     random_token()
 }
 
+/// The idempotency key of a pairing with `enrollment_code`: derived from the code, so every
+/// try of one pairing carries the same key (its scope at the provider is the device key that
+/// signs it, so nobody else can collide with it).
+fn pairing_idempotency_key(enrollment_code: &str) -> String {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(format!("tipvault-pairing-v1\0{enrollment_code}"));
+    profile::nonce_from_bytes(&hash[..16])
+}
+
 impl ProviderClient {
     /// A client signing with `device_key`. Call [`Self::catalog`] and [`Self::pin_provider`]
     /// (or [`Self::pair`]) before other calls.
@@ -520,10 +529,21 @@ impl ProviderClient {
                 .trim_start_matches("pk:")
                 .to_owned(),
         });
-        let key = new_idempotency_key()?;
+        // The same key for every try with this code: a retry after a lost answer gets the
+        // stored answer (200), where a fresh key would meet a code already used.
+        let key = pairing_idempotency_key(enrollment_code);
         let (paired, _): (Paired, _) = self
             .call("POST", "/v1/devices", Some(&key), body, "pairing")
             .await?;
+        if let Some((pinned, _)) = self.pinned()
+            && paired.provider_key_id != pinned
+        {
+            return Err(Unknown::Malformed(format!(
+                "the provider paired under key `{}`, not the pinned key `{pinned}`",
+                paired.provider_key_id
+            ))
+            .into());
+        }
         self.device_id = Some(paired.device_id.clone());
         Ok(paired)
     }
@@ -566,7 +586,10 @@ impl ProviderClient {
                 "quote",
             )
             .await?;
-        if quote.product != q.product || quote.amount != q.amount || quote.currency != q.currency {
+        // Amounts by value in the currency ("10.5" and "10.50" are one amount), never as text.
+        let same_amount = quote.amount.money(q.currency).ok() == q.amount.money(q.currency).ok()
+            && quote.amount.money(q.currency).is_ok();
+        if quote.product != q.product || !same_amount || quote.currency != q.currency {
             return Err(
                 Unknown::Malformed("the quote is for another product or amount".into()).into(),
             );

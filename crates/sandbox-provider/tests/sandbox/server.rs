@@ -27,7 +27,8 @@ fn code(r: Result<impl std::fmt::Debug, ClientError>) -> ErrorCode {
 #[tokio::test]
 async fn catalog_is_signed_by_the_provider_and_pairing_is_one_time() {
     let (_dir, sandbox) = support::start_with(|_| {}).await;
-    let mut client = client_for(&sandbox, device_seed()).await;
+    let seed = device_seed();
+    let mut client = client_for(&sandbox, seed).await;
     let verified = client.catalog().await.unwrap();
     let (key_id, key) = sandbox.provider_key();
     assert_eq!((verified.key_id.as_str(), verified.key), (key_id, key));
@@ -43,6 +44,14 @@ async fn catalog_is_signed_by_the_provider_and_pairing_is_one_time() {
     assert!(paired.device_id.starts_with("dev_"));
     assert_eq!(paired.provider_key_id, key_id);
 
+    // The same device trying again (its first answer lost) gets the same pairing back; another
+    // device cannot use the code.
+    let mut retrying = client_for(&sandbox, seed).await;
+    let again = retrying.pair(sandbox.enrollment_code()).await.unwrap();
+    assert_eq!(
+        again, paired,
+        "a retry of one pairing is answered with its stored answer"
+    );
     let mut other = client_for(&sandbox, device_seed()).await;
     assert_eq!(
         code(other.pair(sandbox.enrollment_code()).await),
