@@ -29,8 +29,8 @@ use ed25519_dalek::VerifyingKey;
 use crate::httpsig::{SigningKey, VerifyError, profile};
 use crate::message::{Request, Response};
 use crate::protocol::{
-    self, Balance, DisputeAck, DisputeRequest, DocumentKind, ErrorBody, ErrorCode, Paired,
-    PairingRequest, Quote, QuoteRequest, ReceiptBody, ReceiptError, RedemptionBinding,
+    self, Balance, DisputeAck, DisputeRequest, DocumentError, DocumentKind, ErrorBody, ErrorCode,
+    Paired, PairingRequest, Quote, QuoteRequest, ReceiptBody, ReceiptError, RedemptionBinding,
     RedemptionRequest, RedemptionStatus, SignedCatalog, SignedDocument, V1, VerificationClaims,
     VerificationRequest,
 };
@@ -418,6 +418,21 @@ impl ProviderClient {
         }
     }
 
+    /// A signed document from the provider must name the pinned key's id: the key is checked
+    /// by the signature, the id by this (a stored document is looked up by its id later).
+    fn check_pinned_key_id(&self, doc: &SignedDocument) -> Result<(), ClientError> {
+        match self.pinned() {
+            Some((pinned, _)) if pinned != doc.key_id => Err(Unknown::Receipt(
+                ReceiptError::Document(DocumentError::KeyNotPinned {
+                    pinned: pinned.to_owned(),
+                    found: doc.key_id.clone(),
+                }),
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     fn pinned(&self) -> Option<(&str, &VerifyingKey)> {
         self.provider.as_ref().map(|(id, k)| (id.as_str(), k))
     }
@@ -482,6 +497,12 @@ impl ProviderClient {
     ) -> Result<(T, Exchange), ClientError> {
         let request = self.prepare(method, path, idempotency_key, body)?;
         let exchange = self.send(request).await?;
+        // A read answers 200; a write 201, or 200 for a repeat (PROTOCOL.md §5). Any other
+        // 2xx is not in the protocol: its meaning is unknown.
+        let status = exchange.response.status();
+        if !(status == 200 || (status == 201 && profile::is_write(method))) {
+            return Err(Unknown::UnexpectedStatus(status).into());
+        }
         let value = protocol::parse(what, exchange.response.body())
             .map_err(|e| Unknown::Malformed(e.to_string()))?;
         Ok((value, exchange))
@@ -638,6 +659,7 @@ impl ProviderClient {
                 Unknown::Malformed("the client lost its pairing mid-exchange".into()).into(),
             );
         };
+        self.check_pinned_key_id(&status.receipt.0)?;
         let binding = RedemptionBinding {
             device_id,
             idempotency_key,
@@ -665,6 +687,7 @@ impl ProviderClient {
     ) -> Result<(RedemptionStatus, ReceiptBody), ClientError> {
         let (_, key) = self.require_pinned()?;
         let status = self.redemption_status(id).await?;
+        self.check_pinned_key_id(&status.receipt.0)?;
         let body = status.receipt.verify(key).map_err(Unknown::Receipt)?;
         if body.redemption_id != id {
             return Err(Unknown::Malformed("the receipt is for another redemption".into()).into());
@@ -704,6 +727,7 @@ impl ProviderClient {
         }
         let id = protocol::redemption_id(binding.device_id, binding.idempotency_key);
         let status = self.redemption_status(&id).await?;
+        self.check_pinned_key_id(&status.receipt.0)?;
         let body = status
             .receipt
             .verify_for(key, binding)
@@ -757,9 +781,21 @@ impl ProviderClient {
                 "verification",
             )
             .await?;
+        self.check_pinned_key_id(&doc)?;
         let claims: VerificationClaims = doc
             .verify_as(DocumentKind::Verification, key)
             .map_err(|e| Unknown::Malformed(e.to_string()))?;
+        // Valid now, with the clock difference signatures tolerate on its issue time.
+        let now = (self.clock)();
+        let valid = claims.expires_at.timestamp() > now
+            && claims.issued_at.timestamp() <= now + profile::MAX_SKEW_SECS;
+        if !valid {
+            return Err(Unknown::Malformed(format!(
+                "the token is not valid now (issued {}, expires {})",
+                claims.issued_at, claims.expires_at
+            ))
+            .into());
+        }
         if claims.device_id != device || claims.tier != v.tier {
             return Err(
                 Unknown::Malformed("the token is for another device or tier".into()).into(),
