@@ -700,6 +700,11 @@ fn validate_product(raw: RawProduct) -> Result<Product, CatalogError> {
         }
     }
 
+    if raw.name.trim().is_empty() || raw.name.chars().count() > 200 {
+        return Err(CatalogError::UnusableName {
+            product: raw.id.clone(),
+        });
+    }
     for (language, name) in &raw.names {
         let code_ok =
             (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase());

@@ -215,6 +215,13 @@ pub enum CatalogError {
         name: String,
     },
 
+    /// The product's name is empty (or blank) or longer than 200 characters.
+    #[error("product {product:?} has no usable name: it must be 1 to 200 characters, not blank")]
+    UnusableName {
+        /// The product.
+        product: String,
+    },
+
     /// A name in another language has no language code of two or three lowercase letters, or
     /// is empty or longer than 200 characters.
     #[error("product {product:?}: its name for language {language:?} is not usable")]

@@ -245,6 +245,13 @@ fn other_malformed_documents_get_their_own_errors() {
         matches!(err, Err(CatalogError::InvalidDestinationField { .. })),
         "{err:?}"
     );
+    for name in [json!(""), json!("   "), json!("x".repeat(201))] {
+        let err = parse_edited(|d| product_mut(d, 0)["name"] = name.clone());
+        assert!(
+            matches!(err, Err(CatalogError::UnusableName { .. })),
+            "{name}: {err:?}"
+        );
+    }
     let err = parse_edited(|d| product_mut(d, 0)["fee"]["surprise"] = json!(1));
     assert!(
         matches!(err, Err(CatalogError::Malformed { .. })),

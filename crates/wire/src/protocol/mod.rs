@@ -330,7 +330,40 @@ pub struct RedemptionRequest {
     /// Its currency.
     pub currency: Currency,
     /// Declared destination fields only, by name (sorted: a `BTreeMap` keeps the body stable).
+    /// A name given twice is refused, not collapsed to its last value.
+    #[serde(deserialize_with = "unique_fields")]
     pub destination: BTreeMap<String, String>,
+}
+
+/// A JSON object of string fields, each name once: serde_json would otherwise keep the last of
+/// two same-named members, so a request could say one thing to one reader and another to the
+/// next.
+fn unique_fields<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    struct Fields;
+    impl<'de> serde::de::Visitor<'de> for Fields {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of destination fields, each named once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut fields = BTreeMap::new();
+            while let Some((name, value)) = map.next_entry::<String, String>()? {
+                if fields.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "destination field `{name}` is given twice"
+                    )));
+                }
+                fields.insert(name, value);
+            }
+            Ok(fields)
+        }
+    }
+    d.deserialize_map(Fields)
 }
 
 /// Where a redemption stands at the provider.
@@ -556,6 +589,19 @@ mod tests {
         let json = r#"{"v":1,"product":"p","amount":"1","currency":"KRW"}"#;
         let err = parse::<RedemptionRequest>("redemption", json.as_bytes()).unwrap_err();
         assert!(err.to_string().contains("destination"), "{err}");
+    }
+
+    #[test]
+    fn a_destination_field_given_twice_is_refused() {
+        let json = redemption_json("").replace(
+            r#""destination":{"phone_number":"+821012345678"}"#,
+            r#""destination":{"phone_number":"+821012345678","phone_number":"+821099999999"}"#,
+        );
+        let err = parse::<RedemptionRequest>("redemption", json.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("`phone_number` is given twice"),
+            "{err}"
+        );
     }
 
     #[test]
