@@ -35,6 +35,9 @@ pub enum Step {
     LegSent,
     /// The provider confirmed a request with a signed receipt.
     LegConfirmed,
+    /// The provider charged another fee than the plan was approved with (its receipt says
+    /// how much; the receipt is the evidence for a dispute).
+    FeeDiffers,
     /// The provider refused a request (nothing was paid).
     LegRefused,
     /// A request failed for good.
@@ -60,6 +63,7 @@ impl Step {
             "redemption.leg_queued" => Step::LegQueued,
             "redemption.leg_sent" => Step::LegSent,
             "redemption.leg_confirmed" => Step::LegConfirmed,
+            "redemption.fee_differs" => Step::FeeDiffers,
             "redemption.leg_refused" => Step::LegRefused,
             "redemption.leg_failed" => Step::LegFailed,
             "redemption.leg_unknown" => Step::LegUnknown,

@@ -125,6 +125,7 @@ impl RunArgs {
             hostility: self.hostile,
             double_charge: self.double_charge,
             balance_lie: self.balance_lie,
+            fee_markup_minor: 0,
         };
         Ok(config)
     }

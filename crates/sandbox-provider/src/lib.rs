@@ -65,6 +65,11 @@ pub struct Faults {
     /// Lie in every balance answer (`GET /v1/balance`; switchable:
     /// [`Sandbox::set_balance_lie`]). The books are untouched: only the answer lies.
     pub balance_lie: Option<BalanceLie>,
+    /// Charge this many minor units of fee more than the catalog states on every newly applied
+    /// redemption, and say so in the signed receipt (quotes stay honest): a provider breaking
+    /// its own published price, which a client finds by comparing the receipt with its plan
+    /// (switchable: [`Sandbox::set_fee_markup`]).
+    pub fee_markup_minor: i64,
 }
 
 /// How a lying provider answers `GET /v1/balance`: each is a reading a client must refuse,
@@ -332,6 +337,12 @@ impl Sandbox {
     pub fn set_double_charge(&mut self, on: bool) {
         self.app.set_double_charge(on);
         self.config.faults.double_charge = on;
+    }
+
+    /// Overcharges the fee of every new redemption by `minor` units (0: honest).
+    pub fn set_fee_markup(&mut self, minor: i64) {
+        self.app.set_fee_markup(minor);
+        self.config.faults.fee_markup_minor = minor;
     }
 
     /// The state (tests inspect it).

@@ -67,6 +67,7 @@ pub(crate) struct App {
     hostility: Mutex<Option<Hostility>>,
     double_charge: std::sync::atomic::AtomicBool,
     balance_lie: Mutex<Option<BalanceLie>>,
+    fee_markup: std::sync::atomic::AtomicI64,
     max_body: usize,
     /// Wrong enrollment codes since start: after [`MAX_WRONG_CODES`], pairing is closed until a
     /// restart (a new code), so an 8-digit code cannot be guessed by trying them all.
@@ -98,6 +99,7 @@ impl App {
             hostility: Mutex::new(config.faults.hostility),
             double_charge: std::sync::atomic::AtomicBool::new(config.faults.double_charge),
             balance_lie: Mutex::new(config.faults.balance_lie),
+            fee_markup: std::sync::atomic::AtomicI64::new(config.faults.fee_markup_minor),
             max_body: config.max_body_bytes,
             wrong_codes: std::sync::atomic::AtomicU32::new(0),
         })
@@ -127,6 +129,11 @@ impl App {
             .balance_lie
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_fee_markup(&self, minor: i64) {
+        self.fee_markup
+            .store(minor, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn double_charge(&self) -> bool {
@@ -695,6 +702,11 @@ fn redeem(
 ) -> Result<(u16, Vec<u8>), Refusal> {
     let req: RedemptionRequest = parse_body("redemption", view)?;
     let (product, net, fee) = price(app, &req.product, &req.amount, req.currency)?;
+    // The fault `fee_markup_minor`: more fee than the catalog states, receipt and debit alike.
+    let markup = app.fee_markup.load(std::sync::atomic::Ordering::SeqCst);
+    let fee = fee
+        .checked_add(Money::from_minor(markup, fee.currency()))
+        .map_err(|e| refuse(422, ErrorCode::AmountNotAllowed, e.to_string()))?;
 
     // Minimal data, enforced: exactly the declared fields, each non-empty.
     let declared: BTreeSet<&str> = product

@@ -40,6 +40,25 @@ pub(crate) fn record_confirmed(
         request,
         stored_at: now,
     })?;
+    // A receipt is the provider's word on what it charged; a fee other than the one the plan
+    // was approved with (from the provider's own signed catalog) is booked as charged, and
+    // said: the redemption's page shows it, and the receipt is the evidence for a dispute.
+    let charged = body
+        .fee
+        .money(body.currency)
+        .ok()
+        .and_then(|m| m.to_minor().ok());
+    if let Some(charged) = charged
+        && charged != leg.fee_minor
+    {
+        let money = |minor| Money::from_minor(minor, body.currency).amount().to_string();
+        batch.audit_append(&AuditEvent::new(
+            "redemption.fee_differs",
+            json!({"redemption": leg.redemption_id, "leg": leg.seq,
+                   "planned_fee": money(leg.fee_minor), "charged_fee": money(charged),
+                   "currency": body.currency.code()}),
+        )?)?;
+    }
     batch.audit_append(&AuditEvent::new(
         "redemption.leg_confirmed",
         json!({"redemption": leg.redemption_id, "leg": leg.seq,

@@ -335,6 +335,43 @@ fn a_fee_changed_at_the_provider_after_approval_stops_the_send() {
     w.sandbox = Some(sandbox);
 }
 
+/// A provider that charges more fee than its own signed catalog states: the receipt is the
+/// truth of what left the account, so the leg is confirmed and the fee booked as charged, and
+/// the redemption's page says the fee differs from the approved plan's.
+#[test]
+fn a_fee_other_than_the_plans_is_booked_as_charged_and_shown() {
+    let mut w = world();
+    let now = Utc::now();
+    let planned =
+        tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    w.sandbox.as_mut().unwrap().set_fee_markup(100);
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.confirmed, 1, "{run:?}");
+    assert_eq!(
+        super::support::drawn(&mut w.session),
+        -1100,
+        "₩1,000 top-up and the ₩100 fee the receipt states"
+    );
+    let detail = tipvault_app::redemption_detail(&mut w.session, &planned.id, Utc::now()).unwrap();
+    let differs: Vec<_> = detail
+        .timeline
+        .iter()
+        .filter(|t| t.step == Step::FeeDiffers)
+        .collect();
+    assert_eq!(differs.len(), 1, "{:?}", detail.timeline);
+    assert_eq!(differs[0].leg, Some(0));
+
+    // An honest provider again: no such line for the next redemption.
+    w.sandbox.as_mut().unwrap().set_fee_markup(0);
+    let honest =
+        tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &honest.id, now).unwrap();
+    tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    let detail = tipvault_app::redemption_detail(&mut w.session, &honest.id, Utc::now()).unwrap();
+    assert!(detail.timeline.iter().all(|t| t.step != Step::FeeDiffers));
+}
+
 #[test]
 fn offline_legs_stay_queued_and_go_out_when_the_provider_returns() {
     let mut w = world();

@@ -303,6 +303,7 @@ export const en = {
   'step.leg_queued': "Queued",
   'step.leg_sent': "Sent",
   'step.leg_confirmed': "Confirmed with a signed receipt",
+  'step.fee_differs': "Charged another fee than its catalog stated: the receipt says how much (dispute it as a wrong amount)",
   'step.leg_refused': "Refused by the provider (nothing paid)",
   'step.leg_failed': "Failed",
   'step.leg_unknown': "Outcome not known yet",

@@ -305,6 +305,7 @@ export const ko: Record<MessageKey, string> = {
   'step.leg_queued': "대기 중",
   'step.leg_sent': "보냄",
   'step.leg_confirmed': "서명된 영수증으로 확인됨",
+  'step.fee_differs': "카탈로그에 적힌 것과 다른 수수료를 청구함: 금액은 영수증에 있음(금액 오류로 이의 제기 가능)",
   'step.leg_refused': "제공자가 거절함(지급 없음)",
   'step.leg_failed': "실패",
   'step.leg_unknown': "결과를 아직 모름",

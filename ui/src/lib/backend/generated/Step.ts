@@ -3,4 +3,4 @@
 /**
  * One step of a redemption's life, as the audit chain recorded it.
  */
-export type Step = "planned" | "judged" | "verified" | "approved" | "plan_changed" | "leg_queued" | "leg_sent" | "leg_confirmed" | "leg_refused" | "leg_failed" | "leg_unknown" | "refused" | "cancelled" | "disputed";
+export type Step = "planned" | "judged" | "verified" | "approved" | "plan_changed" | "leg_queued" | "leg_sent" | "leg_confirmed" | "fee_differs" | "leg_refused" | "leg_failed" | "leg_unknown" | "refused" | "cancelled" | "disputed";
