@@ -214,13 +214,16 @@ pub fn new_idempotency_key() -> Result<String, ClientError> {
     random_token()
 }
 
-/// The idempotency key of a pairing with `enrollment_code`: derived from the code, so every
-/// try of one pairing carries the same key (its scope at the provider is the device key that
-/// signs it, so nobody else can collide with it).
-fn pairing_idempotency_key(enrollment_code: &str) -> String {
+/// The idempotency key of a pairing with `enrollment_code`: the same for every try of one
+/// pairing by one device (its scope at the provider is the device key that signs it). It is
+/// derived from the device's (deterministic) Ed25519 signature over the code, not from the
+/// code alone: a header seen in a log must not give the code away to whoever tries the 10^8
+/// codes of the usual form.
+fn pairing_idempotency_key(device_key: &SigningKey, enrollment_code: &str) -> String {
     use sha2::Digest as _;
-    let hash = sha2::Sha256::digest(format!("tipvault-pairing-v1\0{enrollment_code}"));
-    profile::nonce_from_bytes(&hash[..16])
+    let signed =
+        device_key.sign_bytes(format!("tipvault-pairing-v1\0{enrollment_code}").as_bytes());
+    profile::nonce_from_bytes(&sha2::Sha256::digest(signed)[..16])
 }
 
 impl ProviderClient {
@@ -418,8 +421,8 @@ impl ProviderClient {
         }
     }
 
-    /// A signed document from the provider must name the pinned key's id: the key is checked
-    /// by the signature, the id by this (a stored document is looked up by its id later).
+    /// A receipt from the provider must name the pinned key's id: the key is checked by the
+    /// signature, the id by this (a stored receipt is looked up by its id later).
     fn check_pinned_key_id(&self, doc: &SignedDocument) -> Result<(), ClientError> {
         match self.pinned() {
             Some((pinned, _)) if pinned != doc.key_id => Err(Unknown::Receipt(
@@ -474,7 +477,7 @@ impl ProviderClient {
     /// and verifies the answer as [`Self::send_signed`] does, against `signed`, the request as
     /// it was signed: the answer's binding (`content-digest;req`, `signature;req`) describes
     /// the signed request, which `altered` no longer matches.
-    pub async fn send_altered(
+    pub(crate) async fn send_altered(
         &self,
         altered: &Request,
         signed: &Request,
@@ -552,7 +555,7 @@ impl ProviderClient {
         });
         // The same key for every try with this code: a retry after a lost answer gets the
         // stored answer (200), where a fresh key would meet a code already used.
-        let key = pairing_idempotency_key(enrollment_code);
+        let key = pairing_idempotency_key(&self.device_key, enrollment_code);
         let (paired, _): (Paired, _) = self
             .call("POST", "/v1/devices", Some(&key), body, "pairing")
             .await?;
@@ -781,7 +784,15 @@ impl ProviderClient {
                 "verification",
             )
             .await?;
-        self.check_pinned_key_id(&doc)?;
+        if let Some((pinned, _)) = self.pinned()
+            && pinned != doc.key_id
+        {
+            return Err(Unknown::Malformed(format!(
+                "the token is signed under key `{}`, not the pinned key `{pinned}`",
+                doc.key_id
+            ))
+            .into());
+        }
         let claims: VerificationClaims = doc
             .verify_as(DocumentKind::Verification, key)
             .map_err(|e| Unknown::Malformed(e.to_string()))?;

@@ -463,8 +463,10 @@ async fn checks(
             redemption_body.clone(),
         )
         .map_err(|e| e.to_string())?;
+    // Changed to a product no catalog has: a provider that skipped the digest check would
+    // still refuse it, so the check never spends more than its one smallest redemption.
     let mut tampered = redemption.clone();
-    tampered.amount = Amount::new("999999").unwrap_or(tampered.amount);
+    tampered.product = "conformance-no-such-product".into();
     let altered = signed.clone().with_body(protocol::to_bytes(&tampered));
     run(
         "bad-digest-refused",

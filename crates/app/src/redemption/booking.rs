@@ -40,6 +40,14 @@ pub(crate) fn record_confirmed(
         request,
         stored_at: now,
     })?;
+    batch.audit_append(&AuditEvent::new(
+        "redemption.leg_confirmed",
+        json!({"redemption": leg.redemption_id, "leg": leg.seq,
+               "provider_redemption_id": body.redemption_id,
+               "amount": body.amount.as_str(), "fee": body.fee.as_str(),
+               "currency": body.currency.code(),
+               "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
+    )?)?;
     // A receipt is the provider's word on what it charged; a fee other than the one the plan
     // was approved with (from the provider's own signed catalog) is booked as charged, and
     // said: the redemption's page shows it, and the receipt is the evidence for a dispute.
@@ -59,14 +67,6 @@ pub(crate) fn record_confirmed(
                    "currency": body.currency.code()}),
         )?)?;
     }
-    batch.audit_append(&AuditEvent::new(
-        "redemption.leg_confirmed",
-        json!({"redemption": leg.redemption_id, "leg": leg.seq,
-               "provider_redemption_id": body.redemption_id,
-               "amount": body.amount.as_str(), "fee": body.fee.as_str(),
-               "currency": body.currency.code(),
-               "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
-    )?)?;
     Ok(())
 }
 

@@ -367,7 +367,8 @@ fn a_fee_other_than_the_plans_is_booked_as_charged_and_shown() {
     let honest =
         tipvault_app::plan_redemption(&mut w.session, &request("1000", "topup"), now).unwrap();
     tipvault_app::approve_redemption(&mut w.session, &honest.id, now).unwrap();
-    tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.confirmed, 1, "{run:?}");
     let detail = tipvault_app::redemption_detail(&mut w.session, &honest.id, Utc::now()).unwrap();
     assert!(detail.timeline.iter().all(|t| t.step != Step::FeeDiffers));
 }

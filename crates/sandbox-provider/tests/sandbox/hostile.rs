@@ -32,6 +32,8 @@ enum Lie {
     HtmlErrorPage,
     UnsignedSuccess,
     AnswerBoundToAnotherRequest,
+    ReceiptUnderAnotherKeyId,
+    BalanceWith202,
 }
 
 struct Hostile {
@@ -125,6 +127,42 @@ async fn lie(
             .status(201)
             .body(Body::from(receipt(&idem, "1000", digest, &h.key)))
             .unwrap(),
+        Lie::ReceiptUnderAnotherKeyId => {
+            // Signed by the pinned key, but naming another key id (envelope and body agree).
+            let r = SignedReceipt::sign(
+                &h.key,
+                &ReceiptBody {
+                    v: V1,
+                    provider_id: "hostile".into(),
+                    provider_key_id: "hostile-renamed".into(),
+                    redemption_id: redemption_id(DEVICE, &idem),
+                    device_id: DEVICE.into(),
+                    idempotency_key: idem.clone(),
+                    product: "krw-mobile-top-up".into(),
+                    amount: Amount::new("1000").unwrap(),
+                    fee: Amount::new("0").unwrap(),
+                    currency: Currency::KRW,
+                    request_digest: digest,
+                    issued_at: Utc::now(),
+                },
+            );
+            let body = protocol::to_bytes(&RedemptionStatus {
+                v: V1,
+                redemption_id: redemption_id(DEVICE, &idem),
+                state: RedemptionState::Confirmed,
+                receipt: r,
+            });
+            signed(&h, 201, body, &view)
+        }
+        Lie::BalanceWith202 => {
+            let body = protocol::to_bytes(&protocol::Balance {
+                v: V1,
+                device_id: DEVICE.into(),
+                balances: Vec::new(),
+                as_of: Utc::now(),
+            });
+            signed(&h, 202, body, &view)
+        }
         Lie::AnswerBoundToAnotherRequest => {
             // A genuine answer to an earlier, different request, replayed to this one.
             let device = SigningKey::from_bytes(&[42; 32]);
@@ -140,7 +178,8 @@ async fn lie(
     }
 }
 
-async fn against(lie_kind: Lie) -> ClientError {
+/// A client of a provider that tells `lie_kind`, its key pinned and its device paired.
+async fn client_of(lie_kind: Lie) -> ProviderClient {
     let hostile = Arc::new(Hostile {
         key: SigningKey::from_bytes(&[11; 32]),
         other: SigningKey::from_bytes(&[12; 32]),
@@ -159,6 +198,11 @@ async fn against(lie_kind: Lie) -> ClientError {
     .unwrap();
     client.set_device_id(DEVICE);
     client.pin_provider(KEY_ID, public);
+    client
+}
+
+async fn against(lie_kind: Lie) -> ClientError {
+    let client = client_of(lie_kind).await;
     let err = client.redeem("leg-1", &top_up("1000")).await.unwrap_err();
     assert!(
         !err.definitely_not_applied(),
@@ -273,5 +317,34 @@ async fn an_answer_bound_to_another_request_is_refused() {
             ))
         ),
         "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_naming_another_key_id_is_refused() {
+    // The signature verifies under the pinned key; the id it names is not the pinned one.
+    let err = against(Lie::ReceiptUnderAnotherKeyId).await;
+    assert!(
+        matches!(
+            err,
+            ClientError::OutcomeUnknown(Unknown::Receipt(ReceiptError::Document(
+                DocumentError::KeyNotPinned { .. }
+            )))
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_status_the_protocol_does_not_use_is_not_success() {
+    // A signed 202 with a well-formed balance: a read answers 200, so its meaning is unknown.
+    let client = client_of(Lie::BalanceWith202).await;
+    let err = client.balance().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::OutcomeUnknown(Unknown::UnexpectedStatus(202))
+        ),
+        "{err}"
     );
 }

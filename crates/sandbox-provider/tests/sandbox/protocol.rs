@@ -455,7 +455,8 @@ fn render(example: &Example) -> String {
 }
 
 /// `text` with what changes from run to run masked: times, the port, signature parameters,
-/// lengths, and every long base64 or hex value (keys, nonces, signatures, digests, ids).
+/// lengths, ids after their prefix, and every other long base64 or hex value (keys, nonces,
+/// signatures, digests).
 fn masked(text: &str) -> String {
     let rules: [(&str, &str); 6] = [
         (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "<time>"),
@@ -472,7 +473,14 @@ fn masked(text: &str) -> String {
             .replace_all(&text, mask)
             .into_owned();
     }
-    // A random token has a digit or a capital somewhere; product ids and words have neither.
+    // Ids by their prefix (key ids, device, redemption, quote and dispute ids): their random
+    // part is masked whatever its letters, and the prefix, which is the form, is compared.
+    text = regex::Regex::new(r"\b(sandbox-|pk:|dev_|rd_|qt_|dp_)[A-Za-z0-9_-]+")
+        .unwrap()
+        .replace_all(&text, "${1}<id>")
+        .into_owned();
+    // Other random tokens (nonces, keys, signatures) have a digit or a capital somewhere;
+    // product ids and words have neither.
     regex::Regex::new(r"[A-Za-z0-9_-]{16,}")
         .unwrap()
         .replace_all(&text, |m: &regex::Captures<'_>| {
