@@ -31,7 +31,7 @@ pub(crate) fn cached_catalog(
     Ok(session
         .vault_at(now)
         .catalog(provider, now)?
-        .and_then(|c| Catalog::parse(&c.document).ok()))
+        .and_then(|c| Catalog::parse_stored(&c.document).ok()))
 }
 
 /// The provider id of the demo catalog (checked against the document by a test).
@@ -228,7 +228,7 @@ pub(crate) fn stored_form(catalog: &Catalog, now: DateTime<Utc>) -> StoredCatalo
 }
 
 pub(crate) fn read_stored(stored: &StoredCatalog) -> Result<Catalog, AppError> {
-    Catalog::parse(&stored.document).map_err(|e| {
+    Catalog::parse_stored(&stored.document).map_err(|e| {
         AppError::new(
             ErrorCode::VaultDamaged,
             format!(

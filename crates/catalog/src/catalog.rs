@@ -184,10 +184,22 @@ pub struct Catalog {
 impl Catalog {
     /// Reads and validates a catalog v1 JSON document.
     pub fn parse(json: &str) -> Result<Catalog, CatalogError> {
+        Catalog::parse_as(json, Acceptance::New)
+    }
+
+    /// [`Catalog::parse`] for a copy this program verified and stored earlier: it is read as it
+    /// was accepted then. Rules added since (a product's usable name) apply to new documents
+    /// only, so a copy stored by an older version still loads instead of failing every screen
+    /// that lists catalogs.
+    pub fn parse_stored(json: &str) -> Result<Catalog, CatalogError> {
+        Catalog::parse_as(json, Acceptance::Stored)
+    }
+
+    fn parse_as(json: &str, acceptance: Acceptance) -> Result<Catalog, CatalogError> {
         let raw: RawCatalog = serde_json::from_str(json).map_err(|e| CatalogError::Malformed {
             detail: e.to_string(),
         })?;
-        Catalog::from_raw(raw)
+        Catalog::from_raw_as(raw, acceptance)
     }
 
     /// [`Catalog::parse`] for a provider's own catalog file: a member this version does not
@@ -253,6 +265,10 @@ impl Catalog {
 
     /// Validates a raw catalog; see [`CatalogError`] for every refusal.
     pub fn from_raw(raw: RawCatalog) -> Result<Catalog, CatalogError> {
+        Catalog::from_raw_as(raw, Acceptance::New)
+    }
+
+    fn from_raw_as(raw: RawCatalog, acceptance: Acceptance) -> Result<Catalog, CatalogError> {
         if raw.format != CATALOG_FORMAT {
             return Err(CatalogError::UnsupportedFormat {
                 found: raw.format,
@@ -277,7 +293,7 @@ impl Catalog {
         let mut seen = BTreeSet::new();
         let mut products = Vec::with_capacity(raw.products.len());
         for raw_product in raw.products {
-            let product = validate_product(raw_product)?;
+            let product = validate_product(raw_product, acceptance)?;
             if !seen.insert(product.id.clone()) {
                 return Err(CatalogError::DuplicateProductId {
                     product: product.id.0,
@@ -534,7 +550,16 @@ fn fee_amount(
     Ok(m)
 }
 
-fn validate_product(raw: RawProduct) -> Result<Product, CatalogError> {
+/// Which rules a document meets: all of them when it is new (from the network, an import or a
+/// provider's file), only those of the version that stored it when it is read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Acceptance {
+    New,
+    Stored,
+}
+
+fn validate_product(raw: RawProduct, acceptance: Acceptance) -> Result<Product, CatalogError> {
+    let new = acceptance == Acceptance::New;
     let id =
         ProductId::new(&raw.id).ok_or_else(|| CatalogError::InvalidId { id: raw.id.clone() })?;
     let pid = raw.id.as_str();
@@ -700,7 +725,7 @@ fn validate_product(raw: RawProduct) -> Result<Product, CatalogError> {
         }
     }
 
-    if raw.name.trim().is_empty() || raw.name.chars().count() > 200 {
+    if new && (raw.name.trim().is_empty() || raw.name.chars().count() > 200) {
         return Err(CatalogError::UnusableName {
             product: raw.id.clone(),
         });

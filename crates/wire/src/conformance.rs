@@ -200,6 +200,16 @@ pub const CHECKS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The checks the one real redemption is taken apart into, in the order a lie is met: a
+/// failure is reported at the first stage it breaks, the stages after it are skipped.
+pub const REDEMPTION_STAGES: [&str; 5] = [
+    "redemption-transport",
+    "redemption-signed",
+    "redemption-body",
+    "receipt-signed",
+    "receipt-binds-request",
+];
+
 fn meta(id: &str) -> (&'static str, &'static str, &'static str) {
     CHECKS
         .iter()
@@ -539,13 +549,7 @@ async fn checks(
 
     // §4.5, §7.3: one real redemption, its failure placed in the stage that failed.
     let idempotency_key = crate::client::new_idempotency_key().map_err(|e| e.to_string())?;
-    let stages = [
-        "redemption-transport",
-        "redemption-signed",
-        "redemption-body",
-        "receipt-signed",
-        "receipt-binds-request",
-    ];
+    let stages = REDEMPTION_STAGES;
     let redeemed = client.redeem(&idempotency_key, &redemption).await;
     let failed_at = match &redeemed {
         Ok(r) if r.created => None,

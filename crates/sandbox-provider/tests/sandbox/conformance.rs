@@ -3,7 +3,7 @@
 //! lie, while the checks that never touch a redemption still pass.
 
 use tipvault_sandbox_provider::Hostility;
-use tipvault_wire::conformance::{self, CHECKS, Outcome, Report};
+use tipvault_wire::conformance::{self, CHECKS, Outcome, REDEMPTION_STAGES, Report};
 
 use crate::support;
 
@@ -31,7 +31,31 @@ async fn the_honest_sandbox_passes_every_check() {
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id).collect();
     let expected: Vec<&str> = CHECKS.iter().map(|(id, ..)| *id).collect();
     assert_eq!(ids, expected, "every check ran, in order");
-    assert!(report.checks.iter().all(|c| c.section.starts_with('§')));
+}
+
+/// Every section a check names is a heading of docs/PROTOCOL.md, so a renumbered spec cannot
+/// leave the kit's table pointing at nothing.
+#[test]
+fn every_check_names_sections_the_spec_has() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/PROTOCOL.md"
+    ))
+    .unwrap();
+    let headings: Vec<&str> = spec
+        .lines()
+        .filter(|l| l.starts_with("## ") || l.starts_with("### "))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    for (id, sections, _) in CHECKS {
+        for section in sections.split(", ") {
+            let number = section.strip_prefix('§').unwrap_or(section);
+            assert!(
+                headings.contains(&number),
+                "{id} names {section}, which docs/PROTOCOL.md does not have"
+            );
+        }
+    }
 }
 
 /// The checks that never send to `/v1/redemptions`: a provider lying about redemptions must
@@ -73,13 +97,7 @@ async fn each_hostile_mode_fails_the_check_that_names_its_lie() {
             table(&report)
         );
         // The stages before the one that failed passed: the failure is placed, not smeared.
-        let stages = [
-            "redemption-transport",
-            "redemption-signed",
-            "redemption-body",
-            "receipt-signed",
-            "receipt-binds-request",
-        ];
+        let stages = REDEMPTION_STAGES;
         let at = stages.iter().position(|s| *s == check).unwrap();
         for earlier in &stages[..at] {
             assert_eq!(
