@@ -167,11 +167,7 @@ pub async fn preview_balance<R: Runtime>(
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| {
-            let now = clock::now();
-            let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
-            let headroom = app::cash_out_headroom(s, now)?;
-            app::preview_query_within(&catalog, &query, &headroom, now)
-                .map(|r| app::preview_view(&r))
+            app::preview_amount(s, &query, clock::now()).map(|r| app::preview_view(&r))
         })
     })
     .await
@@ -185,9 +181,7 @@ pub async fn preview_my_balances<R: Runtime>(
 ) -> Result<app::PreviewView, AppError> {
     blocking(handle, move |d| {
         d.with_session(|s| {
-            let now = clock::now();
-            let catalog = app::choose_catalog(s, query.provider.as_deref(), now)?;
-            app::preview_balances(s, &catalog, &query, now).map(|r| app::preview_view(&r))
+            app::preview_my_balances(s, &query, clock::now()).map(|r| app::preview_view(&r))
         })
     })
     .await

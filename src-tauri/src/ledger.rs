@@ -205,11 +205,10 @@ pub async fn matching_totals<R: Runtime>(
 pub async fn inflow<R: Runtime>(
     handle: AppHandle<R>,
     query: app::HistoryQuery,
-    period: String,
+    period: app::Period,
     tz: String,
 ) -> Result<Vec<app::InflowSeries>, AppError> {
     let tz = app::parse_tz(&tz)?;
-    let period = app::parse_period(&period)?;
     blocking(handle, move |d| {
         d.with_session(|s| app::inflow(s, &query, period, tz, clock::now()))
     })

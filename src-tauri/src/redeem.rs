@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use tauri::{AppHandle, Manager, Runtime};
 use tipvault_app as app;
 use tipvault_app::clock;
-use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions, enter_demo};
+use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions};
 use tipvault_app::{AppError, Network};
 
 use crate::reauth::{ReauthInput, with_proof};
@@ -79,21 +79,16 @@ pub async fn start_demo<R: Runtime>(handle: AppHandle<R>) -> Result<app::DemoSta
             let (session, _created) = app::open_demo_vault(&d.location, clock::now())?;
             d.hold(session);
         }
-        let mut slot = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
-        let provider = match &mut *slot {
-            Some(provider) => provider,
-            none => none.insert(DemoProvider::start(
-                net,
-                &d.location,
-                DemoProviderOptions {
-                    // `test-hooks` builds only: the WebDriver test of a double charge found and
-                    // disputed runs the demo sandbox with that fault.
-                    double_charge: cfg!(feature = "test-hooks")
-                        && std::env::var_os(DOUBLE_CHARGE_ENV).is_some(),
-                },
-            )?),
+        let mut running = redeemer.sandbox.lock().unwrap_or_else(|p| p.into_inner());
+        let options = DemoProviderOptions {
+            // `test-hooks` builds only: the WebDriver test of a double charge found and
+            // disputed runs the demo sandbox with that fault.
+            double_charge: cfg!(feature = "test-hooks")
+                && std::env::var_os(DOUBLE_CHARGE_ENV).is_some(),
         };
-        d.with_session(|s| enter_demo(s, net, provider, clock::now()))
+        d.with_session(|s| {
+            app::demo_provider::start_demo(s, net, &d.location, &mut running, options, clock::now())
+        })
     })
     .await
 }
@@ -114,18 +109,12 @@ pub async fn add_provider<R: Runtime>(
     blocking(handle, move |d| {
         let redeemer = redeemer_handle.state::<Redeemer>();
         let net = redeemer.net()?;
-        let kind = if d.in_demo_vault() {
-            app::providers::ProviderKind::Sandbox
-        } else {
-            app::providers::ProviderKind::Real
-        };
         with_proof(&inner, d.location.dir(), reauth, |proof| {
             d.with_session(|s| {
-                app::add_provider(
+                app::add_provider_for_vault(
                     s,
                     net,
                     &url,
-                    kind,
                     fingerprint.as_deref(),
                     proof,
                     clock::now(),
@@ -261,9 +250,8 @@ pub async fn reconcile<R: Runtime>(handle: AppHandle<R>) -> Result<app::OutboxRu
 pub async fn dispute_redemption<R: Runtime>(
     handle: AppHandle<R>,
     id: String,
-    reason: String,
+    reason: app::DisputeReason,
 ) -> Result<Option<app::BundleView>, AppError> {
-    let reason = app::parse_reason(&reason)?;
     blocking(handle.clone(), Desktop::require_unlocked).await?;
     let name = format!("tipvault-dispute-{id}.json");
     let target = crate::dialogs::save(&handle, name).await?;

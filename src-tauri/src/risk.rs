@@ -35,7 +35,7 @@ pub async fn risk_status<R: Runtime>(
 pub async fn set_limit<R: Runtime>(
     handle: AppHandle<R>,
     currency: String,
-    kind: String,
+    kind: app::LimitKind,
     amount: Option<String>,
     reauth: Option<ReauthInput>,
 ) -> Result<app::LimitChangedView, AppError> {
@@ -43,7 +43,7 @@ pub async fn set_limit<R: Runtime>(
     blocking(handle, move |d| {
         with_proof(&inner, d.location.dir(), reauth, |proof| {
             d.with_session(|s| {
-                app::set_limit(s, &currency, &kind, amount.as_deref(), proof, clock::now())
+                app::set_limit(s, &currency, kind, amount.as_deref(), proof, clock::now())
             })
         })
     })
@@ -55,11 +55,11 @@ pub async fn set_limit<R: Runtime>(
 pub async fn draft_limit<R: Runtime>(
     handle: AppHandle<R>,
     currency: String,
-    kind: String,
+    kind: app::LimitKind,
     typed: String,
 ) -> Result<app::LimitDraft, AppError> {
     blocking(handle, move |d| {
-        d.with_session(|s| app::draft_limit(s, &currency, &kind, &typed, clock::now()))
+        d.with_session(|s| app::draft_limit(s, &currency, kind, &typed, clock::now()))
     })
     .await
 }
@@ -81,15 +81,15 @@ pub async fn verify_redemption<R: Runtime>(
         let mut authenticator = open(&inner, d.location.dir(), device, pin, Purpose::Use)?;
         let mut progress = leg_progress(&inner);
         d.with_session(|s| {
-            app::verify_redemption_as_shown(
+            app::verify_and_send(
                 s,
+                net,
                 &mut *authenticator,
                 &id,
-                &plan_digest,
+                Some(&plan_digest),
+                &mut progress,
                 clock::now(),
-            )?;
-            app::run_outbox_with(s, net, &mut progress)?;
-            app::redemption(s, &id, clock::now())
+            )
         })
     })
     .await
@@ -175,20 +175,15 @@ pub async fn run_auto_cashouts<R: Runtime>(
     blocking(handle, move |d| run_and_send(&inner, d)).await
 }
 
-/// Judges and queues what fires (local work), then, only if a rule's redemption was queued,
-/// sends it: a run where nothing fired never touches the network or holds the vault for it.
+/// The rules' run and its sending, in one app call.
 fn run_and_send<R: Runtime>(
     handle: &AppHandle<R>,
     d: &Desktop,
 ) -> Result<app::AutoCashOutRunView, AppError> {
     let redeemer = handle.state::<Redeemer>();
     let net = redeemer.net()?;
-    let run = d.with_session(|s| app::run_auto_cashouts(s, net, clock::now()))?;
-    if run.queued_any() {
-        let mut progress = leg_progress(handle);
-        d.with_session(|s| app::run_outbox_with(s, net, &mut progress))?;
-    }
-    Ok(run)
+    let mut progress = leg_progress(handle);
+    d.with_session(|s| app::run_auto_cashouts_and_send(s, net, &mut progress, clock::now()))
 }
 
 /// What `boundary::AUTO_CASH_OUT` carries: the rules' run, if it got that far, and why it or the
@@ -229,24 +224,15 @@ async fn auto_cashouts_now<R: Runtime>(
 ) -> Result<Option<AutoCashOutRan>, AppError> {
     let inner = handle.clone();
     blocking(handle, move |d| {
-        if !d.with_session(|s| app::auto_cashouts_may_fire(s, clock::now()))? {
-            return Ok(None);
-        }
         let redeemer = inner.state::<Redeemer>();
         let net = redeemer.net()?;
-        let run = d.with_session(|s| app::run_auto_cashouts(s, net, clock::now()))?;
-        let mut error = None;
-        if run.queued_any() {
-            let mut progress = leg_progress(&inner);
-            error = d
-                .with_session(|s| app::run_outbox_with(s, net, &mut progress))
-                .err()
-                .filter(|e| e.code != ErrorCode::VaultLocked);
-        }
-        let fired = run.did_anything();
-        Ok((fired || error.is_some()).then_some(AutoCashOutRan {
-            run: Some(run),
-            error,
+        let mut progress = leg_progress(&inner);
+        let ran = d.with_session(|s| {
+            app::run_auto_cashouts_unattended(s, net, &mut progress, clock::now())
+        })?;
+        Ok(ran.map(|ran| AutoCashOutRan {
+            run: Some(ran.run),
+            error: ran.send_error,
         }))
     })
     .await

@@ -140,7 +140,7 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ("matching_totals", json!({ "query": {}, "tz": "UTC" })),
         (
             "inflow",
-            json!({ "query": {}, "period": "week", "tz": "UTC" }),
+            json!({ "query": {}, "period": "iso_week", "tz": "UTC" }),
         ),
         ("export_ledger", json!({ "format": "csv", "tz": "UTC" })),
         ("security_keys", json!({})),

@@ -84,9 +84,27 @@ fn database(real: &VaultLocation) -> PathBuf {
     real.demo().dir().with_extension("sandbox.sqlite")
 }
 
+/// Starts demo mode in the demo vault's `session`, the one way both front ends do it: the
+/// sandbox in `running` is started unless it already runs (beside `real`, the vault the demo
+/// vault belongs to), then [`enter_demo`].
+pub fn start_demo(
+    session: &mut Session,
+    net: &Network,
+    real: &VaultLocation,
+    running: &mut Option<DemoProvider>,
+    options: DemoProviderOptions,
+    now: DateTime<Utc>,
+) -> Result<DemoStarted, AppError> {
+    let provider = match running {
+        Some(provider) => provider,
+        none => none.insert(DemoProvider::start(net, real, options)?),
+    };
+    enter_demo(session, net, provider, now)
+}
+
 /// Enters demo mode in the demo vault's `session`: adds `provider` as a sandbox and pairs it
 /// (once), and imports demo tips when the demo vault holds no balance yet.
-pub fn enter_demo(
+fn enter_demo(
     session: &mut Session,
     net: &Network,
     provider: &DemoProvider,

@@ -86,13 +86,14 @@ pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::{PassphraseRating, PassphraseVerdict, check_new_passphrase, rate_passphrase};
 pub use preview::{
     BalancePreviewQuery, LimitText, PreviewInput, PreviewQuery, PreviewResult, PreviewView,
-    limits_for, parse_amount, parse_preference, parse_product, parse_rate, preview_balance,
-    preview_balances, preview_query, preview_query_within, preview_view,
+    limits_for, parse_amount, parse_preference, parse_product, parse_rate, preview_amount,
+    preview_amount_without_vault, preview_balance, preview_balances, preview_my_balances,
+    preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
     CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_provider,
-    import_demo_balance, inspect_provider, key_fingerprint, list_providers, pair_provider,
-    refresh_catalogs,
+    add_provider_for_vault, import_demo_balance, inspect_provider, key_fingerprint, list_providers,
+    pair_provider, refresh_catalogs,
 };
 pub use reauth::{Proof, Reauthenticated, Sensitive};
 pub use redemption::approval::{approve_redemption, approve_redemption_from};
@@ -120,6 +121,7 @@ pub use review::{
     matching_totals, parse_period, parse_tz, totals,
 };
 pub use risk::decision::{RiskDecisionView, RiskReasonView, RiskText};
+pub use risk::history::parse_limit_kind;
 pub use risk::standing::{
     LimitChangedView, LimitDirection, LimitDraft, ProviderVerificationView, RiskCurrencyView,
     RiskLimitsView, RiskRuleView, RiskStatusView, cash_out_headroom, draft_limit,
@@ -135,7 +137,10 @@ pub use security_keys::registry::{
     rename_security_key,
 };
 pub use security_keys::unlock::{enable_security_key_unlock, unlock_with_security_key};
-pub use send::{SendOutcome, is_held, send_planned};
+pub use send::{
+    SendOutcome, UnattendedRun, is_held, run_auto_cashouts_and_send, run_auto_cashouts_unattended,
+    send_planned, verify_and_send,
+};
 pub use session::{
     Created, DEFAULT_IDLE_LIMIT, KdfChoice, LockReason, Session, Unlocked, create_vault,
     unlock_vault,
@@ -146,12 +151,14 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
+/// The states the views carry, for front ends to compare against (the JSON names are theirs).
+pub use tipvault_ledger::review::Period;
 pub use tipvault_preview::Freshness;
 /// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).
 pub use tipvault_risk::Headroom;
-/// The states the views carry, for front ends to compare against (the JSON names are theirs).
 pub use tipvault_risk::{LimitKind, Outcome as RiskOutcome, RuleId, Tier};
 pub use tipvault_vault::{LegState, ReconciliationOutcome};
+pub use tipvault_wire::protocol::DisputeReason;
 pub use view::{
     AuditEntryView, AuditVerifyView, BalanceView, EntryView, KdfView, MoneyView, PurgeView,
     RetentionView, SourceView, WHOLE_BP, code_of, share_bp, split_bp,

@@ -14,8 +14,9 @@ use tipvault_preview::{
 };
 use ts_rs::TS;
 
-use crate::catalogs::DEMO_PROVIDER_ID;
+use crate::catalogs::{DEMO_PROVIDER_ID, choose_catalog, demo_catalog};
 use crate::error::{AppError, ErrorCode};
+use crate::risk::standing::cash_out_headroom;
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -502,6 +503,52 @@ pub fn preview_query(
     now: DateTime<Utc>,
 ) -> Result<PreviewResult, AppError> {
     preview_query_within(catalog, query, &[], now)
+}
+
+/// Previews `query` in the open vault, the way every front end does: over the catalog
+/// [`choose_catalog`] picks, held to what may be cashed out now.
+pub fn preview_amount(
+    session: &mut Session,
+    query: &PreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
+    let catalog = choose_catalog(session, query.provider.as_deref(), now)?;
+    let headroom = cash_out_headroom(session, now)?;
+    preview_query_within(&catalog, query, &headroom, now)
+}
+
+/// Previews `query` where there is no vault yet: over the demo catalog (the only one there
+/// is), held to what a new vault may cash out.
+pub fn preview_amount_without_vault(
+    query: &PreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
+    match query.provider.as_deref().map(str::trim) {
+        None | Some("" | "demo" | DEMO_PROVIDER_ID) => {}
+        Some(other) => {
+            return Err(AppError::new(
+                ErrorCode::NoVault,
+                format!("There is no vault, so no cached catalog of {other:?}."),
+            ));
+        }
+    }
+    preview_query_within(
+        &demo_catalog(now)?,
+        query,
+        &crate::risk::standing::new_vault_headroom(now),
+        now,
+    )
+}
+
+/// Previews the vault's current balances over the catalog [`choose_catalog`] picks (see
+/// [`preview_balances`]).
+pub fn preview_my_balances(
+    session: &mut Session,
+    query: &BalancePreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<PreviewResult, AppError> {
+    let catalog = choose_catalog(session, query.provider.as_deref(), now)?;
+    preview_balances(session, &catalog, query, now)
 }
 
 /// [`preview_query`] held to what the risk engine allows now (`headroom`, from

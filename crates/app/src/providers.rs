@@ -302,6 +302,24 @@ pub fn refresh_catalogs(
     Ok(out)
 }
 
+/// [`add_provider`] as the kind the open vault takes: a sandbox in the demo vault, a real
+/// provider in any other (the desktop asks only for an address; the command line says which).
+pub fn add_provider_for_vault(
+    session: &mut Session,
+    net: &Network,
+    url: &str,
+    confirmed_fingerprint: Option<&str>,
+    proof: Option<crate::reauth::Proof<'_>>,
+    now: DateTime<Utc>,
+) -> Result<ProviderView, AppError> {
+    let kind = if session.is_demo() {
+        ProviderKind::Sandbox
+    } else {
+        ProviderKind::Real
+    };
+    add_provider(session, net, url, kind, confirmed_fingerprint, proof, now)
+}
+
 /// Fetches and verifies the provider's signed catalog at `url` and, once the user confirmed
 /// its key, pins the key and caches the catalog. `confirmed_fingerprint` must be the key's
 /// [`key_fingerprint`]; without it (or with another) nothing is stored and the answer is

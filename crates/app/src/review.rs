@@ -367,6 +367,8 @@ pub struct InflowSeries {
 pub struct InflowPoint {
     pub period: String,
     pub start: NaiveDate,
+    /// The period's last day (the end of the history filtered to this bar).
+    pub end: NaiveDate,
     pub count: u64,
     pub net: MoneyView,
     /// Its bar's height: `net` as a share of the series' largest point (basis points).
@@ -426,6 +428,7 @@ pub fn inflow(
         let point = InflowPoint {
             period: label,
             start,
+            end: period.last_day(start),
             count,
             net: net.into(),
             height_bp: 0,

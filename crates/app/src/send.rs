@@ -9,14 +9,19 @@
 
 use chrono::{DateTime, Utc};
 
+use tipvault_auth::Authenticator;
+
+use crate::autocashout::{AutoCashOutRunView, auto_cashouts_may_fire, run_auto_cashouts};
 use crate::error::{AppError, ErrorCode};
 use crate::network::Network;
 use crate::redemption::approval::approve_redemption_from;
+use crate::redemption::held::verify_redemption;
 use crate::redemption::lookup::RedemptionView;
 use crate::redemption::lookup::redemption;
 use crate::redemption::outbox::LegProgress;
 use crate::redemption::outbox::OutboxRun;
 use crate::redemption::outbox::run_outbox_with;
+use crate::redemption::verification::verify_redemption_as_shown;
 use crate::session::Session;
 
 /// What sending a planned redemption came to.
@@ -85,6 +90,74 @@ pub fn send_planned(
         redemption: redemption(session, id, now)?,
         run,
     })
+}
+
+/// Confirms the held redemption `id` with `authenticator` and sends the legs that approval
+/// queued, then answers the redemption as it stands. With `shown_digest` (the desktop's dialog)
+/// the plan must still be the one the user was shown; without it (the command line, which
+/// prints the plan it asks about) the plan is the stored one.
+pub fn verify_and_send(
+    session: &mut Session,
+    net: &Network,
+    authenticator: &mut dyn Authenticator,
+    id: &str,
+    shown_digest: Option<&str>,
+    progress: &mut dyn FnMut(&LegProgress),
+    now: DateTime<Utc>,
+) -> Result<RedemptionView, AppError> {
+    match shown_digest {
+        Some(digest) => verify_redemption_as_shown(session, authenticator, id, digest, now)?,
+        None => verify_redemption(session, id, authenticator, now)?,
+    };
+    run_outbox_with(session, net, progress)?;
+    redemption(session, id, now)
+}
+
+/// Runs the automatic cash-out rules that fire now (each judged unattended) and, only when a
+/// rule's redemption was queued, sends it: a run where nothing fired never touches the network.
+pub fn run_auto_cashouts_and_send(
+    session: &mut Session,
+    net: &Network,
+    progress: &mut dyn FnMut(&LegProgress),
+    now: DateTime<Utc>,
+) -> Result<AutoCashOutRunView, AppError> {
+    let run = run_auto_cashouts(session, net, now)?;
+    if run.queued_any() {
+        run_outbox_with(session, net, progress)?;
+    }
+    Ok(run)
+}
+
+/// What a background run of the automatic cash-out rules came to, when it is news.
+#[derive(Debug)]
+pub struct UnattendedRun {
+    /// The rules' run.
+    pub run: AutoCashOutRunView,
+    /// Why sending what they queued failed (it stays queued for the next run or reconcile).
+    pub send_error: Option<AppError>,
+}
+
+/// The automatic cash-out rules run the way a scheduler would, after an unlock or an import:
+/// `None` when there is nothing to tell (no rule may fire, or the rules only repeated that they
+/// fired within the last day). A failure to send after the rules fired is part of the answer,
+/// not an error: the rules' decisions are already stored.
+pub fn run_auto_cashouts_unattended(
+    session: &mut Session,
+    net: &Network,
+    progress: &mut dyn FnMut(&LegProgress),
+    now: DateTime<Utc>,
+) -> Result<Option<UnattendedRun>, AppError> {
+    if !auto_cashouts_may_fire(session, now)? {
+        return Ok(None);
+    }
+    let run = run_auto_cashouts(session, net, now)?;
+    let send_error = if run.queued_any() {
+        run_outbox_with(session, net, progress).err()
+    } else {
+        None
+    };
+    let news = run.did_anything() || send_error.is_some();
+    Ok(news.then_some(UnattendedRun { run, send_error }))
 }
 
 #[cfg(test)]

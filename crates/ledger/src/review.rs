@@ -17,6 +17,7 @@ use tipvault_money::{Currency, Money, MoneyError};
 
 /// The length of a bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// A calendar day.
@@ -25,6 +26,26 @@ pub enum Period {
     IsoWeek,
     /// A calendar month.
     Month,
+}
+
+impl Period {
+    /// The last day of the period that starts on `start` (a first day, as [`Bucket::start`]):
+    /// what a history filtered to one bar ends on.
+    #[must_use]
+    pub fn last_day(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Day => start,
+            Period::IsoWeek => start + Duration::days(6),
+            Period::Month => {
+                let next = if start.month() == 12 {
+                    NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
+                };
+                next.and_then(|n| n.pred_opt()).unwrap_or(start)
+            }
+        }
+    }
 }
 
 /// The totals of one source, currency and period.

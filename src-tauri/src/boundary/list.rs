@@ -52,7 +52,7 @@ desktop_boundary! {
         /// What the rows `query` selects add up to, per currency.
         ledger::matching_totals(query: app::HistoryQuery, tz: String) -> Vec<app::MatchingTotalView>;
         /// `period`: `day`, `week` or `month`.
-        ledger::inflow(query: app::HistoryQuery, period: String, tz: String) -> Vec<app::InflowSeries>;
+        ledger::inflow(query: app::HistoryQuery, period: app::Period, tz: String) -> Vec<app::InflowSeries>;
         /// Opens the native save dialog and writes the export; null when the user closed it.
         ledger::export_ledger(format: app::ExportFormat, tz: String) -> Option<app::SavedExport>;
 
@@ -78,7 +78,7 @@ desktop_boundary! {
         redeem::redemption_detail(id: String) -> app::RedemptionDetailView;
         redeem::reconcile() -> app::OutboxRun;
         /// Sends a signed dispute and saves the evidence bundle (native save dialog); null if closed.
-        redeem::dispute_redemption(id: String, reason: String) -> Option<app::BundleView>;
+        redeem::dispute_redemption(id: String, reason: app::DisputeReason) -> Option<app::BundleView>;
         redeem::privacy_ledger() -> Vec<app::PrivacyEntryView>;
 
         /// The kinds of key offered to register a new one, or to unlock and approve with.
@@ -100,9 +100,9 @@ desktop_boundary! {
         /// Tier, progress to the next, limits and every rule with its threshold.
         risk::risk_status() -> app::RiskStatusView;
         /// Sets a limit (`amount` null: back to the tier's); a raise asks for a proof (`reauth`).
-        risk::set_limit(currency: String, kind: String, amount: Option<String>, reauth: Option<ReauthInput>) -> app::LimitChangedView;
+        risk::set_limit(currency: String, kind: app::LimitKind, amount: Option<String>, reauth: Option<ReauthInput>) -> app::LimitChangedView;
         /// Reads a typed limit and says whether it lowers, keeps or raises the one in force.
-        risk::draft_limit(currency: String, kind: String, typed: String) -> app::LimitDraft;
+        risk::draft_limit(currency: String, kind: app::LimitKind, typed: String) -> app::LimitDraft;
         /// Confirms a held redemption with a security key if its plan is still the one shown
         /// (`planDigest`); the legs are then sent, with progress as events.
         risk::verify_redemption(id: String, plan_digest: String, device: keys::Device, pin: Option<String>) -> app::RedemptionView;

@@ -29,7 +29,7 @@ pub(crate) fn user_limits(vault: &Vault, now: DateTime<Utc>) -> Result<UserLimit
     let mut list = Vec::new();
     for l in vault.risk_limits(now)? {
         let currency = Currency::from_code(&l.currency).map_err(|_| bad())?;
-        let kind = parse_kind(&l.kind).map_err(|_| bad())?;
+        let kind = parse_limit_kind(&l.kind).map_err(|_| bad())?;
         list.push(UserLimit {
             kind,
             amount: Money::from_minor(l.amount_minor, currency),
@@ -40,7 +40,8 @@ pub(crate) fn user_limits(vault: &Vault, now: DateTime<Utc>) -> Result<UserLimit
         .map_err(|_| bad())
 }
 
-pub(crate) fn parse_kind(text: &str) -> Result<LimitKind, AppError> {
+/// Reads a limit's kind as people type it (`per-claim`, `per_day`, `claim`, `day`).
+pub fn parse_limit_kind(text: &str) -> Result<LimitKind, AppError> {
     match text.trim().replace('-', "_").as_str() {
         "per_claim" | "claim" => Ok(LimitKind::PerClaim),
         "per_day" | "day" => Ok(LimitKind::PerDay),

@@ -13,9 +13,7 @@ use ts_rs::TS;
 use crate::audit;
 use crate::error::{AppError, ErrorCode, sentence};
 use crate::risk::decision::RiskText;
-use crate::risk::history::{
-    history, kind_code, parse_kind, settings, user_limits, verified_tokens,
-};
+use crate::risk::history::{history, kind_code, settings, user_limits, verified_tokens};
 use crate::risk::waiver::waiver_on;
 use crate::session::Session;
 use crate::view::MoneyView;
@@ -292,13 +290,12 @@ pub struct LimitDraft {
 pub fn draft_limit(
     session: &mut Session,
     currency: &str,
-    kind: &str,
+    kind: LimitKind,
     typed: &str,
     now: DateTime<Utc>,
 ) -> Result<LimitDraft, AppError> {
     let currency =
         Currency::from_code(currency.trim()).map_err(|e| AppError::invalid(sentence(&e)))?;
-    let kind = parse_kind(kind)?;
     let amount =
         tipvault_money::read(typed, currency).map_err(|e| AppError::invalid(e.to_string()))?;
     if amount.is_zero() {
@@ -349,14 +346,13 @@ pub struct LimitChangedView {
 pub fn set_limit(
     session: &mut Session,
     currency: &str,
-    kind: &str,
+    kind: LimitKind,
     amount: Option<&str>,
     proof: Option<crate::reauth::Proof<'_>>,
     now: DateTime<Utc>,
 ) -> Result<LimitChangedView, AppError> {
     let currency =
         Currency::from_code(currency.trim()).map_err(|e| AppError::invalid(sentence(&e)))?;
-    let kind = parse_kind(kind)?;
     let new = amount
         .map(|a| tipvault_money::read(a, currency).map_err(|e| AppError::invalid(e.to_string())))
         .transpose()?;

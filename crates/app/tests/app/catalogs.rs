@@ -310,7 +310,15 @@ fn a_balance_preview_never_plans_above_what_may_leave_now() {
     let (_net, _sandbox) =
         sandbox_holding(&mut session, dir.path(), &[("USD", 2050), ("EUR", 1000)]);
     // The user lowered the dollar limit to $5.00 per redemption (lowering needs no key).
-    tipvault_app::set_limit(&mut session, "USD", "per-claim", Some("5.00"), None, now).unwrap();
+    tipvault_app::set_limit(
+        &mut session,
+        "USD",
+        tipvault_app::LimitKind::PerClaim,
+        Some("5.00"),
+        None,
+        now,
+    )
+    .unwrap();
     let catalog = choose_catalog(&mut session, None, now).unwrap();
     let result = preview_balances(&mut session, &catalog, &query(), now).unwrap();
     let plan = &result.preview.best;

@@ -390,7 +390,15 @@ fn a_claim_over_the_limit_is_refused_and_nothing_is_queued() {
         tipvault_app::plan_redemption(w.s(), &topup("35000", "01012345678"), now).unwrap();
     assert_eq!(debit(&planned), 30_000, "planned within the limit");
     // The gate still judges at approval: a limit lowered since the plan refuses it.
-    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
+    tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("20000"),
+        None,
+        now,
+    )
+    .unwrap();
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
     let view = tipvault_app::redemption(w.s(), &planned.id, now).unwrap();
@@ -440,7 +448,7 @@ fn a_clock_set_backwards_pauses_the_redemption() {
 fn a_typed_limit_is_read_as_printed_and_compared_without_changing_anything() {
     let mut w = world();
     let now = Utc::now();
-    let draft = |w: &mut World, kind: &str, typed: &str| {
+    let draft = |w: &mut World, kind: tipvault_app::LimitKind, typed: &str| {
         tipvault_app::draft_limit(w.s(), "KRW", kind, typed, now)
     };
     // A new account's per-claim limit is ₩30,000, its per-day ₩100,000.
@@ -450,11 +458,11 @@ fn a_typed_limit_is_read_as_printed_and_compared_without_changing_anything() {
         ("30,000원", LimitDirection::Same),
         ("30001", LimitDirection::Raise),
     ] {
-        let d = draft(&mut w, "per-claim", typed).unwrap();
+        let d = draft(&mut w, tipvault_app::LimitKind::PerClaim, typed).unwrap();
         assert_eq!(d.direction, direction, "{typed}");
         assert_eq!(d.kind, LimitKind::PerClaim);
     }
-    let d = draft(&mut w, "per_day", "₩150,000").unwrap();
+    let d = draft(&mut w, tipvault_app::LimitKind::PerDay, "₩150,000").unwrap();
     assert_eq!(
         (d.direction, d.amount.minor, d.amount.en.as_str()),
         (LimitDirection::Raise, 150_000, "₩150,000")
@@ -465,7 +473,7 @@ fn a_typed_limit_is_read_as_printed_and_compared_without_changing_anything() {
         ("abc", "write it like"),
         ("-5", "cannot be negative"),
     ] {
-        let err = draft(&mut w, "per-claim", typed).unwrap_err();
+        let err = draft(&mut w, tipvault_app::LimitKind::PerClaim, typed).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{typed}");
         assert!(err.message.contains(says), "{typed}: {}", err.message);
     }
@@ -482,13 +490,27 @@ fn a_typed_limit_is_read_as_printed_and_compared_without_changing_anything() {
 fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audited() {
     let mut w = world();
     let now = Utc::now();
-    let lowered =
-        tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
+    let lowered = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("20000"),
+        None,
+        now,
+    )
+    .unwrap();
     assert!(!lowered.stepped_up);
     assert_eq!(lowered.after.minor, 20_000);
 
-    let err =
-        tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("25000"), None, now).unwrap_err();
+    let err = tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("25000"),
+        None,
+        now,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::ReauthRequired, "{}", err.message);
     let refused = w.events("risk.limit_refused");
     assert_eq!(refused.len(), 1);
@@ -505,7 +527,7 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     let raised = tipvault_app::set_limit(
         w.s(),
         "KRW",
-        "per-claim",
+        tipvault_app::LimitKind::PerClaim,
         Some("25000"),
         Some(tipvault_app::Proof::SecurityKey(&mut key)),
         now,
@@ -521,7 +543,15 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     // The user's own limit binds the planner, and the gate.
     let planned = tipvault_app::plan_redemption(w.s(), &donation("26000"), now).unwrap();
     assert_eq!(debit(&planned), 25_000, "planned within the user's limit");
-    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("24000"), None, now).unwrap();
+    tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("24000"),
+        None,
+        now,
+    )
+    .unwrap();
     let err = w.approve(&planned.id, now).unwrap_err();
     assert_eq!(err.code, ErrorCode::RiskRefused, "{}", err.message);
     tipvault_app::cancel_redemption(w.s(), &planned.id, now).unwrap();
@@ -531,7 +561,7 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     let err = tipvault_app::set_limit(
         w.s(),
         "KRW",
-        "per-claim",
+        tipvault_app::LimitKind::PerClaim,
         Some("29000"),
         Some(tipvault_app::Proof::SecurityKey(&mut stranger)),
         now,
@@ -545,7 +575,7 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     let err = tipvault_app::set_limit(
         w.s(),
         "KRW",
-        "per-claim",
+        tipvault_app::LimitKind::PerClaim,
         Some("29000"),
         super::support::pass_proof(&wrong),
         now,
@@ -556,7 +586,7 @@ fn lowering_a_limit_is_free_raising_it_needs_the_key_and_every_refusal_is_audite
     let raised = tipvault_app::set_limit(
         w.s(),
         "KRW",
-        "per-claim",
+        tipvault_app::LimitKind::PerClaim,
         Some("29000"),
         super::support::pass_proof(&pass),
         now,
@@ -696,7 +726,15 @@ fn the_sandbox_waiver_lets_only_step_ups_through_for_a_sandbox_and_records_it() 
     assert_eq!(w.outbox().confirmed, 1);
     // A refusal is not waived (the limit lowered after planning).
     let big = tipvault_app::plan_redemption(w.s(), &donation("30000"), now).unwrap();
-    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("20000"), None, now).unwrap();
+    tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("20000"),
+        None,
+        now,
+    )
+    .unwrap();
     assert_eq!(
         w.approve(&big.id, now).unwrap_err().code,
         ErrorCode::RiskRefused
@@ -990,7 +1028,7 @@ fn a_test_device_never_approves_real_money_raises_a_limit_or_joins_a_real_vault(
     let err = tipvault_app::set_limit(
         w.s(),
         "KRW",
-        "per-claim",
+        tipvault_app::LimitKind::PerClaim,
         Some("90000"),
         Some(tipvault_app::Proof::SecurityKey(&mut device)),
         now,
@@ -1090,7 +1128,15 @@ fn shortening_retention_cannot_loosen_the_risk_engine() {
     let now = Utc::now();
     let demo_pass = secret(tipvault_app::DEMO_PASSPHRASE);
     // A lowered limit …
-    tipvault_app::set_limit(w.s(), "KRW", "per-claim", Some("5000"), None, now).unwrap();
+    tipvault_app::set_limit(
+        w.s(),
+        "KRW",
+        tipvault_app::LimitKind::PerClaim,
+        Some("5000"),
+        None,
+        now,
+    )
+    .unwrap();
     let classes = tipvault_app::retention_classes(w.s(), now).unwrap();
     // … then every class that can be shortened is set to its floor, and time moves past it.
     for class in classes.iter().filter(|c| c.name != "risk_state") {

@@ -118,11 +118,7 @@ pub(crate) fn run(ctx: &Ctx, command: &AutoCashOutCommand) -> Result<(), AppErro
         AutoCashOutCommand::Run => {
             let net = tipvault_app::Network::new()?;
             let run = ctx.with_session(|s| {
-                let run = tipvault_app::run_auto_cashouts(s, &net, clock::now())?;
-                if run.queued_any() {
-                    tipvault_app::run_outbox(s, &net)?;
-                }
-                Ok(run)
+                tipvault_app::run_auto_cashouts_and_send(s, &net, &mut |_| {}, clock::now())
             })?;
             out.value(&run, || {
                 if let Some(why) = &run.skipped {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
-use tipvault_app::demo_provider::{DemoProvider, DemoProviderOptions, enter_demo};
+use tipvault_app::demo_provider::{DemoProviderOptions, start_demo};
 use tipvault_app::{AppError, clock};
 
 use crate::context::Ctx;
@@ -20,15 +20,29 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs) -> Result<(), AppError> {
     let Ctx { real, out, .. } = ctx;
     let net = tipvault_app::Network::new()?;
     let location = real.demo();
-    // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
-    let sandbox = DemoProvider::start(&net, real, DemoProviderOptions::default())?;
-    let url = sandbox.url();
     // Demo mode never opens the real vault: the demo vault beside it, created on first use.
     let (mut session, _created) = tipvault_app::open_demo_vault(real, clock::now())?;
-    let done = enter_demo(&mut session, &net, &sandbox, clock::now());
+    // A free loopback port and a fresh enrollment code: the demo pairs with it at once.
+    let mut running = None;
+    let options = DemoProviderOptions::default();
+    let done = start_demo(
+        &mut session,
+        &net,
+        real,
+        &mut running,
+        options,
+        clock::now(),
+    );
     let locked = session.lock(clock::now(), tipvault_app::LockReason::Exit);
     let started = done?;
     locked?;
+    let Some(sandbox) = running else {
+        return Err(AppError::new(
+            tipvault_app::ErrorCode::Internal,
+            "The demo started without its sandbox.",
+        ));
+    };
+    let url = sandbox.url();
     let (provider, imported) = (started.provider, started.demo_balance_imported);
     let info = serde_json::json!({"provider": provider, "demo_balance_imported": imported,
                                   "url": url, "sandbox": true,

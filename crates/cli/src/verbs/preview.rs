@@ -3,7 +3,7 @@
 use clap::Args;
 use tipvault_app::{AppError, ErrorCode, clock};
 
-use crate::context::{Access, Ctx, chosen_catalog, vault_exists, with_session};
+use crate::context::{Ctx, vault_exists};
 use crate::output;
 
 #[derive(Debug, Args)]
@@ -109,54 +109,20 @@ impl TryFrom<&PreviewArgs> for Input {
 
 /// Runs the verb.
 pub(crate) fn run(ctx: &Ctx, args: &PreviewArgs) -> Result<(), AppError> {
-    let Ctx {
-        location,
-        access,
-        out,
-        ..
-    } = ctx;
+    let Ctx { location, out, .. } = ctx;
     let result = match Input::try_from(args)? {
         Input::Balances(query) => ctx.with_session(|session| {
-            let now = clock::now();
-            let catalog = tipvault_app::choose_catalog(session, query.provider.as_deref(), now)?;
-            tipvault_app::preview_balances(session, &catalog, &query, now)
+            tipvault_app::preview_my_balances(session, &query, clock::now())
         })?,
+        Input::Amount(query) if !vault_exists(location)? => {
+            tipvault_app::preview_amount_without_vault(&query, clock::now())?
+        }
         Input::Amount(query) => {
-            let (catalog, headroom) =
-                catalog_and_headroom(location, access, query.provider.as_deref())?;
-            tipvault_app::preview_query_within(&catalog, &query, &headroom, clock::now())?
+            ctx.with_session(|session| tipvault_app::preview_amount(session, &query, clock::now()))?
         }
     };
     out.value(&result, || {
         output::preview_text(&result, matches!(args.lang, LangArg::Ko))
     });
     Ok(())
-}
-
-/// [`chosen_catalog`] and what may be cashed out now: the vault's headroom when there is a
-/// vault, a new vault's when there is none (a preview never plans above what would be allowed).
-fn catalog_and_headroom(
-    location: &tipvault_app::VaultLocation,
-    access: &Access,
-    provider: Option<&str>,
-) -> Result<
-    (
-        tipvault_app::preview::ProviderCatalog,
-        Vec<tipvault_app::Headroom>,
-    ),
-    AppError,
-> {
-    if !vault_exists(location)? {
-        let catalog = chosen_catalog(location, access, provider)?;
-        return Ok((catalog, tipvault_app::new_vault_headroom(clock::now())));
-    }
-    with_session(location, access, |session| {
-        let now = clock::now();
-        let catalog = if provider == Some("demo") {
-            tipvault_app::demo_catalog(now)?
-        } else {
-            tipvault_app::choose_catalog(session, provider, now)?
-        };
-        Ok((catalog, tipvault_app::cash_out_headroom(session, now)?))
-    })
 }

@@ -149,6 +149,7 @@ pub(crate) fn run(ctx: &Ctx, command: &RiskCommand) -> Result<(), AppError> {
                 }),
         } => {
             let amount = (amount.trim() != "tier").then_some(amount.as_str());
+            let kind = tipvault_app::parse_limit_kind(kind)?;
             let changed = ctx.with_session(|s| {
                 // A raise is confirmed with the key (`--with-key`, or the named test device) or
                 // else with the passphrase this run was given; a lowering needs neither.

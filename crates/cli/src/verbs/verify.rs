@@ -18,9 +18,16 @@ pub(crate) fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<(), AppError> {
     let net = tipvault_app::Network::new()?;
     let view = ctx.with_session(|s| {
         let mut device = access.approving_authenticator()?;
-        tipvault_app::verify_redemption(s, &args.id, &mut *device, clock::now())?;
-        tipvault_app::run_outbox(s, &net)?;
-        tipvault_app::redemption(s, &args.id, clock::now())
+        let mut no_progress = |_: &tipvault_app::LegProgress| {};
+        tipvault_app::verify_and_send(
+            s,
+            &net,
+            &mut *device,
+            &args.id,
+            None,
+            &mut no_progress,
+            clock::now(),
+        )
     })?;
     out.value(&view, || {
         format!(

@@ -245,3 +245,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_period_ends_on_its_last_day() {
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    assert_eq!(Period::Day.last_day(d(2026, 11, 18)), d(2026, 11, 18));
+    // An ISO week ends on its Sunday, across months and years.
+    assert_eq!(Period::IsoWeek.last_day(d(2026, 9, 14)), d(2026, 9, 20));
+    assert_eq!(Period::IsoWeek.last_day(d(2026, 12, 28)), d(2027, 1, 3));
+    // A month ends on its last day, leap years and December included.
+    assert_eq!(Period::Month.last_day(d(2026, 11, 1)), d(2026, 11, 30));
+    assert_eq!(Period::Month.last_day(d(2028, 2, 1)), d(2028, 2, 29));
+    assert_eq!(Period::Month.last_day(d(2026, 2, 1)), d(2026, 2, 28));
+    assert_eq!(Period::Month.last_day(d(2026, 12, 1)), d(2026, 12, 31));
+}

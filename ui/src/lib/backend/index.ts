@@ -4,7 +4,7 @@
 // turns the automatic cash-out event's error into a BackendError. Components never `invoke`.
 import { commands, events, EVENTS } from './generated/boundary';
 import { backendError, BackendError, type UnlistenFn } from './transport';
-import type { AutoCashOutRunView, HistoryQuery, LockReason } from './types';
+import type { AutoCashOutRunView, HistoryQuery, LockReason, Period } from './types';
 
 export type * from './types';
 export { BackendError, EVENTS };
@@ -27,7 +27,7 @@ export const backend = {
   ...commands,
   history: (query: PartialQuery) => commands.history(query as HistoryQuery, timeZone()),
   matchingTotals: (query: PartialQuery) => commands.matchingTotals(query as HistoryQuery, timeZone()),
-  inflow: (query: PartialQuery, period: 'day' | 'week' | 'month') =>
+  inflow: (query: PartialQuery, period: Period) =>
     commands.inflow(query as HistoryQuery, period, timeZone()),
   exportLedger: (format: Parameters<typeof commands.exportLedger>[0]) =>
     commands.exportLedger(format, timeZone()),

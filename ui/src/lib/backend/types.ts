@@ -31,6 +31,7 @@ export type { ImportProgress } from './generated/ImportProgress';
 export type { ImportSettings } from './generated/ImportSettings';
 export type { ImportSummary } from './generated/ImportSummary';
 export type { InflowPoint } from './generated/InflowPoint';
+export type { Period } from './generated/Period';
 export type { InflowSeries } from './generated/InflowSeries';
 export type { MatchingTotalView } from './generated/MatchingTotalView';
 export type { KdfView } from './generated/KdfView';

@@ -4,7 +4,11 @@ import type { MoneyView } from "./MoneyView";
 /**
  * One period's money in.
  */
-export type InflowPoint = { period: string, start: string, count: number, net: MoneyView, 
+export type InflowPoint = { period: string, start: string, 
+/**
+ * The period's last day (the end of the history filtered to this bar).
+ */
+end: string, count: number, net: MoneyView, 
 /**
  * Its bar's height: `net` as a share of the series' largest point (basis points).
  */

@@ -17,6 +17,7 @@ import type { Created } from './Created';
 import type { DashboardView } from './DashboardView';
 import type { DemoStarted } from './DemoStarted';
 import type { DeviceKind } from './DeviceKind';
+import type { DisputeReason } from './DisputeReason';
 import type { ExportFormat } from './ExportFormat';
 import type { HistoryPageView } from './HistoryPageView';
 import type { HistoryQuery } from './HistoryQuery';
@@ -29,12 +30,14 @@ import type { KeyPurpose } from './KeyPurpose';
 import type { LegProgress } from './LegProgress';
 import type { LimitChangedView } from './LimitChangedView';
 import type { LimitDraft } from './LimitDraft';
+import type { LimitKind } from './LimitKind';
 import type { Locked } from './Locked';
 import type { MatchingTotalView } from './MatchingTotalView';
 import type { NewAutoCashOut } from './NewAutoCashOut';
 import type { NewSource } from './NewSource';
 import type { OutboxRun } from './OutboxRun';
 import type { PassphraseRating } from './PassphraseRating';
+import type { Period } from './Period';
 import type { PlatformView } from './PlatformView';
 import type { PreviewQuery } from './PreviewQuery';
 import type { PreviewView } from './PreviewView';
@@ -128,7 +131,7 @@ export const commands = {
   matchingTotals: (query: HistoryQuery, tz: string): Promise<Array<MatchingTotalView>> =>
     call<Array<MatchingTotalView>>('matching_totals', { query, tz }),
   /** `period`: `day`, `week` or `month`. */
-  inflow: (query: HistoryQuery, period: string, tz: string): Promise<Array<InflowSeries>> =>
+  inflow: (query: HistoryQuery, period: Period, tz: string): Promise<Array<InflowSeries>> =>
     call<Array<InflowSeries>>('inflow', { query, period, tz }),
   /** Opens the native save dialog and writes the export; null when the user closed it. */
   exportLedger: (format: ExportFormat, tz: string): Promise<SavedExport | null> =>
@@ -170,7 +173,7 @@ export const commands = {
   reconcile: (): Promise<OutboxRun> =>
     call<OutboxRun>('reconcile'),
   /** Sends a signed dispute and saves the evidence bundle (native save dialog); null if closed. */
-  disputeRedemption: (id: string, reason: string): Promise<BundleView | null> =>
+  disputeRedemption: (id: string, reason: DisputeReason): Promise<BundleView | null> =>
     call<BundleView | null>('dispute_redemption', { id, reason }),
   privacyLedger: (): Promise<Array<PrivacyEntryView>> =>
     call<Array<PrivacyEntryView>>('privacy_ledger'),
@@ -202,10 +205,10 @@ export const commands = {
   riskStatus: (): Promise<RiskStatusView> =>
     call<RiskStatusView>('risk_status'),
   /** Sets a limit (`amount` null: back to the tier's); a raise asks for a proof (`reauth`). */
-  setLimit: (currency: string, kind: string, amount: string | null = null, reauth: ReauthInput | null = null): Promise<LimitChangedView> =>
+  setLimit: (currency: string, kind: LimitKind, amount: string | null = null, reauth: ReauthInput | null = null): Promise<LimitChangedView> =>
     call<LimitChangedView>('set_limit', { currency, kind, amount, reauth }),
   /** Reads a typed limit and says whether it lowers, keeps or raises the one in force. */
-  draftLimit: (currency: string, kind: string, typed: string): Promise<LimitDraft> =>
+  draftLimit: (currency: string, kind: LimitKind, typed: string): Promise<LimitDraft> =>
     call<LimitDraft>('draft_limit', { currency, kind, typed }),
   /**
    * Confirms a held redemption with a security key if its plan is still the one shown
