@@ -308,7 +308,10 @@ fn account_view(books: &Books, s: &Source, reconciled: Vec<ReconciliationView>) 
     }
 }
 
-fn latest_per_currency(rows: Vec<StoredReconciliation>, account: &str) -> Vec<ReconciliationView> {
+fn latest_per_currency(
+    rows: Vec<StoredReconciliation>,
+    account: &str,
+) -> Result<Vec<ReconciliationView>, AppError> {
     let mut seen = std::collections::BTreeSet::new();
     rows.into_iter()
         .filter(|r| seen.insert(r.reconciliation.provider.currency().code()))
@@ -329,7 +332,7 @@ pub fn list_accounts(
             Some(p) if is_provider_source(s) => latest_per_currency(
                 session.vault_at(now).reconciliations(p, 20, now)?,
                 s.id.as_str(),
-            ),
+            )?,
             _ => Vec::new(),
         };
         out.push(account_view(&books, s, reconciled));
@@ -382,8 +385,11 @@ pub fn show_account(
         (Some(p), Some(_)) => session.vault_at(now).reconciliations(p, 100, now)?,
         _ => Vec::new(),
     };
-    let reconciliations = stored.iter().map(|r| stored_view(r, &id)).collect();
-    let reconciled = latest_per_currency(stored, &id);
+    let reconciliations = stored
+        .iter()
+        .map(|r| stored_view(r, &id))
+        .collect::<Result<_, _>>()?;
+    let reconciled = latest_per_currency(stored, &id)?;
     let source = books
         .sources
         .iter()
@@ -700,22 +706,36 @@ fn explain(
     }
 }
 
-fn stored_view(r: &StoredReconciliation, account: &str) -> ReconciliationView {
+fn stored_view(r: &StoredReconciliation, account: &str) -> Result<ReconciliationView, AppError> {
     let rec = &r.reconciliation;
-    let detail: serde_json::Value = serde_json::from_str(&rec.detail).unwrap_or_default();
-    let suspect: Option<LegRef> = detail
-        .get("suspect")
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
-    let in_flight: Vec<LegRef> = detail
-        .get("in_flight")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
+    // Written by this program: a detail that no longer reads would explain the difference
+    // wrongly (no suspect, nothing in flight), so it is reported instead.
+    let damaged = || {
+        AppError::new(
+            ErrorCode::VaultDamaged,
+            format!(
+                "A stored reconciliation of {} is unreadable.",
+                r.provider_id
+            ),
+        )
+    };
+    let detail: serde_json::Value = serde_json::from_str(&rec.detail).map_err(|_| damaged())?;
+    let member = |name: &str| detail.get(name).filter(|v| !v.is_null()).cloned();
+    let suspect: Option<LegRef> = member("suspect")
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|_| damaged())?;
+    let in_flight: Vec<LegRef> = member("in_flight")
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|_| damaged())?
         .unwrap_or_default();
     let difference = rec
         .provider
         .checked_sub(rec.vault)
         .unwrap_or(Money::zero(rec.provider.currency()));
     let (explanation_en, explanation_ko) = explain(rec.outcome, difference, suspect.as_ref());
-    ReconciliationView {
+    Ok(ReconciliationView {
         account: account.to_owned(),
         provider: r.provider_id.clone(),
         currency: rec.provider.currency().code().to_owned(),
@@ -732,7 +752,7 @@ fn stored_view(r: &StoredReconciliation, account: &str) -> ReconciliationView {
         suspect,
         in_flight,
         at: r.at,
-    }
+    })
 }
 
 impl<'de> serde::Deserialize<'de> for LegRef {
@@ -1006,7 +1026,7 @@ pub fn reconcile_account(
                 at: now,
             },
             account_source.id.as_str(),
-        ));
+        )?);
     }
     Ok(out)
 }

@@ -21,17 +21,19 @@ use ts_rs::TS;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::session::Session;
 
-/// `provider`'s cached catalog, parsed; `None` when none is cached or the cached document no
-/// longer parses (it was verified when stored: a caller then acts as if there were none).
+/// `provider`'s cached catalog, parsed; `None` when none is cached. A cached document that no
+/// longer reads (it was verified when stored) is reported as damage, never taken for "none".
 pub(crate) fn cached_catalog(
     session: &mut Session,
     provider: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Catalog>, AppError> {
-    Ok(session
+    session
         .vault_at(now)
         .catalog(provider, now)?
-        .and_then(|c| Catalog::parse_stored(&c.document).ok()))
+        .as_ref()
+        .map(read_stored)
+        .transpose()
 }
 
 /// The provider id of the demo catalog (checked against the document by a test).

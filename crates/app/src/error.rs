@@ -246,6 +246,14 @@ impl From<tipvault_wire::client::ClientError> for AppError {
     }
 }
 
+/// A protocol body that could not be written (never expected: protocol types always
+/// serialise); nothing was sent, signed or stored in its place.
+impl From<tipvault_wire::protocol::ProtocolError> for AppError {
+    fn from(e: tipvault_wire::protocol::ProtocolError) -> Self {
+        AppError::new(ErrorCode::Internal, sentence(&e))
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         let message = sentence(&err);

@@ -192,7 +192,7 @@ pub fn dispute(
     let request = DisputeRequest {
         v: V1,
         reason,
-        evidence_digest: evidence_digest(&evidence),
+        evidence_digest: evidence_digest(&evidence)?,
     };
     let client = client_for(session, net, &provider, now)?;
     let dispute_key = tipvault_wire::client::new_idempotency_key()
@@ -352,20 +352,27 @@ pub fn privacy_ledger(
     now: DateTime<Utc>,
 ) -> Result<Vec<PrivacyEntryView>, AppError> {
     let records = session.vault_at(now).privacy_log(now, 10_000)?;
-    Ok(records
+    records
         .into_iter()
         .map(|r| {
+            // What left the computer is never shown as nothing because its record no longer
+            // reads: the ledger says it is damaged instead.
             let fields: std::collections::BTreeMap<String, String> =
-                serde_json::from_str(&r.fields).unwrap_or_default();
-            PrivacyEntryView {
+                serde_json::from_str(&r.fields).map_err(|_| {
+                    AppError::new(
+                        ErrorCode::VaultDamaged,
+                        format!("A privacy record of {} is unreadable.", r.provider_id),
+                    )
+                })?;
+            Ok(PrivacyEntryView {
                 provider: r.provider_id,
                 redemption: r.redemption_id,
                 purpose: r.purpose,
                 fields: fields.into_iter().collect(),
                 sent_at: r.sent_at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Writes `bytes` to `path`, creating it readable by the user only (0600 on Unix; an existing

@@ -267,7 +267,11 @@ pub enum CeremonyKind {
 
 /// Builds `clientDataJSON` as a WebAuthn client does (WebAuthn L3 §5.8.1: `type`, `challenge`
 /// as base64url without padding, `origin`, `crossOrigin`), in that member order.
-pub fn client_data_json(kind: CeremonyKind, challenge: &[u8], origin: &str) -> Vec<u8> {
+pub fn client_data_json(
+    kind: CeremonyKind,
+    challenge: &[u8],
+    origin: &str,
+) -> Result<Vec<u8>, AuthenticatorError> {
     #[derive(Serialize)]
     struct ClientData<'a> {
         #[serde(rename = "type")]
@@ -286,9 +290,11 @@ pub fn client_data_json(kind: CeremonyKind, challenge: &[u8], origin: &str) -> V
         origin,
         cross_origin: false,
     };
-    // Serialising a struct of strings and a bool cannot fail; an empty body would then be
-    // refused by the relying party's parser rather than panic here.
-    serde_json::to_vec(&data).unwrap_or_default()
+    // A struct of strings and a bool always serialises; were it ever not, the ceremony fails
+    // here instead of signing over an empty client data.
+    serde_json::to_vec(&data).map_err(|e| {
+        AuthenticatorError::Device(format!("the client data could not be written: {e}"))
+    })
 }
 
 pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), AuthenticatorError> {
@@ -301,7 +307,8 @@ mod tests {
 
     #[test]
     fn client_data_has_the_members_a_relying_party_checks() {
-        let json = client_data_json(CeremonyKind::Get, &[0xfb, 0xff], "https://tipvault.local");
+        let json =
+            client_data_json(CeremonyKind::Get, &[0xfb, 0xff], "https://tipvault.local").unwrap();
         let text = String::from_utf8(json).unwrap();
         assert_eq!(
             text,

@@ -261,7 +261,7 @@ impl Authenticator for SoftAuthenticator {
         }
 
         let client_data_json =
-            client_data_json(CeremonyKind::Create, &request.challenge, &request.origin);
+            client_data_json(CeremonyKind::Create, &request.challenge, &request.origin)?;
         // Attestation "none" (WebAuthn L3 §8.7): an empty statement; nothing about the device
         // is claimed or provable.
         let attestation_object = cbor(&Value::Map(vec![
@@ -325,7 +325,7 @@ impl Authenticator for SoftAuthenticator {
         }
         let authenticator_data = auth_data_header(&request.rp_id, flags, credential.sign_count);
         let client_data_json =
-            client_data_json(CeremonyKind::Get, &request.challenge, &request.origin);
+            client_data_json(CeremonyKind::Get, &request.challenge, &request.origin)?;
         let signing_key = SigningKey::from_slice(&credential.private_key)
             .map_err(|_| AuthenticatorError::Device("a stored key is invalid".into()))?;
         let mut message = authenticator_data.clone();

@@ -174,7 +174,7 @@ impl Authenticator for UsbAuthenticator {
         request: &MakeCredentialRequest,
     ) -> Result<AttestationResponse, AuthenticatorError> {
         let client_data_json =
-            client_data_json(CeremonyKind::Create, &request.challenge, &request.origin);
+            client_data_json(CeremonyKind::Create, &request.challenge, &request.origin)?;
         let pub_cred_params: Vec<_> = request
             .algorithms
             .iter()
@@ -239,7 +239,7 @@ impl Authenticator for UsbAuthenticator {
         request: &GetAssertionRequest,
     ) -> Result<AssertionResponse, AuthenticatorError> {
         let client_data_json =
-            client_data_json(CeremonyKind::Get, &request.challenge, &request.origin);
+            client_data_json(CeremonyKind::Get, &request.challenge, &request.origin)?;
         let args = SignArgs {
             client_data_hash: Sha256::digest(&client_data_json).into(),
             origin: request.origin.clone(),

@@ -350,7 +350,10 @@ impl Catalog {
             serde_json::from_str(json).map_err(|e| CatalogError::Malformed {
                 detail: e.to_string(),
             })?;
-        let mut value = serde_json::to_value(catalog.to_raw()).unwrap_or_default();
+        let mut value =
+            serde_json::to_value(catalog.to_raw()).map_err(|e| CatalogError::Malformed {
+                detail: e.to_string(),
+            })?;
         keep_unknown(&received, &mut value, CATALOG_MEMBERS);
         if let (Some(theirs), Some(ours)) = (
             received.get("products").and_then(|p| p.as_array()),

@@ -41,22 +41,29 @@ use crate::verbs::account::AccountCommand;
 use crate::verbs::audit::AuditCommand;
 use crate::verbs::auth::AuthCommand;
 use crate::verbs::autocashout::AutoCashOutCommand;
+use crate::verbs::cancel::CancelArgs;
 use crate::verbs::catalog::CatalogCommand;
 use crate::verbs::demo::DemoArgs;
 use crate::verbs::dispute::DisputeArgs;
-use crate::verbs::history::{FilterArgs, HistoryArgs};
+use crate::verbs::export::ExportArgs;
+use crate::verbs::forecast::ForecastArgs;
+use crate::verbs::history::HistoryArgs;
 use crate::verbs::import::ImportArgs;
 use crate::verbs::init::KdfArgs;
 use crate::verbs::passphrase::PassphraseCommand;
 use crate::verbs::preview::PreviewArgs;
 use crate::verbs::provider::ProviderCommand;
+use crate::verbs::purge::PurgeArgs;
 use crate::verbs::receipt::ReceiptCommand;
 use crate::verbs::redeem::RedeemArgs;
+use crate::verbs::rekey::RekeyArgs;
 use crate::verbs::retention::RetentionCommand;
 use crate::verbs::risk::RiskCommand;
 use crate::verbs::settings::SettingsCommand;
 use crate::verbs::source::SourceCommand;
+use crate::verbs::totals::TotalsArgs;
 use crate::verbs::verify::VerifyArgs;
+use crate::verbs::verify_bundle::VerifyBundleArgs;
 
 /// Tipvault: a private vault for your tips and credit, and the cash-outs you make from them.
 #[derive(Debug, Parser)]
@@ -133,18 +140,9 @@ enum Command {
     },
     /// Re-encrypt the whole vault under a new random data key; with --vault-key, replace the
     /// vault key first (needs the passphrase; security keys lose their unlock slot).
-    Rekey {
-        /// Also replace the vault key, so that no old copy of the key file (with an old
-        /// passphrase or a removed key) opens the vault as it is now.
-        #[arg(long)]
-        vault_key: bool,
-    },
+    Rekey(RekeyArgs),
     /// Delete every record whose retention period has ended.
-    Purge {
-        /// Only count what would be deleted.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Purge(PurgeArgs),
     /// Show or change how long each kind of record is kept.
     Retention {
         #[command(subcommand)]
@@ -186,28 +184,11 @@ enum Command {
     /// List entries, newest first, a page at a time.
     History(HistoryArgs),
     /// Totals per source, currency and period.
-    Totals {
-        /// The period: day, week (ISO) or month.
-        #[arg(long, default_value = "month", value_name = "PERIOD")]
-        by: String,
-        #[command(flatten)]
-        filter: FilterArgs,
-    },
+    Totals(TotalsArgs),
     /// When each source with a payout threshold is expected to reach it.
-    Forecast {
-        /// Base the rate on the net income of this many trailing days.
-        #[arg(long, default_value_t = 30, value_name = "DAYS")]
-        window_days: u32,
-    },
+    Forecast(ForecastArgs),
     /// Write every entry as csv, json, beancount or ledger (hledger).
-    Export {
-        /// csv, json, beancount or ledger.
-        #[arg(long, value_name = "FORMAT")]
-        format: String,
-        /// Write to this file (created readable by you only) instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Add, pair and list cash-out providers.
     Provider {
         #[command(subcommand)]
@@ -227,10 +208,7 @@ enum Command {
         command: ReceiptCommand,
     },
     /// Verify an evidence bundle offline.
-    VerifyBundle {
-        /// The bundle file.
-        file: PathBuf,
-    },
+    VerifyBundle(VerifyBundleArgs),
     /// What was sent to which provider, and when.
     PrivacyLedger,
     /// Run the sandbox provider (demo money) on loopback until interrupted.
@@ -245,7 +223,7 @@ enum Command {
     /// Confirm a paused redemption with your security key, then send it.
     Verify(VerifyArgs),
     /// Cancel a redemption that was not sent (paused, refused or only planned).
-    Cancel(VerifyArgs),
+    Cancel(CancelArgs),
     /// Automatic cash-outs (trusted tier): when a source reaches a threshold, redeem.
     Autocashout {
         #[command(subcommand)]
@@ -310,8 +288,8 @@ fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), AppError> {
         Command::Check => check::run(ctx),
         Command::Auth { command } => auth::run(ctx, command),
         Command::Passphrase { command } => passphrase::run(ctx, command),
-        Command::Rekey { vault_key } => rekey::run(ctx, *vault_key),
-        Command::Purge { dry_run } => purge::run(ctx, *dry_run),
+        Command::Rekey(args) => rekey::run(ctx, args),
+        Command::Purge(args) => purge::run(ctx, args),
         Command::Retention { command } => retention::run(ctx, command),
         Command::Audit { command } => audit::run(ctx, command),
         Command::ExportKey => export_key::run(ctx),
@@ -323,16 +301,16 @@ fn dispatch(ctx: &Ctx, command: &Command) -> Result<(), AppError> {
         Command::Import(args) => import::run(ctx, args),
         Command::Balance => balance::run(ctx),
         Command::History(args) => history::run(ctx, args),
-        Command::Totals { by, filter } => totals::run(ctx, by, filter),
-        Command::Forecast { window_days } => forecast::run(ctx, *window_days),
-        Command::Export { format, out } => export::run(ctx, format, out.as_deref()),
+        Command::Totals(args) => totals::run(ctx, args),
+        Command::Forecast(args) => forecast::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
         Command::Provider { command } => provider::run(ctx, command),
         Command::Redeem(args) => redeem::run(ctx, args),
         Command::Redemptions => redemptions::run(ctx),
         Command::Reconcile => reconcile::run(ctx),
         Command::Dispute(args) => dispute::run(ctx, args),
         Command::Receipt { command } => receipt::run(ctx, command),
-        Command::VerifyBundle { file } => verify_bundle::run(ctx, file),
+        Command::VerifyBundle(args) => verify_bundle::run(ctx, args),
         Command::PrivacyLedger => privacy_ledger::run(ctx),
         Command::Sandbox(args) => sandbox::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),

@@ -441,21 +441,22 @@ pub fn forecast_text(forecasts: &[ForecastView]) -> String {
             "{}: balance {} of {} {}",
             f.source, f.balance.amount, f.threshold.amount, f.threshold.currency
         );
-        let tail = match (f.outcome, &f.expected_at, &f.remaining) {
-            (ForecastOutcome::AlreadyReached, _, _) => {
+        let to_go = f.remaining.as_ref().map_or("", |r| r.amount.as_str());
+        let tail = match f.outcome {
+            ForecastOutcome::AlreadyReached => {
                 "threshold reached: a payout can be requested".to_owned()
             }
-            (ForecastOutcome::ExpectedAt, Some(at), Some(rem)) => format!(
-                "{} to go, expected around {} at the last {} days' rate",
-                rem.amount,
-                at.format("%Y-%m-%d"),
+            ForecastOutcome::ExpectedAt => format!(
+                "{to_go} to go, expected around {} at the last {} days' rate",
+                f.expected_at
+                    .map(|at| at.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
                 f.window_days
             ),
-            (_, _, Some(rem)) => format!(
-                "{} to go; no income in the last {} days to forecast from",
-                rem.amount, f.window_days
+            ForecastOutcome::NotAtCurrentRate => format!(
+                "{to_go} to go; no income in the last {} days to forecast from",
+                f.window_days
             ),
-            _ => String::new(),
         };
         lines.push(format!("{head} — {tail}"));
     }
@@ -498,20 +499,23 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
                 .unwrap_or_default(),
         ));
     }
-    match (&r.risk, r.attention) {
-        (Some(risk), Some(Attention::WaitsForKey)) => s.push_str(&format!(
-            "  waiting for your confirmation ({}): `tipvault verify {}` or `tipvault cancel {}`; \
+    match r.attention {
+        Some(Attention::WaitsForKey) => s.push_str(&format!(
+            "  waiting for your confirmation{}: `tipvault verify {}` or `tipvault cancel {}`; \
              why: `tipvault risk explain {}`\n",
-            code_of(&risk.outcome),
+            r.risk
+                .as_ref()
+                .map(|risk| format!(" ({})", code_of(&risk.outcome)))
+                .unwrap_or_default(),
             r.id,
             r.id,
             r.id
         )),
-        (_, Some(Attention::Refused)) => s.push_str(&format!(
+        Some(Attention::Refused) => s.push_str(&format!(
             "  refused by the risk check: `tipvault risk explain {}`\n",
             r.id
         )),
-        _ => {}
+        None => {}
     }
     s.trim_end().to_owned()
 }

@@ -92,9 +92,8 @@ pub struct Verified {
 }
 
 /// The digest a dispute request carries: of the evidence, in the protocol's canonical JSON.
-#[must_use]
-pub fn evidence_digest(e: &Evidence) -> Sha256Digest {
-    Sha256Digest::of(&protocol::to_bytes(e))
+pub fn evidence_digest(e: &Evidence) -> Result<Sha256Digest, protocol::ProtocolError> {
+    Ok(Sha256Digest::of(&protocol::to_bytes("evidence", e)?))
 }
 
 fn hex32(text: &str) -> Option<[u8; 32]> {
@@ -150,7 +149,8 @@ pub fn verify(bytes: &[u8]) -> Result<Verified, BundleError> {
         }
         prev = Some(h);
     }
-    if bundle.dispute.evidence_digest != evidence_digest(ev) {
+    let digest = evidence_digest(ev).map_err(|e| BundleError::Malformed(e.to_string()))?;
+    if bundle.dispute.evidence_digest != digest {
         return Err(BundleError::EvidenceDigest);
     }
     if let Some(ack) = &bundle.acknowledgement

@@ -267,7 +267,7 @@ impl Sandbox {
             catalog,
             signed_catalog,
             &config,
-        );
+        )?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(app.clone());
         let task = tokio::spawn(async move {

@@ -85,12 +85,13 @@ impl App {
         catalog: Catalog,
         signed: SignedCatalog,
         config: &Config,
-    ) -> Arc<App> {
-        Arc::new(App {
+    ) -> Result<Arc<App>, protocol::ProtocolError> {
+        let signed_catalog = protocol::to_bytes("catalog", &signed)?;
+        Ok(Arc::new(App {
             store,
             key,
             key_id,
-            issued: Mutex::new((catalog.clone(), protocol::to_bytes(&signed))),
+            issued: Mutex::new((catalog.clone(), signed_catalog)),
             catalog,
             catalog_validity: config.catalog_validity,
             clock: config.clock.clone(),
@@ -102,7 +103,7 @@ impl App {
             fee_markup: std::sync::atomic::AtomicI64::new(config.faults.fee_markup_minor),
             max_body: config.max_body_bytes,
             wrong_codes: std::sync::atomic::AtomicU32::new(0),
-        })
+        }))
     }
 
     pub(crate) fn set_hostility(&self, hostility: Option<Hostility>) {
@@ -155,7 +156,11 @@ impl App {
             && let Ok(next) = crate::issue(&issued.0, now.timestamp(), self.catalog_validity)
         {
             let signed = SignedCatalog::sign(&self.key, &self.key_id, &next);
-            *issued = (next, protocol::to_bytes(&signed));
+            // An issue that cannot be written is not served: the current one stays until it
+            // expires (the client then says the catalog is stale, which is true).
+            if let Ok(bytes) = protocol::to_bytes("catalog", &signed) {
+                *issued = (next, bytes);
+            }
         }
         issued.1.clone()
     }
@@ -179,6 +184,12 @@ fn refuse(status: u16, code: ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal(status, code, message.into())
 }
 
+impl From<protocol::ProtocolError> for Refusal {
+    fn from(e: protocol::ProtocolError) -> Self {
+        refuse(503, ErrorCode::Unavailable, e.to_string())
+    }
+}
+
 impl From<rusqlite::Error> for Refusal {
     fn from(e: rusqlite::Error) -> Self {
         refuse(503, ErrorCode::Unavailable, format!("storage failed: {e}"))
@@ -194,10 +205,15 @@ struct Answer {
 }
 
 fn error_body(code: ErrorCode, message: String) -> Vec<u8> {
-    protocol::to_bytes(&ErrorBody {
+    let body = ErrorBody {
         v: V1,
         error: code,
         message,
+    };
+    // An error body is strings and a code; were it ever unwritable, the answer still says
+    // the provider failed rather than sending an empty body.
+    protocol::to_bytes("error", &body).unwrap_or_else(|_| {
+        br#"{"v":1,"error":"unavailable","message":"the answer could not be written"}"#.to_vec()
     })
 }
 
@@ -394,8 +410,16 @@ fn parse_body<T: serde::de::DeserializeOwned>(
         .map_err(|e| refuse(400, ErrorCode::MalformedBody, e.to_string()))
 }
 
-fn now_time(app: &App) -> DateTime<Utc> {
-    DateTime::from_timestamp((app.clock)(), 0).unwrap_or_default()
+/// The provider's clock as a time; a clock out of range answers 503 instead of 1970.
+fn now_time(app: &App) -> Result<DateTime<Utc>, Refusal> {
+    let secs = (app.clock)();
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| {
+        refuse(
+            503,
+            ErrorCode::Unavailable,
+            format!("the provider's clock reads {secs}, which is not a time"),
+        )
+    })
 }
 
 fn handle(app: &App, view: &Request) -> Result<Answer, Refusal> {
@@ -406,7 +430,7 @@ fn handle(app: &App, view: &Request) -> Result<Answer, Refusal> {
             authenticate(app, view, true)?;
             Ok(Answer {
                 status: 200,
-                body: app.catalog_body(now_time(app)),
+                body: app.catalog_body(now_time(app)?),
                 committed: false,
             })
         }
@@ -571,12 +595,15 @@ fn pair(
     )?;
     Ok((
         201,
-        protocol::to_bytes(&Paired {
-            v: V1,
-            device_id,
-            provider_id: app.catalog.provider_id().to_owned(),
-            provider_key_id: app.key_id.clone(),
-        }),
+        protocol::to_bytes(
+            "paired",
+            &Paired {
+                v: V1,
+                device_id,
+                provider_id: app.catalog.provider_id().to_owned(),
+                provider_key_id: app.key_id.clone(),
+            },
+        )?,
     ))
 }
 
@@ -607,16 +634,19 @@ fn balance(app: &App, caller: &Caller) -> Result<Answer, Refusal> {
     }
     Ok(Answer {
         status: 200,
-        body: protocol::to_bytes(&Balance {
-            v: V1,
-            device_id: if app.balance_lie() == Some(BalanceLie::AnotherDevice) {
-                "dev_someone_else".to_owned()
-            } else {
-                caller.keyid.clone()
+        body: protocol::to_bytes(
+            "balance",
+            &Balance {
+                v: V1,
+                device_id: if app.balance_lie() == Some(BalanceLie::AnotherDevice) {
+                    "dev_someone_else".to_owned()
+                } else {
+                    caller.keyid.clone()
+                },
+                balances,
+                as_of: now_time(app)?,
             },
-            balances,
-            as_of: now_time(app),
-        }),
+        )?,
         committed: false,
     })
 }
@@ -676,16 +706,19 @@ fn quote(app: &App, view: &Request) -> Result<(u16, Vec<u8>), Refusal> {
     );
     Ok((
         201,
-        protocol::to_bytes(&Quote {
-            v: V1,
-            quote_id,
-            product: q.product,
-            amount: Amount::from_money(net),
-            fee: Amount::from_money(fee),
-            total: Amount::from_money(total),
-            currency: q.currency,
-            expires_at: now_time(app) + chrono::Duration::minutes(10),
-        }),
+        protocol::to_bytes(
+            "quote",
+            &Quote {
+                v: V1,
+                quote_id,
+                product: q.product,
+                amount: Amount::from_money(net),
+                fee: Amount::from_money(fee),
+                total: Amount::from_money(total),
+                currency: q.currency,
+                expires_at: now_time(app)? + chrono::Duration::minutes(10),
+            },
+        )?,
     ))
 }
 
@@ -741,7 +774,7 @@ fn redeem(
     }
 
     let account = account_of(tx, caller)?;
-    let now = now_time(app);
+    let now = now_time(app)?;
     let day = now.format("%Y-%m-%d").to_string();
     let (count, sum): (i64, i64) = tx.query_row(
         "SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM redemptions WHERE account = ?1 AND product = ?2 AND day = ?3",
@@ -801,8 +834,8 @@ fn redeem(
             request_digest: content_digest(view.body()),
             issued_at: now,
         },
-    );
-    let receipt_json = String::from_utf8(protocol::to_bytes(&receipt)).unwrap_or_default();
+    )?;
+    let receipt_json = protocol::to_text("receipt", &receipt)?;
     // The double-charge fault applies the same request a second time under another id (a
     // provider's retry bug) and charges it again; the client is told only of the first.
     let again = format!("{id}-again");
@@ -824,12 +857,15 @@ fn redeem(
     }
     Ok((
         201,
-        protocol::to_bytes(&RedemptionStatus {
-            v: V1,
-            redemption_id: id,
-            state: RedemptionState::Confirmed,
-            receipt,
-        }),
+        protocol::to_bytes(
+            "redemption",
+            &RedemptionStatus {
+                v: V1,
+                redemption_id: id,
+                state: RedemptionState::Confirmed,
+                receipt,
+            },
+        )?,
     ))
 }
 
@@ -873,7 +909,7 @@ fn redemption_status(app: &App, caller: &Caller, id: &str) -> Result<Answer, Ref
     let status = load_redemption(&conn, caller, id)?;
     Ok(Answer {
         status: 200,
-        body: protocol::to_bytes(&status),
+        body: protocol::to_bytes("redemption", &status)?,
         committed: false,
     })
 }
@@ -887,13 +923,13 @@ fn dispute(
 ) -> Result<(u16, Vec<u8>), Refusal> {
     let d: DisputeRequest = parse_body("dispute", view)?;
     load_redemption(tx, caller, id)?;
-    let now = now_time(app);
+    let now = now_time(app)?;
     let idem = idempotency_key(view)?;
     let dispute_id = format!(
         "dp_{}",
         URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{id}\0{idem}"))[..12])
     );
-    let reason = serde_json::to_string(&d.reason).unwrap_or_default();
+    let reason = protocol::to_text("dispute reason", &d.reason)?;
     tx.execute(
         "INSERT INTO disputes (id, redemption_id, reason, evidence_digest, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![dispute_id, id, reason, d.evidence_digest.as_str(), now.timestamp()],
@@ -904,14 +940,17 @@ fn dispute(
     )?;
     Ok((
         201,
-        protocol::to_bytes(&DisputeAck {
-            v: V1,
-            dispute_id,
-            redemption_id: id.to_owned(),
-            reason: d.reason,
-            evidence_digest: d.evidence_digest,
-            opened_at: now,
-        }),
+        protocol::to_bytes(
+            "dispute acknowledgement",
+            &DisputeAck {
+                v: V1,
+                dispute_id,
+                redemption_id: id.to_owned(),
+                reason: d.reason,
+                evidence_digest: d.evidence_digest,
+                opened_at: now,
+            },
+        )?,
     ))
 }
 
@@ -924,7 +963,7 @@ fn verification(
     let req: VerificationRequest = parse_body("verification", view)?;
     // The store is locked by the enclosing transaction: query through it, never `app.store`.
     account_of(tx, caller)?;
-    let now = now_time(app);
+    let now = now_time(app)?;
     let claims = VerificationClaims {
         v: V1,
         provider_id: app.catalog.provider_id().to_owned(),
@@ -933,7 +972,7 @@ fn verification(
         issued_at: now,
         expires_at: now + chrono::Duration::days(365),
     };
-    let payload = String::from_utf8(protocol::to_bytes(&claims)).unwrap_or_default();
+    let payload = protocol::to_text("verification claims", &claims)?;
     let doc = SignedDocument::sign(&app.key, &app.key_id, DocumentKind::Verification, payload);
-    Ok((201, protocol::to_bytes(&doc)))
+    Ok((201, protocol::to_bytes("verification token", &doc)?))
 }

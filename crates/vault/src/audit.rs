@@ -11,6 +11,7 @@
 //! dropping the newest entries is invisible unless their hash was recorded elsewhere.
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -262,14 +263,23 @@ pub(crate) fn entries(
         // Past i64::MAX no sequence number exists: clamp rather than wrap to "from the start".
         named_params! {":after": i64::try_from(after_seq).unwrap_or(i64::MAX), ":now": now.timestamp(), ":limit": limit},
         |row| {
+            // A row this program did not write is an error, never a default that would then
+            // be reported as a broken chain somewhere else.
+            let bad = |index: usize, kind: Type, what: &str| {
+                rusqlite::Error::FromSqlConversionFailure(index, kind, what.to_owned().into())
+            };
             let detail: String = row.get(3)?;
             let hash: Vec<u8> = row.get(4)?;
             Ok(AuditEntry {
-                seq: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                seq: u64::try_from(row.get::<_, i64>(0)?)
+                    .map_err(|_| bad(0, Type::Integer, "a negative sequence number"))?,
                 at: unix_time(1, row.get(1)?)?,
                 kind: row.get(2)?,
-                detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
-                hash: hash.try_into().unwrap_or([0; 32]),
+                detail: serde_json::from_str(&detail)
+                    .map_err(|_| bad(3, Type::Text, "a detail that is not JSON"))?,
+                hash: hash
+                    .try_into()
+                    .map_err(|_| bad(4, Type::Blob, "a hash that is not 32 bytes"))?,
             })
         },
     )?;

@@ -110,6 +110,11 @@ pub enum Unknown {
     UnexpectedStatus(u16),
 }
 
+/// A body that could not be written was never sent.
+fn written(body: Result<Vec<u8>, protocol::ProtocolError>) -> Result<Vec<u8>, ClientError> {
+    body.map_err(|e| ClientError::NotSent(e.to_string()))
+}
+
 /// A failed exchange, split by what the caller may conclude.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -546,13 +551,18 @@ impl ProviderClient {
     /// `POST /v1/devices`: pairs this device's key using a one-time code; on success the
     /// client signs as the returned device id.
     pub async fn pair(&mut self, enrollment_code: &str) -> Result<Paired, ClientError> {
-        let body = protocol::to_bytes(&PairingRequest {
-            v: V1,
-            enrollment_code: enrollment_code.to_owned(),
-            public_key: protocol::self_certifying_keyid(self.device_key.verifying_key().as_bytes())
+        let body = written(protocol::to_bytes(
+            "pairing request",
+            &PairingRequest {
+                v: V1,
+                enrollment_code: enrollment_code.to_owned(),
+                public_key: protocol::self_certifying_keyid(
+                    self.device_key.verifying_key().as_bytes(),
+                )
                 .trim_start_matches("pk:")
                 .to_owned(),
-        });
+            },
+        ))?;
         // The same key for every try with this code: a retry after a lost answer gets the
         // stored answer (200), where a fresh key would meet a code already used.
         let key = pairing_idempotency_key(&self.device_key, enrollment_code);
@@ -606,7 +616,7 @@ impl ProviderClient {
                 "POST",
                 "/v1/quotes",
                 Some(idempotency_key),
-                protocol::to_bytes(q),
+                written(protocol::to_bytes("quote request", q))?,
                 "quote",
             )
             .await?;
@@ -629,7 +639,7 @@ impl ProviderClient {
     ) -> Result<Redeemed, ClientError> {
         // The receipt can only be checked for a paired device: refuse before sending.
         self.require_paired()?;
-        let body = protocol::to_bytes(r);
+        let body = written(protocol::to_bytes("redemption request", r))?;
         let request = self.prepare("POST", "/v1/redemptions", Some(idempotency_key), body)?;
         let exchange = self.send(request).await?;
         let created = match exchange.response.status() {
@@ -679,23 +689,6 @@ impl ProviderClient {
             );
         }
         Ok(body)
-    }
-
-    /// `GET /v1/redemptions/{id}`: the status and receipt of a redemption, checked only for
-    /// its signature and id. To reconcile a leg use [`Self::redemption_for`], which also
-    /// checks that the receipt answers the request that was sent.
-    pub async fn redemption(
-        &self,
-        id: &str,
-    ) -> Result<(RedemptionStatus, ReceiptBody), ClientError> {
-        let (_, key) = self.require_pinned()?;
-        let status = self.redemption_status(id).await?;
-        self.check_pinned_key_id(&status.receipt.0)?;
-        let body = status.receipt.verify(key).map_err(Unknown::Receipt)?;
-        if body.redemption_id != id {
-            return Err(Unknown::Malformed("the receipt is for another redemption".into()).into());
-        }
-        Ok((status, body))
     }
 
     /// The signed status of redemption `id`, as answered (the caller checks its receipt), and
@@ -752,7 +745,7 @@ impl ProviderClient {
                 "POST",
                 &path,
                 Some(idempotency_key),
-                protocol::to_bytes(d),
+                written(protocol::to_bytes("dispute", d))?,
                 "dispute",
             )
             .await?;
@@ -780,7 +773,7 @@ impl ProviderClient {
                 "POST",
                 "/v1/verifications",
                 Some(idempotency_key),
-                protocol::to_bytes(v),
+                written(protocol::to_bytes("verification request", v))?,
                 "verification",
             )
             .await?;
@@ -887,7 +880,15 @@ mod tests {
         c.set_device_id("dev_1");
         let err = c.balance().await.unwrap_err();
         assert_not_sent(&err, &l, "balance");
-        let err = c.redemption("rd_x").await.unwrap_err();
+        let sent = top_up();
+        let body = protocol::to_bytes("redemption request", &sent).unwrap();
+        let binding = RedemptionBinding {
+            device_id: "dev_1",
+            idempotency_key: "leg-1",
+            body: &body,
+            request: &sent,
+        };
+        let err = c.redemption_for(&binding).await.unwrap_err();
         assert_not_sent(&err, &l, "status");
         let err = c.redeem("leg-1", &top_up()).await.unwrap_err();
         assert_not_sent(&err, &l, "redeem");

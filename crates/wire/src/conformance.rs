@@ -295,6 +295,11 @@ fn choose_product<'a>(catalog: &'a Catalog, balance: Option<&Balance>) -> Option
     fallback
 }
 
+/// A request body the kit sends (a body it cannot write stops the kit).
+fn request_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    protocol::to_bytes("request", value).map_err(|e| e.to_string())
+}
+
 /// A fresh random device key's seed (a throwaway key, wiped all the same).
 fn fresh_seed() -> Result<zeroize::Zeroizing<[u8; 32]>, String> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
@@ -367,11 +372,11 @@ async fn checks(
     let public_key = protocol::self_certifying_keyid(key.verifying_key().as_bytes())
         .trim_start_matches("pk:")
         .to_owned();
-    let body = protocol::to_bytes(&PairingRequest {
+    let body = request_body(&PairingRequest {
         v: V1,
         enrollment_code: enrollment_code.to_owned(),
         public_key,
-    });
+    })?;
     let request = client
         .prepare("POST", "/v1/devices", Some("conformance-pairing"), body)
         .map_err(|e| e.to_string())?;
@@ -419,7 +424,7 @@ async fn checks(
     let product = choose_product(&catalog.catalog, balance.as_ref().ok())
         .ok_or("needs a product in a currency the balance holds")?;
     let redemption = smallest_request(product).ok_or("needs a product with a smallest amount")?;
-    let redemption_body = protocol::to_bytes(&redemption);
+    let redemption_body = request_body(&redemption)?;
 
     // §3.2, §6: a refusal (an unknown product) is signed like every answer.
     let mut unknown = redemption.clone();
@@ -429,7 +434,7 @@ async fn checks(
             "POST",
             "/v1/redemptions",
             Some("conformance-unknown"),
-            protocol::to_bytes(&unknown),
+            request_body(&unknown)?,
         )
         .map_err(|e| e.to_string())?;
     run(
@@ -477,7 +482,7 @@ async fn checks(
     // still refuse it, so the check never spends more than its one smallest redemption.
     let mut tampered = redemption.clone();
     tampered.product = "conformance-no-such-product".into();
-    let altered = signed.clone().with_body(protocol::to_bytes(&tampered));
+    let altered = signed.clone().with_body(request_body(&tampered)?);
     run(
         "bad-digest-refused",
         expect_refusal(
@@ -515,7 +520,7 @@ async fn checks(
             "POST",
             "/v1/redemptions",
             Some("conformance-nosy"),
-            protocol::to_bytes(&nosy),
+            request_body(&nosy)?,
         )
         .map_err(|e| e.to_string())?;
     run(
@@ -537,7 +542,7 @@ async fn checks(
                     "POST",
                     "/v1/redemptions",
                     Some("conformance-bare"),
-                    protocol::to_bytes(&bare),
+                    request_body(&bare)?,
                 )
                 .map_err(|e| e.to_string())?;
             expect_refusal(
@@ -603,7 +608,7 @@ async fn checks(
             "POST",
             "/v1/redemptions",
             Some(&idempotency_key),
-            protocol::to_bytes(&other),
+            request_body(&other)?,
         )
         .map_err(|e| e.to_string())?;
     run(
@@ -643,7 +648,7 @@ async fn checks(
         .dispute(&id, &format!("{idempotency_key}-dispute"), &dispute)
         .await
     {
-        Ok(_) => match client.redemption(&id).await {
+        Ok(_) => match client.redemption_for(&binding).await {
             Ok((status, _)) if status.state == protocol::RedemptionState::Disputed => Outcome::Pass,
             Ok((status, _)) => {
                 Outcome::Fail(format!("after the dispute the state is {:?}", status.state))

@@ -29,14 +29,9 @@ pub(crate) fn record_confirmed(
         redemption_id: leg.redemption_id.clone(),
         seq: leg.seq,
         provider_id: leg.provider_id.clone(),
-        // JSON is UTF-8; were the bytes ever not, the leg stays unconfirmed (and is reconciled)
-        // rather than confirmed with an empty receipt.
-        document: String::from_utf8(protocol::to_bytes(receipt)).map_err(|e| {
-            AppError::new(
-                ErrorCode::Internal,
-                format!("The receipt could not be kept: {e}."),
-            )
-        })?,
+        // Were it ever unwritable, the leg stays unconfirmed (and is reconciled) rather than
+        // confirmed with an empty receipt.
+        document: protocol::to_text("receipt", receipt)?,
         request,
         stored_at: now,
     })?;
@@ -46,7 +41,7 @@ pub(crate) fn record_confirmed(
                "provider_redemption_id": body.redemption_id,
                "amount": body.amount.as_str(), "fee": body.fee.as_str(),
                "currency": body.currency.code(),
-               "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes(receipt))}),
+               "receipt_digest": protocol::Sha256Digest::of(&protocol::to_bytes("receipt", receipt)?)}),
     )?)?;
     // A receipt is the provider's word on what it charged; a fee other than the one the plan
     // was approved with (from the provider's own signed catalog) is booked as charged, and

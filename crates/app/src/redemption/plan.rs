@@ -144,7 +144,7 @@ pub fn plan_redemption(
                 currency: r.net.currency().code().to_owned(),
                 amount_minor: minor(r.net)?,
                 fee_minor: minor(r.fee)?,
-                body: protocol::to_bytes(&body),
+                body: protocol::to_bytes("redemption request", &body)?,
                 idempotency_key: tipvault_wire::client::new_idempotency_key()
                     .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
             });

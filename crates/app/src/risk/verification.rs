@@ -61,8 +61,7 @@ pub fn verify_tier(
             "The provider's verification token is not valid now (check the device clock).",
         ));
     }
-    let token = String::from_utf8(protocol::to_bytes(&doc))
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+    let token = protocol::to_text("verification token", &doc)?;
     let tier = code_of(&claims.tier);
     let vault = session.vault_at(now);
     vault.provider_verification_put(

@@ -573,7 +573,7 @@ fn fuzz_seeds_from_a_real_exchange() {
         "signed_document",
         "real-receipt.json",
         Some(0),
-        &protocol::to_bytes(&real_receipt),
+        &protocol::to_bytes("body", &real_receipt).unwrap(),
     );
     write(
         "signed_document",
@@ -587,18 +587,18 @@ fn fuzz_seeds_from_a_real_exchange() {
         .verify(&bundle_key.verifying_key().unwrap())
         .unwrap();
     body.provider_key_id = PROVIDER_KEYID.into();
-    let receipt = SignedReceipt::sign(&provider, &body);
+    let receipt = SignedReceipt::sign(&provider, &body).unwrap();
     write(
         "signed_document",
         "receipt.json",
         Some(0),
-        &protocol::to_bytes(&receipt),
+        &protocol::to_bytes("body", &receipt).unwrap(),
     );
     write(
         "signed_document",
         "receipt-payload.json",
         Some(3),
-        &protocol::to_bytes(&body),
+        &protocol::to_bytes("body", &body).unwrap(),
     );
     let status = RedemptionStatus {
         v: protocol::V1,
@@ -610,13 +610,13 @@ fn fuzz_seeds_from_a_real_exchange() {
         "protocol_body",
         "redemption-status.json",
         Some(6),
-        &protocol::to_bytes(&status),
+        &protocol::to_bytes("body", &status).unwrap(),
     );
 
     // Catalogs: the demo catalog, signed and as payload.
     let demo = tipvault_preview::Catalog::parse(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
     let signed_catalog = SignedCatalog::sign(&provider, PROVIDER_KEYID, &demo);
-    let signed_catalog_bytes = protocol::to_bytes(&signed_catalog);
+    let signed_catalog_bytes = protocol::to_bytes("body", &signed_catalog).unwrap();
     write(
         "signed_document",
         "catalog.json",
@@ -668,7 +668,7 @@ fn fuzz_seeds_from_a_real_exchange() {
         "signed_document",
         "verification.json",
         Some(0),
-        &protocol::to_bytes(&token),
+        &protocol::to_bytes("body", &token).unwrap(),
     );
 
     // Signed messages: a redemption request as the device signs it, and the provider's answer
@@ -678,7 +678,7 @@ fn fuzz_seeds_from_a_real_exchange() {
         .and_then(|r| r.with_header("Idempotency-Key", "idem-seed"))
         .and_then(|r| r.with_header("Content-Type", "application/json"))
         .unwrap()
-        .with_body(protocol::to_bytes(&real_request));
+        .with_body(protocol::to_bytes("body", &real_request).unwrap());
     sign_request(&device, DEVICE_KEYID, &mut req, NOW, NONCE).unwrap();
     let mut data = header_lines(req.headers()).into_bytes();
     data.push(0xFF);
@@ -695,7 +695,7 @@ fn fuzz_seeds_from_a_real_exchange() {
         let mut resp = Response::new(status_code)
             .and_then(|r| r.with_header("Content-Type", "application/json"))
             .unwrap()
-            .with_body(protocol::to_bytes(&status));
+            .with_body(protocol::to_bytes("body", &status).unwrap());
         sign_response(&provider, PROVIDER_KEYID, &mut resp, &fixed, NOW).unwrap();
         let mut data = header_lines(resp.headers()).into_bytes();
         data.push(0xFF);

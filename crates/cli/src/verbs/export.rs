@@ -1,14 +1,28 @@
 //! `tipvault export`: the ledger as CSV, JSON, Beancount or hledger.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use tipvault_app::{AppError, clock};
 
 use crate::context::Ctx;
 
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// csv, json, beancount or ledger.
+    #[arg(long, value_name = "FORMAT")]
+    format: String,
+    /// Write to this file (created readable by you only) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
 /// Runs the verb.
-pub(crate) fn run(ctx: &Ctx, format: &str, path: Option<&std::path::Path>) -> Result<(), AppError> {
+pub(crate) fn run(ctx: &Ctx, args: &ExportArgs) -> Result<(), AppError> {
     let Ctx { out, .. } = ctx;
+    let path = args.out.as_deref();
     let tz = tipvault_app::parse_tz(&ctx.tz)?;
-    let format = tipvault_app::ExportFormat::parse(format)?;
+    let format = tipvault_app::ExportFormat::parse(&args.format)?;
     let exported = match path {
         Some(path) => ctx.with_session(|session| {
             tipvault_app::export_to_file(session, format, tz, path, clock::now())

@@ -1,12 +1,21 @@
 //! `tipvault purge`: deletes every expired record now.
 
+use clap::Args;
 use tipvault_app::{AppError, LockReason, clock};
 
 use crate::context::Ctx;
 use crate::output;
 
+#[derive(Debug, Args)]
+pub(crate) struct PurgeArgs {
+    /// Only count what would be deleted.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 /// Runs the verb.
-pub(crate) fn run(ctx: &Ctx, dry_run: bool) -> Result<(), AppError> {
+pub(crate) fn run(ctx: &Ctx, args: &PurgeArgs) -> Result<(), AppError> {
+    let dry_run = args.dry_run;
     let Ctx {
         location,
         access,

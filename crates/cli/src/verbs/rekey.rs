@@ -1,12 +1,22 @@
 //! `tipvault rekey`: a new data key (or, with `--vault-key`, a new vault key and data key).
 
+use clap::Args;
 use tipvault_app::{AppError, clock};
 
 use crate::context::Ctx;
 use crate::output;
 
+#[derive(Debug, Args)]
+pub(crate) struct RekeyArgs {
+    /// Also replace the vault key, so that no old copy of the key file (with an old
+    /// passphrase or a removed key) opens the vault as it is now.
+    #[arg(long)]
+    vault_key: bool,
+}
+
 /// Runs the verb.
-pub(crate) fn run(ctx: &Ctx, vault_key: bool) -> Result<(), AppError> {
+pub(crate) fn run(ctx: &Ctx, args: &RekeyArgs) -> Result<(), AppError> {
+    let vault_key = args.vault_key;
     let Ctx { access, out, .. } = ctx;
     if vault_key {
         let replaced = ctx.with_session(|session| {

@@ -9,7 +9,7 @@ use crate::output::describe;
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
     /// The paused redemption (rx_…).
-    pub(crate) id: String,
+    id: String,
 }
 
 /// Runs the verb.

@@ -1,11 +1,21 @@
 //! `tipvault verify-bundle`: checks an evidence bundle offline.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use tipvault_app::AppError;
 
 use crate::context::Ctx;
 
+#[derive(Debug, Args)]
+pub(crate) struct VerifyBundleArgs {
+    /// The bundle file.
+    file: PathBuf,
+}
+
 /// Runs the verb.
-pub(crate) fn run(ctx: &Ctx, file: &std::path::Path) -> Result<(), AppError> {
+pub(crate) fn run(ctx: &Ctx, args: &VerifyBundleArgs) -> Result<(), AppError> {
+    let file = args.file.as_path();
     let Ctx { out, .. } = ctx;
     let view = tipvault_app::verify_bundle_file(file)?;
     out.value(&view, || {

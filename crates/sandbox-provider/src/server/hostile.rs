@@ -99,14 +99,14 @@ fn receipt_lie(
     view: &Request,
     status: u16,
     body: Vec<u8>,
-    forge: impl FnOnce(&SigningKey, &ReceiptBody) -> SignedReceipt,
+    forge: impl FnOnce(&SigningKey, &ReceiptBody) -> Result<SignedReceipt, protocol::ProtocolError>,
 ) -> axum::response::Response {
     let forged = protocol::parse::<RedemptionStatus>("redemption", &body)
         .ok()
         .and_then(|mut s| {
             let receipt: ReceiptBody = serde_json::from_str(&s.receipt.0.payload).ok()?;
-            s.receipt = forge(&app.key, &receipt);
-            Some(protocol::to_bytes(&s))
+            s.receipt = forge(&app.key, &receipt).ok()?;
+            protocol::to_bytes("redemption", &s).ok()
         });
     signed(app, view, status, forged.unwrap_or(body), None)
 }

@@ -38,16 +38,8 @@ async fn a_dropped_response_is_outcome_unknown_and_the_status_shows_it_confirmed
     );
 
     // Reconcile: the id is derived from the device and the idempotency key.
-    let id = redemption_id(env.client.device_id().unwrap(), "leg-1");
-    let (status, receipt) = env.client.redemption(&id).await.unwrap();
-    assert_eq!(
-        status.state,
-        tipvault_wire::protocol::RedemptionState::Confirmed
-    );
-    assert_eq!(receipt.amount.as_str(), "1000");
-
-    // The same lookup for the request that was sent checks the receipt answers it...
-    let body = tipvault_wire::protocol::to_bytes(&top_up("1000"));
+    // The lookup for the request that was sent finds it and checks the receipt answers it...
+    let body = tipvault_wire::protocol::to_bytes("redemption request", &top_up("1000")).unwrap();
     let sent = top_up("1000");
     let binding = RedemptionBinding {
         device_id: env.client.device_id().unwrap(),
@@ -55,11 +47,19 @@ async fn a_dropped_response_is_outcome_unknown_and_the_status_shows_it_confirmed
         body: &body,
         request: &sent,
     };
-    let (_, checked) = env.client.redemption_for(&binding).await.unwrap();
-    assert_eq!(checked, receipt);
+    let (status, receipt) = env.client.redemption_for(&binding).await.unwrap();
+    assert_eq!(
+        status.state,
+        tipvault_wire::protocol::RedemptionState::Confirmed
+    );
+    assert_eq!(
+        status.redemption_id,
+        redemption_id(env.client.device_id().unwrap(), "leg-1")
+    );
+    assert_eq!(receipt.amount.as_str(), "1000");
     // ...and refuses it for any other request under the same key.
     let other = top_up("2000");
-    let other_body = tipvault_wire::protocol::to_bytes(&other);
+    let other_body = tipvault_wire::protocol::to_bytes("body", &other).unwrap();
     let wrong = RedemptionBinding {
         body: &other_body,
         request: &other,

@@ -63,13 +63,18 @@ fn receipt(idem: &str, amount: &str, body_digest: String, key: &SigningKey) -> V
             request_digest: body_digest,
             issued_at: Utc::now(),
         },
-    );
-    protocol::to_bytes(&RedemptionStatus {
-        v: V1,
-        redemption_id: redemption_id(DEVICE, idem),
-        state: RedemptionState::Confirmed,
-        receipt: r,
-    })
+    )
+    .unwrap();
+    protocol::to_bytes(
+        "body",
+        &RedemptionStatus {
+            v: V1,
+            redemption_id: redemption_id(DEVICE, idem),
+            state: RedemptionState::Confirmed,
+            receipt: r,
+        },
+    )
+    .unwrap()
 }
 
 fn signed(h: &Hostile, status: u16, body: Vec<u8>, bound_to: &Request) -> axum::response::Response {
@@ -101,7 +106,7 @@ async fn lie(
             signed(&h, 201, body, &view)
         }
         Lie::ReceiptForAnotherRequest => {
-            let other = protocol::to_bytes(&top_up("3000"));
+            let other = protocol::to_bytes("body", &top_up("3000")).unwrap();
             let body = receipt(&idem, "3000", content_digest(&other), &h.key);
             signed(&h, 201, body, &view)
         }
@@ -145,22 +150,31 @@ async fn lie(
                     request_digest: digest,
                     issued_at: Utc::now(),
                 },
-            );
-            let body = protocol::to_bytes(&RedemptionStatus {
-                v: V1,
-                redemption_id: redemption_id(DEVICE, &idem),
-                state: RedemptionState::Confirmed,
-                receipt: r,
-            });
+            )
+            .unwrap();
+            let body = protocol::to_bytes(
+                "body",
+                &RedemptionStatus {
+                    v: V1,
+                    redemption_id: redemption_id(DEVICE, &idem),
+                    state: RedemptionState::Confirmed,
+                    receipt: r,
+                },
+            )
+            .unwrap();
             signed(&h, 201, body, &view)
         }
         Lie::BalanceWith202 => {
-            let body = protocol::to_bytes(&protocol::Balance {
-                v: V1,
-                device_id: DEVICE.into(),
-                balances: Vec::new(),
-                as_of: Utc::now(),
-            });
+            let body = protocol::to_bytes(
+                "body",
+                &protocol::Balance {
+                    v: V1,
+                    device_id: DEVICE.into(),
+                    balances: Vec::new(),
+                    as_of: Utc::now(),
+                },
+            )
+            .unwrap();
             signed(&h, 202, body, &view)
         }
         Lie::AnswerBoundToAnotherRequest => {

@@ -182,11 +182,15 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
         protocol::self_certifying_keyid(SigningKey::from_bytes(&seed).verifying_key().as_bytes())
             .trim_start_matches("pk:")
             .to_owned();
-    let pairing = protocol::to_bytes(&PairingRequest {
-        v: V1,
-        enrollment_code: sandbox.enrollment_code().to_owned(),
-        public_key,
-    });
+    let pairing = protocol::to_bytes(
+        "body",
+        &PairingRequest {
+            v: V1,
+            enrollment_code: sandbox.enrollment_code().to_owned(),
+            public_key,
+        },
+    )
+    .unwrap();
     let paired = exchange(
         &client,
         s,
@@ -212,12 +216,16 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
         "balance",
     )
     .await;
-    let quote = protocol::to_bytes(&QuoteRequest {
-        v: V1,
-        product: "krw-mobile-top-up".into(),
-        amount: protocol::Amount::new("10000").unwrap(),
-        currency: tipvault_money::Currency::KRW,
-    });
+    let quote = protocol::to_bytes(
+        "body",
+        &QuoteRequest {
+            v: V1,
+            product: "krw-mobile-top-up".into(),
+            amount: protocol::Amount::new("10000").unwrap(),
+            currency: tipvault_money::Currency::KRW,
+        },
+    )
+    .unwrap();
     exchange(
         &client,
         s,
@@ -231,7 +239,7 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
     .await;
 
     // §4.5 and §5: a redemption, its identical repeat and a conflicting reuse of its key.
-    let redemption = protocol::to_bytes(&support::top_up("10000"));
+    let redemption = protocol::to_bytes("body", &support::top_up("10000")).unwrap();
     let created = exchange(
         &client,
         s,
@@ -279,7 +287,7 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
         ("POST", "/v1/redemptions", Some("example-redemption")),
         Some((
             "redemption-request",
-            protocol::to_bytes(&support::top_up("20000")),
+            protocol::to_bytes("body", &support::top_up("20000")).unwrap(),
         )),
         422,
         "error",
@@ -300,11 +308,15 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
         "redemption-status",
     )
     .await;
-    let dispute = protocol::to_bytes(&DisputeRequest {
-        v: V1,
-        reason: DisputeReason::NotReceived,
-        evidence_digest: Sha256Digest::of(b"the evidence bundle the user keeps"),
-    });
+    let dispute = protocol::to_bytes(
+        "body",
+        &DisputeRequest {
+            v: V1,
+            reason: DisputeReason::NotReceived,
+            evidence_digest: Sha256Digest::of(b"the evidence bundle the user keeps"),
+        },
+    )
+    .unwrap();
     exchange(
         &client,
         s,
@@ -320,11 +332,15 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
         "dispute-ack",
     )
     .await;
-    let verification = protocol::to_bytes(&VerificationRequest {
-        v: V1,
-        tier: Tier::Verified,
-        evidence_digest: Sha256Digest::of(b"what was shown to the provider"),
-    });
+    let verification = protocol::to_bytes(
+        "body",
+        &VerificationRequest {
+            v: V1,
+            tier: Tier::Verified,
+            evidence_digest: Sha256Digest::of(b"what was shown to the provider"),
+        },
+    )
+    .unwrap();
     let token = exchange(
         &client,
         s,
@@ -346,7 +362,7 @@ async fn every_body_of_a_real_exchange_follows_its_schema_and_the_examples_are_c
     let mut nosy = support::top_up("10000");
     nosy.destination
         .insert("birth_date".into(), "1990-01-01".into());
-    let body = protocol::to_bytes(&nosy);
+    let body = protocol::to_bytes("body", &nosy).unwrap();
     // The schema allows any field name: what is declared is the catalog's business (§8).
     let refused = exchange(
         &client,

@@ -4,8 +4,8 @@ use tipvault_money::Currency;
 use tipvault_preview::Catalog;
 use tipvault_wire::client::ClientError;
 use tipvault_wire::protocol::{
-    self, Amount, DisputeReason, DisputeRequest, ErrorCode, QuoteRequest, Sha256Digest, Tier, V1,
-    VerificationRequest, redemption_id,
+    self, Amount, DisputeReason, DisputeRequest, ErrorCode, QuoteRequest, RedemptionBinding,
+    Sha256Digest, Tier, V1, VerificationRequest, redemption_id,
 };
 
 use crate::support::{self, client_for, device_seed, minimal_request, paired, top_up};
@@ -222,12 +222,12 @@ async fn a_replayed_request_is_refused() {
 #[tokio::test]
 async fn a_body_that_does_not_match_its_digest_is_refused() {
     let env = paired().await;
-    let body = protocol::to_bytes(&top_up("1000"));
+    let body = protocol::to_bytes("body", &top_up("1000")).unwrap();
     let req = env
         .client
         .prepare("POST", "/v1/redemptions", Some("leg-1"), body)
         .unwrap();
-    let tampered = req.with_body(protocol::to_bytes(&top_up("10000")));
+    let tampered = req.with_body(protocol::to_bytes("body", &top_up("10000")).unwrap());
     // The client cannot verify an answer to a request whose body it corrupted itself (the
     // response covers `content-digest;req`), so send it raw and read the signed refusal.
     let (status, error) = support::raw_send(&tampered).await;
@@ -343,7 +343,7 @@ async fn every_demo_product_is_redeemed_with_only_its_declared_fields() {
     for (i, product) in catalog.products().iter().enumerate() {
         let request = minimal_request(product);
         let body: serde_json::Value =
-            serde_json::from_slice(&protocol::to_bytes(&request)).unwrap();
+            serde_json::from_slice(&protocol::to_bytes("body", &request).unwrap()).unwrap();
         let top: Vec<&str> = body
             .as_object()
             .unwrap()
@@ -461,7 +461,7 @@ async fn malformed_and_oversized_bodies_are_refused() {
             "POST",
             "/v1/redemptions",
             Some("z"),
-            protocol::to_bytes(&top_up("1000")),
+            protocol::to_bytes("body", &top_up("1000")).unwrap(),
         )
         .unwrap();
     // The client refuses to sign a write without the header; strip it after signing.
@@ -515,7 +515,14 @@ async fn quote_dispute_and_verification() {
         .await
         .unwrap();
     assert_eq!(ack.evidence_digest, evidence);
-    let (status, _) = c.redemption(&id).await.unwrap();
+    let sent = top_up("1000");
+    let binding = RedemptionBinding {
+        device_id: c.device_id().unwrap(),
+        idempotency_key: "leg-1",
+        body: redeemed.exchange.request.body(),
+        request: &sent,
+    };
+    let (status, _) = c.redemption_for(&binding).await.unwrap();
     assert_eq!(status.state, protocol::RedemptionState::Disputed);
     assert_eq!(
         code(

@@ -230,3 +230,19 @@ fn an_excerpt_naming_a_record_links_up_after_older_entries_are_purged() {
             .is_empty()
     );
 }
+
+#[test]
+fn an_unreadable_entry_is_an_error_when_listed_and_a_problem_when_verified() {
+    let (_tmp, dir, key) = chain_of_six();
+    support::raw_conn(&dir, &key)
+        .execute_batch("UPDATE audit_log SET detail = 'not json' WHERE seq = 3;")
+        .unwrap();
+    let (vault, _) = Vault::unlock(&dir, &support::pass(), t0()).unwrap();
+    // Listed, it is never shown as an entry without detail (it once read as null).
+    assert!(vault.audit_entries(t0(), 0, 100).is_err());
+    // Verified, it is the tampering it is.
+    assert_eq!(
+        vault.audit_verify().unwrap().problem,
+        Some(AuditProblem::HashMismatch { seq: 3 })
+    );
+}

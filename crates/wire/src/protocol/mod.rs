@@ -45,6 +45,15 @@ pub enum ProtocolError {
         /// The currency it was read in.
         currency: Currency,
     },
+    /// A body could not be written as JSON (a value serde cannot express): nothing is sent,
+    /// signed or stored in its place.
+    #[error("a {what} could not be written as JSON: {detail}")]
+    Unserialisable {
+        /// Which body.
+        what: &'static str,
+        /// serde's explanation.
+        detail: String,
+    },
 }
 
 /// Parses a protocol body strictly.
@@ -58,11 +67,28 @@ pub fn parse<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Serialises a protocol body (compact JSON).
-pub fn to_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    // Protocol types hold only strings, integers, maps and sequences, which serde_json always
-    // serialises; an empty body is never a valid reply and fails verification downstream.
-    serde_json::to_vec(value).unwrap_or_default()
+/// Serialises a protocol body (compact JSON). Protocol types hold only strings, integers,
+/// string-keyed maps and sequences, which serde_json always writes; should one ever fail, the
+/// caller gets the error instead of an empty body it might sign, send or store.
+pub fn to_bytes<T: serde::Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<Vec<u8>, ProtocolError> {
+    serde_json::to_vec(value).map_err(|e| ProtocolError::Unserialisable {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+/// [`to_bytes`] as text (JSON is UTF-8).
+pub fn to_text<T: serde::Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<String, ProtocolError> {
+    serde_json::to_string(value).map_err(|e| ProtocolError::Unserialisable {
+        what,
+        detail: e.to_string(),
+    })
 }
 
 /// The protocol version marker: serialises as `1`, deserialises only from `1`.

@@ -13,7 +13,7 @@ use ed25519_dalek::VerifyingKey;
 use tipvault_money::Currency;
 
 use super::document::{DocumentError, DocumentKind, SignedDocument};
-use super::{Amount, RedemptionRequest, V1, redemption_id};
+use super::{Amount, ProtocolError, RedemptionRequest, V1, redemption_id};
 use crate::digest::content_digest;
 use crate::httpsig::SigningKey;
 
@@ -93,15 +93,14 @@ pub struct SignedReceipt(pub SignedDocument);
 
 impl SignedReceipt {
     /// Provider side: signs `body`.
-    #[must_use]
-    pub fn sign(key: &SigningKey, body: &ReceiptBody) -> SignedReceipt {
-        let payload = String::from_utf8(super::to_bytes(body)).unwrap_or_default();
-        SignedReceipt(SignedDocument::sign(
+    pub fn sign(key: &SigningKey, body: &ReceiptBody) -> Result<SignedReceipt, ProtocolError> {
+        let payload = super::to_text("receipt", body)?;
+        Ok(SignedReceipt(SignedDocument::sign(
             key,
             &body.provider_key_id,
             DocumentKind::Receipt,
             payload,
-        ))
+        )))
     }
 
     /// Verifies signature and shape with the provider's public key (offline).
@@ -180,7 +179,7 @@ mod tests {
             currency: Currency::KRW,
             destination: [("email".to_owned(), "a@example.org".to_owned())].into(),
         };
-        let bytes = super::super::to_bytes(&req);
+        let bytes = super::super::to_bytes("redemption request", &req).unwrap();
         (req, bytes)
     }
 
@@ -202,6 +201,7 @@ mod tests {
                 issued_at: Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap(),
             },
         )
+        .unwrap()
     }
 
     #[test]
@@ -263,7 +263,7 @@ mod tests {
         ));
         let mut other_req = req.clone();
         other_req.amount = Amount::new("10000").unwrap();
-        let other_bytes = super::super::to_bytes(&other_req);
+        let other_bytes = super::super::to_bytes("redemption request", &other_req).unwrap();
         let binding = RedemptionBinding {
             device_id: "dev_1",
             idempotency_key: "k1",
