@@ -85,7 +85,8 @@ fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, 
         .ok_or_else(|| AppError::invalid(format!("{text:?} does not exist in {tz}.")))
 }
 
-fn parse_amount(text: &str) -> Result<Decimal, AppError> {
+/// A filter's bound ("at least", "at most"): a plain number, compared in any currency.
+fn parse_bound(text: &str) -> Result<Decimal, AppError> {
     Decimal::from_str(text.trim())
         .map_err(|_| AppError::invalid(format!("{text:?} is not an amount (e.g. 5 or 12.50).")))
 }
@@ -126,8 +127,8 @@ fn filter_of(query: &HistoryQuery, tz: Tz) -> Result<HistoryFilter, AppError> {
             .as_deref()
             .map(|t| parse_instant(t, tz, true))
             .transpose()?,
-        min_gross: query.min.as_deref().map(parse_amount).transpose()?,
-        max_gross: query.max.as_deref().map(parse_amount).transpose()?,
+        min_gross: query.min.as_deref().map(parse_bound).transpose()?,
+        max_gross: query.max.as_deref().map(parse_bound).transpose()?,
         search: query.search.clone().filter(|s| !s.trim().is_empty()),
     })
 }

@@ -72,22 +72,8 @@ opaque_id!(
     SourceId
 );
 
-/// What a leg buys. The same kinds as the catalog's (`tipvault-preview`); repeated here so the
-/// risk engine depends on `money` alone, as the architecture's arrows require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductKind {
-    /// Prepaid mobile credit.
-    MobileTopUp,
-    /// A donation.
-    Donation,
-    /// Credit on a transit card.
-    TransitCredit,
-    /// A gift card or voucher.
-    GiftCard,
-    /// Money paid to a bank account.
-    BankPayout,
-}
+/// What a leg buys: the catalog's product kinds.
+pub use tipvault_catalog::ProductKind;
 
 /// One leg of a claim: where one part of the amount goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,15 +53,11 @@ pub(crate) struct Judged {
 }
 
 pub(crate) fn kind_of(catalog: Option<&Catalog>, product: &str) -> ProductKind {
-    use tipvault_preview::product::ProductKind as K;
-    match catalog.and_then(|c| c.product(product)).map(|p| p.kind()) {
-        Some(K::Donation) => ProductKind::Donation,
-        Some(K::TransitCredit) => ProductKind::TransitCredit,
-        Some(K::GiftCard) => ProductKind::GiftCard,
-        Some(K::BankPayout) => ProductKind::BankPayout,
+    catalog
+        .and_then(|c| c.product(product))
+        .map(|p| p.kind())
         // A product no longer in the catalog: its kind only labels history.
-        Some(K::MobileTopUp) | None => ProductKind::MobileTopUp,
-    }
+        .unwrap_or(ProductKind::MobileTopUp)
 }
 
 /// The plan of `r` (every leg) and its digest, from the one builder the step-up dialog uses
