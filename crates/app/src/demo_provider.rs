@@ -2,12 +2,11 @@
 //! the demo vault and paired with it. Both front ends start demo mode through here (the
 //! `demo` feature, which owns the sandbox dependency), so demo start exists once.
 //!
-//! The one decision to know: the sandbox runs on the app's clock (`crate::clock`), so a test
-//! build that moves the clock moves the provider with it, and a signature's `created` time
-//! is never judged by another clock.
+//! The one decision to know: the sandbox runs on the network's clock (the app's clock unless a
+//! test set another with `Network::with_clock`), so a test that moves the clock moves the
+//! provider with it, and a signature's `created` time is never judged by another clock.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tipvault_sandbox_provider::{Config, Sandbox};
@@ -53,7 +52,7 @@ impl DemoProvider {
         config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         config.demo_balances = vec![("KRW".into(), DEMO_BALANCE_KRW)];
         config.faults.double_charge = options.double_charge;
-        config.clock = Arc::new(|| crate::clock::now().timestamp());
+        config.clock = net.unix_clock();
         let sandbox = net
             .runtime()
             .block_on(Sandbox::start(config))
