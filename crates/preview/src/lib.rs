@@ -50,6 +50,7 @@
 #![deny(clippy::float_arithmetic)]
 #![warn(missing_docs)]
 
+pub mod across;
 pub mod conservation;
 pub mod error;
 pub mod explain;
@@ -63,6 +64,7 @@ mod stranded;
 // crate (and `crate::catalog::…` paths inside this one keep working).
 pub use tipvault_catalog::{amount_rule, catalog, fee, freshness, product};
 
+pub use across::{AcrossError, AcrossPlan, ProviderPart, plan_across};
 pub use amount_rule::AmountRule;
 pub use catalog::{CATALOG_FORMAT, Catalog, DEMO_CATALOG_JSON, RawCatalog};
 pub use conservation::{Arrival, Conservation, conservation, conservation_lines};

@@ -6,6 +6,8 @@
 // Tests read fixtures and measure nothing else: the pure-crate rule (clippy.toml) is the library's.
 #![allow(clippy::disallowed_methods)]
 
+#[path = "preview/across.rs"]
+mod across;
 #[path = "preview/conservation.rs"]
 mod conservation;
 #[path = "preview/explain.rs"]
