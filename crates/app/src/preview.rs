@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tipvault_money::{Currency, Locale, Money, Rate};
 use tipvault_preview::{
     Catalog, Freshness, Objective, Plan, PlanRequest, Preference, Preview, ProductId, ProductKind,
-    Source,
+    ProviderPart, Source,
 };
 use ts_rs::TS;
 
@@ -242,6 +242,11 @@ fn run(
 ) -> Result<PreviewResult, AppError> {
     let preview = tipvault_preview::preview(catalog, request)
         .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    Ok(result_of(catalog, preview, limits))
+}
+
+/// A computed preview over `catalog`, with what every front end shows of it.
+fn result_of(catalog: &Catalog, preview: Preview, limits: Vec<LimitText>) -> PreviewResult {
     let explanation = Explanations {
         en: tipvault_preview::explain(&preview.best, Locale::En),
         ko: tipvault_preview::explain(&preview.best, Locale::Ko),
@@ -276,7 +281,7 @@ fn run(
         en: tipvault_preview::conservation_lines(&preview.best, Locale::En),
         ko: tipvault_preview::conservation_lines(&preview.best, Locale::Ko),
     };
-    Ok(PreviewResult {
+    PreviewResult {
         provider: catalog.provider_id().to_owned(),
         preview,
         explanation,
@@ -285,7 +290,7 @@ fn run(
         limits,
         destination_fields,
         names_ko,
-    })
+    }
 }
 
 /// A preview of the vault's current balances, as a person asks for it (the CLI's
@@ -549,6 +554,163 @@ pub fn preview_my_balances(
 ) -> Result<PreviewResult, AppError> {
     let catalog = choose_catalog(session, query.provider.as_deref(), now)?;
     preview_balances(session, &catalog, query, now)
+}
+
+/// A preview of the balances every paired provider holds, at once: each provider's part
+/// planned over its own catalog and accounts only, cheapest first under the shared limit
+/// ([`tipvault_preview::plan_across`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct AcrossPreviewResult {
+    /// Each provider's part, in the order the shared limit was spent (cheapest first).
+    pub parts: Vec<PreviewResult>,
+    /// What leaves the accounts per currency, over every provider.
+    pub debited: Vec<MoneyView>,
+    /// The limits the whole plan was held to, with why.
+    pub limits: Vec<LimitText>,
+}
+
+/// Previews the balances of every paired provider (or of the accounts `query.sources` names)
+/// in one plan: `query.provider` is ignored, the preferences span every catalog (a product id
+/// two catalogs use must be preferred by kind instead).
+pub fn preview_across_providers(
+    session: &mut Session,
+    query: &BalancePreviewQuery,
+    now: DateTime<Utc>,
+) -> Result<AcrossPreviewResult, AppError> {
+    let wanted: Vec<String> = query
+        .sources
+        .iter()
+        .map(|s| crate::accounts::account_provider(session, s.trim(), now))
+        .collect::<Result<_, _>>()?;
+    let mut held: std::collections::BTreeMap<String, Vec<Money>> = Default::default();
+    for (provider, money) in crate::accounts::redeemable_balances(session, now)? {
+        if wanted.is_empty() || wanted.contains(&provider) {
+            held.entry(provider).or_default().push(money);
+        }
+    }
+    if held.is_empty() {
+        return Err(AppError::invalid(
+            "No paired provider holds a balance of yours, so there is nothing to cash out.",
+        ));
+    }
+    let mut catalogs = Vec::with_capacity(held.len());
+    for provider in held.keys() {
+        let catalog =
+            crate::catalogs::cached_catalog(session, provider, now)?.ok_or_else(|| {
+                AppError::invalid(format!(
+                    "The catalog of {provider} is not in the vault: refresh it first."
+                ))
+                .with_hint(crate::error::Hint::ImportCatalog)
+            })?;
+        catalogs.push(catalog);
+    }
+    let parts: Vec<ProviderPart<'_>> = catalogs
+        .iter()
+        .map(|catalog| {
+            let provider = catalog.provider_id();
+            let account = crate::accounts::provider_source_id(provider).to_string();
+            let balances = held.get(provider).map(Vec::as_slice).unwrap_or_default();
+            ProviderPart {
+                catalog,
+                sources: balances
+                    .iter()
+                    .map(|m| Source {
+                        id: if balances.len() > 1 {
+                            format!("{account}:{}", m.currency().code())
+                        } else {
+                            account.clone()
+                        },
+                        balance: *m,
+                    })
+                    .collect(),
+                used_today: Vec::new(),
+            }
+        })
+        .collect();
+    // A name is read against every catalog: a kind anywhere, a product where it is offered.
+    let across = |text: &str, read: &dyn Fn(&Catalog, &str) -> Result<Preference, AppError>| {
+        let mut first_error = None;
+        for catalog in &catalogs {
+            match read(catalog, text) {
+                Ok(found) => return Ok(found),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| AppError::invalid("There is no catalog to read it in.")))
+    };
+    let preferences = query
+        .prefer
+        .iter()
+        .map(|p| across(p, &|c, t| parse_preference(c, t)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let excluded = query
+        .exclude
+        .iter()
+        .map(|p| across(p, &|c, t| parse_product(c, t).map(Preference::Product)))
+        .map(|found| match found {
+            Ok(Preference::Product(id)) => Ok(id),
+            Ok(Preference::Kind(_)) => Err(AppError::invalid("Exclude products by their id.")),
+            Err(e) => Err(e),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let rates: Vec<Rate> = query
+        .rates
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| parse_rate(r, now))
+        .collect::<Result<_, _>>()?;
+    let mut currencies: Vec<Currency> = held.values().flatten().map(|m| m.currency()).collect();
+    currencies.sort_by_key(|c| c.code());
+    currencies.dedup();
+    let headroom = crate::risk::standing::cash_out_headroom(session, now)?;
+    let (limits, texts): (Vec<Money>, Vec<LimitText>) = limits_for(&headroom, &currencies, &rates)
+        .into_iter()
+        .unzip();
+    let request = PlanRequest {
+        sources: Vec::new(),
+        preferences,
+        objective: query.objective.unwrap_or(Objective::LeastFees),
+        keep: query
+            .keep
+            .iter()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| parse_money_with_currency(k))
+            .collect::<Result<_, _>>()?,
+        excluded,
+        rates,
+        used_today: Vec::new(),
+        limits,
+        now,
+    };
+    let planned = tipvault_preview::plan_across(&parts, &request)
+        .map_err(|e| AppError::invalid(crate::error::sentence(&e)))?;
+    let debited = planned
+        .debited()
+        .map_err(|e| AppError::invalid(crate::error::sentence(&e)))?
+        .iter()
+        .map(MoneyView::from)
+        .collect();
+    let results = planned
+        .plans
+        .into_iter()
+        .filter_map(|plan| {
+            let catalog = catalogs
+                .iter()
+                .find(|c| c.provider_id() == plan.provider_id)?;
+            let preview = Preview {
+                best: plan,
+                alternatives: Vec::new(),
+            };
+            Some(result_of(catalog, preview, texts.clone()))
+        })
+        .collect();
+    Ok(AcrossPreviewResult {
+        parts: results,
+        debited,
+        limits: texts,
+    })
 }
 
 /// [`preview_query`] held to what the risk engine allows now (`headroom`, from

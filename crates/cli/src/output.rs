@@ -743,6 +743,44 @@ pub fn preview_text(result: &PreviewResult, korean: bool) -> String {
     text
 }
 
+/// `preview --from-balance --all-providers`: each provider's part, cheapest first, then what
+/// leaves in total and the limits the whole plan was held to.
+pub fn across_preview_text(across: &tipvault_app::AcrossPreviewResult, korean: bool) -> String {
+    let mut text = String::new();
+    for (i, part) in across.parts.iter().enumerate() {
+        let mut one = part.clone();
+        // The shared limits are said once, at the end.
+        one.limits.clear();
+        text.push_str(&format!(
+            "{}. {}{}\n",
+            i + 1,
+            part.provider,
+            if korean {
+                ""
+            } else {
+                " (its own accounts and catalog)"
+            }
+        ));
+        text.push_str(&preview_text(&one, korean));
+        text.push_str("\n\n");
+    }
+    let total: Vec<String> = across
+        .debited
+        .iter()
+        .map(|m| if korean { m.ko.clone() } else { m.en.clone() })
+        .collect();
+    text.push_str(&if korean {
+        format!("모든 제공자에서 나가는 금액: {}", total.join(" + "))
+    } else {
+        format!("Leaving your accounts in total: {}", total.join(" + "))
+    });
+    for limit in &across.limits {
+        text.push('\n');
+        text.push_str(if korean { &limit.ko } else { &limit.en });
+    }
+    text
+}
+
 /// `account list`: one group per place the money is, each account with its balances and its
 /// last reconciliation.
 pub fn accounts_text(accounts: &[tipvault_app::AccountView]) -> String {

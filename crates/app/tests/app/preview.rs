@@ -55,3 +55,123 @@ proptest! {
         }
     }
 }
+
+/// A provider on loopback with `catalog_json`, paired and reconciled in `session`, holding
+/// `balance_krw` for the user.
+fn paired_provider(
+    session: &mut tipvault_app::Session,
+    net: &tipvault_app::Network,
+    dir: &std::path::Path,
+    catalog_json: String,
+    code: &str,
+    balance_krw: i64,
+) -> tipvault_sandbox_provider::Sandbox {
+    let catalog: serde_json::Value = serde_json::from_str(&catalog_json).unwrap();
+    let provider = catalog["provider_id"].as_str().unwrap().to_owned();
+    let mut config = tipvault_sandbox_provider::Config::new(dir.join(format!("{provider}.sqlite")));
+    config.catalog_json = Some(catalog_json);
+    config.enrollment_code = Some(code.into());
+    config.demo_balances = vec![("KRW".into(), balance_krw)];
+    let sandbox = net
+        .runtime()
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .unwrap();
+    let now = Utc::now();
+    let kind = tipvault_app::providers::ProviderKind::Real;
+    let pass = super::support::PASSPHRASE;
+    super::support::add_provider(session, net, &sandbox.base_url(), kind, pass, now).unwrap();
+    tipvault_app::pair_provider(session, net, Some(&provider), code, now).unwrap();
+    tipvault_app::reconcile_account(session, net, &provider, now).unwrap();
+    sandbox
+}
+
+/// The demo catalog as another provider's: `provider_id`, and every KRW fee `percent`.
+fn catalog_of(provider_id: &str, percent: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
+    doc["provider_id"] = provider_id.into();
+    for product in doc["products"].as_array_mut().unwrap() {
+        if product["currency"] == "KRW" {
+            product["fee"]["percent"] = percent.into();
+            product["fee"]["fixed"] = "0".into();
+        }
+    }
+    doc.to_string()
+}
+
+#[test]
+fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
+    let (dir, _loc, mut session) = super::support::new_vault();
+    let net = tipvault_app::Network::new().unwrap();
+    let _edu = paired_provider(
+        &mut session,
+        &net,
+        dir.path(),
+        catalog_of("edu-points", "0"),
+        "1111-2222",
+        20_000,
+    );
+    let _telco = paired_provider(
+        &mut session,
+        &net,
+        dir.path(),
+        catalog_of("telco-points", "3"),
+        "3333-4444",
+        15_000,
+    );
+    let now = Utc::now();
+    let query = tipvault_app::BalancePreviewQuery {
+        prefer: vec!["donation".into()],
+        objective: Some(tipvault_app::preview::PreviewObjective::FirstPreference),
+        ..Default::default()
+    };
+    let across = tipvault_app::preview_across_providers(&mut session, &query, now).unwrap();
+    let providers: Vec<&str> = across.parts.iter().map(|p| p.provider.as_str()).collect();
+    assert_eq!(
+        providers,
+        ["edu-points", "telco-points"],
+        "the cheaper provider first"
+    );
+    let mut total = 0;
+    for part in &across.parts {
+        let plan = &part.preview.best;
+        let account = format!("provider-{}", part.provider);
+        // Each account only through its own provider, and conserved to the unit.
+        for outcome in &plan.sources {
+            assert_eq!(outcome.source_id, account);
+            assert_eq!(
+                outcome.debited.checked_add(outcome.left).unwrap(),
+                outcome.balance
+            );
+            total += outcome.debited.to_minor_i128();
+        }
+        for leg in &plan.legs {
+            assert!(leg.sources.iter().all(|d| d.source_id == account));
+        }
+    }
+    assert_eq!(
+        across
+            .debited
+            .iter()
+            .map(|m| i128::from(m.minor))
+            .sum::<i128>(),
+        total
+    );
+    // A new vault may cash out ₩30,000 at once: shared, spent by the cheaper provider first.
+    assert!(total <= 30_000, "{total}");
+    assert_eq!(
+        across.parts[0].preview.best.sources[0]
+            .debited
+            .to_minor_i128(),
+        20_000
+    );
+
+    // Both catalogs use the same product ids: naming one is ambiguous, so it is refused.
+    let by_id = tipvault_app::BalancePreviewQuery {
+        prefer: vec!["krw-donation-green-earth".into()],
+        ..Default::default()
+    };
+    let err = tipvault_app::preview_across_providers(&mut session, &by_id, now).unwrap_err();
+    assert_eq!(err.code, tipvault_app::ErrorCode::InvalidInput);
+    assert!(err.message.contains("several providers"), "{}", err.message);
+}

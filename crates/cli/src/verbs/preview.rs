@@ -21,6 +21,10 @@ pub(crate) struct PreviewArgs {
     /// With --from-balance: only these sources (repeatable).
     #[arg(long = "source", requires = "from_balance")]
     sources: Vec<String>,
+    /// With --from-balance: every paired provider's balance in one plan, each account through
+    /// its own provider's catalog, the cheapest provider first.
+    #[arg(long, requires = "from_balance", conflicts_with = "provider")]
+    all_providers: bool,
     /// The provider whose cached catalog to use (`demo` for the built-in one). Default: the
     /// only catalog in the vault, or the demo catalog.
     #[arg(long)]
@@ -66,6 +70,8 @@ enum Input {
     Amount(tipvault_app::PreviewQuery),
     /// The vault's balances (every source, or those named).
     Balances(tipvault_app::BalancePreviewQuery),
+    /// The balances of every paired provider, in one plan.
+    AcrossProviders(tipvault_app::BalancePreviewQuery),
 }
 
 impl TryFrom<&PreviewArgs> for Input {
@@ -79,7 +85,8 @@ impl TryFrom<&PreviewArgs> for Input {
             }
         };
         if args.from_balance {
-            return Ok(Input::Balances(tipvault_app::BalancePreviewQuery {
+            let across = args.all_providers;
+            let query = tipvault_app::BalancePreviewQuery {
                 sources: args.sources.clone(),
                 provider: args.provider.clone(),
                 prefer: args.prefer.clone(),
@@ -87,7 +94,12 @@ impl TryFrom<&PreviewArgs> for Input {
                 keep: args.keep.clone(),
                 exclude: args.exclude.clone(),
                 rates: args.rates.clone(),
-            }));
+            };
+            return Ok(if across {
+                Input::AcrossProviders(query)
+            } else {
+                Input::Balances(query)
+            });
         }
         if args.keep.len() > 1 {
             return Err(AppError::new(
@@ -111,6 +123,14 @@ impl TryFrom<&PreviewArgs> for Input {
 pub(crate) fn run(ctx: &Ctx, args: &PreviewArgs) -> Result<(), AppError> {
     let Ctx { location, out, .. } = ctx;
     let result = match Input::try_from(args)? {
+        Input::AcrossProviders(query) => {
+            let across = ctx.with_session(|session| {
+                tipvault_app::preview_across_providers(session, &query, clock::now())
+            })?;
+            let ko = matches!(args.lang, LangArg::Ko);
+            out.value(&across, || output::across_preview_text(&across, ko));
+            return Ok(());
+        }
         Input::Balances(query) => ctx.with_session(|session| {
             tipvault_app::preview_my_balances(session, &query, clock::now())
         })?,
