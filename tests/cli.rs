@@ -1765,3 +1765,114 @@ fn provider_check_reports_each_check_with_its_section() {
         out.stdout
     );
 }
+
+#[test]
+fn one_preview_spans_every_paired_providers_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    // Two of the demo providers (demo/providers), each holding KRW for the user.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut sandboxes = Vec::new();
+    for (name, code, balance) in [
+        ("edu-points", "1111-0001", 20_000),
+        ("telco-points", "1111-0002", 15_000),
+    ] {
+        let file = format!(
+            "{}/../demo/providers/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut config =
+            tipvault_sandbox_provider::Config::new(dir.path().join(format!("{name}.sqlite")));
+        config.catalog_json = Some(std::fs::read_to_string(&file).unwrap());
+        config.enrollment_code = Some(code.into());
+        config.demo_balances = vec![("KRW".into(), balance)];
+        let sandbox = rt
+            .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+            .unwrap();
+        let url = sandbox.base_url();
+        let fingerprint = sandbox.key_fingerprint();
+        for args in [
+            vec![
+                "provider",
+                "add",
+                url.as_str(),
+                "--fingerprint",
+                &fingerprint,
+            ],
+            vec!["provider", "pair", "--provider", name, code],
+            vec!["account", "reconcile", name],
+        ] {
+            let out = with_stdin(dir.path(), &pass(), &args);
+            assert!(out.status.success(), "{args:?}: {}", out.stderr);
+        }
+        sandboxes.push(sandbox);
+    }
+    let preview = json(&with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "--json",
+            "preview",
+            "--from-balance",
+            "--all-providers",
+            "--prefer",
+            "topup,donation",
+            "--objective",
+            "first-preference",
+        ],
+    ));
+    let parts = preview["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 2, "{preview}");
+    let mut total = 0;
+    for part in parts {
+        let provider = part["provider"].as_str().unwrap();
+        let account = format!("provider-{provider}");
+        for source in part["best"]["sources"].as_array().unwrap() {
+            assert_eq!(
+                source["source_id"],
+                account.as_str(),
+                "its own account only"
+            );
+            let debited = source["debited"]["amount"].as_str().unwrap();
+            total += debited.parse::<i64>().unwrap();
+        }
+        for leg in part["best"]["legs"].as_array().unwrap() {
+            let product = leg["product_id"].as_str().unwrap();
+            let own = provider.split('-').next().unwrap();
+            assert!(product.starts_with(own), "{provider} plans {product}");
+        }
+    }
+    let debited: i64 = preview["debited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["minor"].as_i64().unwrap())
+        .sum();
+    assert_eq!(debited, total, "the total is the parts' sum");
+    // The text says each provider's part and the total.
+    let text = with_stdin(
+        dir.path(),
+        &pass(),
+        &[
+            "preview",
+            "--from-balance",
+            "--all-providers",
+            "--prefer",
+            "topup",
+        ],
+    );
+    assert!(text.status.success(), "{}", text.stderr);
+    assert!(
+        text.stdout.contains("edu-points") && text.stdout.contains("telco-points"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("Leaving your accounts in total"),
+        "{}",
+        text.stdout
+    );
+    for sandbox in sandboxes {
+        rt.block_on(sandbox.stop());
+    }
+}
