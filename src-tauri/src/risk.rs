@@ -225,10 +225,9 @@ async fn auto_cashouts_now<R: Runtime>(
     let inner = handle.clone();
     blocking(handle, move |d| {
         let redeemer = inner.state::<Redeemer>();
-        let net = redeemer.net()?;
         let mut progress = leg_progress(&inner);
         let ran = d.with_session(|s| {
-            app::run_auto_cashouts_unattended(s, net, &mut progress, clock::now())
+            app::run_auto_cashouts_unattended(s, || redeemer.net(), &mut progress, clock::now())
         })?;
         Ok(ran.map(|ran| AutoCashOutRan {
             run: Some(ran.run),

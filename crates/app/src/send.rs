@@ -140,16 +140,18 @@ pub struct UnattendedRun {
 /// The automatic cash-out rules run the way a scheduler would, after an unlock or an import:
 /// `None` when there is nothing to tell (no rule may fire, or the rules only repeated that they
 /// fired within the last day). A failure to send after the rules fired is part of the answer,
-/// not an error: the rules' decisions are already stored.
-pub fn run_auto_cashouts_unattended(
+/// not an error: the rules' decisions are already stored. `net` is asked for only once a rule
+/// may fire: a vault without rules costs one read and never sets up the network.
+pub fn run_auto_cashouts_unattended<'n>(
     session: &mut Session,
-    net: &Network,
+    net: impl FnOnce() -> Result<&'n Network, AppError>,
     progress: &mut dyn FnMut(&LegProgress),
     now: DateTime<Utc>,
 ) -> Result<Option<UnattendedRun>, AppError> {
     if !auto_cashouts_may_fire(session, now)? {
         return Ok(None);
     }
+    let net = net()?;
     let run = run_auto_cashouts(session, net, now)?;
     let send_error = if run.queued_any() {
         run_outbox_with(session, net, progress).err()

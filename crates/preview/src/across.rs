@@ -7,9 +7,12 @@
 //!   holds ([`ProviderPart`]); each part is planned with [`crate::plan`] over that provider's
 //!   catalog and those accounts only, so no leg can be drawn on an account another provider
 //!   holds. An account named under two providers is refused ([`AcrossError::SourceInTwoParts`]).
-//! - **Whichever costs least goes first.** Parts are ordered by what cashing out through them
-//!   costs (fees over what leaves, each part planned alone), cheapest first; a shared limit is
-//!   spent in that order, and an amount to keep stays in the dearest accounts.
+//! - **Whichever serves first, then costs least, goes first.** Parts are ordered (each planned
+//!   alone) by the earliest preference they serve when the objective is the first preference,
+//!   then by what cashing out through them costs (fees over gross, a unitless share), cheapest
+//!   first; a shared limit is spent in that order, and an amount to keep stays in the accounts
+//!   last in it. The shared limit is the most one claim may debit: a plan across providers is
+//!   approved as one claim.
 //! - **Product ids are per provider.** Two catalogs may use the same id. A preference naming an
 //!   id two catalogs offer is ambiguous and refused ([`AcrossError::AmbiguousProduct`]): it
 //!   could not say which provider the user meant. Excluding such an id excludes it everywhere
@@ -17,11 +20,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rust_decimal::Decimal;
 use tipvault_money::{Currency, Money, MoneyError};
 
 use crate::catalog::Catalog;
 use crate::error::PlanError;
-use crate::plan::{Plan, PlanRequest, Preference, Source, Usage};
+use crate::plan::{Objective, Plan, PlanRequest, Preference, Source, Usage};
 use crate::planner::plan;
 use crate::product::ProductId;
 
@@ -83,8 +87,8 @@ pub enum AcrossError {
     },
     /// A preference names a product id that several providers' catalogs offer.
     #[error(
-        "{product:?} is a product of several providers ({}): name it with its provider, or \
-         prefer its kind", providers.join(", ")
+        "{product:?} is a product of several providers ({}): prefer its kind instead, or \
+         preview one provider", providers.join(", ")
     )]
     AmbiguousProduct {
         /// The id.
@@ -97,6 +101,12 @@ pub enum AcrossError {
     UnknownProduct {
         /// The id.
         product: String,
+    },
+    /// An amount to keep is negative or given twice for one currency.
+    #[error("the amount to keep in {currency} is negative or given twice: give one amount >= 0")]
+    InvalidKeep {
+        /// Its currency.
+        currency: Currency,
     },
     /// One provider's part could not be planned.
     #[error("{provider}: {error}")]
@@ -135,6 +145,14 @@ pub fn plan_across(
             }
         }
     }
+    let mut keep_currencies = BTreeSet::new();
+    for m in &request.keep {
+        if m.is_negative() || !keep_currencies.insert(m.currency()) {
+            return Err(AcrossError::InvalidKeep {
+                currency: m.currency(),
+            });
+        }
+    }
     for preference in &request.preferences {
         if let Preference::Product(id) = preference {
             let offering: Vec<String> = parts
@@ -159,14 +177,25 @@ pub fn plan_across(
         }
     }
 
-    // Cheapest first: each part planned alone, with nothing held back, ranked by fee per unit
-    // that leaves (a part that plans nothing goes last).
+    // The order the shared limit is spent in: each part planned alone, with nothing held back.
+    // Least fees: cheapest first (fee per unit that leaves). First preference: the part that
+    // serves the user's earliest preference first, the cheaper of equals first. A part that
+    // plans nothing goes last; equals keep the providers' id order.
     let mut ranked = Vec::with_capacity(parts.len());
     for part in &parts {
         let alone = plan_part(part, request, &[], &[])?;
-        ranked.push((cost(&alone), part.catalog.provider_id(), *part));
+        let first_served = alone.legs.iter().map(|l| l.preference_rank).min();
+        let rank = match request.objective {
+            Objective::FirstPreference => first_served.unwrap_or(usize::MAX),
+            Objective::LeastFees => 0,
+        };
+        ranked.push(((rank, cost(&alone)), part.catalog.provider_id(), *part));
     }
-    ranked.sort_by(|(a, pa, _), (b, pb, _)| compare_cost(*a, *b).then_with(|| pa.cmp(pb)));
+    ranked.sort_by(|((ra, ca), pa, _), ((rb, cb), pb, _)| {
+        ra.cmp(rb)
+            .then_with(|| compare_cost(*ca, *cb))
+            .then_with(|| pa.cmp(pb))
+    });
 
     // What to keep stays in the dearest accounts: handed out from the last part backwards.
     let mut keep_left: BTreeMap<Currency, i128> = request
@@ -211,7 +240,8 @@ pub fn plan_across(
     Ok(AcrossPlan { plans })
 }
 
-/// One part planned with the request's choices that concern its catalog.
+/// One part planned with the request's choices that concern its catalog. Its legs' preference
+/// ranks are indexes into the request's preferences (the user's order), not this part's.
 fn plan_part(
     part: &ProviderPart<'_>,
     request: &PlanRequest,
@@ -221,47 +251,36 @@ fn plan_part(
     let catalog = part.catalog;
     let offers = |id: &ProductId| catalog.product(id.as_str()).is_some();
     // A preference for another provider's product is not this part's; the order of the rest
-    // is kept (ranks are this part's own).
-    let preferences: Vec<Preference> = request
+    // is kept, and `kept[i]` is the request's index of this part's preference `i`.
+    let (kept, preferences): (Vec<usize>, Vec<Preference>) = request
         .preferences
         .iter()
-        .filter(|p| match p {
+        .enumerate()
+        .filter(|(_, p)| match p {
             Preference::Kind(_) => true,
             Preference::Product(id) => offers(id),
         })
-        .cloned()
-        .collect();
-    if !request.preferences.is_empty() && preferences.is_empty() {
-        // Everything the user asked for is another provider's: this part plans nothing (an
-        // empty preference list would mean "every product").
-        return plan(
-            catalog,
-            &PlanRequest {
-                sources: part.sources.clone(),
-                preferences: Vec::new(),
-                excluded: catalog.products().iter().map(|p| p.id().clone()).collect(),
-                keep: keep.to_vec(),
-                limits: limits.to_vec(),
-                used_today: part.used_today.clone(),
-                ..request.clone()
-            },
-        )
-        .map_err(|error| AcrossError::Plan {
-            provider: catalog.provider_id().to_owned(),
-            error,
-        });
-    }
-    plan(
+        .map(|(i, p)| (i, p.clone()))
+        .unzip();
+    // Everything the user asked for is another provider's: this part plans nothing (an empty
+    // preference list would mean "every product", so every product is excluded instead).
+    let nothing_asked_here = !request.preferences.is_empty() && preferences.is_empty();
+    let excluded = if nothing_asked_here {
+        catalog.products().iter().map(|p| p.id().clone()).collect()
+    } else {
+        request
+            .excluded
+            .iter()
+            .filter(|id| offers(id))
+            .cloned()
+            .collect()
+    };
+    let mut planned = plan(
         catalog,
         &PlanRequest {
             sources: part.sources.clone(),
             preferences,
-            excluded: request
-                .excluded
-                .iter()
-                .filter(|id| offers(id))
-                .cloned()
-                .collect(),
+            excluded,
             keep: keep.to_vec(),
             limits: limits.to_vec(),
             used_today: part.used_today.clone(),
@@ -271,21 +290,47 @@ fn plan_part(
     .map_err(|error| AcrossError::Plan {
         provider: catalog.provider_id().to_owned(),
         error,
-    })
+    })?;
+    if !kept.is_empty() {
+        for leg in &mut planned.legs {
+            leg.preference_rank = kept.get(leg.preference_rank).copied().unwrap_or(usize::MAX);
+        }
+    }
+    Ok(planned)
 }
 
-/// What cashing out through a plan costs: (fees, what leaves), summed in minor units over its
-/// currencies; `None` when nothing leaves.
-fn cost(plan: &Plan) -> Option<(i128, i128)> {
-    let fees: i128 = plan.legs.iter().map(|l| l.fee.to_minor_i128()).sum();
-    let debited: i128 = plan.sources.iter().map(|s| s.debited.to_minor_i128()).sum();
-    (debited > 0).then_some((fees, debited))
+/// What cashing out through a plan costs, as a unitless share: each leg's fee over its gross
+/// (both in the product's currency), weighted by what the leg takes from its balance among the
+/// legs of that balance currency, averaged over the balance currencies (amounts of different
+/// currencies are never added). `None` when nothing leaves.
+fn cost(plan: &Plan) -> Option<Decimal> {
+    let mut by_balance: BTreeMap<Currency, (Decimal, Decimal)> = BTreeMap::new();
+    for leg in &plan.legs {
+        let gross = leg.gross.amount();
+        let debit = leg.debit.amount();
+        if gross.is_zero() || debit.is_zero() {
+            continue;
+        }
+        let share = leg.fee.amount().checked_div(gross)?;
+        let entry = by_balance.entry(leg.debit.currency()).or_default();
+        entry.0 = entry.0.checked_add(share.checked_mul(debit)?)?;
+        entry.1 = entry.1.checked_add(debit)?;
+    }
+    let shares: Vec<Decimal> = by_balance
+        .values()
+        .filter_map(|(weighted, debits)| weighted.checked_div(*debits))
+        .collect();
+    let count = Decimal::from(shares.len());
+    let total = shares
+        .iter()
+        .try_fold(Decimal::ZERO, |a, s| a.checked_add(*s))?;
+    total.checked_div(count)
 }
 
-/// Fee per unit, compared exactly (cross-multiplied); nothing planned sorts last.
-fn compare_cost(a: Option<(i128, i128)>, b: Option<(i128, i128)>) -> std::cmp::Ordering {
+/// Cheaper first; nothing planned sorts last.
+fn compare_cost(a: Option<Decimal>, b: Option<Decimal>) -> std::cmp::Ordering {
     match (a, b) {
-        (Some((fa, da)), Some((fb, db))) => (fa.saturating_mul(db)).cmp(&fb.saturating_mul(da)),
+        (Some(a), Some(b)) => a.cmp(&b),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
@@ -302,7 +347,7 @@ fn held_by_currency(sources: &[Source]) -> BTreeMap<Currency, i128> {
 
 fn minor(amount: i128, currency: Currency) -> Result<Money, AcrossError> {
     let amount = i64::try_from(amount).map_err(|_| AcrossError::Plan {
-        provider: String::new(),
+        provider: "every provider".into(),
         error: PlanError::Internal {
             detail: "an amount across providers is out of range",
         },

@@ -51,7 +51,7 @@ desktop_boundary! {
         ledger::history(query: app::HistoryQuery, tz: String) -> app::HistoryPageView;
         /// What the rows `query` selects add up to, per currency.
         ledger::matching_totals(query: app::HistoryQuery, tz: String) -> Vec<app::MatchingTotalView>;
-        /// `period`: `day`, `week` or `month`.
+        /// `period`: `day`, `iso_week` or `month`.
         ledger::inflow(query: app::HistoryQuery, period: app::Period, tz: String) -> Vec<app::InflowSeries>;
         /// Opens the native save dialog and writes the export; null when the user closed it.
         ledger::export_ledger(format: app::ExportFormat, tz: String) -> Option<app::SavedExport>;

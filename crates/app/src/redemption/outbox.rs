@@ -156,7 +156,10 @@ fn process(
         if !contexts.contains_key(&leg.provider_id) {
             let provider = stored_provider(session, &leg.provider_id, now)?;
             let client = client_for(session, net, &provider, now)?;
-            let catalog = cached_catalog(session, &leg.provider_id, now)?;
+            // A damaged cached copy stops only this provider's legs: it counts as none here,
+            // the fetch below replaces it when the provider answers, and otherwise each of its
+            // legs fails with its reason (the other providers' legs go on).
+            let catalog = cached_catalog(session, &leg.provider_id, now).unwrap_or_default();
             contexts.insert(
                 leg.provider_id.clone(),
                 Ctx {

@@ -107,7 +107,7 @@ fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
         &mut session,
         &net,
         dir.path(),
-        catalog_of("edu-points", "0"),
+        catalog_of("edu-points", "3"),
         "1111-2222",
         20_000,
     );
@@ -115,7 +115,7 @@ fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
         &mut session,
         &net,
         dir.path(),
-        catalog_of("telco-points", "3"),
+        catalog_of("telco-points", "0"),
         "3333-4444",
         15_000,
     );
@@ -127,11 +127,8 @@ fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
     };
     let across = tipvault_app::preview_across_providers(&mut session, &query, now).unwrap();
     let providers: Vec<&str> = across.parts.iter().map(|p| p.provider.as_str()).collect();
-    assert_eq!(
-        providers,
-        ["edu-points", "telco-points"],
-        "the cheaper provider first"
-    );
+    // The cheaper provider first (against the ids' order, the tie-break).
+    assert_eq!(providers, ["telco-points", "edu-points"]);
     let mut total = 0;
     for part in &across.parts {
         let plan = &part.preview.best;
@@ -163,7 +160,12 @@ fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
         across.parts[0].preview.best.sources[0]
             .debited
             .to_minor_i128(),
-        20_000
+        15_000,
+        "the cheaper provider's whole balance"
+    );
+    assert_eq!(
+        total, 30_000,
+        "the rest of the limit through the dearer one"
     );
 
     // Both catalogs use the same product ids: naming one is ambiguous, so it is refused.

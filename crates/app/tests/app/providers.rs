@@ -402,3 +402,33 @@ fn which_provider_is_the_one_named_or_the_only_one_never_a_guess() {
         .unwrap_err();
     assert_eq!(unknown.code, ErrorCode::InvalidInput, "{}", unknown.message);
 }
+
+#[test]
+fn a_provider_added_by_address_is_a_sandbox_in_the_demo_vault_and_real_elsewhere() {
+    for demo in [false, true] {
+        let (tmp, _location, mut session) = super::support::new_vault();
+        let net = tipvault_app::Network::new().unwrap();
+        let config = tipvault_sandbox_provider::Config::new(tmp.path().join("sandbox.sqlite"));
+        let sandbox = net
+            .runtime()
+            .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+            .unwrap();
+        let now = chrono::Utc::now();
+        if demo {
+            tipvault_app::demo::mark_fixture_as_demo(&mut session, now).unwrap();
+        }
+        let url = sandbox.base_url();
+        let key = tipvault_app::inspect_provider(&mut session, &net, &url, now).unwrap();
+        let pass = super::support::secret(super::support::PASSPHRASE);
+        let added = tipvault_app::add_provider_for_vault(
+            &mut session,
+            &net,
+            &url,
+            Some(&key.fingerprint),
+            Some(tipvault_app::Proof::Passphrase(&pass)),
+            now,
+        )
+        .unwrap();
+        assert_eq!(added.sandbox, demo, "demo vault: {demo}");
+    }
+}

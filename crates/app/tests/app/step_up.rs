@@ -178,3 +178,68 @@ fn an_unknown_redemption_is_invalid_input() {
     let err = step_up_plan_view(&mut w.session, "rx_nope", Utc::now()).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
 }
+
+#[test]
+fn verify_and_send_sends_only_the_plan_shown_and_answers_the_redemption_as_it_stands() {
+    let mut w = world();
+    let id = planned(&mut w);
+    let now = Utc::now();
+    let mut device = SoftAuthenticator::open_or_create(w.tmp.path().join("soft.json")).unwrap();
+    let pass = super::support::secret(super::support::PASSPHRASE);
+    let proof = super::support::pass_proof(&pass);
+    register_security_key(&mut w.session, proof, &mut device, "test key", now).unwrap();
+    assert_eq!(
+        approve_redemption(&mut w.session, &id, now)
+            .unwrap_err()
+            .code,
+        ErrorCode::StepUpRequired
+    );
+    let shown = step_up_plan_view(&mut w.session, &id, now)
+        .unwrap()
+        .plan_digest;
+    let mut other = shown.clone();
+    other.replace_range(0..1, if other.starts_with('0') { "1" } else { "0" });
+    let mut progress = Vec::new();
+    let err = tipvault_app::verify_and_send(
+        &mut w.session,
+        &w._net,
+        &mut device,
+        &id,
+        Some(&other),
+        &mut |p| progress.push(p.clone()),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::PlanChanged);
+    assert!(progress.is_empty(), "nothing was sent for a plan not shown");
+
+    let sent = tipvault_app::verify_and_send(
+        &mut w.session,
+        &w._net,
+        &mut device,
+        &id,
+        Some(&shown),
+        &mut |p| progress.push(p.clone()),
+        now,
+    )
+    .unwrap();
+    assert!(
+        sent.legs.iter().all(|l| l.state == LegState::Confirmed),
+        "{:?}",
+        sent.legs.iter().map(|l| &l.state).collect::<Vec<_>>()
+    );
+    assert!(!progress.is_empty(), "each leg's progress was reported");
+}
+
+#[test]
+fn unattended_auto_cash_outs_without_rules_read_once_and_never_set_up_the_network() {
+    let mut w = world();
+    let ran = tipvault_app::run_auto_cashouts_unattended(
+        &mut w.session,
+        || panic!("the network is not needed when no rule may fire"),
+        &mut |_| {},
+        Utc::now(),
+    )
+    .unwrap();
+    assert!(ran.is_none());
+}

@@ -74,20 +74,21 @@ fn each_account_goes_through_its_own_providers_catalog_only() {
 
 #[test]
 fn the_cheapest_provider_spends_a_shared_limit_first() {
+    // Named so that the providers' id order (the tie-break) is the other way round.
     let (dear, cheap) = (
-        catalog("dear", "5", "topup-a"),
-        catalog("cheap", "1", "topup-b"),
+        catalog("aa-dear", "5", "topup-a"),
+        catalog("zz-cheap", "1", "topup-b"),
     );
-    // Both hold ₩10,000; the limit lets ₩10,000 leave now: it all goes through `cheap`.
+    // Both hold ₩10,000; the limit lets ₩10,000 leave now: it all goes through the cheap one.
     let plan = plan_across(
         &[
-            part(&dear, "provider-dear", krw(10_000)),
-            part(&cheap, "provider-cheap", krw(10_000)),
+            part(&dear, "provider-aa-dear", krw(10_000)),
+            part(&cheap, "provider-zz-cheap", krw(10_000)),
         ],
         &across_request(vec![Preference::Kind(ProductKind::Donation)], Some(10_000)),
     )
     .unwrap();
-    assert_eq!(plan.plans[0].provider_id, "cheap", "cheapest first");
+    assert_eq!(plan.plans[0].provider_id, "zz-cheap", "cheapest first");
     assert_eq!(plan.plans[0].sources[0].debited, krw(10_000));
     assert_eq!(
         plan.plans[1].sources[0].debited,

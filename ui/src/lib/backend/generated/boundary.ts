@@ -130,7 +130,7 @@ export const commands = {
   /** What the rows `query` selects add up to, per currency. */
   matchingTotals: (query: HistoryQuery, tz: string): Promise<Array<MatchingTotalView>> =>
     call<Array<MatchingTotalView>>('matching_totals', { query, tz }),
-  /** `period`: `day`, `week` or `month`. */
+  /** `period`: `day`, `iso_week` or `month`. */
   inflow: (query: HistoryQuery, period: Period, tz: string): Promise<Array<InflowSeries>> =>
     call<Array<InflowSeries>>('inflow', { query, period, tz }),
   /** Opens the native save dialog and writes the export; null when the user closed it. */
