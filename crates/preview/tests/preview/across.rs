@@ -286,3 +286,43 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_balance_in_a_currency_its_providers_catalog_lacks_stays_where_it_is_and_says_so() {
+    // `creator` holds dollars but its catalog sells only won products: nothing of it is planned
+    // (never through the other provider's dollar-free catalog either), and the plan says why.
+    let (edu, creator) = (
+        catalog("edu", "1", "edu-topup"),
+        catalog("creator", "0", "c-topup"),
+    );
+    let plan = plan_across(
+        &[
+            part(&edu, "provider-edu", krw(5_000)),
+            part(&creator, "provider-creator", crate::support::usd(2_000)),
+        ],
+        &across_request(vec![], None),
+    )
+    .unwrap();
+    let creator_plan = plan
+        .plans
+        .iter()
+        .find(|p| p.provider_id == "creator")
+        .unwrap();
+    assert!(creator_plan.legs.is_empty());
+    assert_eq!(creator_plan.sources[0].left, crate::support::usd(2_000));
+    assert_eq!(
+        creator_plan.stranded.len(),
+        1,
+        "{:?}",
+        creator_plan.stranded
+    );
+    assert_eq!(creator_plan.stranded[0].amount, crate::support::usd(2_000));
+    let edu_plan = plan.plans.iter().find(|p| p.provider_id == "edu").unwrap();
+    assert!(
+        edu_plan
+            .legs
+            .iter()
+            .all(|l| l.debit.currency() == krw(0).currency())
+    );
+    assert_eq!(plan.debited().unwrap()[0], krw(5_000));
+}
