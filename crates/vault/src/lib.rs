@@ -133,7 +133,8 @@ pub use kdf::{Calibration, KdfError, KdfParams, calibrate};
 pub use key::DataKey;
 pub use migration::{MigrationError, SCHEMA_VERSION};
 pub use outbox::{
-    LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch, StoredLeg, StoredRedemption,
+    LegProvider, LegState, LegUpdate, NewLeg, NewRedemption, OutboxBatch, StoredLeg,
+    StoredRedemption,
 };
 pub use privacy::PrivacyRecord;
 pub use provider::{ProviderStoreError, StoredProvider};

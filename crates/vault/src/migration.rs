@@ -564,6 +564,13 @@ CREATE TABLE import_file (
 CREATE INDEX import_file_expires_at ON import_file (expires_at);
 ALTER TABLE entry ADD COLUMN import_id INTEGER REFERENCES import_file (id) ON DELETE SET NULL;
 "#,
+    // v13: a leg names its own provider and account (issue 18: one redemption across several
+    // providers, each provider sent only its own legs). NULL means the redemption's, which is
+    // what every leg written before this version meant.
+    r#"
+ALTER TABLE redemption_leg ADD COLUMN provider_id TEXT;
+ALTER TABLE redemption_leg ADD COLUMN account_id TEXT;
+"#,
 ];
 
 /// The schema version this build creates and understands.

@@ -96,6 +96,18 @@ pub struct NewLeg {
     pub body: Vec<u8>,
     /// The idempotency key (random, unique).
     pub idempotency_key: String,
+    /// Where this leg is sent and what it draws on, when not the redemption's own provider
+    /// and account (a redemption across providers); `None`: the redemption's.
+    pub provider: Option<LegProvider>,
+}
+
+/// A leg's own provider and the account at that provider it draws on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegProvider {
+    /// The provider the leg is sent to (and only that provider).
+    pub provider_id: String,
+    /// The provider account it draws on.
+    pub account_id: String,
 }
 
 /// A redemption to store.
@@ -213,8 +225,10 @@ fn leg_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLeg> {
 
 const LEG_COLUMNS: &str = "redemption_id, seq, product, currency, amount_minor, fee_minor, body, \
      idempotency_key, state, attempts, next_attempt_at, last_error, provider_redemption_id, \
-     updated_at, (SELECT provider_id FROM redemption WHERE redemption.id = redemption_id), \
-     (SELECT account_id FROM redemption WHERE redemption.id = redemption_id) FROM redemption_leg";
+     updated_at, \
+     COALESCE(provider_id, (SELECT provider_id FROM redemption WHERE redemption.id = redemption_id)), \
+     COALESCE(account_id, (SELECT account_id FROM redemption WHERE redemption.id = redemption_id)) \
+     FROM redemption_leg";
 
 fn mark_sending(
     conn: &Connection,
@@ -381,14 +395,16 @@ impl Vault {
             tx.execute(
                 "INSERT INTO redemption_leg (redemption_id, seq, product, currency, amount_minor,
                      fee_minor, body, idempotency_key, state, updated_at, created_at, expires_at,
-                     retention_class)
+                     retention_class, provider_id, account_id)
                  VALUES (:id, :seq, :product, :cur, :amount, :fee, :body, :key, 'planned', :now,
-                         :now, :exp, :class)",
+                         :now, :exp, :class, :provider, :account)",
                 named_params! {":id": r.id, ":seq": seq as i64, ":product": leg.product,
                 ":cur": leg.currency, ":amount": leg.amount_minor,
                 ":fee": leg.fee_minor, ":body": leg.body,
                 ":key": leg.idempotency_key, ":now": now.timestamp(),
-                ":exp": exp, ":class": CLASS},
+                ":exp": exp, ":class": CLASS,
+                ":provider": leg.provider.as_ref().map(|p| p.provider_id.as_str()),
+                ":account": leg.provider.as_ref().map(|p| p.account_id.as_str())},
             )
             .map_err(err)?;
         }

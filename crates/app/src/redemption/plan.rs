@@ -147,6 +147,7 @@ pub fn plan_redemption(
                 body: protocol::to_bytes("redemption request", &body)?,
                 idempotency_key: tipvault_wire::client::new_idempotency_key()
                     .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?,
+                provider: None,
             });
         }
     }

@@ -27,6 +27,7 @@ fn redemption(id: &str, keys: &[&str]) -> NewRedemption {
                 fee_minor: 0,
                 body: format!("{{\"key\":\"{k}\"}}").into_bytes(),
                 idempotency_key: (*k).into(),
+                provider: None,
             })
             .collect(),
     }
@@ -356,4 +357,35 @@ fn a_leg_state_has_one_name_stored_and_shown() {
     }
     assert_eq!(LegState::parse("paid"), None);
     assert!(serde_json::from_value::<LegState>(json!("paid")).is_err());
+}
+
+#[test]
+fn a_leg_may_name_its_own_provider_and_account_and_otherwise_has_the_redemptions() {
+    let (tmp, mut vault) = new_vault();
+    let mut across = redemption("rx_1", &["k1", "k2"]);
+    across.legs[1].provider = Some(tipvault_vault::LegProvider {
+        provider_id: "telco-points".into(),
+        account_id: "provider-telco-points".into(),
+    });
+    vault.outbox_insert(&across, t0()).unwrap();
+    vault.lock().unwrap();
+    let mut vault = unlock(&vault_dir(&tmp));
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    let owners: Vec<(&str, Option<&str>)> = r
+        .legs
+        .iter()
+        .map(|l| (l.provider_id.as_str(), l.account_id.as_deref()))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            ("demo-provider", Some("provider-demo-provider")),
+            ("telco-points", Some("provider-telco-points")),
+        ]
+    );
+    // The outbox hands each leg to its own provider.
+    vault.outbox_approve("rx_1", t0()).unwrap();
+    let pending = vault.outbox_pending(t0()).unwrap();
+    let providers: Vec<&str> = pending.iter().map(|l| l.provider_id.as_str()).collect();
+    assert_eq!(providers, ["demo-provider", "telco-points"]);
 }

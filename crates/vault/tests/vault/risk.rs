@@ -22,6 +22,7 @@ fn planned(vault: &mut tipvault_vault::Vault, id: &str) {
                     fee_minor: 0,
                     body: b"{}".to_vec(),
                     idempotency_key: format!("key-{id}"),
+                    provider: None,
                 }],
             },
             t0(),
