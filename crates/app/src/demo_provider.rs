@@ -13,10 +13,10 @@ use tipvault_sandbox_provider::{Config, Sandbox};
 /// The sandbox provider as a server of its own (the CLI's `tipvault sandbox`).
 pub use tipvault_sandbox_provider::{RunArgs as SandboxArgs, run as serve_sandbox};
 
+use crate::demo_balance::{DEMO_BALANCE_KRW, DemoStarted};
 use crate::error::{AppError, ErrorCode};
 use crate::location::VaultLocation;
 use crate::network::Network;
-use crate::providers::{DEMO_BALANCE_KRW, DemoStarted};
 use crate::session::Session;
 
 /// How the demo's sandbox behaves.
@@ -110,7 +110,7 @@ fn enter_demo(
     now: DateTime<Utc>,
 ) -> Result<DemoStarted, AppError> {
     let (_, key) = provider.sandbox.provider_key();
-    crate::providers::add_demo_sandbox(
+    add_demo_sandbox(
         session,
         net,
         &provider.url(),
@@ -118,4 +118,39 @@ fn enter_demo(
         provider.sandbox.enrollment_code(),
         now,
     )
+}
+
+/// Demo mode's provider: the sandbox the front end just started on loopback (`url`, signing
+/// with `key`), added to the demo vault as a sandbox and paired with `code`, and demo tips
+/// imported when the demo vault holds no balance yet. The key's fingerprint is confirmed from
+/// the sandbox object itself (the front end started it), and the re-authentication is the demo
+/// vault's own public passphrase: the demo holds no real money.
+fn add_demo_sandbox(
+    session: &mut Session,
+    net: &Network,
+    url: &str,
+    key: &tipvault_wire::httpsig::VerifyingKey,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<DemoStarted, AppError> {
+    crate::demo::require_demo(session, "The demo sandbox")?;
+    let demo = secrecy::SecretString::from(crate::demo::DEMO_PASSPHRASE.to_owned());
+    let mut provider = crate::providers::add_provider(
+        session,
+        net,
+        url,
+        crate::providers::ProviderKind::Sandbox,
+        Some(&crate::providers::key_fingerprint(key)),
+        Some(crate::reauth::Proof::Passphrase(&demo)),
+        now,
+    )?;
+    if provider.device_id.is_none() {
+        provider = crate::providers::pair_provider(session, net, Some(&provider.id), code, now)?;
+    }
+    let demo_balance_imported = crate::demo_balance::import_demo_balance(session, now)?;
+    Ok(DemoStarted {
+        provider,
+        url: url.to_owned(),
+        demo_balance_imported,
+    })
 }

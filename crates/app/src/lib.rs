@@ -16,6 +16,7 @@ pub mod clock;
 pub mod conformance;
 pub mod dashboard;
 pub mod demo;
+pub mod demo_balance;
 #[cfg(feature = "demo")]
 pub mod demo_provider;
 pub mod error;
@@ -66,6 +67,8 @@ pub use conformance::{
 };
 pub use dashboard::{DashboardView, FORECAST_WINDOW_DAYS, dashboard};
 pub use demo::{DEMO_PASSPHRASE, open_demo_vault};
+/// The states the views carry, for front ends to compare against (the JSON names are theirs).
+pub use demo_balance::{DemoStarted, import_demo_balance};
 pub use error::{AppError, ErrorCode, Hint};
 pub use evidence::{
     BundleError, BundleView, PrivacyEntryView, ReceiptView, dispute, parse_reason, privacy_ledger,
@@ -91,9 +94,8 @@ pub use preview::{
     preview_balances, preview_my_balances, preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
-    CatalogRefreshed, DemoStarted, ProviderKeyView, ProviderView, add_provider,
-    add_provider_for_vault, import_demo_balance, inspect_provider, key_fingerprint, list_providers,
-    pair_provider, refresh_catalogs,
+    CatalogRefreshed, ProviderKeyView, ProviderView, add_provider, add_provider_for_vault,
+    inspect_provider, key_fingerprint, list_providers, pair_provider, refresh_catalogs,
 };
 pub use reauth::{Proof, Reauthenticated, Sensitive};
 pub use redemption::approval::{approve_redemption, approve_redemption_from};
@@ -151,7 +153,6 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
-/// The states the views carry, for front ends to compare against (the JSON names are theirs).
 pub use tipvault_ledger::review::Period;
 pub use tipvault_preview::Freshness;
 /// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).

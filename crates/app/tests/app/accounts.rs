@@ -520,7 +520,7 @@ fn a_whole_demo_session_leaves_the_real_vault_byte_for_byte_unchanged() {
     let net = Network::new().unwrap();
     let mut config = Config::new(tmp.path().join("sandbox.sqlite"));
     config.enrollment_code = Some("1111-2222".into());
-    config.demo_balances = vec![("KRW".into(), tipvault_app::providers::DEMO_BALANCE_KRW)];
+    config.demo_balances = vec![("KRW".into(), tipvault_app::demo_balance::DEMO_BALANCE_KRW)];
     let sandbox = net.runtime().block_on(Sandbox::start(config)).unwrap();
     let kind = tipvault_app::providers::ProviderKind::Sandbox;
     let demo_pass = tipvault_app::DEMO_PASSPHRASE;

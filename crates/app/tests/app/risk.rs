@@ -122,7 +122,7 @@ fn world() -> World {
 
 /// Demo mode: the demo vault (beside a real one), its sandbox holding exactly the demo tips.
 fn demo_world() -> World {
-    world_holding(tipvault_app::providers::DEMO_BALANCE_KRW, Vault::Demo)
+    world_holding(tipvault_app::demo_balance::DEMO_BALANCE_KRW, Vault::Demo)
 }
 
 /// A world whose sandbox holds `krw` (minor units) for the user, in `vault`.
