@@ -1,5 +1,5 @@
-//! Accounts: where each balance the app shows sits (DESIGN.md §2), and reconciliation of a
-//! provider account with the provider's signed balance.
+//! Accounts: where each balance the app shows sits (DESIGN.md §2). Reconciling a provider
+//! account with the provider's signed balance is `reconcile`; what it shows, `reconciliation`.
 //!
 //! Two kinds. A *platform account* is a ledger source of imported income; its platform either
 //! holds the money until a payout, paid it straight out (Ko-fi → PayPal: history, never
@@ -22,18 +22,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use tipvault_ledger::entry::NewEntry;
-use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId, Whereabouts};
+use tipvault_ledger::{Platform, Source, SourceId, Whereabouts};
 use tipvault_money::{Currency, Money};
-use tipvault_vault::{
-    AuditEvent, BalanceReading, LegState, NewReconciliation, ReconciliationOutcome, StoredProvider,
-    StoredReconciliation,
-};
+use tipvault_vault::{AuditEvent, LegState, StoredProvider, StoredReconciliation};
 use ts_rs::TS;
 
-use crate::error::{AppError, ErrorCode};
-use crate::network::Network;
-use crate::providers::{client_for, stored_provider};
+use crate::error::AppError;
+use crate::providers::stored_provider;
+use crate::reconciliation::{ReconciliationView, stored_view};
 use crate::session::Session;
 use crate::view::MoneyView;
 
@@ -107,44 +103,6 @@ pub struct AccountView {
     pub linkable: bool,
 }
 
-/// A redemption leg a reconciliation points at.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct LegRef {
-    pub redemption_id: String,
-    pub seq: u32,
-    pub provider_redemption_id: Option<String>,
-    pub product: String,
-    /// Amount + fee: what the leg took from the account.
-    pub cost: MoneyView,
-    pub state: LegState,
-}
-
-/// One comparison of a provider's signed balance with the books.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct ReconciliationView {
-    pub account: String,
-    pub provider: String,
-    pub currency: String,
-    /// What the provider's signed balance said.
-    pub provider_balance: MoneyView,
-    /// The running balance of the books before this reconciliation.
-    pub vault_balance: MoneyView,
-    /// Provider − books.
-    pub difference: MoneyView,
-    pub outcome: ReconciliationOutcome,
-    pub explanation_en: String,
-    pub explanation_ko: String,
-    /// The leg that looks charged twice (`double_charge`).
-    pub suspect: Option<LegRef>,
-    /// Legs whose charge may not be booked yet (`pending`).
-    pub in_flight: Vec<LegRef>,
-    /// The dispute to open for a double charge: the provider redemption id to name.
-    pub dispute: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
 /// An account with its reconciliations, for `account show`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -155,7 +113,7 @@ pub struct AccountDetailView {
 }
 
 /// The platform accounts linked to a provider, and provider accounts, by provider.
-struct Books {
+pub(crate) struct Books {
     sources: Vec<Source>,
     holders: BTreeMap<SourceId, String>,
     providers: Vec<StoredProvider>,
@@ -163,7 +121,7 @@ struct Books {
 }
 
 impl Books {
-    fn read(session: &mut Session, now: DateTime<Utc>) -> Result<Books, AppError> {
+    pub(crate) fn read(session: &mut Session, now: DateTime<Utc>) -> Result<Books, AppError> {
         let vault = session.vault_at(now);
         Ok(Books {
             sources: vault.sources(now)?,
@@ -179,7 +137,7 @@ impl Books {
 
     /// The provider a source's money is at, if any: its own (a provider account) or the one
     /// it is linked to.
-    fn provider_of(&self, source: &SourceId) -> Option<String> {
+    pub(crate) fn provider_of(&self, source: &SourceId) -> Option<String> {
         if let Some(id) = source.as_str().strip_prefix("provider-")
             && self.provider(id).is_some()
         {
@@ -190,7 +148,7 @@ impl Books {
 
     /// The running balance of provider `id`'s account per currency: its own entries and those
     /// of the platform accounts linked to it.
-    fn redeemable(&self, id: &str) -> BTreeMap<Currency, Money> {
+    pub(crate) fn redeemable(&self, id: &str) -> BTreeMap<Currency, Money> {
         let mut out: BTreeMap<Currency, Money> = BTreeMap::new();
         for b in &self.balances {
             if self.provider_of(&b.source).as_deref() == Some(id) {
@@ -350,7 +308,7 @@ pub fn list_accounts(
 }
 
 /// Resolves what the user typed to an account id: the id itself, or a provider's id.
-fn resolve(books: &Books, text: &str) -> Result<String, AppError> {
+pub(crate) fn resolve(books: &Books, text: &str) -> Result<String, AppError> {
     let text = text.trim();
     if books.sources.iter().any(|s| s.id.as_str() == text) {
         return Ok(text.to_owned());
@@ -631,439 +589,4 @@ pub fn not_redeemable(
         .into_iter()
         .filter(|a| a.location != Location::AtProvider && a.balances.iter().any(|b| b.minor > 0))
         .collect())
-}
-
-fn leg_ref(leg: &tipvault_vault::StoredLeg, currency: Currency) -> LegRef {
-    LegRef {
-        redemption_id: leg.redemption_id.clone(),
-        seq: leg.seq,
-        provider_redemption_id: leg.provider_redemption_id.clone(),
-        product: leg.product.clone(),
-        cost: MoneyView::from(&Money::from_minor(
-            leg.amount_minor.saturating_add(leg.fee_minor),
-            currency,
-        )),
-        state: leg.state,
-    }
-}
-
-fn explain(
-    outcome: ReconciliationOutcome,
-    difference: Money,
-    suspect: Option<&LegRef>,
-) -> (String, String) {
-    let abs = if difference.is_negative() {
-        difference.negated()
-    } else {
-        difference
-    };
-    let view = MoneyView::from(&abs);
-    let (en, ko) = (view.en, view.ko);
-    match outcome {
-        ReconciliationOutcome::Matched => (
-            "The provider's balance equals your books to the unit.".into(),
-            "제공자 잔액이 장부와 정확히 같습니다.".into(),
-        ),
-        ReconciliationOutcome::Credited => (
-            format!(
-                "The provider holds {en} more than your books: booked as a credit at the provider."
-            ),
-            format!("제공자가 장부보다 {ko} 더 보관하고 있어 제공자 적립으로 기록했습니다."),
-        ),
-        ReconciliationOutcome::Pending => (
-            format!(
-                "{en} apart from your books while legs are still in flight: nothing is booked \
-                 until they settle; reconcile again then."
-            ),
-            format!("처리 중인 요청이 있어 장부와 {ko} 차이가 납니다. 정산 후 다시 대조하세요."),
-        ),
-        ReconciliationOutcome::DoubleCharge => {
-            let (leg, pid) = suspect.map_or((String::new(), String::new()), |s| {
-                (
-                    format!("{} leg {}", s.redemption_id, s.seq + 1),
-                    s.provider_redemption_id.clone().unwrap_or_default(),
-                )
-            });
-            (
-                format!(
-                    "The provider took {en} more than your receipts say: exactly what {leg} \
-                     ({pid}) cost, so it looks charged twice. It is booked as its own line; \
-                     dispute it as a duplicate."
-                ),
-                format!(
-                    "영수증보다 {ko}이(가) 더 빠져나갔습니다. {leg} ({pid})의 금액과 같아 \
-                     이중 청구로 보입니다. 중복으로 이의를 제기하세요."
-                ),
-            )
-        }
-        ReconciliationOutcome::Unexplained => (
-            format!(
-                "The provider holds {en} less than your books and no leg explains it. It is \
-                 booked as an unexplained charge; ask the provider."
-            ),
-            format!("제공자 잔액이 장부보다 {ko} 적고 이를 설명하는 요청이 없습니다."),
-        ),
-    }
-}
-
-fn stored_view(r: &StoredReconciliation, account: &str) -> Result<ReconciliationView, AppError> {
-    let rec = &r.reconciliation;
-    // Written by this program: a detail that no longer reads would explain the difference
-    // wrongly (no suspect, nothing in flight), so it is reported instead.
-    let damaged = || {
-        AppError::new(
-            ErrorCode::VaultDamaged,
-            format!(
-                "A stored reconciliation of {} is unreadable.",
-                r.provider_id
-            ),
-        )
-    };
-    let detail: serde_json::Value = serde_json::from_str(&rec.detail).map_err(|_| damaged())?;
-    let member = |name: &str| detail.get(name).filter(|v| !v.is_null()).cloned();
-    let suspect: Option<LegRef> = member("suspect")
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|_| damaged())?;
-    let in_flight: Vec<LegRef> = member("in_flight")
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|_| damaged())?
-        .unwrap_or_default();
-    let difference = rec
-        .provider
-        .checked_sub(rec.vault)
-        .unwrap_or(Money::zero(rec.provider.currency()));
-    let (explanation_en, explanation_ko) = explain(rec.outcome, difference, suspect.as_ref());
-    Ok(ReconciliationView {
-        account: account.to_owned(),
-        provider: r.provider_id.clone(),
-        currency: rec.provider.currency().code().to_owned(),
-        provider_balance: MoneyView::from(&rec.provider),
-        vault_balance: MoneyView::from(&rec.vault),
-        difference: MoneyView::from(&difference),
-        outcome: rec.outcome,
-        explanation_en,
-        explanation_ko,
-        dispute: suspect
-            .as_ref()
-            .and_then(|s| s.provider_redemption_id.clone())
-            .filter(|_| rec.outcome == ReconciliationOutcome::DoubleCharge),
-        suspect,
-        in_flight,
-        at: r.at,
-    })
-}
-
-impl<'de> serde::Deserialize<'de> for LegRef {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Raw {
-            redemption_id: String,
-            seq: u32,
-            provider_redemption_id: Option<String>,
-            product: String,
-            cost_minor: i64,
-            currency: String,
-            state: LegState,
-        }
-        let r = Raw::deserialize(d)?;
-        let currency = Currency::from_code(&r.currency).map_err(serde::de::Error::custom)?;
-        Ok(LegRef {
-            redemption_id: r.redemption_id,
-            seq: r.seq,
-            provider_redemption_id: r.provider_redemption_id,
-            product: r.product,
-            cost: MoneyView::from(&Money::from_minor(r.cost_minor, currency)),
-            state: r.state,
-        })
-    }
-}
-
-fn leg_json(l: &LegRef) -> serde_json::Value {
-    json!({"redemption_id": l.redemption_id, "seq": l.seq,
-           "provider_redemption_id": l.provider_redemption_id, "product": l.product,
-           "cost_minor": l.cost.minor, "currency": l.cost.currency, "state": l.state})
-}
-
-/// Reads the provider's signed balance and reconciles each of its currencies (and each
-/// currency the books hold there) with the account's running balance. A reading that is not
-/// this device's (checked by the client), older than the last one kept, or lists a currency
-/// twice is refused before anything is written: the previous reading stays.
-pub fn reconcile_account(
-    session: &mut Session,
-    net: &Network,
-    account: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<ReconciliationView>, AppError> {
-    let books = Books::read(session, now)?;
-    let id = resolve(&books, account)?;
-    let provider_id = books.provider_of(&SourceId::new(&id)).ok_or_else(|| {
-        AppError::invalid(format!(
-            "{id} is not held by a paired provider: there is no provider balance to \
-                 reconcile it with."
-        ))
-    })?;
-    let provider = stored_provider(session, &provider_id, now)?;
-    let client = client_for(session, net, &provider, now)?;
-    let (balance, exchange) = net.block_on(client.signed_balance())?;
-    let response = json!({
-        "status": exchange.response.status(),
-        "headers": exchange.response.headers(),
-        "body": String::from_utf8_lossy(exchange.response.body()),
-    })
-    .to_string();
-    let mut readings: BTreeMap<Currency, Money> = BTreeMap::new();
-    for line in &balance.balances {
-        let amount = line.amount.money(line.currency).map_err(|e| {
-            AppError::new(
-                ErrorCode::Provider,
-                format!("{provider_id}'s balance is unusable: {e}."),
-            )
-        })?;
-        if readings.insert(line.currency, amount).is_some() {
-            return Err(AppError::new(
-                ErrorCode::Provider,
-                format!(
-                    "{provider_id}'s balance lists {} twice: refused.",
-                    line.currency.code()
-                ),
-            ));
-        }
-    }
-    // A currency the provider does not list is left alone: no reading, nothing booked.
-    let books_now = books.redeemable(&provider_id);
-    // Refuse before writing anything: every currency's reading must be newer.
-    for c in readings.keys() {
-        if let Some(last) = session
-            .vault_at(now)
-            .latest_reading(&provider_id, *c, now)?
-            && balance.as_of < last.reading.as_of
-        {
-            return Err(AppError::new(
-                ErrorCode::Provider,
-                format!(
-                    "{provider_id}'s balance is dated {}, older than the last one kept ({}): \
-                     refused as a replay, the previous reading is kept.",
-                    balance.as_of.to_rfc3339(),
-                    last.reading.as_of.to_rfc3339()
-                ),
-            ));
-        }
-    }
-    let redemptions = session.vault_at(now).redemptions(now)?;
-    let legs: Vec<&tipvault_vault::StoredLeg> = redemptions
-        .iter()
-        .filter(|r| r.provider_id == provider_id)
-        .flat_map(|r| r.legs.iter())
-        .collect();
-    // The newest booking from a receipt: a balance dated before it cannot show that charge yet.
-    let account_id = provider_source_id(&provider_id);
-    let newest_booking = session
-        .vault_at(now)
-        .history(
-            &tipvault_vault::HistoryFilter {
-                source: Some(account_id.clone()),
-                kinds: vec![EntryKind::Redemption, EntryKind::Fee],
-                ..tipvault_vault::HistoryFilter::default()
-            },
-            None,
-            1,
-            now,
-        )?
-        .entries
-        .first()
-        .map(|e| e.entry.occurred_at());
-    let earlier = session
-        .vault_at(now)
-        .reconciliations(&provider_id, 50, now)?;
-    // A currency the provider itself last said the account holds value in must be in the
-    // reading: a balance that moved the account to another currency would otherwise make that
-    // value vanish from the books without a word. Only the newest reading per currency counts
-    // (`earlier` is newest first), so a currency spent to zero may then be left out; a
-    // currency the provider never listed (a linked platform account's) is left alone.
-    let mut last_read: BTreeMap<Currency, Money> = BTreeMap::new();
-    for r in &earlier {
-        let last = r.reconciliation.provider;
-        last_read.entry(last.currency()).or_insert(last);
-    }
-    let held: BTreeMap<Currency, Money> = last_read
-        .into_iter()
-        .filter(|(_, m)| !m.is_zero())
-        .collect();
-    if let Some((currency, amount)) = held.iter().find(|(c, _)| !readings.contains_key(c)) {
-        let listed: Vec<&str> = readings.keys().map(|c| c.code()).collect();
-        return Err(AppError::new(
-            ErrorCode::Provider,
-            format!(
-                "{provider_id}'s balance lists {} but no {}, where this account holds {}: \
-                 refused as a balance in another currency, the previous reading is kept.",
-                if listed.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    listed.join(", ")
-                },
-                currency.code(),
-                tipvault_money::format::format(amount, tipvault_money::format::Locale::En),
-            ),
-        ));
-    }
-    // Everything is decided before anything is written: a refusal writes nothing.
-    let mut decided = Vec::new();
-    for (currency, reading) in readings {
-        let vault = books_now
-            .get(&currency)
-            .copied()
-            .unwrap_or(Money::zero(currency));
-        let difference = reading.checked_sub(vault).map_err(|e| {
-            AppError::new(
-                ErrorCode::Provider,
-                format!("{provider_id}'s balance is unusable: {e}."),
-            )
-        })?;
-        let of_currency = |l: &&&tipvault_vault::StoredLeg| l.currency == currency.code();
-        let in_flight: Vec<LegRef> = legs
-            .iter()
-            .filter(of_currency)
-            .filter(|l| matches!(l.state, LegState::Sent | LegState::OutcomeUnknown))
-            .map(|l| leg_ref(l, currency))
-            .collect();
-        let missing = difference.negated().to_minor_i128();
-        let in_flight_cost: i128 = in_flight.iter().map(|l| i128::from(l.cost.minor)).sum();
-        // Only legs confirmed since this currency was last reconciled can explain a new drop
-        // (an older one was already in the books the provider agreed with), and only one leg
-        // of exactly that cost names itself: several of the same cost are not guessed between.
-        let since = earlier
-            .iter()
-            .find(|r| {
-                r.reconciliation.provider.currency() == currency
-                    && r.reconciliation.outcome != ReconciliationOutcome::Pending
-            })
-            .map(|r| r.at);
-        let candidates: Vec<LegRef> = if difference.is_negative() {
-            legs.iter()
-                .filter(of_currency)
-                .filter(|l| l.state == LegState::Confirmed)
-                .filter(|l| since.is_none_or(|t| l.updated_at >= t))
-                .filter(|l| i128::from(l.amount_minor) + i128::from(l.fee_minor) == missing)
-                .map(|l| leg_ref(l, currency))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let suspect = match candidates.as_slice() {
-            [one] => Some(one.clone()),
-            _ => None,
-        };
-        let predates_a_booking = newest_booking.is_some_and(|at| balance.as_of < at);
-        // A shortfall that legs still in flight may explain, or a balance dated before the
-        // newest receipt, cannot be booked honestly yet: wait for the legs to settle.
-        let outcome = if difference.is_zero() {
-            ReconciliationOutcome::Matched
-        } else if predates_a_booking
-            || (difference.is_negative() && !in_flight.is_empty() && missing <= in_flight_cost)
-        {
-            ReconciliationOutcome::Pending
-        } else if difference.is_positive() {
-            ReconciliationOutcome::Credited
-        } else if suspect.is_some() {
-            ReconciliationOutcome::DoubleCharge
-        } else {
-            ReconciliationOutcome::Unexplained
-        };
-        let detail = json!({
-            "suspect": suspect.as_ref().map(leg_json),
-            "in_flight": in_flight.iter().map(leg_json).collect::<Vec<_>>(),
-        })
-        .to_string();
-        let account_source = provider_account(&provider, currency);
-        let adjustment = match outcome {
-            ReconciliationOutcome::Matched | ReconciliationOutcome::Pending => Vec::new(),
-            _ => vec![adjusting_entry(
-                &account_source,
-                outcome,
-                difference,
-                balance.as_of,
-            )?],
-        };
-        let rec = NewReconciliation {
-            provider: reading,
-            vault,
-            outcome,
-            detail,
-        };
-        let event = AuditEvent::new(
-            "account.reconciled",
-            json!({"account": account_source.id.as_str(), "provider": provider_id,
-                   "currency": currency.code(), "provider_balance": reading.to_string(),
-                   "vault_balance": vault.to_string(), "outcome": outcome.as_str(),
-                   "suspect": suspect.as_ref().and_then(|s| s.provider_redemption_id.clone())}),
-        )?;
-        decided.push((reading, rec, account_source, adjustment, event));
-    }
-    let mut out = Vec::new();
-    for (reading, rec, account_source, adjustment, event) in decided {
-        let row = session.vault_at(now).record_reconciliation(
-            &BalanceReading {
-                provider_id: provider_id.clone(),
-                amount: reading,
-                as_of: balance.as_of,
-                read_at: now,
-                response: response.clone(),
-            },
-            &rec,
-            &account_source,
-            &adjustment,
-            &event,
-            now,
-        )?;
-        out.push(stored_view(
-            &StoredReconciliation {
-                id: row,
-                provider_id: provider_id.clone(),
-                reading_id: None,
-                reconciliation: rec,
-                at: now,
-            },
-            account_source.id.as_str(),
-        )?);
-    }
-    Ok(out)
-}
-
-/// The entry that brings the books to the provider's balance: a credit found at the provider,
-/// or a charge no receipt explains (its own line, so "where did my points go?" has an answer).
-fn adjusting_entry(
-    account: &Source,
-    outcome: ReconciliationOutcome,
-    difference: Money,
-    at: DateTime<Utc>,
-) -> Result<Entry, AppError> {
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| {
-        AppError::new(
-            ErrorCode::Internal,
-            format!("No randomness available: {e}."),
-        )
-    })?;
-    let kind = match outcome {
-        ReconciliationOutcome::Credited => EntryKind::Credit,
-        _ => EntryKind::Other,
-    };
-    Entry::new(NewEntry {
-        source: account.id.clone(),
-        kind,
-        occurred_at: at,
-        gross: difference,
-        fee: Money::zero(difference.currency()),
-        net: difference,
-        key: EntryKey::TransactionId {
-            platform: PROVIDER_PLATFORM.into(),
-            source: account.id.clone(),
-            id: format!("reconciliation:{}:{}", outcome.as_str(), hex::encode(nonce)),
-        },
-        payer: None,
-        message: None,
-    })
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))
 }

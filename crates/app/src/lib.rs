@@ -31,6 +31,8 @@ pub mod passphrase;
 pub mod preview;
 pub mod providers;
 pub mod reauth;
+pub mod reconcile;
+pub mod reconciliation;
 pub mod redemption;
 pub mod redemption_detail;
 pub mod retention;
@@ -47,9 +49,8 @@ pub mod view;
 
 pub use about::{AppInfo, app_info};
 pub use accounts::{
-    AccountDetailView, AccountKind, AccountView, LegRef, Location, ReconciliationView,
-    account_provider, link_account, list_accounts, not_redeemable, reconcile_account,
-    redeemable_balances, show_account,
+    AccountDetailView, AccountKind, AccountView, Location, account_provider, link_account,
+    list_accounts, not_redeemable, redeemable_balances, show_account,
 };
 pub use audit::{VaultCheckView, audit_entries, check_vault, verify_audit_log};
 pub use authenticators::{AuthenticatorChoice, IfMissing, PinPrompt, open_authenticator};
@@ -98,6 +99,8 @@ pub use providers::{
     inspect_provider, key_fingerprint, list_providers, pair_provider, refresh_catalogs,
 };
 pub use reauth::{Proof, Reauthenticated, Sensitive};
+pub use reconcile::reconcile_account;
+pub use reconciliation::{LegRef, ReconciliationView};
 pub use redemption::approval::{approve_redemption, approve_redemption_from};
 pub use redemption::held::{cancel_redemption, explain_redemption, verify_redemption};
 pub use redemption::lookup::{

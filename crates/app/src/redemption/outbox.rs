@@ -36,7 +36,7 @@ pub struct OutboxRun {
     pub queued: u32,
     pub requests_sent: u32,
     /// The accounts drawn on, reconciled with their provider's balance after this run.
-    pub reconciliations: Vec<crate::accounts::ReconciliationView>,
+    pub reconciliations: Vec<crate::reconciliation::ReconciliationView>,
     /// Accounts that could not be reconciled now, with why.
     pub unreconciled: Vec<String>,
 }
@@ -325,7 +325,7 @@ fn process(
     // undoes what was confirmed: it is reported, and `account reconcile` tries again.
     for provider in confirmed_at {
         let account = provider_source_id(&provider);
-        match crate::accounts::reconcile_account(session, net, account.as_str(), net.now()) {
+        match crate::reconcile::reconcile_account(session, net, account.as_str(), net.now()) {
             Ok(found) => run.reconciliations.extend(found),
             Err(e) => run.unreconciled.push(format!("{provider}: {}", e.message)),
         }
