@@ -197,7 +197,9 @@ pub fn signed_document(data: &[u8]) {
             ));
             if let Ok(body) = receipt.verify(&verifying) {
                 // A receipt body that verifies re-signs and verifies to itself.
-                let again = SignedReceipt::sign(&key, &body).verify(&verifying);
+                let again = SignedReceipt::sign(&key, &body)
+                    .expect("a verified receipt body encodes")
+                    .verify(&verifying);
                 assert_eq!(
                     again.ok(),
                     Some(body),
@@ -220,7 +222,8 @@ pub fn signed_document(data: &[u8]) {
 
 fn verify_receipt_binding(receipt: &SignedReceipt, key: &VerifyingKey) {
     let request = binding_request();
-    let body = protocol::to_bytes(&request);
+    let body =
+        protocol::to_bytes("redemption request", &request).expect("the fixed request encodes");
     let binding = RedemptionBinding {
         device_id: DEVICE_KEYID,
         idempotency_key: "idem-fuzz",
@@ -249,7 +252,10 @@ fn signed_request() -> Request {
         .and_then(|r| r.with_header("Idempotency-Key", "idem-fuzz"))
         .and_then(|r| r.with_header("Content-Type", "application/json"))
         .expect("the fixed request is valid")
-        .with_body(protocol::to_bytes(&binding_request()));
+        .with_body(
+            protocol::to_bytes("redemption request", &binding_request())
+                .expect("the fixed request encodes"),
+        );
     sign_request(
         &device_key(),
         DEVICE_KEYID,
@@ -357,11 +363,13 @@ pub fn http_message(data: &[u8]) {
 macro_rules! round_trip {
     ($t:ty, $what:literal, $bytes:expr) => {{
         if let Ok(value) = protocol::parse::<$t>($what, $bytes) {
-            let encoded = protocol::to_bytes(&value);
+            let encoded = protocol::to_bytes($what, &value)
+                .unwrap_or_else(|e| panic!("{} does not encode: {e}", $what));
             let again: $t = protocol::parse($what, &encoded)
                 .unwrap_or_else(|e| panic!("{} re-encoded does not parse: {e}", $what));
             assert_eq!(
-                protocol::to_bytes(&again),
+                protocol::to_bytes($what, &again)
+                    .unwrap_or_else(|e| panic!("{} re-parsed does not encode: {e}", $what)),
                 encoded,
                 "{} round-trips through its encoding",
                 $what
