@@ -570,8 +570,9 @@ pub(crate) fn on_its_way_out(
                 LegState::Approved | LegState::Sent | LegState::OutcomeUnknown
             ) || (leg.state == LegState::Planned && held.contains(&r.id));
             if leaving {
+                // Each leg leaves its own provider's account (several in a plan across).
                 *pending
-                    .entry((r.provider_id.clone(), leg.currency.clone()))
+                    .entry((leg.provider_id.clone(), leg.currency.clone()))
                     .or_default() += i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
             }
         }

@@ -21,6 +21,26 @@ use ts_rs::TS;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::session::Session;
 
+/// The cached catalog of every provider `r`'s legs go to (one in a plan at one provider, each
+/// leg's own in a plan across providers), by provider id; `None` where none is cached.
+pub(crate) fn leg_catalogs(
+    session: &mut Session,
+    r: &tipvault_vault::StoredRedemption,
+    now: DateTime<Utc>,
+) -> Result<LegCatalogs, AppError> {
+    let mut catalogs = LegCatalogs::new();
+    for leg in &r.legs {
+        if !catalogs.contains_key(&leg.provider_id) {
+            let catalog = cached_catalog(session, &leg.provider_id, now)?;
+            catalogs.insert(leg.provider_id.clone(), catalog);
+        }
+    }
+    Ok(catalogs)
+}
+
+/// Catalogs by provider id (see [`leg_catalogs`]).
+pub(crate) type LegCatalogs = std::collections::BTreeMap<String, Option<Catalog>>;
+
 /// `provider`'s cached catalog, parsed; `None` when none is cached. A cached document that no
 /// longer reads (it was verified when stored) is reported as damage, never taken for "none".
 pub(crate) fn cached_catalog(

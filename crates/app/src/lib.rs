@@ -109,7 +109,9 @@ pub use redemption::lookup::{
 pub use redemption::outbox::{
     LegProgress, OutboxRun, reconcile, reconcile_with, run_outbox, run_outbox_with,
 };
-pub use redemption::plan::{RedeemRequest, plan_redemption};
+pub use redemption::plan::{
+    RedeemAcrossRequest, RedeemRequest, plan_redemption, plan_redemption_across,
+};
 pub use redemption::verification::{
     StepUpLegView, StepUpPlanView, StepUpTotalView, redemption_plan, step_up_plan_view,
     verify_redemption_as_shown,

@@ -118,6 +118,7 @@ impl Sensitive {
                 gross: nothing.clone(),
                 debit: nothing,
                 destination: vec![("change".into(), self.canonical())],
+                provider_id: None,
             }],
         }
     }

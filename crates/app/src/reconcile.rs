@@ -87,10 +87,11 @@ pub fn reconcile_account(
         }
     }
     let redemptions = session.vault_at(now).redemptions(now)?;
+    // This provider's legs, wherever they sit (a plan across providers has others' too).
     let legs: Vec<&tipvault_vault::StoredLeg> = redemptions
         .iter()
-        .filter(|r| r.provider_id == provider_id)
         .flat_map(|r| r.legs.iter())
+        .filter(|l| l.provider_id == provider_id)
         .collect();
     // The newest booking from a receipt: a balance dated before it cannot show that charge yet.
     let account_id = provider_source_id(&provider_id);

@@ -44,6 +44,8 @@ fn amount(m: Money) -> Result<PlanAmount, AppError> {
 /// debit: a leg is paid in its product's currency).
 pub(crate) struct SentLeg {
     pub(crate) seq: u32,
+    /// The provider it is sent to (the redemption's, or its own in a plan across providers).
+    pub(crate) provider_id: String,
     pub(crate) request: RedemptionRequest,
     pub(crate) net: Money,
     pub(crate) fee: Money,
@@ -59,6 +61,7 @@ pub(crate) fn legs(r: &StoredRedemption) -> Result<Vec<SentLeg>, AppError> {
             let gross = net.checked_add(fee).map_err(damaged)?;
             Ok(SentLeg {
                 seq: leg.seq,
+                provider_id: leg.provider_id.clone(),
                 request,
                 net,
                 fee,
@@ -87,6 +90,9 @@ pub(crate) fn plan_of(r: &StoredRedemption, sent: &[SentLeg]) -> Result<StepUpPl
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                // A leg sent elsewhere than the redemption's provider names its own, so the
+                // key signs where every request goes.
+                provider_id: (leg.provider_id != r.provider_id).then(|| leg.provider_id.clone()),
             })
         })
         .collect::<Result<_, AppError>>()?;

@@ -19,6 +19,7 @@ mod app {
     mod preview;
     mod providers;
     mod redemption;
+    mod redemption_across;
     mod retention;
     mod review;
     mod risk;

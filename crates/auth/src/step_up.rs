@@ -18,6 +18,10 @@ use sha2::{Digest, Sha256};
 use crate::authenticator::CredentialId;
 
 const PLAN_DOMAIN: &[u8] = b"tipvault/step-up/plan/v1\0";
+/// A plan whose legs go to several providers: every leg also encodes its provider. A separate
+/// tag (rather than an optional field) keeps each encoding unambiguous, and every
+/// single-provider plan's digest what it always was.
+const PLAN_ACROSS_DOMAIN: &[u8] = b"tipvault/step-up/plan-across/v1\0";
 const CHALLENGE_DOMAIN: &[u8] = b"tipvault/step-up/challenge/v1\0";
 
 /// An amount in integer minor units of an ISO 4217 currency (e.g. KRW 1300 = `1300`,
@@ -55,12 +59,16 @@ pub struct PlanLeg {
     pub debit: PlanAmount,
     /// Destination fields sent with the request (name, value), e.g. `("phone", "+82…")`.
     pub destination: Vec<(String, String)>,
+    /// The provider this leg is sent to, when it is not the plan's own (a plan across
+    /// providers); `None`: the plan's provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
 }
 
 /// The redemption plan a step-up approves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepUpPlan {
-    /// The provider every leg is sent to.
+    /// The provider every leg is sent to, unless the leg names its own.
     pub provider_id: String,
     /// The catalog version the plan was computed from.
     pub catalog_version: u64,
@@ -119,14 +127,26 @@ impl StepUpPlan {
         if self.provider_id.is_empty() {
             return Err(PlanError::MissingName);
         }
+        let across = self.legs.iter().any(|leg| leg.provider_id.is_some());
         let mut out = Vec::with_capacity(256);
-        out.extend_from_slice(PLAN_DOMAIN);
+        out.extend_from_slice(if across {
+            PLAN_ACROSS_DOMAIN
+        } else {
+            PLAN_DOMAIN
+        });
         put_str(&mut out, &self.provider_id);
         out.extend_from_slice(&self.catalog_version.to_be_bytes());
         put_len(&mut out, self.legs.len());
         for leg in &self.legs {
             if leg.product_id.is_empty() {
                 return Err(PlanError::MissingName);
+            }
+            if across {
+                let provider = leg.provider_id.as_deref().unwrap_or(&self.provider_id);
+                if provider.is_empty() {
+                    return Err(PlanError::MissingName);
+                }
+                put_str(&mut out, provider);
             }
             put_str(&mut out, &leg.product_id);
             for amount in [&leg.net, &leg.fee, &leg.gross, &leg.debit] {
@@ -272,6 +292,7 @@ mod tests {
                     ("phone".into(), "+821012345678".into()),
                     ("carrier".into(), "skt".into()),
                 ],
+                provider_id: None,
             }],
         }
     }
@@ -291,6 +312,51 @@ mod tests {
         let mut b = plan();
         b.legs[0].destination = vec![("a".into(), "bc".into())];
         assert_ne!(a.digest().unwrap(), b.digest().unwrap());
+    }
+
+    #[test]
+    fn a_single_provider_plan_encodes_as_it_always_did() {
+        // Pinned: a digest recorded before plans across providers existed still matches.
+        let mut bytes = PLAN_DOMAIN.to_vec();
+        put_str(&mut bytes, "demo");
+        bytes.extend_from_slice(&3u64.to_be_bytes());
+        put_len(&mut bytes, 1);
+        put_str(&mut bytes, "topup");
+        for (code, minor) in [("KRW", 1000i64), ("KRW", 0), ("KRW", 1000), ("KRW", 1000)] {
+            put_str(&mut bytes, code);
+            bytes.extend_from_slice(&minor.to_be_bytes());
+        }
+        put_len(&mut bytes, 2);
+        for (k, v) in [("carrier", "skt"), ("phone", "+821012345678")] {
+            put_str(&mut bytes, k);
+            put_str(&mut bytes, v);
+        }
+        assert_eq!(plan().canonical_bytes().unwrap(), bytes);
+    }
+
+    #[test]
+    fn each_legs_provider_is_bound_in_a_plan_across_providers() {
+        let mut across = plan();
+        across.legs.push(PlanLeg {
+            provider_id: Some("telco".into()),
+            ..across.legs[0].clone()
+        });
+        let digest = across.digest().unwrap();
+        // The same requests with the second leg sent to another provider: another plan.
+        let mut elsewhere = across.clone();
+        elsewhere.legs[1].provider_id = Some("edu".into());
+        assert_ne!(digest, elsewhere.digest().unwrap());
+        // Naming the plan's own provider explicitly is the same plan as leaving it implicit.
+        let mut explicit = across.clone();
+        explicit.legs[0].provider_id = Some("demo".into());
+        assert_eq!(digest, explicit.digest().unwrap());
+        // Not the encoding of the single-provider plan that sends the same requests.
+        let mut single = across.clone();
+        single.legs[1].provider_id = None;
+        assert_ne!(digest, single.digest().unwrap());
+        let mut empty = across;
+        empty.legs[1].provider_id = Some(String::new());
+        assert_eq!(empty.digest(), Err(PlanError::MissingName));
     }
 
     #[test]

@@ -260,6 +260,32 @@ pub fn assess(history: &History, settings: &Settings, claim: &Claim) -> Decision
     Decision::new(tier, currency, reasons, Some(t))
 }
 
+/// Judges one plan made of `claims`, one per currency (a plan across providers can draw on
+/// accounts in several): each is [`assess`]ed and the plan gets the strictest outcome, with
+/// every reason any of them gave (once each). The tier, currency and thresholds shown are
+/// those of the claim that decided. `None` for no claims.
+pub fn assess_each(history: &History, settings: &Settings, claims: &[Claim]) -> Option<Decision> {
+    let mut decisions = claims.iter().map(|c| assess(history, settings, c));
+    let mut deciding = decisions.next()?;
+    let mut reasons = deciding.reasons.clone();
+    for d in decisions {
+        for r in &d.reasons {
+            if !reasons.contains(r) {
+                reasons.push(r.clone());
+            }
+        }
+        if d.outcome > deciding.outcome {
+            deciding = d;
+        }
+    }
+    Some(Decision::new(
+        deciding.tier,
+        deciding.currency,
+        reasons,
+        deciding.thresholds,
+    ))
+}
+
 fn malformation(claim: &Claim) -> Option<Malformation> {
     let currency = claim.total.currency();
     if claim.legs.is_empty() {

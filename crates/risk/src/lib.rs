@@ -65,7 +65,7 @@ pub mod status;
 pub mod tier;
 
 pub use autocashout::{AutoCashOutRule, Firing, SourceBalance, add_rule, firing};
-pub use decision::{Decision, Outcome, assess};
+pub use decision::{Decision, Outcome, assess, assess_each};
 pub use error::{AutoCashOutError, LimitError};
 pub use headroom::{Headroom, headroom};
 pub use history::{

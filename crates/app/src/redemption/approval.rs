@@ -10,7 +10,7 @@ use tipvault_preview::{Catalog, Freshness};
 use tipvault_vault::{AuditEvent, LegState, StoredLeg};
 
 use crate::accounts::provider_source_id;
-use crate::catalogs::cached_catalog;
+use crate::catalogs::leg_catalogs;
 use crate::error::{AppError, ErrorCode};
 use crate::network::NetworkIdentity;
 use crate::redemption::lookup::{RedemptionView, currency, redemption, stored_redemption};
@@ -124,9 +124,11 @@ fn approve_with(
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
     let r = stored_redemption(session, id, now)?;
-    let catalog = cached_catalog(session, &r.provider_id, now)?;
+    // Each leg against its own provider's catalog (a plan across providers has several).
+    let catalogs = leg_catalogs(session, &r, now)?;
     for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
-        if let Some(why) = recheck(leg, catalog.as_ref(), now) {
+        let catalog = catalogs.get(&leg.provider_id).and_then(Option::as_ref);
+        if let Some(why) = recheck(leg, catalog, now) {
             let vault = session.vault_at(now);
             vault.audit_append(
                 &AuditEvent::new(
@@ -141,13 +143,19 @@ fn approve_with(
             ));
         }
     }
-    // Other redemptions may have drawn on the account since this one was planned.
-    let mut debit: BTreeMap<Currency, i128> = BTreeMap::new();
+    // Other redemptions may have drawn on the accounts since this one was planned: each
+    // provider's account must still cover its own legs.
+    let mut debit: BTreeMap<&str, BTreeMap<Currency, i128>> = BTreeMap::new();
     for leg in r.legs.iter().filter(|l| l.state == LegState::Planned) {
-        *debit.entry(currency(&leg.currency)?).or_default() +=
-            i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
+        *debit
+            .entry(leg.provider_id.as_str())
+            .or_default()
+            .entry(currency(&leg.currency)?)
+            .or_default() += i128::from(leg.amount_minor) + i128::from(leg.fee_minor);
     }
-    crate::accounts::check_covered(session, &r.provider_id, &debit, Some(id), now)?;
+    for (provider, debit) in &debit {
+        crate::accounts::check_covered(session, provider, debit, Some(id), now)?;
+    }
     crate::risk::gate::gate(session, &r, network, attendance, now)?;
     let vault = session.vault_at(now);
     let changed = vault.outbox_approve(id, now)?;

@@ -7,7 +7,7 @@ use tipvault_auth::Authenticator;
 use tipvault_vault::LegState;
 
 use crate::audit;
-use crate::catalogs::cached_catalog;
+use crate::catalogs::leg_catalogs;
 use crate::error::{AppError, ErrorCode, Hint, sentence};
 use crate::network::NetworkIdentity;
 use crate::redemption::lookup::redemption_risk;
@@ -63,8 +63,8 @@ pub fn verify_redemption(
         return Err(AppError::invalid(format!("Redemption {id} was cancelled.")));
     }
     let salt = session.vault_at(now).risk_salt(now)?;
-    let catalog = cached_catalog(session, &r.provider_id, now)?;
-    let judged = judge(&r, catalog.as_ref(), &salt)?;
+    let catalogs = leg_catalogs(session, &r, now)?;
+    let judged = judge(&r, &catalogs, &salt)?;
     if judged.digest != stored.plan_digest {
         return Err(plan_changed(
             session,

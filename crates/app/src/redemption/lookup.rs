@@ -44,6 +44,8 @@ pub struct RevealedField {
 #[ts(export)]
 pub struct RedemptionLegView {
     pub seq: u32,
+    /// The provider this leg is sent to (in a plan across providers, each leg's own).
+    pub provider: String,
     pub product: String,
     pub amount: MoneyView,
     pub fee: MoneyView,
@@ -177,6 +179,7 @@ fn leg_view(leg: &StoredLeg, catalog: Option<&Catalog>) -> Result<RedemptionLegV
     let req = parse_body(leg)?;
     Ok(RedemptionLegView {
         seq: leg.seq,
+        provider: leg.provider_id.clone(),
         product: leg.product.clone(),
         amount: Money::from_minor(leg.amount_minor, cur).into(),
         fee: Money::from_minor(leg.fee_minor, cur).into(),
@@ -210,9 +213,26 @@ fn provider_facts(
     })
 }
 
+/// The facts of every provider `r`'s legs go to, added to `facts` where missing (one catalog
+/// parse and provider read per provider, however many redemptions are shown).
+fn gather_facts(
+    session: &mut Session,
+    r: &tipvault_vault::StoredRedemption,
+    facts: &mut BTreeMap<String, ProviderFacts>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for leg in &r.legs {
+        if !facts.contains_key(&leg.provider_id) {
+            let f = provider_facts(session, &leg.provider_id, now)?;
+            facts.insert(leg.provider_id.clone(), f);
+        }
+    }
+    Ok(())
+}
+
 fn view_of(
     r: &tipvault_vault::StoredRedemption,
-    facts: &ProviderFacts,
+    facts: &BTreeMap<String, ProviderFacts>,
     risk: Option<crate::risk::decision::RiskDecisionView>,
 ) -> Result<RedemptionView, AppError> {
     let state = r
@@ -224,7 +244,11 @@ fn view_of(
     Ok(RedemptionView {
         id: r.id.clone(),
         provider: r.provider_id.clone(),
-        sandbox: facts.sandbox,
+        // Demo money only when every provider it goes to is a sandbox.
+        sandbox: r
+            .legs
+            .iter()
+            .all(|l| facts.get(&l.provider_id).is_some_and(|f| f.sandbox)),
         catalog_version: r.catalog_version,
         state,
         created_at: r.created_at,
@@ -232,7 +256,10 @@ fn view_of(
         legs: r
             .legs
             .iter()
-            .map(|l| leg_view(l, facts.catalog.as_ref()))
+            .map(|l| {
+                let catalog = facts.get(&l.provider_id).and_then(|f| f.catalog.as_ref());
+                leg_view(l, catalog)
+            })
             .collect::<Result<_, _>>()?,
         attention: Attention::of(risk.as_ref(), r.legs.iter().map(|l| l.state)),
         risk,
@@ -246,7 +273,8 @@ pub fn redemption(
     now: DateTime<Utc>,
 ) -> Result<RedemptionView, AppError> {
     let r = stored_redemption(session, id, now)?;
-    let facts = provider_facts(session, &r.provider_id, now)?;
+    let mut facts = BTreeMap::new();
+    gather_facts(session, &r, &mut facts, now)?;
     let risk = redemption_risk(session, &r.id, now)?;
     view_of(&r, &facts, risk)
 }
@@ -261,14 +289,9 @@ pub fn list_redemptions(
     let mut facts: BTreeMap<String, ProviderFacts> = BTreeMap::new();
     let mut out = Vec::with_capacity(all.len());
     for r in &all {
-        if !facts.contains_key(&r.provider_id) {
-            let f = provider_facts(session, &r.provider_id, now)?;
-            facts.insert(r.provider_id.clone(), f);
-        }
+        gather_facts(session, r, &mut facts, now)?;
         let risk = redemption_risk(session, &r.id, now)?;
-        if let Some(f) = facts.get(&r.provider_id) {
-            out.push(view_of(r, f, risk)?);
-        }
+        out.push(view_of(r, &facts, risk)?);
     }
     Ok(out)
 }

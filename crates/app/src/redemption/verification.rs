@@ -16,7 +16,7 @@ use tipvault_auth::{Authenticator, StepUpPlan};
 use tipvault_money::Money;
 use ts_rs::TS;
 
-use crate::catalogs::cached_catalog;
+use crate::catalogs::leg_catalogs;
 use crate::error::{AppError, ErrorCode};
 use crate::redemption::lookup::{RedemptionView, RevealedField, stored_redemption};
 use crate::session::Session;
@@ -28,6 +28,8 @@ use crate::view::MoneyView;
 #[ts(export)]
 pub struct StepUpLegView {
     pub seq: u32,
+    /// The provider this request goes to (in a plan across providers, each leg's own).
+    pub provider: String,
     pub product: String,
     /// What the destination receives.
     pub net: MoneyView,
@@ -56,7 +58,7 @@ pub struct StepUpTotalView {
 pub struct StepUpPlanView {
     pub redemption_id: String,
     pub provider: String,
-    /// The provider is the sandbox (demo money).
+    /// Every provider the plan sends to is a sandbox (demo money).
     pub sandbox: bool,
     pub catalog_version: u64,
     pub legs: Vec<StepUpLegView>,
@@ -87,15 +89,20 @@ pub fn step_up_plan_view(
     let r = stored_redemption(session, id, now)?;
     let sent = legs(&r)?;
     let plan_digest = digest(&plan_of(&r, &sent)?)?;
-    let catalog = cached_catalog(session, &r.provider_id, now)?;
-    let sandbox = session
-        .vault_at(now)
-        .provider(&r.provider_id, now)?
-        .is_some_and(|p| p.sandbox);
-    // A field the catalog does not describe (or no catalog at all) counts as personal data.
-    let personal = |product: &str, name: &str| {
-        catalog
-            .as_ref()
+    let catalogs = leg_catalogs(session, &r, now)?;
+    let mut sandbox = true;
+    for provider in catalogs.keys() {
+        sandbox &= session
+            .vault_at(now)
+            .provider(provider, now)?
+            .is_some_and(|p| p.sandbox);
+    }
+    // A field the leg's catalog does not describe (or no catalog at all) counts as personal
+    // data.
+    let personal = |provider: &str, product: &str, name: &str| {
+        catalogs
+            .get(provider)
+            .and_then(Option::as_ref)
             .and_then(|c| c.product(product))
             .and_then(|p| p.destination_fields().iter().find(|f| f.name == name))
             .is_none_or(|f| f.personal_data)
@@ -104,6 +111,7 @@ pub fn step_up_plan_view(
     let mut leg_views = Vec::new();
     for SentLeg {
         seq,
+        provider_id,
         request: req,
         net,
         fee,
@@ -124,9 +132,10 @@ pub fn step_up_plan_view(
                 .map(|(name, value)| RevealedField {
                     name: name.clone(),
                     value: value.clone(),
-                    personal_data: personal(&req.product, name),
+                    personal_data: personal(&provider_id, &req.product, name),
                 })
                 .collect(),
+            provider: provider_id,
             product: req.product,
             net: net.into(),
             fee: fee.into(),

@@ -10,8 +10,10 @@ use tipvault_preview::Catalog;
 use tipvault_risk::{DestinationFingerprint, NetworkHash, ProductKind, ProviderId};
 use tipvault_vault::StoredRedemption;
 
+use crate::catalogs::LegCatalogs;
 use crate::error::AppError;
 use crate::network::NetworkIdentity;
+use crate::step_up::damaged;
 
 fn salted(salt: &[u8; 32], domain: &str, text: &str) -> String {
     let mut h = Sha256::new();
@@ -48,8 +50,10 @@ pub(crate) fn network_hash(salt: &[u8; 32], network: &NetworkIdentity) -> Networ
 pub(crate) struct Judged {
     pub(crate) plan: StepUpPlan,
     pub(crate) digest: String,
-    pub(crate) legs: Vec<tipvault_risk::Leg>,
-    pub(crate) total: Money,
+    /// The engine's legs, one group per currency (in the order first drawn), with their total:
+    /// a plan across providers may draw on accounts in several currencies, and the engine
+    /// judges each currency as one claim ([`tipvault_risk::assess_each`]).
+    pub(crate) by_currency: Vec<(Money, Vec<tipvault_risk::Leg>)>,
 }
 
 pub(crate) fn kind_of(catalog: Option<&Catalog>, product: &str) -> ProductKind {
@@ -62,25 +66,21 @@ pub(crate) fn kind_of(catalog: Option<&Catalog>, product: &str) -> ProductKind {
 
 /// The plan of `r` (every leg) and its digest, from the one builder the step-up dialog uses
 /// too ([`crate::step_up::plan_of`]: the committed request bodies, checked against the leg
-/// columns), and the engine's legs (debit = amount + fee).
+/// columns), and the engine's legs (debit = amount + fee), each labelled by its own provider's
+/// catalog.
 pub(crate) fn judge(
     r: &StoredRedemption,
-    catalog: Option<&Catalog>,
+    catalogs: &LegCatalogs,
     salt: &[u8; 32],
 ) -> Result<Judged, AppError> {
     let sent = crate::step_up::legs(r)?;
     let plan = crate::step_up::plan_of(r, &sent)?;
     let digest = crate::step_up::digest(&plan)?;
-    let mut legs = Vec::new();
-    let mut total: Option<Money> = None;
+    let mut by_currency: Vec<(Money, Vec<tipvault_risk::Leg>)> = Vec::new();
     for leg in &sent {
-        total = Some(match total {
-            None => leg.gross,
-            // Mixed currencies: the engine refuses the claim as malformed; keep the first.
-            Some(t) => t.checked_add(leg.gross).unwrap_or(t),
-        });
-        legs.push(tipvault_risk::Leg {
-            provider: ProviderId::new(&r.provider_id),
+        let catalog = catalogs.get(&leg.provider_id).and_then(Option::as_ref);
+        let claim_leg = tipvault_risk::Leg {
+            provider: ProviderId::new(&leg.provider_id),
             product: kind_of(catalog, &leg.request.product),
             destination: destination_fingerprint(
                 salt,
@@ -88,14 +88,26 @@ pub(crate) fn judge(
                 &leg.request.destination,
             ),
             amount: leg.gross,
-        });
+        };
+        let currency = leg.gross.currency();
+        match by_currency
+            .iter_mut()
+            .find(|(total, _)| total.currency() == currency)
+        {
+            Some((total, legs)) => {
+                *total = total.checked_add(leg.gross).map_err(damaged)?;
+                legs.push(claim_leg);
+            }
+            None => by_currency.push((leg.gross, vec![claim_leg])),
+        }
     }
-    let total = total.ok_or_else(|| AppError::invalid("This redemption has no legs."))?;
+    if by_currency.is_empty() {
+        return Err(AppError::invalid("This redemption has no legs."));
+    }
     Ok(Judged {
         plan,
         digest,
-        legs,
-        total,
+        by_currency,
     })
 }
 

@@ -7,7 +7,7 @@ use tipvault_risk::{Claim, NetworkHash, Outcome};
 use tipvault_vault::{LegState, StoredRedemption, StoredRiskDecision};
 
 use crate::audit;
-use crate::catalogs::cached_catalog;
+use crate::catalogs::leg_catalogs;
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::NetworkIdentity;
 use crate::providers::stored_provider;
@@ -82,8 +82,8 @@ pub(crate) fn gate(
         return Ok(());
     }
     let salt = session.vault_at(now).risk_salt(now)?;
-    let catalog = cached_catalog(session, &r.provider_id, now)?;
-    let judged = judge(r, catalog.as_ref(), &salt)?;
+    let catalogs = leg_catalogs(session, r, now)?;
+    let judged = judge(r, &catalogs, &salt)?;
     let existing = session.vault_at(now).risk_decision(&r.id, now)?;
     let mut net_hash = network_hash(&salt, network);
     if let Some(stored) = &existing {
@@ -124,13 +124,19 @@ pub(crate) fn gate(
     }
     let history = history(session, &salt, now)?;
     let settings = settings(session, now)?;
-    let claim = Claim {
-        at: now,
-        network: net_hash.clone(),
-        total: judged.total,
-        legs: judged.legs.clone(),
-    };
-    let mut decision = tipvault_risk::assess(&history, &settings, &claim);
+    // One claim per currency drawn, judged as one plan: the strictest answer holds for all.
+    let claims: Vec<Claim> = judged
+        .by_currency
+        .iter()
+        .map(|(total, legs)| Claim {
+            at: now,
+            network: net_hash.clone(),
+            total: *total,
+            legs: legs.clone(),
+        })
+        .collect();
+    let mut decision = tipvault_risk::assess_each(&history, &settings, &claims)
+        .ok_or_else(|| AppError::invalid("This redemption has no legs."))?;
     let unattended = attendance == Attendance::Unattended;
     if unattended {
         decision = decision.unattended();
@@ -145,12 +151,16 @@ pub(crate) fn gate(
             return Ok(());
         }
     }
-    let provider = stored_provider(session, &r.provider_id, now)?;
+    // Waived only when every provider the plan sends to is a sandbox (demo money).
+    let mut all_sandbox = true;
+    for provider in catalogs.keys() {
+        all_sandbox &= stored_provider(session, provider, now)?.sandbox;
+    }
     let vault = session.vault_at(now);
     let waived = decision.outcome == Outcome::StepUp
         && !unattended
         && !verified
-        && provider.sandbox
+        && all_sandbox
         && waiver_on(vault)?;
     let view = decision_view(&r.id, &decision, &judged.digest, now, unattended, waived);
     vault.risk_decision_put(

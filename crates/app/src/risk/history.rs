@@ -148,37 +148,44 @@ pub(crate) fn history(
         if legs.is_empty() {
             continue;
         }
-        if !catalogs.contains_key(&r.provider_id) {
-            // The catalog only labels past legs with their product kind: a damaged copy labels
-            // them as the default kind rather than stopping every later redemption's check.
-            let c = cached_catalog(session, &r.provider_id, now).unwrap_or_default();
-            catalogs.insert(r.provider_id.clone(), c);
-        }
-        let catalog = catalogs.get(&r.provider_id).and_then(Option::as_ref);
-        let mut claim_legs = Vec::new();
+        // One claim per currency drawn (a plan across providers may draw on several), as the
+        // gate judged it.
+        let mut by_currency: BTreeMap<Currency, Vec<tipvault_risk::Leg>> = BTreeMap::new();
         for leg in legs {
+            if !catalogs.contains_key(&leg.provider_id) {
+                // The catalog only labels past legs with their product kind: a damaged copy
+                // labels them as the default kind rather than stopping every later check.
+                let c = cached_catalog(session, &leg.provider_id, now).unwrap_or_default();
+                catalogs.insert(leg.provider_id.clone(), c);
+            }
+            let catalog = catalogs.get(&leg.provider_id).and_then(Option::as_ref);
             let Ok(cur) = Currency::from_code(&leg.currency) else {
                 continue;
             };
             let destination = protocol::parse::<RedemptionRequest>("redemption", &leg.body)
                 .map(|req| destination_fingerprint(salt, &req.product, &req.destination))
                 .unwrap_or_else(|_| DestinationFingerprint::new(""));
-            claim_legs.push(tipvault_risk::Leg {
-                provider: ProviderId::new(&r.provider_id),
-                product: kind_of(catalog, &leg.product),
-                destination,
-                amount: Money::from_minor(leg.amount_minor.saturating_add(leg.fee_minor), cur),
+            by_currency
+                .entry(cur)
+                .or_default()
+                .push(tipvault_risk::Leg {
+                    provider: ProviderId::new(&leg.provider_id),
+                    product: kind_of(catalog, &leg.product),
+                    destination,
+                    amount: Money::from_minor(leg.amount_minor.saturating_add(leg.fee_minor), cur),
+                });
+        }
+        for claim_legs in by_currency.into_values() {
+            claims.push(ConfirmedClaim {
+                id: tipvault_risk::ClaimId::new(&r.id),
+                at: r.approved_at.unwrap_or(r.created_at),
+                network: NetworkHash::new(networks.get(&r.id).cloned().unwrap_or_default()),
+                verified: decisions
+                    .get(&r.id)
+                    .is_some_and(|d| d.verified_at.is_some()),
+                legs: claim_legs,
             });
         }
-        claims.push(ConfirmedClaim {
-            id: tipvault_risk::ClaimId::new(&r.id),
-            at: r.approved_at.unwrap_or(r.created_at),
-            network: NetworkHash::new(networks.get(&r.id).cloned().unwrap_or_default()),
-            verified: decisions
-                .get(&r.id)
-                .is_some_and(|d| d.verified_at.is_some()),
-            legs: claim_legs,
-        });
     }
     Ok(History {
         claims,

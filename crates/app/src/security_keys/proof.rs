@@ -31,6 +31,7 @@ pub fn limit_change_plan(change: &LimitChange) -> StepUpPlan {
             gross: amount.clone(),
             debit: PlanAmount::new(&currency, 0),
             destination: vec![("change".into(), change.canonical())],
+            provider_id: None,
         }],
     }
 }

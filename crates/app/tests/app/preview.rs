@@ -56,68 +56,27 @@ proptest! {
     }
 }
 
-/// A provider on loopback with `catalog_json`, paired and reconciled in `session`, holding
-/// `balance_krw` for the user.
-fn paired_provider(
-    session: &mut tipvault_app::Session,
-    net: &tipvault_app::Network,
-    dir: &std::path::Path,
-    catalog_json: String,
-    code: &str,
-    balance_krw: i64,
-) -> tipvault_sandbox_provider::Sandbox {
-    let catalog: serde_json::Value = serde_json::from_str(&catalog_json).unwrap();
-    let provider = catalog["provider_id"].as_str().unwrap().to_owned();
-    let mut config = tipvault_sandbox_provider::Config::new(dir.join(format!("{provider}.sqlite")));
-    config.catalog_json = Some(catalog_json);
-    config.enrollment_code = Some(code.into());
-    config.demo_balances = vec![("KRW".into(), balance_krw)];
-    let sandbox = net
-        .runtime()
-        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
-        .unwrap();
-    let now = Utc::now();
-    let kind = tipvault_app::providers::ProviderKind::Real;
-    let pass = super::support::PASSPHRASE;
-    super::support::add_provider(session, net, &sandbox.base_url(), kind, pass, now).unwrap();
-    tipvault_app::pair_provider(session, net, Some(&provider), code, now).unwrap();
-    tipvault_app::reconcile_account(session, net, &provider, now).unwrap();
-    sandbox
-}
-
-/// The demo catalog as another provider's: `provider_id`, and every KRW fee `percent`.
-fn catalog_of(provider_id: &str, percent: &str) -> String {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
-    doc["provider_id"] = provider_id.into();
-    for product in doc["products"].as_array_mut().unwrap() {
-        if product["currency"] == "KRW" {
-            product["fee"]["percent"] = percent.into();
-            product["fee"]["fixed"] = "0".into();
-        }
-    }
-    doc.to_string()
-}
-
 #[test]
 fn a_preview_across_providers_draws_each_account_through_its_own_catalog() {
     let (dir, _loc, mut session) = super::support::new_vault();
     let net = tipvault_app::Network::new().unwrap();
-    let _edu = paired_provider(
+    let _edu = super::support::paired_provider(
         &mut session,
         &net,
         dir.path(),
-        catalog_of("edu-points", "3"),
+        super::support::catalog_of("edu-points", "3"),
         "1111-2222",
         20_000,
+        false,
     );
-    let _telco = paired_provider(
+    let _telco = super::support::paired_provider(
         &mut session,
         &net,
         dir.path(),
-        catalog_of("telco-points", "0"),
+        super::support::catalog_of("telco-points", "0"),
         "3333-4444",
         15_000,
+        false,
     );
     let now = Utc::now();
     let query = tipvault_app::BalancePreviewQuery {

@@ -64,6 +64,7 @@ fn plan(amount: i64) -> StepUpPlan {
             gross: PlanAmount::new("KRW", amount),
             debit: PlanAmount::new("KRW", amount),
             destination: vec![("phone".into(), "+821012345678".into())],
+            provider_id: None,
         }],
     }
 }

@@ -62,3 +62,50 @@ pub fn add_provider(
 pub fn pass_proof(passphrase: &SecretString) -> Option<tipvault_app::Proof<'_>> {
     Some(tipvault_app::Proof::Passphrase(passphrase))
 }
+
+/// A provider on loopback with `catalog_json`, paired and reconciled in `session`, holding
+/// `balance_krw` for the user; added as a sandbox (demo money) when `sandbox_kind`.
+pub fn paired_provider(
+    session: &mut tipvault_app::Session,
+    net: &tipvault_app::Network,
+    dir: &std::path::Path,
+    catalog_json: String,
+    code: &str,
+    balance_krw: i64,
+    sandbox_kind: bool,
+) -> tipvault_sandbox_provider::Sandbox {
+    let catalog: serde_json::Value = serde_json::from_str(&catalog_json).unwrap();
+    let provider = catalog["provider_id"].as_str().unwrap().to_owned();
+    let mut config = tipvault_sandbox_provider::Config::new(dir.join(format!("{provider}.sqlite")));
+    config.catalog_json = Some(catalog_json);
+    config.enrollment_code = Some(code.into());
+    config.demo_balances = vec![("KRW".into(), balance_krw)];
+    let sandbox = net
+        .runtime()
+        .block_on(tipvault_sandbox_provider::Sandbox::start(config))
+        .unwrap();
+    let now = Utc::now();
+    let kind = if sandbox_kind {
+        tipvault_app::providers::ProviderKind::Sandbox
+    } else {
+        tipvault_app::providers::ProviderKind::Real
+    };
+    add_provider(session, net, &sandbox.base_url(), kind, PASSPHRASE, now).unwrap();
+    tipvault_app::pair_provider(session, net, Some(&provider), code, now).unwrap();
+    tipvault_app::reconcile_account(session, net, &provider, now).unwrap();
+    sandbox
+}
+
+/// The demo catalog as another provider's: `provider_id`, and every KRW fee `percent`.
+pub fn catalog_of(provider_id: &str, percent: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(tipvault_preview::DEMO_CATALOG_JSON).unwrap();
+    doc["provider_id"] = provider_id.into();
+    for product in doc["products"].as_array_mut().unwrap() {
+        if product["currency"] == "KRW" {
+            product["fee"]["percent"] = percent.into();
+            product["fee"]["fixed"] = "0".into();
+        }
+    }
+    doc.to_string()
+}

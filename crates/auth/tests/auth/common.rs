@@ -29,6 +29,7 @@ pub fn plan() -> StepUpPlan {
                 gross: PlanAmount::new("KRW", 1000),
                 debit: PlanAmount::new("KRW", 1000),
                 destination: vec![("phone".into(), "+821012345678".into())],
+                provider_id: None,
             },
             PlanLeg {
                 product_id: "donation".into(),
@@ -37,6 +38,7 @@ pub fn plan() -> StepUpPlan {
                 gross: PlanAmount::new("KRW", 300),
                 debit: PlanAmount::new("KRW", 300),
                 destination: Vec::new(),
+                provider_id: None,
             },
         ],
     }

@@ -169,3 +169,29 @@ fn the_same_input_always_gives_the_same_decision() {
         assert_eq!(assess(&established(), &Settings::default(), &c), first);
     }
 }
+
+#[test]
+fn a_plan_in_several_currencies_gets_its_strictest_claims_outcome() {
+    let history = established();
+    let settings = Settings::default();
+    let small = claim(now(), krw(10_000));
+    let huge = claim(now(), usd_cents(9_999_999));
+    let alone = assess(&history, &settings, &small);
+    let strict = assess(&history, &settings, &huge);
+    assert!(strict.outcome > alone.outcome, "{strict:?}");
+    let both = tipvault_risk::assess_each(&history, &settings, &[small, huge]).unwrap();
+    assert_eq!(both.outcome, strict.outcome);
+    assert_eq!(
+        both.currency,
+        Currency::USD,
+        "shown in the deciding claim's currency"
+    );
+    for reason in alone.reasons.iter().chain(&strict.reasons) {
+        assert_eq!(
+            both.reasons.iter().filter(|r| *r == reason).count(),
+            1,
+            "every reason once: {reason:?}"
+        );
+    }
+    assert_eq!(tipvault_risk::assess_each(&history, &settings, &[]), None);
+}

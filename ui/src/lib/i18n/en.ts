@@ -506,6 +506,8 @@ export const en = {
   'stepup.title': "Approve with your security key",
   'stepup.loading': "Preparing what you are approving…",
   'stepup.provider': "To {provider}",
+  'stepup.providers': "To {providers}: each request goes only to the provider named on it",
+  'stepup.legProvider': "to {provider}",
   'stepup.request': "Request",
   'stepup.product': "Product",
   'stepup.amount': "Amount",

@@ -508,6 +508,8 @@ export const ko: Record<MessageKey, string> = {
   'stepup.title': "보안 키로 승인",
   'stepup.loading': "승인할 내용을 준비하는 중…",
   'stepup.provider': "받는 곳: {provider}",
+  'stepup.providers': "받는 곳: {providers} — 각 요청은 표시된 제공자에게만 갑니다",
+  'stepup.legProvider': "받는 곳: {provider}",
   'stepup.request': "요청",
   'stepup.product': "상품",
   'stepup.amount': "금액",

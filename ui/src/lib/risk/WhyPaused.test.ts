@@ -16,6 +16,7 @@ const plan: StepUpPlanView = {
   legs: [
     {
       seq: 0,
+      provider: 'sandbox.tipvault.local',
       product: 'krw-mobile-top-up',
       net: won(1300),
       fee: won(0),

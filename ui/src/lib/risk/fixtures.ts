@@ -63,6 +63,7 @@ export function redemption(
     legs: [
       {
         seq: 0,
+        provider: 'sandbox.tipvault.local',
         product: 'krw-mobile-top-up',
         amount: won(1300),
         fee: won(0),

@@ -22,6 +22,7 @@ function plan(digest = 'ab12cd34ef567890'.repeat(4), first = 3000): StepUpPlanVi
     legs: [
       {
         seq: 0,
+        provider: 'sandbox.tipvault.local',
         product: 'krw-mobile-top-up',
         net: won(first),
         fee: won(100),
@@ -31,6 +32,7 @@ function plan(digest = 'ab12cd34ef567890'.repeat(4), first = 3000): StepUpPlanVi
       },
       {
         seq: 1,
+        provider: 'sandbox.tipvault.local',
         product: 'krw-donation',
         net: won(1000),
         fee: won(0),
@@ -66,6 +68,23 @@ describe('StepUp', () => {
     expect(screen.getByText('ab12 cd34 ef56 7890')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Approve ₩4,100 with my key' })).toBeInTheDocument();
     expect(screen.getByText('Sandbox: demo money')).toBeInTheDocument();
+  });
+
+  it('names the provider of every request when the plan goes to several', async () => {
+    const across = plan();
+    across.legs[1]!.provider = 'telco-points';
+    mockIPC((cmd) => {
+      if (cmd === 'step_up_plan') return across;
+      if (cmd === 'security_key_devices') return ['usb'];
+    });
+    render(StepUp, { redemptionId: 'rx_1' });
+    expect(
+      await screen.findByText('To sandbox.tipvault.local, telco-points: each request goes only to the provider named on it'),
+    ).toBeInTheDocument();
+    const rows = screen.getAllByRole('row');
+    expect(rows.find((r) => r.textContent?.includes('krw-mobile-top-up'))!).toHaveTextContent('to sandbox.tipvault.local');
+    expect(rows.find((r) => r.textContent?.includes('krw-donation'))!).toHaveTextContent('to telco-points');
+    expect(screen.getByText(/2 requests to sandbox.tipvault.local, telco-points, for ₩4,100/)).toBeInTheDocument();
   });
 
   it('verifies with the digest it showed and hands back the redemption as sent', async () => {

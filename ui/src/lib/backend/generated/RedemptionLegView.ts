@@ -6,7 +6,11 @@ import type { RevealedField } from "./RevealedField";
 /**
  * One leg (one request) of a redemption.
  */
-export type RedemptionLegView = { seq: number, product: string, amount: MoneyView, fee: MoneyView, state: LegState, attempts: number, next_attempt_at: string | null, last_error: string | null, provider_redemption_id: string | null, 
+export type RedemptionLegView = { seq: number, 
+/**
+ * The provider this leg is sent to (in a plan across providers, each leg's own).
+ */
+provider: string, product: string, amount: MoneyView, fee: MoneyView, state: LegState, attempts: number, next_attempt_at: string | null, last_error: string | null, provider_redemption_id: string | null, 
 /**
  * Exactly what the request body carries besides the protocol version: product, amount,
  * currency and the destination fields.

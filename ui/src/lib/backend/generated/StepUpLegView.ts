@@ -5,7 +5,11 @@ import type { RevealedField } from "./RevealedField";
 /**
  * One request of the plan being approved.
  */
-export type StepUpLegView = { seq: number, product: string, 
+export type StepUpLegView = { seq: number, 
+/**
+ * The provider this request goes to (in a plan across providers, each leg's own).
+ */
+provider: string, product: string, 
 /**
  * What the destination receives.
  */

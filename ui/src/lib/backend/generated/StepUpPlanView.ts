@@ -7,7 +7,7 @@ import type { StepUpTotalView } from "./StepUpTotalView";
  */
 export type StepUpPlanView = { redemption_id: string, provider: string, 
 /**
- * The provider is the sandbox (demo money).
+ * Every provider the plan sends to is a sandbox (demo money).
  */
 sandbox: boolean, catalog_version: number, legs: Array<StepUpLegView>, 
 /**
