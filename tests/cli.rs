@@ -1872,6 +1872,58 @@ fn one_preview_spans_every_paired_providers_accounts() {
         "{}",
         text.stdout
     );
+    // The same as one redemption: each request names the provider it goes to, and each
+    // product's destination is asked for once.
+    let mut args = vec![
+        "--json",
+        "redeem",
+        "--all-providers",
+        "--prefer",
+        "topup",
+        "--objective",
+        "first-preference",
+        "--dry-run",
+    ];
+    let missing = with_stdin(dir.path(), &pass(), &args);
+    assert!(!missing.status.success());
+    assert!(
+        missing.stderr.contains("phone_number"),
+        "a destination is asked for: {}",
+        missing.stderr
+    );
+    args.extend([
+        "--dest",
+        "edu-mobile-top-up.phone_number=01012345678",
+        "--dest",
+        "telco-mobile-top-up.phone_number=01012345678",
+    ]);
+    let planned = json(&with_stdin(dir.path(), &pass(), &args));
+    let legs = planned["legs"].as_array().unwrap();
+    let mut providers: Vec<&str> = legs
+        .iter()
+        .map(|l| l["provider"].as_str().unwrap())
+        .collect();
+    for leg in legs {
+        let provider = leg["provider"].as_str().unwrap();
+        let product = leg["product"].as_str().unwrap();
+        let own = provider.split('-').next().unwrap();
+        assert!(product.starts_with(own), "{provider} is sent {product}");
+        assert_eq!(leg["state"], "planned", "--dry-run sends nothing");
+    }
+    providers.sort_unstable();
+    providers.dedup();
+    assert_eq!(providers, ["edu-points", "telco-points"], "{planned}");
+    args.retain(|a| *a != "--json");
+    let text = with_stdin(dir.path(), &pass(), &args);
+    assert!(text.status.success(), "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("edu-points, telco-points (each only its own requests)")
+            && text.stdout.contains("to telco-points")
+            && text.stdout.contains("Nothing was sent"),
+        "{}",
+        text.stdout
+    );
     for sandbox in sandboxes {
         rt.block_on(sandbox.stop());
     }

@@ -102,7 +102,9 @@ pub use reauth::{Proof, Reauthenticated, Sensitive};
 pub use reconcile::reconcile_account;
 pub use reconciliation::{LegRef, ReconciliationView};
 pub use redemption::approval::{approve_redemption, approve_redemption_from};
-pub use redemption::held::{cancel_redemption, explain_redemption, verify_redemption};
+pub use redemption::held::{
+    cancel_provider_legs, cancel_redemption, explain_redemption, verify_redemption,
+};
 pub use redemption::lookup::{
     Attention, RedemptionLegView, RedemptionView, RevealedField, list_redemptions, redemption,
 };

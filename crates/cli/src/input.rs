@@ -11,7 +11,9 @@ pub(crate) fn parse_dest(
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for item in items {
         let parsed = item.split_once('=').and_then(|(k, v)| {
-            let (product, field) = k.split_once('.')?;
+            // The last dot: a product may be qualified by a provider id that has dots
+            // (`sandbox.tipvault.local/krw-mobile-top-up.phone_number`).
+            let (product, field) = k.rsplit_once('.')?;
             Some((product.trim(), field.trim(), v))
         });
         let Some((product, field, value)) = parsed else {

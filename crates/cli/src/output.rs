@@ -481,10 +481,17 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
         },
         code_of(&r.state)
     );
+    // Across providers, every leg says where it goes.
+    let across = r.legs.iter().any(|l| l.provider != r.provider);
     for leg in &r.legs {
         s.push_str(&format!(
-            "  leg {}: {} {} (fee {}) — {}{}{}\n",
+            "  leg {}: {}{} {} (fee {}) — {}{}{}\n",
             leg.seq,
+            if across {
+                format!("{}/", leg.provider)
+            } else {
+                String::new()
+            },
             leg.product,
             leg.amount.en,
             leg.fee.en,
@@ -521,13 +528,30 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
 }
 
 pub(crate) fn reveals(r: &RedemptionView) -> String {
+    let mut providers: Vec<&str> = r.legs.iter().map(|l| l.provider.as_str()).collect();
+    providers.sort_unstable();
+    providers.dedup();
+    let across = providers.len() > 1;
     let mut s = format!(
         "What these requests reveal to {}{}:\n",
-        r.provider,
+        if across {
+            format!("{} (each only its own requests)", providers.join(", "))
+        } else {
+            r.provider.clone()
+        },
         if r.sandbox { " (sandbox)" } else { "" }
     );
     for leg in &r.legs {
-        s.push_str(&format!("  request {} ({}):\n", leg.seq, leg.product));
+        s.push_str(&format!(
+            "  request {} ({}{}):\n",
+            leg.seq,
+            leg.product,
+            if across {
+                format!(", to {}", leg.provider)
+            } else {
+                String::new()
+            }
+        ));
         for f in &leg.reveals {
             s.push_str(&format!(
                 "    {:<28} {}{}\n",

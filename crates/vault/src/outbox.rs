@@ -433,6 +433,32 @@ impl Vault {
         Ok(n as u64)
     }
 
+    /// Withdraws the legs of redemption `id` that are queued for `provider_id` and never
+    /// reached it (state `approved`: a leg that left is `sent` or `outcome_unknown` and can
+    /// only be reconciled): they become `failed` with `reason`. The other providers' legs are
+    /// untouched. Returns how many legs changed.
+    pub fn outbox_withdraw(
+        &mut self,
+        id: &str,
+        provider_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE redemption_leg SET state = 'failed', last_error = :why,
+                     next_attempt_at = NULL, updated_at = :now
+                 WHERE redemption_id = :id AND state = 'approved'
+                   AND COALESCE(provider_id,
+                                (SELECT provider_id FROM redemption WHERE id = :id)) = :provider",
+                named_params! {":id": id, ":provider": provider_id, ":why": reason,
+                ":now": now.timestamp()},
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(n as u64)
+    }
+
     /// Commits that a leg is leaving: state `sent`, attempts + 1, the provider redemption id
     /// recorded. Call before the request is sent; returns the new attempt count.
     pub fn outbox_mark_sending(

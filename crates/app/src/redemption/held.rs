@@ -139,3 +139,41 @@ pub fn cancel_redemption(
     )?;
     crate::redemption::lookup::redemption(session, id, now)
 }
+
+/// Cancels the legs of redemption `id` still queued for `provider` (a provider that is down,
+/// when the user chooses not to wait for it): they become `failed` ("cancelled"), nothing more
+/// goes to that provider, and the other providers' legs carry on. Only legs that never reached
+/// the provider can be cancelled; one that left is reconciled instead. Audited.
+pub fn cancel_provider_legs(
+    session: &mut Session,
+    id: &str,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::redemption::lookup::RedemptionView, AppError> {
+    let r = stored_redemption(session, id, now)?;
+    if !r.legs.iter().any(|l| l.provider_id == provider) {
+        return Err(AppError::invalid(format!(
+            "Redemption {id} sends nothing to {provider}."
+        )));
+    }
+    let vault = session.vault_at(now);
+    let legs = vault.outbox_withdraw(
+        id,
+        provider,
+        &format!("cancelled by the user while {provider} could not be reached"),
+        now,
+    )?;
+    if legs == 0 {
+        return Err(AppError::invalid(format!(
+            "Redemption {id} has no request waiting for {provider}: a request that reached \
+             it is reconciled, not cancelled."
+        )));
+    }
+    audit::append(
+        vault,
+        "redemption.legs_cancelled",
+        json!({"redemption": id, "provider": provider, "legs": legs}),
+        now,
+    )?;
+    crate::redemption::lookup::redemption(session, id, now)
+}

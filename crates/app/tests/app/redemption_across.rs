@@ -268,3 +268,54 @@ fn a_destination_for_a_product_no_part_uses_is_refused_and_nothing_is_planned() 
             .is_empty()
     );
 }
+
+#[test]
+fn the_user_may_cancel_what_waits_for_a_provider_that_is_down_and_nothing_reaches_it() {
+    let mut w = world(true);
+    let now = Utc::now();
+    let planned = tipvault_app::plan_redemption_across(&mut w.session, &top_ups(), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    let telco = w.telco.take().unwrap();
+    let addr = telco.addr();
+    w.net.runtime().block_on(telco.stop());
+    w.net.retry.attempts_per_run = 1;
+    tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    let now = Utc::now();
+    // What reached edu-points cannot be cancelled: it is confirmed.
+    let err =
+        tipvault_app::cancel_provider_legs(&mut w.session, &planned.id, EDU, now).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    let err =
+        tipvault_app::cancel_provider_legs(&mut w.session, &planned.id, "nobody", now).unwrap_err();
+    assert!(
+        err.message.contains("sends nothing to nobody"),
+        "{}",
+        err.message
+    );
+    let r = tipvault_app::cancel_provider_legs(&mut w.session, &planned.id, TELCO, now).unwrap();
+    for leg in &r.legs {
+        let expected = if leg.provider == TELCO {
+            LegState::Failed
+        } else {
+            LegState::Confirmed
+        };
+        assert_eq!(leg.state, expected, "{leg:?}");
+    }
+    // The provider returns: nothing is sent to it.
+    let mut config = Config::new(w.tmp.path().join(format!("{TELCO}.sqlite")));
+    config.listen = addr;
+    config.catalog_json = Some(catalog_of(TELCO, "0"));
+    config.enrollment_code = Some("3333-4444".into());
+    let telco = w.net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let run = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
+    assert_eq!(run.requests_sent, 0, "{run:?}");
+    assert_eq!(telco.store().redemption_count().unwrap(), 0);
+    // Its account still holds what it held: nothing was booked against it.
+    let accounts = tipvault_app::list_accounts(&mut w.session, Utc::now()).unwrap();
+    let account = accounts
+        .iter()
+        .find(|a| a.id == format!("provider-{TELCO}"))
+        .unwrap();
+    assert_eq!(account.balances[0].minor, 15_000, "{account:?}");
+    assert_eq!(account.redeemable[0].minor, 15_000, "{account:?}");
+}

@@ -1,4 +1,5 @@
-//! `tipvault redeem`: plans a redemption, shows what it reveals, and sends it once approved.
+//! `tipvault redeem`: plans a redemption, shows what it reveals, and sends it once approved;
+//! `--all-providers` plans one redemption over every paired provider's balance.
 
 use clap::Args;
 use tipvault_app::{AppError, ErrorCode, clock};
@@ -11,11 +12,18 @@ use crate::prompt::confirm;
 #[derive(Debug, Args)]
 pub(crate) struct RedeemArgs {
     /// The amount to cash out, e.g. 1300.
-    #[arg(long)]
-    amount: String,
+    #[arg(long, required_unless_present = "all_providers")]
+    amount: Option<String>,
     /// Its currency, e.g. KRW.
-    #[arg(long)]
-    currency: String,
+    #[arg(long, required_unless_present = "all_providers")]
+    currency: Option<String>,
+    /// Cash out the balances every paired provider holds, in one redemption: each account
+    /// only through its own provider, the cheapest first, one approval for all.
+    #[arg(long, conflicts_with_all = ["amount", "currency", "provider", "account"])]
+    all_providers: bool,
+    /// With --all-providers: only these accounts (repeatable).
+    #[arg(long = "source", requires = "all_providers")]
+    sources: Vec<String>,
     /// Destinations in order of preference (comma-separated).
     #[arg(long, value_delimiter = ',')]
     prefer: Vec<String>,
@@ -31,7 +39,8 @@ pub(crate) struct RedeemArgs {
     /// The account to draw on (`tipvault account list`): its provider sends the requests.
     #[arg(long)]
     account: Option<String>,
-    /// A destination field: PRODUCT.FIELD=VALUE (repeatable).
+    /// A destination field: PRODUCT.FIELD=VALUE, or PROVIDER/PRODUCT.FIELD=VALUE where two
+    /// providers' plans use the same product (repeatable).
     #[arg(long = "dest", value_name = "PRODUCT.FIELD=VALUE")]
     dest: Vec<String>,
     /// Send without asking (scripts).
@@ -44,10 +53,16 @@ pub(crate) struct RedeemArgs {
 
 /// What `tipvault redeem` will do, checked before the vault is opened.
 struct Input {
-    request: tipvault_app::RedeemRequest,
+    request: Request,
     /// `--account`: the provider is the one holding it (looked up in the vault).
     account: Option<String>,
     mode: Mode,
+}
+
+/// One provider's redemption of an amount, or one across every paired provider's balance.
+enum Request {
+    Amount(tipvault_app::RedeemRequest),
+    AcrossProviders(tipvault_app::RedeemAcrossRequest),
 }
 
 /// Whether the plan is only shown, sent after a question, or sent at once.
@@ -79,19 +94,34 @@ impl TryFrom<&RedeemArgs> for Input {
             (false, true) => Mode::Yes,
             (false, false) => Mode::Ask,
         };
-        Ok(Input {
-            request: tipvault_app::RedeemRequest {
+        let destinations = parse_dest(&args.dest)?;
+        let request = if args.all_providers {
+            Request::AcrossProviders(tipvault_app::RedeemAcrossRequest {
+                query: tipvault_app::BalancePreviewQuery {
+                    sources: args.sources.clone(),
+                    prefer: args.prefer.clone(),
+                    objective: Some(objective),
+                    exclude: args.exclude.clone(),
+                    ..Default::default()
+                },
+                destinations,
+            })
+        } else {
+            Request::Amount(tipvault_app::RedeemRequest {
                 query: tipvault_app::PreviewQuery {
-                    amount: args.amount.clone(),
-                    currency: args.currency.clone(),
+                    amount: args.amount.clone().unwrap_or_default(),
+                    currency: args.currency.clone().unwrap_or_default(),
                     prefer: args.prefer.clone(),
                     objective,
                     keep: None,
                     exclude: args.exclude.clone(),
                     provider: args.provider.clone(),
                 },
-                destinations: parse_dest(&args.dest)?,
-            },
+                destinations,
+            })
+        };
+        Ok(Input {
+            request,
             account: args.account.clone(),
             mode,
         })
@@ -105,11 +135,18 @@ pub(crate) fn run(ctx: &Ctx, args: &RedeemArgs) -> Result<(), AppError> {
     let mut request = input.request;
     let net = tipvault_app::Network::new()?;
     let result = ctx.with_session(|s| {
-        if let Some(account) = &input.account {
-            request.query.provider =
-                Some(tipvault_app::account_provider(s, account, clock::now())?);
-        }
-        let planned = tipvault_app::plan_redemption(s, &request, clock::now())?;
+        let planned = match &mut request {
+            Request::Amount(request) => {
+                if let Some(account) = &input.account {
+                    request.query.provider =
+                        Some(tipvault_app::account_provider(s, account, clock::now())?);
+                }
+                tipvault_app::plan_redemption(s, request, clock::now())?
+            }
+            Request::AcrossProviders(request) => {
+                tipvault_app::plan_redemption_across(s, request, clock::now())?
+            }
+        };
         if input.mode == Mode::DryRun {
             return Ok((planned, None));
         }

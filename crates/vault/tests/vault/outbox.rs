@@ -389,3 +389,48 @@ fn a_leg_may_name_its_own_provider_and_account_and_otherwise_has_the_redemptions
     let providers: Vec<&str> = pending.iter().map(|l| l.provider_id.as_str()).collect();
     assert_eq!(providers, ["demo-provider", "telco-points"]);
 }
+
+#[test]
+fn withdrawing_one_providers_waiting_legs_leaves_the_others_and_anything_that_left() {
+    let (_tmp, mut vault) = new_vault();
+    let mut across = redemption("rx_1", &["k1", "k2", "k3"]);
+    for leg in &mut across.legs[1..] {
+        leg.provider = Some(tipvault_vault::LegProvider {
+            provider_id: "telco-points".into(),
+            account_id: "provider-telco-points".into(),
+        });
+    }
+    vault.outbox_insert(&across, t0()).unwrap();
+    // Nothing approved yet: nothing is waiting to be withdrawn.
+    assert_eq!(
+        vault
+            .outbox_withdraw("rx_1", "telco-points", "cancelled", t0())
+            .unwrap(),
+        0
+    );
+    vault.outbox_approve("rx_1", t0()).unwrap();
+    // One telco leg left (its outcome is for reconciliation), the other still waits.
+    vault.outbox_mark_sending("rx_1", 1, "rd_1", t0()).unwrap();
+    assert_eq!(
+        vault
+            .outbox_withdraw("rx_1", "telco-points", "cancelled", t0())
+            .unwrap(),
+        1
+    );
+    let r = vault.redemption("rx_1", t0()).unwrap().unwrap();
+    let states: Vec<LegState> = r.legs.iter().map(|l| l.state).collect();
+    assert_eq!(
+        states,
+        [LegState::Approved, LegState::Sent, LegState::Failed]
+    );
+    assert_eq!(r.legs[2].last_error.as_deref(), Some("cancelled"));
+    // A withdrawn leg is never sent.
+    assert!(vault.outbox_mark_sending("rx_1", 2, "rd_2", t0()).is_err());
+    // The redemption's own provider's legs are withdrawn by its id.
+    assert_eq!(
+        vault
+            .outbox_withdraw("rx_1", "demo-provider", "cancelled", t0())
+            .unwrap(),
+        1
+    );
+}
