@@ -1628,6 +1628,36 @@ fn the_demo_runs_in_its_own_vault_and_never_opens_the_real_one() {
         .expect("demo tips in the demo vault");
     assert_eq!(tips["sandbox"], true);
     assert_eq!(tips["location"], "at_provider");
+    // Beside it, the three demo providers of demo/providers, each paired and its balance read
+    // into its account: a plan across providers works from the first run.
+    let others: Vec<(&str, bool)> = started["others"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["device_id"].is_string()))
+        .collect();
+    assert_eq!(
+        others,
+        [
+            ("edu-points", true),
+            ("telco-points", true),
+            ("creator-credit", true)
+        ]
+    );
+    for (id, held) in [
+        ("provider-edu-points", "₩20,000"),
+        ("provider-telco-points", "₩15,000"),
+        ("provider-creator-credit", "$25.00"),
+    ] {
+        let account = accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {accounts}"));
+        assert_eq!(account["sandbox"], true, "{account}");
+        assert_eq!(account["redeemable"][0]["en"], held, "{account}");
+    }
 
     // The real vault has none of it.
     let real = json(&with_stdin(&vault, &pass(), &["--json", "account", "list"]));

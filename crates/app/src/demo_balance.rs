@@ -82,11 +82,13 @@ pub fn import_demo_balance(session: &mut Session, now: DateTime<Utc>) -> Result<
 }
 
 /// What starting demo mode did: the sandbox provider (added and paired), where it listens,
-/// and whether a demo balance was imported.
+/// whether a demo balance was imported, and the other demo providers.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct DemoStarted {
     pub provider: ProviderView,
     pub url: String,
     pub demo_balance_imported: bool,
+    /// The other demo providers, added and paired beside it (a plan across providers).
+    pub others: Vec<ProviderView>,
 }

@@ -66,6 +66,8 @@ describe('the remaining ₩1,100', () => {
     // The tips no longer count at the provider: its account holds none of them.
     await expect($('li[data-source="provider-demo-provider"]')).not.toHaveText(expect.stringContaining('₩1,100'));
     await $('[id="link-sandbox-demo-tips"]').waitForDisplayed({ timeout: 20_000 });
+    // The demo pairs several sandboxes: the tips go back to the one that holds them.
+    await $('[id="link-sandbox-demo-tips"]').selectByAttribute('value', 'demo-provider');
     await press('li[data-source="sandbox-demo-tips"] .link-account');
     await expect($('#dashboard-notice')).toHaveText(expect.stringContaining('now counts at demo-provider'), { wait: 20_000 });
     await expect($('li[data-source="provider-demo-provider"]')).toHaveText(expect.stringContaining('₩1,100'));

@@ -1,4 +1,5 @@
-//! `tipvault demo`: the demo vault beside yours, paired with a sandbox on this machine (never opens the real vault).
+//! `tipvault demo`: the demo vault beside yours, paired with sandboxes on this machine (never
+//! opens the real vault).
 
 use std::io::Write;
 
@@ -44,17 +45,20 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs) -> Result<(), AppError> {
     };
     let url = sandbox.url();
     let (provider, imported) = (started.provider, started.demo_balance_imported);
+    let others: Vec<&str> = started.others.iter().map(|p| p.id.as_str()).collect();
     let info = serde_json::json!({"provider": provider, "demo_balance_imported": imported,
-                                  "url": url, "sandbox": true,
+                                  "url": url, "sandbox": true, "others": started.others,
                                   "demo_vault": location.dir().display().to_string()});
     out.value(&info, || {
         format!(
             "DEMO MODE — in the demo vault at {}, apart from your vault; a SANDBOX provider \
              with demo money (nothing real) runs at {url}.\n\
              Provider {} added and paired as {}.{}\n\
+             Also paired, each a sandbox with its own catalog and demo money: {}.\n\
              Try: tipvault --demo preview --from-balance --provider {}\n\
              \x20    tipvault --demo redeem --amount 1000 --currency KRW --prefer topup \
-             --dest krw-mobile-top-up.phone_number=01012345678",
+             --dest krw-mobile-top-up.phone_number=01012345678\n\
+             \x20    tipvault --demo preview --from-balance --all-providers --prefer topup,gift-card",
             location.dir().display(),
             provider.id,
             provider.device_id.as_deref().unwrap_or("?"),
@@ -63,6 +67,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs) -> Result<(), AppError> {
             } else {
                 ""
             },
+            others.join(", "),
             provider.id
         )
     });

@@ -181,6 +181,37 @@ describe('PreviewPanel', () => {
     expect(asked.at(-1)).toMatchObject({ provider: 'telco' });
   });
 
+  it('starts the demo on the sandbox holding the demo tips, whatever the list order, and comes back to it', async () => {
+    let started = false;
+    const asked: Record<string, unknown>[] = [];
+    const sandbox = (id: string) => ({ provider_id: id, version: 1, freshness: 'fresh', built_in: false, products: 3, real_money: false });
+    mockIPC((cmd, args) => {
+      if (cmd === 'catalogs') return started ? ['creator-credit', 'demo-provider', 'edu-points'].map(sandbox) : [];
+      if (cmd === 'providers') return [];
+      if (cmd === 'dashboard') return { accounts: [], sources: [], balances: [], forecasts: [] };
+      if (cmd === 'start_demo') {
+        started = true;
+        return { provider: { id: 'demo-provider' }, url: 'http://127.0.0.1:1', demo_balance_imported: true, others: [{ id: 'edu-points' }] };
+      }
+      if (cmd === 'preview_my_balances') {
+        const query = (args as { query: Record<string, unknown> }).query;
+        asked.push(query);
+        return { provider: query.provider, demo: true, best: plan(`From ${query.provider}.`, [leg('top-up', 'mobile_top_up', 1000)], 300), alternatives: [], limits: [] };
+      }
+      return undefined;
+    });
+    const user = userEvent.setup();
+    const first = render(PreviewPanel);
+    await user.click(await screen.findByRole('button', { name: /demo/i }));
+    expect(await screen.findByText('From demo-provider.')).toBeInTheDocument();
+    expect(asked.at(-1)).toMatchObject({ provider: 'demo-provider' });
+    // The panel is made again on the next visit: the same provider, not the first listed.
+    first.unmount();
+    render(PreviewPanel);
+    await user.click(await screen.findByRole('tab', { name: 'My balances' }));
+    expect(await screen.findByText('From demo-provider.')).toBeInTheDocument();
+  });
+
   it('shows a refused amount as an error, not a plan', async () => {
     mockIPC((cmd) => {
       if (cmd === 'catalogs') return [];

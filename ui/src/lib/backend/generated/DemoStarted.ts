@@ -3,6 +3,10 @@ import type { ProviderView } from "./ProviderView";
 
 /**
  * What starting demo mode did: the sandbox provider (added and paired), where it listens,
- * and whether a demo balance was imported.
+ * whether a demo balance was imported, and the other demo providers.
  */
-export type DemoStarted = { provider: ProviderView, url: string, demo_balance_imported: boolean, };
+export type DemoStarted = { provider: ProviderView, url: string, demo_balance_imported: boolean, 
+/**
+ * The other demo providers, added and paired beside it (a plan across providers).
+ */
+others: Array<ProviderView>, };
