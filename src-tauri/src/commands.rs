@@ -187,6 +187,21 @@ pub async fn preview_my_balances<R: Runtime>(
     .await
 }
 
+/// Previews the balances of every paired provider in one plan: each account only through its
+/// own provider's catalog, the shared limit spent cheapest provider first.
+pub async fn preview_across_providers<R: Runtime>(
+    handle: AppHandle<R>,
+    query: app::BalancePreviewQuery,
+) -> Result<app::AcrossPreviewView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| {
+            app::preview_across_providers(s, &query, clock::now())
+                .map(|r| app::across_preview_view(&r))
+        })
+    })
+    .await
+}
+
 /// The cached catalogs and the built-in demo catalog.
 pub async fn catalogs<R: Runtime>(handle: AppHandle<R>) -> Result<Vec<app::CatalogView>, AppError> {
     blocking(handle, |d| {

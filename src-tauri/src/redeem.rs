@@ -183,6 +183,19 @@ pub async fn link_account<R: Runtime>(
     .await
 }
 
+/// Plans one redemption across every paired provider from a preview of them all and the
+/// destinations typed for each product: nothing is sent; each leg names its provider and what
+/// it would reveal.
+pub async fn plan_redemption_across<R: Runtime>(
+    handle: AppHandle<R>,
+    request: app::RedeemAcrossRequest,
+) -> Result<app::RedemptionView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::plan_redemption_across(s, &request, clock::now()))
+    })
+    .await
+}
+
 /// Plans a redemption from a preview and the destinations typed for each product: nothing is
 /// sent; the answer lists exactly what each request would reveal.
 pub async fn plan_redemption<R: Runtime>(

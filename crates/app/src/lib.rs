@@ -89,10 +89,11 @@ pub use memory::{scrub_stack, wipe_freed_memory};
 pub use network::{Network, NetworkIdentity, RetryPolicy};
 pub use passphrase::{PassphraseRating, PassphraseVerdict, check_new_passphrase, rate_passphrase};
 pub use preview::{
-    AcrossPreviewResult, BalancePreviewQuery, LimitText, PreviewInput, PreviewQuery, PreviewResult,
-    PreviewView, limits_for, parse_amount, parse_preference, parse_product, parse_rate,
-    preview_across_providers, preview_amount, preview_amount_without_vault, preview_balance,
-    preview_balances, preview_my_balances, preview_query, preview_query_within, preview_view,
+    AcrossPreviewResult, AcrossPreviewView, BalancePreviewQuery, LimitText, PreviewInput,
+    PreviewQuery, PreviewResult, PreviewView, across_preview_view, limits_for, parse_amount,
+    parse_preference, parse_product, parse_rate, preview_across_providers, preview_amount,
+    preview_amount_without_vault, preview_balance, preview_balances, preview_my_balances,
+    preview_query, preview_query_within, preview_view,
 };
 pub use providers::{
     CatalogRefreshed, ProviderKeyView, ProviderView, add_provider, add_provider_for_vault,

@@ -913,6 +913,26 @@ fn plan_view(plan: &Plan, result: &PreviewResult) -> PlanView {
 }
 
 /// The display form of a preview.
+/// A preview across providers, for display: each provider's part as a [`PreviewView`] (its
+/// best plan only: the parts were planned together), what leaves the accounts in total, and the
+/// shared limits.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AcrossPreviewView {
+    pub parts: Vec<PreviewView>,
+    pub debited: Vec<MoneyView>,
+    pub limits: Vec<LimitText>,
+}
+
+/// The display form of [`preview_across_providers`]' answer.
+pub fn across_preview_view(result: &AcrossPreviewResult) -> AcrossPreviewView {
+    AcrossPreviewView {
+        parts: result.parts.iter().map(preview_view).collect(),
+        debited: result.debited.clone(),
+        limits: result.limits.clone(),
+    }
+}
+
 pub fn preview_view(result: &PreviewResult) -> PreviewView {
     PreviewView {
         provider: result.provider.clone(),

@@ -34,6 +34,8 @@ desktop_boundary! {
         commands::set_auto_lock(seconds: u64, reauth: Option<ReauthInput>) -> app::Settings;
         commands::preview_balance(query: app::PreviewQuery) -> app::PreviewView;
         commands::preview_my_balances(query: app::BalancePreviewQuery) -> app::PreviewView;
+        /// Every paired provider's balance in one plan, each account through its own catalog.
+        commands::preview_across_providers(query: app::BalancePreviewQuery) -> app::AcrossPreviewView;
         commands::catalogs() -> Vec<app::CatalogView>;
         commands::dashboard() -> app::DashboardView;
 
@@ -72,6 +74,8 @@ desktop_boundary! {
         redeem::reconcile_account(account: String) -> Vec<app::ReconciliationView>;
         redeem::link_account(source: String, provider: Option<String>) -> app::AccountView;
         redeem::plan_redemption(request: app::RedeemRequest) -> app::RedemptionView;
+        /// One redemption across every paired provider: each leg names the provider it goes to.
+        redeem::plan_redemption_across(request: app::RedeemAcrossRequest) -> app::RedemptionView;
         redeem::send_redemption(id: String) -> app::RedemptionView;
         redeem::redemptions() -> Vec<app::RedemptionView>;
         /// One redemption's page: its timeline, receipts verified now, disputes, what was sent.

@@ -47,6 +47,8 @@ export type { PlanView } from './generated/PlanView';
 export type { PlatformView } from './generated/PlatformView';
 export type { PreviewQuery } from './generated/PreviewQuery';
 export type { PreviewView } from './generated/PreviewView';
+export type { AcrossPreviewView } from './generated/AcrossPreviewView';
+export type { RedeemAcrossRequest } from './generated/RedeemAcrossRequest';
 export type { PrivacyEntryView } from './generated/PrivacyEntryView';
 export type { ProviderVerificationView } from './generated/ProviderVerificationView';
 export type { ProviderView } from './generated/ProviderView';

@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, it } from 'vitest';
-import type { LegState } from '../backend';
+import { backend, type LegState } from '../backend';
 import RedeemPanel from './RedeemPanel.svelte';
 
 const won = (n: number) => ({ amount: String(n), currency: 'KRW', en: `₩${n}`, ko: `${n}원` });
@@ -19,8 +19,14 @@ const plan = {
   redeemable: true, freshness: 'fresh' as const, explanation_en: 'x', explanation_ko: 'x', conservation_en: [], conservation_ko: [], stays_bp: 2308,
 };
 const query = { amount: '1300', currency: 'KRW', prefer: ['topup'], objective: 'first_preference' as const, keep: null, exclude: [], provider: 'sandbox' };
+// The preview screen's wiring: an amount's redemption at one provider.
+const props = {
+  legs: plan.legs,
+  request: (destinations: Record<string, Record<string, string>>) => backend.planRedemption({ query, destinations }),
+  amount: query.amount,
+};
 const leg = (state: LegState) => ({
-  seq: 1, product: 'krw-mobile-top-up', amount: won(1000), fee: won(0), state, attempts: state === 'planned' ? 0 : 1,
+  seq: 1, provider: 'sandbox', product: 'krw-mobile-top-up', amount: won(1000), fee: won(0), state, attempts: state === 'planned' ? 0 : 1,
   next_attempt_at: null, last_error: null, provider_redemption_id: state === 'confirmed' ? 'rd_abc' : null,
   reveals: [{ name: 'phone_number', value: '01012345678', personal_data: true }, { name: 'amount', value: '1000 KRW', personal_data: false }],
 });
@@ -38,7 +44,7 @@ describe('RedeemPanel', () => {
       return undefined;
     });
     const user = userEvent.setup();
-    render(RedeemPanel, { plan, query, sandbox: true });
+    render(RedeemPanel, { ...props, sandbox: true });
     expect(screen.getByText('Sandbox: demo money')).toBeInTheDocument();
     await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
     await user.click(screen.getByRole('button', { name: 'Review what will be sent' }));
@@ -58,12 +64,12 @@ describe('RedeemPanel', () => {
     mockIPC(() => undefined);
     const user = userEvent.setup();
     const kept: Record<string, Record<string, string>> = {};
-    const first = render(RedeemPanel, { plan, query, sandbox: true, values: kept });
+    const first = render(RedeemPanel, { ...props, sandbox: true, values: kept });
     await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
     first.unmount();
     // The caller (the preview screen) holds the values; a new panel for the same plan shows them.
     expect(kept).toEqual({ 'krw-mobile-top-up': { phone_number: '01012345678' } });
-    render(RedeemPanel, { plan, query, sandbox: true, values: kept });
+    render(RedeemPanel, { ...props, sandbox: true, values: kept });
     expect(screen.getByLabelText('Mobile top-up: phone number')).toHaveValue('01012345678');
   });
 
@@ -89,7 +95,7 @@ describe('RedeemPanel', () => {
       return undefined;
     });
     const user = userEvent.setup();
-    render(RedeemPanel, { plan, query, sandbox: true });
+    render(RedeemPanel, { ...props, sandbox: true });
     await user.type(screen.getByLabelText('Mobile top-up: phone number'), '01012345678');
     await user.click(screen.getByRole('button', { name: 'Review what will be sent' }));
     await user.click(await screen.findByRole('button', { name: 'Send the signed requests (1)' }));

@@ -2,6 +2,7 @@
 // Do not edit: change the list, run the tests, and commit what they write.
 import { call, subscribe, type UnlistenFn } from '../transport';
 import type { AccountView } from './AccountView';
+import type { AcrossPreviewView } from './AcrossPreviewView';
 import type { AppInfo } from './AppInfo';
 import type { AuditEntryView } from './AuditEntryView';
 import type { AuditVerifyView } from './AuditVerifyView';
@@ -47,6 +48,7 @@ import type { ProviderView } from './ProviderView';
 import type { PurgeView } from './PurgeView';
 import type { ReauthInput } from './ReauthInput';
 import type { ReconciliationView } from './ReconciliationView';
+import type { RedeemAcrossRequest } from './RedeemAcrossRequest';
 import type { RedeemRequest } from './RedeemRequest';
 import type { RedemptionDetailView } from './RedemptionDetailView';
 import type { RedemptionView } from './RedemptionView';
@@ -102,6 +104,9 @@ export const commands = {
     call<PreviewView>('preview_balance', { query }),
   previewMyBalances: (query: BalancePreviewQuery): Promise<PreviewView> =>
     call<PreviewView>('preview_my_balances', { query }),
+  /** Every paired provider's balance in one plan, each account through its own catalog. */
+  previewAcrossProviders: (query: BalancePreviewQuery): Promise<AcrossPreviewView> =>
+    call<AcrossPreviewView>('preview_across_providers', { query }),
   catalogs: (): Promise<Array<CatalogView>> =>
     call<Array<CatalogView>>('catalogs'),
   dashboard: (): Promise<DashboardView> =>
@@ -163,6 +168,9 @@ export const commands = {
     call<AccountView>('link_account', { source, provider }),
   planRedemption: (request: RedeemRequest): Promise<RedemptionView> =>
     call<RedemptionView>('plan_redemption', { request }),
+  /** One redemption across every paired provider: each leg names the provider it goes to. */
+  planRedemptionAcross: (request: RedeemAcrossRequest): Promise<RedemptionView> =>
+    call<RedemptionView>('plan_redemption_across', { request }),
   sendRedemption: (id: string): Promise<RedemptionView> =>
     call<RedemptionView>('send_redemption', { id }),
   redemptions: (): Promise<Array<RedemptionView>> =>
