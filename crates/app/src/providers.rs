@@ -118,13 +118,44 @@ pub fn key_fingerprint(key: &VerifyingKey) -> String {
     protocol::key_fingerprint(&key.to_bytes())
 }
 
-/// The device's signing key (from the vault; zeroized when dropped).
-pub(crate) fn device_key(
+/// The key this device signs with at `provider` (zeroized when dropped).
+///
+/// The decision to know: every provider gets its own device key, derived from the vault's
+/// device secret and the provider's id (HKDF-SHA256), so its own device id. One shared key
+/// made the device id the same everywhere: any provider could tie the user to their accounts
+/// at the others, and a request signed for one provider was valid at another (a redirected or
+/// hijacked address could have it applied there). Now another provider does not know the key
+/// and refuses the request. A pairing made with the shared key (its device id is that key's)
+/// keeps signing with it until it is paired again.
+pub(crate) fn device_key_for(
     session: &mut Session,
+    provider: &StoredProvider,
     now: DateTime<Utc>,
 ) -> Result<SigningKey, AppError> {
     let secret = session.vault_at(now).device_secret(now)?;
-    Ok(SigningKey::from_bytes(&secret))
+    let shared = SigningKey::from_bytes(&secret);
+    let legacy = protocol::device_id(shared.verifying_key().as_bytes());
+    if provider.device_id.as_deref() == Some(legacy.as_str()) {
+        return Ok(shared);
+    }
+    let mut derived = zeroize::Zeroizing::new([0u8; 32]);
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"tipvault/device-key/v1"), secret.as_slice())
+        .expand(provider.id.as_bytes(), derived.as_mut_slice())
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
+    Ok(SigningKey::from_bytes(&derived))
+}
+
+/// A key of no identity for the first exchange with an address whose provider is not known
+/// yet (its signed catalog): nothing about this device is shown before the user adds it.
+fn first_contact_key() -> Result<SigningKey, AppError> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut_slice()).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("No randomness available: {e}."),
+        )
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
 }
 
 /// A client for a stored provider: pinned key, device id (when paired), the device key.
@@ -134,7 +165,7 @@ pub(crate) fn client_for(
     provider: &StoredProvider,
     now: DateTime<Utc>,
 ) -> Result<ProviderClient, AppError> {
-    let key = device_key(session, now)?;
+    let key = device_key_for(session, provider, now)?;
     let mut client = net.client(&provider.base_url, key)?;
     let pinned = VerifyingKey::from_bytes(&provider.public_key).map_err(|_| {
         AppError::new(
@@ -357,8 +388,7 @@ pub fn add_provider(
             )));
         }
     }
-    let key = device_key(session, now)?;
-    let client = net.client(&url, key)?;
+    let client = net.client(&url, first_contact_key()?)?;
     let verified = net.block_on(client.catalog())?;
     let id = verified.catalog.provider_id().to_owned();
     let fingerprint = key_fingerprint(&verified.key);
@@ -485,8 +515,7 @@ pub fn inspect_provider(
     now: DateTime<Utc>,
 ) -> Result<ProviderKeyView, AppError> {
     let (url, _) = parse_url(url)?;
-    let key = device_key(session, now)?;
-    let client = net.client(&url, key)?;
+    let client = net.client(&url, first_contact_key()?)?;
     let verified = net.block_on(client.catalog())?;
     let provider_id = verified.catalog.provider_id().to_owned();
     let pinned = session
@@ -513,7 +542,11 @@ pub fn pair_provider(
 ) -> Result<ProviderView, AppError> {
     let provider = chosen_provider(session, provider, now)?;
     let mut client = client_for(session, net, &provider, now)?;
-    let public = protocol::self_certifying_keyid(client_public(session, now)?.as_bytes());
+    let public = protocol::self_certifying_keyid(
+        device_key_for(session, &provider, now)?
+            .verifying_key()
+            .as_bytes(),
+    );
     session.vault_at(now).privacy_append(
         &PrivacyRecord {
             provider_id: provider.id.clone(),
@@ -538,10 +571,6 @@ pub fn pair_provider(
     Ok(view(&stored, None))
 }
 
-fn client_public(session: &mut Session, now: DateTime<Utc>) -> Result<VerifyingKey, AppError> {
-    Ok(device_key(session, now)?.verifying_key())
-}
-
 /// The providers in the vault.
 pub fn list_providers(
     session: &mut Session,
@@ -555,4 +584,56 @@ pub fn list_providers(
         out.push(view(p, version));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(id: &str, device_id: Option<String>) -> StoredProvider {
+        StoredProvider {
+            id: id.into(),
+            base_url: "http://127.0.0.1:1".into(),
+            key_id: "k".into(),
+            public_key: [7; 32],
+            device_id,
+            paired_at: None,
+            sandbox: false,
+            added_at: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn each_provider_gets_its_own_device_key_and_an_old_pairing_keeps_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = crate::VaultLocation::at(dir.path().join("vault"));
+        let now = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap();
+        let passphrase = secrecy::SecretString::from("harbour violet quantum tangerine".to_owned());
+        let (mut session, _) =
+            crate::create_vault(&location, &passphrase, crate::KdfChoice::Minimum, now).unwrap();
+        let public = |k: SigningKey| k.verifying_key().to_bytes();
+        let edu = public(device_key_for(&mut session, &provider("edu", None), now).unwrap());
+        let telco = public(device_key_for(&mut session, &provider("telco", None), now).unwrap());
+        assert_ne!(edu, telco, "two providers never see the same device key");
+        assert_eq!(
+            edu,
+            public(device_key_for(&mut session, &provider("edu", None), now).unwrap()),
+            "the same provider always sees the same key"
+        );
+        // A pairing made with the shared key (before keys were per provider) keeps it.
+        let secret = session.vault_at(now).device_secret(now).unwrap();
+        let shared = SigningKey::from_bytes(&secret);
+        let legacy = protocol::device_id(shared.verifying_key().as_bytes());
+        let old = provider("edu", Some(legacy));
+        assert_eq!(
+            public(device_key_for(&mut session, &old, now).unwrap()),
+            shared.verifying_key().to_bytes()
+        );
+        // Paired since: its device id is its own key's.
+        let own = provider("edu", Some(protocol::device_id(&edu)));
+        assert_eq!(
+            public(device_key_for(&mut session, &own, now).unwrap()),
+            edu
+        );
+    }
 }

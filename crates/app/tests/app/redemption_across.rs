@@ -319,3 +319,61 @@ fn the_user_may_cancel_what_waits_for_a_provider_that_is_down_and_nothing_reache
     assert_eq!(account.balances[0].minor, 15_000, "{account:?}");
     assert_eq!(account.redeemable[0].minor, 15_000, "{account:?}");
 }
+
+#[test]
+fn a_provider_answering_for_anothers_legs_is_not_believed_and_nothing_is_lost() {
+    let mut w = world(true);
+    let now = Utc::now();
+    let planned = tipvault_app::plan_redemption_across(&mut w.session, &top_ups(), now).unwrap();
+    tipvault_app::approve_redemption(&mut w.session, &planned.id, now).unwrap();
+    // edu-points' server now answers at telco-points' address (a hijacked or misrouted
+    // address): telco's legs reach a provider that is not theirs.
+    let telco = w.telco.take().unwrap();
+    let telco_addr = telco.addr();
+    w.net.runtime().block_on(telco.stop());
+    let mut impostor = Config::new(w.tmp.path().join(format!("{EDU}.sqlite")));
+    impostor.listen = telco_addr;
+    impostor.catalog_json = Some(catalog_of(EDU, "3"));
+    impostor.demo_balances = Vec::new();
+    let impostor = w.net.runtime().block_on(Sandbox::start(impostor)).unwrap();
+    w.net.retry.attempts_per_run = 1;
+    let run = tipvault_app::run_outbox(&mut w.session, &w.net).unwrap();
+    // edu-points' own legs went to edu-points' own address and are confirmed.
+    assert_eq!(run.confirmed as usize, legs_at(&planned, EDU), "{run:?}");
+    let r = tipvault_app::redemption(&mut w.session, &planned.id, Utc::now()).unwrap();
+    for leg in r.legs.iter().filter(|l| l.provider == TELCO) {
+        assert_ne!(leg.state, LegState::Confirmed, "{leg:?}");
+        let why = leg.last_error.as_deref().unwrap_or_default();
+        assert!(!why.is_empty(), "a clear error on {leg:?}");
+    }
+    // It does not know the key this device signs with at telco-points: it applied none of
+    // telco-points' requests (its books hold edu-points' own legs only).
+    assert_eq!(
+        impostor.store().redemption_count().unwrap() as usize,
+        legs_at(&planned, EDU),
+        "the other provider applied none of telco-points' requests"
+    );
+    let receipts = tipvault_app::receipt_verify(&mut w.session, &planned.id, Utc::now()).unwrap();
+    assert_eq!(
+        receipts.len(),
+        legs_at(&planned, EDU),
+        "no receipt kept for them"
+    );
+    w.net.runtime().block_on(impostor.stop());
+
+    // The real provider is back at its address: its legs go out once, nothing was booked twice.
+    let mut config = Config::new(w.tmp.path().join(format!("{TELCO}.sqlite")));
+    config.listen = telco_addr;
+    config.catalog_json = Some(catalog_of(TELCO, "0"));
+    let telco = w.net.runtime().block_on(Sandbox::start(config)).unwrap();
+    let run = tipvault_app::reconcile(&mut w.session, &w.net).unwrap();
+    let r = tipvault_app::redemption(&mut w.session, &planned.id, Utc::now()).unwrap();
+    assert!(
+        r.legs.iter().all(|l| l.state == LegState::Confirmed),
+        "{run:?} {r:?}"
+    );
+    assert_eq!(
+        telco.store().redemption_count().unwrap() as usize,
+        legs_at(&planned, TELCO)
+    );
+}
