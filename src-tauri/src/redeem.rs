@@ -183,6 +183,19 @@ pub async fn link_account<R: Runtime>(
     .await
 }
 
+/// Cancels what of redemption `id` still waits for `provider` (one that cannot be reached):
+/// nothing more goes to it; the other providers' legs carry on.
+pub async fn cancel_provider_legs<R: Runtime>(
+    handle: AppHandle<R>,
+    id: String,
+    provider: String,
+) -> Result<app::RedemptionView, AppError> {
+    blocking(handle, move |d| {
+        d.with_session(|s| app::cancel_provider_legs(s, &id, &provider, clock::now()))
+    })
+    .await
+}
+
 /// Plans one redemption across every paired provider from a preview of them all and the
 /// destinations typed for each product: nothing is sent; each leg names its provider and what
 /// it would reveal.

@@ -161,6 +161,10 @@ fn session_commands() -> Vec<(&'static str, Value)> {
         ),
         ("cancel_redemption", json!({ "id": "rx_1" })),
         (
+            "cancel_provider_legs",
+            json!({ "id": "rx_1", "provider": "telco-points" }),
+        ),
+        (
             "set_sandbox_step_up_waiver",
             json!({ "waived": false, "reauth": null }),
         ),

@@ -76,6 +76,8 @@ desktop_boundary! {
         redeem::plan_redemption(request: app::RedeemRequest) -> app::RedemptionView;
         /// One redemption across every paired provider: each leg names the provider it goes to.
         redeem::plan_redemption_across(request: app::RedeemAcrossRequest) -> app::RedemptionView;
+        /// Stops waiting for a provider that cannot be reached: its queued legs are cancelled.
+        redeem::cancel_provider_legs(id: String, provider: String) -> app::RedemptionView;
         redeem::send_redemption(id: String) -> app::RedemptionView;
         redeem::redemptions() -> Vec<app::RedemptionView>;
         /// One redemption's page: its timeline, receipts verified now, disputes, what was sent.

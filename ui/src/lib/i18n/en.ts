@@ -460,6 +460,8 @@ export const en = {
   'redemptions.when': "When",
   'redemptions.provider': "Provider",
   'redemptions.dispute': "Dispute…",
+  'redemptions.stopWaiting': "Stop waiting for {provider}",
+  'redemptions.stoppedWaiting': "Nothing more goes to {provider}: what waited for it is cancelled; the rest carries on.",
   'redemptions.reconciled': "Reconciled: {confirmed} confirmed, {unknown} still unknown, {queued} queued.",
   'redemptions.disputed': "Dispute sent for {id}; the evidence bundle ({entries} audit {entries:entry|entries}) is saved.",
   'reason.not_received': "Not received",

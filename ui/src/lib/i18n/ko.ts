@@ -462,6 +462,8 @@ export const ko: Record<MessageKey, string> = {
   'redemptions.when': "일시",
   'redemptions.provider': "제공자",
   'redemptions.dispute': "이의 제기…",
+  'redemptions.stopWaiting': "{provider} 기다리지 않기",
+  'redemptions.stoppedWaiting': "{provider}에는 더 이상 보내지 않습니다. 기다리던 요청은 취소되었고 나머지는 계속됩니다.",
   'redemptions.reconciled': "대조 완료: 확인 {confirmed}건, 결과 모름 {unknown}건, 대기 {queued}건.",
   'redemptions.disputed': "{id}에 대한 이의를 보냈고 증거 묶음(감사 항목 {entries}개)을 저장했습니다.",
   'reason.not_received': "받지 못함",

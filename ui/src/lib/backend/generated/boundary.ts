@@ -171,6 +171,9 @@ export const commands = {
   /** One redemption across every paired provider: each leg names the provider it goes to. */
   planRedemptionAcross: (request: RedeemAcrossRequest): Promise<RedemptionView> =>
     call<RedemptionView>('plan_redemption_across', { request }),
+  /** Stops waiting for a provider that cannot be reached: its queued legs are cancelled. */
+  cancelProviderLegs: (id: string, provider: string): Promise<RedemptionView> =>
+    call<RedemptionView>('cancel_provider_legs', { id, provider }),
   sendRedemption: (id: string): Promise<RedemptionView> =>
     call<RedemptionView>('send_redemption', { id }),
   redemptions: (): Promise<Array<RedemptionView>> =>
