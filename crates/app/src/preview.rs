@@ -912,7 +912,6 @@ fn plan_view(plan: &Plan, result: &PreviewResult) -> PlanView {
     }
 }
 
-/// The display form of a preview.
 /// A preview across providers, for display: each provider's part as a [`PreviewView`] (its
 /// best plan only: the parts were planned together), what leaves the accounts in total, and the
 /// shared limits.
@@ -933,6 +932,7 @@ pub fn across_preview_view(result: &AcrossPreviewResult) -> AcrossPreviewView {
     }
 }
 
+/// The display form of a preview.
 pub fn preview_view(result: &PreviewResult) -> PreviewView {
     PreviewView {
         provider: result.provider.clone(),

@@ -122,25 +122,29 @@ pub fn key_fingerprint(key: &VerifyingKey) -> String {
 ///
 /// The decision to know: every provider gets its own device key, derived from the vault's
 /// device secret and the provider's id (HKDF-SHA256), so its own device id. One shared key
-/// made the device id the same everywhere: any provider could tie the user to their accounts
-/// at the others, and a request signed for one provider was valid at another (a redirected or
-/// hijacked address could have it applied there). Now another provider does not know the key
-/// and refuses the request. A pairing made with the shared key (its device id is that key's)
-/// keeps signing with it until it is paired again.
+/// showed every provider the same key and, where a provider derives the device id from the
+/// key, the same id: providers could tie the user's accounts together, and a request signed
+/// for one provider was valid at another (a redirected or hijacked address could have it
+/// applied there). Another provider does not know this key and refuses the request. A pairing
+/// made before (the vault records which key each pairing used, schema v14) keeps the shared
+/// key, the only one that provider knows, until it is paired again.
 pub(crate) fn device_key_for(
     session: &mut Session,
     provider: &StoredProvider,
     now: DateTime<Utc>,
 ) -> Result<SigningKey, AppError> {
     let secret = session.vault_at(now).device_secret(now)?;
-    let shared = SigningKey::from_bytes(&secret);
-    let legacy = protocol::device_id(shared.verifying_key().as_bytes());
-    if provider.device_id.as_deref() == Some(legacy.as_str()) {
-        return Ok(shared);
+    if provider.device_id.is_some() && !provider.own_device_key {
+        return Ok(SigningKey::from_bytes(&secret));
     }
+    own_device_key(&secret, &provider.id)
+}
+
+/// This device's own key for the provider `provider_id`.
+fn own_device_key(secret: &[u8; 32], provider_id: &str) -> Result<SigningKey, AppError> {
     let mut derived = zeroize::Zeroizing::new([0u8; 32]);
     hkdf::Hkdf::<sha2::Sha256>::new(Some(b"tipvault/device-key/v1"), secret.as_slice())
-        .expand(provider.id.as_bytes(), derived.as_mut_slice())
+        .expand(provider_id.as_bytes(), derived.as_mut_slice())
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("{e}.")))?;
     Ok(SigningKey::from_bytes(&derived))
 }
@@ -166,6 +170,16 @@ pub(crate) fn client_for(
     now: DateTime<Utc>,
 ) -> Result<ProviderClient, AppError> {
     let key = device_key_for(session, provider, now)?;
+    client_with(net, provider, key, provider.device_id.as_deref())
+}
+
+/// A client for `provider` signing with `key`, as `device_id` when paired.
+fn client_with(
+    net: &Network,
+    provider: &StoredProvider,
+    key: SigningKey,
+    device_id: Option<&str>,
+) -> Result<ProviderClient, AppError> {
     let mut client = net.client(&provider.base_url, key)?;
     let pinned = VerifyingKey::from_bytes(&provider.public_key).map_err(|_| {
         AppError::new(
@@ -174,7 +188,7 @@ pub(crate) fn client_for(
         )
     })?;
     client.pin_provider(&provider.key_id, pinned);
-    if let Some(dev) = &provider.device_id {
+    if let Some(dev) = device_id {
         client.set_device_id(dev);
     }
     Ok(client)
@@ -462,6 +476,7 @@ pub fn add_provider(
         paired_at: None,
         sandbox,
         added_at: now,
+        own_device_key: false,
     };
     session
         .vault_at(now)
@@ -541,12 +556,12 @@ pub fn pair_provider(
     now: DateTime<Utc>,
 ) -> Result<ProviderView, AppError> {
     let provider = chosen_provider(session, provider, now)?;
-    let mut client = client_for(session, net, &provider, now)?;
-    let public = protocol::self_certifying_keyid(
-        device_key_for(session, &provider, now)?
-            .verifying_key()
-            .as_bytes(),
-    );
+    // Always this device's own key for the provider, so pairing again moves a pairing made
+    // with the shared key onto its own (recorded by `set_provider_device`).
+    let secret = session.vault_at(now).device_secret(now)?;
+    let key = own_device_key(&secret, &provider.id)?;
+    let public = protocol::self_certifying_keyid(key.verifying_key().as_bytes());
+    let mut client = client_with(net, &provider, key, None)?;
     session.vault_at(now).privacy_append(
         &PrivacyRecord {
             provider_id: provider.id.clone(),
@@ -590,7 +605,7 @@ pub fn list_providers(
 mod tests {
     use super::*;
 
-    fn provider(id: &str, device_id: Option<String>) -> StoredProvider {
+    fn provider(id: &str, device_id: Option<String>, own_device_key: bool) -> StoredProvider {
         StoredProvider {
             id: id.into(),
             base_url: "http://127.0.0.1:1".into(),
@@ -600,6 +615,7 @@ mod tests {
             paired_at: None,
             sandbox: false,
             added_at: DateTime::<Utc>::default(),
+            own_device_key,
         }
     }
 
@@ -612,25 +628,26 @@ mod tests {
         let (mut session, _) =
             crate::create_vault(&location, &passphrase, crate::KdfChoice::Minimum, now).unwrap();
         let public = |k: SigningKey| k.verifying_key().to_bytes();
-        let edu = public(device_key_for(&mut session, &provider("edu", None), now).unwrap());
-        let telco = public(device_key_for(&mut session, &provider("telco", None), now).unwrap());
+        let edu = public(device_key_for(&mut session, &provider("edu", None, false), now).unwrap());
+        let telco =
+            public(device_key_for(&mut session, &provider("telco", None, false), now).unwrap());
         assert_ne!(edu, telco, "two providers never see the same device key");
         assert_eq!(
             edu,
-            public(device_key_for(&mut session, &provider("edu", None), now).unwrap()),
+            public(device_key_for(&mut session, &provider("edu", None, false), now).unwrap()),
             "the same provider always sees the same key"
         );
-        // A pairing made with the shared key (before keys were per provider) keeps it.
+        // A pairing made with the shared key (before keys were per provider) keeps it, whatever
+        // id the provider gave the device.
         let secret = session.vault_at(now).device_secret(now).unwrap();
         let shared = SigningKey::from_bytes(&secret);
-        let legacy = protocol::device_id(shared.verifying_key().as_bytes());
-        let old = provider("edu", Some(legacy));
+        let old = provider("edu", Some("dev_given_by_the_provider".into()), false);
         assert_eq!(
             public(device_key_for(&mut session, &old, now).unwrap()),
             shared.verifying_key().to_bytes()
         );
-        // Paired since: its device id is its own key's.
-        let own = provider("edu", Some(protocol::device_id(&edu)));
+        // Paired since: its own key.
+        let own = provider("edu", Some("dev_given_by_the_provider".into()), true);
         assert_eq!(
             public(device_key_for(&mut session, &own, now).unwrap()),
             edu

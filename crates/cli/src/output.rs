@@ -470,10 +470,17 @@ pub fn key_json(hex: &str) -> String {
 }
 
 pub(crate) fn describe(r: &RedemptionView) -> String {
+    let mut providers: Vec<&str> = r.legs.iter().map(|l| l.provider.as_str()).collect();
+    providers.sort_unstable();
+    providers.dedup();
     let mut s = format!(
-        "Redemption {} at {}{} — {}\n",
+        "Redemption {} {}{} — {}\n",
         r.id,
-        r.provider,
+        if providers.len() > 1 {
+            format!("across {}", providers.join(", "))
+        } else {
+            format!("at {}", r.provider)
+        },
         if r.sandbox {
             " (SANDBOX, demo money)"
         } else {
@@ -482,7 +489,7 @@ pub(crate) fn describe(r: &RedemptionView) -> String {
         code_of(&r.state)
     );
     // Across providers, every leg says where it goes.
-    let across = r.legs.iter().any(|l| l.provider != r.provider);
+    let across = providers.len() > 1;
     for leg in &r.legs {
         s.push_str(&format!(
             "  leg {}: {}{} {} (fee {}) — {}{}{}\n",

@@ -99,7 +99,7 @@ pub struct ConfirmedClaim {
     pub network: NetworkHash,
     /// Whether the user confirmed it with a step-up (an authenticator assertion).
     pub verified: bool,
-    /// Its legs; all in one currency.
+    /// Its legs; a redemption across providers may draw in several currencies.
     pub legs: Vec<Leg>,
 }
 

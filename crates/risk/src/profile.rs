@@ -101,8 +101,10 @@ impl Profile {
 
         let totals: Vec<i128> = claims
             .iter()
-            .filter(|c| c.currency() == Some(currency))
+            // A claim across providers can draw in several currencies: it is a sample of every
+            // currency it drew in (one claim, counted once everywhere else).
             .map(|c| c.total_minor(currency))
+            .filter(|total| *total > 0)
             .collect();
         let money = |minor: i128| saturating_money(minor, currency);
         let amounts = Summary::of(&totals).map(|s| AmountHabits {

@@ -571,6 +571,13 @@ ALTER TABLE entry ADD COLUMN import_id INTEGER REFERENCES import_file (id) ON DE
 ALTER TABLE redemption_leg ADD COLUMN provider_id TEXT;
 ALTER TABLE redemption_leg ADD COLUMN account_id TEXT;
 "#,
+    // v14: which device key a pairing was made with. `own`: the key this device has for that
+    // provider alone (derived from the device secret and the provider id); NULL: the one key
+    // every pairing shared before this version, which such a pairing keeps until it is paired
+    // again (the provider knows only that key).
+    r#"
+ALTER TABLE provider ADD COLUMN device_key TEXT CHECK (device_key IS NULL OR device_key = 'own');
+"#,
 ];
 
 /// The schema version this build creates and understands.

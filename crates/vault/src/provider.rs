@@ -35,6 +35,9 @@ pub struct StoredProvider {
     pub sandbox: bool,
     /// When it was added.
     pub added_at: DateTime<Utc>,
+    /// The pairing was made with this device's own key for this provider (every pairing since
+    /// schema v14); false: with the key all pairings shared before, or not paired.
+    pub own_device_key: bool,
 }
 
 /// Why a provider was not stored.
@@ -76,11 +79,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredProvider> {
             .transpose()?,
         sandbox: r.get::<_, i64>(6)? != 0,
         added_at: unix_time(7, r.get(7)?)?,
+        own_device_key: r.get::<_, Option<String>>(8)?.as_deref() == Some("own"),
     })
 }
 
-const COLUMNS: &str =
-    "id, base_url, key_id, public_key, device_id, paired_at, sandbox, created_at FROM provider";
+const COLUMNS: &str = "id, base_url, key_id, public_key, device_id, paired_at, sandbox, created_at, \
+                       device_key FROM provider";
 
 impl Vault {
     /// Adds a provider, or updates its address for the same pinned key (a pairing is kept).
@@ -135,7 +139,8 @@ impl Vault {
         Ok(n > 0)
     }
 
-    /// Records this device's id at a provider; false when the provider is unknown.
+    /// Records this device's id at a provider, paired with this device's own key for it;
+    /// false when the provider is unknown.
     pub fn set_provider_device(
         &mut self,
         id: &str,
@@ -145,7 +150,8 @@ impl Vault {
         let n = self
             .conn()
             .execute(
-                "UPDATE provider SET device_id = :dev, paired_at = :now WHERE id = :id",
+                "UPDATE provider SET device_id = :dev, paired_at = :now, device_key = 'own'
+                 WHERE id = :id",
                 named_params! {":dev": device_id, ":now": now.timestamp(), ":id": id},
             )
             .map_err(|e| self.sql_err(e))?;

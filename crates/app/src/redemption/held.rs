@@ -164,10 +164,21 @@ pub fn cancel_provider_legs(
         now,
     )?;
     if legs == 0 {
-        return Err(AppError::invalid(format!(
-            "Redemption {id} has no request waiting for {provider}: a request that reached \
-             it is reconciled, not cancelled."
-        )));
+        let never_approved = r
+            .legs
+            .iter()
+            .any(|l| l.provider_id == provider && l.state == LegState::Planned);
+        return Err(AppError::invalid(if never_approved {
+            format!(
+                "Redemption {id} was never approved: nothing of it was sent. Cancel the whole \
+                 redemption instead."
+            )
+        } else {
+            format!(
+                "Redemption {id} has no request waiting for {provider}: a request that \
+                 reached it is reconciled, not cancelled."
+            )
+        }));
     }
     audit::append(
         vault,

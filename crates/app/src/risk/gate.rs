@@ -193,6 +193,7 @@ pub(crate) fn gate(
             vault,
             "risk.step_up_waived",
             json!({"redemption": r.id, "provider": r.provider_id,
+                   "providers": catalogs.keys().collect::<Vec<_>>(),
                    "why": "sandbox provider (demo money); the sandbox step-up waiver is on"}),
             now,
         )?;

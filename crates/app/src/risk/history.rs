@@ -148,9 +148,10 @@ pub(crate) fn history(
         if legs.is_empty() {
             continue;
         }
-        // One claim per currency drawn (a plan across providers may draw on several), as the
-        // gate judged it.
-        let mut by_currency: BTreeMap<Currency, Vec<tipvault_risk::Leg>> = BTreeMap::new();
+        // One claim per redemption, whatever it drew on: a plan across providers (and
+        // currencies) counts once towards the tier, bursts and runs; its amount in each
+        // currency is a sample of that currency's habits.
+        let mut claim_legs = Vec::new();
         for leg in legs {
             if !catalogs.contains_key(&leg.provider_id) {
                 // The catalog only labels past legs with their product kind: a damaged copy
@@ -165,27 +166,22 @@ pub(crate) fn history(
             let destination = protocol::parse::<RedemptionRequest>("redemption", &leg.body)
                 .map(|req| destination_fingerprint(salt, &req.product, &req.destination))
                 .unwrap_or_else(|_| DestinationFingerprint::new(""));
-            by_currency
-                .entry(cur)
-                .or_default()
-                .push(tipvault_risk::Leg {
-                    provider: ProviderId::new(&leg.provider_id),
-                    product: kind_of(catalog, &leg.product),
-                    destination,
-                    amount: Money::from_minor(leg.amount_minor.saturating_add(leg.fee_minor), cur),
-                });
-        }
-        for claim_legs in by_currency.into_values() {
-            claims.push(ConfirmedClaim {
-                id: tipvault_risk::ClaimId::new(&r.id),
-                at: r.approved_at.unwrap_or(r.created_at),
-                network: NetworkHash::new(networks.get(&r.id).cloned().unwrap_or_default()),
-                verified: decisions
-                    .get(&r.id)
-                    .is_some_and(|d| d.verified_at.is_some()),
-                legs: claim_legs,
+            claim_legs.push(tipvault_risk::Leg {
+                provider: ProviderId::new(&leg.provider_id),
+                product: kind_of(catalog, &leg.product),
+                destination,
+                amount: Money::from_minor(leg.amount_minor.saturating_add(leg.fee_minor), cur),
             });
         }
+        claims.push(ConfirmedClaim {
+            id: tipvault_risk::ClaimId::new(&r.id),
+            at: r.approved_at.unwrap_or(r.created_at),
+            network: NetworkHash::new(networks.get(&r.id).cloned().unwrap_or_default()),
+            verified: decisions
+                .get(&r.id)
+                .is_some_and(|d| d.verified_at.is_some()),
+            legs: claim_legs,
+        });
     }
     Ok(History {
         claims,

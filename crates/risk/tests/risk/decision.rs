@@ -195,3 +195,24 @@ fn a_plan_in_several_currencies_gets_its_strictest_claims_outcome() {
     }
     assert_eq!(tipvault_risk::assess_each(&history, &settings, &[]), None);
 }
+
+#[test]
+fn a_claim_in_two_currencies_counts_once_and_is_a_sample_of_each() {
+    let mut across = crate::support::confirmed(now() - Duration::days(1), krw(10_000), false);
+    across
+        .legs
+        .push(leg("creator-credit", "gift-card", usd_cents(25_00)));
+    let history = History {
+        claims: vec![across],
+        ..History::default()
+    };
+    for (currency, median) in [
+        (Currency::KRW, krw(10_000)),
+        (Currency::USD, usd_cents(25_00)),
+    ] {
+        let profile = tipvault_risk::Profile::learn(&history, currency, now());
+        assert_eq!(profile.confirmed, 1, "one redemption, counted once");
+        let amounts = profile.amounts.expect("a sample in {currency}");
+        assert_eq!((amounts.samples, amounts.median), (1, median));
+    }
+}

@@ -62,8 +62,11 @@ fn a_provider_key_is_pinned() {
         paired_at: None,
         sandbox: true,
         added_at: t0(),
+        own_device_key: false,
     };
     vault.put_provider(&p, t0()).unwrap();
+    let unpaired = vault.provider("demo-provider", t0()).unwrap().unwrap();
+    assert!(!unpaired.own_device_key, "no pairing, no key recorded");
     assert!(
         vault
             .set_provider_device("demo-provider", "dev_1", t0())
@@ -78,6 +81,10 @@ fn a_provider_key_is_pinned() {
     let stored = vault.provider("demo-provider", t0()).unwrap().unwrap();
     assert_eq!(stored.base_url, "http://127.0.0.1:2");
     assert_eq!(stored.device_id.as_deref(), Some("dev_1"));
+    assert!(
+        stored.own_device_key,
+        "paired since v14: with its own device key"
+    );
     // Another key: refused.
     let other = StoredProvider {
         public_key: [8; 32],

@@ -429,7 +429,7 @@ export const ko: Record<MessageKey, string> = {
   'redeem.review': "보낼 내용 확인",
   'redeem.reveals': "이 요청이 알리는 내용",
   'redeem.revealsIntro': "정확히 이 필드만 서명되어 {provider}(으)로 전송됩니다. 그 밖에는 아무것도 보내지 않습니다.",
-  'redeem.revealsIntroAcross': "각 요청은 표시된 제공자({providers})에게만 가며, 정확히 다음 항목을 담습니다:",
+  'redeem.revealsIntroAcross': "정확히 이 필드만 서명되어 전송되며, 각 요청은 표시된 제공자({providers})에게만 갑니다. 그 밖에는 아무것도 보내지 않습니다.",
   'redeem.request': "요청",
   'redeem.field': "필드",
   'redeem.value': "값",

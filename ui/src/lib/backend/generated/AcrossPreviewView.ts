@@ -4,7 +4,6 @@ import type { MoneyView } from "./MoneyView";
 import type { PreviewView } from "./PreviewView";
 
 /**
- * The display form of a preview.
  * A preview across providers, for display: each provider's part as a [`PreviewView`] (its
  * best plan only: the parts were planned together), what leaves the accounts in total, and the
  * shared limits.
