@@ -70,6 +70,32 @@ describe('AcrossView', () => {
     expect(rows.find((r) => r.textContent?.includes('edu-mobile-top-up'))!).toHaveTextContent('to edu-points');
   });
 
+  it('asks a product two providers both offer once per provider, keyed by provider', async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === 'preview_across_providers') {
+        return { parts: [part('telco-points', 'krw-mobile-top-up', 15000), part('edu-points', 'krw-mobile-top-up', 5000)], debited: [won(20000)], limits: [] };
+      }
+      if (cmd === 'plan_redemption_across') throw { code: 'invalid_input', message: 'stop here', retry_after: null };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    render(AcrossView, { query, providers: [provider('telco-points'), provider('edu-points')] });
+    await user.type(await screen.findByLabelText('Top-up (krw-mobile-top-up) (telco-points): phone number'), '0101');
+    await user.type(screen.getByLabelText('Top-up (krw-mobile-top-up) (edu-points): phone number'), '0102');
+    await user.click(screen.getByRole('button', { name: 'Review what will be sent' }));
+    await screen.findByText('stop here');
+    expect(calls.find((c) => c.cmd === 'plan_redemption_across')!.args).toMatchObject({
+      request: {
+        destinations: {
+          'telco-points/krw-mobile-top-up': { phone_number: '0101' },
+          'edu-points/krw-mobile-top-up': { phone_number: '0102' },
+        },
+      },
+    });
+  });
+
   it('offers no redemption while a part’s provider is not paired', async () => {
     mockIPC((cmd) => {
       if (cmd === 'preview_across_providers') {
