@@ -41,6 +41,22 @@ pub(crate) fn leg_catalogs(
 /// Catalogs by provider id (see [`leg_catalogs`]).
 pub(crate) type LegCatalogs = std::collections::BTreeMap<String, Option<Catalog>>;
 
+/// Whether every provider in `catalogs` (every provider a redemption's legs go to) is a
+/// sandbox: only then is the redemption demo money. A provider no longer in the vault is not.
+pub(crate) fn all_sandboxes(
+    session: &mut Session,
+    catalogs: &LegCatalogs,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let vault = session.vault_at(now);
+    for provider in catalogs.keys() {
+        if !vault.provider(provider, now)?.is_some_and(|p| p.sandbox) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// `provider`'s cached catalog, parsed; `None` when none is cached. A cached document that no
 /// longer reads (it was verified when stored) is reported as damage, never taken for "none".
 pub(crate) fn cached_catalog(

@@ -16,7 +16,7 @@ use tipvault_auth::{Authenticator, StepUpPlan};
 use tipvault_money::Money;
 use ts_rs::TS;
 
-use crate::catalogs::leg_catalogs;
+use crate::catalogs::{all_sandboxes, leg_catalogs};
 use crate::error::{AppError, ErrorCode};
 use crate::redemption::lookup::{RedemptionView, RevealedField, stored_redemption};
 use crate::session::Session;
@@ -90,13 +90,7 @@ pub fn step_up_plan_view(
     let sent = legs(&r)?;
     let plan_digest = digest(&plan_of(&r, &sent)?)?;
     let catalogs = leg_catalogs(session, &r, now)?;
-    let mut sandbox = true;
-    for provider in catalogs.keys() {
-        sandbox &= session
-            .vault_at(now)
-            .provider(provider, now)?
-            .is_some_and(|p| p.sandbox);
-    }
+    let sandbox = all_sandboxes(session, &catalogs, now)?;
     // A field the leg's catalog does not describe (or no catalog at all) counts as personal
     // data.
     let personal = |provider: &str, product: &str, name: &str| {

@@ -7,10 +7,9 @@ use tipvault_risk::{Claim, NetworkHash, Outcome};
 use tipvault_vault::{LegState, StoredRedemption, StoredRiskDecision};
 
 use crate::audit;
-use crate::catalogs::leg_catalogs;
+use crate::catalogs::{all_sandboxes, leg_catalogs};
 use crate::error::{AppError, ErrorCode, Hint};
 use crate::network::NetworkIdentity;
-use crate::providers::stored_provider;
 use crate::risk::claim::{judge, network_hash};
 use crate::risk::decision::{decision_error, decision_view, stored_view};
 use crate::risk::history::{history, settings};
@@ -152,10 +151,7 @@ pub(crate) fn gate(
         }
     }
     // Waived only when every provider the plan sends to is a sandbox (demo money).
-    let mut all_sandbox = true;
-    for provider in catalogs.keys() {
-        all_sandbox &= stored_provider(session, provider, now)?.sandbox;
-    }
+    let all_sandbox = all_sandboxes(session, &catalogs, now)?;
     let vault = session.vault_at(now);
     let waived = decision.outcome == Outcome::StepUp
         && !unattended
