@@ -27,6 +27,15 @@ describe('installed from the .deb', () => {
     expect(files).toContain('/usr/share/icons/hicolor/128x128/apps/tipvault-desktop.png');
   });
 
+  it("links the system's libcrypto for the vault's cipher, and the package says so", () => {
+    // SQLCipher's crypto provider is the distribution's OpenSSL on Linux (security updates
+    // reach the vault without a new Tipvault), so the package must depend on it.
+    const depends = execFileSync('dpkg-query', ['-W', '-f=${Depends}', 'tipvault']).toString();
+    expect(depends).toContain('libssl3 | libssl3t64');
+    const libs = execFileSync('ldd', ['/usr/bin/tipvault-desktop']).toString();
+    expect(libs).toMatch(/libcrypto\.so\.3 => \/\S+/);
+  });
+
   it('creates a vault and previews a cash-out', async () => {
     await createVault();
     await $('#nav-preview').click();
