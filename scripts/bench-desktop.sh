@@ -5,7 +5,7 @@
 # with ratios; docs/BENCHMARKS.md records the results. A bench, not a test: nothing here fails
 # on a number.
 #
-#   scripts/bench-desktop.sh            5 measured launches of each app
+#   scripts/bench-desktop.sh            5 runs: a first and a later launch of each app
 #   scripts/bench-desktop.sh --runs 9   any option of the measuring tool
 #
 # Needs what scripts/setup.sh installs (Rust, Node, the WebKitGTK libraries, Xvfb). The two

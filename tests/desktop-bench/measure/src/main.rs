@@ -18,9 +18,14 @@
 //!   beside it for reference.
 //!
 //! Each app gets its own empty HOME and XDG folders per launch, so every launch is a first
-//! launch (Tipvault shows its welcome screen). One launch of each is run first and discarded
-//! (it warms the disk cache for both alike); then the apps alternate, so a change in machine load
-//! falls on both. The medians are reported.
+//! launch (Tipvault shows its welcome screen). First paint is also measured for a **later
+//! launch**: the same, except that XDG_CACHE_HOME is the folder the app's earlier launches in this
+//! run left behind (Mesa's compiled GPU shaders, WebKit's caches), as on every launch after a
+//! user's first. Without a GPU, Mesa compiles WebKit's shaders in software (tens of milliseconds
+//! each) on a first launch, and a page that draws more kinds of things needs more of them; a later
+//! launch finds them compiled. One launch of each is run first and discarded (it warms the disk
+//! cache, and the kept cache folder, for both alike); then the apps alternate, so a change in
+//! machine load falls on both. The medians are reported.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -91,6 +96,9 @@ struct Launch {
     rss_kib: u64,
     pss_kib: u64,
     processes: usize,
+    /// GPU shader programs Mesa compiled and cached during the launch (in software when the
+    /// machine has no GPU); counted only in a launch's own, initially empty, cache folder.
+    shaders: Option<usize>,
 }
 
 fn main() -> Result<()> {
@@ -102,20 +110,46 @@ fn main() -> Result<()> {
         bail!("the screen already shows {empty_colours} colours before any app starts");
     }
 
-    for app in [&args.candidate, &args.baseline] {
-        let warm = launch(&screen, app, args.idle)?;
+    // Each app's cache folder for its later launches, filled by its warm-up launch.
+    let kept_caches = [tempfile::tempdir()?, tempfile::tempdir()?];
+    for (app, cache) in [&args.candidate, &args.baseline]
+        .into_iter()
+        .zip(&kept_caches)
+    {
+        let warm = launch(&screen, app, args.idle, Some(cache.path()))?;
         eprintln!("{} warm-up: {}", app.name, describe(&warm));
     }
-    let mut candidate = Vec::new();
-    let mut baseline = Vec::new();
+    let (mut candidate, mut baseline) = (Vec::new(), Vec::new());
+    let (mut candidate_later, mut baseline_later) = (Vec::new(), Vec::new());
     for run in 1..=args.runs {
-        for (app, results) in [
-            (&args.candidate, &mut candidate),
-            (&args.baseline, &mut baseline),
+        for (app, cache, first, later) in [
+            (
+                &args.candidate,
+                &kept_caches[0],
+                &mut candidate,
+                &mut candidate_later,
+            ),
+            (
+                &args.baseline,
+                &kept_caches[1],
+                &mut baseline,
+                &mut baseline_later,
+            ),
         ] {
-            let measured = launch(&screen, app, args.idle)?;
-            eprintln!("{} run {run}: {}", app.name, describe(&measured));
-            results.push(measured);
+            let measured = launch(&screen, app, args.idle, None)?;
+            eprintln!(
+                "{} run {run}, first launch: {}",
+                app.name,
+                describe(&measured)
+            );
+            first.push(measured);
+            let measured = launch(&screen, app, 0, Some(cache.path()))?;
+            eprintln!(
+                "{} run {run}, later launch: {}",
+                app.name,
+                describe(&measured)
+            );
+            later.push(measured);
         }
     }
 
@@ -130,6 +164,7 @@ fn main() -> Result<()> {
     let rss = |runs: &[Launch]| median(runs.iter().map(|l| l.rss_kib as f64 / 1024.0));
     let pss = |runs: &[Launch]| median(runs.iter().map(|l| l.pss_kib as f64 / 1024.0));
     let procs = |runs: &[Launch]| median(runs.iter().map(|l| l.processes as f64));
+    let shaders = |runs: &[Launch]| median(runs.iter().filter_map(|l| l.shaders.map(|n| n as f64)));
 
     let (c, b) = (&args.candidate.name, &args.baseline.name);
     println!("| measure | {b} | {c} | ratio | goal |");
@@ -142,9 +177,22 @@ fn main() -> Result<()> {
         Some(4.0),
     );
     row(
-        &format!("launch → first paint, median of {}", args.runs),
+        &format!(
+            "launch → first paint, first launch, median of {}",
+            args.runs
+        ),
         paint(&baseline),
         paint(&candidate),
+        "ms",
+        Some(1.5),
+    );
+    row(
+        &format!(
+            "launch → first paint, later launch, median of {}",
+            args.runs
+        ),
+        paint(&baseline_later),
+        paint(&candidate_later),
         "ms",
         Some(1.5),
     );
@@ -170,6 +218,13 @@ fn main() -> Result<()> {
         None,
     );
     row("processes", procs(&baseline), procs(&candidate), "", None);
+    row(
+        "GPU shader programs compiled, first launch (reference)",
+        shaders(&baseline),
+        shaders(&candidate),
+        "",
+        None,
+    );
     Ok(())
 }
 
@@ -210,8 +265,9 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Launches `app` on a first-launch profile, waits for its first paint and the idle time, reads
-/// its memory and ends it.
-fn launch(screen: &Screen, app: &App, idle: u64) -> Result<Launch> {
+/// its memory and ends it. With `kept_cache`, that folder is its XDG_CACHE_HOME instead of an
+/// empty one (a later launch).
+fn launch(screen: &Screen, app: &App, idle: u64, kept_cache: Option<&Path>) -> Result<Launch> {
     screen.wait_until_empty()?;
     let profile = tempfile::tempdir()?;
     let dir = |name: &str| -> Result<PathBuf> {
@@ -224,7 +280,13 @@ fn launch(screen: &Screen, app: &App, idle: u64) -> Result<Launch> {
         .env("HOME", dir("home")?)
         .env("XDG_DATA_HOME", dir("data")?)
         .env("XDG_CONFIG_HOME", dir("config")?)
-        .env("XDG_CACHE_HOME", dir("cache")?)
+        .env(
+            "XDG_CACHE_HOME",
+            match kept_cache {
+                Some(kept) => kept.to_path_buf(),
+                None => dir("cache")?,
+            },
+        )
         .env_remove("TIPVAULT_VAULT")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -237,6 +299,12 @@ fn launch(screen: &Screen, app: &App, idle: u64) -> Result<Launch> {
         .with_context(|| format!("starting {}", app.path.display()))?;
     let measured = measure(screen, &mut child, started, idle);
     end(&mut child);
+    let measured = measured.map(|launch| Launch {
+        shaders: kept_cache
+            .is_none()
+            .then(|| shader_programs(&profile.path().join("cache"))),
+        ..launch
+    });
     measured.with_context(|| {
         let stderr = fs::read_to_string(profile.path().join("stderr")).unwrap_or_default();
         format!("{} (its stderr: {stderr:?})", app.name)
@@ -279,7 +347,32 @@ fn measure(screen: &Screen, child: &mut Child, started: Instant, idle: u64) -> R
         rss_kib,
         pss_kib,
         processes: tree.len(),
+        shaders: None,
     })
+}
+
+/// The programs in Mesa's on-disk shader cache under `cache` (one file per compiled program;
+/// its `index` file aside).
+fn shader_programs(cache: &Path) -> usize {
+    fn count(dir: &Path, inside: bool) -> usize {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|entry| {
+                let path = entry.path();
+                let name = entry.file_name();
+                if path.is_dir() {
+                    let mesa = inside || name.to_string_lossy().starts_with("mesa_shader_cache");
+                    count(&path, mesa)
+                } else {
+                    usize::from(inside && name != "index")
+                }
+            })
+            .sum()
+    }
+    count(cache, false)
 }
 
 /// Ends the app's process group: politely, then for good.
