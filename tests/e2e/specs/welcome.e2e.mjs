@@ -3,6 +3,19 @@
 import { expect } from '@wdio/globals';
 import { screenshot, vaultDir } from './support.mjs';
 
+/**
+ * How far the page reaches below the window (0 when it fits). The first screen must fit the
+ * default window (1100×760, tauri.conf.json) whole, its location line included.
+ */
+async function pageOverflow() {
+  const { height, window } = await browser.execute(() => ({
+    height: document.documentElement.scrollHeight,
+    window: document.documentElement.clientHeight,
+  }));
+  expect(window).toBe(760);
+  return Math.max(0, height - window);
+}
+
 describe('first run', () => {
   it('offers to create a vault at the configured location', async () => {
     const heading = await $('#create-title');
@@ -11,6 +24,7 @@ describe('first run', () => {
     // The location comes from the Rust command, so this proves the IPC round trip.
     await expect($('.location')).toHaveText(`Vault location: ${vaultDir()}`);
     await screenshot('create-vault');
+    expect(await pageOverflow()).toBe(0);
   });
 
   it('explains why mismatched passphrases are refused', async () => {
@@ -25,6 +39,7 @@ describe('first run', () => {
     await expect($('#create-title')).toHaveText('금고 만들기');
     await expect($('html')).toHaveAttribute('lang', 'ko');
     await screenshot('create-vault-ko');
+    expect(await pageOverflow()).toBe(0);
     await $('.language select').selectByAttribute('value', 'en');
   });
 });
