@@ -39,6 +39,7 @@ describe('first run', () => {
     await expect($('#create-title')).toHaveText('금고 만들기');
     await expect($('html')).toHaveAttribute('lang', 'ko');
     await screenshot('create-vault-ko');
+    // With the previous test's mismatch message still shown: the longest this screen gets.
     expect(await pageOverflow()).toBe(0);
     await $('.language select').selectByAttribute('value', 'en');
   });

@@ -59,7 +59,8 @@ struct Args {
     /// The app it is compared with, as NAME=PATH.
     #[arg(long, value_parser = parse_app)]
     baseline: App,
-    /// Measured launches of each app (after one discarded warm-up launch of each).
+    /// Runs: each a first and a later launch of each app (after one discarded warm-up launch of
+    /// each).
     #[arg(long, default_value_t = 5)]
     runs: usize,
     /// Seconds to wait after the first paint before memory is read.
@@ -218,13 +219,17 @@ fn main() -> Result<()> {
         None,
     );
     row("processes", procs(&baseline), procs(&candidate), "", None);
-    row(
-        "GPU shader programs compiled, first launch (reference)",
-        shaders(&baseline),
-        shaders(&candidate),
-        "",
-        None,
-    );
+    // Only where Mesa keeps one file per program (see `shader_programs`).
+    let (shaders_b, shaders_c) = (shaders(&baseline), shaders(&candidate));
+    if !shaders_b.is_nan() && !shaders_c.is_nan() {
+        row(
+            "GPU shader programs compiled, first launch (reference)",
+            shaders_b,
+            shaders_c,
+            "",
+            None,
+        );
+    }
     Ok(())
 }
 
@@ -300,9 +305,10 @@ fn launch(screen: &Screen, app: &App, idle: u64, kept_cache: Option<&Path>) -> R
     let measured = measure(screen, &mut child, started, idle);
     end(&mut child);
     let measured = measured.map(|launch| Launch {
-        shaders: kept_cache
-            .is_none()
-            .then(|| shader_programs(&profile.path().join("cache"))),
+        shaders: match kept_cache {
+            None => shader_programs(&profile.path().join("cache")),
+            Some(_) => None,
+        },
         ..launch
     });
     measured.with_context(|| {
@@ -351,28 +357,20 @@ fn measure(screen: &Screen, child: &mut Child, started: Instant, idle: u64) -> R
     })
 }
 
-/// The programs in Mesa's on-disk shader cache under `cache` (one file per compiled program;
-/// its `index` file aside).
-fn shader_programs(cache: &Path) -> usize {
-    fn count(dir: &Path, inside: bool) -> usize {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return 0;
-        };
-        entries
-            .flatten()
-            .map(|entry| {
-                let path = entry.path();
-                let name = entry.file_name();
-                if path.is_dir() {
-                    let mesa = inside || name.to_string_lossy().starts_with("mesa_shader_cache");
-                    count(&path, mesa)
-                } else {
-                    usize::from(inside && name != "index")
-                }
-            })
-            .sum()
-    }
-    count(cache, false)
+/// The programs in Mesa's on-disk shader cache under `cache`: its multi-file layout
+/// (`mesa_shader_cache/<2 hex>/<rest of the hash>`, one file per compiled program, beside an
+/// `index` file), the default of the Mesa on these machines. None when the launch left no such
+/// folder (a Mesa keeping one database file instead, `mesa_shader_cache_db`, cannot be counted
+/// this way, and no number is better than a wrong one).
+fn shader_programs(cache: &Path) -> Option<usize> {
+    let programs = fs::read_dir(cache.join("mesa_shader_cache"))
+        .ok()?
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .filter_map(|bucket| fs::read_dir(bucket.path()).ok())
+        .map(|files| files.flatten().filter(|f| f.path().is_file()).count())
+        .sum();
+    Some(programs)
 }
 
 /// Ends the app's process group: politely, then for good.
