@@ -596,10 +596,22 @@ impl Vault {
 
     /// Locks the vault: folds the WAL into the database, closes it and wipes the keys.
     ///
-    /// The keys are wiped even when the checkpoint fails (the error is still returned).
+    /// The keys are wiped even when the checkpoint fails (the error is still returned). Another
+    /// connection to the vault still reading or writing (the command line beside the desktop)
+    /// stops a full checkpoint; that is no reason to refuse to lock: the WAL's frames are
+    /// encrypted like every page, and SQLite folds them in when the last connection closes (or
+    /// at the next open, after a crash). Purges, which must move their zeroed pages out of the
+    /// WAL, still insist on the checkpoint.
     pub fn lock(self) -> Result<(), StoreError> {
         let dir = self.dir.clone();
-        let checkpoint = store::checkpoint_truncate(&self.conn);
+        let checkpoint = match store::checkpoint_truncate(&self.conn) {
+            Err(OpenError::Sql(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == ErrorCode::DatabaseBusy =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
         let Vault { conn, .. } = self;
         let closed = conn.close().map_err(|(_, e)| StoreError::from_sql(e, &dir));
         checkpoint.map_err(|e| open_to_store(e, &dir))?;
@@ -1792,6 +1804,32 @@ mod tests {
             again.sidecar.data_key.generation, 2,
             "done once, not at every unlock"
         );
+    }
+
+    #[test]
+    fn locking_while_another_connection_reads_succeeds_and_the_last_close_folds_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(dir.path(), &pass(), KdfParams::POLICY_MIN, now()).unwrap();
+        let (reader, _) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        vault
+            .save_draft("written while another window reads", now())
+            .unwrap();
+        // The other connection holds a read snapshot: no full checkpoint can happen now.
+        reader
+            .conn
+            .execute_batch("BEGIN; SELECT count(*) FROM sqlite_master;")
+            .unwrap();
+        assert!(
+            store::checkpoint_truncate(&vault.conn).is_err(),
+            "the situation under test: a reader stops the full checkpoint"
+        );
+        vault.lock().unwrap();
+        reader.conn.execute_batch("COMMIT").unwrap();
+        reader.lock().unwrap();
+        let wal = std::fs::metadata(dir.path().join("vault.db-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0, "the last connection to close folded the WAL in");
+        let (again, _) = Vault::unlock(dir.path(), &pass(), now()).unwrap();
+        assert_eq!(again.drafts(now()).unwrap().len(), 1, "nothing lost");
     }
 
     #[test]
