@@ -19,9 +19,10 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # --- System packages (Debian/Ubuntu) -----------------------------------------------------------
-# libudev-dev: USB security keys (the `usb` feature, on by default).
+# libudev-dev: USB security keys (the `usb` feature, on by default). tzdata: the time zones
+# the app reads from the system (crates/ledger/src/zone.rs); minimal images leave it out.
 packages=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev libudev-dev)
+  libayatana-appindicator3-dev librsvg2-dev libudev-dev tzdata)
 if (( want_test )); then
   # xauth is only recommended by xvfb, but xvfb-run needs it.
   # fonts-nanum: Hangul glyphs, so the Korean screens render in screenshots on a bare machine.

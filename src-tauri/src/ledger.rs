@@ -185,7 +185,7 @@ pub async fn history<R: Runtime>(
 ) -> Result<app::HistoryPageView, AppError> {
     let tz = app::parse_tz(&tz)?;
     blocking(handle, move |d| {
-        d.with_session(|s| app::history(s, &query, tz, clock::now()))
+        d.with_session(|s| app::history(s, &query, &tz, clock::now()))
     })
     .await
 }
@@ -197,7 +197,7 @@ pub async fn matching_totals<R: Runtime>(
 ) -> Result<Vec<app::MatchingTotalView>, AppError> {
     let tz = app::parse_tz(&tz)?;
     blocking(handle, move |d| {
-        d.with_session(|s| app::matching_totals(s, &query, tz, clock::now()))
+        d.with_session(|s| app::matching_totals(s, &query, &tz, clock::now()))
     })
     .await
 }
@@ -210,7 +210,7 @@ pub async fn inflow<R: Runtime>(
 ) -> Result<Vec<app::InflowSeries>, AppError> {
     let tz = app::parse_tz(&tz)?;
     blocking(handle, move |d| {
-        d.with_session(|s| app::inflow(s, &query, period, tz, clock::now()))
+        d.with_session(|s| app::inflow(s, &query, period, &tz, clock::now()))
     })
     .await
 }
@@ -240,7 +240,7 @@ pub async fn export_ledger<R: Runtime>(
         return Ok(None);
     };
     blocking(handle, move |d| {
-        d.with_session(|s| app::export_to_file(s, format, tz, &target, clock::now()))
+        d.with_session(|s| app::export_to_file(s, format, &tz, &target, clock::now()))
             .map(|exported| app::SavedExport {
                 file: target
                     .file_name()

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use tipvault_ledger::Zone;
 use tipvault_ledger::export::{self, ExportError};
 use tipvault_vault::HistoryFilter;
 use ts_rs::TS;
@@ -60,7 +60,7 @@ pub struct Exported {
 pub fn export(
     session: &mut Session,
     format: ExportFormat,
-    tz: Tz,
+    tz: &Zone,
     out: &mut dyn Write,
     now: DateTime<Utc>,
 ) -> Result<Exported, AppError> {
@@ -98,7 +98,7 @@ pub fn export(
 pub fn export_to_file(
     session: &mut Session,
     format: ExportFormat,
-    tz: Tz,
+    tz: &Zone,
     target: &Path,
     now: DateTime<Utc>,
 ) -> Result<Exported, AppError> {

@@ -161,6 +161,7 @@ pub use sources::{
     set_payout_threshold,
 };
 pub use status::{VaultState, VaultStatus, vault_status};
+pub use tipvault_ledger::Zone;
 pub use tipvault_ledger::review::Period;
 pub use tipvault_preview::Freshness;
 /// What may be cashed out now, per currency (the risk engine's; see [`cash_out_headroom`]).

@@ -9,16 +9,15 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tipvault_ledger::review::{self, Forecast, Period};
-use tipvault_ledger::{EntryKind, SourceId};
+use tipvault_ledger::{EntryKind, SourceId, UnknownZone, Zone};
 use tipvault_money::Money;
 use tipvault_vault::{HistoryCursor, HistoryFilter};
 use ts_rs::TS;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::session::Session;
 use crate::view::{BalanceView, EntryView, MoneyView};
 
@@ -56,7 +55,7 @@ pub struct HistoryPageView {
     pub next: Option<String>,
 }
 
-fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, AppError> {
+fn parse_instant(text: &str, tz: &Zone, end_of_day: bool) -> Result<DateTime<Utc>, AppError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -73,15 +72,8 @@ fn parse_instant(text: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, 
     };
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     // The earliest instant of that local midnight (DST gaps resolve forwards).
-    midnight
-        .and_local_timezone(tz)
-        .earliest()
-        .or_else(|| {
-            (midnight + Duration::hours(1))
-                .and_local_timezone(tz)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
+    tz.earliest(midnight)
+        .or_else(|| tz.earliest(midnight + Duration::hours(1)))
         .ok_or_else(|| AppError::invalid(format!("{text:?} does not exist in {tz}.")))
 }
 
@@ -92,15 +84,27 @@ fn parse_bound(text: &str) -> Result<Decimal, AppError> {
 }
 
 /// Parses a time zone name (`Asia/Seoul`, `UTC`).
-pub fn parse_tz(text: &str) -> Result<Tz, AppError> {
-    text.trim().parse::<Tz>().map_err(|_| {
+pub fn parse_tz(text: &str) -> Result<Zone, AppError> {
+    Zone::named(text).map_err(|e| zone_error(text, &e))
+}
+
+/// An unknown name is the user's to fix; a system without any time zone database is not, and
+/// says which package brings one.
+fn zone_error(text: &str, e: &UnknownZone) -> AppError {
+    if e.no_database {
+        AppError::new(
+            ErrorCode::Io,
+            "This system has no time zone database (on Linux, the tzdata package): \
+             install it, or use UTC.",
+        )
+    } else {
         AppError::invalid(format!(
             "Unknown time zone {text:?}; use an IANA name such as Asia/Seoul or UTC."
         ))
-    })
+    }
 }
 
-fn filter_of(query: &HistoryQuery, tz: Tz) -> Result<HistoryFilter, AppError> {
+fn filter_of(query: &HistoryQuery, tz: &Zone) -> Result<HistoryFilter, AppError> {
     let kinds = query
         .kinds
         .iter()
@@ -137,7 +141,7 @@ fn filter_of(query: &HistoryQuery, tz: Tz) -> Result<HistoryFilter, AppError> {
 pub fn history(
     session: &mut Session,
     query: &HistoryQuery,
-    tz: Tz,
+    tz: &Zone,
     now: DateTime<Utc>,
 ) -> Result<HistoryPageView, AppError> {
     let filter = filter_of(query, tz)?;
@@ -188,7 +192,7 @@ pub fn totals(
     session: &mut Session,
     query: &HistoryQuery,
     period: Period,
-    tz: Tz,
+    tz: &Zone,
     now: DateTime<Utc>,
 ) -> Result<Vec<TotalView>, AppError> {
     let filter = filter_of(query, tz)?;
@@ -227,7 +231,7 @@ pub struct MatchingTotalView {
 pub fn matching_totals(
     session: &mut Session,
     query: &HistoryQuery,
-    tz: Tz,
+    tz: &Zone,
     now: DateTime<Utc>,
 ) -> Result<Vec<MatchingTotalView>, AppError> {
     let filter = filter_of(query, tz)?;
@@ -388,7 +392,7 @@ pub fn inflow(
     session: &mut Session,
     query: &HistoryQuery,
     period: Period,
-    tz: Tz,
+    tz: &Zone,
     now: DateTime<Utc>,
 ) -> Result<Vec<InflowSeries>, AppError> {
     let mut query = query.clone();
@@ -460,4 +464,29 @@ pub fn inflow(
         }
     }
     Ok(series)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_zone_is_the_users_to_fix_and_a_missing_database_names_its_package() {
+        let unknown = parse_tz("Mars/Olympus_Mons").unwrap_err();
+        assert_eq!(unknown.code, ErrorCode::InvalidInput);
+        assert!(
+            unknown.message.contains("Mars/Olympus_Mons"),
+            "{}",
+            unknown.message
+        );
+        // A system without tzdata cannot be had here; the error it would give can.
+        let missing = UnknownZone {
+            name: "Asia/Seoul".into(),
+            no_database: true,
+        };
+        let e = zone_error("Asia/Seoul", &missing);
+        assert_eq!(e.code, ErrorCode::Io);
+        assert!(e.message.contains("tzdata"), "{}", e.message);
+        assert!(parse_tz(" asia/seoul ").is_ok_and(|z| z.name() == "Asia/Seoul"));
+    }
 }

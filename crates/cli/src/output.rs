@@ -384,7 +384,7 @@ pub fn balances_table(balances: &[BalanceView]) -> String {
     text.trim_end().to_owned()
 }
 
-pub fn history_table(page: &HistoryPageView, tz: chrono_tz::Tz) -> String {
+pub fn history_table(page: &HistoryPageView, tz: &tipvault_app::Zone) -> String {
     if page.entries.is_empty() {
         return "No entries.".to_owned();
     }
@@ -392,7 +392,7 @@ pub fn history_table(page: &HistoryPageView, tz: chrono_tz::Tz) -> String {
     for e in &page.entries {
         text.push_str(&format!(
             "{}  {:<16} {:<12} {:>12} {:<3}  fee {:>8}  net {:>12}",
-            e.occurred_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            tz.local(e.occurred_at).format("%Y-%m-%d %H:%M"),
             e.source,
             e.kind,
             e.gross.amount,

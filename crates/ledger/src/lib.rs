@@ -16,6 +16,7 @@
 //!   row with its line and reason, and every skipped row; never half a row. The vault commits
 //!   all good rows in one transaction or none.
 //! - **No clock, no files.** Time (`now`) is passed in; input is any `Read`, output any `Write`.
+//!   The one file read is the system's time zone database, when a [`Zone`] is looked up by name.
 
 #![deny(clippy::float_arithmetic)]
 #![warn(missing_docs)]
@@ -25,6 +26,7 @@ pub mod export;
 pub mod import;
 pub mod review;
 pub mod source;
+pub mod zone;
 
 pub use entry::{Entry, EntryError, EntryKey, EntryKind, Fingerprint};
 pub use import::{
@@ -33,3 +35,4 @@ pub use import::{
     import_streaming_parallel,
 };
 pub use source::{PayoutRule, Platform, Source, SourceId, Whereabouts};
+pub use zone::{UnknownZone, Zone};

@@ -9,8 +9,8 @@
 
 use crate::entry::Entry;
 use crate::source::SourceId;
+use crate::zone::Zone;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tipvault_money::{Currency, Money, MoneyError};
@@ -105,10 +105,10 @@ fn period_start(date: NaiveDate, period: Period) -> (NaiveDate, String) {
 
 /// Totals of `entries` per source, currency and period in `tz`, ordered by source, currency,
 /// then period.
-pub fn totals(entries: &[Entry], tz: Tz, period: Period) -> Result<Vec<Bucket>, ReviewError> {
+pub fn totals(entries: &[Entry], tz: &Zone, period: Period) -> Result<Vec<Bucket>, ReviewError> {
     let mut map: BTreeMap<(SourceId, Currency, NaiveDate), Bucket> = BTreeMap::new();
     for e in entries {
-        let local = e.occurred_at().with_timezone(&tz).date_naive();
+        let local = tz.local(e.occurred_at()).date_naive();
         let (start, label) = period_start(local, period);
         let currency = e.currency();
         let bucket = map

@@ -32,6 +32,8 @@ describe('installed from the .deb', () => {
     // reach the vault without a new Tipvault), so the package must depend on it.
     const depends = execFileSync('dpkg-query', ['-W', '-f=${Depends}', 'tipvault']).toString();
     expect(depends).toContain('libssl3 | libssl3t64');
+    // Time zones come from the system's database too (crates/ledger/src/zone.rs).
+    expect(depends).toMatch(/(^|, )tzdata(,|$)/);
     // The binary itself needs it (not some library it loads), and the loader finds it.
     const needed = execFileSync('readelf', ['-d', '/usr/bin/tipvault-desktop']).toString();
     expect(needed).toContain('Shared library: [libcrypto.so.3]');

@@ -7,7 +7,7 @@ use super::support::{new_vault, t0};
 fn exports_write_every_live_entry() {
     let (_dir, _loc, mut session) = new_vault();
     kofi_with_tips(&mut session);
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
 
     let mut json = Vec::new();
     let done = export(&mut session, ExportFormat::Json, utc, &mut json, t0()).unwrap();

@@ -21,7 +21,7 @@ fn imported() -> (tempfile::TempDir, tipvault_app::Session) {
 #[test]
 fn history_filters_pages_and_searches_kept_messages() {
     let (_dir, mut session) = imported();
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
     let all = history(&mut session, &HistoryQuery::default(), utc, t0()).unwrap();
     assert_eq!(all.entries.len(), 4);
     assert!(all.next.is_none());
@@ -100,7 +100,7 @@ fn history_filters_pages_and_searches_kept_messages() {
 #[test]
 fn totals_are_exact_and_follow_the_time_zone() {
     let (_dir, mut session) = imported();
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
     let months = totals(
         &mut session,
         &HistoryQuery::default(),
@@ -115,7 +115,7 @@ fn totals_are_exact_and_follow_the_time_zone() {
         ("2024-03", 3, "20.50")
     );
     // 2024-03-05 00:05 UTC is still 03-04 in Los Angeles.
-    let la = parse_tz("America/Los_Angeles").unwrap();
+    let la = &parse_tz("America/Los_Angeles").unwrap();
     let days = totals(
         &mut session,
         &HistoryQuery::default(),
@@ -134,7 +134,7 @@ fn totals_are_exact_and_follow_the_time_zone() {
 #[test]
 fn matching_totals_add_up_the_selected_rows_per_currency() {
     let (_dir, mut session) = imported();
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
     let all = matching_totals(&mut session, &HistoryQuery::default(), utc, t0()).unwrap();
     let codes: Vec<&str> = all.iter().map(|t| t.currency.as_str()).collect();
     assert_eq!(codes, ["EUR", "USD"], "one total per currency, never mixed");
@@ -212,7 +212,7 @@ fn forecast_uses_the_threshold_and_recent_income() {
 #[test]
 fn expired_entries_are_not_listed_and_the_purge_updates_balances() {
     let (_dir, mut session) = imported();
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
     tipvault_app::set_retention(
         &mut session,
         "imported_tip",
@@ -267,7 +267,7 @@ fn the_inflow_chart_keeps_the_last_periods_and_scales_to_them() {
     req.path = path;
     import_file(&mut session, &req, t0(), |_| {}, &|| false).unwrap();
 
-    let utc = parse_tz("UTC").unwrap();
+    let utc = &parse_tz("UTC").unwrap();
     let series = tipvault_app::inflow(
         &mut session,
         &HistoryQuery::default(),

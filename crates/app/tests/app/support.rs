@@ -30,7 +30,8 @@ pub fn drawn(session: &mut Session) -> i64 {
         limit: 10_000,
         ..tipvault_app::HistoryQuery::default()
     };
-    let page = tipvault_app::history(session, &query, chrono_tz::UTC, Utc::now()).unwrap();
+    let page =
+        tipvault_app::history(session, &query, &tipvault_app::Zone::utc(), Utc::now()).unwrap();
     assert!(page.next.is_none());
     page.entries.iter().map(|e| e.net.minor).sum()
 }

@@ -25,13 +25,13 @@ pub(crate) fn run(ctx: &Ctx, args: &ExportArgs) -> Result<(), AppError> {
     let format = tipvault_app::ExportFormat::parse(&args.format)?;
     let exported = match path {
         Some(path) => ctx.with_session(|session| {
-            tipvault_app::export_to_file(session, format, tz, path, clock::now())
+            tipvault_app::export_to_file(session, format, &tz, path, clock::now())
         })?,
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             ctx.with_session(|session| {
-                tipvault_app::export(session, format, tz, &mut lock, clock::now())
+                tipvault_app::export(session, format, &tz, &mut lock, clock::now())
             })?
         }
     };

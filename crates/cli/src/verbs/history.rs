@@ -67,7 +67,7 @@ pub(crate) fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<(), AppError> {
     query.after = args.after.clone();
     query.limit = args.limit;
     let page =
-        ctx.with_session(|session| tipvault_app::history(session, &query, tz, clock::now()))?;
-    out.value(&page, || output::history_table(&page, tz));
+        ctx.with_session(|session| tipvault_app::history(session, &query, &tz, clock::now()))?;
+    out.value(&page, || output::history_table(&page, &tz));
     Ok(())
 }

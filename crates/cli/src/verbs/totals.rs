@@ -23,7 +23,7 @@ pub(crate) fn run(ctx: &Ctx, args: &TotalsArgs) -> Result<(), AppError> {
     let period = tipvault_app::parse_period(&args.by)?;
     let query = args.filter.query();
     let totals = ctx
-        .with_session(|session| tipvault_app::totals(session, &query, period, tz, clock::now()))?;
+        .with_session(|session| tipvault_app::totals(session, &query, period, &tz, clock::now()))?;
     out.value(&totals, || output::totals_table(&totals));
     Ok(())
 }

@@ -13,7 +13,7 @@
 use super::{ExportError, source_of};
 use crate::entry::{Entry, EntryKind};
 use crate::source::Source;
-use chrono_tz::Tz;
+use crate::zone::Zone;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -102,7 +102,7 @@ struct Line<'e> {
 fn lines<'e>(
     entries: &'e [Entry],
     sources: &[Source],
-    tz: Tz,
+    tz: &Zone,
 ) -> Result<Vec<Line<'e>>, ExportError> {
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
@@ -112,11 +112,7 @@ fn lines<'e>(
             None => e.kind().to_string(),
         };
         out.push(Line {
-            date: e
-                .occurred_at()
-                .with_timezone(&tz)
-                .format("%Y-%m-%d")
-                .to_string(),
+            date: tz.local(e.occurred_at()).format("%Y-%m-%d").to_string(),
             entry: e,
             accounts: JournalAccounts::for_entry(e, source),
             payee: e
@@ -165,7 +161,7 @@ pub fn write_beancount<W: Write>(
     mut out: W,
     entries: &[Entry],
     sources: &[Source],
-    tz: Tz,
+    tz: &Zone,
 ) -> Result<(), ExportError> {
     let lines = lines(entries, sources, tz)?;
     writeln!(out, "; Tipvault export — dates in {tz}")?;
@@ -253,7 +249,7 @@ pub fn write_hledger<W: Write>(
     mut out: W,
     entries: &[Entry],
     sources: &[Source],
-    tz: Tz,
+    tz: &Zone,
 ) -> Result<(), ExportError> {
     let lines = lines(entries, sources, tz)?;
     writeln!(out, "; Tipvault export — dates in {tz}")?;

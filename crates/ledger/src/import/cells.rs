@@ -7,9 +7,10 @@
 //! DST gap) or a date that does not exist (30 February) is a row error; a repeated local time
 //! (DST fall-back) takes the earlier instant.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use tipvault_money::{Currency, Money, MoneyError};
+
+use crate::zone::Zone;
 
 /// Parses an amount in `currency` with `decimal` as the decimal separator (`.` or `,`).
 pub(crate) fn parse_amount(text: &str, currency: Currency, decimal: char) -> Result<Money, String> {
@@ -117,13 +118,10 @@ pub(crate) fn readable_pattern(pattern: &str) -> String {
 }
 
 /// Places a local date-time in `tz`.
-pub(crate) fn localize(naive: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, String> {
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|dt| dt.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!("{naive} does not exist in time zone {tz} (it falls in a daylight-saving gap)")
-        })
+pub(crate) fn localize(naive: NaiveDateTime, tz: &Zone) -> Result<DateTime<Utc>, String> {
+    tz.earliest(naive).ok_or_else(|| {
+        format!("{naive} does not exist in time zone {tz} (it falls in a daylight-saving gap)")
+    })
 }
 
 /// Parses RFC 3339 (`2024-01-02T03:04:05Z`, `…+09:00`).
@@ -195,10 +193,10 @@ mod tests {
     fn impossible_dates_and_dst_gaps_are_errors() {
         assert!(parse_naive("2024-02-30 10:00:00", &["%Y-%m-%d %H:%M:%S"]).is_err());
         let gap = parse_naive("2024-03-10 02:30:00", &["%Y-%m-%d %H:%M:%S"]).unwrap();
-        assert!(localize(gap, chrono_tz::America::New_York).is_err());
+        assert!(localize(gap, &Zone::named("America/New_York").unwrap()).is_err());
         let seoul = parse_naive("2024-01-01", &["%Y-%m-%d"]).unwrap();
         assert_eq!(
-            localize(seoul, chrono_tz::Asia::Seoul)
+            localize(seoul, &Zone::named("Asia/Seoul").unwrap())
                 .unwrap()
                 .to_rfc3339(),
             "2023-12-31T15:00:00+00:00"

@@ -11,8 +11,8 @@ use super::cells::{localize, parse_amount, parse_currency, parse_naive};
 use super::privacy::Role;
 use super::{Bound, Format, ImportError, Parsed, RowOutcome, RowParser, cell};
 use crate::entry::EntryKind;
+use crate::zone::Zone;
 use chrono::format::{Item, StrftimeItems};
-use chrono_tz::Tz;
 use csv::StringRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ pub struct MappingProfile {
     /// A chrono `strftime` format for the date (and time) text, e.g. `%Y.%m.%d %H:%M`.
     pub date_format: String,
     /// The zone the dates are local to.
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     /// `.` or `,`.
     pub decimal_separator: char,
     /// The amounts.
@@ -158,7 +158,7 @@ struct Generic {
     date: (usize, String),
     time: Option<usize>,
     date_format: String,
-    tz: Tz,
+    tz: Zone,
     decimal: char,
     gross: Option<(usize, String)>,
     fee: Option<(usize, String)>,
@@ -225,7 +225,7 @@ pub(crate) fn bind(profile: &MappingProfile, headers: &[String]) -> Result<Bound
         date: resolve(&profile.date)?,
         time: opt(&profile.time)?.map(|c| c.0),
         date_format: profile.date_format.clone(),
-        tz: profile.time_zone,
+        tz: profile.time_zone.clone(),
         decimal: profile.decimal_separator,
         gross,
         fee,
@@ -326,7 +326,7 @@ impl RowParser for Generic {
             None => cell(r, self.date.0).to_owned(),
         };
         let occurred_at =
-            match parse_naive(&when, &[&self.date_format]).and_then(|n| localize(n, self.tz)) {
+            match parse_naive(&when, &[&self.date_format]).and_then(|n| localize(n, &self.tz)) {
                 Ok(t) => t,
                 Err(e) => return RowOutcome::error(&self.date.1, e),
             };

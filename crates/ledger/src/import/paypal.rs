@@ -12,8 +12,8 @@ use super::cells::{localize, parse_amount, parse_currency, parse_naive};
 use super::privacy::Role;
 use super::{Bound, Columns, Format, ImportError, Parsed, RowOutcome, RowParser, cell, optional};
 use crate::entry::EntryKind;
+use crate::zone::Zone;
 use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
 use csv::StringRecord;
 
 const DATE: &str = "Date";
@@ -122,8 +122,8 @@ fn place(naive: NaiveDateTime, zone: &str) -> Result<chrono::DateTime<Utc>, Stri
             .map(|d| d.with_timezone(&Utc))
             .ok_or_else(|| "not a valid local time".to_owned());
     }
-    if let Ok(tz) = zone.parse::<Tz>() {
-        return localize(naive, tz);
+    if let Ok(tz) = Zone::named(zone) {
+        return localize(naive, &tz);
     }
     let offset_text = zone.trim_start_matches("GMT").trim_start_matches("UTC");
     if let Ok(offset) = offset_text.parse::<FixedOffset>() {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use tipvault_ledger::entry::{Fingerprint, NewEntry};
 use tipvault_ledger::export::{read_json, write_beancount, write_csv, write_hledger, write_json};
-use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId};
+use tipvault_ledger::{Entry, EntryKey, EntryKind, Platform, Source, SourceId, Zone};
 use tipvault_money::{Currency, Money};
 
 /// Entries from every fixture format, with names and messages kept (the worst case for
@@ -170,7 +170,13 @@ fn bean_check_accepts_the_beancount_export_and_rejects_a_tampered_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tipvault.beancount");
     let mut text = Vec::new();
-    write_beancount(&mut text, &entries, &sources, chrono_tz::Asia::Seoul).unwrap();
+    write_beancount(
+        &mut text,
+        &entries,
+        &sources,
+        &Zone::named("Asia/Seoul").unwrap(),
+    )
+    .unwrap();
     std::fs::write(&path, &text).unwrap();
     let out = bean_check(&path);
     assert!(
@@ -200,7 +206,13 @@ fn hledger_accepts_the_journal_export_strictly_and_rejects_a_tampered_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tipvault.journal");
     let mut text = Vec::new();
-    write_hledger(&mut text, &entries, &sources, chrono_tz::Asia::Seoul).unwrap();
+    write_hledger(
+        &mut text,
+        &entries,
+        &sources,
+        &Zone::named("Asia/Seoul").unwrap(),
+    )
+    .unwrap();
     std::fs::write(&path, &text).unwrap();
     let out = hledger_check(&path);
     assert!(

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use tipvault_ledger::entry::{Fingerprint, FingerprintInput, NewEntry};
 use tipvault_ledger::review::{Forecast, Period, forecast_threshold, totals};
-use tipvault_ledger::{Entry, EntryKey, EntryKind, SourceId};
+use tipvault_ledger::{Entry, EntryKey, EntryKind, SourceId, Zone};
 use tipvault_money::{Currency, Money};
 
 fn entry(
@@ -64,9 +64,9 @@ fn days_are_cut_in_the_callers_time_zone() {
             EntryKind::Tip,
         ),
     ];
-    let utc = totals(&e, chrono_tz::UTC, Period::Day).unwrap();
+    let utc = totals(&e, &Zone::utc(), Period::Day).unwrap();
     assert_eq!(utc.len(), 1);
-    let seoul = totals(&e, chrono_tz::Asia::Seoul, Period::Day).unwrap();
+    let seoul = totals(&e, &Zone::named("Asia/Seoul").unwrap(), Period::Day).unwrap();
     let labels: Vec<_> = seoul
         .iter()
         .map(|b| (b.label.as_str(), b.net.to_string()))
@@ -90,7 +90,7 @@ fn weeks_months_sources_and_currencies_are_separate_buckets() {
         entry("a", t(8), 1000, 0, Currency::KRW, EntryKind::Tip),
         entry("b", t(8), 100, 0, Currency::USD, EntryKind::Tip),
     ];
-    let weeks = totals(&e, chrono_tz::UTC, Period::IsoWeek).unwrap();
+    let weeks = totals(&e, &Zone::utc(), Period::IsoWeek).unwrap();
     let got: Vec<_> = weeks
         .iter()
         .map(|b| {
@@ -112,7 +112,7 @@ fn weeks_months_sources_and_currencies_are_separate_buckets() {
             ("b", "USD", "2024-W02", 1, "0.00 USD".to_owned()),
         ]
     );
-    let months = totals(&e, chrono_tz::UTC, Period::Month).unwrap();
+    let months = totals(&e, &Zone::utc(), Period::Month).unwrap();
     assert_eq!(months.len(), 3);
     assert_eq!(months[1].gross.to_string(), "15.00 USD");
 }
@@ -217,7 +217,7 @@ proptest! {
     fn totals_conserve_value_to_the_unit(
         rows in prop::collection::vec((0usize..3, 0usize..3, -1_000_000i64..1_000_000, 0i64..1_000, 0i64..100_000_000), 0..200),
         period in prop::sample::select(vec![Period::Day, Period::IsoWeek, Period::Month]),
-        tz in prop::sample::select(vec![chrono_tz::UTC, chrono_tz::Asia::Seoul, chrono_tz::America::Los_Angeles]),
+        tz in prop::sample::select(vec!["UTC", "Asia/Seoul", "America/Los_Angeles"]),
     ) {
         let currencies = [Currency::USD, Currency::KRW, Currency::BHD];
         let base = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
@@ -225,7 +225,7 @@ proptest! {
             let kind = if *gross < 0 { EntryKind::Refund } else { EntryKind::Tip };
             entry(["a", "b", "c"][*s], base + Duration::seconds(*secs), *gross, *fee, currencies[*c], kind)
         }).collect();
-        let buckets = totals(&entries, tz, period).unwrap();
+        let buckets = totals(&entries, &Zone::named(tz).unwrap(), period).unwrap();
         for source in ["a", "b", "c"] {
             for currency in currencies {
                 let of = |e: &&Entry| e.source().as_str() == source && e.currency() == currency;
