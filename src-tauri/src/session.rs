@@ -4,6 +4,7 @@
 //! Vault work (Argon2id, SQLCipher) runs on a blocking thread, never on the UI's main thread,
 //! so the window stays responsive during an unlock or a purge.
 
+use std::any::Any;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -207,13 +208,32 @@ pub async fn blocking<R: Runtime, T: Send + 'static>(
     app: AppHandle<R>,
     work: impl FnOnce(&Desktop) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tauri::async_runtime::spawn_blocking(move || {
+    let job: ErasedJob = Box::new(move || {
         let result = work(&app.state::<Desktop>());
         tipvault_app::scrub_stack();
-        result
-    })
-    .await
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("The vault task failed: {e}")))?
+        Box::new(result)
+    });
+    let answer = run_erased(job).await?;
+    match answer.downcast::<Result<T, AppError>>() {
+        Ok(result) => *result,
+        // Cannot happen: the job above boxed exactly this type.
+        Err(_) => Err(AppError::new(
+            ErrorCode::Internal,
+            "The vault task answered with an unexpected type.",
+        )),
+    }
+}
+
+/// A command's vault work with its answer's type erased (see [`run_erased`]).
+type ErasedJob = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
+
+/// Every command's blocking work goes through this one function with one closure type, so
+/// Tokio's task machinery (a few kilobytes of code per spawned type) is compiled once rather
+/// than once for each of the commands' ~70 closures.
+async fn run_erased(job: ErasedJob) -> Result<Box<dyn Any + Send>, AppError> {
+    tauri::async_runtime::spawn_blocking(job)
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("The vault task failed: {e}")))
 }
 
 /// Locks the vault after the idle limit (telling the window) and purges while it is open.
