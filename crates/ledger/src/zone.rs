@@ -8,6 +8,10 @@
 //! relocations). Linux and macOS keep the database in `/usr/share/zoneinfo` (`TZDIR` overrides
 //! it); Windows has none in that form, so there `jiff` builds a copy in.
 //!
+//! Old and alternative names (`Asia/Calcutta`, `US/Pacific`) are found under their current ones
+//! through the database's own links, kept in `zone/links.rs`: distributions have begun to ship
+//! those links separately, and such names still arrive from web engines and saved profiles.
+//!
 //! Only two things are asked of a zone here: which local date and time an instant falls on
 //! ([`Zone::local`]), and the first instant a local date and time names ([`Zone::earliest`]).
 //! Both go through chrono types, which the rest of Tipvault uses.
@@ -19,6 +23,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, TimeDelta, Timelike, Utc};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod links;
 
 /// A time zone from the system's database, by its IANA name.
 ///
@@ -64,7 +70,17 @@ impl Zone {
         if wanted.is_empty() {
             return Err(unknown());
         }
-        let tz = jiff::tz::db().get(wanted).map_err(|_| unknown())?;
+        // UTC needs no database: it stays known on a system without one (the CLI's default).
+        if wanted.eq_ignore_ascii_case("UTC") {
+            return Ok(Zone::utc());
+        }
+        // An old name is looked up under its current one, which every system has; the old one
+        // itself only where the distribution still ships its links.
+        let current = links::current_name(wanted);
+        let tz = current
+            .and_then(|current| jiff::tz::db().get(current).ok())
+            .map_or_else(|| jiff::tz::db().get(wanted), Ok)
+            .map_err(|_| unknown())?;
         // jiff's placeholder for "no idea" (`Etc/Unknown`) behaves as UTC under another name.
         if tz.is_unknown() {
             return Err(unknown());
@@ -197,6 +213,39 @@ mod tests {
             "Europe/Berlin".parse::<Zone>().unwrap().to_string(),
             "Europe/Berlin"
         );
+    }
+
+    #[test]
+    fn old_names_are_found_under_their_current_ones_whether_or_not_the_system_ships_them() {
+        for (old, current) in [
+            ("Asia/Calcutta", "Asia/Kolkata"),
+            ("US/Pacific", "America/Los_Angeles"),
+            ("asia/saigon", "Asia/Ho_Chi_Minh"),
+            ("Europe/Kiev", "Europe/Kyiv"),
+        ] {
+            let zone = Zone::named(old).unwrap();
+            assert_eq!(zone.name(), current, "{old}");
+            assert_eq!(zone, Zone::named(current).unwrap());
+        }
+        // UTC is answered without the database, in any case.
+        assert_eq!(Zone::named(" utc ").unwrap(), Zone::utc());
+    }
+
+    #[test]
+    fn every_link_leads_to_a_zone_this_system_has_under_its_current_name() {
+        let names: Vec<&str> = links::LINKS.iter().map(|(old, _)| *old).collect();
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|n| n.to_ascii_lowercase());
+        assert_eq!(
+            names, sorted,
+            "the table is searched by halves: keep it sorted"
+        );
+        for (old, current) in links::LINKS {
+            assert!(
+                jiff::tz::db().get(current).is_ok(),
+                "{old} → {current}, which the system's database lacks"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! DST gap) or a date that does not exist (30 February) is a row error; a repeated local time
 //! (DST fall-back) takes the earlier instant.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use tipvault_money::{Currency, Money, MoneyError};
 
 use crate::zone::Zone;
@@ -120,7 +120,11 @@ pub(crate) fn readable_pattern(pattern: &str) -> String {
 /// Places a local date-time in `tz`.
 pub(crate) fn localize(naive: NaiveDateTime, tz: &Zone) -> Result<DateTime<Utc>, String> {
     tz.earliest(naive).ok_or_else(|| {
-        format!("{naive} does not exist in time zone {tz} (it falls in a daylight-saving gap)")
+        if (-9999..=9999).contains(&naive.year()) {
+            format!("{naive} does not exist in time zone {tz} (it falls in a daylight-saving gap)")
+        } else {
+            format!("{naive} is outside the years a date can have here (-9999 to 9999)")
+        }
     })
 }
 
@@ -193,7 +197,13 @@ mod tests {
     fn impossible_dates_and_dst_gaps_are_errors() {
         assert!(parse_naive("2024-02-30 10:00:00", &["%Y-%m-%d %H:%M:%S"]).is_err());
         let gap = parse_naive("2024-03-10 02:30:00", &["%Y-%m-%d %H:%M:%S"]).unwrap();
-        assert!(localize(gap, &Zone::named("America/New_York").unwrap()).is_err());
+        let gap_error = localize(gap, &Zone::named("America/New_York").unwrap()).unwrap_err();
+        assert!(gap_error.contains("daylight-saving gap"), "{gap_error}");
+        let far = NaiveDate::from_ymd_opt(12_000, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap();
+        let far_error = localize(far, &Zone::utc()).unwrap_err();
+        assert!(far_error.contains("outside the years"), "{far_error}");
         let seoul = parse_naive("2024-01-01", &["%Y-%m-%d"]).unwrap();
         assert_eq!(
             localize(seoul, &Zone::named("Asia/Seoul").unwrap())
