@@ -12,6 +12,8 @@ mod dialogs;
 mod ipc_record;
 mod keys;
 mod ledger;
+#[cfg(target_os = "linux")]
+pub mod painting;
 mod reauth;
 mod redeem;
 mod risk;
@@ -50,6 +52,10 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>, desktop: Desktop) -> tauri::
 
 /// Starts the desktop app.
 pub fn run() {
+    // First, while this is the process's only thread: the web view's painting is chosen
+    // through the environment its web process inherits.
+    #[cfg(target_os = "linux")]
+    painting::choose();
     // Before any vault opens: SQLCipher wipes what it frees (decrypted pages), process-wide.
     if let Err(err) = tipvault_app::wipe_freed_memory() {
         eprintln!("tipvault: the desktop app could not start: {err}");

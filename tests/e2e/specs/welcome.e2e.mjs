@@ -1,7 +1,26 @@
 // The first screen of a fresh install, in the real window: the app asks the Rust side whether a
 // vault exists (vault_status over Tauri IPC) and offers to create one.
+import fs from 'node:fs';
 import { expect } from '@wdio/globals';
+import { commandName, descendants, pids } from './leaks.mjs';
 import { screenshot, vaultDir } from './support.mjs';
+
+/**
+ * Whether OpenGL here would be Mesa's software renderer: asked for, or no GPU device at all
+ * (the oracle for src-tauri/src/painting.rs, whose unit tests cover each case).
+ */
+function softwareGl() {
+  const asked = process.env.LIBGL_ALWAYS_SOFTWARE;
+  if (asked && !['0', 'n', 'no', 'f', 'false'].includes(asked.toLowerCase())) return true;
+  if (['llvmpipe', 'softpipe', 'swrast'].includes(process.env.GALLIUM_DRIVER)) return true;
+  let nodes = [];
+  try {
+    nodes = fs.readdirSync('/dev/dri');
+  } catch {
+    // no DRM devices
+  }
+  return !nodes.some((n) => n.startsWith('renderD')) && !fs.existsSync('/dev/nvidiactl');
+}
 
 /**
  * How far the page reaches below the window (0 when it fits). The first screen must fit the
@@ -25,6 +44,19 @@ describe('first run', () => {
     await expect($('.location')).toHaveText(`Vault location: ${vaultDir()}`);
     await screenshot('create-vault');
     expect(await pageOverflow()).toBe(0);
+  });
+
+  it('paints on the CPU where OpenGL would be emulated in software', () => {
+    // The choice reaches WebKit's web process through its environment, set before it started.
+    const [app, ...others] = pids(process.env.TIPVAULT_E2E_APP);
+    expect(others).toEqual([]);
+    const web = descendants(app).filter((pid) => commandName(pid).startsWith('WebKitWeb'));
+    expect(web.length).toBeGreaterThan(0);
+    const environment = fs.readFileSync(`/proc/${web[0]}/environ`, 'utf8').split('\0');
+    const name = 'WEBKIT_SKIA_ENABLE_CPU_RENDERING';
+    const value = environment.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+    // A value set for the run passes unchanged; otherwise the app's own choice.
+    expect(value).toBe(process.env[name] ?? (softwareGl() ? '1' : undefined));
   });
 
   it('explains why mismatched passphrases are refused', async () => {
