@@ -314,48 +314,6 @@ mod tests {
     }
 
     #[test]
-    fn the_bundled_build_cannot_load_extensions_and_leaves_out_what_the_vault_does_not_use() {
-        // .cargo/config.toml's LIBSQLITE3_FLAGS: no SQL may load a shared library into the
-        // vault's process, and the modules nothing uses are not in the binary.
-        let conn = Connection::open_in_memory().unwrap();
-        let options: Vec<String> = conn
-            .prepare("PRAGMA compile_options")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            options.iter().any(|o| o == "OMIT_LOAD_EXTENSION"),
-            "{options:?}"
-        );
-        for unused in [
-            "ENABLE_FTS3",
-            "ENABLE_RTREE",
-            "ENABLE_DBSTAT_VTAB",
-            "ENABLE_COLUMN_METADATA",
-            "SOUNDEX",
-        ] {
-            assert!(
-                !options.iter().any(|o| o == unused),
-                "{unused} is built in: {options:?}"
-            );
-        }
-        let err = conn
-            .query_row("SELECT load_extension('/nonexistent/evil.so')", [], |_| {
-                Ok(())
-            })
-            .unwrap_err();
-        assert!(err.to_string().contains("no such function"), "{err}");
-        // What the vault does use is still there.
-        assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
-        conn.query_row("SELECT json_extract('{\"a\":1}', '$.a')", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap();
-    }
-
-    #[test]
     fn the_bundled_build_has_no_dbpage_vtab() {
         // Why the purge test decrypts pages itself: SQLITE_ENABLE_DBPAGE_VTAB is not compiled in.
         let conn = Connection::open_in_memory().unwrap();

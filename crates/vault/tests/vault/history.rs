@@ -308,19 +308,3 @@ fn a_search_with_many_matches_pages_newest_first_like_the_history() {
         "expired details match nothing"
     );
 }
-
-#[test]
-fn fts5_is_compiled_into_the_bundled_sqlcipher() {
-    let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let options: Vec<String> = conn
-        .prepare("PRAGMA compile_options")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(
-        options.iter().any(|o| o == "ENABLE_FTS5"),
-        "the history search relies on FTS5: {options:?}"
-    );
-}

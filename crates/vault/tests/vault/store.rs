@@ -476,3 +476,58 @@ fn run_child_with_file_limit(
         });
     (line, out.status)
 }
+
+/// The bundled SQLCipher's build options, as `PRAGMA compile_options` lists them.
+fn compile_options(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare("PRAGMA compile_options")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn the_bundled_build_has_what_the_vault_uses() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let options = compile_options(&conn);
+    assert!(
+        options.iter().any(|o| o == "ENABLE_FTS5"),
+        "the history search relies on FTS5: {options:?}"
+    );
+    // JSON is part of SQLite itself since 3.38: no option names it, so use it.
+    let one: i64 = conn
+        .query_row("SELECT json_extract('{\"a\":1}', '$.a')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(one, 1);
+}
+
+#[test]
+fn the_bundled_build_cannot_load_extensions_and_leaves_out_what_the_vault_does_not_use() {
+    // .cargo/config.toml's LIBSQLITE3_FLAGS: no SQL may load a shared library into the
+    // vault's process, and the modules nothing uses are not in the binary.
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let options = compile_options(&conn);
+    assert!(
+        options.iter().any(|o| o == "OMIT_LOAD_EXTENSION"),
+        "{options:?}"
+    );
+    for unused in [
+        "ENABLE_FTS3",
+        "ENABLE_RTREE",
+        "ENABLE_DBSTAT_VTAB",
+        "ENABLE_COLUMN_METADATA",
+        "SOUNDEX",
+    ] {
+        assert!(
+            !options.iter().any(|o| o == unused),
+            "{unused} is built in: {options:?}"
+        );
+    }
+    let err = conn
+        .query_row("SELECT load_extension('/nonexistent/evil.so')", [], |_| {
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("no such function"), "{err}");
+}
