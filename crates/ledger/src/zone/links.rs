@@ -166,9 +166,11 @@ pub(super) const LINKS: &[(&str, &str)] = &[
 
 /// The current name for an old or alternative one (letter case ignored).
 pub(super) fn current_name(name: &str) -> Option<&'static str> {
-    let wanted = name.to_ascii_lowercase();
+    // Compared byte by byte, lowercased on the fly: every zone name an import meets passes here.
+    let folded = |text: &'static str| text.bytes().map(|b| b.to_ascii_lowercase());
+    let wanted = name.bytes().map(|b| b.to_ascii_lowercase());
     LINKS
-        .binary_search_by(|(old, _)| old.to_ascii_lowercase().cmp(&wanted))
+        .binary_search_by(|(old, _)| folded(old).cmp(wanted.clone()))
         .ok()
         .and_then(|i| LINKS.get(i))
         .map(|(_, current)| *current)
