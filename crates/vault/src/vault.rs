@@ -34,6 +34,9 @@ use crate::sidecar::{self, ReadError, Sidecar, SidecarLock, SlotKind, VaultId};
 use crate::store::{self, OpenError};
 use crate::throttle;
 
+/// How long locking waits for another connection before it closes without folding the WAL in.
+const LOCK_CHECKPOINT_WAIT: Duration = Duration::from_millis(100);
+
 /// An unlocked vault. See the module docs of [`crate`] for the file layout.
 pub struct Vault {
     dir: PathBuf,
@@ -604,6 +607,10 @@ impl Vault {
     /// WAL, still insist on the checkpoint.
     pub fn lock(self) -> Result<(), StoreError> {
         let dir = self.dir.clone();
+        // A full checkpoint waits the busy timeout (5 s) for a connection beside it to finish;
+        // locking does not need one, so it waits only a moment (a commit in flight). Should
+        // the setting fail, the checkpoint merely waits longer.
+        let _ = self.conn.busy_timeout(LOCK_CHECKPOINT_WAIT);
         let checkpoint = match store::checkpoint_truncate(&self.conn) {
             Err(OpenError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.code == ErrorCode::DatabaseBusy =>

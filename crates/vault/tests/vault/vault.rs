@@ -219,6 +219,33 @@ fn a_vault_held_exclusively_by_another_connection_is_reported_as_locked() {
 }
 
 #[test]
+fn locking_beside_a_reader_does_not_wait_for_it_and_loses_nothing() {
+    // The command line reading the vault while the desktop locks (its idle timer, say): a
+    // full checkpoint would wait the busy timeout (5 s) for the reader to finish; the lock
+    // does not need one (the WAL is encrypted and folded in when the last connection closes).
+    let (tmp, mut vault) = support::new_vault();
+    vault.save_draft("written before the lock", t0()).unwrap();
+    let key = vault.export_key().to_string();
+    let dir = support::vault_dir(&tmp);
+    let reader = support::raw_conn(&dir, &key);
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM draft;")
+        .unwrap();
+    let started = std::time::Instant::now();
+    vault.lock().unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(2),
+        "the lock waited {waited:?} for the reader"
+    );
+    reader.execute_batch("COMMIT;").unwrap();
+    drop(reader);
+    let (vault, _) = Vault::unlock(&dir, &support::pass(), t0()).unwrap();
+    let drafts = vault.drafts(t0()).unwrap();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+}
+
+#[test]
 fn a_vault_can_move_between_threads() {
     // The app layer keeps the vault behind a mutex and locks it from an idle timer.
     fn assert_send<T: Send>() {}
