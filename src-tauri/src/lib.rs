@@ -52,8 +52,8 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>, desktop: Desktop) -> tauri::
 
 /// Starts the desktop app.
 pub fn run() {
-    // First, while this is the process's only thread: the web view's painting is chosen
-    // through the environment its web process inherits.
+    // First, before anything that a restart would lose: how the web view paints is chosen
+    // through the environment WebKit's web process inherits (it may start this program again).
     #[cfg(target_os = "linux")]
     painting::choose();
     // Before any vault opens: SQLCipher wipes what it frees (decrypted pages), process-wide.

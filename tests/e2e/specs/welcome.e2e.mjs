@@ -10,16 +10,24 @@ import { screenshot, vaultDir } from './support.mjs';
  * (the oracle for src-tauri/src/painting.rs, whose unit tests cover each case).
  */
 function softwareGl() {
-  const asked = process.env.LIBGL_ALWAYS_SOFTWARE;
-  if (asked && !['0', 'n', 'no', 'f', 'false'].includes(asked.toLowerCase())) return true;
-  if (['llvmpipe', 'softpipe', 'swrast'].includes(process.env.GALLIUM_DRIVER)) return true;
+  const asked = process.env.LIBGL_ALWAYS_SOFTWARE?.toLowerCase();
+  if (['1', 'y', 'yes', 't', 'true'].includes(asked)) return true;
   let nodes = [];
   try {
-    nodes = fs.readdirSync('/dev/dri');
+    nodes = fs.readdirSync('/dev/dri').filter((n) => n.startsWith('renderD'));
   } catch {
     // no DRM devices
   }
-  return !nodes.some((n) => n.startsWith('renderD')) && !fs.existsSync('/dev/nvidiactl');
+  const opens = (node) => {
+    try {
+      fs.closeSync(fs.openSync(`/dev/dri/${node}`, 'r+'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const own = ['nvidiactl', 'dxg', 'mali0'].some((d) => fs.existsSync(`/dev/${d}`));
+  return !nodes.some(opens) && !own;
 }
 
 /**
