@@ -196,6 +196,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_hash_and_hmac_states_a_key_passes_through_are_wiped_when_dropped() {
+        // Compiles only with sha2's and hmac's `zeroize` features (Cargo.toml). An HKDF's
+        // pseudorandom key lives in an HMAC state: two SHA-256 cores (inner and outer) and a
+        // block buffer. `Hmac` does not say it is wiped itself; each of its parts does.
+        use hmac::digest::block_api::{Buffer, CoreProxy};
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Sha256>();
+        wiped_on_drop::<<Sha256 as CoreProxy>::Core>();
+        wiped_on_drop::<Buffer<<Hmac<Sha256> as CoreProxy>::Core>>();
+    }
+
+    #[test]
     fn hmac_sha256_matches_rfc_4231_case_2() {
         // RFC 4231 §4.3: key "Jefe", data "what do ya want for nothing?".
         let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
