@@ -15,7 +15,7 @@
 //! path, say) always wins.
 
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// WebKit's switch between Skia's CPU and GPU painting.
@@ -65,17 +65,19 @@ pub fn decide(var: impl Fn(&str) -> Option<std::ffi::OsString>, dev: &Path) -> P
 }
 
 /// A GPU the web process could render on. Mesa's drivers render through a DRM render node,
-/// which must also be open to this user (the `render` group); NVIDIA's driver, WSL's d3d12 and
-/// Arm's Mali driver through their own device files.
+/// which this user must also be allowed to read and write (the `render` group); NVIDIA's
+/// driver, WSL's d3d12 and Arm's Mali driver through their own device files. Asked with
+/// access(2), not by opening: opening a render node wakes a sleeping second GPU on a hybrid
+/// laptop. (tests/e2e/specs/welcome.e2e.mjs has the same lists: keep them in step.)
 fn has_gpu(dev: &Path) -> bool {
     let render_node = std::fs::read_dir(dev.join("dri")).is_ok_and(|nodes| {
         nodes.filter_map(Result::ok).any(|node| {
             node.file_name().to_string_lossy().starts_with("renderD")
-                && std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(node.path())
-                    .is_ok()
+                && rustix::fs::access(
+                    node.path(),
+                    rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK,
+                )
+                .is_ok()
         })
     });
     render_node
@@ -85,23 +87,48 @@ fn has_gpu(dev: &Path) -> bool {
 }
 
 /// Applies the decision for this machine: where the web view should paint on the CPU, this
-/// process is replaced by the same program (`/proc/self/exe`, the same file even if it has been
-/// replaced on disk since) with the same arguments and `WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`
-/// added, and this function does not return. The new process finds the variable set and goes
-/// on. Call it first thing in `main`, before anything else has been done that would be lost.
+/// process is replaced by the same program with the same arguments and
+/// `WEBKIT_SKIA_ENABLE_CPU_RENDERING=1` added, and this function does not return. The new
+/// process (same id) finds the variable set and goes on. Call it first thing in `main`, before
+/// anything has been done that the restart would lose.
 pub fn choose() -> Painting {
     let painting = decide(|name| std::env::var_os(name), Path::new("/dev"));
     if let Painting::Cpu(_) = painting {
+        let exe = std::env::current_exe();
+        let Some(program) = exe.as_deref().ok().and_then(restart_target) else {
+            eprintln!(
+                "tipvault: the web view keeps WebKit's default painting (started through the \
+                 dynamic loader)"
+            );
+            return Painting::WebKitDefault;
+        };
         let mut args = std::env::args_os();
-        let mut again = Command::new("/proc/self/exe");
-        if let Some(program) = args.next() {
-            again.arg0(program);
+        let mut again = Command::new(program);
+        if let Some(name) = args.next() {
+            again.arg0(name);
         }
         let err = again.args(args).env(CPU_PAINTING, "1").exec();
         eprintln!("tipvault: the web view keeps WebKit's default painting: {err}");
         return Painting::WebKitDefault;
     }
     painting
+}
+
+/// The file to start again, given the one this process runs (`exe`, as `/proc/self/exe` names
+/// it): the same path, so the process keeps its name (the kernel names a process after the file
+/// it runs, and `/proc/self/exe` would make it `exe`); `/proc/self/exe` itself when that path
+/// no longer holds this program (an upgrade replaced it on disk); none when the process is the
+/// dynamic loader running the program (`ld-linux-x86-64.so.2 /path/to/app`), which started
+/// again with the program's arguments would not start the program.
+fn restart_target(exe: &Path) -> Option<PathBuf> {
+    let name = exe.file_name()?.to_string_lossy();
+    if name.starts_with("ld-") {
+        None
+    } else if name.ends_with(" (deleted)") {
+        Some(PathBuf::from("/proc/self/exe"))
+    } else {
+        Some(exe.to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -161,15 +188,29 @@ mod tests {
     }
 
     #[test]
-    fn a_render_node_this_process_cannot_open_is_no_gpu() {
-        // A node that refuses to open for reading and writing, whoever asks (the tests run as
-        // root in CI, for whom permissions refuse nothing): a directory in its place.
-        let closed = dev(&[]);
-        fs::create_dir_all(closed.path().join("dri/renderD128")).unwrap();
+    fn a_render_node_this_process_may_not_use_is_no_gpu() {
+        // A node access(2) refuses whoever asks (the tests run as root in CI, whom permissions
+        // never refuse): a link to nothing in its place.
+        let broken = dev(&[]);
+        fs::create_dir_all(broken.path().join("dri")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", broken.path().join("dri/renderD128")).unwrap();
         assert_eq!(
-            decide(env(&[]), closed.path()),
+            decide(env(&[]), broken.path()),
             Painting::Cpu(Software::NoGpu)
         );
+    }
+
+    #[test]
+    fn the_restart_runs_the_same_file_under_its_own_name() {
+        let app = Path::new("/usr/bin/tipvault-desktop");
+        assert_eq!(restart_target(app), Some(app.to_owned()));
+        let replaced = Path::new("/usr/bin/tipvault-desktop (deleted)");
+        assert_eq!(
+            restart_target(replaced),
+            Some(PathBuf::from("/proc/self/exe"))
+        );
+        let loader = Path::new("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+        assert_eq!(restart_target(loader), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // The first screen of a fresh install, in the real window: the app asks the Rust side whether a
 // vault exists (vault_status over Tauri IPC) and offers to create one.
 import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from '@wdio/globals';
 import { commandName, descendants, pids } from './leaks.mjs';
 import { screenshot, vaultDir } from './support.mjs';
@@ -18,16 +19,16 @@ function softwareGl() {
   } catch {
     // no DRM devices
   }
-  const opens = (node) => {
+  const usable = (node) => {
     try {
-      fs.closeSync(fs.openSync(`/dev/dri/${node}`, 'r+'));
+      fs.accessSync(`/dev/dri/${node}`, fs.constants.R_OK | fs.constants.W_OK);
       return true;
     } catch {
       return false;
     }
   };
   const own = ['nvidiactl', 'dxg', 'mali0'].some((d) => fs.existsSync(`/dev/${d}`));
-  return !nodes.some(opens) && !own;
+  return !nodes.some(usable) && !own;
 }
 
 /**
@@ -58,6 +59,8 @@ describe('first run', () => {
     // The choice reaches WebKit's web process through its environment, set before it started.
     const [app, ...others] = pids(process.env.TIPVAULT_E2E_APP);
     expect(others).toEqual([]);
+    // Started again under its own name, not as `exe` (the kernel keeps 15 characters of it).
+    expect(commandName(app)).toBe(path.basename(process.env.TIPVAULT_E2E_APP).slice(0, 15));
     const web = descendants(app).filter((pid) => commandName(pid).startsWith('WebKitWeb'));
     expect(web.length).toBeGreaterThan(0);
     const environment = fs.readFileSync(`/proc/${web[0]}/environ`, 'utf8').split('\0');
