@@ -203,7 +203,9 @@ pub(crate) fn check_integrity(conn: &Connection, dir: &Path) -> Result<(), OpenE
         )));
     }
     if wal_bytes > 0 {
-        // A WAL at unlock means a crash (lock and purge truncate it). The HMAC check above read
+        // A WAL at unlock means a crash, or a lock beside another connection that was still
+        // open when the vault was next unlocked (lock and purge otherwise truncate it; the last
+        // connection to close folds it in). The HMAC check above read
         // only vault.db, so read every page through the pager, WAL frames included: a forged
         // or damaged frame fails its HMAC here rather than in the middle of later work.
         let verdict = conn.query_row("PRAGMA quick_check(1)", [], |row| row.get::<_, String>(0));

@@ -240,6 +240,9 @@ fn locking_beside_a_reader_does_not_wait_for_it_and_loses_nothing() {
     );
     reader.execute_batch("COMMIT;").unwrap();
     drop(reader);
+    // The last connection to close folded the WAL into the database.
+    let wal = std::fs::metadata(dir.join("vault.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL still holds {wal} bytes");
     let (vault, _) = Vault::unlock(&dir, &support::pass(), t0()).unwrap();
     let drafts = vault.drafts(t0()).unwrap();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
