@@ -37,8 +37,8 @@ pub enum Painting {
 pub enum Software {
     /// `LIBGL_ALWAYS_SOFTWARE` asks Mesa for its software renderer.
     AskedOfMesa,
-    /// No GPU device this process can open: no DRM render node (`/dev/dri/renderD*`) it may
-    /// use, and none of the devices of the drivers that render without one (NVIDIA's, WSL's
+    /// No GPU device this process may use: no DRM render node (`/dev/dri/renderD*`) it may
+    /// read and write, and none of the devices of the drivers that render without one (NVIDIA's, WSL's
     /// `/dev/dxg`, Arm's Mali).
     NoGpu,
 }
@@ -89,16 +89,17 @@ fn has_gpu(dev: &Path) -> bool {
 /// Applies the decision for this machine: where the web view should paint on the CPU, this
 /// process is replaced by the same program with the same arguments and
 /// `WEBKIT_SKIA_ENABLE_CPU_RENDERING=1` added, and this function does not return. The new
-/// process (same id) finds the variable set and goes on. Call it first thing in `main`, before
-/// anything has been done that the restart would lose.
+/// process (same id) finds the variable set and goes on. `run` calls it first, before anything
+/// has been done that the restart would lose.
 pub fn choose() -> Painting {
     let painting = decide(|name| std::env::var_os(name), Path::new("/dev"));
     if let Painting::Cpu(_) = painting {
         let exe = std::env::current_exe();
         let Some(program) = exe.as_deref().ok().and_then(restart_target) else {
+            // Started through the dynamic loader, or /proc/self/exe unreadable.
             eprintln!(
-                "tipvault: the web view keeps WebKit's default painting (started through the \
-                 dynamic loader)"
+                "tipvault: the web view keeps WebKit's default painting (this program cannot be \
+                 started again)"
             );
             return Painting::WebKitDefault;
         };
